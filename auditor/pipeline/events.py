@@ -1,0 +1,441 @@
+"""Group mentions into administration events (contract section 1) as plain data.
+
+Runs after the sentence splitter, the Sectionizer and ConText. For each DRUG or INJECTION
+anchor it decides given / not given from ConText modifiers, section roles and
+administration cues, then attaches the dose, route, site, laterality, indication,
+response and provider found around it. The result is stored as plain dicts (offsets and
+strings, never Spans) in ``doc.user_data["auditor"]``:
+
+``{"events": [event, ...], "not_administered": [generic or None, ...], "evidence": str|None}``
+
+where each event has: medication, medication_text, route, dose_value, dose_unit, site,
+laterality, indication, response, provider, evidence, drug_exclusion, start, end (anchor
+character offsets into the note). Eligibility and gaps are judged later, without spaCy, by
+``auditor.requirements``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.tokens import Doc, Span
+
+from ..doses import DoseParser
+from ..patterns import Patterns
+from .mentions import MENTIONS_KEY
+
+INJECTION_ROUTES = {"IM", "SC", "IV", "ID", "other"}
+SITE_GAP_WORDS = {
+    "the", "upper", "outer", "lower", "inner", "posterior", "anterior", "lateral", "medial",
+    "of", "side", "aspect", "quadrant", "volar", "dorsal", "mid", "-", ",", "(", ")", ":", "back",
+}
+NOT_A_DIAGNOSIS = {"none", "n/a", "na", "no", "denies", "unknown", "deferred", "pending"}
+LOCATIVES = {"in", "into", "to", "at", "on", "site", "site:"}
+
+
+BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
+
+
+def section_range(doc: Doc, sec: Any) -> tuple[str, int, int]:
+    """``(category, start, end)`` characters of a medspaCy Section, where it really ends.
+
+    medspaCy runs a section to the next header. In notes a header with text on its own
+    line ("Allergies: NKDA.") covers that line only; a header alone on its line covers
+    the lines below it up to a blank line (or the next header).
+    """
+    text = doc.text
+    start = doc[sec.title_start].idx
+    end = doc[sec.body_end - 1].idx + len(doc[sec.body_end - 1]) if sec.body_end > 0 else len(text)
+    title_end = doc[sec.title_end - 1].idx + len(doc[sec.title_end - 1]) if sec.title_end > 0 else start
+    line_end = text.find("\n", title_end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[title_end:line_end].strip():
+        return sec.category, start, min(end, line_end)
+    blank = BLANK_LINE.search(text, line_end + 1)
+    return sec.category, start, min(end, blank.start() if blank else len(text))
+
+
+@dataclass
+class Mention:
+    label: str
+    ident: str
+    start: int  # chars
+    end: int
+    tok_start: int
+    tok_end: int
+    text: str
+    sent: int
+    modifiers: frozenset[str] = frozenset()
+
+
+@dataclass
+class Segment:
+    """Character range of one anchor's own words, and the mentions inside it."""
+
+    start: int
+    end: int
+    mentions: list[Mention] = field(default_factory=list)
+
+    def of(self, label: str) -> list[Mention]:
+        return [m for m in self.mentions if m.label == label]
+
+
+class EventExtractor:
+    """spaCy component: Doc -> ``doc.user_data["auditor"]`` (see module docstring).
+
+    Args:
+        patterns: loaded rule files (drug lexicon, cues, section roles, units).
+    """
+
+    def __init__(self, patterns: Patterns) -> None:
+        self.drugs = {d["generic"]: d for d in patterns.drugs["drugs"]}
+        self.cancer_re = re.compile(
+            r"\b(" + "|".join(re.escape(t) for t in patterns.drugs["cancer_terms"]) + r")\b", re.I
+        )
+        cues = patterns.cues
+        self.reject_first = {str(w).lower() for w in cues["indication"]["reject_first_words"]}
+        self.skip_leading = {w.lower() for w in cues["indication"]["skip_leading"]}
+        stops = sorted(cues["indication"]["stop_words"], key=len, reverse=True)
+        self.indication_stop = re.compile(
+            r"[,;.\n(]|\b(?:" + "|".join(re.escape(s) for s in stops) + r")\b", re.I
+        )
+        self.evidence_future = {str(w).lower() for w in cues["evidence"]["future_words"]}
+        self.blocking = set(cues["context"]["blocking"])
+        self.not_given_mods = set(cues["context"]["not_administered"])
+        self.followup_chars = int(cues["window"]["followup_chars"])
+        self.template_chars = int(cues["window"]["template_line_chars"])
+        roles = patterns.sections["roles"]
+        self.role_of: dict[str, str] = {}
+        for role, categories in roles.items():
+            for category in categories:
+                self.role_of.setdefault(category, role)
+        self.doses = DoseParser(patterns.units)
+
+    # -- document structure -------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        sents = list(doc.sents)
+        sent_starts = [s.start_char for s in sents]
+        mentions = [self._mention(span, sent_starts) for span in doc.spans[MENTIONS_KEY]]
+        mentions.sort(key=lambda m: m.start)
+        sections = [
+            section_range(doc, sec) for sec in getattr(doc._, "sections", []) if sec.category
+        ]
+        doc.user_data["auditor"] = self.extract(doc.text, sents, mentions, sections)
+        return doc
+
+    @staticmethod
+    def _mention(span: Span, sent_starts: list[int]) -> Mention:
+        mods = frozenset(m.category for m in getattr(span._, "modifiers", ()) or ())
+        return Mention(
+            label=span.label_,
+            ident=span.id_,
+            start=span.start_char,
+            end=span.end_char,
+            tok_start=span.start,
+            tok_end=span.end,
+            text=span.text,
+            sent=bisect_right(sent_starts, span.start_char) - 1,
+            modifiers=mods,
+        )
+
+    # -- extraction ---------------------------------------------------------------------
+    def extract(
+        self,
+        text: str,
+        sents: list[Span],
+        mentions: list[Mention],
+        sections: list[tuple[str | None, int, int, int | None]],
+    ) -> dict[str, Any]:
+        """Plain-data extraction for one note (see module docstring for the shape)."""
+
+        def section_of(pos: int) -> str | None:
+            found = None
+            for category, begin, end in sections:
+                if begin <= pos < end:
+                    found = category
+            return found
+
+        def role_of(pos: int) -> str | None:
+            category = section_of(pos)
+            return self.role_of.get(category) if category else None
+
+        by_sent: dict[int, list[Mention]] = {}
+        for m in mentions:
+            by_sent.setdefault(m.sent, []).append(m)
+
+        anchors = self._anchors(text, mentions, by_sent)
+        sent_has_anchor = {a.sent for a in anchors}
+        events: list[dict[str, Any]] = []
+        not_given: list[str | None] = []
+        cancer = bool(self.cancer_re.search(text))
+        evidence = self._evidence(text, mentions, role_of)
+        diagnosis = self._section_indication(text, sections)
+
+        for a in anchors:
+            sent = sents[a.sent]
+            segment = self._segment(a, anchors, sent, by_sent.get(a.sent, []))
+            route_m = self._pick(segment.of("ROUTE"), a)
+            if route_m is not None and route_m.ident == "PO":
+                continue  # oral, inhaled, topical...: not an injection
+            role = role_of(a.start)
+            admin = self._administered(a, segment, by_sent, sents, role, sent_has_anchor)
+            blocked = bool(a.modifiers & self.blocking) or role == "not_administered"
+            injection_cue = (
+                (route_m is not None and route_m.ident in INJECTION_ROUTES)
+                or bool(segment.of("SITE"))
+                or any(m.label == "INJECTION" for m in by_sent.get(a.sent, []))
+            )
+            medication = a.ident if a.label == "DRUG" else None
+            if admin and not blocked:
+                event = self._event(text, a, segment, route_m, sents, mentions, by_sent, diagnosis)
+                if a.label == "INJECTION" and not (
+                    event["route"] or event["site"] or event["dose_value"] is not None
+                ):
+                    continue  # "both injections given": words about injections, not one
+                if a.label == "INJECTION" and self._merge_into_previous(event, events, a, sents):
+                    continue
+                event["evidence"] = evidence
+                entry = self.drugs.get(medication or "", {})
+                exclusion = entry.get("exclusion")
+                if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
+                    exclusion = None
+                event["drug_exclusion"] = exclusion
+                events.append(event)
+            elif injection_cue or (a.label == "DRUG" and self._is_vaccine(medication)):
+                other_context = a.modifiers & (self.blocking - self.not_given_mods)
+                if other_context or role == "not_administered":
+                    continue
+                if a.modifiers & self.not_given_mods or (not admin and role == "planning"):
+                    not_given.append(medication)
+        return {"events": events, "not_administered": not_given, "evidence": evidence}
+
+    def _is_vaccine(self, generic: str | None) -> bool:
+        return self.drugs.get(generic or "", {}).get("exclusion") == "vaccine_or_toxoid"
+
+    def _anchors(
+        self, text: str, mentions: list[Mention], by_sent: dict[int, list[Mention]]
+    ) -> list[Mention]:
+        """DRUG mentions that can be events (brand in parentheses merged, diluents and local
+        anaesthetics dropped) and INJECTION mentions in sentences naming no drug."""
+        def text_between(a: Mention, b: Mention) -> str:
+            return text[a.end : b.start]
+
+        out: list[Mention] = []
+        for sent_id in sorted(by_sent):
+            ms = by_sent[sent_id]
+            drugs = [m for m in ms if m.label == "DRUG"]
+            kept: list[Mention] = []
+            for m in drugs:
+                if self.drugs.get(m.ident, {}).get("role", "drug") != "drug":
+                    continue
+                if any(d.label == "DILUENT" and d.end <= m.start and m.start - d.end < 40 for d in ms):
+                    continue
+                if kept and kept[-1].ident == m.ident and not any(
+                    x.label in ("SITE", "DOSE") and kept[-1].end <= x.start < m.start for x in ms
+                ) and not self.doses.find_all(text_between(kept[-1], m)):
+                    kept[-1].modifiers = kept[-1].modifiers | m.modifiers
+                    continue  # "Ceftriaxone (Rocephin)": one drug named twice
+                kept.append(m)
+            if not kept and not drugs:
+                injections = [m for m in ms if m.label == "INJECTION"]
+                kept = injections[:1]
+            out.extend(kept)
+        return out
+
+    @staticmethod
+    def _segment(a: Mention, anchors: list[Mention], sent: Span, ms: list[Mention]) -> Segment:
+        same = [x for x in anchors if x.sent == a.sent]
+        i = same.index(a)
+        start = sent.start_char if i == 0 else a.start
+        end = same[i + 1].start if i + 1 < len(same) else sent.end_char
+        return Segment(start, end, [m for m in ms if start <= m.start < end])
+
+    @staticmethod
+    def _pick(candidates: list[Mention], a: Mention) -> Mention | None:
+        after = [m for m in candidates if m.start >= a.start]
+        if after:
+            return after[0]
+        return candidates[-1] if candidates else None
+
+    def _administered(self, a, segment, by_sent, sents, role, sent_has_anchor) -> bool:
+        ms = by_sent.get(a.sent, [])
+        if any(m.label == "ADMIN" for m in ms):
+            return True
+        if role == "administration" and (segment.of("ROUTE") or segment.of("SITE")):
+            return True
+        # "Both given by RN." / "All administered." on the next line or sentence
+        nxt = a.sent + 1
+        if nxt < len(sents) and nxt not in sent_has_anchor:
+            words = {t.lower_ for t in sents[nxt]}
+            if words & {"both", "all", "each"} and any(m.label == "ADMIN" for m in by_sent.get(nxt, [])):
+                return True
+        return False
+
+    def _event(self, text, a, segment, route_m, sents, mentions, by_sent, diagnosis) -> dict[str, Any]:
+        drug = self.drugs.get(a.ident) if a.label == "DRUG" else None
+        indication, ind_range = self._indication(text, segment, a)
+        fill = self._template_block(a, sents, by_sent)
+        if route_m is None:
+            route_m = self._pick([m for b in fill for m in b.of("ROUTE")], a)
+        route = route_m.ident if route_m is not None else None
+        if route is None and drug and drug.get("iv_only"):
+            route = "IV"
+        seg_text = text[segment.start : segment.end]
+        dose = self.doses.choose(seg_text, a.start - segment.start)
+        if dose is None:
+            for b in fill:
+                dose = self.doses.choose(text[b.start : b.end])
+                if dose:
+                    break
+        site, laterality = self._site(segment, ind_range, sents)
+        if site is None and laterality is None:
+            for b in fill:
+                site, laterality = self._site(b, None, sents)
+                if site or laterality:
+                    break
+        if indication is None:
+            for b in fill:
+                indication, _ = self._indication(text, b, None)
+                if indication:
+                    break
+        if indication is None:
+            indication = diagnosis
+        sent_start = sents[a.sent].start_char
+        limit = sents[a.sent].end_char + self.followup_chars
+        response = next(
+            (m.text for m in mentions if m.label == "RESPONSE" and sent_start <= m.start < limit),
+            None,
+        )
+        provider = next(
+            (m.text for m in mentions if m.label == "PROVIDER" and sent_start <= m.start < limit),
+            None,
+        )
+        return {
+            "medication": a.ident if drug else None,
+            "medication_text": a.text if drug else None,
+            "route": route,
+            "dose_value": dose.value if dose else None,
+            "dose_unit": dose.unit if dose else None,
+            "site": site,
+            "laterality": laterality,
+            "indication": indication,
+            "response": response,
+            "provider": provider,
+            "start": a.start,
+            "end": a.end,
+        }
+
+    def _template_block(self, a: Mention, sents: list[Span], by_sent) -> list[Segment]:
+        """Neighbouring short lines of a templated entry ("Route: IM", "Site: R delt") that
+        belong to the anchor: same block (no blank line between), no other anchor."""
+        sent = sents[a.sent]
+        if len(sent.text.strip()) > self.template_chars:
+            return []
+        out: list[Segment] = []
+        for step in (1, -1):
+            i = a.sent
+            for _ in range(8):
+                j = i + step
+                if not 0 <= j < len(sents):
+                    break
+                between = sents[min(i, j)].doc.text[sents[min(i, j)].end_char : sents[max(i, j)].start_char]
+                own = sents[min(i, j)].text
+                if "\n\n" in between or "\n\n" in own or own.strip() == "":
+                    if own.strip() == "" and "\n\n" not in own:
+                        i = j
+                        continue
+                    break
+                ms = by_sent.get(j, [])
+                if any(m.label in ("DRUG", "INJECTION") for m in ms):
+                    break
+                if len(sents[j].text.strip()) > self.template_chars:
+                    break
+                out.append(Segment(sents[j].start_char, sents[j].end_char, ms))
+                i = j
+        return out
+
+    def _site(self, segment: Segment, ind_range, sents) -> tuple[str | None, str | None]:
+        def outside(m: Mention) -> bool:
+            return ind_range is None or not (ind_range[0] <= m.start < ind_range[1])
+
+        sites = [m for m in segment.of("SITE") if outside(m)]
+        lats = segment.of("LATERALITY")
+        site = laterality = None
+        for m in sites:
+            value, _, side = m.ident.partition("|")
+            site = site or value
+            laterality = laterality or side or self._laterality_near(m, lats)
+        if site is None:
+            bodies = [m for m in segment.of("BODY") if outside(m)]
+            for m in bodies:
+                doc = sents[m.sent].doc
+                before = {t.lower_ for t in doc[max(0, m.tok_start - 5) : m.tok_start]}
+                if before & LOCATIVES:
+                    laterality = laterality or self._laterality_near(m, lats)
+        return site, laterality
+
+    @staticmethod
+    def _laterality_near(m: Mention, lats: list[Mention]) -> str | None:
+        for lat in reversed(lats):
+            if lat.tok_end <= m.tok_start and m.tok_start - lat.tok_end <= 3:
+                return lat.ident
+        for lat in lats:
+            if lat.tok_start >= m.tok_end and lat.tok_start - m.tok_end <= 2:
+                return lat.ident
+        return None
+
+    def _indication(self, text: str, segment: Segment, a: Mention | None):
+        for cue in segment.of("INDICATION_CUE"):
+            rest = text[cue.end : segment.end]
+            stop = self.indication_stop.search(rest, 1 if rest[:1] in ":- " else 0)
+            phrase = rest[: stop.start() if stop else len(rest)].strip(" :-\t")
+            words = phrase.split()
+            while words and words[0].lower() in self.skip_leading:
+                words = words[1:]
+            if not words or words[0].lower().strip(".,") in self.reject_first:
+                continue
+            if not any(ch.isalpha() for ch in words[0]) or words[0][0].isdigit():
+                continue
+            return " ".join(words)[:200], (cue.start, cue.end + len(rest))
+        return None, None
+
+    def _section_indication(self, text: str, sections) -> str | None:
+        """The first affirmed diagnosis or complaint in an indication-role section."""
+        for category, begin, end in sections:
+            if self.role_of.get(category or "") != "indication":
+                continue
+            body = text[begin:end].split(":", 1)[-1].strip(" \t:,-")
+            first = body.splitlines()[0].strip(" ,.") if body else ""
+            if not any(ch.isalpha() for ch in first):
+                continue
+            if first.lower().split()[0] in NOT_A_DIAGNOSIS:
+                continue
+            return first[:200]
+        return None
+
+    def _merge_into_previous(self, event, events, a, sents) -> bool:
+        """A drug-less "injection given in R glut" right after a named drug's event adds to
+        that event instead of starting a new one."""
+        if not events:
+            return False
+        prev = events[-1]
+        gap = a.start - prev["end"]
+        if not 0 <= gap <= 300:
+            return False
+        for key in ("route", "site", "laterality", "dose_value", "dose_unit"):
+            if prev.get(key) is None and event.get(key) is not None:
+                prev[key] = event[key]
+        return True
+
+    def _evidence(self, text: str, mentions: list[Mention], role_of) -> str | None:
+        for m in mentions:
+            if m.label != "EVIDENCE" or role_of(m.start) == "planning":
+                continue
+            after = text[m.end : m.end + 30].lower().split()[:3]
+            if any(w.strip(".,:;") in self.evidence_future for w in after):
+                continue
+            return m.text
+        return None

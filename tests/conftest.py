@@ -1,0 +1,27 @@
+"""Shared fixtures: the repository paths and one audit pipeline per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DEV_GOLD = SHARED / "gold" / "dev.jsonl"
+TEAM_GOLD = sorted((ROOT / "corpora" / "gold").glob("*.jsonl"))
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    from auditor.pipeline.build import build_pipeline
+
+    return build_pipeline()
+
+
+@pytest.fixture(scope="session")
+def extract_one(nlp):
+    """text -> plain extraction dict (events, not_administered, evidence)."""
+    from auditor.audit import extract
+
+    return lambda text: extract(nlp, text)
