@@ -107,8 +107,6 @@ class DoseParser:
                 volume = _number(then.group(1))
                 value, end = value * volume, then.end()
                 pos = end
-            elif unit != self.volume_unit and self._bad_den is None:
-                pass
             found.append(Dose(_tidy(value), unit, m.start(), end, unit == self.volume_unit))
         for m in self._percent.finditer(text):
             then = self._then_volume.match(text, m.end())
@@ -123,6 +121,21 @@ class DoseParser:
             found = [d for d in found if not (m.start() <= d.start < vol_end)]
             found.append(Dose(_tidy(mg), "mg", m.start(), vol_end, False))
         return sorted(found, key=lambda d: d.start)
+
+    def concentration_times_volume(self, text: str, volume_text: str) -> Dose | None:
+        """A bare concentration in ``text`` ("1000 mcg/mL") times the first volume in
+        ``volume_text`` ("Volume: 1 mL"), as on template forms; None when either is absent."""
+        for m in self._amount.finditer(text):
+            unit_form = m.group(3)
+            if unit_form is None or not self._per_volume.match(text, m.end()):
+                continue
+            volumes = [d for d in self.find_all(volume_text) if d.is_volume]
+            if not volumes:
+                return None
+            unit = self.canonical[unit_form.lower()]
+            value = _number(m.group(1)) * volumes[0].value
+            return Dose(_tidy(value), unit, m.start(), m.end(), False)
+        return None
 
     def choose(self, text: str, anchor: int = 0) -> Dose | None:
         """Pick the dose of one administration from ``text``.

@@ -38,7 +38,7 @@ if not Doc.has_extension("auditor_targets"):
 
 
 def has_anchor(doc: Doc) -> bool:
-    """True when the Doc has a DRUG or INJECTION mention (worth the full pipeline)."""
+    """True when the Doc has a DRUG, INJECTION or ROUTE mention (worth the full pipeline)."""
     return any(span.label_ in ANCHOR_LABELS for span in doc.spans.get(MENTIONS_KEY, ()))
 
 

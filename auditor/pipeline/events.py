@@ -33,6 +33,8 @@ SITE_GAP_WORDS = {
     "of", "side", "aspect", "quadrant", "volar", "dorsal", "mid", "-", ",", "(", ")", ":", "back",
 }
 NOT_A_DIAGNOSIS = {"none", "n/a", "na", "no", "denies", "unknown", "deferred", "pending"}
+CLOCK_TIME = re.compile(r"(?:^|[|\t@]|\bat\s)\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b(?!\s*(?:mg|mcg|units|ml|%|/))", re.I | re.M)
+SIDE_LINE = re.compile(r"\s*(?:side|laterality|lat)\s*:", re.I)
 LOCATIVES = {"in", "into", "to", "at", "on", "site", "site:"}
 
 
@@ -113,6 +115,7 @@ class EventExtractor:
             for category in categories:
                 self.role_of.setdefault(category, role)
         self.doses = DoseParser(patterns.units)
+        self.anchor_blockers = {str(w).lower() for w in cues["anchor_blockers"]["next_words"]}
 
     # -- document structure -------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -147,26 +150,22 @@ class EventExtractor:
         text: str,
         sents: list[Span],
         mentions: list[Mention],
-        sections: list[tuple[str | None, int, int, int | None]],
+        sections: list[tuple[str, int, int]],
     ) -> dict[str, Any]:
         """Plain-data extraction for one note (see module docstring for the shape)."""
 
-        def section_of(pos: int) -> str | None:
+        def role_of(pos: int) -> str | None:
             found = None
             for category, begin, end in sections:
                 if begin <= pos < end:
                     found = category
-            return found
-
-        def role_of(pos: int) -> str | None:
-            category = section_of(pos)
-            return self.role_of.get(category) if category else None
+            return self.role_of.get(found) if found else None
 
         by_sent: dict[int, list[Mention]] = {}
         for m in mentions:
             by_sent.setdefault(m.sent, []).append(m)
 
-        anchors = self._anchors(text, mentions, by_sent)
+        anchors = self._anchors(text, sents, by_sent)
         sent_has_anchor = {a.sent for a in anchors}
         events: list[dict[str, Any]] = []
         not_given: list[str | None] = []
@@ -180,8 +179,12 @@ class EventExtractor:
             route_m = self._pick(segment.of("ROUTE"), a)
             if route_m is not None and route_m.ident == "PO":
                 continue  # oral, inhaled, topical...: not an injection
+            entry = self.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
+            if entry.get("role", "drug") != "drug" and (route_m is None or route_m.ident != "other"):
+                continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             role = role_of(a.start)
-            admin = self._administered(a, segment, by_sent, sents, role, sent_has_anchor)
+            block = self._template_block(a, sents, by_sent)
+            admin = self._administered(text, a, segment, block, by_sent, sents, role, sent_has_anchor)
             blocked = bool(a.modifiers & self.blocking) or role == "not_administered"
             injection_cue = (
                 (route_m is not None and route_m.ident in INJECTION_ROUTES)
@@ -190,58 +193,66 @@ class EventExtractor:
             )
             medication = a.ident if a.label == "DRUG" else None
             if admin and not blocked:
-                event = self._event(text, a, segment, route_m, sents, mentions, by_sent, diagnosis)
-                if a.label == "INJECTION" and not (
-                    event["route"] or event["site"] or event["dose_value"] is not None
-                ):
-                    continue  # "both injections given": words about injections, not one
-                if a.label == "INJECTION" and self._merge_into_previous(event, events, a, sents):
-                    continue
-                event["evidence"] = evidence
-                entry = self.drugs.get(medication or "", {})
+                found = self._events(text, a, segment, route_m, block, sents, mentions, diagnosis)
+                if a.label != "DRUG":
+                    own = found[0]
+                    if not (own["route"] or own["site"] or own["dose_value"] is not None):
+                        continue  # "both injections given": words about injections, not one
+                    if self._merge_unnamed(own, events, a, block):
+                        continue
                 exclusion = entry.get("exclusion")
                 if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
                     exclusion = None
-                event["drug_exclusion"] = exclusion
-                events.append(event)
-            elif injection_cue or (a.label == "DRUG" and self._is_vaccine(medication)):
+                for event in found:
+                    event["evidence"] = evidence
+                    event["drug_exclusion"] = exclusion
+                    events.append(event)
+            elif a.label != "ROUTE" and (injection_cue or self._is_vaccine(medication)):
                 other_context = a.modifiers & (self.blocking - self.not_given_mods)
                 if other_context or role == "not_administered":
                     continue
                 if a.modifiers & self.not_given_mods or (not admin and role == "planning"):
                     not_given.append(medication)
+        self._absorb_unnamed(events)
         return {"events": events, "not_administered": not_given, "evidence": evidence}
 
     def _is_vaccine(self, generic: str | None) -> bool:
         return self.drugs.get(generic or "", {}).get("exclusion") == "vaccine_or_toxoid"
 
-    def _anchors(
-        self, text: str, mentions: list[Mention], by_sent: dict[int, list[Mention]]
-    ) -> list[Mention]:
-        """DRUG mentions that can be events (brand in parentheses merged, diluents and local
-        anaesthetics dropped) and INJECTION mentions in sentences naming no drug."""
-        def text_between(a: Mention, b: Mention) -> str:
-            return text[a.end : b.start]
-
+    def _anchors(self, text: str, sents: list[Span], by_sent: dict[int, list[Mention]]) -> list[Mention]:
+        """Mentions that can be events, per sentence: DRUG mentions (a brand in parentheses
+        merged into its generic; diluents, conditions such as "B12 deficiency" and the
+        non-first drugs of a table row dropped); else an INJECTION mention; else, in a
+        sentence that documents an administration, an injection ROUTE mention."""
         out: list[Mention] = []
         for sent_id in sorted(by_sent):
             ms = by_sent[sent_id]
-            drugs = [m for m in ms if m.label == "DRUG"]
+            sent = sents[sent_id]
+            table_row = sent.text.count("|") >= 2 or sent.text.count("\t") >= 2
             kept: list[Mention] = []
+            drugs = [m for m in ms if m.label == "DRUG"]
             for m in drugs:
-                if self.drugs.get(m.ident, {}).get("role", "drug") != "drug":
-                    continue
                 if any(d.label == "DILUENT" and d.end <= m.start and m.start - d.end < 40 for d in ms):
                     continue
+                if any(c.label == "INDICATION_CUE" and 0 <= m.start - c.end <= 3 for c in ms):
+                    continue  # "for B12 deficiency"
+                nxt = sent.doc[m.tok_end].lower_ if m.tok_end < len(sent.doc) else ""
+                if nxt in self.anchor_blockers:
+                    continue
                 if kept and kept[-1].ident == m.ident and not any(
-                    x.label in ("SITE", "DOSE") and kept[-1].end <= x.start < m.start for x in ms
-                ) and not self.doses.find_all(text_between(kept[-1], m)):
+                    x.label == "SITE" and kept[-1].end <= x.start < m.start for x in ms
+                ) and not self.doses.find_all(text[kept[-1].end : m.start]):
                     kept[-1].modifiers = kept[-1].modifiers | m.modifiers
                     continue  # "Ceftriaxone (Rocephin)": one drug named twice
                 kept.append(m)
+            if table_row:
+                kept = kept[:1]
             if not kept and not drugs:
-                injections = [m for m in ms if m.label == "INJECTION"]
-                kept = injections[:1]
+                kept = [m for m in ms if m.label == "INJECTION"][:1]
+            if not kept and not drugs:
+                routes = [m for m in ms if m.label == "ROUTE" and m.ident in INJECTION_ROUTES]
+                if routes and (any(m.label == "ADMIN" for m in ms) or table_row or len(sent.text) <= self.template_chars):
+                    kept = routes[:1]
             out.extend(kept)
         return out
 
@@ -260,45 +271,67 @@ class EventExtractor:
             return after[0]
         return candidates[-1] if candidates else None
 
-    def _administered(self, a, segment, by_sent, sents, role, sent_has_anchor) -> bool:
+    def _administered(self, text, a, segment, block, by_sent, sents, role, sent_has_anchor) -> bool:
+        """Is the anchor documented as given (contract section 1)? A verb ("given",
+        "administered") in its sentence; an administration section; a "Both given" line
+        after it; or a record-style entry: route or dose plus a site, a time, a response or
+        a provider on its line or template block."""
         ms = by_sent.get(a.sent, [])
         if any(m.label == "ADMIN" for m in ms):
             return True
-        if role == "administration" and (segment.of("ROUTE") or segment.of("SITE")):
+        has_route_or_dose = bool(segment.of("ROUTE")) or bool(
+            self.doses.find_all(text[segment.start : segment.end])
+        )
+        if role == "administration" and (has_route_or_dose or segment.of("SITE")):
             return True
-        # "Both given by RN." / "All administered." on the next line or sentence
-        nxt = a.sent + 1
-        if nxt < len(sents) and nxt not in sent_has_anchor:
+        for step in range(1, 4):  # "Both given by RN." / "All administered." after the list
+            nxt = a.sent + step
+            if nxt >= len(sents) or nxt in sent_has_anchor:
+                break
             words = {t.lower_ for t in sents[nxt]}
             if words & {"both", "all", "each"} and any(m.label == "ADMIN" for m in by_sent.get(nxt, [])):
                 return True
-        return False
+        record = segment.mentions + [m for b in block for m in b.mentions]
+        record_text = text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
+        if not (has_route_or_dose or any(m.label == "ROUTE" for m in record)):
+            return False
+        return bool(
+            any(m.label in ("SITE", "ADMIN", "PROVIDER", "RESPONSE") for m in record)
+            or CLOCK_TIME.search(record_text)
+        )
 
-    def _event(self, text, a, segment, route_m, sents, mentions, by_sent, diagnosis) -> dict[str, Any]:
+    def _events(self, text, a, segment, route_m, block, sents, mentions, diagnosis) -> list[dict[str, Any]]:
+        """The event(s) of one anchor: one, or one per site when a dose is split over
+        distinct sites ("one in the R gluteal and one in the L gluteal")."""
         drug = self.drugs.get(a.ident) if a.label == "DRUG" else None
-        indication, ind_range = self._indication(text, segment, a)
-        fill = self._template_block(a, sents, by_sent)
+        indication, ind_range = self._indication(text, segment)
         if route_m is None:
-            route_m = self._pick([m for b in fill for m in b.of("ROUTE")], a)
+            route_m = self._pick([m for b in block for m in b.of("ROUTE")], a)
         route = route_m.ident if route_m is not None else None
+        if route == "PO":
+            route = None
         if route is None and drug and drug.get("iv_only"):
             route = "IV"
         seg_text = text[segment.start : segment.end]
+        doses = self.doses.find_all(seg_text)
         dose = self.doses.choose(seg_text, a.start - segment.start)
         if dose is None:
-            for b in fill:
-                dose = self.doses.choose(text[b.start : b.end])
-                if dose:
+            block_text = " ".join(text[b.start : b.end] for b in block)
+            dose = self.doses.concentration_times_volume(seg_text, block_text)
+            for b in block:
+                dose = dose or self.doses.choose(text[b.start : b.end])
+        sites = self._sites(segment, ind_range, sents)
+        if not sites:
+            for b in block:
+                sites = self._sites(b, None, sents, block_line=text[b.start : b.end])
+                if sites:
                     break
-        site, laterality = self._site(segment, ind_range, sents)
-        if site is None and laterality is None:
-            for b in fill:
-                site, laterality = self._site(b, None, sents)
-                if site or laterality:
-                    break
+        if len(sites) == 1 and sites[0][0] and sites[0][1] is None:
+            side = self._template_side(text, block)
+            sites = [(sites[0][0], side)] if side else sites
         if indication is None:
-            for b in fill:
-                indication, _ = self._indication(text, b, None)
+            for b in block:
+                indication, _ = self._indication(text, b)
                 if indication:
                     break
         if indication is None:
@@ -313,20 +346,31 @@ class EventExtractor:
             (m.text for m in mentions if m.label == "PROVIDER" and sent_start <= m.start < limit),
             None,
         )
-        return {
+        per_site = dose
+        if len(sites) > 1 and dose is not None:
+            smaller = [d for d in doses if d.unit == dose.unit and 0 < d.value < dose.value]
+            per_site = smaller[0] if smaller else dose
+        base = {
             "medication": a.ident if drug else None,
             "medication_text": a.text if drug else None,
             "route": route,
-            "dose_value": dose.value if dose else None,
-            "dose_unit": dose.unit if dose else None,
-            "site": site,
-            "laterality": laterality,
             "indication": indication,
             "response": response,
             "provider": provider,
             "start": a.start,
             "end": a.end,
         }
+        chosen = per_site if len(sites) > 1 else dose
+        return [
+            {
+                **base,
+                "dose_value": chosen.value if chosen else None,
+                "dose_unit": chosen.unit if chosen else None,
+                "site": site,
+                "laterality": side,
+            }
+            for site, side in (sites or [(None, None)])
+        ]
 
     def _template_block(self, a: Mention, sents: list[Span], by_sent) -> list[Segment]:
         """Neighbouring short lines of a templated entry ("Route: IM", "Site: R delt") that
@@ -357,25 +401,44 @@ class EventExtractor:
                 i = j
         return out
 
-    def _site(self, segment: Segment, ind_range, sents) -> tuple[str | None, str | None]:
+    def _sites(self, segment: Segment, ind_range, sents, block_line: str = "") -> list[tuple]:
+        """Distinct ``(site, laterality)`` pairs in a segment, in text order: usually one;
+        two when a dose is split ("each buttock" gives left and right). With no site, a
+        non-site body part after "in/into" still gives its laterality: ``[(None, side)]``."""
+
         def outside(m: Mention) -> bool:
             return ind_range is None or not (ind_range[0] <= m.start < ind_range[1])
 
-        sites = [m for m in segment.of("SITE") if outside(m)]
         lats = segment.of("LATERALITY")
-        site = laterality = None
-        for m in sites:
+        pairs: list[tuple] = []
+        for m in (m for m in segment.of("SITE") if outside(m)):
             value, _, side = m.ident.partition("|")
-            site = site or value
-            laterality = laterality or side or self._laterality_near(m, lats)
-        if site is None:
-            bodies = [m for m in segment.of("BODY") if outside(m)]
-            for m in bodies:
-                doc = sents[m.sent].doc
-                before = {t.lower_ for t in doc[max(0, m.tok_start - 5) : m.tok_start]}
-                if before & LOCATIVES:
-                    laterality = laterality or self._laterality_near(m, lats)
-        return site, laterality
+            side = side or self._laterality_near(m, lats)
+            if pairs and pairs[-1][0] == value and (pairs[-1][1] is None or side is None or pairs[-1][1] == side):
+                pairs[-1] = (value, pairs[-1][1] or side)  # "upper outer quadrant of the L buttock"
+                continue
+            pairs.append((value, side))
+        if len(pairs) == 1 and pairs[0][1] == "bilateral":
+            pairs = [(pairs[0][0], "left"), (pairs[0][0], "right")]
+        if len({p for p in pairs}) < len(pairs):
+            pairs = list(dict.fromkeys(pairs))
+        if pairs:
+            return pairs if len(pairs) > 1 and all(p[1] for p in pairs) else pairs[:1]
+        for m in (m for m in segment.of("BODY") if outside(m)):
+            doc = sents[m.sent].doc
+            before = {t.lower_ for t in doc[max(0, m.tok_start - 5) : m.tok_start]}
+            if before & LOCATIVES:
+                side = self._laterality_near(m, lats)
+                if side:
+                    return [(None, side)]
+        return []
+
+    def _template_side(self, text: str, block: list[Segment]) -> str | None:
+        """Laterality from a template line of its own ("Side: [x] R", "Laterality: Left")."""
+        for b in block:
+            if SIDE_LINE.match(text[b.start : b.end]) and b.of("LATERALITY"):
+                return b.of("LATERALITY")[0].ident
+        return None
 
     @staticmethod
     def _laterality_near(m: Mention, lats: list[Mention]) -> str | None:
@@ -387,7 +450,7 @@ class EventExtractor:
                 return lat.ident
         return None
 
-    def _indication(self, text: str, segment: Segment, a: Mention | None):
+    def _indication(self, text: str, segment: Segment):
         for cue in segment.of("INDICATION_CUE"):
             rest = text[cue.end : segment.end]
             stop = self.indication_stop.search(rest, 1 if rest[:1] in ":- " else 0)
@@ -416,9 +479,10 @@ class EventExtractor:
             return first[:200]
         return None
 
-    def _merge_into_previous(self, event, events, a, sents) -> bool:
-        """A drug-less "injection given in R glut" right after a named drug's event adds to
-        that event instead of starting a new one."""
+    @staticmethod
+    def _merge_unnamed(event: dict[str, Any], events: list[dict[str, Any]], a: Mention, block) -> bool:
+        """A drug-less "injection given in R glut" (or a template's "Route: IM" line) right
+        after a named drug's event completes that event instead of starting a new one."""
         if not events:
             return False
         prev = events[-1]
@@ -429,6 +493,21 @@ class EventExtractor:
             if prev.get(key) is None and event.get(key) is not None:
                 prev[key] = event[key]
         return True
+
+    @staticmethod
+    def _absorb_unnamed(events: list[dict[str, Any]]) -> None:
+        """A drug-less event just before a named drug's event in the same entry (a template
+        whose "Route:" line comes before "Medication:") is absorbed into it."""
+        i = 0
+        while i + 1 < len(events):
+            cur, nxt = events[i], events[i + 1]
+            if cur["medication"] is None and nxt["medication"] and 0 <= nxt["start"] - cur["end"] <= 120:
+                for key in ("route", "site", "laterality", "dose_value", "dose_unit"):
+                    if nxt.get(key) is None and cur.get(key) is not None:
+                        nxt[key] = cur[key]
+                del events[i]
+                continue
+            i += 1
 
     def _evidence(self, text: str, mentions: list[Mention], role_of) -> str | None:
         for m in mentions:

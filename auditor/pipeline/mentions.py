@@ -24,7 +24,7 @@ from typing import Any
 from ..patterns import Patterns
 
 MENTIONS_KEY = "mentions"
-ANCHOR_LABELS = ("DRUG", "INJECTION")
+ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE")  # what can anchor an event (ROUTE: "2 mg IM given")
 
 
 def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:

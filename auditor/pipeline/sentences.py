@@ -39,9 +39,11 @@ class ClinicalSentencizer:
                 wrapped = (
                     token.text.count("\n") == 1
                     and len(line) >= WRAP_MIN_LINE
-                    and line[-1:] not in ".:;!?"
+                    and line[-1:] not in ".:;!?|"
+                    and "\t" not in line
+                    and line.count("|") < 2
                     and nxt is not None
-                    and (nxt.text[:1].islower() or nxt.like_num)
+                    and nxt.text[:1].islower()
                 )
                 previous_break = not wrapped
             elif token.text in SENTENCE_END or (token.is_punct and token.text[-1:] == "."):
