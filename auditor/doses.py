@@ -15,6 +15,7 @@ from typing import Any
 
 _NUM = r"(?<![\w./])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _WS = r"[\s\u00a0\u202f]*"
+_NEEDLE = re.compile(r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|x\s*\d+(?:\.\d+)?\s*(?:in|inch|\"))", re.I)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class DoseParser:
             end = m.end()
             if self._bad_den and self._bad_den.match(text, end):
                 continue
+            if _NEEDLE.match(text, end):
+                continue  # "25g needle", "22 gauge": a needle size, not grams
             per = self._per_volume.match(text, end)
             if per:
                 then = self._then_volume.match(text, per.end())

@@ -25,9 +25,14 @@ DEFAULT_PATTERNS_DIR = Path(__file__).resolve().parent.parent / "patterns"
 SCHEMA: dict[str, tuple[str, ...]] = {
     "lexicons/drugs.yaml": ("version", "drugs", "cancer_terms"),
     "lexicons/routes.yaml": ("version", "routes", "not_routes"),
-    "lexicons/sites.yaml": ("version", "sites", "combined", "other_body_parts", "laterality"),
+    "lexicons/sites.yaml": (
+        "version", "sites", "combined", "other_body_parts", "site_cues", "laterality"
+    ),
     "lexicons/units.yaml": ("version", "units", "multipliers", "volume_unit", "percent_mg_per_ml"),
-    "cues/cues.yaml": ("version", "phrases", "token_patterns"),
+    "cues/cues.yaml": (
+        "version", "phrases", "token_patterns", "indication", "evidence", "context", "window",
+        "template_fields", "anchor_blockers",
+    ),
     "context/context_rules.json": ("version", "context_rules"),
     "sections/section_rules.json": ("version", "roles", "section_rules"),
     "requirements/cpt_96372.v1.yaml": (

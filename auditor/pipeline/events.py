@@ -34,6 +34,7 @@ SITE_GAP_WORDS = {
 }
 NOT_A_DIAGNOSIS = {"none", "n/a", "na", "no", "denies", "unknown", "deferred", "pending"}
 CLOCK_TIME = re.compile(r"(?:^|[|\t@]|\bat\s)\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b(?!\s*(?:mg|mcg|units|ml|%|/))", re.I | re.M)
+FIELD_LINE = re.compile(r"\s*[-•*]?\s*([A-Za-z][A-Za-z /&-]{0,30}?)\s*(?:\([^)]*\))?\s*(?:\d+\s*min\s*)?:")
 SIDE_LINE = re.compile(r"\s*(?:side|laterality|lat)\s*:", re.I)
 LOCATIVES = {"in", "into", "to", "at", "on", "site", "site:"}
 
@@ -116,6 +117,8 @@ class EventExtractor:
                 self.role_of.setdefault(category, role)
         self.doses = DoseParser(patterns.units)
         self.anchor_blockers = {str(w).lower() for w in cues["anchor_blockers"]["next_words"]}
+        self.template_fields = tuple(str(f).lower() for f in cues["template_fields"])
+        self.site_cues = {str(w).lower() for w in patterns.sites["site_cues"]}
 
     # -- document structure -------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -173,9 +176,38 @@ class EventExtractor:
         evidence = self._evidence(text, mentions, role_of)
         diagnosis = self._section_indication(text, sections)
 
+        segments = {id(a): self._segment(a, anchors, sents[a.sent], by_sent.get(a.sent, [])) for a in anchors}
+        linked = {id(a): self._indication(text, segments[id(a)])[0] for a in anchors}
+
+        def shared_indication(a: Mention) -> str | None:
+            """A reason stated for the anchor elsewhere: later in its sentence ("X and Y
+            given for sciatica"), in a "Both given for ..." line, or with another mention
+            of the same drug ("here for monthly B12 inj for pernicious anemia")."""
+            same_sentence = [linked[id(b)] for b in anchors if b.sent == a.sent and b.start > a.start]
+            for found in same_sentence:
+                if found:
+                    return found
+            for step in range(1, 4):
+                nxt = a.sent + step
+                if nxt >= len(sents) or nxt in sent_has_anchor:
+                    break
+                words = {t.lower_ for t in sents[nxt]}
+                if words & {"both", "all", "each"}:
+                    ms = by_sent.get(nxt, [])
+                    seg = Segment(sents[nxt].start_char, sents[nxt].end_char, ms)
+                    found = self._indication(text, seg)[0]
+                    if found:
+                        return found
+            if a.label == "DRUG":
+                for b in anchors:
+                    if b is not a and b.ident == a.ident and linked[id(b)] and not (
+                        b.modifiers & {"NEGATED_EXISTENCE", "FAMILY", "ALLERGY"}
+                    ):
+                        return linked[id(b)]
+            return None
+
         for a in anchors:
-            sent = sents[a.sent]
-            segment = self._segment(a, anchors, sent, by_sent.get(a.sent, []))
+            segment = segments[id(a)]
             route_m = self._pick(segment.of("ROUTE"), a)
             if route_m is not None and route_m.ident == "PO":
                 continue  # oral, inhaled, topical...: not an injection
@@ -193,7 +225,10 @@ class EventExtractor:
             )
             medication = a.ident if a.label == "DRUG" else None
             if admin and not blocked:
-                found = self._events(text, a, segment, route_m, block, sents, mentions, diagnosis)
+                found = self._events(
+                    text, a, segment, route_m, block, sents, mentions,
+                    shared_indication(a) or diagnosis,
+                )
                 if a.label != "DRUG":
                     own = found[0]
                     if not (own["route"] or own["site"] or own["dose_value"] is not None):
@@ -300,7 +335,7 @@ class EventExtractor:
             or CLOCK_TIME.search(record_text)
         )
 
-    def _events(self, text, a, segment, route_m, block, sents, mentions, diagnosis) -> list[dict[str, Any]]:
+    def _events(self, text, a, segment, route_m, block, sents, mentions, fallback) -> list[dict[str, Any]]:
         """The event(s) of one anchor: one, or one per site when a dose is split over
         distinct sites ("one in the R gluteal and one in the L gluteal")."""
         drug = self.drugs.get(a.ident) if a.label == "DRUG" else None
@@ -335,7 +370,7 @@ class EventExtractor:
                 if indication:
                     break
         if indication is None:
-            indication = diagnosis
+            indication = fallback
         sent_start = sents[a.sent].start_char
         limit = sents[a.sent].end_char + self.followup_chars
         response = next(
@@ -397,7 +432,8 @@ class EventExtractor:
                     break
                 if len(sents[j].text.strip()) > self.template_chars:
                     break
-                out.append(Segment(sents[j].start_char, sents[j].end_char, ms))
+                if self._field_line(sents[j].text):
+                    out.append(Segment(sents[j].start_char, sents[j].end_char, ms))
                 i = j
         return out
 
@@ -410,8 +446,11 @@ class EventExtractor:
             return ind_range is None or not (ind_range[0] <= m.start < ind_range[1])
 
         lats = segment.of("LATERALITY")
+        structured = bool(block_line) or self._row(segment, sents)
         pairs: list[tuple] = []
         for m in (m for m in segment.of("SITE") if outside(m)):
+            if not (structured or self._site_cue_before(m, sents) or "|" in m.ident):
+                continue  # "abdominal pain", "hip pain": a word for a place, not a site
             value, _, side = m.ident.partition("|")
             side = side or self._laterality_near(m, lats)
             if pairs and pairs[-1][0] == value and (pairs[-1][1] is None or side is None or pairs[-1][1] == side):
@@ -419,7 +458,7 @@ class EventExtractor:
                 continue
             pairs.append((value, side))
         if len(pairs) == 1 and pairs[0][1] == "bilateral":
-            pairs = [(pairs[0][0], "left"), (pairs[0][0], "right")]
+            pairs = [(pairs[0][0], "right"), (pairs[0][0], "left")]
         if len({p for p in pairs}) < len(pairs):
             pairs = list(dict.fromkeys(pairs))
         if pairs:
@@ -433,12 +472,28 @@ class EventExtractor:
                     return [(None, side)]
         return []
 
+    def _field_line(self, line: str) -> bool:
+        """Is ``line`` a form field ("Site: R deltoid") whose name is a template field?"""
+        m = FIELD_LINE.match(line)
+        return bool(m) and m.group(1).strip().lower().startswith(self.template_fields)
+
     def _template_side(self, text: str, block: list[Segment]) -> str | None:
         """Laterality from a template line of its own ("Side: [x] R", "Laterality: Left")."""
         for b in block:
             if SIDE_LINE.match(text[b.start : b.end]) and b.of("LATERALITY"):
                 return b.of("LATERALITY")[0].ident
         return None
+
+    def _site_cue_before(self, m: Mention, sents: list[Span]) -> bool:
+        doc = sents[m.sent].doc
+        return any(t.lower_ in self.site_cues for t in doc[max(0, m.tok_start - 4) : m.tok_start])
+
+    @staticmethod
+    def _row(segment: Segment, sents: list[Span]) -> bool:
+        if not segment.mentions:
+            return False
+        line = sents[segment.mentions[0].sent].text
+        return line.count("|") >= 2 or line.count("\t") >= 2 or bool(FIELD_LINE.match(line))
 
     @staticmethod
     def _laterality_near(m: Mention, lats: list[Mention]) -> str | None:
@@ -470,8 +525,9 @@ class EventExtractor:
         for category, begin, end in sections:
             if self.role_of.get(category or "") != "indication":
                 continue
-            body = text[begin:end].split(":", 1)[-1].strip(" \t:,-")
-            first = body.splitlines()[0].strip(" ,.") if body else ""
+            body = text[begin:end].split(":", 1)[-1]
+            lines = [ln.strip(" \t:,.-•*\u2022") for ln in body.splitlines()]
+            first = next((ln for ln in lines if ln), "")
             if not any(ch.isalpha() for ch in first):
                 continue
             if first.lower().split()[0] in NOT_A_DIAGNOSIS:
