@@ -15,6 +15,7 @@ from typing import Any
 
 _NUM = r"(?<![\w./])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _WS = r"[\s\u00a0\u202f]*"
+_RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
 _NEEDLE = re.compile(r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|x\s*\d+(?:\.\d+)?\s*(?:in|inch|\"))", re.I)
 
 
@@ -111,6 +112,13 @@ class DoseParser:
                 value, end = value * volume, then.end()
                 pos = end
             found.append(Dose(_tidy(value), unit, m.start(), end, unit == self.volume_unit))
+        for m in _RATIO.finditer(text):
+            then = self._then_volume.match(text, m.end())
+            if then is None:
+                continue
+            mg = _number(then.group(1)) * 1000 / _number(m.group(1))  # 1:1000 = 1 mg/mL
+            found = [d for d in found if not (m.start() <= d.start < then.end())]
+            found.append(Dose(_tidy(mg), "mg", m.start(), then.end(), False))
         for m in self._percent.finditer(text):
             then = self._then_volume.match(text, m.end())
             if then is None:

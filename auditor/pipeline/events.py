@@ -34,6 +34,7 @@ SITE_GAP_WORDS = {
 }
 NOT_A_DIAGNOSIS = {"none", "n/a", "na", "no", "denies", "unknown", "deferred", "pending"}
 CLOCK_TIME = re.compile(r"(?:^|[|\t@]|\bat\s)\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b(?!\s*(?:mg|mcg|units|ml|%|/))", re.I | re.M)
+DOSE_OF = re.compile(r"\d[\d,.]*[\s\u00a0]*[A-Za-z\u00b5\u03bc]+\.?\s+of\s+(?:the\s+)?$")
 FIELD_LINE = re.compile(r"\s*[-•*]?\s*([A-Za-z][A-Za-z /&-]{0,30}?)\s*(?:\([^)]*\))?\s*(?:\d+\s*min\s*)?:")
 SIDE_LINE = re.compile(r"\s*(?:side|laterality|lat)\s*:", re.I)
 LOCATIVES = {"in", "into", "to", "at", "on", "site", "site:"}
@@ -206,9 +207,18 @@ class EventExtractor:
                         return linked[id(b)]
             return None
 
+        def sentence_route(a: Mention) -> Mention | None:
+            """One route written for a list ("given IV Norflex, Zofran and morphine")."""
+            for b in anchors:
+                if b.sent == a.sent and b is not a:
+                    found = self._pick(segments[id(b)].of("ROUTE"), b)
+                    if found is not None and found.ident in INJECTION_ROUTES:
+                        return found
+            return None
+
         for a in anchors:
             segment = segments[id(a)]
-            route_m = self._pick(segment.of("ROUTE"), a)
+            route_m = self._pick(segment.of("ROUTE"), a) or sentence_route(a)
             if route_m is not None and route_m.ident == "PO":
                 continue  # oral, inhaled, topical...: not an injection
             entry = self.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
@@ -217,7 +227,9 @@ class EventExtractor:
             role = role_of(a.start)
             block = self._template_block(a, sents, by_sent)
             admin = self._administered(text, a, segment, block, by_sent, sents, role, sent_has_anchor)
-            blocked = bool(a.modifiers & self.blocking) or role == "not_administered"
+            stated_given = any(m.label == "ADMIN" for m in by_sent.get(a.sent, []))
+            list_section = role == "not_administered" and not stated_given
+            blocked = bool(a.modifiers & self.blocking) or list_section
             injection_cue = (
                 (route_m is not None and route_m.ident in INJECTION_ROUTES)
                 or bool(segment.of("SITE"))
@@ -244,7 +256,7 @@ class EventExtractor:
                     events.append(event)
             elif a.label != "ROUTE" and (injection_cue or self._is_vaccine(medication)):
                 other_context = a.modifiers & (self.blocking - self.not_given_mods)
-                if other_context or role == "not_administered":
+                if other_context or list_section:
                     continue
                 if a.modifiers & self.not_given_mods or (not admin and role == "planning"):
                     not_given.append(medication)
@@ -293,10 +305,18 @@ class EventExtractor:
 
     @staticmethod
     def _segment(a: Mention, anchors: list[Mention], sent: Span, ms: list[Mention]) -> Segment:
+        """The anchor's own words: from it (or the sentence start) to the next anchor.
+        A dose written before the drug ("50 mg of Benadryl") belongs to that drug."""
+        text = sent.doc.text
+
+        def begin(x: Mention) -> int:
+            lead = DOSE_OF.search(text[max(sent.start_char, x.start - 30) : x.start])
+            return x.start - len(lead.group(0)) if lead else x.start
+
         same = [x for x in anchors if x.sent == a.sent]
         i = same.index(a)
-        start = sent.start_char if i == 0 else a.start
-        end = same[i + 1].start if i + 1 < len(same) else sent.end_char
+        start = sent.start_char if i == 0 else begin(a)
+        end = begin(same[i + 1]) if i + 1 < len(same) else sent.end_char
         return Segment(start, end, [m for m in ms if start <= m.start < end])
 
     @staticmethod
