@@ -24,7 +24,7 @@ DEFAULT_PATTERNS_DIR = Path(__file__).resolve().parent.parent / "patterns"
 # file name (relative to the patterns folder) -> top-level keys it must have
 SCHEMA: dict[str, tuple[str, ...]] = {
     "lexicons/drugs.yaml": ("version", "drugs", "cancer_terms"),
-    "lexicons/routes.yaml": ("version", "routes", "not_routes"),
+    "lexicons/routes.yaml": ("version", "routes", "not_routes", "implied_by_site_words"),
     "lexicons/sites.yaml": (
         "version", "sites", "combined", "other_body_parts", "site_cues", "laterality"
     ),

@@ -37,6 +37,7 @@ CLOCK_TIME = re.compile(r"(?:^|[|\t@]|\bat\s)\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b(?!
 DOSE_OF = re.compile(r"\d[\d,.]*[\s\u00a0]*[A-Za-z\u00b5\u03bc]+\.?\s+of\s+(?:the\s+)?$")
 FIELD_LINE = re.compile(r"\s*[-•*]?\s*([A-Za-z][A-Za-z /&-]{0,30}?)\s*(?:\([^)]*\))?\s*(?:\d+\s*min\s*)?:")
 SIDE_LINE = re.compile(r"\s*(?:side|laterality|lat)\s*:", re.I)
+NEGATORS = {"no", "not", "never", "none", "without", "nothing", "n't"}
 LOCATIVES = {"in", "into", "to", "at", "on", "site", "site:"}
 
 
@@ -120,6 +121,11 @@ class EventExtractor:
         self.anchor_blockers = {str(w).lower() for w in cues["anchor_blockers"]["next_words"]}
         self.template_fields = tuple(str(f).lower() for f in cues["template_fields"])
         self.site_cues = {str(w).lower() for w in patterns.sites["site_cues"]}
+        self.route_by_site_word = {
+            str(word).lower(): route
+            for route, words in patterns.routes["implied_by_site_words"].items()
+            for word in words
+        }
 
     # -- document structure -------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -227,7 +233,7 @@ class EventExtractor:
             role = role_of(a.start)
             block = self._template_block(a, sents, by_sent)
             admin = self._administered(text, a, segment, block, by_sent, sents, role, sent_has_anchor)
-            stated_given = any(m.label == "ADMIN" for m in by_sent.get(a.sent, []))
+            stated_given = any(self._affirmed_admin(m, sents) for m in by_sent.get(a.sent, []))
             list_section = role == "not_administered" and not stated_given
             blocked = bool(a.modifiers & self.blocking) or list_section
             injection_cue = (
@@ -332,7 +338,7 @@ class EventExtractor:
         after it; or a record-style entry: route or dose plus a site, a time, a response or
         a provider on its line or template block."""
         ms = by_sent.get(a.sent, [])
-        if any(m.label == "ADMIN" for m in ms):
+        if any(self._affirmed_admin(m, sents) for m in ms):
             return True
         has_route_or_dose = bool(segment.of("ROUTE")) or bool(
             self.doses.find_all(text[segment.start : segment.end])
@@ -355,6 +361,16 @@ class EventExtractor:
             or CLOCK_TIME.search(record_text)
         )
 
+    @staticmethod
+    def _affirmed_admin(m: Mention, sents: list[Span]) -> bool:
+        """An ADMIN cue not negated by "no"/"not"/"never" just before it ("no correction
+        insulin was given")."""
+        if m.label != "ADMIN":
+            return False
+        doc = sents[m.sent].doc
+        window = doc[max(sents[m.sent].start, m.tok_start - 4) : m.tok_start]
+        return not any(t.lower_ in NEGATORS for t in window)
+
     def _events(self, text, a, segment, route_m, block, sents, mentions, fallback) -> list[dict[str, Any]]:
         """The event(s) of one anchor: one, or one per site when a dose is split over
         distinct sites ("one in the R gluteal and one in the L gluteal")."""
@@ -365,6 +381,12 @@ class EventExtractor:
         route = route_m.ident if route_m is not None else None
         if route == "PO":
             route = None
+        if route is None:
+            for m in segment.of("SITE"):
+                implied = {self.route_by_site_word.get(w) for w in m.text.lower().split()} - {None}
+                if implied:
+                    route = implied.pop()
+                    break
         if route is None and drug and drug.get("iv_only"):
             route = "IV"
         seg_text = text[segment.start : segment.end]
@@ -537,7 +559,8 @@ class EventExtractor:
                 continue
             if not any(ch.isalpha() for ch in words[0]) or words[0][0].isdigit():
                 continue
-            return " ".join(words)[:200], (cue.start, cue.end + len(rest))
+            end = cue.end + (stop.start() if stop else len(rest))
+            return " ".join(words)[:200], (cue.start, end)
         return None, None
 
     def _section_indication(self, text: str, sections) -> str | None:
