@@ -44,14 +44,13 @@ LOCATIVES = {"in", "into", "to", "at", "on", "site", "site:"}
 BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 
 
-def section_range(doc: Doc, sec: Any) -> tuple[str, int, int]:
+def section_range(doc: Doc, text: str, sec: Any) -> tuple[str, int, int]:
     """``(category, start, end)`` characters of a medspaCy Section, where it really ends.
 
     medspaCy runs a section to the next header. In notes a header with text on its own
     line ("Allergies: NKDA.") covers that line only; a header alone on its line covers
     the lines below it up to a blank line (or the next header).
     """
-    text = doc.text
     start = doc[sec.title_start].idx
     end = doc[sec.body_end - 1].idx + len(doc[sec.body_end - 1]) if sec.body_end > 0 else len(text)
     title_end = doc[sec.title_end - 1].idx + len(doc[sec.title_end - 1]) if sec.title_end > 0 else start
@@ -129,14 +128,16 @@ class EventExtractor:
 
     # -- document structure -------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
+        text = doc.text  # Doc.text joins every token: read it once
+        doc.user_data["auditor_text"] = text
         sents = list(doc.sents)
         sent_starts = [s.start_char for s in sents]
         mentions = [self._mention(span, sent_starts) for span in doc.spans[MENTIONS_KEY]]
         mentions.sort(key=lambda m: m.start)
         sections = [
-            section_range(doc, sec) for sec in getattr(doc._, "sections", []) if sec.category
+            section_range(doc, text, sec) for sec in getattr(doc._, "sections", []) if sec.category
         ]
-        doc.user_data["auditor"] = self.extract(doc.text, sents, mentions, sections)
+        doc.user_data["auditor"] = self.extract(text, sents, mentions, sections)
         return doc
 
     @staticmethod
@@ -313,7 +314,7 @@ class EventExtractor:
     def _segment(a: Mention, anchors: list[Mention], sent: Span, ms: list[Mention]) -> Segment:
         """The anchor's own words: from it (or the sentence start) to the next anchor.
         A dose written before the drug ("50 mg of Benadryl") belongs to that drug."""
-        text = sent.doc.text
+        text = sent.doc.user_data["auditor_text"]
 
         def begin(x: Mention) -> int:
             lead = DOSE_OF.search(text[max(sent.start_char, x.start - 30) : x.start])
@@ -462,7 +463,9 @@ class EventExtractor:
                 j = i + step
                 if not 0 <= j < len(sents):
                     break
-                between = sents[min(i, j)].doc.text[sents[min(i, j)].end_char : sents[max(i, j)].start_char]
+                between = sent.doc.user_data["auditor_text"][
+                    sents[min(i, j)].end_char : sents[max(i, j)].start_char
+                ]
                 own = sents[min(i, j)].text
                 if "\n\n" in between or "\n\n" in own or own.strip() == "":
                     if own.strip() == "" and "\n\n" not in own:
