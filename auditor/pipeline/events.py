@@ -37,6 +37,8 @@ CLOCK_TIME = re.compile(r"(?:^|[|\t@]|\bat\s)\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b(?!
 DOSE_OF = re.compile(r"\d[\d,.]*[\s\u00a0]*[A-Za-z\u00b5\u03bc]+\.?\s+of\s+(?:the\s+)?$")
 FIELD_LINE = re.compile(r"\s*[-•*]?\s*([A-Za-z][A-Za-z /&-]{0,30}?)\s*(?:\([^)]*\))?\s*(?:\d+\s*min\s*)?:")
 SIDE_LINE = re.compile(r"\s*(?:side|laterality|lat)\s*:", re.I)
+ADMIXTURE = re.compile(r"\b(?:with|w/|and|plus|\+)\b|\bw/", re.I)
+ROUTE_BEFORE_TOKENS = 4  # "IM ceftriaxone", "IV Norflex": a route before the drug, close to it
 NEGATORS = {"no", "not", "never", "none", "without", "nothing", "n't"}
 LOCATIVES = {"in", "into", "to", "at", "on", "site", "site:"}
 
@@ -218,14 +220,14 @@ class EventExtractor:
             """One route written for a list ("given IV Norflex, Zofran and morphine")."""
             for b in anchors:
                 if b.sent == a.sent and b is not a:
-                    found = self._pick(segments[id(b)].of("ROUTE"), b)
+                    found = self._pick(segments[id(b)].of("ROUTE"), b, ROUTE_BEFORE_TOKENS)
                     if found is not None and found.ident in INJECTION_ROUTES:
                         return found
             return None
 
         for a in anchors:
             segment = segments[id(a)]
-            route_m = self._pick(segment.of("ROUTE"), a) or sentence_route(a)
+            route_m = self._pick(segment.of("ROUTE"), a, ROUTE_BEFORE_TOKENS) or sentence_route(a)
             if route_m is not None and route_m.ident == "PO":
                 continue  # oral, inhaled, topical...: not an injection
             entry = self.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
@@ -250,8 +252,10 @@ class EventExtractor:
                 )
                 if a.label != "DRUG":
                     own = found[0]
-                    if not (own["route"] or own["site"] or own["dose_value"] is not None):
-                        continue  # "both injections given": words about injections, not one
+                    named = own["site"] or own["dose_value"] is not None
+                    if not (named or (a.label == "INJECTION" and own["route"])):
+                        continue  # "both injections given", "IV sedation": no one injection
+
                     if self._merge_unnamed(own, events, a, block):
                         continue
                 exclusion = entry.get("exclusion")
@@ -268,6 +272,7 @@ class EventExtractor:
                 if a.modifiers & self.not_given_mods or (not admin and role == "planning"):
                     not_given.append(medication)
         self._absorb_unnamed(events)
+        events = self._merge_mentions(events)
         return {"events": events, "not_administered": not_given, "evidence": evidence}
 
     def _is_vaccine(self, generic: str | None) -> bool:
@@ -290,6 +295,13 @@ class EventExtractor:
                     continue
                 if any(c.label == "INDICATION_CUE" and 0 <= m.start - c.end <= 3 for c in ms):
                     continue  # "for B12 deficiency"
+                if any(
+                    d.label == "DRUG" and self.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
+                    and 0 < m.tok_start - d.tok_end <= 6
+                    and ADMIXTURE.search(text[d.end : m.start])
+                    for d in ms
+                ):
+                    continue  # "lidocaine 1% with epinephrine": part of the anaesthetic
                 nxt = sent.doc[m.tok_end].lower_ if m.tok_end < len(sent.doc) else ""
                 if nxt in self.anchor_blockers:
                     continue
@@ -318,7 +330,11 @@ class EventExtractor:
 
         def begin(x: Mention) -> int:
             lead = DOSE_OF.search(text[max(sent.start_char, x.start - 30) : x.start])
-            return x.start - len(lead.group(0)) if lead else x.start
+            start = x.start - len(lead.group(0)) if lead else x.start
+            for m in ms:  # "... and subcutaneous heparin": the route is heparin's
+                if m.label == "ROUTE" and 0 <= start - m.end <= 2 and m.start >= sent.start_char:
+                    start = m.start
+            return start
 
         same = [x for x in anchors if x.sent == a.sent]
         i = same.index(a)
@@ -327,11 +343,16 @@ class EventExtractor:
         return Segment(start, end, [m for m in ms if start <= m.start < end])
 
     @staticmethod
-    def _pick(candidates: list[Mention], a: Mention) -> Mention | None:
+    def _pick(candidates: list[Mention], a: Mention, before_tokens: int = 0) -> Mention | None:
+        """The first candidate after the anchor, else the last one before it (only within
+        ``before_tokens`` tokens of it when that is set)."""
         after = [m for m in candidates if m.start >= a.start]
         if after:
             return after[0]
-        return candidates[-1] if candidates else None
+        before = [m for m in candidates if m.start < a.start]
+        if before_tokens:
+            before = [m for m in before if a.tok_start - m.tok_end <= before_tokens]
+        return before[-1] if before else None
 
     def _administered(self, text, a, segment, block, by_sent, sents, role, sent_has_anchor) -> bool:
         """Is the anchor documented as given (contract section 1)? A verb ("given",
@@ -595,6 +616,22 @@ class EventExtractor:
             if prev.get(key) is None and event.get(key) is not None:
                 prev[key] = event[key]
         return True
+
+    @staticmethod
+    def _merge_mentions(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A later mention of an already given drug with no dose and no site of its own
+        ("responding to the Benadryl we gave") is the same administration, not a new one."""
+        out: list[dict[str, Any]] = []
+        for event in events:
+            same = [e for e in out if e["medication"] and e["medication"] == event["medication"]]
+            if same and event["dose_value"] is None and event["site"] is None:
+                first = same[0]
+                for key in ("route", "indication", "response", "provider"):
+                    if first.get(key) is None and event.get(key) is not None:
+                        first[key] = event[key]
+                continue
+            out.append(event)
+        return out
 
     @staticmethod
     def _absorb_unnamed(events: list[dict[str, Any]]) -> None:
