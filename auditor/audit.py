@@ -85,7 +85,8 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
 
     Returns:
         ``(note_row, event_rows)``: a dict with ``NOTE_COLUMNS`` and a list of dicts with
-        ``EVENT_COLUMNS`` (``hcpcs``/``hcpcs_units`` from ``billing.HcpcsTable.code_event``). A record that cannot be read or processed gets status ``error``
+        ``EVENT_COLUMNS`` (``hcpcs``/``hcpcs_units`` from ``billing.HcpcsTable.code_event``).
+        A record that cannot be read or processed gets status ``error``
         and a message naming the problem (never the note text).
     """
     base = {"note_id": record.note_id, "n_injections": 0, "missing": [], "flags": [], "advisories": []}

@@ -136,7 +136,8 @@ def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
             key = str(name).lower()
             if key in seen and seen[key] != entry["generic"]:
                 raise PatternError(
-                    f"{where}: name {key!r} listed under both {seen[key]!r} and {entry['generic']!r}"
+                    f"{where}: name {key!r} listed under both {seen[key]!r} "
+                    f"and {entry['generic']!r}"
                 )
             seen[key] = entry["generic"]
 
@@ -220,6 +221,14 @@ def resolve_profile(payers: dict[str, Any], name: str) -> dict[str, Any]:
     return merged
 
 
+def _check_payers(payers: dict[str, Any]) -> None:
+    """Validate billing/payers.yaml: a ``default`` profile, and every profile resolves."""
+    if "default" not in payers["profiles"]:
+        raise PatternError("billing/payers.yaml: a 'default' profile is required")
+    for name in payers["profiles"]:
+        resolve_profile(payers, name)
+
+
 @dataclass(frozen=True)
 class Patterns:
     """All rule files of one patterns folder, loaded and validated.
@@ -250,10 +259,7 @@ class Patterns:
         _check_drugs(files["lexicons/drugs.yaml"]["drugs"], "lexicons/drugs.yaml")
         generics = {d["generic"] for d in files["lexicons/drugs.yaml"]["drugs"]}
         _check_hcpcs(files["billing/hcpcs_drugs.yaml"], generics, "billing/hcpcs_drugs.yaml")
-        if "default" not in files["billing/payers.yaml"]["profiles"]:
-            raise PatternError("billing/payers.yaml: a 'default' profile is required")
-        for name in files["billing/payers.yaml"]["profiles"]:
-            resolve_profile(files["billing/payers.yaml"], name)
+        _check_payers(files["billing/payers.yaml"])
         return cls(root=root, files=files)
 
     @cached_property

@@ -5,6 +5,7 @@ Pure tests: no spaCy. Case table: tests/cases/hcpcs_units.yaml.
 
 from __future__ import annotations
 
+import copy
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,7 +16,15 @@ import yaml
 from auditor.billing import HcpcsTable
 from auditor.claims import ClaimRules, reconcile_rows
 from auditor.errors import PatternError
-from auditor.patterns import DEFAULT_PATTERNS_DIR, HCPCS_ROW_KEYS, SCHEMA, Patterns, load_patterns
+from auditor.patterns import (
+    DEFAULT_PATTERNS_DIR,
+    HCPCS_ROW_KEYS,
+    SCHEMA,
+    Patterns,
+    _check_hcpcs,
+    _check_payers,
+    load_patterns,
+)
 
 CASES = Path(__file__).parent / "cases"
 UNIT_CASES = yaml.safe_load((CASES / "hcpcs_units.yaml").read_text(encoding="utf-8"))
@@ -33,7 +42,13 @@ def rules() -> ClaimRules:
 
 # --- schema --------------------------------------------------------------------------------
 def test_billing_files_are_registered_with_required_keys():
-    assert SCHEMA["billing/hcpcs_drugs.yaml"] == ("version", "description", "sources", "units", "codes")
+    assert SCHEMA["billing/hcpcs_drugs.yaml"] == (
+        "version",
+        "description",
+        "sources",
+        "units",
+        "codes",
+    )
     assert "findings" in SCHEMA["billing/claim_rules.yaml"]
     assert SCHEMA["billing/payers.yaml"] == ("version", "description", "profiles")
     patterns = load_patterns()
@@ -86,8 +101,13 @@ REQUIRED = {
     "J3250": ("trimethobenzamide", 200, "mg", "up_to"),
 }
 DELETED = {
-    "J1055": "J1050", "J1070": "J1071", "J1020": "J1010", "J1030": "J1010", "J1040": "J1010",
-    "J2920": "J2919", "J2930": "J2919",
+    "J1055": "J1050",
+    "J1070": "J1071",
+    "J1020": "J1010",
+    "J1030": "J1010",
+    "J1040": "J1010",
+    "J2920": "J2919",
+    "J2930": "J2919",
 }
 
 
@@ -112,47 +132,63 @@ def test_unclassified_code_is_listed(table):
     assert (row["basis"], row["drug"], row["amount"]) == ("unclassified", None, None)
 
 
-def _copy(tmp_path: Path) -> Path:
-    dest = tmp_path / "patterns"
-    shutil.copytree(DEFAULT_PATTERNS_DIR, dest)
-    return dest
-
-
-def _edit(root: Path, name: str, change) -> None:
-    path = root / name
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+def _generics() -> set[str]:
+    return {d["generic"] for d in load_patterns().drugs["drugs"]}
 
 
 @pytest.mark.parametrize(
-    ("name", "change", "message"),
+    ("change", "message"),
     [
-        ("billing/hcpcs_drugs.yaml", lambda d: d.pop("codes"), "missing top-level keys"),
-        ("billing/hcpcs_drugs.yaml", lambda d: d["codes"][0].pop("source"), "missing keys"),
-        ("billing/hcpcs_drugs.yaml", lambda d: d["codes"][0].update(drug="rocephinum"),
-         "not a generic"),
-        ("billing/hcpcs_drugs.yaml", lambda d: d["codes"][0].update(basis="each"), "basis"),
-        ("billing/hcpcs_drugs.yaml", lambda d: d["codes"][0].update(unit="drops"), "amount and a unit"),
-        ("billing/hcpcs_drugs.yaml", lambda d: d["codes"][0].update(end_date="31/12/2024"),
-         "ISO date"),
-        ("billing/hcpcs_drugs.yaml", lambda d: d["codes"][0].update(routes=["PO"]), "routes"),
-        ("billing/hcpcs_drugs.yaml", lambda d: d["codes"].append(dict(d["codes"][0])), "twice"),
-        ("billing/hcpcs_drugs.yaml",
-         lambda d: d["codes"][0].update(end_date="2020-01-01", replaced_by="J9998"), "replaced_by"),
-        ("billing/claim_rules.yaml", lambda d: d.pop("facility_pos"), "missing top-level keys"),
-        ("billing/payers.yaml", lambda d: d["profiles"].pop("default"), "default"),
-        ("billing/payers.yaml",
-         lambda d: d["profiles"]["default"].update(split_dose_admin_units="per_site"),
-         "split_dose_admin_units"),
-        ("billing/payers.yaml", lambda d: d["profiles"]["per_drug"].update(extends="per_drug"),
-         "loops"),
+        (lambda d: d["codes"][0].pop("source"), "missing keys"),
+        (lambda d: d["codes"][0].update(drug="rocephinum"), "not a generic"),
+        (lambda d: d["codes"][0].update(basis="each"), "basis"),
+        (lambda d: d["codes"][0].update(unit="drops"), "amount and a unit"),
+        (lambda d: d["codes"][0].update(end_date="31/12/2024"), "ISO date"),
+        (lambda d: d["codes"][0].update(routes=["PO"]), "routes"),
+        (lambda d: d["codes"].append(dict(d["codes"][0])), "twice"),
+        (lambda d: d["codes"][0].update(end_date="2020-01-01", replaced_by="J9998"), "replaced_by"),
+        (lambda d: d["codes"][0].update(replaced_by="J0690"), "without end_date"),
+        (
+            lambda d: d["codes"][0].update(concentrations=[{"hint": None, "unit": "mg"}]),
+            "concentration",
+        ),
     ],
 )
-def test_invalid_billing_files_are_rejected(tmp_path, name, change, message):
-    root = _copy(tmp_path)
-    _edit(root, name, change)
+def test_invalid_hcpcs_rows_are_rejected(change, message):
+    table = copy.deepcopy(load_patterns().hcpcs_drugs)
+    change(table)
     with pytest.raises(PatternError, match=message):
+        _check_hcpcs(table, _generics(), "billing/hcpcs_drugs.yaml")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["profiles"].pop("default"), "default"),
+        (
+            lambda d: d["profiles"]["default"].update(split_dose_admin_units="per_site"),
+            "split_dose_admin_units",
+        ),
+        (lambda d: d["profiles"]["default"].pop("repeat_admin_billing"), "missing setting"),
+        (lambda d: d["profiles"]["per_drug"].update(extends="per_drug"), "loops"),
+        (lambda d: d["profiles"]["per_drug"].update(extends="nobody"), "not found"),
+    ],
+)
+def test_invalid_payer_profiles_are_rejected(change, message):
+    payers = copy.deepcopy(load_patterns().payers)
+    change(payers)
+    with pytest.raises(PatternError, match=message):
+        _check_payers(payers)
+
+
+@pytest.mark.parametrize("name", ["billing/hcpcs_drugs.yaml", "billing/claim_rules.yaml"])
+def test_billing_file_without_a_required_key_fails_to_load(tmp_path, name):
+    root = tmp_path / "patterns"
+    shutil.copytree(DEFAULT_PATTERNS_DIR, root)
+    data = yaml.safe_load((root / name).read_text(encoding="utf-8"))
+    data.pop(SCHEMA[name][-1])
+    (root / name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PatternError, match="missing top-level keys"):
         Patterns.load(root)
 
 
@@ -165,7 +201,9 @@ def test_payer_profiles_resolve_extends(rules):
     assert rules.payer["split_dose_admin_units"] == "per_injection"
     per_drug = ClaimRules.load("per_drug").payer
     assert (per_drug["split_dose_admin_units"], per_drug["repeat_admin_modifiers"]) == (
-        "per_drug", ["59", "XS"])
+        "per_drug",
+        ["59", "XS"],
+    )
     assert ClaimRules.load("repeat_76").payer["repeat_admin_modifiers"] == ["76"]
 
 
@@ -191,8 +229,13 @@ def test_units_end_to_end_as_a_claim_line(table, rules, case):
     """The code billed at the expected units is clean; one unit more is a mismatch."""
     row = table.row(case["code"])
     event = {
-        "note_id": "n1", "medication": row["drug"], "medication_text": case.get("text"),
-        "route": None, "dose_value": case["dose"], "dose_unit": case["unit"], "eligible": True,
+        "note_id": "n1",
+        "medication": row["drug"],
+        "medication_text": case.get("text"),
+        "route": None,
+        "dose_value": case["dose"],
+        "dose_unit": case["unit"],
+        "eligible": True,
         "flags": [],
     }
     event |= table.code_event(event)
@@ -207,7 +250,8 @@ def test_units_end_to_end_as_a_claim_line(table, rules, case):
     ]
     notes = [{"note_id": "n1", "status": "compliant", "n_injections": 1}]
     exact, extra = reconcile_rows(notes, [event], claims[:1], rules) + reconcile_rows(
-        notes, [event], claims[1:], rules)
+        notes, [event], claims[1:], rules
+    )
     assert (exact["supported_units"], exact["findings"]) == (case["units"], [])
     assert (extra["supported_units"], extra["findings"]) == (case["units"], ["drug_units_mismatch"])
 
@@ -246,8 +290,13 @@ def test_units_end_to_end_as_a_claim_line(table, rules, case):
     ],
 )
 def test_code_event(table, medication, text, route, dose, unit, expected):
-    event = {"medication": medication, "medication_text": text, "route": route,
-             "dose_value": dose, "dose_unit": unit}
+    event = {
+        "medication": medication,
+        "medication_text": text,
+        "route": route,
+        "dose_value": dose,
+        "dose_unit": unit,
+    }
     got = table.code_event(event)
     assert (got["hcpcs"], got["hcpcs_units"]) == expected
 
