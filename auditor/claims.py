@@ -642,13 +642,8 @@ class _Reconciler:
                         f"administration{tail}",
                     )
                 continue
-            conversions = [
-                self.hcpcs.convert(
-                    row, e.get("dose_value"), e.get("dose_unit"), e.get("medication_text")
-                )
-                for e in events
-            ]
-            if any(c is None for c in conversions):
+            per_event = [self._event_units(row, e) for e in events]
+            if any(units is None for units, _ in per_event):
                 doses = ", ".join(f"{_med(e)} {_dose(e)}" for e in events)
                 for line in code_lines:
                     results[line.index].add(
@@ -659,10 +654,10 @@ class _Reconciler:
                         f"{row['unit']} units: units not checked",
                     )
                 continue
-            supported = sum(c.units for c in conversions)
+            supported = sum(units for units, _ in per_event)
             how = "; ".join(
-                f"{_med(e)} {_dose(e)}: {c.explain()}"
-                for e, c in zip(events, conversions, strict=True)
+                f"{_med(e)} {_dose(e)}: {text}"
+                for e, (_, text) in zip(events, per_event, strict=True)
             )
             route_notes = [
                 f"documented route {e['route']} is not among {code}'s routes "
@@ -700,6 +695,23 @@ class _Reconciler:
                     res.info.append(
                         f"{code} x{_num(line.units)} matches the documented dose ({how})"
                     )
+
+    def _event_units(self, row: dict[str, Any], event: dict[str, Any]) -> tuple[int | None, str]:
+        """Units of ``row`` one event's dose supports, and the arithmetic in words.
+
+        Falls back on the event's own ``hcpcs_units`` when it was coded with this very code
+        but the dose cannot be converted here (a volume whose concentration came from the
+        medication text, which ``--redact`` removes after coding).
+        """
+        conversion = self.hcpcs.convert(
+            row, event.get("dose_value"), event.get("dose_unit"), event.get("medication_text")
+        )
+        if conversion is not None:
+            return conversion.units, conversion.explain()
+        units = json_safe(event.get("hcpcs_units"))
+        if event.get("hcpcs") == row["code"] and units is not None:
+            return int(units), f"{row['code']} x{int(units)} (the event's hcpcs_units)"
+        return None, ""
 
     def _replacement_note(self, row: dict[str, Any], events: list[dict[str, Any]]) -> str | None:
         if not row.get("replaced_by"):
