@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from .billing import HcpcsTable
 from .patterns import load_patterns
 from .records import EVENT_COLUMNS, EVIDENCE_FIELDS, NOTE_COLUMNS, NoteRecord, clean_text
 from .requirements import RequirementSpec
@@ -36,7 +37,7 @@ def _silence_phi_loggers() -> None:
         pass
 
 
-def _engine(patterns_dir: str | None) -> tuple[Any, RequirementSpec]:
+def _engine(patterns_dir: str | None) -> tuple[Any, RequirementSpec, HcpcsTable]:
     key = str(patterns_dir)
     if _STATE.get("key") != key:
         _silence_phi_loggers()
@@ -47,8 +48,9 @@ def _engine(patterns_dir: str | None) -> tuple[Any, RequirementSpec]:
             key=key,
             nlp=build_pipeline(patterns_dir),
             spec=RequirementSpec(patterns.requirements),
+            billing=HcpcsTable(patterns.hcpcs_drugs),
         )
-    return _STATE["nlp"], _STATE["spec"]
+    return _STATE["nlp"], _STATE["spec"], _STATE["billing"]
 
 
 def _windows(text: str, size: int) -> Iterator[tuple[int, str]]:
@@ -83,19 +85,21 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
 
     Returns:
         ``(note_row, event_rows)``: a dict with ``NOTE_COLUMNS`` and a list of dicts with
-        ``EVENT_COLUMNS``. A record that cannot be read or processed gets status ``error``
+        ``EVENT_COLUMNS`` (``hcpcs``/``hcpcs_units`` from ``billing.HcpcsTable.code_event``).
+        A record that cannot be read or processed gets status ``error``
         and a message naming the problem (never the note text).
     """
     base = {"note_id": record.note_id, "n_injections": 0, "missing": [], "flags": [], "advisories": []}
     if record.error is not None or record.text is None:
         return {**base, "status": "error", "error": record.error or "missing text"}, []
     try:
-        nlp, spec = _engine(patterns_dir)
+        nlp, spec, billing = _engine(patterns_dir)
         found = extract(nlp, clean_text(record.text))
         events = []
         for i, event in enumerate(found["events"], start=1):
             judged = spec.judge_event(event)
             row = {k: event.get(k) for k in EVENT_COLUMNS} | judged
+            row |= billing.code_event(row)
             row.update(note_id=record.note_id, event_id=i)
             if redact:
                 row.update({k: None for k in EVIDENCE_FIELDS})

@@ -48,12 +48,16 @@ def audit(
     redact: Annotated[bool, typer.Option(help="drop evidence text from events")] = False,
     force: Annotated[bool, typer.Option(help="overwrite an existing report folder")] = False,
     patterns: Annotated[Path | None, typer.Option(help="patterns folder (default: bundled)")] = None,
+    claims: Annotated[Path | None, typer.Option(help="claim lines to reconcile")] = None,
+    payer: Annotated[str, typer.Option(help="payer profile of --claims")] = "default",
 ) -> None:
-    """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies and run.json to --out.
+    """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies and run.json to --out
+    (with --claims, also claims.jsonl and claims.csv: findings per claim line).
 
     Exit codes: 0 done; 1 done with record errors; 2 usage or input error.
     """
     from .audit import audit_records
+    from .io.claims_io import ClaimsRun
     from .io.readers import read_records
     from .io.writers import ReportWriter, prepare_dir, remove_partials
     from .patterns import load_patterns
@@ -62,6 +66,7 @@ def audit(
     patterns_dir = str(patterns) if patterns else None
     try:
         rules = load_patterns(patterns_dir)
+        claims_run = ClaimsRun.open(claims, payer, patterns_dir) if claims else None
         records = read_records(input, id_col, text_col)
         first = next(records, None)  # surfaces column errors before anything is written
         folder = prepare_dir(out_dir, force)
@@ -95,6 +100,10 @@ def audit(
                     on_note=lambda: progress.advance(task),
                 ):
                     writer.write(note, events)
+                    if claims_run:
+                        claims_run.add(note, events)
+                if claims_run:
+                    writer.meta["claims"] = claims_run.write(folder)
         except AuditorError as exc:
             remove_partials(folder)
             _fail(exc)
@@ -105,6 +114,8 @@ def audit(
     elapsed = time.perf_counter() - started
     summary = writer.summary()
     _print_summary(summary, folder, elapsed)
+    for line in claims_run.summary_lines() if claims_run else []:
+        out.print(line)
     raise typer.Exit(1 if summary["status"].get("error") else 0)
 
 

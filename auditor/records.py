@@ -10,7 +10,7 @@ NOTE_COLUMNS = ["note_id", "status", "n_injections", "missing", "flags", "adviso
 EVENT_COLUMNS = [
     "note_id", "event_id", "medication", "medication_text", "route", "dose_value", "dose_unit",
     "site", "laterality", "indication", "response", "provider", "evidence", "eligible",
-    "missing", "flags", "advisories", "start", "end",
+    "missing", "flags", "advisories", "start", "end", "hcpcs", "hcpcs_units",
 ]
 EVIDENCE_FIELDS = ("medication_text", "indication", "response", "provider", "evidence")
 

@@ -31,7 +31,7 @@ def prepare_dir(out: str | Path, force: bool) -> Path:
     if path.exists() and any(path.iterdir()):
         if not force:
             raise OutputError(f"report folder {path} exists and is not empty; use --force to overwrite")
-        for name in ("notes", "events"):
+        for name in ("notes", "events", "claims"):
             for suffix in (".jsonl", ".csv"):
                 (path / f"{name}{suffix}").unlink(missing_ok=True)
     try:
