@@ -104,6 +104,7 @@ class EventExtractor:
         cues = patterns.cues
         self.reject_first = {str(w).lower() for w in cues["indication"]["reject_first_words"]}
         self.skip_leading = {w.lower() for w in cues["indication"]["skip_leading"]}
+        self.non_condition = {str(w).lower() for w in cues["indication"]["non_condition_words"]}
         stops = sorted(cues["indication"]["stop_words"], key=len, reverse=True)
         self.indication_stop = re.compile(
             r"[,;.\n(]|\b(?:" + "|".join(re.escape(s) for s in stops) + r")\b", re.I
@@ -231,8 +232,11 @@ class EventExtractor:
             if route_m is not None and route_m.ident == "PO":
                 continue  # oral, inhaled, topical...: not an injection
             entry = self.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
-            if entry.get("role", "drug") != "drug" and (route_m is None or route_m.ident != "other"):
-                continue  # local anaesthetic: diluent or procedural, unless it is the treatment
+            if entry.get("role", "drug") != "drug":
+                other = [m for m in by_sent.get(a.sent, []) if m.label == "ROUTE" and m.ident == "other"]
+                if not other:
+                    continue  # local anaesthetic: diluent or procedural, unless it is the treatment
+                route_m = route_m or other[0]
             role = role_of(a.start)
             block = self._template_block(a, sents, by_sent)
             admin = self._administered(text, a, segment, block, by_sent, sents, role, sent_has_anchor)
@@ -269,7 +273,8 @@ class EventExtractor:
                 other_context = a.modifiers & (self.blocking - self.not_given_mods)
                 if other_context or list_section:
                     continue
-                if a.modifiers & self.not_given_mods or (not admin and role == "planning"):
+                planned_order = not admin and role == "planning" and a.label == "DRUG"
+                if a.modifiers & self.not_given_mods or planned_order:
                     not_given.append(medication)
         self._absorb_unnamed(events)
         events = self._merge_mentions(events)
@@ -599,6 +604,9 @@ class EventExtractor:
                 continue
             if first.lower().split()[0] in NOT_A_DIAGNOSIS:
                 continue
+            words = {w.strip(".,;:()") for w in first.lower().split()} - {""}
+            if words <= self.non_condition:
+                continue  # "Reason for visit: injection only"
             return first[:200]
         return None
 
