@@ -226,6 +226,11 @@ class EventExtractor:
                         return found
             return None
 
+        pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+
+        def events_after(m: Mention, found: list[dict[str, Any]]) -> bool:
+            return any(e["start"] >= m.start and e["medication"] == m.ident for e in found)
+
         for a in anchors:
             segment = segments[id(a)]
             route_m = self._pick(segment.of("ROUTE"), a, ROUTE_BEFORE_TOKENS) or sentence_route(a)
@@ -259,8 +264,13 @@ class EventExtractor:
                     named = own["site"] or own["dose_value"] is not None
                     if not (named or (a.label == "INJECTION" and own["route"])):
                         continue  # "both injections given", "IV sedation": no one injection
-
-                    if self._merge_unnamed(own, events, a, block):
+                    named_before = self._drug_before(a, anchors, pending)
+                    if named_before is not None and not events_after(named_before, events):
+                        own["medication"] = named_before.ident
+                        own["medication_text"] = named_before.text
+                        own["start"], own["end"] = named_before.start, named_before.end
+                        entry = self.drugs.get(named_before.ident, {})
+                    elif self._merge_unnamed(own, events, a, block):
                         continue
                 exclusion = entry.get("exclusion")
                 if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
@@ -269,7 +279,11 @@ class EventExtractor:
                     event["evidence"] = evidence
                     event["drug_exclusion"] = exclusion
                     events.append(event)
-            elif a.label != "ROUTE" and (injection_cue or self._is_vaccine(medication)):
+            elif a.label == "DRUG" and not blocked and not admin:
+                pending.append(a)
+            if not (admin and not blocked) and a.label != "ROUTE" and (
+                injection_cue or self._is_vaccine(medication)
+            ):
                 other_context = a.modifiers & (self.blocking - self.not_given_mods)
                 if other_context or list_section:
                     continue
@@ -609,6 +623,18 @@ class EventExtractor:
                 continue  # "Reason for visit: injection only"
             return first[:200]
         return None
+
+    @staticmethod
+    def _drug_before(a: Mention, anchors: list[Mention], pending: list[Mention]) -> Mention | None:
+        """The drug a drug-less entry is about: the nearest earlier drug mention, not given
+        on its own line, within a few lines ("Allergen extract, maint." then "0.3 mL SC
+        L arm"), with no other anchor between."""
+        earlier = [m for m in pending if m.start < a.start and a.start - m.end <= 200]
+        if not earlier:
+            return None
+        m = earlier[-1]
+        between = [x for x in anchors if m.start < x.start < a.start and x.label == "DRUG"]
+        return None if between else m
 
     @staticmethod
     def _merge_unnamed(event: dict[str, Any], events: list[dict[str, Any]], a: Mention, block) -> bool:
