@@ -433,6 +433,9 @@ class EventExtractor:
         seg_text = text[segment.start : segment.end]
         doses = self.doses.find_all(seg_text)
         dose = self.doses.choose(seg_text, a.start - segment.start)
+        lead = DOSE_OF.search(text[max(segment.start, a.start - 30) : a.start])
+        if lead:  # "2 cc of Triamcinolone and 1 cc of Wydase": the dose written before it
+            dose = self.doses.choose(lead.group(0)) or dose
         if dose is None:
             block_text = " ".join(text[b.start : b.end] for b in block)
             dose = self.doses.concentration_times_volume(seg_text, block_text)
