@@ -231,9 +231,22 @@ class EventExtractor:
         def events_after(m: Mention, found: list[dict[str, Any]]) -> bool:
             return any(e["start"] >= m.start and e["medication"] == m.ident for e in found)
 
+        def procedure_route(a: Mention) -> Mention | None:
+            """A procedural route (epidural, intra-articular, trigger point) stated in the
+            sentence or the two before it governs a drug injected in that procedure."""
+            for sent_id in (a.sent, a.sent - 1, a.sent - 2):
+                for m in by_sent.get(sent_id, []):
+                    if m.label == "ROUTE" and m.ident == "other" and (sent_id == a.sent or m.start < a.start):
+                        return m
+            return None
+
         for a in anchors:
             segment = segments[id(a)]
-            route_m = self._pick(segment.of("ROUTE"), a, ROUTE_BEFORE_TOKENS) or sentence_route(a)
+            route_m = (
+                self._pick(segment.of("ROUTE"), a, ROUTE_BEFORE_TOKENS)
+                or sentence_route(a)
+                or procedure_route(a)
+            )
             if route_m is not None and route_m.ident == "PO":
                 continue  # oral, inhaled, topical...: not an injection
             entry = self.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
