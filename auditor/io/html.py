@@ -270,7 +270,12 @@ def place(highlights: Iterable[Highlight]) -> list[tuple[int, int, list[Highligh
 
 def _mark(text: str, hs: list[Highlight], numbered: bool) -> str:
     first = hs[0]
-    tag = " ".join(dict.fromkeys(h.label + (f" {h.event_id}" if numbered else "") for h in hs))
+    events: dict[str, list[str]] = {}
+    for h in hs:
+        events.setdefault(h.label, []).append(str(h.event_id))
+    tag = " ".join(
+        label + (" " + ",".join(ids) if numbered else "") for label, ids in events.items()
+    )
     title = "; ".join(
         dict.fromkeys(
             (f"event {h.event_id} " if numbered else "") + f"{h.label}: {h.title}" for h in hs
