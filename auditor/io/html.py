@@ -304,7 +304,7 @@ def highlight_html(
 
     Returns:
         ``(html, n)``: an HTML string (``<div class="note-text">``; styles in
-        ``NOTE_CSS``) and the number of note characters it contains.
+        ``note_css()``) and the number of note characters it contains.
     """
     marks = place(highlights)
     if len(text) <= max_chars:
@@ -404,69 +404,61 @@ def _event_view(
     }
 
 
+def _finding(kind: str, what: str, scope: str, rule: str, source: str, detail: str = ""):
+    return {
+        "kind": kind,
+        "what": what,
+        "scope": scope,
+        "rule": rule,
+        "source": source,
+        "detail": detail,
+    }
+
+
 def _findings(
     note: Mapping[str, Any],
     views: list[dict[str, Any]],
     spec: RequirementSpec,
     sources: dict[str, dict[str, str]],
 ) -> list[dict[str, Any]]:
+    """Each finding of a note with the rule that produced it and that rule's source."""
     bill = spec.bill_instead()
     out: list[dict[str, Any]] = []
     if note.get("status") == "error":
+        error = note.get("error") or ""
         out.append(
-            {
-                "kind": "error",
-                "what": "record not audited",
-                "scope": "note",
-                "detail": note.get("error") or "",
-                "rule": "status error",
-                "source": "contract section 4",
-            }
+            _finding(
+                "error", "record not audited", "note", "status error", "contract section 4", error
+            )
         )
     for v in views:
         scope = f"event {v['event_id']} ({v['name']})"
         for row in v["rows"]:
-            if row["state"] == "missing":
-                out.append(
-                    {
-                        "kind": "missing" if row["kind"] == "required" else "advisory",
-                        "what": row["element"]
-                        + (
-                            " missing"
-                            if row["kind"] == "required"
-                            else " not documented (advisory)"
-                        ),
-                        "scope": scope,
-                        "detail": "",
-                        "rule": f"{row['kind']} element {row['element']}",
-                        "source": row["source"],
-                    }
-                )
-        for flag in v["flags"]:
+            if row["state"] != "missing":
+                continue
+            required = row["kind"] == "required"
+            what = row["element"] + (" missing" if required else " not documented (advisory)")
+            rule = f"{row['kind']} element {row['element']}"
             out.append(
-                {
-                    "kind": "flag",
-                    "what": flag,
-                    "scope": scope,
-                    "detail": f"not billable as 96372; bill {bill[flag]} instead"
-                    if flag in bill
-                    else "",
-                    "rule": f"exclusion flag {flag}",
-                    "source": sources["flags"].get(flag, ""),
-                }
+                _finding("missing" if required else "advisory", what, scope, rule, row["source"])
+            )
+        for flag in v["flags"]:
+            detail = f"not billable as 96372; bill {bill[flag]} instead" if flag in bill else ""
+            out.append(
+                _finding(
+                    "flag",
+                    flag,
+                    scope,
+                    f"exclusion flag {flag}",
+                    sources["flags"].get(flag, ""),
+                    detail,
+                )
             )
     event_flags = {f for v in views for f in v["flags"]}
     for flag in note.get("flags") or []:
         if flag not in event_flags:
             out.append(
-                {
-                    "kind": "flag",
-                    "what": flag,
-                    "scope": "note",
-                    "detail": "",
-                    "rule": f"note flag {flag}",
-                    "source": sources["flags"].get(flag, ""),
-                }
+                _finding("flag", flag, "note", f"note flag {flag}", sources["flags"].get(flag, ""))
             )
     return out
 
@@ -495,7 +487,7 @@ def note_detail(
         max_chars: see ``highlight_html``.
 
     Returns:
-        ``(html, n)``: the fragment (styles in ``NOTE_CSS``) and the number of note
+        ``(html, n)``: the fragment (styles in ``note_css()``) and the number of note
         characters embedded in it.
     """
     rows = [_clean_event(e) for e in events]
@@ -516,7 +508,6 @@ def note_detail(
         note=note,
         findings=_findings(note, views, spec, sources),
         events=views,
-        bill=spec.bill_instead(),
         text_html=Markup(text_html) if text_html is not None else None,
         text_note=text_note,
         redact=redact,
