@@ -359,3 +359,46 @@ def test_browser_filters_from_the_url(sample_report):
     dom = dump_dom(sample_report / "report.html", "#element=route&page=1")
     expected = [n["note_id"] for n in notes if "route" in n["missing"]]
     assert [nid for _, nid in _rows(dom)] == expected
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory):
+    """Notes whose text looks like markup, an unreadable record, and a --group-by column."""
+    folder = tmp_path_factory.mktemp("hostile")
+    rows = [
+        {
+            "id": "x1",
+            "clinic": "A</script>",
+            "text": "Ketorolac 60 mg IM given in R glut for "
+            "back pain </script><script>document.title='pwned'</script> <!-- tolerated well.",
+        },
+        {"id": "x2", "clinic": "B", "text": None},
+        {"id": "x3", "clinic": None, "text": "Follow-up in two weeks & <b>BP</b> recheck."},
+    ]
+    source = folder / "notes.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = folder / "report"
+    result = CliRunner().invoke(
+        app, ["audit", str(source), "--out", str(out), "--group-by", "clinic"]
+    )
+    assert result.exit_code == 1, result.output  # x2 cannot be read
+    return out
+
+
+def test_markup_in_notes_stays_text(hostile_report):
+    page = (hostile_report / "report.html").read_text(encoding="utf-8")
+    data = _script_json(page, "report-data")
+    assert data["groups"] == ["A</script>", "B", "(blank)"]
+    details = _script_json(page, "note-details")
+    assert len(details) == 2  # x1 (an event) and x2 (an error); x3 has neither
+    assert "&lt;/script&gt;&lt;script&gt;" in details[0]
+    assert "record not audited" in details[1] and "missing text" in details[1]
+
+
+@needs_chromium
+def test_browser_keeps_markup_in_notes_as_text(hostile_report):
+    dom = dump_dom(hostile_report / "report.html", "#note=x1")
+    assert 'data-ready="1"' in dom and "<title>pwned" not in dom
+    assert "&lt;/script&gt;&lt;script&gt;" in dom and "'pwned'&lt;/script&gt; &lt;!--" in dom
+    dom = dump_dom(hostile_report / "report.html", "#group=A%3C%2Fscript%3E")
+    assert [nid for _, nid in _rows(dom)] == ["x1"]
