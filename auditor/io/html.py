@@ -555,10 +555,12 @@ def note_html(
 
 
 def _group_value(value: Any) -> str:
+    """A group label: white space collapsed, cut to ``GROUP_VALUE_CHARS``; missing values
+    (None, NaN, pandas' NA/NaT) and empty strings are ``"(blank)"``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "(blank)"
     value = " ".join(str(value).split())
-    return value[:GROUP_VALUE_CHARS] if value else "(blank)"
+    return value[:GROUP_VALUE_CHARS] if value not in ("", "<NA>", "NaT") else "(blank)"
 
 
 def _mask(names: Iterable[str], order: list[str]) -> int:
