@@ -45,19 +45,23 @@ def audit(
     id_col: Annotated[str | None, typer.Option(help="id column (default: detected)")] = None,
     text_col: Annotated[str | None, typer.Option(help="text column (default: detected)")] = None,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
-    redact: Annotated[bool, typer.Option(help="drop evidence text from events")] = False,
+    redact: Annotated[bool, typer.Option(help="no evidence text in events, no note text")] = False,
     force: Annotated[bool, typer.Option(help="overwrite an existing report folder")] = False,
     patterns: Annotated[Path | None, typer.Option(help="patterns folder (default: bundled)")] = None,
     claims: Annotated[Path | None, typer.Option(help="claim lines to reconcile")] = None,
     payer: Annotated[str, typer.Option(help="payer profile of --claims")] = "default",
+    group_by: Annotated[
+        str | None, typer.Option(help="input column to break report.html down by (provider, ...)")
+    ] = None,
 ) -> None:
-    """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies and run.json to --out
-    (with --claims, also claims.jsonl and claims.csv: findings per claim line).
+    """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
+    to --out (with --claims, also claims.jsonl and claims.csv: findings per claim line).
 
     Exit codes: 0 done; 1 done with record errors; 2 usage or input error.
     """
     from .audit import audit_records
     from .io.claims_io import ClaimsRun
+    from .io.html import write_report
     from .io.readers import read_records
     from .io.writers import ReportWriter, prepare_dir, remove_partials
     from .patterns import load_patterns
@@ -104,6 +108,8 @@ def audit(
                         claims_run.add(note, events)
                 if claims_run:
                     writer.meta["claims"] = claims_run.write(folder)
+            records = read_records(input, id_col, text_col)  # again, for report.html's texts
+            write_report(folder, records, patterns_dir, group_by, redact)
         except AuditorError as exc:
             remove_partials(folder)
             _fail(exc)

@@ -61,6 +61,7 @@ def test_audit_with_claims(files):
         "events.jsonl",
         "notes.csv",
         "notes.jsonl",
+        "report.html",
         "run.json",
     ]
     events = _jsonl(out / "events.jsonl")
