@@ -69,7 +69,8 @@ def context_component(nlp: Language, rules: list[dict[str, Any]], name: str) -> 
     (``ConText(rules=path)`` is avoided: it fails in medspaCy 1.3.1)."""
     context = ConText(nlp, name=name, rules=None, input_span_type="group",
                       span_group_name=MENTIONS_KEY)
-    context.add([ConTextRule.from_dict(rule) for rule in rules])
+    # ConTextRule(**rule) rather than from_dict: from_dict rejects the terminated_by key
+    context.add([ConTextRule(**rule) for rule in rules])
     return context
 
 

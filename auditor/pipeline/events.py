@@ -112,6 +112,7 @@ class EventExtractor:
         self.evidence_future = {str(w).lower() for w in cues["evidence"]["future_words"]}
         self.blocking = set(cues["context"]["blocking"])
         self.not_given_mods = set(cues["context"]["not_administered"])
+        self.no_flag_mods = set(cues["context"]["no_flag"])
         self.followup_chars = int(cues["window"]["followup_chars"])
         self.template_chars = int(cues["window"]["template_line_chars"])
         roles = patterns.sections["roles"]
@@ -227,6 +228,14 @@ class EventExtractor:
             return None
 
         pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+        injected_elsewhere = {  # drugs the note routes as an injection somewhere
+            a.ident
+            for a in anchors
+            if a.label == "DRUG"
+            and any(
+                m.label == "ROUTE" and m.ident in INJECTION_ROUTES for m in segments[id(a)].mentions
+            )
+        }
 
         def events_after(m: Mention, found: list[dict[str, Any]]) -> bool:
             return any(e["start"] >= m.start and e["medication"] == m.ident for e in found)
@@ -267,6 +276,14 @@ class EventExtractor:
                 or any(m.label == "INJECTION" for m in by_sent.get(a.sent, []))
             )
             medication = a.ident if a.label == "DRUG" else None
+            injection_cue = injection_cue or (
+                a.label == "DRUG"
+                and (
+                    any(m.label == "ADMIN" for m in by_sent.get(a.sent, []))
+                    or medication in injected_elsewhere
+                    or self._excluded_kind(medication)
+                )
+            )
             if admin and not blocked:
                 found = self._events(
                     text, a, segment, route_m, block, sents, mentions,
@@ -294,12 +311,11 @@ class EventExtractor:
                     events.append(event)
             elif a.label == "DRUG" and not blocked and not admin:
                 pending.append(a)
-            if not (admin and not blocked) and a.label != "ROUTE" and (
-                injection_cue or self._is_vaccine(medication)
-            ):
-                other_context = a.modifiers & (self.blocking - self.not_given_mods)
-                if other_context or list_section:
+            if not (admin and not blocked) and a.label != "ROUTE" and injection_cue:
+                if a.modifiers & self.no_flag_mods or list_section:
                     continue
+                if a.modifiers & {"REGIMEN"} and not a.modifiers & self.not_given_mods:
+                    continue  # a schedule ("40 mg SC daily") without a plan or refusal
                 planned_order = not admin and role == "planning" and a.label == "DRUG"
                 if a.modifiers & self.not_given_mods or planned_order:
                     not_given.append(medication)
@@ -307,8 +323,9 @@ class EventExtractor:
         events = self._merge_mentions(events)
         return {"events": events, "not_administered": not_given, "evidence": evidence}
 
-    def _is_vaccine(self, generic: str | None) -> bool:
-        return self.drugs.get(generic or "", {}).get("exclusion") == "vaccine_or_toxoid"
+    def _excluded_kind(self, generic: str | None) -> bool:
+        """Vaccines, allergen extracts and chemotherapy are injections whatever the wording."""
+        return bool(self.drugs.get(generic or "", {}).get("exclusion"))
 
     def _anchors(self, text: str, sents: list[Span], by_sent: dict[int, list[Mention]]) -> list[Mention]:
         """Mentions that can be events, per sentence: DRUG mentions (a brand in parentheses
@@ -325,7 +342,7 @@ class EventExtractor:
             for m in drugs:
                 if any(d.label == "DILUENT" and d.end <= m.start and m.start - d.end < 40 for d in ms):
                     continue
-                if any(c.label == "INDICATION_CUE" and 0 <= m.start - c.end <= 3 for c in ms):
+                if any(c.label == "INDICATION_CUE" and text[c.end : m.start].isspace() for c in ms):
                     continue  # "for B12 deficiency"
                 if any(
                     d.label == "DRUG" and self.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
