@@ -73,6 +73,8 @@ class DoseParser:
             re.IGNORECASE,
         )
         self._per_volume = re.compile(rf"{_WS}/{_WS}(?:1{_WS})?(?:{vol_alt})(?![A-Za-z])", re.I)
+        # "150 mg/1 mL", "30mg/2mL": an amount in a stated volume (the syringe), not a rate
+        self._in_volume = re.compile(rf"{_WS}/{_WS}(\d+(?:\.\d+)?){_WS}(?:{vol_alt})(?![A-Za-z])", re.I)
         self._bad_den = re.compile(rf"{_WS}/{_WS}(?:{den_alt})(?![A-Za-z])", re.I) if den_alt else None
         self._then_volume = re.compile(
             rf"{_WS}(?:[x×,(]|of|in)?{_WS}" + _NUM + _WS + rf"({vol_alt})(?![A-Za-z])", re.I
@@ -103,7 +105,12 @@ class DoseParser:
                 continue
             if _NEEDLE.match(text, end):
                 continue  # "25g needle", "22 gauge": a needle size, not grams
+            in_volume = self._in_volume.match(text, end)
             per = self._per_volume.match(text, end)
+            if in_volume and not self._then_volume.match(text, in_volume.end()):
+                found.append(Dose(_tidy(value), unit, m.start(), in_volume.end(), False))
+                pos = in_volume.end()
+                continue
             if per:
                 then = self._then_volume.match(text, per.end())
                 if then is None:

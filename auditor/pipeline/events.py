@@ -411,9 +411,9 @@ class EventExtractor:
         ms = by_sent.get(a.sent, [])
         if any(self._affirmed_admin(m, sents) for m in ms):
             return True
-        has_route_or_dose = bool(segment.of("ROUTE")) or bool(
-            self.doses.find_all(text[segment.start : segment.end])
-        )
+        record = segment.mentions + [m for b in block for m in b.mentions]
+        record_text = text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
+        has_route_or_dose = any(m.label == "ROUTE" for m in record) or bool(self.doses.find_all(record_text))
         if role == "administration" and (has_route_or_dose or segment.of("SITE")):
             return True
         for step in range(1, 4):  # "Both given by RN." / "All administered." after the list
@@ -423,9 +423,7 @@ class EventExtractor:
             words = {t.lower_ for t in sents[nxt]}
             if words & {"both", "all", "each"} and any(m.label == "ADMIN" for m in by_sent.get(nxt, [])):
                 return True
-        record = segment.mentions + [m for b in block for m in b.mentions]
-        record_text = text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
-        if not (has_route_or_dose or any(m.label == "ROUTE" for m in record)):
+        if not has_route_or_dose:
             return False
         return bool(
             any(m.label in ("SITE", "ADMIN", "PROVIDER", "RESPONSE") for m in record)
@@ -453,7 +451,7 @@ class EventExtractor:
         if route == "PO":
             route = None
         if route is None:
-            for m in segment.of("SITE"):
+            for m in segment.of("SITE") + segment.of("BODY"):
                 implied = {self.route_by_site_word.get(w) for w in m.text.lower().split()} - {None}
                 if implied:
                     route = implied.pop()
