@@ -36,6 +36,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "template_fields", "anchor_blockers",
     ),
     "context/context_rules.json": ("version", "context_rules"),
+    "context/condition_rules.json": ("version", "base", "context_rules"),
     "sections/section_rules.json": ("version", "roles", "section_rules"),
     "requirements/cpt_96372.v1.yaml": (
         "version",
@@ -299,6 +300,10 @@ class Patterns:
     @property
     def context(self) -> dict[str, Any]:
         return self.files["context/context_rules.json"]
+
+    @property
+    def condition_context(self) -> dict[str, Any]:
+        return self.files["context/condition_rules.json"]
 
     @property
     def sections(self) -> dict[str, Any]:

@@ -74,6 +74,16 @@ def context_component(nlp: Language, rules: list[dict[str, Any]], name: str) -> 
     return context
 
 
+def condition_context(nlp: Language, rules: list[dict[str, Any]], name: str) -> ConText:
+    """medspaCy ConText for CONDITION targets: medspaCy's default English rules plus
+    ``rules`` (``patterns/context/condition_rules.json``). Kept apart from the drug rules
+    because ConText lets only one of two overlapping triggers act, whatever their types."""
+    context = ConText(nlp, name=name, rules="default", input_span_type="group",
+                      span_group_name=MENTIONS_KEY)
+    context.add([ConTextRule(**rule) for rule in rules])
+    return context
+
+
 @Language.factory("auditor_sections", default_config={"patterns_dir": None})
 def make_sections(nlp: Language, name: str, patterns_dir: str | None) -> Gated:
     rules = load_patterns(patterns_dir).sections["section_rules"]
