@@ -86,7 +86,13 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
         ``EVENT_COLUMNS``. A record that cannot be read or processed gets status ``error``
         and a message naming the problem (never the note text).
     """
-    base = {"note_id": record.note_id, "n_injections": 0, "missing": [], "flags": [], "advisories": []}
+    base = {
+        "note_id": record.note_id,
+        "n_injections": 0,
+        "missing": [],
+        "flags": [],
+        "advisories": [],
+    }
     if record.error is not None or record.text is None:
         return {**base, "status": "error", "error": record.error or "missing text"}, []
     try:
@@ -196,7 +202,9 @@ def audit(
     """
     note_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
-    for note, events in audit_records(to_records(notes, id_col, text_col), patterns_dir, workers, redact):
+    for note, events in audit_records(
+        to_records(notes, id_col, text_col), patterns_dir, workers, redact
+    ):
         note_rows.append(note)
         event_rows.extend(events)
     return (

@@ -47,7 +47,9 @@ def audit(
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
     redact: Annotated[bool, typer.Option(help="drop evidence text from events")] = False,
     force: Annotated[bool, typer.Option(help="overwrite an existing report folder")] = False,
-    patterns: Annotated[Path | None, typer.Option(help="patterns folder (default: bundled)")] = None,
+    patterns: Annotated[
+        Path | None, typer.Option(help="patterns folder (default: bundled)")
+    ] = None,
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies and run.json to --out.
 
@@ -84,14 +86,23 @@ def audit(
 
     started = time.perf_counter()
     with Progress(
-        TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TextColumn("notes"),
-        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+        TextColumn("auditing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("notes"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("audit", total=None)
         try:
             with ReportWriter(folder, meta) as writer:
                 for note, events in audit_records(
-                    all_records(), patterns_dir, workers, redact,
+                    all_records(),
+                    patterns_dir,
+                    workers,
+                    redact,
                     on_note=lambda: progress.advance(task),
                 ):
                     writer.write(note, events)
@@ -116,8 +127,10 @@ def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
         table.add_row(status, str(summary["status"].get(status, 0)))
     out.print(table)
     if summary["missing"]:
-        out.print("most frequent missing elements: " + ", ".join(
-            f"{k} ({v})" for k, v in list(summary["missing"].items())[:6]))
+        out.print(
+            "most frequent missing elements: "
+            + ", ".join(f"{k} ({v})" for k, v in list(summary["missing"].items())[:6])
+        )
     if summary["flags"]:
         out.print("flags: " + ", ".join(f"{k} ({v})" for k, v in summary["flags"].items()))
     out.print(f"report: {folder}  ({elapsed:.1f} s)")
@@ -126,9 +139,13 @@ def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
 @app.command()
 def evaluate(
     gold: Annotated[list[Path], typer.Argument(help="gold JSONL file(s) in the dev.jsonl format")],
-    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="write the scores as JSON")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write the scores as JSON")
+    ] = None,
     workers: Annotated[int, typer.Option(min=1)] = 1,
-    patterns: Annotated[Path | None, typer.Option(help="patterns folder (default: bundled)")] = None,
+    patterns: Annotated[
+        Path | None, typer.Option(help="patterns folder (default: bundled)")
+    ] = None,
     show: Annotated[int, typer.Option(help="disagreements to print")] = 30,
 ) -> None:
     """Score the audit against gold-labelled notes and print the figures."""
@@ -154,8 +171,15 @@ def evaluate(
         per.add_column(col)
     for kind in ("missing", "flags"):
         for label, m in result[kind].items():
-            per.add_row(f"{kind}:{label}", f"{m['precision']:.2f}", f"{m['recall']:.2f}",
-                        f"{m['f1']:.2f}", str(m["tp"]), str(m["fp"]), str(m["fn"]))
+            per.add_row(
+                f"{kind}:{label}",
+                f"{m['precision']:.2f}",
+                f"{m['recall']:.2f}",
+                f"{m['f1']:.2f}",
+                str(m["tp"]),
+                str(m["fp"]),
+                str(m["fn"]),
+            )
     out.print(per)
     out.print(f"status confusion (gold -> predicted): {json.dumps(result['confusion'])}")
     for d in result["disagreements"][:show]:

@@ -8,9 +8,25 @@ from typing import Any
 
 NOTE_COLUMNS = ["note_id", "status", "n_injections", "missing", "flags", "advisories", "error"]
 EVENT_COLUMNS = [
-    "note_id", "event_id", "medication", "medication_text", "route", "dose_value", "dose_unit",
-    "site", "laterality", "indication", "response", "provider", "evidence", "eligible",
-    "missing", "flags", "advisories", "start", "end",
+    "note_id",
+    "event_id",
+    "medication",
+    "medication_text",
+    "route",
+    "dose_value",
+    "dose_unit",
+    "site",
+    "laterality",
+    "indication",
+    "response",
+    "provider",
+    "evidence",
+    "eligible",
+    "missing",
+    "flags",
+    "advisories",
+    "start",
+    "end",
 ]
 EVIDENCE_FIELDS = ("medication_text", "indication", "response", "provider", "evidence")
 

@@ -18,10 +18,29 @@ import pandas as pd
 from ..errors import ColumnError, InputError
 from ..records import NoteRecord, coerce_text
 
-ID_CANDIDATES = ("note_id", "id", "noteid", "note id", "record_id", "document_id", "doc_id",
-                 "encounter_id", "row_id")
-TEXT_CANDIDATES = ("text", "note_text", "note", "transcription", "body", "content",
-                   "report_text", "notetext", "document", "narrative")
+ID_CANDIDATES = (
+    "note_id",
+    "id",
+    "noteid",
+    "note id",
+    "record_id",
+    "document_id",
+    "doc_id",
+    "encounter_id",
+    "row_id",
+)
+TEXT_CANDIDATES = (
+    "text",
+    "note_text",
+    "note",
+    "transcription",
+    "body",
+    "content",
+    "report_text",
+    "notetext",
+    "document",
+    "narrative",
+)
 CSV_CHUNK = 2_000
 
 
@@ -86,8 +105,14 @@ def frame_records(
 def _csv(path: Path, id_col: str | None, text_col: str | None) -> Iterator[NoteRecord]:
     def chunks(encoding: str):
         return pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], chunksize=CSV_CHUNK,
-            encoding=encoding, on_bad_lines="warn", engine="python",
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            chunksize=CSV_CHUNK,
+            encoding=encoding,
+            on_bad_lines="warn",
+            engine="python",
         )
 
     encoding = "utf-8-sig"
@@ -125,8 +150,14 @@ def _jsonl(path: Path, id_col: str | None, text_col: str | None) -> Iterator[Not
                 if not isinstance(obj, dict):
                     raise ValueError("not an object")
             except (UnicodeDecodeError, ValueError) as exc:
-                reason = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "not a JSON object"
-                yield NoteRecord(row=row, note_id=str(row), text=None, error=f"line {row}: {reason}")
+                reason = (
+                    "not valid UTF-8"
+                    if isinstance(exc, UnicodeDecodeError)
+                    else "not a JSON object"
+                )
+                yield NoteRecord(
+                    row=row, note_id=str(row), text=None, error=f"line {row}: {reason}"
+                )
                 continue
             if chosen is None:
                 chosen = detect_columns(list(obj), id_col, text_col)
@@ -144,7 +175,9 @@ def _parquet(path: Path, id_col: str | None, text_col: str | None) -> Iterator[N
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types
-        raise InputError(f"{path.name}: not a readable Parquet file ({type(exc).__name__})") from exc
+        raise InputError(
+            f"{path.name}: not a readable Parquet file ({type(exc).__name__})"
+        ) from exc
     id_col, text_col = detect_columns(parquet.schema_arrow.names, id_col, text_col)
     row = 1
     for batch in parquet.iter_batches(batch_size=CSV_CHUNK):
@@ -197,4 +230,6 @@ def read_records(
         return _jsonl(path, id_col, text_col)
     if suffix in (".parquet", ".pq"):
         return _parquet(path, id_col, text_col)
-    raise InputError(f"unknown input format {suffix!r}: use .csv, .jsonl, .parquet or a folder of .txt")
+    raise InputError(
+        f"unknown input format {suffix!r}: use .csv, .jsonl, .parquet or a folder of .txt"
+    )

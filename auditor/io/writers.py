@@ -30,7 +30,9 @@ def prepare_dir(out: str | Path, force: bool) -> Path:
     path = Path(out)
     if path.exists() and any(path.iterdir()):
         if not force:
-            raise OutputError(f"report folder {path} exists and is not empty; use --force to overwrite")
+            raise OutputError(
+                f"report folder {path} exists and is not empty; use --force to overwrite"
+            )
         for name in ("notes", "events"):
             for suffix in (".jsonl", ".csv"):
                 (path / f"{name}{suffix}").unlink(missing_ok=True)
@@ -67,7 +69,9 @@ class ReportWriter:
 
     def __enter__(self) -> ReportWriter:
         for name in ("notes.jsonl", "events.jsonl", "notes.csv", "events.csv"):
-            self._files[name] = open(self.folder / f"{name}.part", "w", encoding="utf-8", newline="")
+            self._files[name] = open(
+                self.folder / f"{name}.part", "w", encoding="utf-8", newline=""
+            )
         self._notes_csv = csv.DictWriter(self._files["notes.csv"], NOTE_COLUMNS)
         self._events_csv = csv.DictWriter(self._files["events.csv"], EVENT_COLUMNS)
         self._notes_csv.writeheader()
@@ -116,5 +120,3 @@ def remove_partials(folder: Path) -> None:
     """Delete ``.part`` files left by an interrupted run."""
     for part in folder.glob("*.part"):
         part.unlink(missing_ok=True)
-
-
