@@ -28,12 +28,15 @@ from .requirements import RequirementSpec
 
 log = logging.getLogger("auditor")
 
-# Notes longer than this are audited in consecutive windows of at most this many characters
-# (see ``_windows``). The pipeline's cost grows with the square of a Doc's length (measured
-# with spaCy 3.7.5: ~3 s for 20k chars of clinic notes, over 5 min for 1.1M chars in one
-# piece), so windows keep giant notes linear; every MTSamples note (max 18,425 chars) fits
-# in one window, so ordinary notes keep their whole-note context.
+# Long notes are audited in consecutive windows of at most WINDOW_CHARS characters and
+# WINDOW_TOKENS tokens (see ``_docs``). The pipeline's cost grows with the square of a Doc's
+# length (measured with spaCy 3.7.5: the sentence splitter's ``is_sent_start`` setter
+# rescans the Doc, event grouping re-lists ``doc.sents`` per section): 20k tokens of
+# separator lines take ~12 s, a 1.1M-char note in one piece over 5 min. Windows keep giant
+# notes linear. Every MTSamples note (max 18,425 chars, 3,557 tokens) fits in one window,
+# so ordinary notes keep their whole-note context.
 WINDOW_CHARS = 20_000
+WINDOW_TOKENS = 5_000
 _STATE: dict[str, Any] = {}
 
 
@@ -88,6 +91,27 @@ def _cut(text: str, low: int, high: int) -> int:
     return high
 
 
+def _docs(nlp: Any, text: str) -> Iterator[tuple[int, Any]]:
+    """Tokenised windows of ``text``: ``(offset, Doc)`` pairs covering it in order.
+
+    Each Doc holds at most ``WINDOW_CHARS`` characters (``_windows``) and, unless a
+    single character is left, at most ``WINDOW_TOKENS`` tokens: a denser window
+    (tables, separator lines, encoded blobs) is cut again into halves.
+    """
+    for start, end in _windows(text, WINDOW_CHARS):
+        yield from _dense_split(nlp, text, start, end)
+
+
+def _dense_split(nlp: Any, text: str, start: int, end: int) -> Iterator[tuple[int, Any]]:
+    """``(offset, Doc)`` pieces of ``text[start:end]`` with at most ``WINDOW_TOKENS`` tokens."""
+    doc = nlp.make_doc(text[start:end])
+    if len(doc) <= WINDOW_TOKENS or end - start < 2:
+        yield start, doc
+        return
+    for low, high in _windows(text[start:end], (end - start + 1) // 2):
+        yield from _dense_split(nlp, text, start + low, start + high)
+
+
 def extract(nlp: Any, text: str) -> dict[str, Any]:
     """Run the pipeline on one note and return its plain results.
 
@@ -96,13 +120,13 @@ def extract(nlp: Any, text: str) -> dict[str, Any]:
         text: the cleaned note text (``records.clean_text``).
 
     Returns:
-        ``{"events": [...], "not_administered": [...], "evidence": ...}``; a note longer
-        than ``WINDOW_CHARS`` is processed window by window and the results merged, with
-        event ``start``/``end`` shifted to offsets in ``text``.
+        ``{"events": [...], "not_administered": [...], "evidence": ...}``; a long note is
+        processed window by window (``_docs``) and the results merged, with event
+        ``start``/``end`` shifted to offsets in ``text``.
     """
     merged: dict[str, Any] = {"events": [], "not_administered": [], "evidence": None}
-    for offset, end in _windows(text, WINDOW_CHARS):
-        result = nlp(text[offset:end]).user_data.get("auditor")
+    for offset, doc in _docs(nlp, text):
+        result = nlp(doc).user_data.get("auditor")
         if not result:
             continue
         for event in result["events"]:
