@@ -7,20 +7,26 @@ report folder exists without --force, invalid pattern files).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sys
 import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
 from .errors import AuditorError
+from .records import InputTally, NoteRecord
 
 app = typer.Typer(
     add_completion=False,
@@ -33,8 +39,25 @@ err = Console(stderr=True)
 out = Console()
 
 
-def _fail(exc: AuditorError) -> None:
-    err.print(f"[bold red]error:[/] {exc}")
+def _fail(exc: AuditorError) -> NoReturn:
+    """Print a coded error (its message never holds note text) and exit 2."""
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _crash(exc: BaseException) -> NoReturn:
+    """Report an unexpected exception and exit 2.
+
+    Only the exception type and the code location are printed: an exception message (or
+    a traceback with it) may quote note text.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    err.print(
+        f"[bold red]error:[/] internal error ({type(exc).__name__}{escape(where)}); "
+        "no report was written",
+        soft_wrap=True,
+    )
     raise typer.Exit(2)
 
 
@@ -53,11 +76,10 @@ def audit(
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies and run.json to --out.
 
-    Exit codes: 0 done; 1 done with record errors; 2 usage or input error.
+    Exit codes: 0 done; 1 done with record errors; 2 usage or input error (nothing written).
     """
-    from .audit import audit_records
     from .io.readers import read_records
-    from .io.writers import ReportWriter, prepare_dir, remove_partials
+    from .io.writers import prepare_dir, remove_partials
     from .patterns import load_patterns
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -69,7 +91,8 @@ def audit(
         folder = prepare_dir(out_dir, force)
     except AuditorError as exc:
         _fail(exc)
-        return
+    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
+        _crash(exc)
     meta = {
         "product": "auditor",
         "version": __version__,
@@ -78,13 +101,63 @@ def audit(
         "input": str(input),
         "redacted": redact,
     }
-
-    def all_records():
-        if first is not None:
-            yield first
-        yield from records
-
+    tally = InputTally()
+    stream = tally.watch(itertools.chain([] if first is None else [first], records))
     started = time.perf_counter()
+    try:
+        summary = _write_report(folder, meta, stream, tally, patterns_dir, workers, redact)
+    except AuditorError as exc:
+        remove_partials(folder)
+        _fail(exc)
+    except KeyboardInterrupt:
+        remove_partials(folder)
+        err.print("interrupted: no report files were written")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
+        remove_partials(folder)
+        _crash(exc)
+    for line in tally.warnings():
+        err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
+    if not summary["notes"]:
+        err.print("[yellow]warning:[/] the input holds no records")
+    _print_summary(summary, folder, time.perf_counter() - started)
+    raise typer.Exit(1 if summary["status"].get("error") else 0)
+
+
+def _write_report(
+    folder: Path,
+    meta: dict[str, Any],
+    records: Iterator[NoteRecord],
+    tally: InputTally,
+    patterns_dir: str | None,
+    workers: int,
+    redact: bool,
+) -> dict[str, Any]:
+    """Audit ``records`` into the report folder, with a progress bar on a terminal.
+
+    Returns:
+        the writer's summary (counts). ``run.json`` also gets ``meta`` and the tally.
+
+    Raises:
+        whatever reading or auditing raises; the report files are then left as ``.part``.
+    """
+    from .audit import audit_records
+    from .io.writers import ReportWriter
+
+    with _progress_bar() as on_note, ReportWriter(folder, meta) as writer:
+        for note, events in audit_records(records, patterns_dir, workers, redact, on_note=on_note):
+            writer.write(note, events)
+        writer.meta.update(records_read=tally.records, **tally.summary())
+    return writer.summary()
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[], None]]:
+    """A per-note progress callback: a transient bar when stderr is a terminal, else a
+    no-op (so logs and pipes get no progress output at all). Counts only, never text."""
+    if not err.is_terminal:
+        yield lambda: None
+        return
     with Progress(
         TextColumn("auditing"),
         BarColumn(),
@@ -93,30 +166,9 @@ def audit(
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("audit", total=None)
-        try:
-            with ReportWriter(folder, meta) as writer:
-                for note, events in audit_records(
-                    all_records(),
-                    patterns_dir,
-                    workers,
-                    redact,
-                    on_note=lambda: progress.advance(task),
-                ):
-                    writer.write(note, events)
-        except AuditorError as exc:
-            remove_partials(folder)
-            _fail(exc)
-        except KeyboardInterrupt:
-            remove_partials(folder)
-            err.print("interrupted: no report files were written")
-            raise typer.Exit(130) from None
-    elapsed = time.perf_counter() - started
-    summary = writer.summary()
-    _print_summary(summary, folder, elapsed)
-    raise typer.Exit(1 if summary["status"].get("error") else 0)
+        yield lambda: progress.advance(task)
 
 
 def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
