@@ -118,8 +118,8 @@ def _note_id(value: Any, row: int) -> str:
         return str(row)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    value = str(value).strip()
-    return value or str(row)
+    value = str(value)
+    return value if value.strip() else str(row)
 
 
 def _record(
@@ -193,11 +193,11 @@ def _csv_rows(reader: Any, width: int) -> Iterator[tuple[list[str] | None, str, 
         width: the number of header columns.
 
     Yields:
-        ``(fields, where, None)`` per good record and ``(None, where, problem)`` per record
-        that cannot be split into ``width`` fields (broken quoting, ragged row); ``where``
-        names the 1-based record number and its physical lines. Blank lines are skipped.
+        ``(fields, lines, None)`` per good record and ``(None, lines, problem)`` per record
+        that cannot be split into ``width`` fields (broken quoting, ragged row); ``lines``
+        names its physical lines (``line 4``, ``lines 4-6``). Blank lines are skipped.
     """
-    row, last_line = 0, reader.line_num
+    last_line = reader.line_num
     while True:
         first_line = last_line + 1
         try:
@@ -215,11 +215,10 @@ def _csv_rows(reader: Any, width: int) -> Iterator[tuple[list[str] | None, str, 
         last_line = reader.line_num
         if fields == []:
             continue  # a blank line is not a record
-        row += 1
-        span = (
+        lines = (
             f"line {first_line}" if last_line <= first_line else f"lines {first_line}-{last_line}"
         )
-        yield (None if problem else fields), f"row {row} ({span})", problem
+        yield (None if problem else fields), lines, problem
 
 
 def _csv(path: Path, id_col: str | None, text_col: str | None) -> Iterator[NoteRecord]:
@@ -231,8 +230,8 @@ def _csv(path: Path, id_col: str | None, text_col: str | None) -> Iterator[NoteR
     """
     csv.field_size_limit(CSV_FIELD_LIMIT)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    with _open_lines(path) as lines:
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    with _open_lines(path) as handle:
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
         try:
             header = next((r for r in reader if r), None)
         except csv.Error as exc:
@@ -243,7 +242,8 @@ def _csv(path: Path, id_col: str | None, text_col: str | None) -> Iterator[NoteR
         id_col, text_col = detect_columns(columns, id_col, text_col)
         id_at = columns.index(id_col) if id_col else None
         text_at = columns.index(text_col)
-        for row, (fields, where, problem) in enumerate(_csv_rows(reader, len(columns)), start=1):
+        for row, (fields, lines, problem) in enumerate(_csv_rows(reader, len(columns)), start=1):
+            where = f"row {row} ({lines})"
             if fields is None:
                 yield _unreadable(row, where, problem or "record not read")
                 continue
