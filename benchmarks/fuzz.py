@@ -61,6 +61,10 @@ def fuzz(count: int, workers: int, seed: int) -> dict[str, Any]:
         "notes out": len(notes),
         "ids in order": notes["note_id"].tolist() == [str(i) for i in range(1, count + 1)],
         "crashes": int(errors.str.contains("pipeline error").sum()),
+        "non-string cells in": sum(not isinstance(cell, str) for cell in cells),
+        "error records (null, NaN, int, undecodable bytes)": int(
+            (~errors.str.contains("pipeline error")).sum()
+        ),
         "offset violations": violations,
         "events": len(events),
         "status": notes["status"].value_counts().to_dict(),
