@@ -2,7 +2,9 @@
 
 Exit codes: 0 = audit done, every record read; 1 = audit done, some records have status
 ``error``; 2 = usage or input error (bad path, unknown format, id/text column not found,
-report folder exists without --force, invalid pattern files).
+report folder exists without --force, invalid pattern files) or an unexpected failure,
+with no report written; 130 = interrupted. Only the summary goes to stdout; errors,
+warnings and progress go to stderr, and none of them holds note text.
 """
 
 from __future__ import annotations
