@@ -228,6 +228,15 @@ def test_jsonl_windows_1252_line_and_bom(tmp_path):
     assert [r.encoding for r in read_records(path)] == ["utf-8", "cp1252"]
 
 
+@pytest.mark.parametrize("data", [b'[{"text": "a"}, {"text": "b"}]\n', b'[\n  {"text": "a"}\n]\n'])
+def test_json_array_is_refused_not_read_as_error_lines(tmp_path, data):
+    with pytest.raises(InputError) as caught:
+        list(read_records(_write(tmp_path, "notes.json", data)))
+    assert caught.value.message == (
+        "notes.json: holds a JSON array, not JSON Lines (one object per line)"
+    )
+
+
 # -- Parquet ----------------------------------------------------------------------------
 
 

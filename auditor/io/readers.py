@@ -275,6 +275,10 @@ def _jsonl(path: Path, id_col: str | None, text_col: str | None) -> Iterator[Not
 
     Columns are detected from the first valid object. A line that is not a JSON object
     (or not decodable) becomes an error record naming its line number.
+
+    Raises:
+        InputError: the file is UTF-16, or is a JSON array (its first line opens one),
+            whose records would otherwise all collapse into error lines.
     """
     chosen: tuple[str | None, str] | None = None
     try:
@@ -289,6 +293,10 @@ def _jsonl(path: Path, id_col: str | None, text_col: str | None) -> Iterator[Not
             if not raw.strip():
                 continue
             row += 1
+            if row == 1 and raw.lstrip(codecs.BOM_UTF8 + b" \t").startswith(b"["):
+                raise InputError(
+                    f"{path.name}: holds a JSON array, not JSON Lines (one object per line)"
+                )
             where = f"line {line_no}"
             obj, problem, encoding = _json_object(raw)
             if obj is None:
