@@ -17,12 +17,27 @@ import pandas as pd
 
 from .billing import HcpcsTable
 from .patterns import load_patterns
-from .records import EVENT_COLUMNS, EVIDENCE_FIELDS, NOTE_COLUMNS, NoteRecord, clean_text
+from .records import (
+    EVENT_COLUMNS,
+    EVIDENCE_FIELDS,
+    NOTE_COLUMNS,
+    InputTally,
+    NoteRecord,
+    clean_text,
+)
 from .requirements import RequirementSpec
 
 log = logging.getLogger("auditor")
 
-WINDOW_CHARS = 500_000  # longer notes are processed in line-aligned windows of about this size
+# Long notes are audited in consecutive windows of at most WINDOW_CHARS characters and
+# WINDOW_TOKENS tokens (see ``_docs``). The pipeline's cost grows with the square of a Doc's
+# length (measured with spaCy 3.7.5: the sentence splitter's ``is_sent_start`` setter
+# rescans the Doc, event grouping re-lists ``doc.sents`` per section): 20k tokens of
+# separator lines take ~12 s, a 1.1M-char note in one piece over 5 min. Windows keep giant
+# notes linear. Every MTSamples note (max 18,425 chars, 3,557 tokens) fits in one window,
+# so ordinary notes keep their whole-note context.
+WINDOW_CHARS = 20_000
+WINDOW_TOKENS = 5_000
 _STATE: dict[str, Any] = {}
 
 
@@ -53,22 +68,67 @@ def _engine(patterns_dir: str | None) -> tuple[Any, RequirementSpec, HcpcsTable]
     return _STATE["nlp"], _STATE["spec"], _STATE["billing"]
 
 
-def _windows(text: str, size: int) -> Iterator[tuple[int, str]]:
+def _windows(text: str, size: int) -> Iterator[tuple[int, int]]:
+    """Cut ``text`` into consecutive ``(start, end)`` ranges that cover it exactly.
+
+    Each range holds at most ``size`` characters; a cut goes after the last blank line,
+    else the last line break, else the last space in the second half of the range, and
+    falls hard at ``size`` only when that half holds none of them.
+    """
     start = 0
     while start < len(text):
         end = min(len(text), start + size)
         if end < len(text):
-            cut = text.rfind("\n", start + size // 2, end)
-            end = cut + 1 if cut > 0 else end
-        yield start, text[start:end]
+            end = _cut(text, start + size // 2, end)
+        yield start, end
         start = end
 
 
+def _cut(text: str, low: int, high: int) -> int:
+    """The best cut in ``text[low:high]`` (see ``_windows``); ``high`` when there is none."""
+    for separator in ("\n\n", "\n", " "):
+        at = text.rfind(separator, low, high)
+        if at >= 0:
+            return at + len(separator)
+    return high
+
+
+def _docs(nlp: Any, text: str) -> Iterator[tuple[int, Any]]:
+    """Tokenised windows of ``text``: ``(offset, Doc)`` pairs covering it in order.
+
+    Each Doc holds at most ``WINDOW_CHARS`` characters (``_windows``) and, unless a
+    single character is left, at most ``WINDOW_TOKENS`` tokens: a denser window
+    (tables, separator lines, encoded blobs) is cut again into halves.
+    """
+    for start, end in _windows(text, WINDOW_CHARS):
+        yield from _dense_split(nlp, text, start, end)
+
+
+def _dense_split(nlp: Any, text: str, start: int, end: int) -> Iterator[tuple[int, Any]]:
+    """``(offset, Doc)`` pieces of ``text[start:end]`` with at most ``WINDOW_TOKENS`` tokens."""
+    doc = nlp.make_doc(text[start:end])
+    if len(doc) <= WINDOW_TOKENS or end - start < 2:
+        yield start, doc
+        return
+    for low, high in _windows(text[start:end], (end - start + 1) // 2):
+        yield from _dense_split(nlp, text, start + low, start + high)
+
+
 def extract(nlp: Any, text: str) -> dict[str, Any]:
-    """Run the pipeline on one note (windowed when long) and merge the plain results."""
+    """Run the pipeline on one note and return its plain results.
+
+    Args:
+        nlp: the pipeline (``pipeline.build.build_pipeline``).
+        text: the cleaned note text (``records.clean_text``).
+
+    Returns:
+        ``{"events": [...], "not_administered": [...], "evidence": ...}``; a long note is
+        processed window by window (``_docs``) and the results merged, with event
+        ``start``/``end`` shifted to offsets in ``text``.
+    """
     merged: dict[str, Any] = {"events": [], "not_administered": [], "evidence": None}
-    for offset, chunk in _windows(text, WINDOW_CHARS):
-        result = nlp(chunk).user_data.get("auditor")
+    for offset, doc in _docs(nlp, text):
+        result = nlp(doc).user_data.get("auditor")
         if not result:
             continue
         for event in result["events"]:
@@ -86,29 +146,58 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
     Returns:
         ``(note_row, event_rows)``: a dict with ``NOTE_COLUMNS`` and a list of dicts with
         ``EVENT_COLUMNS`` (``hcpcs``/``hcpcs_units`` from ``billing.HcpcsTable.code_event``).
-        A record that cannot be read or processed gets status ``error``
-        and a message naming the problem (never the note text).
+        A record that could not be read, or whose processing raised, gets status ``error``
+        and a message naming the row and the problem (an exception is named by its type
+        only: its message may quote note text).
+
+    Raises:
+        PatternError: the rule files are invalid (the pipeline cannot be built).
     """
-    base = {"note_id": record.note_id, "n_injections": 0, "missing": [], "flags": [], "advisories": []}
+    base = {
+        "note_id": record.note_id,
+        "n_injections": 0,
+        "missing": [],
+        "flags": [],
+        "advisories": [],
+    }
     if record.error is not None or record.text is None:
-        return {**base, "status": "error", "error": record.error or "missing text"}, []
+        error = record.error or f"row {record.row}: missing text"
+        return {**base, "status": "error", "error": error}, []
+    nlp, spec, billing = _engine(patterns_dir)
     try:
-        nlp, spec, billing = _engine(patterns_dir)
         found = extract(nlp, clean_text(record.text))
-        events = []
-        for i, event in enumerate(found["events"], start=1):
-            judged = spec.judge_event(event)
-            row = {k: event.get(k) for k in EVENT_COLUMNS} | judged
-            row |= billing.code_event(row)
-            row.update(note_id=record.note_id, event_id=i)
-            if redact:
-                row.update({k: None for k in EVIDENCE_FIELDS})
-            events.append({k: row.get(k) for k in EVENT_COLUMNS})
+        events = [
+            _event_row(event, i, record, spec, billing, redact)
+            for i, event in enumerate(found["events"], start=1)
+        ]
         note = spec.judge_note(events, found["not_administered"])
-        return {**base, **note, "error": None}, events
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
-        log.warning("row %d: pipeline error %s", record.row, type(exc).__name__)
-        return {**base, "status": "error", "error": f"pipeline error: {type(exc).__name__}"}, []
+        problem = f"pipeline error ({type(exc).__name__})"
+        log.warning("row %d: %s; note marked error", record.row, problem)
+        return {**base, "status": "error", "error": f"row {record.row}: {problem}"}, []
+    return {**base, **note, "error": None}, events
+
+
+def _event_row(
+    event: dict[str, Any],
+    event_id: int,
+    record: NoteRecord,
+    spec: RequirementSpec,
+    billing: HcpcsTable,
+    redact: bool,
+) -> dict[str, Any]:
+    """One ``EVENT_COLUMNS`` row: extraction fields, judgement, HCPCS code and units, ids;
+    evidence text dropped when ``redact``. ``medication_text`` is re-read from the original
+    text at the event's offsets, so it is the text as written (``clean_text`` may have
+    replaced spaces)."""
+    row = {k: event.get(k) for k in EVENT_COLUMNS} | spec.judge_event(event)
+    row.update(note_id=record.note_id, event_id=event_id)
+    if row["medication_text"] is not None:
+        row["medication_text"] = record.text[row["start"] : row["end"]]
+    row |= billing.code_event(row)
+    if redact:
+        row.update(dict.fromkeys(EVIDENCE_FIELDS))
+    return {k: row.get(k) for k in EVENT_COLUMNS}
 
 
 def _work(args: tuple[NoteRecord, str | None, bool]):
@@ -168,8 +257,9 @@ def to_records(
     from .records import coerce_text
 
     for row, value in enumerate(notes, start=1):
-        text, error = coerce_text(value)
-        yield NoteRecord(row=row, note_id=str(row), text=text, error=error)
+        cell = coerce_text(value)
+        error = f"row {row}: {cell.error}" if cell.error else None
+        yield NoteRecord(row, str(row), cell.text, error, cell.encoding)
 
 
 def audit(
@@ -193,6 +283,7 @@ def audit(
     Returns:
         ``notes_df`` with columns ``NOTE_COLUMNS`` (one row per input, in order) and
         ``events_df`` with columns ``EVENT_COLUMNS`` (one row per event, text order).
+        Repeated note ids and Windows-1252 text are logged as warnings (row numbers only).
 
     Raises:
         ColumnError: the id or text column cannot be chosen.
@@ -200,9 +291,13 @@ def audit(
     """
     note_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
-    for note, events in audit_records(to_records(notes, id_col, text_col), patterns_dir, workers, redact):
+    tally = InputTally()
+    records = tally.watch(to_records(notes, id_col, text_col))
+    for note, events in audit_records(records, patterns_dir, workers, redact):
         note_rows.append(note)
         event_rows.extend(events)
+    for warning in tally.warnings():
+        log.warning(warning)
     return (
         pd.DataFrame(note_rows, columns=NOTE_COLUMNS),
         pd.DataFrame(event_rows, columns=EVENT_COLUMNS),
