@@ -1,4 +1,4 @@
-"""The ``auditor`` command line: a thin layer over ``auditor.audit`` and ``auditor.evaluate``.
+"""The ``auditor`` command line: a thin layer over ``auditor.core`` and ``auditor.evaluate``.
 
 Exit codes: 0 = audit done, every record read; 1 = audit done, some records have status
 ``error``; 2 = usage or input error (bad path, unknown format, id/text column not found,
@@ -160,7 +160,7 @@ def _write_report(
     Raises:
         whatever reading or auditing raises; the report files are then left as ``.part``.
     """
-    from .audit import audit_records
+    from .core import audit_records
     from .io.writers import ReportWriter
 
     with _progress_bar() as on_note, ReportWriter(folder, meta) as writer:

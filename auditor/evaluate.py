@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .audit import audit
+from .core import audit
 
 STATUSES = ["error", "gaps", "compliant", "excluded", "no_injection"]
 ELEMENTS = ["medication", "dose", "route", "site", "indication", "response"]

@@ -1,4 +1,4 @@
-"""Fuzz the core: run generated notes through ``auditor.audit.audit`` and count failures.
+"""Fuzz the core: run generated notes through ``auditor.core.audit`` and count failures.
 
 Run from the repository root::
 
@@ -20,7 +20,7 @@ import random
 import time
 from typing import Any
 
-from auditor.audit import audit
+from auditor.core import audit
 from tests.notegen import compose_note, offset_violations, random_unicode
 
 

@@ -83,7 +83,7 @@ def build(patterns_dir: str | None = None) -> tuple[Any, dict[str, Any]]:
     ConText components to compare: ``project`` rules and medspaCy's ``default`` rules."""
     from medspacy.context import ConText
 
-    from auditor.audit import _silence_phi_loggers
+    from auditor.core import _silence_phi_loggers
     from auditor.patterns import load_patterns
     from auditor.pipeline.build import build_pipeline, condition_context
     from auditor.pipeline.mentions import MENTIONS_KEY

@@ -9,8 +9,8 @@ import re
 import pandas as pd
 import pytest
 
-import auditor.audit as core
-from auditor.audit import _windows, audit, audit_records, extract
+import auditor.core as core
+from auditor.core import _windows, audit, audit_records, extract
 from auditor.io.readers import read_records
 from auditor.records import EVIDENCE_FIELDS, NOTE_COLUMNS
 

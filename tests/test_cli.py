@@ -8,7 +8,7 @@ from importlib.metadata import version
 import pytest
 from typer.testing import CliRunner
 
-import auditor.audit as core
+import auditor.core as core
 from auditor.cli import app
 from auditor.errors import InputError
 from auditor.io.writers import ReportWriter
@@ -250,3 +250,13 @@ def test_pattern_hash_changes_with_any_pattern_file(tmp_path):
         handle.write("# edited\n")
     load_patterns.cache_clear()
     assert load_patterns(str(copy)).sha256 != load_patterns(None).sha256
+
+
+def test_public_api_audit_is_callable_twice():
+    import auditor
+    import auditor.core  # noqa: F401
+
+    first, _ = auditor.audit(["Toradol 60 mg IM given in R glut."])
+    second, events = auditor.audit(["Toradol 60 mg IM given in R glut."])
+    assert first["status"].tolist() == second["status"].tolist() == ["gaps"]
+    assert events["medication"].tolist() == ["ketorolac"]

@@ -17,8 +17,8 @@ import warnings
 import pytest
 from typer.testing import CliRunner
 
-import auditor.audit as core
-from auditor.audit import audit
+import auditor.core as core
+from auditor.core import audit
 from auditor.cli import app
 
 CANARY = "ZQXCANARY"
@@ -44,7 +44,7 @@ BOOTSTRAP = """
 import logging, sys, warnings
 logging.basicConfig(level=logging.DEBUG)
 warnings.simplefilter("always")
-import auditor.audit as core
+import auditor.core as core
 real = core.extract
 def extract(nlp, text):
     if "FAILME" in text:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.audit import audit
+from auditor.core import audit
 
 from .notegen import compose_note, offset_violations
 

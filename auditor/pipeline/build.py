@@ -31,7 +31,7 @@ from .events import EventExtractor
 from .mentions import ANCHOR_LABELS, MENTIONS_KEY, ruler_patterns
 from .tokenizer import customize_tokenizer
 
-MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.audit
+MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.core
 
 if not Doc.has_extension("auditor_targets"):
     Doc.set_extension("auditor_targets", default=())
