@@ -12,8 +12,8 @@ particular). For every sentence this script
    makes it the only ConText target, a span labelled ``CONDITION``;
 3. runs medspaCy ConText over it twice, with the project's rules
    (``patterns/context/condition_rules.json`` on top of medspaCy's defaults, via
-   ``load_patterns`` and ``build.condition_context``) and with medspaCy's default rules, and reads the
-   categories of the modifiers attached to the target.
+   ``load_patterns`` and ``build.condition_context``) and with medspaCy's default rules,
+   and reads the categories of the modifiers attached to the target.
 
 ConText means a modifier never to modify a target it overlaps, but medspaCy 1.3.1's
 overlap test (``medspacy.util.tuple_overlaps``) misses a target that strictly contains the

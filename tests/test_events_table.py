@@ -9,7 +9,9 @@ import yaml
 
 from auditor.records import clean_text
 
-CASES = yaml.safe_load((Path(__file__).parent / "cases" / "events.yaml").read_text(encoding="utf-8"))
+CASES = yaml.safe_load(
+    (Path(__file__).parent / "cases" / "events.yaml").read_text(encoding="utf-8")
+)
 FIELDS = ("medication", "route", "dose_value", "dose_unit", "site", "laterality")
 
 

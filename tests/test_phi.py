@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 import auditor.core as core
-from auditor.core import audit
 from auditor.cli import app
+from auditor.core import audit
 
 CANARY = "ZQXCANARY"
 INJECTION = f"Toradol 60 mg IM given in the right deltoid for {CANARY} colic. Tolerated well."

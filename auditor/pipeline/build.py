@@ -16,7 +16,6 @@ event, and skipping is what makes a year of notes fast. Components are spaCy fac
 whose only config value is the patterns folder, so the pipeline is described by its config.
 """
 
-
 from typing import Any
 
 import spacy
@@ -67,8 +66,9 @@ class GatedContext(Gated):
 def context_component(nlp: Language, rules: list[dict[str, Any]], name: str) -> ConText:
     """medspaCy ConText holding ``rules`` (ConTextRule dicts), constructed then filled
     (``ConText(rules=path)`` is avoided: it fails in medspaCy 1.3.1)."""
-    context = ConText(nlp, name=name, rules=None, input_span_type="group",
-                      span_group_name=MENTIONS_KEY)
+    context = ConText(
+        nlp, name=name, rules=None, input_span_type="group", span_group_name=MENTIONS_KEY
+    )
     # ConTextRule(**rule) rather than from_dict: from_dict rejects the terminated_by key
     context.add([ConTextRule(**rule) for rule in rules])
     return context
@@ -78,8 +78,9 @@ def condition_context(nlp: Language, rules: list[dict[str, Any]], name: str) -> 
     """medspaCy ConText for CONDITION targets: medspaCy's default English rules plus
     ``rules`` (``patterns/context/condition_rules.json``). Kept apart from the drug rules
     because ConText lets only one of two overlapping triggers act, whatever their types."""
-    context = ConText(nlp, name=name, rules="default", input_span_type="group",
-                      span_group_name=MENTIONS_KEY)
+    context = ConText(
+        nlp, name=name, rules="default", input_span_type="group", span_group_name=MENTIONS_KEY
+    )
     context.add([ConTextRule(**rule) for rule in rules])
     return context
 

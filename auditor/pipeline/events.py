@@ -29,16 +29,42 @@ from .mentions import MENTIONS_KEY
 
 INJECTION_ROUTES = {"IM", "SC", "IV", "ID", "other"}
 SITE_GAP_WORDS = {
-    "the", "upper", "outer", "lower", "inner", "posterior", "anterior", "lateral", "medial",
-    "of", "side", "aspect", "quadrant", "volar", "dorsal", "mid", "-", ",", "(", ")", ":", "back",
+    "the",
+    "upper",
+    "outer",
+    "lower",
+    "inner",
+    "posterior",
+    "anterior",
+    "lateral",
+    "medial",
+    "of",
+    "side",
+    "aspect",
+    "quadrant",
+    "volar",
+    "dorsal",
+    "mid",
+    "-",
+    ",",
+    "(",
+    ")",
+    ":",
+    "back",
 }
 NOT_A_DIAGNOSIS = {"none", "n/a", "na", "no", "denies", "unknown", "deferred", "pending"}
-CLOCK_TIME = re.compile(r"(?:^|[|\t@]|\bat\s)\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b(?!\s*(?:mg|mcg|units|ml|%|/))", re.I | re.M)
+CLOCK_TIME = re.compile(
+    r"(?:^|[|\t@]|\bat\s)\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b(?!\s*(?:mg|mcg|units|ml|%|/))",
+    re.I | re.M,
+)
 DOSE_OF = re.compile(r"\d[\d,.]*[\s\u00a0]*[A-Za-z\u00b5\u03bc]+\.?\s+of\s+(?:the\s+)?$")
-FIELD_LINE = re.compile(r"\s*[-•*]?\s*([A-Za-z][A-Za-z /&-]{0,30}?)\s*(?:\([^)]*\))?\s*(?:\d+\s*min\s*)?:")
+FIELD_LINE = re.compile(
+    r"\s*[-•*]?\s*([A-Za-z][A-Za-z /&-]{0,30}?)\s*(?:\([^)]*\))?\s*(?:\d+\s*min\s*)?:"
+)
 SIDE_LINE = re.compile(r"\s*(?:side|laterality|lat)\s*:", re.I)
 ADMIXTURE = re.compile(r"\b(?:with|w/|and|plus|\+)\b|\bw/", re.I)
 ROUTE_BEFORE_TOKENS = 4  # "IM ceftriaxone", "IV Norflex": a route before the drug, close to it
+LIST_PUNCTUATION = " \t:,.-•*"  # characters around a list item ("• Acute gout,")
 NEGATORS = {"no", "not", "never", "none", "without", "nothing", "n't"}
 LOCATIVES = {"in", "into", "to", "at", "on", "site", "site:"}
 
@@ -55,7 +81,9 @@ def section_range(doc: Doc, text: str, sec: Any) -> tuple[str, int, int]:
     """
     start = doc[sec.title_start].idx
     end = doc[sec.body_end - 1].idx + len(doc[sec.body_end - 1]) if sec.body_end > 0 else len(text)
-    title_end = doc[sec.title_end - 1].idx + len(doc[sec.title_end - 1]) if sec.title_end > 0 else start
+    title_end = (
+        doc[sec.title_end - 1].idx + len(doc[sec.title_end - 1]) if sec.title_end > 0 else start
+    )
     line_end = text.find("\n", title_end)
     line_end = len(text) if line_end < 0 else line_end
     if text[title_end:line_end].strip():
@@ -188,14 +216,19 @@ class EventExtractor:
         evidence = self._evidence(text, mentions, role_of)
         diagnosis = self._section_indication(text, sections)
 
-        segments = {id(a): self._segment(a, anchors, sents[a.sent], by_sent.get(a.sent, [])) for a in anchors}
+        segments = {
+            id(a): self._segment(a, anchors, sents[a.sent], by_sent.get(a.sent, []))
+            for a in anchors
+        }
         linked = {id(a): self._indication(text, segments[id(a)])[0] for a in anchors}
 
         def shared_indication(a: Mention) -> str | None:
             """A reason stated for the anchor elsewhere: later in its sentence ("X and Y
             given for sciatica"), in a "Both given for ..." line, or with another mention
             of the same drug ("here for monthly B12 inj for pernicious anemia")."""
-            same_sentence = [linked[id(b)] for b in anchors if b.sent == a.sent and b.start > a.start]
+            same_sentence = [
+                linked[id(b)] for b in anchors if b.sent == a.sent and b.start > a.start
+            ]
             for found in same_sentence:
                 if found:
                     return found
@@ -212,8 +245,11 @@ class EventExtractor:
                         return found
             if a.label == "DRUG":
                 for b in anchors:
-                    if b is not a and b.ident == a.ident and linked[id(b)] and not (
-                        b.modifiers & {"NEGATED_EXISTENCE", "FAMILY", "ALLERGY"}
+                    if (
+                        b is not a
+                        and b.ident == a.ident
+                        and linked[id(b)]
+                        and not (b.modifiers & {"NEGATED_EXISTENCE", "FAMILY", "ALLERGY"})
                     ):
                         return linked[id(b)]
             return None
@@ -245,7 +281,11 @@ class EventExtractor:
             sentence or the two before it governs a drug injected in that procedure."""
             for sent_id in (a.sent, a.sent - 1, a.sent - 2):
                 for m in by_sent.get(sent_id, []):
-                    if m.label == "ROUTE" and m.ident == "other" and (sent_id == a.sent or m.start < a.start):
+                    if (
+                        m.label == "ROUTE"
+                        and m.ident == "other"
+                        and (sent_id == a.sent or m.start < a.start)
+                    ):
                         return m
             return None
 
@@ -260,13 +300,17 @@ class EventExtractor:
                 continue  # oral, inhaled, topical...: not an injection
             entry = self.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
             if entry.get("role", "drug") != "drug":
-                other = [m for m in by_sent.get(a.sent, []) if m.label == "ROUTE" and m.ident == "other"]
+                other = [
+                    m for m in by_sent.get(a.sent, []) if m.label == "ROUTE" and m.ident == "other"
+                ]
                 if not other:
                     continue  # local anaesthetic: diluent or procedural, unless it is the treatment
                 route_m = route_m or other[0]
             role = role_of(a.start)
             block = self._template_block(a, sents, by_sent)
-            admin = self._administered(text, a, segment, block, by_sent, sents, role, sent_has_anchor)
+            admin = self._administered(
+                text, a, segment, block, by_sent, sents, role, sent_has_anchor
+            )
             stated_given = any(self._affirmed_admin(m, sents) for m in by_sent.get(a.sent, []))
             list_section = role == "not_administered" and not stated_given
             blocked = bool(a.modifiers & self.blocking) or list_section
@@ -286,7 +330,13 @@ class EventExtractor:
             )
             if admin and not blocked:
                 found = self._events(
-                    text, a, segment, route_m, block, sents, mentions,
+                    text,
+                    a,
+                    segment,
+                    route_m,
+                    block,
+                    sents,
+                    mentions,
                     shared_indication(a) or diagnosis,
                 )
                 if a.label != "DRUG":
@@ -327,7 +377,9 @@ class EventExtractor:
         """Vaccines, allergen extracts and chemotherapy are injections whatever the wording."""
         return bool(self.drugs.get(generic or "", {}).get("exclusion"))
 
-    def _anchors(self, text: str, sents: list[Span], by_sent: dict[int, list[Mention]]) -> list[Mention]:
+    def _anchors(
+        self, text: str, sents: list[Span], by_sent: dict[int, list[Mention]]
+    ) -> list[Mention]:
         """Mentions that can be events, per sentence: DRUG mentions (a brand in parentheses
         merged into its generic; diluents, conditions such as "B12 deficiency" and the
         non-first drugs of a table row dropped); else an INJECTION mention; else, in a
@@ -340,12 +392,15 @@ class EventExtractor:
             kept: list[Mention] = []
             drugs = [m for m in ms if m.label == "DRUG"]
             for m in drugs:
-                if any(d.label == "DILUENT" and d.end <= m.start and m.start - d.end < 40 for d in ms):
+                if any(
+                    d.label == "DILUENT" and d.end <= m.start and m.start - d.end < 40 for d in ms
+                ):
                     continue
                 if any(c.label == "INDICATION_CUE" and text[c.end : m.start].isspace() for c in ms):
                     continue  # "for B12 deficiency"
                 if any(
-                    d.label == "DRUG" and self.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
+                    d.label == "DRUG"
+                    and self.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
                     and 0 < m.tok_start - d.tok_end <= 6
                     and ADMIXTURE.search(text[d.end : m.start])
                     for d in ms
@@ -354,9 +409,12 @@ class EventExtractor:
                 nxt = sent.doc[m.tok_end].lower_ if m.tok_end < len(sent.doc) else ""
                 if nxt in self.anchor_blockers:
                     continue
-                if kept and kept[-1].ident == m.ident and not any(
-                    x.label == "SITE" and kept[-1].end <= x.start < m.start for x in ms
-                ) and not self.doses.find_all(text[kept[-1].end : m.start]):
+                if (
+                    kept
+                    and kept[-1].ident == m.ident
+                    and not any(x.label == "SITE" and kept[-1].end <= x.start < m.start for x in ms)
+                    and not self.doses.find_all(text[kept[-1].end : m.start])
+                ):
                     kept[-1].modifiers = kept[-1].modifiers | m.modifiers
                     continue  # "Ceftriaxone (Rocephin)": one drug named twice
                 kept.append(m)
@@ -366,7 +424,11 @@ class EventExtractor:
                 kept = [m for m in ms if m.label == "INJECTION"][:1]
             if not kept and not drugs:
                 routes = [m for m in ms if m.label == "ROUTE" and m.ident in INJECTION_ROUTES]
-                if routes and (any(m.label == "ADMIN" for m in ms) or table_row or len(sent.text) <= self.template_chars):
+                if routes and (
+                    any(m.label == "ADMIN" for m in ms)
+                    or table_row
+                    or len(sent.text) <= self.template_chars
+                ):
                     kept = routes[:1]
             out.extend(kept)
         return out
@@ -412,8 +474,12 @@ class EventExtractor:
         if any(self._affirmed_admin(m, sents) for m in ms):
             return True
         record = segment.mentions + [m for b in block for m in b.mentions]
-        record_text = text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
-        has_route_or_dose = any(m.label == "ROUTE" for m in record) or bool(self.doses.find_all(record_text))
+        record_text = (
+            text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
+        )
+        has_route_or_dose = any(m.label == "ROUTE" for m in record) or bool(
+            self.doses.find_all(record_text)
+        )
         if role == "administration" and (has_route_or_dose or segment.of("SITE")):
             return True
         for step in range(1, 4):  # "Both given by RN." / "All administered." after the list
@@ -421,7 +487,9 @@ class EventExtractor:
             if nxt >= len(sents) or nxt in sent_has_anchor:
                 break
             words = {t.lower_ for t in sents[nxt]}
-            if words & {"both", "all", "each"} and any(m.label == "ADMIN" for m in by_sent.get(nxt, [])):
+            if words & {"both", "all", "each"} and any(
+                m.label == "ADMIN" for m in by_sent.get(nxt, [])
+            ):
                 return True
         if not has_route_or_dose:
             return False
@@ -440,7 +508,9 @@ class EventExtractor:
         window = doc[max(sents[m.sent].start, m.tok_start - 4) : m.tok_start]
         return not any(t.lower_ in NEGATORS for t in window)
 
-    def _events(self, text, a, segment, route_m, block, sents, mentions, fallback) -> list[dict[str, Any]]:
+    def _events(
+        self, text, a, segment, route_m, block, sents, mentions, fallback
+    ) -> list[dict[str, Any]]:
         """The event(s) of one anchor: one, or one per site when a dose is split over
         distinct sites ("one in the R gluteal and one in the L gluteal")."""
         drug = self.drugs.get(a.ident) if a.label == "DRUG" else None
@@ -569,7 +639,11 @@ class EventExtractor:
                 continue  # "abdominal pain", "hip pain": a word for a place, not a site
             value, _, side = m.ident.partition("|")
             side = side or self._laterality_near(m, lats)
-            if pairs and pairs[-1][0] == value and (pairs[-1][1] is None or side is None or pairs[-1][1] == side):
+            if (
+                pairs
+                and pairs[-1][0] == value
+                and (pairs[-1][1] is None or side is None or pairs[-1][1] == side)
+            ):
                 pairs[-1] = (value, pairs[-1][1] or side)  # "upper outer quadrant of the L buttock"
                 continue
             pairs.append((value, side))
@@ -643,7 +717,7 @@ class EventExtractor:
             if self.role_of.get(category or "") != "indication":
                 continue
             body = text[begin:end].split(":", 1)[-1]
-            lines = [ln.strip(" \t:,.-•*\u2022") for ln in body.splitlines()]
+            lines = [ln.strip(LIST_PUNCTUATION) for ln in body.splitlines()]
             first = next((ln for ln in lines if ln), "")
             if not any(ch.isalpha() for ch in first):
                 continue
@@ -668,7 +742,9 @@ class EventExtractor:
         return None if between else m
 
     @staticmethod
-    def _merge_unnamed(event: dict[str, Any], events: list[dict[str, Any]], a: Mention, block) -> bool:
+    def _merge_unnamed(
+        event: dict[str, Any], events: list[dict[str, Any]], a: Mention, block
+    ) -> bool:
         """A drug-less "injection given in R glut" (or a template's "Route: IM" line) right
         after a named drug's event completes that event instead of starting a new one."""
         if not events:
@@ -705,7 +781,11 @@ class EventExtractor:
         i = 0
         while i + 1 < len(events):
             cur, nxt = events[i], events[i + 1]
-            if cur["medication"] is None and nxt["medication"] and 0 <= nxt["start"] - cur["end"] <= 120:
+            if (
+                cur["medication"] is None
+                and nxt["medication"]
+                and 0 <= nxt["start"] - cur["end"] <= 120
+            ):
                 for key in ("route", "site", "laterality", "dose_value", "dose_unit"):
                     if nxt.get(key) is None and cur.get(key) is not None:
                         nxt[key] = cur[key]

@@ -20,8 +20,33 @@ from spacy.tokens import Doc, Span
 SENTENCE_END = {".", "!", "?", ";"}
 WRAP_MIN_LINE = 40  # chars: shorter lines are headings or list items, never wrapped prose
 # a line ending in one of these words cannot end a sentence: the next line continues it
-DANGLING = {"the", "a", "an", "in", "into", "to", "of", "and", "or", "with", "for", "by", "at", "on",
-            "per", "under", "from", "as", "than", "was", "were", "is", "are", "be", "given"}
+DANGLING = {
+    "the",
+    "a",
+    "an",
+    "in",
+    "into",
+    "to",
+    "of",
+    "and",
+    "or",
+    "with",
+    "for",
+    "by",
+    "at",
+    "on",
+    "per",
+    "under",
+    "from",
+    "as",
+    "than",
+    "was",
+    "were",
+    "is",
+    "are",
+    "be",
+    "given",
+}
 
 
 @Language.factory("auditor_sentences", default_config={})
