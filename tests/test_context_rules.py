@@ -49,9 +49,61 @@ CASES: list[tuple[str, str, bool | None, bool | None]] = [
     ("MEDICAL HISTORY: Asthma, type 2 diabetes and hypertension.", "hypertension", False, True),
     ("SOCIAL HISTORY: Former smoker, quit ten years ago.", "smoker", False, True),
     ("She is known to have sickle cell disease.", "sickle cell disease", False, True),
-    # one span, one modifier: "no history of" negates but cannot also mark history
-    ("He has no history of seizures.", "seizures", True, None),
+    # 'no' and 'history of' are separate triggers: negated AND historical (NegEx reading)
+    ("He has no history of seizures.", "seizures", True, True),
+    # a 'no X' trigger must not swallow the condition's first word ('no acute', 'no new')
+    ("The patient is in no acute distress.", "acute distress", True, False),
+    ("No new lesions are seen.", "new lesions", True, False),
+    # a heading's ': no' is a forward 'no'; 'Fever: no.' still looks back
+    ("FINDINGS: No pleural effusion is seen.", "pleural effusion", True, False),
+    ("Fever: no.", "Fever", True, False),
+    # 'resolved' looks back; 'evaluate for' tests, it does not negate
+    ("Her rash resolved after two days.", "rash", True, False),
+    ("Ultrasound was ordered to evaluate for cholecystitis.", "cholecystitis", False, False),
+    # 'no change' is stable, but 'no change in hearing' negates a reported change
+    ("Otherwise no change in hearing or balance.", "change in hearing", True, False),
+    ("No interval change of the liver cyst.", "liver cyst", False, False),
+    # 'not' + a test verb says a test was not done; 'low suspicion for' negates
+    ("Old films not available for comparison of the nodule.", "nodule", False, False),
+    ("There is low suspicion for pulmonary embolism.", "pulmonary embolism", True, False),
+    # drug-event pseudo triggers are not in the condition rules: reactions are negatable
+    ("No allergic reaction after the contrast study.", "allergic reaction", True, False),
+    # a trigger inside the condition span does not modify it (prune_on_target_overlap)
+    ("Throat pink without exudate.", "Throat pink without exudate", False, False),
+    # history: duration of a current complaint, test-request headings, history scope ends
+    ("She reports a three-day history of productive cough.", "productive cough", False, False),
+    ("CLINICAL HISTORY: Shortness of breath.", "Shortness of breath", False, False),
+    ("A man with a history of asthma who presents with wheezing.", "asthma", False, True),
+    ("A man with a history of asthma who presents with wheezing.", "wheezing", False, False),
+    ("History of gastric bypass, with fatigue for a week.", "fatigue", False, False),
+    ("Follow-up of her known aortic aneurysm.", "aortic aneurysm", False, True),
+    ("Prior cholecystectomy.", "cholecystectomy", False, True),
+    ("Prior to arrival she had a syncopal episode.", "syncopal episode", False, False),
+    ("The nodule is larger than previously.", "nodule", False, False),
+    ("Status post recent hip fracture.", "hip fracture", False, True),
+    ("ALLERGIES: Penicillin causes hives.", "hives", False, True),
+    ("We do not know the cause of his anemia.", "anemia", False, False),
 ]
+
+RULE_KEYS = {
+    "literal", "category", "pattern", "direction", "allowed_types", "excluded_types",
+    "max_scope", "max_targets", "terminated_by", "metadata",
+}  # fmt: skip
+
+
+def test_condition_rules_file_shape():
+    """Every rule uses only ConTextRule keywords; every dropped default exists."""
+    from medspacy.context import ConTextRule
+
+    spec = load_patterns().condition_context
+    for rule in spec["context_rules"]:
+        assert set(rule) <= RULE_KEYS, rule
+        ConTextRule(**rule)
+    path = Path(importlib.util.find_spec("medspacy").origin).parents[1]
+    defaults = json.loads((path / "resources/en/context_rules.json").read_text())
+    literals = {r["literal"].lower() for r in defaults["context_rules"]}
+    assert set(spec["drop_default"]) <= literals
+    assert set(spec["context_options"]) <= {"terminating_types", "prune_on_target_overlap"}
 
 
 @pytest.fixture(scope="module")
