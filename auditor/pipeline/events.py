@@ -482,10 +482,12 @@ class EventExtractor:
         )
         if role == "administration" and (has_route_or_dose or segment.of("SITE")):
             return True
-        for step in range(1, 4):  # "Both given by RN." / "All administered." after the list
+        for step in range(1, 6):  # "Both given by RN." / "All administered." after the list
             nxt = a.sent + step
-            if nxt >= len(sents) or nxt in sent_has_anchor:
+            if nxt >= len(sents) or BLANK_LINE.search(text, sents[a.sent].end_char, sents[nxt].start_char + 1):
                 break
+            if nxt in sent_has_anchor:
+                continue  # the list's other items
             words = {t.lower_ for t in sents[nxt]}
             if words & {"both", "all", "each"} and any(
                 m.label == "ADMIN" for m in by_sent.get(nxt, [])
