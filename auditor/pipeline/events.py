@@ -482,9 +482,13 @@ class EventExtractor:
         )
         if role == "administration" and (has_route_or_dose or segment.of("SITE")):
             return True
-        for step in range(1, 6):  # "Both given by RN." / "All administered." after the list
+        # "Both given by RN." / "All administered." after the list (never for a diagnosis
+        # or complaint line: it lists no doses given)
+        for step in range(1, 6 if role != "indication" else 1):
             nxt = a.sent + step
-            if nxt >= len(sents) or BLANK_LINE.search(text, sents[a.sent].end_char, sents[nxt].start_char + 1):
+            if nxt >= len(sents) or BLANK_LINE.search(
+                text, sents[a.sent].end_char, sents[nxt].start_char + 1
+            ):
                 break
             if nxt in sent_has_anchor:
                 continue  # the list's other items
