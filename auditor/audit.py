@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .patterns import load_patterns
-from .records import EVENT_COLUMNS, EVIDENCE_FIELDS, NOTE_COLUMNS, NoteRecord, clean_text
+from .records import EVENT_COLUMNS, EVIDENCE_FIELDS, NoteRecord, clean_text
 from .requirements import RequirementSpec
 
 log = logging.getLogger("auditor")
@@ -37,12 +37,15 @@ def _silence_phi_loggers() -> None:
 
 
 def _engine(patterns_dir: str | None) -> tuple[Any, RequirementSpec]:
-    key = str(patterns_dir)
+    """The pipeline and requirement spec of this process, built once per rule set
+    (keyed by the SHA-256 of the pattern files, so a worker that sees the same rules under
+    another path reuses its pipeline)."""
+    patterns = load_patterns(patterns_dir)
+    key = patterns.sha256
     if _STATE.get("key") != key:
         _silence_phi_loggers()
         from .pipeline.build import build_pipeline
 
-        patterns = load_patterns(patterns_dir)
         _STATE.update(
             key=key,
             nlp=build_pipeline(patterns_dir),
@@ -194,12 +197,16 @@ def audit(
         ColumnError: the id or text column cannot be chosen.
         PatternError: a rule file is missing or invalid.
     """
+    from .batch import audit_batch, frames_from_rows
+
+    if isinstance(notes, pd.DataFrame) and workers <= 1:
+        from .io.readers import detect_columns
+
+        id_col, text_col = detect_columns(list(notes.columns), id_col, text_col)
+        return audit_batch(notes, id_col, text_col, patterns_dir, redact)
     note_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     for note, events in audit_records(to_records(notes, id_col, text_col), patterns_dir, workers, redact):
         note_rows.append(note)
         event_rows.extend(events)
-    return (
-        pd.DataFrame(note_rows, columns=NOTE_COLUMNS),
-        pd.DataFrame(event_rows, columns=EVENT_COLUMNS),
-    )
+    return frames_from_rows(note_rows, event_rows)
