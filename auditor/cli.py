@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -34,7 +35,7 @@ out = Console()
 
 
 def _fail(exc: AuditorError) -> None:
-    err.print(f"[bold red]error:[/] {exc}")
+    err.print(f"[bold red]error:[/] {escape(str(exc))}")  # messages may hold [brackets]
     raise typer.Exit(2)
 
 
@@ -48,8 +49,15 @@ def audit(
     redact: Annotated[bool, typer.Option(help="drop evidence text from events")] = False,
     force: Annotated[bool, typer.Option(help="overwrite an existing report folder")] = False,
     patterns: Annotated[Path | None, typer.Option(help="patterns folder (default: bundled)")] = None,
+    engine: Annotated[str, typer.Option(help="local, dask or spark (CSV/Parquet input)")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="dask scheduler address or Spark master URL")
+    ] = None,
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies and run.json to --out.
+
+    With --engine dask or spark the audit runs on a cluster (default: a local one with
+    max(--workers, 2) worker processes); see README "Past one machine".
 
     Exit codes: 0 done; 1 done with record errors; 2 usage or input error.
     """
@@ -76,6 +84,22 @@ def audit(
         "input": str(input),
         "redacted": redact,
     }
+
+    if engine != "local":
+        from .engines import run_engine
+
+        started = time.perf_counter()
+        try:
+            summary = run_engine(
+                engine, input=input, folder=folder, meta=meta, id_col=id_col,
+                text_col=text_col, patterns_dir=patterns_dir, redact=redact,
+                workers=max(workers, 2), scheduler=scheduler,
+            )
+        except AuditorError as exc:
+            _fail(exc)
+            return
+        _print_summary(summary, folder, time.perf_counter() - started)
+        raise typer.Exit(1 if summary["status"].get("error") else 0)
 
     def all_records():
         if first is not None:
