@@ -1,6 +1,6 @@
 """auditor: audit clinical notes for CPT 96372 (IM/SC injection) documentation gaps.
 
-Public API (cheap to import; spaCy loads on first use)::
+Public API (spaCy loads on first use, not on import)::
 
     from auditor import audit
     notes_df, events_df = audit(df, text_col="text")
@@ -15,12 +15,6 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-
-def audit(*args, **kwargs):
-    """See ``auditor.audit.audit``."""
-    from .audit import audit as _audit
-
-    return _audit(*args, **kwargs)
-
+from .core import audit  # noqa: E402
 
 __all__ = ["__version__", "audit"]

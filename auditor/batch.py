@@ -2,8 +2,8 @@
 
 Every engine that runs past one process (``auditor.engines``: Dask, Spark) ships this
 function, not spaCy objects: a worker receives a plain frame of ids and texts, builds the
-pipeline lazily once per process (``auditor.audit._engine``, keyed by the SHA-256 of the
-pattern files) and returns plain frames. ``auditor.audit.audit`` uses the same frame
+pipeline lazily once per process (``auditor.core._engine``, keyed by the SHA-256 of the
+pattern files) and returns plain frames. ``auditor.core.audit`` uses the same frame
 builder, so a local run and a distributed run produce the same columns and dtypes.
 
 Frames (columns in contract order, section 5 of the audit spec):
@@ -11,7 +11,8 @@ Frames (columns in contract order, section 5 of the audit spec):
 * notes: ``NOTE_COLUMNS``: note_id (str), status (str), n_injections (int64), missing,
   flags, advisories (lists of str), error (str or None).
 * events: ``EVENT_COLUMNS``: note_id (str), event_id (int64), medication ... evidence
-  (str or None), dose_value (float64, NaN when absent), eligible (bool), missing, flags,
+  (str or None), dose_value and hcpcs_units (float64, NaN when absent), hcpcs (str or
+  None), eligible (bool), missing, flags,
   advisories (lists of str), start, end (int64).
 """
 
@@ -34,11 +35,13 @@ NOTE_DTYPES = {"n_injections": "int64"}
 EVENT_DTYPES = {
     "event_id": "int64",
     "dose_value": "float64",
+    "hcpcs_units": "float64",
     "eligible": "bool",
     "start": "int64",
     "end": "int64",
 }
 LIST_COLUMNS = ("missing", "flags", "advisories")
+INT_LIKE = ("dose_value", "hcpcs_units")  # float64 in frames (NaN = null); ints in reports
 
 BatchFn = Callable[..., tuple[pd.DataFrame, pd.DataFrame]]
 
@@ -52,7 +55,7 @@ def frames_from_rows(
     """Build ``(notes_df, events_df)`` with the contract's columns and fixed dtypes.
 
     Args:
-        note_rows, event_rows: dicts from ``audit.audit_one``.
+        note_rows, event_rows: dicts from ``core.audit_one``.
         note_row_numbers, event_row_numbers: when given, a leading ``row`` column
             (int64, 1-based input row of the note) is added to each frame.
     """
@@ -161,7 +164,7 @@ def audit_batch(
         id_col, text_col: column names (``id_col`` None: ids are global row numbers).
         patterns_dir: rule folder as seen by this process (None: ``$AUDITOR_PATTERNS``
             or the bundled ``patterns/``).
-        redact: drop evidence text from events (see ``audit.audit_records``).
+        redact: drop evidence text from events (see ``core.audit_records``).
         row_offset: global row number before the frame's first row, so ids and error
             messages name global 1-based rows (partition k starts after the rows of
             partitions 0..k-1).
@@ -173,12 +176,12 @@ def audit_batch(
         ``(notes_df, events_df)``: one notes row per input row in frame order, events in
         note and text order; columns and dtypes as in the module docstring (plus ``row``
         when ``row_col`` is given). A note that cannot be read or processed has status
-        ``error`` (see ``audit.audit_one``); no note text reaches a message or a log.
+        ``error`` (see ``core.audit_one``); no note text reaches a message or a log.
 
     Raises:
         PatternError: the pattern files are invalid or differ from ``patterns_sha256``.
     """
-    from .audit import audit_one
+    from .core import audit_one
 
     check_patterns(patterns_dir, patterns_sha256)
     records = batch_records(frame, id_col, text_col, row_offset, row_col)
@@ -273,8 +276,9 @@ def frame_rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[dict[str, An
     """Rows of a notes or events frame as JSON-ready dicts (``columns`` order).
 
     Undoes what frames and engines do to values: NaN -> None, numpy scalars -> Python,
-    arrays -> lists, and an integral ``dose_value`` back to ``int`` (as ``auditor.doses``
-    writes it), so a report written from frames matches a local report line for line.
+    arrays -> lists, and an integral ``dose_value`` or ``hcpcs_units`` back to ``int`` (as
+    ``auditor.doses`` and ``auditor.billing`` write them), so a report written from frames
+    matches a local report line for line.
     """
     for row in frame[columns].itertuples(index=False, name=None):
         out: dict[str, Any] = {}
@@ -283,9 +287,9 @@ def frame_rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[dict[str, An
                 value = [] if value is None else [str(v) for v in value]
             elif hasattr(value, "item") and not isinstance(value, str | bytes):
                 value = value.item()
-            if isinstance(value, float) and math.isnan(value):
+            if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
                 value = None
-            if key == "dose_value" and isinstance(value, float) and value.is_integer():
+            if key in INT_LIKE and isinstance(value, float) and value.is_integer():
                 value = int(value)
             out[key] = value
         yield out

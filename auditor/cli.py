@@ -1,18 +1,24 @@
-"""The ``auditor`` command line: a thin layer over ``auditor.audit`` and ``auditor.evaluate``.
+"""The ``auditor`` command line: a thin layer over ``auditor.core`` and ``auditor.evaluate``.
 
 Exit codes: 0 = audit done, every record read; 1 = audit done, some records have status
 ``error``; 2 = usage or input error (bad path, unknown format, id/text column not found,
-report folder exists without --force, invalid pattern files).
+report folder exists without --force, invalid pattern files) or an unexpected failure,
+with no report written; 130 = interrupted. Only the summary goes to stdout; errors,
+warnings and progress go to stderr, and none of them holds note text.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sys
 import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -22,6 +28,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import AuditorError
+from .records import InputTally, NoteRecord
 
 app = typer.Typer(
     add_completion=False,
@@ -34,8 +41,25 @@ err = Console(stderr=True)
 out = Console()
 
 
-def _fail(exc: AuditorError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}")  # messages may hold [brackets]
+def _fail(exc: AuditorError) -> NoReturn:
+    """Print a coded error (its message never holds note text) and exit 2."""
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _crash(exc: BaseException) -> NoReturn:
+    """Report an unexpected exception and exit 2.
+
+    Only the exception type and the code location are printed: an exception message (or
+    a traceback with it) may quote note text.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    err.print(
+        f"[bold red]error:[/] internal error ({type(exc).__name__}{escape(where)}); "
+        "no report was written",
+        soft_wrap=True,
+    )
     raise typer.Exit(2)
 
 
@@ -46,36 +70,47 @@ def audit(
     id_col: Annotated[str | None, typer.Option(help="id column (default: detected)")] = None,
     text_col: Annotated[str | None, typer.Option(help="text column (default: detected)")] = None,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
-    redact: Annotated[bool, typer.Option(help="drop evidence text from events")] = False,
+    redact: Annotated[bool, typer.Option(help="no evidence text in events, no note text")] = False,
     force: Annotated[bool, typer.Option(help="overwrite an existing report folder")] = False,
-    patterns: Annotated[Path | None, typer.Option(help="patterns folder (default: bundled)")] = None,
+    patterns: Annotated[
+        Path | None, typer.Option(help="patterns folder (default: bundled)")
+    ] = None,
+    claims: Annotated[Path | None, typer.Option(help="claim lines to reconcile")] = None,
+    payer: Annotated[str, typer.Option(help="payer profile of --claims")] = "default",
+    group_by: Annotated[
+        str | None, typer.Option(help="input column to break report.html down by (provider, ...)")
+    ] = None,
     engine: Annotated[str, typer.Option(help="local, dask or spark (CSV/Parquet input)")] = "local",
     scheduler: Annotated[
         str | None, typer.Option(help="dask scheduler address or Spark master URL")
     ] = None,
 ) -> None:
-    """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies and run.json to --out.
+    """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
+    to --out (with --claims, also claims.jsonl and claims.csv: findings per claim line).
 
     With --engine dask or spark the audit runs on a cluster (default: a local one with
     max(--workers, 2) worker processes); see README "Past one machine".
 
-    Exit codes: 0 done; 1 done with record errors; 2 usage or input error.
+    Exit codes: 0 done; 1 done with record errors; 2 usage or input error (nothing written).
     """
-    from .audit import audit_records
+    from .io.claims_io import ClaimsRun
+    from .io.html import write_report
     from .io.readers import read_records
-    from .io.writers import ReportWriter, prepare_dir, remove_partials
+    from .io.writers import prepare_dir, remove_partials
     from .patterns import load_patterns
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     patterns_dir = str(patterns) if patterns else None
     try:
         rules = load_patterns(patterns_dir)
+        claims_run = ClaimsRun.open(claims, payer, patterns_dir) if claims else None
         records = read_records(input, id_col, text_col)
         first = next(records, None)  # surfaces column errors before anything is written
         folder = prepare_dir(out_dir, force)
     except AuditorError as exc:
         _fail(exc)
-        return
+    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
+        _crash(exc)
     meta = {
         "product": "auditor",
         "version": __version__,
@@ -84,52 +119,95 @@ def audit(
         "input": str(input),
         "redacted": redact,
     }
+    tally = InputTally()
+    stream = tally.watch(itertools.chain([] if first is None else [first], records))
+    started = time.perf_counter()
+    try:
+        if engine != "local":
+            from .engines import run_engine
 
-    if engine != "local":
-        from .engines import run_engine
-
-        started = time.perf_counter()
-        try:
             summary = run_engine(
                 engine, input=input, folder=folder, meta=meta, id_col=id_col,
                 text_col=text_col, patterns_dir=patterns_dir, redact=redact,
-                workers=max(workers, 2), scheduler=scheduler,
+                workers=max(workers, 2), scheduler=scheduler, claims_run=claims_run,
+            )  # fmt: skip
+        else:
+            summary = _write_report(
+                folder, meta, stream, tally, patterns_dir, workers, redact, claims_run
             )
-        except AuditorError as exc:
-            _fail(exc)
-            return
-        _print_summary(summary, folder, time.perf_counter() - started)
-        raise typer.Exit(1 if summary["status"].get("error") else 0)
+        texts = read_records(input, id_col, text_col)  # again, for report.html's note texts
+        write_report(folder, texts, patterns_dir, group_by, redact)
+    except AuditorError as exc:
+        remove_partials(folder)
+        _fail(exc)
+    except KeyboardInterrupt:
+        remove_partials(folder)
+        err.print("interrupted: no report files were written")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
+        remove_partials(folder)
+        _crash(exc)
+    for line in tally.warnings():
+        err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
+    if not summary["notes"]:
+        err.print("[yellow]warning:[/] the input holds no records")
+    _print_summary(summary, folder, time.perf_counter() - started)
+    for line in claims_run.summary_lines() if claims_run else []:
+        out.print(line)
+    raise typer.Exit(1 if summary["status"].get("error") else 0)
 
-    def all_records():
-        if first is not None:
-            yield first
-        yield from records
 
-    started = time.perf_counter()
+def _write_report(
+    folder: Path,
+    meta: dict[str, Any],
+    records: Iterator[NoteRecord],
+    tally: InputTally,
+    patterns_dir: str | None,
+    workers: int,
+    redact: bool,
+    claims_run: Any = None,
+) -> dict[str, Any]:
+    """Audit ``records`` into the report folder, with a progress bar on a terminal; with
+    ``claims_run`` (``io.claims_io.ClaimsRun``) also reconcile claim lines (claims.jsonl).
+
+    Returns:
+        the writer's summary (counts). ``run.json`` also gets ``meta`` and the tally.
+
+    Raises:
+        whatever reading or auditing raises; the report files are then left as ``.part``.
+    """
+    from .core import audit_records
+    from .io.writers import ReportWriter
+
+    with _progress_bar() as on_note, ReportWriter(folder, meta) as writer:
+        for note, events in audit_records(records, patterns_dir, workers, redact, on_note=on_note):
+            writer.write(note, events)
+            if claims_run:
+                claims_run.add(note, events)
+        if claims_run:
+            writer.meta["claims"] = claims_run.write(folder)
+        writer.meta.update(records_read=tally.records, **tally.summary())
+    return writer.summary()
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[], None]]:
+    """A per-note progress callback: a transient bar when stderr is a terminal, else a
+    no-op (so logs and pipes get no progress output at all). Counts only, never text."""
+    if not err.is_terminal:
+        yield lambda: None
+        return
     with Progress(
-        TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TextColumn("notes"),
-        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+        TextColumn("auditing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("notes"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as progress:
         task = progress.add_task("audit", total=None)
-        try:
-            with ReportWriter(folder, meta) as writer:
-                for note, events in audit_records(
-                    all_records(), patterns_dir, workers, redact,
-                    on_note=lambda: progress.advance(task),
-                ):
-                    writer.write(note, events)
-        except AuditorError as exc:
-            remove_partials(folder)
-            _fail(exc)
-        except KeyboardInterrupt:
-            remove_partials(folder)
-            err.print("interrupted: no report files were written")
-            raise typer.Exit(130) from None
-    elapsed = time.perf_counter() - started
-    summary = writer.summary()
-    _print_summary(summary, folder, elapsed)
-    raise typer.Exit(1 if summary["status"].get("error") else 0)
+        yield lambda: progress.advance(task)
 
 
 def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
@@ -140,8 +218,10 @@ def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
         table.add_row(status, str(summary["status"].get(status, 0)))
     out.print(table)
     if summary["missing"]:
-        out.print("most frequent missing elements: " + ", ".join(
-            f"{k} ({v})" for k, v in list(summary["missing"].items())[:6]))
+        out.print(
+            "most frequent missing elements: "
+            + ", ".join(f"{k} ({v})" for k, v in list(summary["missing"].items())[:6])
+        )
     if summary["flags"]:
         out.print("flags: " + ", ".join(f"{k} ({v})" for k, v in summary["flags"].items()))
     out.print(f"report: {folder}  ({elapsed:.1f} s)")
@@ -150,9 +230,13 @@ def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
 @app.command()
 def evaluate(
     gold: Annotated[list[Path], typer.Argument(help="gold JSONL file(s) in the dev.jsonl format")],
-    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="write the scores as JSON")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write the scores as JSON")
+    ] = None,
     workers: Annotated[int, typer.Option(min=1)] = 1,
-    patterns: Annotated[Path | None, typer.Option(help="patterns folder (default: bundled)")] = None,
+    patterns: Annotated[
+        Path | None, typer.Option(help="patterns folder (default: bundled)")
+    ] = None,
     show: Annotated[int, typer.Option(help="disagreements to print")] = 30,
 ) -> None:
     """Score the audit against gold-labelled notes and print the figures."""
@@ -178,8 +262,15 @@ def evaluate(
         per.add_column(col)
     for kind in ("missing", "flags"):
         for label, m in result[kind].items():
-            per.add_row(f"{kind}:{label}", f"{m['precision']:.2f}", f"{m['recall']:.2f}",
-                        f"{m['f1']:.2f}", str(m["tp"]), str(m["fp"]), str(m["fn"]))
+            per.add_row(
+                f"{kind}:{label}",
+                f"{m['precision']:.2f}",
+                f"{m['recall']:.2f}",
+                f"{m['f1']:.2f}",
+                str(m["tp"]),
+                str(m["fp"]),
+                str(m["fn"]),
+            )
     out.print(per)
     out.print(f"status confusion (gold -> predicted): {json.dumps(result['confusion'])}")
     for d in result["disagreements"][:show]:

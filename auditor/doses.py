@@ -16,7 +16,9 @@ from typing import Any
 _NUM = r"(?<![\w./])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _WS = r"[\s\u00a0\u202f]*"
 _RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
-_NEEDLE = re.compile(r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|x\s*\d+(?:\.\d+)?\s*(?:in|inch|\"))", re.I)
+_NEEDLE = re.compile(
+    r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|x\s*\d+(?:\.\d+)?\s*(?:in|inch|\"))", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,13 @@ class DoseParser:
             re.IGNORECASE,
         )
         self._per_volume = re.compile(rf"{_WS}/{_WS}(?:1{_WS})?(?:{vol_alt})(?![A-Za-z])", re.I)
-        self._bad_den = re.compile(rf"{_WS}/{_WS}(?:{den_alt})(?![A-Za-z])", re.I) if den_alt else None
+        # "150 mg/1 mL", "30mg/2mL": an amount in a stated volume (the syringe), not a rate
+        self._in_volume = re.compile(
+            rf"{_WS}/{_WS}(\d+(?:\.\d+)?){_WS}(?:{vol_alt})(?![A-Za-z])", re.I
+        )
+        self._bad_den = (
+            re.compile(rf"{_WS}/{_WS}(?:{den_alt})(?![A-Za-z])", re.I) if den_alt else None
+        )
         self._then_volume = re.compile(
             rf"{_WS}(?:[x×,(]|of|in)?{_WS}" + _NUM + _WS + rf"({vol_alt})(?![A-Za-z])", re.I
         )
@@ -103,7 +111,12 @@ class DoseParser:
                 continue
             if _NEEDLE.match(text, end):
                 continue  # "25g needle", "22 gauge": a needle size, not grams
+            in_volume = self._in_volume.match(text, end)
             per = self._per_volume.match(text, end)
+            if in_volume and not self._then_volume.match(text, in_volume.end()):
+                found.append(Dose(_tidy(value), unit, m.start(), in_volume.end(), False))
+                pos = in_volume.end()
+                continue
             if per:
                 then = self._then_volume.match(text, per.end())
                 if then is None:

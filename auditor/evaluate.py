@@ -16,12 +16,18 @@ from typing import Any
 
 import pandas as pd
 
-from .audit import audit
+from .core import audit
 
 STATUSES = ["error", "gaps", "compliant", "excluded", "no_injection"]
 ELEMENTS = ["medication", "dose", "route", "site", "indication", "response"]
-FLAGS = ["vaccine_or_toxoid", "chemotherapy", "intravenous", "other_route",
-         "allergen_immunotherapy", "not_administered"]
+FLAGS = [
+    "vaccine_or_toxoid",
+    "chemotherapy",
+    "intravenous",
+    "other_route",
+    "allergen_immunotherapy",
+    "not_administered",
+]
 ATTRIBUTES = ["route", "dose", "site", "laterality", "eligible"]
 
 
@@ -38,8 +44,14 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
-            "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def _key(med: str | None) -> str:
@@ -89,7 +101,9 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
         correct += exp["status"] == got["status"]
         for field in ("status", "n_injections", "missing", "flags", "advisories"):
             if exp[field] != got[field]:
-                disagreements.append({"note_id": nid, "field": field, "expected": exp[field], "got": got[field]})
+                disagreements.append(
+                    {"note_id": nid, "field": field, "expected": exp[field], "got": got[field]}
+                )
         for kind, universe in (("missing", ELEMENTS), ("flags", FLAGS)):
             for label in universe:
                 e, g = label in exp[kind], label in got[kind]
@@ -100,21 +114,28 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
         ev["fn"] += len(exp["events"]) - len(pairs)
         ev["fp"] += len(got_events) - len(pairs)
         if len(pairs) != len(exp["events"]) or len(pairs) != len(got_events):
-            disagreements.append({
-                "note_id": nid, "field": "events",
-                "expected": [e.get("medication") for e in exp["events"]],
-                "got": [e.get("medication") for e in got_events],
-            })
+            disagreements.append(
+                {
+                    "note_id": nid,
+                    "field": "events",
+                    "expected": [e.get("medication") for e in exp["events"]],
+                    "got": [e.get("medication") for e in got_events],
+                }
+            )
         for g, e in pairs:
             for name in ATTRIBUTES:
                 attr_n[name] += 1
                 if _attr(g, name) == _attr(e, name):
                     attr_ok[name] += 1
                 else:
-                    disagreements.append({
-                        "note_id": nid, "field": f"event.{g.get('medication')}.{name}",
-                        "expected": _attr(g, name), "got": _attr(e, name),
-                    })
+                    disagreements.append(
+                        {
+                            "note_id": nid,
+                            "field": f"event.{g.get('medication')}.{name}",
+                            "expected": _attr(g, name),
+                            "got": _attr(e, name),
+                        }
+                    )
 
     def table(kind: str, universe: list[str]) -> dict[str, Any]:
         out = {}
@@ -142,9 +163,15 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
     }
 
 
-def evaluate(paths: Iterable[str | Path], patterns_dir: str | None = None, workers: int = 1) -> dict[str, Any]:
+def evaluate(
+    paths: Iterable[str | Path], patterns_dir: str | None = None, workers: int = 1
+) -> dict[str, Any]:
     """Audit the gold notes of ``paths`` and ``score`` them (see ``score`` for the result)."""
     gold = load_gold(paths)
-    frame = pd.DataFrame({"note_id": [str(g["note_id"]) for g in gold], "text": [g["text"] for g in gold]})
-    notes, events = audit(frame, id_col="note_id", text_col="text", patterns_dir=patterns_dir, workers=workers)
+    frame = pd.DataFrame(
+        {"note_id": [str(g["note_id"]) for g in gold], "text": [g["text"] for g in gold]}
+    )
+    notes, events = audit(
+        frame, id_col="note_id", text_col="text", patterns_dir=patterns_dir, workers=workers
+    )
     return score(gold, notes, events)

@@ -1,7 +1,8 @@
 """Find, load, validate and hash the rule files in ``patterns/``.
 
-Rules are data: every lexicon, cue list, ConText rule, section rule and the 96372
-requirement spec is a versioned file under one folder. This module is the only place that
+Rules are data: every lexicon, cue list, ConText rule, section rule, the 96372
+requirement spec and the billing tables (drug-to-HCPCS table, claim rules, payer profiles)
+is a versioned file under one folder. This module is the only place that
 reads them; the pipeline builder and the requirement engine receive plain dicts.
 """
 
@@ -11,6 +12,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,14 +28,27 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "lexicons/drugs.yaml": ("version", "drugs", "cancer_terms"),
     "lexicons/routes.yaml": ("version", "routes", "not_routes", "implied_by_site_words"),
     "lexicons/sites.yaml": (
-        "version", "sites", "combined", "other_body_parts", "site_cues", "laterality"
+        "version",
+        "sites",
+        "combined",
+        "other_body_parts",
+        "site_cues",
+        "laterality",
     ),
     "lexicons/units.yaml": ("version", "units", "multipliers", "volume_unit", "percent_mg_per_ml"),
     "cues/cues.yaml": (
-        "version", "phrases", "token_patterns", "indication", "evidence", "context", "window",
-        "template_fields", "anchor_blockers",
+        "version",
+        "phrases",
+        "token_patterns",
+        "indication",
+        "evidence",
+        "context",
+        "window",
+        "template_fields",
+        "anchor_blockers",
     ),
     "context/context_rules.json": ("version", "context_rules"),
+    "context/condition_rules.json": ("version", "base", "context_rules"),
     "sections/section_rules.json": ("version", "roles", "section_rules"),
     "requirements/cpt_96372.v1.yaml": (
         "version",
@@ -43,10 +58,50 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "advisory",
         "status_precedence",
     ),
+    "billing/hcpcs_drugs.yaml": ("version", "description", "sources", "units", "codes"),
+    "billing/claim_rules.yaml": (
+        "version",
+        "description",
+        "admin_code",
+        "drug_code_prefixes",
+        "unclassified_excludes_flags",
+        "em_modifier",
+        "em_codes_requiring_modifier",
+        "em_codes_not_with_admin",
+        "facility_pos",
+        "professional_claim_types",
+        "findings",
+    ),
+    "billing/payers.yaml": ("version", "description", "profiles"),
 }
 
 DRUG_EXCLUSIONS = {None, "vaccine_or_toxoid", "chemotherapy", "allergen_immunotherapy"}
 DRUG_ROLES = {"drug", "local_anesthetic"}
+
+# keys every row of billing/hcpcs_drugs.yaml must have (values may be null where documented)
+HCPCS_ROW_KEYS = (
+    "code",
+    "drug",
+    "descriptor",
+    "amount",
+    "unit",
+    "basis",
+    "routes",
+    "effective_date",
+    "end_date",
+    "replaced_by",
+    "source",
+)
+HCPCS_BASES = {"per", "up_to", "unclassified"}
+ROUTES = {"IM", "SC", "IV", "ID", "other"}
+# settings every payer profile must end with (after ``extends``) and their allowed values
+PAYER_SETTINGS: dict[str, set[str] | None] = {
+    "split_dose_admin_units": {"per_injection", "per_drug"},
+    "repeat_admin_modifiers": None,
+    "repeat_admin_billing": {"units", "lines", "either"},
+    "unclassified_units_per_administration": None,
+    "default_claim_type": None,
+}
 
 
 def resolve_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -99,9 +154,97 @@ def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
             key = str(name).lower()
             if key in seen and seen[key] != entry["generic"]:
                 raise PatternError(
-                    f"{where}: name {key!r} listed under both {seen[key]!r} and {entry['generic']!r}"
+                    f"{where}: name {key!r} listed under both {seen[key]!r} "
+                    f"and {entry['generic']!r}"
                 )
             seen[key] = entry["generic"]
+
+
+def _iso_date(value: Any, where: str) -> None:
+    if value is None:
+        return
+    try:
+        date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PatternError(f"{where}: {value!r} is not an ISO date (YYYY-MM-DD)") from exc
+
+
+def _check_hcpcs(table: dict[str, Any], generics: set[str], path: str) -> None:
+    """Validate billing/hcpcs_drugs.yaml rows against drugs.yaml and the unit table."""
+    units = table["units"]
+    seen: set[str] = set()
+    rows = table["codes"]
+    codes = {str(r.get("code")) for r in rows}
+    for i, row in enumerate(rows):
+        where = f"{path} codes[{i}] ({row.get('code')})"
+        missing = [k for k in HCPCS_ROW_KEYS if k not in row]
+        if missing:
+            raise PatternError(f"{where}: missing keys {missing}")
+        if row["code"] in seen:
+            raise PatternError(f"{where}: code listed twice")
+        seen.add(row["code"])
+        if row["basis"] not in HCPCS_BASES:
+            raise PatternError(f"{where}: basis must be one of {sorted(HCPCS_BASES)}")
+        for drug in [row["drug"], *row.get("also_drugs", [])]:
+            if drug is not None and drug not in generics:
+                raise PatternError(
+                    f"{where}: drug {drug!r} is not a generic of lexicons/drugs.yaml"
+                )
+        if row["basis"] != "unclassified":
+            if row["drug"] is None or row["unit"] not in units or not row["amount"]:
+                raise PatternError(f"{where}: needs a drug, an amount and a unit of 'units'")
+        bad_routes = set(row["routes"]) - ROUTES
+        if bad_routes:
+            raise PatternError(f"{where}: unknown routes {sorted(bad_routes)}")
+        _iso_date(row["effective_date"], where)
+        _iso_date(row["end_date"], where)
+        if row["replaced_by"] is not None and row["replaced_by"] not in codes:
+            raise PatternError(f"{where}: replaced_by {row['replaced_by']!r} is not in the table")
+        if row["end_date"] is None and row["replaced_by"] is not None:
+            raise PatternError(f"{where}: replaced_by set on a code without end_date")
+        for extra in row.get("concentrations", []) + row.get("equivalents", []):
+            if extra.get("unit") not in units or not extra.get("amount"):
+                raise PatternError(f"{where}: concentration/equivalent needs an amount and a unit")
+
+
+def resolve_profile(payers: dict[str, Any], name: str) -> dict[str, Any]:
+    """Return payer profile ``name`` with its ``extends`` chain applied.
+
+    Raises:
+        PatternError: the profile (or one it extends) is unknown, the chain loops, or a
+            setting is missing or has a value outside ``PAYER_SETTINGS``.
+    """
+    profiles = payers["profiles"]
+    chain: list[str] = []
+    current: str | None = name
+    while current is not None:
+        if current not in profiles:
+            known = ", ".join(sorted(profiles))
+            raise PatternError(
+                f"payer profile {current!r} not found in billing/payers.yaml; profiles are: {known}"
+            )
+        if current in chain:
+            raise PatternError(f"payer profile {name!r}: 'extends' loops through {current!r}")
+        chain.append(current)
+        current = profiles[current].get("extends")
+    merged: dict[str, Any] = {}
+    for step in reversed(chain):
+        merged.update({k: v for k, v in profiles[step].items() if k != "extends"})
+    merged["name"] = name
+    for key, allowed in PAYER_SETTINGS.items():
+        if key not in merged:
+            raise PatternError(f"payer profile {name!r}: missing setting {key!r}")
+        if allowed is not None and merged[key] not in allowed:
+            raise PatternError(f"payer profile {name!r}: {key} must be one of {sorted(allowed)}")
+    return merged
+
+
+def _check_payers(payers: dict[str, Any]) -> None:
+    """Validate billing/payers.yaml: a ``default`` profile, and every profile resolves."""
+    if "default" not in payers["profiles"]:
+        raise PatternError("billing/payers.yaml: a 'default' profile is required")
+    for name in payers["profiles"]:
+        resolve_profile(payers, name)
 
 
 @dataclass(frozen=True)
@@ -132,6 +275,9 @@ class Patterns:
                 raise PatternError(f"{root / name}: missing top-level keys {missing}")
             files[name] = data
         _check_drugs(files["lexicons/drugs.yaml"]["drugs"], "lexicons/drugs.yaml")
+        generics = {d["generic"] for d in files["lexicons/drugs.yaml"]["drugs"]}
+        _check_hcpcs(files["billing/hcpcs_drugs.yaml"], generics, "billing/hcpcs_drugs.yaml")
+        _check_payers(files["billing/payers.yaml"])
         return cls(root=root, files=files)
 
     @cached_property
@@ -168,9 +314,25 @@ class Patterns:
         return self.files["context/context_rules.json"]
 
     @property
+    def condition_context(self) -> dict[str, Any]:
+        return self.files["context/condition_rules.json"]
+
+    @property
     def sections(self) -> dict[str, Any]:
         return self.files["sections/section_rules.json"]
 
     @property
     def requirements(self) -> dict[str, Any]:
         return self.files["requirements/cpt_96372.v1.yaml"]
+
+    @property
+    def hcpcs_drugs(self) -> dict[str, Any]:
+        return self.files["billing/hcpcs_drugs.yaml"]
+
+    @property
+    def claim_rules(self) -> dict[str, Any]:
+        return self.files["billing/claim_rules.yaml"]
+
+    @property
+    def payers(self) -> dict[str, Any]:
+        return self.files["billing/payers.yaml"]

@@ -1,16 +1,18 @@
-"""The note record that flows from readers to the core, and text clean-up."""
+"""The note record that flows from readers to the core: decoding, text clean-up, tallies."""
 
 from __future__ import annotations
 
+import codecs
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 NOTE_COLUMNS = ["note_id", "status", "n_injections", "missing", "flags", "advisories", "error"]
 EVENT_COLUMNS = [
     "note_id", "event_id", "medication", "medication_text", "route", "dose_value", "dose_unit",
     "site", "laterality", "indication", "response", "provider", "evidence", "eligible",
-    "missing", "flags", "advisories", "start", "end",
+    "missing", "flags", "advisories", "start", "end", "hcpcs", "hcpcs_units",
 ]
 EVIDENCE_FIELDS = ("medication_text", "indication", "response", "provider", "evidence")
 
@@ -24,6 +26,7 @@ class NoteRecord:
         note_id: from the id column or file stem; ``str(row)`` when there is none.
         text: the note text, or None when it could not be read.
         error: why the record could not be read (never contains note text), else None.
+        encoding: how the text bytes were decoded (see ``Text``), None for ``str`` input.
         extra: other input columns, kept for grouping.
     """
 
@@ -31,40 +34,157 @@ class NoteRecord:
     note_id: str
     text: str | None
     error: str | None = None
+    encoding: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def coerce_text(value: Any) -> tuple[str | None, str | None]:
-    """Turn a raw cell into note text.
+class Text(NamedTuple):
+    """A decoded input cell.
+
+    Attributes:
+        text: the note text, or None when the cell cannot be read.
+        error: why it cannot be read (names types, encodings and byte offsets, never
+            note text), else None.
+        encoding: how bytes were decoded (``utf-8``, ``cp1252``, ``utf-16``); None when
+            the input already held a ``str`` or nothing could be decoded.
+    """
+
+    text: str | None
+    error: str | None = None
+    encoding: str | None = None
+
+
+def decode_bytes(raw: bytes) -> Text:
+    """Decode the raw bytes of one note (or one header cell).
+
+    UTF-8 first (a leading BOM is dropped, so offsets index the text after it); a
+    UTF-16 BOM selects UTF-16; otherwise Windows-1252, the usual encoding of Windows EHR
+    exports (byte 0xB5 for the micro sign, 0x93/0x94 for smart quotes). Bytes that none
+    of these decode give an error naming the offset of the first byte that is not UTF-8.
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return Text(raw.decode("utf-16"), None, "utf-16")
+        except UnicodeDecodeError as exc:
+            return Text(None, f"text is not valid UTF-16 (byte offset {exc.start})")
+    try:
+        return Text(raw.decode("utf-8-sig"), None, "utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        return Text(raw.decode("cp1252"), None, "cp1252")
+    except UnicodeDecodeError:
+        return Text(
+            None, f"text is neither UTF-8 nor Windows-1252 (first bad byte at offset {first_bad})"
+        )
+
+
+def coerce_text(value: Any) -> Text:
+    """Turn a raw cell (str, bytes, None, NaN, number, ...) into note text.
 
     Returns:
-        ``(text, None)`` or ``(None, error message)``. Bytes are decoded as UTF-8;
-        missing values (None, NaN) and non-string cells are errors that name the type only.
+        a ``Text``. Bytes go through ``decode_bytes``; missing values (None, NaN, pandas
+        NA) and non-string cells are errors that name the type only. An empty or
+        whitespace-only string is a valid (empty) note.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None, "missing text (empty cell)"
-    if isinstance(value, bytes | bytearray):
-        try:
-            value = bytes(value).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return None, f"text is not valid UTF-8 (byte offset {exc.start})"
+        return Text(None, "missing text (null)")
+    if type(value).__name__ == "NAType":  # pandas.NA, without importing pandas here
+        return Text(None, "missing text (null)")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return decode_bytes(bytes(value))
     if not isinstance(value, str):
-        return None, f"text is not a string (got {type(value).__name__})"
-    return value, None
+        return Text(None, f"text is not a string (got {type(value).__name__})")
+    return Text(value)
+
+
+# One character for one: offsets into the cleaned text index the original text.
+_CLEAN_MAP = {
+    **dict.fromkeys(range(0x00, 0x09), " "),  # C0 controls, NUL included
+    **dict.fromkeys(range(0x0E, 0x20), " "),
+    0x7F: " ",
+    0x0B: "\n",  # vertical tab
+    0x0C: "\n",  # form feed (page break)
+    0x85: "\n",  # next line
+    0x2028: "\n",  # line separator
+    0x2029: "\n",  # paragraph separator
+    0xFEFF: " ",  # BOM / zero-width no-break space
+    0xA0: " ",  # no-break space
+    0x1680: " ",
+    **dict.fromkeys(range(0x2000, 0x200B), " "),  # en/em/thin/hair ... spaces
+    0x202F: " ",  # narrow no-break space
+    0x205F: " ",
+    0x3000: " ",
+}
 
 
 def clean_text(text: str) -> str:
-    """Make text safe for the pipeline without moving any character offset.
+    """Normalise a note for the pipeline without moving any character offset.
 
-    A BOM and NUL bytes become spaces, lone surrogates become U+FFFD; every replacement
-    is one character for one, so event offsets still index the original text.
+    Line endings become ``\\n`` (CRLF -> space + LF, a lone CR -> LF), Unicode spaces
+    and control characters (NUL, BOM, no-break spaces) become spaces, other line
+    separators (form feed, U+2028) become LF, lone surrogates become U+FFFD. Every
+    replacement is one character for one, so event offsets index the original text and
+    ``len(clean_text(t)) == len(t)``.
     """
-    if text.startswith("\ufeff"):
-        text = " " + text[1:]
-    if "\x00" in text:
-        text = text.replace("\x00", " ")
+    text = text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
     return text
+
+
+class InputTally:
+    """Watches a record stream for note ids seen before and for Windows-1252 text.
+
+    Duplicate ids are kept (each record is audited and reported on its own line); the
+    tally only counts them. Warnings name row numbers, never ids or text.
+    """
+
+    SHOWN_ROWS = 10  # row numbers quoted in a warning
+
+    def __init__(self) -> None:
+        self.records = 0
+        self._seen: set[str] = set()
+        self._rows: dict[str, list[int]] = {"duplicate_ids": [], "windows_1252": []}
+        self._counts: dict[str, int] = dict.fromkeys(self._rows, 0)
+
+    def watch(self, records: Iterable[NoteRecord]) -> Iterator[NoteRecord]:
+        """Yield ``records`` unchanged, counting as they pass."""
+        for record in records:
+            self.records += 1
+            if record.note_id in self._seen:
+                self._count("duplicate_ids", record.row)
+            self._seen.add(record.note_id)
+            if record.encoding == "cp1252":
+                self._count("windows_1252", record.row)
+            yield record
+
+    def _count(self, what: str, row: int) -> None:
+        self._counts[what] += 1
+        if len(self._rows[what]) < self.SHOWN_ROWS:
+            self._rows[what].append(row)
+
+    def summary(self) -> dict[str, int]:
+        """``{"duplicate_ids": n, "windows_1252": n}``: records repeating an earlier note
+        id, and records whose text was not UTF-8 and was read as Windows-1252."""
+        return dict(self._counts)
+
+    def warnings(self) -> list[str]:
+        """One line per finding (empty when there is none), without ids or text."""
+        lines = []
+        templates = {
+            "duplicate_ids": "{n} record(s) repeat a note_id seen earlier (rows {rows}); "
+            "each is kept and reported on its own line",
+            "windows_1252": "{n} record(s) were not valid UTF-8 and were read as "
+            "Windows-1252 (rows {rows})",
+        }
+        for what, template in templates.items():
+            n = self._counts[what]
+            if n:
+                rows = ", ".join(map(str, self._rows[what])) + (
+                    ", ..." if n > self.SHOWN_ROWS else ""
+                )
+                lines.append(template.format(n=n, rows=rows))
+        return lines

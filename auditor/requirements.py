@@ -42,11 +42,28 @@ class RequirementSpec:
 
     @property
     def flag_codes(self) -> list[str]:
-        return [f["flag"] for f in self.spec["exclusion_flags"]] + list(self.spec.get("note_flags", {}))
+        return [f["flag"] for f in self.spec["exclusion_flags"]] + list(
+            self.spec.get("note_flags", {})
+        )
 
     def bill_instead(self) -> dict[str, str]:
         """Flag -> what is billed instead (from the spec)."""
         return {f["flag"]: f["bill_instead"] for f in self.spec["exclusion_flags"]}
+
+    def rule_sources(self) -> dict[str, dict[str, str]]:
+        """Where each rule comes from (the spec's ``source`` fields).
+
+        Returns:
+            ``{"required": {element: source}, "advisory": {element: source},
+            "flags": {flag: source}}``; note-level flags (``not_administered``) are
+            under ``"flags"`` too. A rule without a ``source`` maps to ``""``.
+        """
+        return {
+            "required": {r["element"]: r.get("source", "") for r in self.spec["required"]},
+            "advisory": {r["element"]: r.get("source", "") for r in self.spec["advisory"]},
+            "flags": {f["flag"]: f.get("source", "") for f in self.spec["exclusion_flags"]}
+            | {k: (v or {}).get("source", "") for k, v in self.spec.get("note_flags", {}).items()},
+        }
 
     def judge_event(self, event: dict[str, Any]) -> dict[str, Any]:
         """Return eligibility and gaps of one extracted event.
@@ -66,9 +83,15 @@ class RequirementSpec:
         missing: list[str] = []
         advisories: list[str] = []
         if eligible:
-            missing = [r["element"] for r in self.spec["required"] if not _present(event, r["present_when"])]
+            missing = [
+                r["element"]
+                for r in self.spec["required"]
+                if not _present(event, r["present_when"])
+            ]
             advisories = sorted(
-                r["element"] for r in self.spec["advisory"] if not _present(event, r["present_when"])
+                r["element"]
+                for r in self.spec["advisory"]
+                if not _present(event, r["present_when"])
             )
         return {"eligible": eligible, "flags": flags, "missing": missing, "advisories": advisories}
 

@@ -22,6 +22,6 @@ def nlp():
 @pytest.fixture(scope="session")
 def extract_one(nlp):
     """text -> plain extraction dict (events, not_administered, evidence)."""
-    from auditor.audit import extract
+    from auditor.core import extract
 
     return lambda text: extract(nlp, text)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditor.audit import audit
 from auditor.batch import audit_batch, audit_partition, failed_batch, frame_rows
+from auditor.core import audit
 from auditor.records import EVENT_COLUMNS, NOTE_COLUMNS
 
 GIVEN = "Toradol 60 mg IM given in right deltoid for back pain. Tolerated well."
@@ -20,7 +20,7 @@ def test_row_offset_names_global_rows_and_missing_text():
     assert list(notes.columns) == NOTE_COLUMNS and list(events.columns) == EVENT_COLUMNS
     assert notes["note_id"].tolist() == ["11", "b", "13", "d"]
     assert notes["status"].tolist() == ["compliant", "error", "no_injection", "compliant"]
-    assert notes["error"][1] == "row 12: missing text (empty cell) in column 'text'"
+    assert notes["error"][1] == "row 12: missing text (null) in column 'text'"
     assert events["note_id"].tolist() == ["11", "d"]
     assert next(frame_rows(events, EVENT_COLUMNS))["dose_value"] == 60  # int, as locally
 

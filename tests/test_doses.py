@@ -44,8 +44,16 @@ def test_choose_dose(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["B12 168 pg/mL (low)", "glucose 412 mg/dL", "testosterone 190 ng/dL", "given x1 at 10:40",
-     "Kenalog 40 mg/mL", "BP 130/82, HR 88", "observed 15 min", ""],
+    [
+        "B12 168 pg/mL (low)",
+        "glucose 412 mg/dL",
+        "testosterone 190 ng/dL",
+        "given x1 at 10:40",
+        "Kenalog 40 mg/mL",
+        "BP 130/82, HR 88",
+        "observed 15 min",
+        "",
+    ],
 )
 def test_no_dose(text):
     assert PARSER.choose(text) is None
@@ -55,3 +63,18 @@ def test_amount_preferred_over_volume_and_first_after_anchor():
     text = "2 mL of Kenalog 80 mg; Toradol 30 mg"
     assert (PARSER.choose(text).value, PARSER.choose(text).unit) == (80, "mg")
     assert PARSER.choose(text, anchor=text.index("Toradol")).value == 30
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Depo-Provera 150mg/1mL IM", (150, "mg")),
+        ("Toradol 30mg/2mL", (30, "mg")),
+        ("Kenalog 40 mg/1 mL x 2 mL", (80, "mg")),
+        ("epinephrine 1:1000, 0.3 mL SC", (0.3, "mg")),
+        ("bupivacaine 0.5% 2 mL with a 25g needle", (10, "mg")),
+    ],
+)
+def test_amount_in_stated_volume_ratio_and_gauge(text, expected):
+    dose = PARSER.choose(text)
+    assert (dose.value, dose.unit) == expected

@@ -76,9 +76,12 @@ def merge_report(
     folder: Path,
     pairs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]],
     meta: dict[str, Any],
+    claims_run: Any = None,
 ) -> dict[str, Any]:
     """Write the contract report (notes.jsonl, events.jsonl, CSV copies, run.json) from
-    ``(note_row, event_rows)`` pairs in input order, through the local ``ReportWriter``.
+    ``(note_row, event_rows)`` pairs in input order, through the local ``ReportWriter``;
+    with ``claims_run`` (``io.claims_io.ClaimsRun``) also reconcile claim lines as a local
+    run does (claims.jsonl).
 
     Returns:
         the run summary (counts by status, missing elements, flags, medications).
@@ -88,6 +91,10 @@ def merge_report(
     with ReportWriter(folder, meta) as writer:
         for note, events in pairs:
             writer.write(note, events)
+            if claims_run:
+                claims_run.add(note, events)
+        if claims_run:
+            writer.meta["claims"] = claims_run.write(folder)
     return writer.summary()
 
 

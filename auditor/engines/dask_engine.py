@@ -61,6 +61,7 @@ NOTES_SCHEMA = pa.schema(
 _EVENT_TYPES = {
     "event_id": pa.int64(),
     "dose_value": pa.float64(),
+    "hcpcs_units": pa.int64(),
     "eligible": pa.bool_(),
     "start": pa.int64(),
     "end": pa.int64(),
@@ -221,10 +222,12 @@ def read_dask(
 ) -> tuple[dd.DataFrame, str | None, str]:
     """Read a CSV/TSV or Parquet export as a dask DataFrame of strings.
 
-    CSV cells are read as text exactly as the local reader reads them (``dtype=str``,
-    empty cell = missing, UTF-8 else cp1252). With ``blocksize`` None each CSV file is one
-    read task (safe for quoted texts that span lines); give a blocksize (``"64MB"``) only
-    for CSVs whose texts hold no line breaks. Parquet row groups are partitions.
+    CSV cells are read as text as the local reader reads them (strings, an empty cell is
+    an empty note, UTF-8 else cp1252 for the whole file where the local reader decides
+    per cell; ragged rows are pandas' business, not error records). With ``blocksize``
+    None each CSV file is one read task (safe for quoted texts that span lines); give a
+    blocksize (``"64MB"``) only for CSVs whose texts hold no line breaks. Parquet row
+    groups are partitions.
     ``partitions``: repartition to at least this many partitions (order is kept).
 
     Returns:
@@ -241,7 +244,7 @@ def read_dask(
                 str(path),
                 dtype=str,
                 keep_default_na=False,
-                na_values=[""],
+                na_filter=False,
                 encoding=csv_encoding(path),
                 blocksize=blocksize,
                 sep="\t" if path.suffix.lower() == ".tsv" else ",",
@@ -315,6 +318,7 @@ def run_dask(
     scheduler: str | None = None,
     partitions: int | None = None,
     blocksize: str | int | None = None,
+    claims_run: Any = None,
 ) -> dict[str, Any]:
     """``auditor audit INPUT --engine dask``: audit on a Dask cluster and write the report.
 
@@ -328,6 +332,7 @@ def run_dask(
         scheduler: address of a running scheduler (``tcp://host:8786``).
         partitions: minimum partition count (default: 4 per worker thread).
         blocksize: CSV block size (see ``read_dask``).
+        claims_run: an ``io.claims_io.ClaimsRun`` fed every note (``--claims``).
 
     Returns:
         the summary written to ``run.json`` (counts, plus engine and partition details).
@@ -386,7 +391,7 @@ def run_dask(
     pairs = pair_in_order(
         _read_parts(folder, "notes", count), _read_parts(folder, "events", count), "note_id"
     )
-    return merge_report(folder, track_failures(pairs, failed), meta)
+    return merge_report(folder, track_failures(pairs, failed), meta, claims_run)
 
 
 __all__ = ["audit_dask", "audit_nested", "partition_offsets", "read_dask", "run_dask", "write_part"]

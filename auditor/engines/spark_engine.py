@@ -55,6 +55,7 @@ _TYPES: dict[str, Any] = {
     "n_injections": LongType(),
     "event_id": LongType(),
     "dose_value": DoubleType(),
+    "hcpcs_units": LongType(),
     "eligible": BooleanType(),
     "start": LongType(),
     "end": LongType(),
@@ -232,7 +233,9 @@ def read_spark(
     """Read a CSV/TSV or Parquet export as a Spark DataFrame.
 
     CSV is read as the local reader reads it: header row, RFC 4180 quotes (texts may span
-    lines), every cell a string, an empty cell missing, UTF-8 (BOM dropped) else cp1252.
+    lines), every cell a string, an empty cell an empty note, UTF-8 (BOM dropped) else
+    cp1252 for the whole file (the local reader decides per cell; ragged rows are Spark's
+    business here, not error records).
 
     Returns:
         ``(df, id_col, text_col)`` with the detected column names.
@@ -254,12 +257,11 @@ def read_spark(
     )  # fmt: skip
     df = df.toDF(*[c.lstrip("\ufeff") for c in df.columns])
     id_col, text_col = detect_columns(df.columns, id_col, text_col)
-    blank_is_missing: list[Column] = [
-        F.when(F.col(c) == "", None).otherwise(F.col(c)).alias(c) if c in (id_col, text_col)
-        else F.col(c)
+    empty_is_text: list[Column] = [
+        F.coalesce(F.col(c), F.lit("")).alias(c) if c in (id_col, text_col) else F.col(c)
         for c in df.columns
-    ]  # fmt: skip
-    return df.select(*blank_is_missing), id_col, text_col
+    ]  # Spark reads an empty cell as null; the local reader as an empty note
+    return df.select(*empty_is_text), id_col, text_col
 
 
 def _local_rows(frame: DataFrame, columns: list[str], order: list[str]) -> Iterator[dict]:
@@ -289,6 +291,7 @@ def run_spark(
     redact: bool = False,
     workers: int = 2,
     scheduler: str | None = None,
+    claims_run: Any = None,
 ) -> dict[str, Any]:
     """``auditor audit INPUT --engine spark``: audit with Spark and write the report.
 
@@ -300,6 +303,7 @@ def run_spark(
         meta: run.json fields.
         workers: ``local[workers]`` when no master is given.
         scheduler: Spark master URL (default ``local[workers]``, or spark-submit's).
+        claims_run: an ``io.claims_io.ClaimsRun`` fed every note (``--claims``).
 
     Returns:
         the summary written to ``run.json``.
@@ -326,7 +330,7 @@ def run_spark(
             _local_rows(events, EVENT_COLUMNS, [ROW_COLUMN, "event_id"]),
             ROW_COLUMN,
         )
-        return merge_report(folder, track_failures(pairs, failed), run_meta)
+        return merge_report(folder, track_failures(pairs, failed), run_meta, claims_run)
     finally:
         if combined is not None:
             combined.unpersist()
@@ -368,5 +372,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{summary['notes']} notes, {summary['events']} events: {summary['status']}")
     return 1 if summary["status"].get("error") else 0
-
-

@@ -18,22 +18,30 @@ from typing import Any
 from ..errors import OutputError
 from ..records import EVENT_COLUMNS, NOTE_COLUMNS
 
-LIST_COLUMNS = {"missing", "flags", "advisories"}
+ROW_FILES = ("notes.jsonl", "events.jsonl", "notes.csv", "events.csv")
 
 
 def prepare_dir(out: str | Path, force: bool) -> Path:
-    """Create the report folder.
+    """Create the report folder; with ``force``, remove the report files of an earlier run.
+
+    Only the files this writer makes (``ROW_FILES``, ``run.json``, leftover ``.part``
+    files) are removed, so a failed rerun never leaves an old report looking current.
 
     Raises:
-        OutputError: it exists and is not empty and ``force`` is False, or it cannot be made.
+        OutputError: it exists and is not empty and ``force`` is False, it is a file, or
+            it cannot be made.
     """
     path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"report folder {path} is a file")
     if path.exists() and any(path.iterdir()):
         if not force:
-            raise OutputError(f"report folder {path} exists and is not empty; use --force to overwrite")
-        for name in ("notes", "events"):
-            for suffix in (".jsonl", ".csv"):
-                (path / f"{name}{suffix}").unlink(missing_ok=True)
+            raise OutputError(
+                f"report folder {path} exists and is not empty; use --force to overwrite"
+            )
+        for name in (*ROW_FILES, "run.json", "claims.jsonl", "claims.csv", "report.html"):
+            (path / name).unlink(missing_ok=True)
+        remove_partials(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -66,8 +74,10 @@ class ReportWriter:
         self._files: dict[str, Any] = {}
 
     def __enter__(self) -> ReportWriter:
-        for name in ("notes.jsonl", "events.jsonl", "notes.csv", "events.csv"):
-            self._files[name] = open(self.folder / f"{name}.part", "w", encoding="utf-8", newline="")
+        for name in ROW_FILES:
+            self._files[name] = open(
+                self.folder / f"{name}.part", "w", encoding="utf-8", newline=""
+            )
         self._notes_csv = csv.DictWriter(self._files["notes.csv"], NOTE_COLUMNS)
         self._events_csv = csv.DictWriter(self._files["events.csv"], EVENT_COLUMNS)
         self._notes_csv.writeheader()
@@ -116,5 +126,3 @@ def remove_partials(folder: Path) -> None:
     """Delete ``.part`` files left by an interrupted run."""
     for part in folder.glob("*.part"):
         part.unlink(missing_ok=True)
-
-

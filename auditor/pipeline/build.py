@@ -16,7 +16,6 @@ event, and skipping is what makes a year of notes fast. Components are spaCy fac
 whose only config value is the patterns folder, so the pipeline is described by its config.
 """
 
-
 from typing import Any
 
 import spacy
@@ -31,7 +30,7 @@ from .events import EventExtractor
 from .mentions import ANCHOR_LABELS, MENTIONS_KEY, ruler_patterns
 from .tokenizer import customize_tokenizer
 
-MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.audit
+MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.core
 
 if not Doc.has_extension("auditor_targets"):
     Doc.set_extension("auditor_targets", default=())
@@ -67,10 +66,48 @@ class GatedContext(Gated):
 def context_component(nlp: Language, rules: list[dict[str, Any]], name: str) -> ConText:
     """medspaCy ConText holding ``rules`` (ConTextRule dicts), constructed then filled
     (``ConText(rules=path)`` is avoided: it fails in medspaCy 1.3.1)."""
-    context = ConText(nlp, name=name, rules=None, input_span_type="group",
-                      span_group_name=MENTIONS_KEY)
-    context.add([ConTextRule.from_dict(rule) for rule in rules])
+    context = ConText(
+        nlp, name=name, rules=None, input_span_type="group", span_group_name=MENTIONS_KEY
+    )
+    # ConTextRule(**rule) rather than from_dict: from_dict rejects the terminated_by key
+    context.add([ConTextRule(**rule) for rule in rules])
     return context
+
+
+def condition_context(nlp: Language, rules: list[dict[str, Any]], name: str) -> ConText:
+    """medspaCy ConText for CONDITION targets: medspaCy's default English rules plus
+    ``rules`` (``patterns/context/condition_rules.json``). Kept apart from the drug rules
+    because ConText lets only one of two overlapping triggers act, whatever their types.
+
+    Two optional keys of that file (read from the patterns folder ``nlp`` was built from)
+    shape it: ``drop_default`` lists literals of default rules not to load (a default
+    trigger that misfires, or that a project rule replaces), and ``context_options`` holds
+    ConText keyword options, e.g. ``terminating_types`` (a category -> the categories that
+    end its scope: HISTORICAL ended by HISTORICAL_END, a PSEUDO-direction trigger that ends
+    history scopes only, where a TERMINATE rule would end every scope) and
+    ``prune_on_target_overlap`` (a trigger overlapping a target, e.g. inside it, modifies
+    nothing: medspaCy's own overlap test misses a target that strictly contains it)."""
+    spec = load_patterns(_patterns_dir(nlp)).condition_context
+    context = ConText(
+        nlp,
+        name=name,
+        rules=None,
+        input_span_type="group",
+        span_group_name=MENTIONS_KEY,
+        **spec.get("context_options", {}),
+    )
+    drop = {literal.lower() for literal in spec.get("drop_default", ())}
+    defaults = ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
+    context.add([rule for rule in defaults if rule.literal.lower() not in drop])
+    context.add([ConTextRule(**rule) for rule in rules])
+    return context
+
+
+def _patterns_dir(nlp: Language) -> str | None:
+    """The patterns folder ``nlp`` was built from (None: the bundled one)."""
+    if "auditor_context" in nlp.pipe_names:
+        return nlp.get_pipe_config("auditor_context").get("patterns_dir")
+    return None
 
 
 @Language.factory("auditor_sections", default_config={"patterns_dir": None})

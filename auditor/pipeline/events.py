@@ -29,14 +29,42 @@ from .mentions import MENTIONS_KEY
 
 INJECTION_ROUTES = {"IM", "SC", "IV", "ID", "other"}
 SITE_GAP_WORDS = {
-    "the", "upper", "outer", "lower", "inner", "posterior", "anterior", "lateral", "medial",
-    "of", "side", "aspect", "quadrant", "volar", "dorsal", "mid", "-", ",", "(", ")", ":", "back",
+    "the",
+    "upper",
+    "outer",
+    "lower",
+    "inner",
+    "posterior",
+    "anterior",
+    "lateral",
+    "medial",
+    "of",
+    "side",
+    "aspect",
+    "quadrant",
+    "volar",
+    "dorsal",
+    "mid",
+    "-",
+    ",",
+    "(",
+    ")",
+    ":",
+    "back",
 }
 NOT_A_DIAGNOSIS = {"none", "n/a", "na", "no", "denies", "unknown", "deferred", "pending"}
-CLOCK_TIME = re.compile(r"(?:^|[|\t@]|\bat\s)\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b(?!\s*(?:mg|mcg|units|ml|%|/))", re.I | re.M)
+CLOCK_TIME = re.compile(
+    r"(?:^|[|\t@]|\bat\s)\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b(?!\s*(?:mg|mcg|units|ml|%|/))",
+    re.I | re.M,
+)
 DOSE_OF = re.compile(r"\d[\d,.]*[\s\u00a0]*[A-Za-z\u00b5\u03bc]+\.?\s+of\s+(?:the\s+)?$")
-FIELD_LINE = re.compile(r"\s*[-•*]?\s*([A-Za-z][A-Za-z /&-]{0,30}?)\s*(?:\([^)]*\))?\s*(?:\d+\s*min\s*)?:")
+FIELD_LINE = re.compile(
+    r"\s*[-•*]?\s*([A-Za-z][A-Za-z /&-]{0,30}?)\s*(?:\([^)]*\))?\s*(?:\d+\s*min\s*)?:"
+)
 SIDE_LINE = re.compile(r"\s*(?:side|laterality|lat)\s*:", re.I)
+ADMIXTURE = re.compile(r"\b(?:with|w/|and|plus|\+)\b|\bw/", re.I)
+ROUTE_BEFORE_TOKENS = 4  # "IM ceftriaxone", "IV Norflex": a route before the drug, close to it
+LIST_PUNCTUATION = " \t:,.-•*"  # characters around a list item ("• Acute gout,")
 NEGATORS = {"no", "not", "never", "none", "without", "nothing", "n't"}
 LOCATIVES = {"in", "into", "to", "at", "on", "site", "site:"}
 
@@ -53,7 +81,9 @@ def section_range(doc: Doc, text: str, sec: Any) -> tuple[str, int, int]:
     """
     start = doc[sec.title_start].idx
     end = doc[sec.body_end - 1].idx + len(doc[sec.body_end - 1]) if sec.body_end > 0 else len(text)
-    title_end = doc[sec.title_end - 1].idx + len(doc[sec.title_end - 1]) if sec.title_end > 0 else start
+    title_end = (
+        doc[sec.title_end - 1].idx + len(doc[sec.title_end - 1]) if sec.title_end > 0 else start
+    )
     line_end = text.find("\n", title_end)
     line_end = len(text) if line_end < 0 else line_end
     if text[title_end:line_end].strip():
@@ -102,6 +132,7 @@ class EventExtractor:
         cues = patterns.cues
         self.reject_first = {str(w).lower() for w in cues["indication"]["reject_first_words"]}
         self.skip_leading = {w.lower() for w in cues["indication"]["skip_leading"]}
+        self.non_condition = {str(w).lower() for w in cues["indication"]["non_condition_words"]}
         stops = sorted(cues["indication"]["stop_words"], key=len, reverse=True)
         self.indication_stop = re.compile(
             r"[,;.\n(]|\b(?:" + "|".join(re.escape(s) for s in stops) + r")\b", re.I
@@ -109,6 +140,7 @@ class EventExtractor:
         self.evidence_future = {str(w).lower() for w in cues["evidence"]["future_words"]}
         self.blocking = set(cues["context"]["blocking"])
         self.not_given_mods = set(cues["context"]["not_administered"])
+        self.no_flag_mods = set(cues["context"]["no_flag"])
         self.followup_chars = int(cues["window"]["followup_chars"])
         self.template_chars = int(cues["window"]["template_line_chars"])
         roles = patterns.sections["roles"]
@@ -184,14 +216,19 @@ class EventExtractor:
         evidence = self._evidence(text, mentions, role_of)
         diagnosis = self._section_indication(text, sections)
 
-        segments = {id(a): self._segment(a, anchors, sents[a.sent], by_sent.get(a.sent, [])) for a in anchors}
+        segments = {
+            id(a): self._segment(a, anchors, sents[a.sent], by_sent.get(a.sent, []))
+            for a in anchors
+        }
         linked = {id(a): self._indication(text, segments[id(a)])[0] for a in anchors}
 
         def shared_indication(a: Mention) -> str | None:
             """A reason stated for the anchor elsewhere: later in its sentence ("X and Y
             given for sciatica"), in a "Both given for ..." line, or with another mention
             of the same drug ("here for monthly B12 inj for pernicious anemia")."""
-            same_sentence = [linked[id(b)] for b in anchors if b.sent == a.sent and b.start > a.start]
+            same_sentence = [
+                linked[id(b)] for b in anchors if b.sent == a.sent and b.start > a.start
+            ]
             for found in same_sentence:
                 if found:
                     return found
@@ -208,8 +245,11 @@ class EventExtractor:
                         return found
             if a.label == "DRUG":
                 for b in anchors:
-                    if b is not a and b.ident == a.ident and linked[id(b)] and not (
-                        b.modifiers & {"NEGATED_EXISTENCE", "FAMILY", "ALLERGY"}
+                    if (
+                        b is not a
+                        and b.ident == a.ident
+                        and linked[id(b)]
+                        and not (b.modifiers & {"NEGATED_EXISTENCE", "FAMILY", "ALLERGY"})
                     ):
                         return linked[id(b)]
             return None
@@ -218,22 +258,59 @@ class EventExtractor:
             """One route written for a list ("given IV Norflex, Zofran and morphine")."""
             for b in anchors:
                 if b.sent == a.sent and b is not a:
-                    found = self._pick(segments[id(b)].of("ROUTE"), b)
+                    found = self._pick(segments[id(b)].of("ROUTE"), b, ROUTE_BEFORE_TOKENS)
                     if found is not None and found.ident in INJECTION_ROUTES:
                         return found
             return None
 
+        pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+        injected_elsewhere = {  # drugs the note routes as an injection somewhere
+            a.ident
+            for a in anchors
+            if a.label == "DRUG"
+            and any(
+                m.label == "ROUTE" and m.ident in INJECTION_ROUTES for m in segments[id(a)].mentions
+            )
+        }
+
+        def events_after(m: Mention, found: list[dict[str, Any]]) -> bool:
+            return any(e["start"] >= m.start and e["medication"] == m.ident for e in found)
+
+        def procedure_route(a: Mention) -> Mention | None:
+            """A procedural route (epidural, intra-articular, trigger point) stated in the
+            sentence or the two before it governs a drug injected in that procedure."""
+            for sent_id in (a.sent, a.sent - 1, a.sent - 2):
+                for m in by_sent.get(sent_id, []):
+                    if (
+                        m.label == "ROUTE"
+                        and m.ident == "other"
+                        and (sent_id == a.sent or m.start < a.start)
+                    ):
+                        return m
+            return None
+
         for a in anchors:
             segment = segments[id(a)]
-            route_m = self._pick(segment.of("ROUTE"), a) or sentence_route(a)
+            route_m = (
+                self._pick(segment.of("ROUTE"), a, ROUTE_BEFORE_TOKENS)
+                or sentence_route(a)
+                or procedure_route(a)
+            )
             if route_m is not None and route_m.ident == "PO":
                 continue  # oral, inhaled, topical...: not an injection
             entry = self.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
-            if entry.get("role", "drug") != "drug" and (route_m is None or route_m.ident != "other"):
-                continue  # local anaesthetic: diluent or procedural, unless it is the treatment
+            if entry.get("role", "drug") != "drug":
+                other = [
+                    m for m in by_sent.get(a.sent, []) if m.label == "ROUTE" and m.ident == "other"
+                ]
+                if not other:
+                    continue  # local anaesthetic: diluent or procedural, unless it is the treatment
+                route_m = route_m or other[0]
             role = role_of(a.start)
             block = self._template_block(a, sents, by_sent)
-            admin = self._administered(text, a, segment, block, by_sent, sents, role, sent_has_anchor)
+            admin = self._administered(
+                text, a, segment, block, by_sent, sents, role, sent_has_anchor
+            )
             stated_given = any(self._affirmed_admin(m, sents) for m in by_sent.get(a.sent, []))
             list_section = role == "not_administered" and not stated_given
             blocked = bool(a.modifiers & self.blocking) or list_section
@@ -243,16 +320,37 @@ class EventExtractor:
                 or any(m.label == "INJECTION" for m in by_sent.get(a.sent, []))
             )
             medication = a.ident if a.label == "DRUG" else None
+            injection_cue = injection_cue or (
+                a.label == "DRUG"
+                and (
+                    any(m.label == "ADMIN" for m in by_sent.get(a.sent, []))
+                    or medication in injected_elsewhere
+                    or self._excluded_kind(medication)
+                )
+            )
             if admin and not blocked:
                 found = self._events(
-                    text, a, segment, route_m, block, sents, mentions,
+                    text,
+                    a,
+                    segment,
+                    route_m,
+                    block,
+                    sents,
+                    mentions,
                     shared_indication(a) or diagnosis,
                 )
                 if a.label != "DRUG":
                     own = found[0]
-                    if not (own["route"] or own["site"] or own["dose_value"] is not None):
-                        continue  # "both injections given": words about injections, not one
-                    if self._merge_unnamed(own, events, a, block):
+                    named = own["site"] or own["dose_value"] is not None
+                    if not (named or (a.label == "INJECTION" and own["route"])):
+                        continue  # "both injections given", "IV sedation": no one injection
+                    named_before = self._drug_before(a, anchors, pending)
+                    if named_before is not None and not events_after(named_before, events):
+                        own["medication"] = named_before.ident
+                        own["medication_text"] = named_before.text
+                        own["start"], own["end"] = named_before.start, named_before.end
+                        entry = self.drugs.get(named_before.ident, {})
+                    elif self._merge_unnamed(own, events, a, block):
                         continue
                 exclusion = entry.get("exclusion")
                 if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
@@ -261,19 +359,27 @@ class EventExtractor:
                     event["evidence"] = evidence
                     event["drug_exclusion"] = exclusion
                     events.append(event)
-            elif a.label != "ROUTE" and (injection_cue or self._is_vaccine(medication)):
-                other_context = a.modifiers & (self.blocking - self.not_given_mods)
-                if other_context or list_section:
+            elif a.label == "DRUG" and not blocked and not admin:
+                pending.append(a)
+            if not (admin and not blocked) and a.label != "ROUTE" and injection_cue:
+                if a.modifiers & self.no_flag_mods or list_section:
                     continue
-                if a.modifiers & self.not_given_mods or (not admin and role == "planning"):
+                if a.modifiers & {"REGIMEN"} and not a.modifiers & self.not_given_mods:
+                    continue  # a schedule ("40 mg SC daily") without a plan or refusal
+                planned_order = not admin and role == "planning" and a.label == "DRUG"
+                if a.modifiers & self.not_given_mods or planned_order:
                     not_given.append(medication)
         self._absorb_unnamed(events)
+        events = self._merge_mentions(events)
         return {"events": events, "not_administered": not_given, "evidence": evidence}
 
-    def _is_vaccine(self, generic: str | None) -> bool:
-        return self.drugs.get(generic or "", {}).get("exclusion") == "vaccine_or_toxoid"
+    def _excluded_kind(self, generic: str | None) -> bool:
+        """Vaccines, allergen extracts and chemotherapy are injections whatever the wording."""
+        return bool(self.drugs.get(generic or "", {}).get("exclusion"))
 
-    def _anchors(self, text: str, sents: list[Span], by_sent: dict[int, list[Mention]]) -> list[Mention]:
+    def _anchors(
+        self, text: str, sents: list[Span], by_sent: dict[int, list[Mention]]
+    ) -> list[Mention]:
         """Mentions that can be events, per sentence: DRUG mentions (a brand in parentheses
         merged into its generic; diluents, conditions such as "B12 deficiency" and the
         non-first drugs of a table row dropped); else an INJECTION mention; else, in a
@@ -286,16 +392,29 @@ class EventExtractor:
             kept: list[Mention] = []
             drugs = [m for m in ms if m.label == "DRUG"]
             for m in drugs:
-                if any(d.label == "DILUENT" and d.end <= m.start and m.start - d.end < 40 for d in ms):
+                if any(
+                    d.label == "DILUENT" and d.end <= m.start and m.start - d.end < 40 for d in ms
+                ):
                     continue
-                if any(c.label == "INDICATION_CUE" and 0 <= m.start - c.end <= 3 for c in ms):
+                if any(c.label == "INDICATION_CUE" and text[c.end : m.start].isspace() for c in ms):
                     continue  # "for B12 deficiency"
+                if any(
+                    d.label == "DRUG"
+                    and self.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
+                    and 0 < m.tok_start - d.tok_end <= 6
+                    and ADMIXTURE.search(text[d.end : m.start])
+                    for d in ms
+                ):
+                    continue  # "lidocaine 1% with epinephrine": part of the anaesthetic
                 nxt = sent.doc[m.tok_end].lower_ if m.tok_end < len(sent.doc) else ""
                 if nxt in self.anchor_blockers:
                     continue
-                if kept and kept[-1].ident == m.ident and not any(
-                    x.label == "SITE" and kept[-1].end <= x.start < m.start for x in ms
-                ) and not self.doses.find_all(text[kept[-1].end : m.start]):
+                if (
+                    kept
+                    and kept[-1].ident == m.ident
+                    and not any(x.label == "SITE" and kept[-1].end <= x.start < m.start for x in ms)
+                    and not self.doses.find_all(text[kept[-1].end : m.start])
+                ):
                     kept[-1].modifiers = kept[-1].modifiers | m.modifiers
                     continue  # "Ceftriaxone (Rocephin)": one drug named twice
                 kept.append(m)
@@ -305,7 +424,11 @@ class EventExtractor:
                 kept = [m for m in ms if m.label == "INJECTION"][:1]
             if not kept and not drugs:
                 routes = [m for m in ms if m.label == "ROUTE" and m.ident in INJECTION_ROUTES]
-                if routes and (any(m.label == "ADMIN" for m in ms) or table_row or len(sent.text) <= self.template_chars):
+                if routes and (
+                    any(m.label == "ADMIN" for m in ms)
+                    or table_row
+                    or len(sent.text) <= self.template_chars
+                ):
                     kept = routes[:1]
             out.extend(kept)
         return out
@@ -318,7 +441,11 @@ class EventExtractor:
 
         def begin(x: Mention) -> int:
             lead = DOSE_OF.search(text[max(sent.start_char, x.start - 30) : x.start])
-            return x.start - len(lead.group(0)) if lead else x.start
+            start = x.start - len(lead.group(0)) if lead else x.start
+            for m in ms:  # "... and subcutaneous heparin": the route is heparin's
+                if m.label == "ROUTE" and 0 <= start - m.end <= 2 and m.start >= sent.start_char:
+                    start = m.start
+            return start
 
         same = [x for x in anchors if x.sent == a.sent]
         i = same.index(a)
@@ -327,11 +454,16 @@ class EventExtractor:
         return Segment(start, end, [m for m in ms if start <= m.start < end])
 
     @staticmethod
-    def _pick(candidates: list[Mention], a: Mention) -> Mention | None:
+    def _pick(candidates: list[Mention], a: Mention, before_tokens: int = 0) -> Mention | None:
+        """The first candidate after the anchor, else the last one before it (only within
+        ``before_tokens`` tokens of it when that is set)."""
         after = [m for m in candidates if m.start >= a.start]
         if after:
             return after[0]
-        return candidates[-1] if candidates else None
+        before = [m for m in candidates if m.start < a.start]
+        if before_tokens:
+            before = [m for m in before if a.tok_start - m.tok_end <= before_tokens]
+        return before[-1] if before else None
 
     def _administered(self, text, a, segment, block, by_sent, sents, role, sent_has_anchor) -> bool:
         """Is the anchor documented as given (contract section 1)? A verb ("given",
@@ -341,8 +473,12 @@ class EventExtractor:
         ms = by_sent.get(a.sent, [])
         if any(self._affirmed_admin(m, sents) for m in ms):
             return True
-        has_route_or_dose = bool(segment.of("ROUTE")) or bool(
-            self.doses.find_all(text[segment.start : segment.end])
+        record = segment.mentions + [m for b in block for m in b.mentions]
+        record_text = (
+            text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
+        )
+        has_route_or_dose = any(m.label == "ROUTE" for m in record) or bool(
+            self.doses.find_all(record_text)
         )
         if role == "administration" and (has_route_or_dose or segment.of("SITE")):
             return True
@@ -351,11 +487,11 @@ class EventExtractor:
             if nxt >= len(sents) or nxt in sent_has_anchor:
                 break
             words = {t.lower_ for t in sents[nxt]}
-            if words & {"both", "all", "each"} and any(m.label == "ADMIN" for m in by_sent.get(nxt, [])):
+            if words & {"both", "all", "each"} and any(
+                m.label == "ADMIN" for m in by_sent.get(nxt, [])
+            ):
                 return True
-        record = segment.mentions + [m for b in block for m in b.mentions]
-        record_text = text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
-        if not (has_route_or_dose or any(m.label == "ROUTE" for m in record)):
+        if not has_route_or_dose:
             return False
         return bool(
             any(m.label in ("SITE", "ADMIN", "PROVIDER", "RESPONSE") for m in record)
@@ -372,7 +508,9 @@ class EventExtractor:
         window = doc[max(sents[m.sent].start, m.tok_start - 4) : m.tok_start]
         return not any(t.lower_ in NEGATORS for t in window)
 
-    def _events(self, text, a, segment, route_m, block, sents, mentions, fallback) -> list[dict[str, Any]]:
+    def _events(
+        self, text, a, segment, route_m, block, sents, mentions, fallback
+    ) -> list[dict[str, Any]]:
         """The event(s) of one anchor: one, or one per site when a dose is split over
         distinct sites ("one in the R gluteal and one in the L gluteal")."""
         drug = self.drugs.get(a.ident) if a.label == "DRUG" else None
@@ -383,7 +521,7 @@ class EventExtractor:
         if route == "PO":
             route = None
         if route is None:
-            for m in segment.of("SITE"):
+            for m in segment.of("SITE") + segment.of("BODY"):
                 implied = {self.route_by_site_word.get(w) for w in m.text.lower().split()} - {None}
                 if implied:
                     route = implied.pop()
@@ -393,6 +531,9 @@ class EventExtractor:
         seg_text = text[segment.start : segment.end]
         doses = self.doses.find_all(seg_text)
         dose = self.doses.choose(seg_text, a.start - segment.start)
+        lead = DOSE_OF.search(text[max(segment.start, a.start - 30) : a.start])
+        if lead:  # "2 cc of Triamcinolone and 1 cc of Wydase": the dose written before it
+            dose = self.doses.choose(lead.group(0)) or dose
         if dose is None:
             block_text = " ".join(text[b.start : b.end] for b in block)
             dose = self.doses.concentration_times_volume(seg_text, block_text)
@@ -498,7 +639,11 @@ class EventExtractor:
                 continue  # "abdominal pain", "hip pain": a word for a place, not a site
             value, _, side = m.ident.partition("|")
             side = side or self._laterality_near(m, lats)
-            if pairs and pairs[-1][0] == value and (pairs[-1][1] is None or side is None or pairs[-1][1] == side):
+            if (
+                pairs
+                and pairs[-1][0] == value
+                and (pairs[-1][1] is None or side is None or pairs[-1][1] == side)
+            ):
                 pairs[-1] = (value, pairs[-1][1] or side)  # "upper outer quadrant of the L buttock"
                 continue
             pairs.append((value, side))
@@ -572,17 +717,34 @@ class EventExtractor:
             if self.role_of.get(category or "") != "indication":
                 continue
             body = text[begin:end].split(":", 1)[-1]
-            lines = [ln.strip(" \t:,.-•*\u2022") for ln in body.splitlines()]
+            lines = [ln.strip(LIST_PUNCTUATION) for ln in body.splitlines()]
             first = next((ln for ln in lines if ln), "")
             if not any(ch.isalpha() for ch in first):
                 continue
             if first.lower().split()[0] in NOT_A_DIAGNOSIS:
                 continue
+            words = {w.strip(".,;:()") for w in first.lower().split()} - {""}
+            if words <= self.non_condition:
+                continue  # "Reason for visit: injection only"
             return first[:200]
         return None
 
     @staticmethod
-    def _merge_unnamed(event: dict[str, Any], events: list[dict[str, Any]], a: Mention, block) -> bool:
+    def _drug_before(a: Mention, anchors: list[Mention], pending: list[Mention]) -> Mention | None:
+        """The drug a drug-less entry is about: the nearest earlier drug mention, not given
+        on its own line, within a few lines ("Allergen extract, maint." then "0.3 mL SC
+        L arm"), with no other anchor between."""
+        earlier = [m for m in pending if m.start < a.start and a.start - m.end <= 200]
+        if not earlier:
+            return None
+        m = earlier[-1]
+        between = [x for x in anchors if m.start < x.start < a.start and x.label == "DRUG"]
+        return None if between else m
+
+    @staticmethod
+    def _merge_unnamed(
+        event: dict[str, Any], events: list[dict[str, Any]], a: Mention, block
+    ) -> bool:
         """A drug-less "injection given in R glut" (or a template's "Route: IM" line) right
         after a named drug's event completes that event instead of starting a new one."""
         if not events:
@@ -597,13 +759,33 @@ class EventExtractor:
         return True
 
     @staticmethod
+    def _merge_mentions(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A later mention of an already given drug with no dose and no site of its own
+        ("responding to the Benadryl we gave") is the same administration, not a new one."""
+        out: list[dict[str, Any]] = []
+        for event in events:
+            same = [e for e in out if e["medication"] and e["medication"] == event["medication"]]
+            if same and event["dose_value"] is None and event["site"] is None:
+                first = same[0]
+                for key in ("route", "indication", "response", "provider"):
+                    if first.get(key) is None and event.get(key) is not None:
+                        first[key] = event[key]
+                continue
+            out.append(event)
+        return out
+
+    @staticmethod
     def _absorb_unnamed(events: list[dict[str, Any]]) -> None:
         """A drug-less event just before a named drug's event in the same entry (a template
         whose "Route:" line comes before "Medication:") is absorbed into it."""
         i = 0
         while i + 1 < len(events):
             cur, nxt = events[i], events[i + 1]
-            if cur["medication"] is None and nxt["medication"] and 0 <= nxt["start"] - cur["end"] <= 120:
+            if (
+                cur["medication"] is None
+                and nxt["medication"]
+                and 0 <= nxt["start"] - cur["end"] <= 120
+            ):
                 for key in ("route", "site", "laterality", "dose_value", "dose_unit"):
                     if nxt.get(key) is None and cur.get(key) is not None:
                         nxt[key] = cur[key]

@@ -59,5 +59,7 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
         ident = "ignore" if label == "IGNORE" else label.lower()
         out += [_phrase(label, form, ident) for form in forms]
     for item in patterns.cues["token_patterns"]:
-        out.append({"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()})
+        out.append(
+            {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}
+        )
     return out

@@ -19,6 +19,34 @@ from spacy.tokens import Doc, Span
 
 SENTENCE_END = {".", "!", "?", ";"}
 WRAP_MIN_LINE = 40  # chars: shorter lines are headings or list items, never wrapped prose
+# a line ending in one of these words cannot end a sentence: the next line continues it
+DANGLING = {
+    "the",
+    "a",
+    "an",
+    "in",
+    "into",
+    "to",
+    "of",
+    "and",
+    "or",
+    "with",
+    "for",
+    "by",
+    "at",
+    "on",
+    "per",
+    "under",
+    "from",
+    "as",
+    "than",
+    "was",
+    "were",
+    "is",
+    "are",
+    "be",
+    "given",
+}
 
 
 @Language.factory("auditor_sentences", default_config={})
@@ -47,7 +75,7 @@ def _starts(doc: Doc) -> list[int]:
                 and "\t" not in line
                 and line.count("|") < 2
                 and nxt is not None
-                and nxt.text[:1].islower()
+                and (nxt.text[:1].islower() or line.rsplit(None, 1)[-1].lower() in DANGLING)
             )
             previous_break = not wrapped
         elif token.text in SENTENCE_END or (token.is_punct and token.text[-1:] == "."):

@@ -1,0 +1,308 @@
+"""Readers: one record per input record, in order, whatever the export looks like."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pandas as pd
+import pytest
+
+from auditor.errors import ColumnError, InputError
+from auditor.io.readers import read_records
+
+
+def _rows(path, **kwargs):
+    """(row, note_id, text, error) of every record read from ``path``."""
+    return [(r.row, r.note_id, r.text, r.error) for r in read_records(path, **kwargs)]
+
+
+def _write(tmp_path, name: str, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+# -- CSV --------------------------------------------------------------------------------
+
+
+def test_csv_embedded_newlines_quotes_crlf_and_blank_lines(tmp_path):
+    data = (
+        b"note_id,text,clinic\r\n"
+        b'n1,"Toradol 60 mg IM\r\ngiven, ""well"" tolerated",A\r\n'
+        b"\r\n"
+        b"n2,plain,B\r\n"
+        b'n3,"",C\r\n'
+        b"n4,   ,D\r\n"
+    )
+    path = _write(tmp_path, "notes.csv", data)
+    assert _rows(path) == [
+        (1, "n1", 'Toradol 60 mg IM\r\ngiven, "well" tolerated', None),
+        (2, "n2", "plain", None),
+        (3, "n3", "", None),
+        (4, "n4", "   ", None),
+    ]
+    assert [r.extra for r in read_records(path)] == [
+        {"clinic": "A"},
+        {"clinic": "B"},
+        {"clinic": "C"},
+        {"clinic": "D"},
+    ]
+
+
+def test_csv_ragged_rows_become_error_records_in_order(tmp_path):
+    data = (
+        b"note_id,text,clinic\n"
+        b"n1,first,A\n"
+        b"n2,unquoted, comma here,B\n"  # one field too many
+        b"n3,short\n"  # one field too few
+        b"n4,padded,C,,\n"  # trailing empty fields are padding: kept
+        b"n5,last,D\n"
+    )
+    path = _write(tmp_path, "notes.csv", data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no pandas/pyarrow "skipping line" warning
+        rows = _rows(path)
+    assert rows == [
+        (1, "n1", "first", None),
+        (2, "2", None, "row 2 (line 3): 4 fields where the header has 3; record not read"),
+        (3, "3", None, "row 3 (line 4): 2 fields where the header has 3; record not read"),
+        (4, "n4", "padded", None),
+        (5, "n5", "last", None),
+    ]
+
+
+def test_csv_broken_quoting_is_an_error_record_naming_its_lines(tmp_path):
+    data = (
+        b"note_id,text\n"
+        b'n1,"closed "then text\n'  # a quote closed mid-field
+        b"n2,fine\n"
+        b'n3,"never closed\n'
+        b"n4,swallowed\n"
+    )
+    path = _write(tmp_path, "notes.csv", data)
+    assert _rows(path) == [
+        (1, "1", None, "row 1 (line 2): malformed CSV (',' expected after '\"'); record not read"),
+        (2, "n2", "fine", None),
+        (
+            3,
+            "3",
+            None,
+            "row 3 (lines 4-5): malformed CSV (unexpected end of data); record not read",
+        ),
+    ]
+
+
+def test_csv_decodes_each_cell_utf8_else_windows_1252(tmp_path):
+    data = (
+        b"\xef\xbb\xbfnote_id,text\n"  # UTF-8 BOM before the header
+        b"u,B12 1000 \xc2\xb5g IM\n"  # UTF-8
+        b"w,B12 1000 \xb5g IM \x93tolerated\x94\n"  # Windows-1252
+        b"x,bad \x81 byte\n"  # neither
+        b"z,NUL\x00inside\n"
+    )
+    path = _write(tmp_path, "notes.csv", data)
+    assert _rows(path) == [
+        (1, "u", "B12 1000 µg IM", None),
+        (2, "w", "B12 1000 µg IM “tolerated”", None),
+        (
+            3,
+            "x",
+            None,
+            "row 3 (line 4): text is neither UTF-8 nor Windows-1252 (first bad byte at offset 4)"
+            " in column 'text'",
+        ),
+        (4, "z", "NUL\x00inside", None),
+    ]
+    assert [r.encoding for r in read_records(path)] == ["utf-8", "cp1252", None, "utf-8"]
+
+
+def test_csv_header_only_and_empty_files_hold_no_records(tmp_path):
+    assert _rows(_write(tmp_path, "header.csv", b"note_id,text\n")) == []
+    assert _rows(_write(tmp_path, "empty.csv", b"")) == []
+
+
+def test_csv_header_only_still_checks_columns(tmp_path):
+    with pytest.raises(ColumnError) as caught:
+        list(read_records(_write(tmp_path, "header.csv", b"id,body_text\n")))
+    assert caught.value.message == (
+        "cannot tell which column holds the note text; columns are: 'id', 'body_text'. "
+        "Name it with --text-col (is the header line missing?)."
+    )
+
+
+def test_csv_giant_cell_is_read_whole(tmp_path):
+    big = "Toradol 60 mg IM given. " * 50_000  # 1.2 MB, far past csv's 131,072 default
+    path = _write(tmp_path, "big.csv", f'id,text\n1,"{big}"\n2,small\n'.encode())
+    assert [(r.note_id, len(r.text)) for r in read_records(path)] == [("1", len(big)), ("2", 5)]
+
+
+def test_tsv_uses_tabs_and_empty_id_falls_back_to_row(tmp_path):
+    path = _write(tmp_path, "notes.tsv", b"note_id\ttext\na\tone, two\n\tthree\n")
+    assert _rows(path) == [(1, "a", "one, two", None), (2, "2", "three", None)]
+
+
+def test_utf16_csv_is_refused_with_a_clear_message(tmp_path):
+    path = _write(tmp_path, "notes.csv", "note_id,text\n1,x\n".encode("utf-16"))
+    with pytest.raises(InputError) as caught:
+        list(read_records(path))
+    assert caught.value.message == "notes.csv: file is UTF-16 encoded; save it as UTF-8 and rerun"
+
+
+# -- columns ----------------------------------------------------------------------------
+
+
+def test_given_column_missing_lists_the_columns_found(tmp_path):
+    path = _write(tmp_path, "notes.csv", b"note_id,text\n1,x\n")
+    with pytest.raises(ColumnError) as caught:
+        list(read_records(path, text_col="body"))
+    assert caught.value.message == "text column 'body' not found; columns are: 'note_id', 'text'"
+    with pytest.raises(ColumnError) as caught:
+        list(read_records(path, id_col="mrn"))
+    assert caught.value.message == "id column 'mrn' not found; columns are: 'note_id', 'text'"
+
+
+def test_headerless_file_does_not_print_note_text_as_a_column_name(tmp_path):
+    line = "17,Toradol 60 mg IM given in the right deltoid for renal colic, tolerated well\n"
+    path = _write(tmp_path, "notes.csv", line.encode())
+    with pytest.raises(ColumnError) as caught:
+        list(read_records(path))
+    assert caught.value.message == (
+        "cannot tell which column holds the note text; columns are: '17', "
+        "<column 2: 59 characters, not shown>, ' tolerated well'. "
+        "Name it with --text-col (is the header line missing?)."
+    )
+
+
+def test_duplicate_column_name_is_refused(tmp_path):
+    path = _write(tmp_path, "notes.csv", b"id,text,text\n1,a,b\n")
+    with pytest.raises(ColumnError) as caught:
+        list(read_records(path))
+    assert caught.value.message == (
+        "column 'text' occurs more than once; columns are: 'id', 'text', 'text'"
+    )
+
+
+def test_unknown_format_and_missing_path(tmp_path):
+    with pytest.raises(InputError) as caught:
+        read_records(_write(tmp_path, "notes.xlsx", b"PK"))
+    assert caught.value.message == (
+        "unknown input format '.xlsx': use .csv, .tsv, .jsonl, .parquet or a folder of .txt"
+    )
+    with pytest.raises(InputError):
+        read_records(tmp_path / "absent.csv")
+
+
+# -- JSONL ------------------------------------------------------------------------------
+
+
+def test_jsonl_malformed_lines_among_good_ones(tmp_path):
+    lines = [
+        json.dumps({"note_id": "a", "text": "first"}),
+        "",  # blank lines are not records
+        '{"note_id": "b", "text": "cut off',
+        "[1, 2]",
+        json.dumps({"note_id": "c", "text": None}),
+        json.dumps({"note_id": "d"}),
+        json.dumps({"note_id": "e", "text": 12}),
+        "[" * 100_000,
+        json.dumps({"note_id": 7, "text": "last"}),
+    ]
+    path = _write(tmp_path, "notes.jsonl", "\n".join(lines).encode() + b"\n")
+    assert _rows(path) == [
+        (1, "a", "first", None),
+        (2, "2", None, "line 3: not valid JSON (Unterminated string starting at; column 26)"),
+        (3, "3", None, "line 4: not a JSON object (got list)"),
+        (4, "c", None, "line 5: missing text (null) in column 'text'"),
+        (5, "d", None, "line 6: missing text (no such field) in column 'text'"),
+        (6, "e", None, "line 7: text is not a string (got int) in column 'text'"),
+        (7, "7", None, "line 8: not valid JSON (nested too deeply)"),
+        (8, "7", "last", None),
+    ]
+
+
+def test_jsonl_windows_1252_line_and_bom(tmp_path):
+    data = b'\xef\xbb\xbf{"id": "a", "text": "ok"}\n{"id": "b", "text": "5 \xb5g"}\n'
+    path = _write(tmp_path, "notes.jsonl", data)
+    assert _rows(path) == [(1, "a", "ok", None), (2, "b", "5 µg", None)]
+    assert [r.encoding for r in read_records(path)] == ["utf-8", "cp1252"]
+
+
+@pytest.mark.parametrize("data", [b'[{"text": "a"}, {"text": "b"}]\n', b'[\n  {"text": "a"}\n]\n'])
+def test_json_array_is_refused_not_read_as_error_lines(tmp_path, data):
+    with pytest.raises(InputError) as caught:
+        list(read_records(_write(tmp_path, "notes.json", data)))
+    assert caught.value.message == (
+        "notes.json: holds a JSON array, not JSON Lines (one object per line)"
+    )
+
+
+# -- Parquet ----------------------------------------------------------------------------
+
+
+def test_parquet_non_string_null_and_binary_text(tmp_path):
+    path = tmp_path / "notes.parquet"
+    pd.DataFrame({"note_id": ["a", "b"], "text": [101, 202]}).to_parquet(path)
+    assert _rows(path) == [
+        (1, "a", None, "row 1: text is not a string (got int) in column 'text'"),
+        (2, "b", None, "row 2: text is not a string (got int) in column 'text'"),
+    ]
+    path = tmp_path / "mixed.parquet"
+    frame = pd.DataFrame({"id": [1, 2, 3], "note_text": [b"5 \xb5g", None, b"ok"]})
+    frame.to_parquet(path)
+    assert _rows(path) == [
+        (1, "1", "5 µg", None),
+        (2, "2", None, "row 2: missing text (null) in column 'note_text'"),
+        (3, "3", "ok", None),
+    ]
+
+
+def test_parquet_unreadable_file(tmp_path):
+    with pytest.raises(InputError) as caught:
+        list(read_records(_write(tmp_path, "notes.parquet", b"not parquet at all")))
+    assert caught.value.message.startswith("notes.parquet: not a readable Parquet file (")
+
+
+# -- folder of .txt -----------------------------------------------------------------------
+
+
+def test_txt_folder_unreadable_binary_and_encodings(tmp_path):
+    folder = tmp_path / "notes"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_bytes(b"Toradol 60 mg IM")
+    (folder / "b.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    (folder / "c.txt").symlink_to(folder / "gone.txt")  # broken link: unreadable
+    (folder / "d.txt").write_bytes(b"5 \xb5g")
+    (folder / "e.txt").write_bytes(b"")
+    (folder / "f.txt").write_bytes("UTF-16 note".encode("utf-16"))
+    (folder / "dir.txt").mkdir()  # a folder is not a record
+    (folder / "notes.md").write_text("not a .txt file")
+    (folder / "sub" / "g.txt").write_bytes(b"\xef\xbb\xbfnested")
+    assert _rows(folder) == [
+        (1, "a", "Toradol 60 mg IM", None),
+        (2, "b", None, "file b.txt: binary, not text"),
+        (3, "c", None, "file c.txt: unreadable (No such file or directory)"),
+        (4, "d", "5 µg", None),
+        (5, "e", "", None),
+        (6, "f", "UTF-16 note", None),
+        (7, "g", "nested", None),
+    ]
+
+
+def test_txt_folder_permission_error_is_an_error_record(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.txt").write_text("y")
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "a.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert _rows(tmp_path) == [
+        (1, "a", None, "file a.txt: unreadable (Permission denied)"),
+        (2, "b", "y", None),
+    ]

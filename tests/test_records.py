@@ -1,0 +1,92 @@
+"""Decoding raw cells, cleaning text without moving offsets, and the input tally."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from auditor.records import InputTally, NoteRecord, Text, clean_text, coerce_text, decode_bytes
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("B12 1000 µg IM".encode(), Text("B12 1000 µg IM", None, "utf-8")),
+        (b"\xef\xbb\xbfToradol 60 mg", Text("Toradol 60 mg", None, "utf-8")),
+        (b"B12 1000 \xb5g \x93given\x94", Text("B12 1000 µg “given”", None, "cp1252")),
+        ("pt’s dose".encode("utf-16"), Text("pt’s dose", None, "utf-16")),
+        (b"", Text("", None, "utf-8")),
+        (
+            b"ok \x81 no",
+            Text(None, "text is neither UTF-8 nor Windows-1252 (first bad byte at offset 3)"),
+        ),
+    ],
+)
+def test_decode_bytes(raw, expected):
+    assert decode_bytes(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", Text("")),
+        ("  \n\t ", Text("  \n\t ")),
+        (None, Text(None, "missing text (null)")),
+        (math.nan, Text(None, "missing text (null)")),
+        (pd.NA, Text(None, "missing text (null)")),
+        (42, Text(None, "text is not a string (got int)")),
+        (3.5, Text(None, "text is not a string (got float)")),
+        (["a"], Text(None, "text is not a string (got list)")),
+        (b"\xb5g", Text("µg", None, "cp1252")),
+    ],
+)
+def test_coerce_text(value, expected):
+    assert coerce_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\r\nb\rc\nd", "a \nb\nc\nd"),
+        ("\ufeffx\x00y\u00a0z\u202fw", " x y z w"),
+        ("p1\x0cp2\u2028p3", "p1\np2\np3"),
+        ("bad \ud800 surrogate", "bad \ufffd surrogate"),
+        ("tab\tstays", "tab\tstays"),
+        ("", ""),
+    ],
+)
+def test_clean_text_keeps_every_offset(text, expected):
+    cleaned = clean_text(text)
+    assert cleaned == expected
+    assert len(cleaned) == len(text)
+
+
+def _record(row: int, note_id: str, encoding: str | None = "utf-8") -> NoteRecord:
+    return NoteRecord(row=row, note_id=note_id, text="", encoding=encoding)
+
+
+def test_tally_counts_duplicate_ids_and_windows_1252_by_row():
+    records = [_record(1, "a"), _record(2, "b", "cp1252"), _record(3, "a"), _record(4, "a")]
+    tally = InputTally()
+    assert list(tally.watch(records)) == records  # passed through unchanged, in order
+    assert tally.records == 4
+    assert tally.summary() == {"duplicate_ids": 2, "windows_1252": 1}
+    assert tally.warnings() == [
+        "2 record(s) repeat a note_id seen earlier (rows 3, 4); "
+        "each is kept and reported on its own line",
+        "1 record(s) were not valid UTF-8 and were read as Windows-1252 (rows 2)",
+    ]
+
+
+def test_tally_quotes_at_most_ten_rows_and_nothing_when_clean():
+    tally = InputTally()
+    list(tally.watch(_record(i, "same") for i in range(1, 14)))
+    assert tally.summary()["duplicate_ids"] == 12
+    assert tally.warnings()[0].startswith(
+        "12 record(s) repeat a note_id seen earlier (rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ...)"
+    )
+    clean = InputTally()
+    list(clean.watch([_record(1, "x"), _record(2, "y")]))
+    assert clean.warnings() == []
