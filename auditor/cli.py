@@ -80,9 +80,16 @@ def audit(
     group_by: Annotated[
         str | None, typer.Option(help="input column to break report.html down by (provider, ...)")
     ] = None,
+    engine: Annotated[str, typer.Option(help="local, dask or spark (CSV/Parquet input)")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="dask scheduler address or Spark master URL")
+    ] = None,
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
     to --out (with --claims, also claims.jsonl and claims.csv: findings per claim line).
+
+    With --engine dask or spark the audit runs on a cluster (default: a local one with
+    max(--workers, 2) worker processes); see README "Past one machine".
 
     Exit codes: 0 done; 1 done with record errors; 2 usage or input error (nothing written).
     """
@@ -116,9 +123,18 @@ def audit(
     stream = tally.watch(itertools.chain([] if first is None else [first], records))
     started = time.perf_counter()
     try:
-        summary = _write_report(
-            folder, meta, stream, tally, patterns_dir, workers, redact, claims_run
-        )
+        if engine != "local":
+            from .engines import run_engine
+
+            summary = run_engine(
+                engine, input=input, folder=folder, meta=meta, id_col=id_col,
+                text_col=text_col, patterns_dir=patterns_dir, redact=redact,
+                workers=max(workers, 2), scheduler=scheduler, claims_run=claims_run,
+            )  # fmt: skip
+        else:
+            summary = _write_report(
+                folder, meta, stream, tally, patterns_dir, workers, redact, claims_run
+            )
         texts = read_records(input, id_col, text_col)  # again, for report.html's note texts
         write_report(folder, texts, patterns_dir, group_by, redact)
     except AuditorError as exc:

@@ -20,7 +20,6 @@ from .patterns import load_patterns
 from .records import (
     EVENT_COLUMNS,
     EVIDENCE_FIELDS,
-    NOTE_COLUMNS,
     InputTally,
     NoteRecord,
     clean_text,
@@ -53,12 +52,15 @@ def _silence_phi_loggers() -> None:
 
 
 def _engine(patterns_dir: str | None) -> tuple[Any, RequirementSpec, HcpcsTable]:
-    key = str(patterns_dir)
+    """The pipeline, requirement spec and HCPCS table of this process, built once per rule
+    set (keyed by the SHA-256 of the pattern files, so a worker that sees the same rules
+    under another path reuses its pipeline)."""
+    patterns = load_patterns(patterns_dir)
+    key = patterns.sha256
     if _STATE.get("key") != key:
         _silence_phi_loggers()
         from .pipeline.build import build_pipeline
 
-        patterns = load_patterns(patterns_dir)
         _STATE.update(
             key=key,
             nlp=build_pipeline(patterns_dir),
@@ -289,6 +291,8 @@ def audit(
         ColumnError: the id or text column cannot be chosen.
         PatternError: a rule file is missing or invalid.
     """
+    from .batch import frames_from_rows
+
     note_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     tally = InputTally()
@@ -298,7 +302,4 @@ def audit(
         event_rows.extend(events)
     for warning in tally.warnings():
         log.warning(warning)
-    return (
-        pd.DataFrame(note_rows, columns=NOTE_COLUMNS),
-        pd.DataFrame(event_rows, columns=EVENT_COLUMNS),
-    )
+    return frames_from_rows(note_rows, event_rows)  # the dtypes every engine returns
