@@ -10,9 +10,27 @@ from typing import Any, NamedTuple
 
 NOTE_COLUMNS = ["note_id", "status", "n_injections", "missing", "flags", "advisories", "error"]
 EVENT_COLUMNS = [
-    "note_id", "event_id", "medication", "medication_text", "route", "dose_value", "dose_unit",
-    "site", "laterality", "indication", "response", "provider", "evidence", "eligible",
-    "missing", "flags", "advisories", "start", "end", "hcpcs", "hcpcs_units",
+    "note_id",
+    "event_id",
+    "medication",
+    "medication_text",
+    "route",
+    "dose_value",
+    "dose_unit",
+    "site",
+    "laterality",
+    "indication",
+    "response",
+    "provider",
+    "evidence",
+    "eligible",
+    "missing",
+    "flags",
+    "advisories",
+    "start",
+    "end",
+    "hcpcs",
+    "hcpcs_units",
 ]
 EVIDENCE_FIELDS = ("medication_text", "indication", "response", "provider", "evidence")
 
