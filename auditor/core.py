@@ -20,6 +20,7 @@ from .patterns import load_patterns
 from .records import (
     EVENT_COLUMNS,
     EVIDENCE_FIELDS,
+    NOTE_COLUMNS,
     InputTally,
     NoteRecord,
     clean_text,
@@ -164,7 +165,7 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
     }
     if record.error is not None or record.text is None:
         error = record.error or f"row {record.row}: missing text"
-        return {**base, "status": "error", "error": error}, []
+        return _ordered({**base, "status": "error", "error": error}), []
     nlp, spec, billing = _engine(patterns_dir)
     try:
         found = extract(nlp, clean_text(record.text))
@@ -176,8 +177,13 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         problem = f"pipeline error ({type(exc).__name__})"
         log.warning("row %d: %s; note marked error", record.row, problem)
-        return {**base, "status": "error", "error": f"row {record.row}: {problem}"}, []
-    return {**base, **note, "error": None}, events
+        return _ordered({**base, "status": "error", "error": f"row {record.row}: {problem}"}), []
+    return _ordered({**base, **note, "error": None}), events
+
+
+def _ordered(note: dict[str, Any]) -> dict[str, Any]:
+    """The note row with its keys in the contract's column order (``NOTE_COLUMNS``)."""
+    return {k: note[k] for k in NOTE_COLUMNS}
 
 
 def _event_row(
