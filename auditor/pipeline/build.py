@@ -11,8 +11,9 @@
    DRUG and INJECTION mentions only;
 6. ``auditor_events``: groups mentions into administration events (``events.py``).
 
-Steps 3-6 are skipped for a note with no DRUG or INJECTION mention: such a note has no
-event, and skipping is what makes a year of notes fast. Components are spaCy factories
+Steps 4-6 are skipped for a note with no DRUG, INJECTION or ROUTE mention: such a note has
+no event, and skipping is what makes a year of notes fast (step 3, the sentence splitter,
+still runs on every note). Components are spaCy factories
 whose only config value is the patterns folder, so the pipeline is described by its config.
 """
 
