@@ -30,6 +30,13 @@ from . import __version__
 from .errors import AuditorError
 from .records import InputTally, NoteRecord
 
+SPEC_HELP = "requirement spec: cpt_96372.v2 (default, contract version 2) or cpt_96372.v1"
+SETTING_HELP = (
+    "column giving each note's setting (encounter/patient class, place of service); "
+    "default: a column named setting, encounter_type, encounter_class, patient_class, "
+    "visit_type, place_of_service or pos"
+)
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -84,6 +91,8 @@ def audit(
     scheduler: Annotated[
         str | None, typer.Option(help="dask scheduler address or Spark master URL")
     ] = None,
+    spec: Annotated[str | None, typer.Option(help=SPEC_HELP)] = None,
+    setting_col: Annotated[str | None, typer.Option(help=SETTING_HELP)] = None,
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
     to --out (with --claims, also claims.jsonl and claims.csv: findings per claim line).
@@ -98,14 +107,18 @@ def audit(
     from .io.readers import read_records
     from .io.writers import prepare_dir, remove_partials
     from .patterns import load_patterns
+    from .setting import SettingColumn
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     patterns_dir = str(patterns) if patterns else None
     try:
         rules = load_patterns(patterns_dir)
+        spec_rules = rules.spec(spec)
         claims_run = ClaimsRun.open(claims, payer, patterns_dir) if claims else None
         records = read_records(input, id_col, text_col)
         first = next(records, None)  # surfaces column errors before anything is written
+        columns = list(first.extra) if first is not None else []
+        setting = SettingColumn.choose(rules.setting, columns, setting_col)
         folder = prepare_dir(out_dir, force)
     except AuditorError as exc:
         _fail(exc)
@@ -115,12 +128,13 @@ def audit(
         "product": "auditor",
         "version": __version__,
         "patterns_sha256": rules.sha256,
-        "requirements_version": rules.requirements["version"],
+        "spec": {"id": spec_rules["id"], "version": spec_rules["version"]},
+        "requirements_version": spec_rules["version"],
         "input": str(input),
         "redacted": redact,
     }
     tally = InputTally()
-    stream = tally.watch(itertools.chain([] if first is None else [first], records))
+    stream = setting.apply(tally.watch(itertools.chain([] if first is None else [first], records)))
     started = time.perf_counter()
     try:
         if engine != "local":
@@ -130,10 +144,12 @@ def audit(
                 engine, input=input, folder=folder, meta=meta, id_col=id_col,
                 text_col=text_col, patterns_dir=patterns_dir, redact=redact,
                 workers=max(workers, 2), scheduler=scheduler, claims_run=claims_run,
+                spec=spec, setting_col=setting.column,
             )  # fmt: skip
         else:
             summary = _write_report(
-                folder, meta, stream, tally, patterns_dir, workers, redact, claims_run
+                folder, meta, stream, tally, patterns_dir, workers, redact, claims_run, spec,
+                setting,
             )
         texts = read_records(input, id_col, text_col)  # again, for report.html's note texts
         write_report(folder, texts, patterns_dir, group_by, redact)
@@ -147,7 +163,7 @@ def audit(
     except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
         remove_partials(folder)
         _crash(exc)
-    for line in tally.warnings():
+    for line in tally.warnings() + setting.warnings():
         err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
     if not summary["notes"]:
         err.print("[yellow]warning:[/] the input holds no records")
@@ -166,9 +182,13 @@ def _write_report(
     workers: int,
     redact: bool,
     claims_run: Any = None,
+    spec: str | None = None,
+    setting: Any = None,
 ) -> dict[str, Any]:
     """Audit ``records`` into the report folder, with a progress bar on a terminal; with
     ``claims_run`` (``io.claims_io.ClaimsRun``) also reconcile claim lines (claims.jsonl).
+    ``spec`` names the requirement spec; ``setting`` (``setting.SettingColumn``) adds its
+    column and unmapped values to run.json.
 
     Returns:
         the writer's summary (counts). ``run.json`` also gets ``meta`` and the tally.
@@ -180,13 +200,16 @@ def _write_report(
     from .io.writers import ReportWriter
 
     with _progress_bar() as on_note, ReportWriter(folder, meta) as writer:
-        for note, events in audit_records(records, patterns_dir, workers, redact, on_note=on_note):
+        notes = audit_records(records, patterns_dir, workers, redact, on_note=on_note, spec=spec)
+        for note, events in notes:
             writer.write(note, events)
             if claims_run:
                 claims_run.add(note, events)
         if claims_run:
             writer.meta["claims"] = claims_run.write(folder)
         writer.meta.update(records_read=tally.records, **tally.summary())
+        if setting is not None:
+            writer.meta["setting_column"] = setting.summary()
     return writer.summary()
 
 
@@ -238,12 +261,13 @@ def evaluate(
         Path | None, typer.Option(help="patterns folder (default: bundled)")
     ] = None,
     show: Annotated[int, typer.Option(help="disagreements to print")] = 30,
+    spec: Annotated[str | None, typer.Option(help=SPEC_HELP)] = None,
 ) -> None:
     """Score the audit against gold-labelled notes and print the figures."""
     from .evaluate import evaluate as run
 
     try:
-        result = run(gold, str(patterns) if patterns else None, workers)
+        result = run(gold, str(patterns) if patterns else None, workers, spec=spec)
     except AuditorError as exc:
         _fail(exc)
         return
@@ -251,6 +275,8 @@ def evaluate(
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("note status accuracy", f"{result['status_accuracy']:.3f}")
+    if result["setting_accuracy"] is not None:
+        table.add_row("setting accuracy", f"{result['setting_accuracy']:.3f}")
     table.add_row("missing-element micro F1", f"{result['missing']['micro']['f1']:.3f}")
     table.add_row("flag micro F1", f"{result['flags']['micro']['f1']:.3f}")
     table.add_row("event F1", f"{result['events']['f1']:.3f}")

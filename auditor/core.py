@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -25,7 +26,9 @@ from .records import (
     NoteRecord,
     clean_text,
 )
+from .procedural import ProceduralRules
 from .requirements import RequirementSpec
+from .setting import SettingColumn, SettingRules
 
 log = logging.getLogger("auditor")
 
@@ -52,10 +55,33 @@ def _silence_phi_loggers() -> None:
         pass
 
 
-def _engine(patterns_dir: str | None) -> tuple[Any, RequirementSpec, HcpcsTable]:
-    """The pipeline, requirement spec and HCPCS table of this process, built once per rule
-    set (keyed by the SHA-256 of the pattern files, so a worker that sees the same rules
-    under another path reuses its pipeline)."""
+@dataclass(frozen=True)
+class Context:
+    """What judgement needs besides the extracted events, built once per rule set.
+
+    Attributes:
+        setting: the setting rules (``patterns/setting/setting.yaml``).
+        procedural: the procedural-context rules (``patterns/context/procedural.yaml``).
+        im_sc_form: generic name -> whether the substance has an IM or SC form (drug
+            lexicon ``label_routes``).
+    """
+
+    setting: SettingRules
+    procedural: ProceduralRules
+    im_sc_form: dict[str, bool]
+
+
+def _engine(
+    patterns_dir: str | None, spec_id: str | None = None
+) -> tuple[Any, RequirementSpec, HcpcsTable, Context]:
+    """The pipeline, requirement spec ``spec_id`` (default: ``patterns.DEFAULT_SPEC``),
+    HCPCS table and judgement context of this process, built once per rule set (keyed by
+    the SHA-256 of the pattern files, so a worker that sees the same rules under another
+    path reuses its pipeline).
+
+    Raises:
+        PatternError: the rule files are invalid or ``spec_id`` is unknown.
+    """
     patterns = load_patterns(patterns_dir)
     key = patterns.sha256
     if _STATE.get("key") != key:
@@ -65,10 +91,18 @@ def _engine(patterns_dir: str | None) -> tuple[Any, RequirementSpec, HcpcsTable]
         _STATE.update(
             key=key,
             nlp=build_pipeline(patterns_dir),
-            spec=RequirementSpec(patterns.requirements),
+            specs={},
             billing=HcpcsTable(patterns.hcpcs_drugs),
+            context=Context(
+                setting=SettingRules.from_rules(patterns.setting),
+                procedural=ProceduralRules.from_rules(patterns.procedural),
+                im_sc_form={d["generic"]: d["im_sc_form"] for d in patterns.drugs["drugs"]},
+            ),
         )
-    return _STATE["nlp"], _STATE["spec"], _STATE["billing"]
+    specs = _STATE["specs"]
+    if spec_id not in specs:
+        specs[spec_id] = RequirementSpec(patterns.spec(spec_id))
+    return _STATE["nlp"], specs[spec_id], _STATE["billing"], _STATE["context"]
 
 
 def _windows(text: str, size: int) -> Iterator[tuple[int, int]]:
@@ -143,8 +177,20 @@ def extract(nlp: Any, text: str) -> dict[str, Any]:
     return merged
 
 
-def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool = False):
+def audit_one(
+    record: NoteRecord,
+    patterns_dir: str | None = None,
+    redact: bool = False,
+    spec: str | None = None,
+):
     """Audit one record.
+
+    Args:
+        record: the note; ``record.setting`` (from a setting column) wins over the
+            setting the note's own words give (contract section 2b).
+        patterns_dir: rule folder (default: bundled ``patterns/``).
+        redact: drop evidence text from event rows.
+        spec: requirement spec id (``cpt_96372.v2``, the default, or ``cpt_96372.v1``).
 
     Returns:
         ``(note_row, event_rows)``: a dict with ``NOTE_COLUMNS`` and a list of dicts with
@@ -154,7 +200,8 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
         only: its message may quote note text).
 
     Raises:
-        PatternError: the rule files are invalid (the pipeline cannot be built).
+        PatternError: the rule files are invalid (the pipeline cannot be built) or the
+            spec is unknown.
     """
     base = {
         "note_id": record.note_id,
@@ -162,23 +209,34 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
         "missing": [],
         "flags": [],
         "advisories": [],
+        "setting": record.setting,
     }
+    nlp, judge, billing, context = _engine(patterns_dir, spec)
     if record.error is not None or record.text is None:
         error = record.error or f"row {record.row}: missing text"
-        return _ordered({**base, "status": "error", "error": error}), []
-    nlp, spec, billing = _engine(patterns_dir)
+        status = judge.status(True, False, False, False)
+        return _ordered({**base, "status": status, "error": error}), []
     try:
-        found = extract(nlp, clean_text(record.text))
-        events = [
-            _event_row(event, i, record, spec, billing, redact)
-            for i, event in enumerate(found["events"], start=1)
-        ]
-        note = spec.judge_note(events, found["not_administered"])
+        text = clean_text(record.text)
+        setting = record.setting or context.setting.from_text(text)
+        found = extract(nlp, text)
+        in_report = context.procedural.report_context(text)
+        events = []
+        for i, event in enumerate(found["events"], start=1):
+            event |= {
+                "setting": setting,
+                "im_sc_form": context.im_sc_form.get(event.get("medication")),
+                "procedural": in_report
+                or context.procedural.event_context(text, event["start"], event["end"]),
+            }
+            events.append(_event_row(event, i, record, judge, billing, redact))
+        note = judge.judge_note(events, found["not_administered"])
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         problem = f"pipeline error ({type(exc).__name__})"
         log.warning("row %d: %s; note marked error", record.row, problem)
-        return _ordered({**base, "status": "error", "error": f"row {record.row}: {problem}"}), []
-    return _ordered({**base, **note, "error": None}), events
+        status = judge.status(True, False, False, False)
+        return _ordered({**base, "status": status, "error": f"row {record.row}: {problem}"}), []
+    return _ordered({**base, **note, "setting": setting, "error": None}), events
 
 
 def _ordered(note: dict[str, Any]) -> dict[str, Any]:
@@ -208,7 +266,7 @@ def _event_row(
     return {k: row.get(k) for k in EVENT_COLUMNS}
 
 
-def _work(args: tuple[NoteRecord, str | None, bool]):
+def _work(args: tuple[NoteRecord, str | None, bool, str | None]):
     return audit_one(*args)
 
 
@@ -218,6 +276,7 @@ def audit_records(
     workers: int = 1,
     redact: bool = False,
     on_note: Callable[[], None] | None = None,
+    spec: str | None = None,
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Stream ``(note_row, event_rows)`` for each record, in input order.
 
@@ -228,8 +287,9 @@ def audit_records(
         redact: drop evidence text (medication_text, indication, response, provider,
             evidence) from event rows, keeping offsets and normalised values.
         on_note: called once per finished note (progress).
+        spec: requirement spec id (default: ``patterns.DEFAULT_SPEC``, contract v2).
     """
-    tasks = ((r, patterns_dir, redact) for r in records)
+    tasks = ((r, patterns_dir, redact, spec) for r in records)
     if workers <= 1:
         results: Iterable = map(_work, tasks)
         for result in results:
@@ -277,6 +337,8 @@ def audit(
     patterns_dir: str | None = None,
     workers: int = 1,
     redact: bool = False,
+    spec: str | None = None,
+    setting_col: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Audit notes and return ``(notes_df, events_df)``.
 
@@ -287,6 +349,9 @@ def audit(
         patterns_dir: rule folder (default: bundled ``patterns/``).
         workers: worker processes.
         redact: drop evidence text from events (see ``audit_records``).
+        spec: requirement spec id: ``cpt_96372.v2`` (default) or ``cpt_96372.v1``.
+        setting_col: column holding each note's setting (encounter/patient class, place
+            of service); detected from standard names when None (contract section 2b).
 
     Returns:
         ``notes_df`` with columns ``NOTE_COLUMNS`` (one row per input, in order) and
@@ -295,17 +360,19 @@ def audit(
 
     Raises:
         ColumnError: the id or text column cannot be chosen.
-        PatternError: a rule file is missing or invalid.
+        PatternError: a rule file is missing or invalid, or ``spec`` is unknown.
     """
     from .batch import frames_from_rows
 
     note_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     tally = InputTally()
-    records = tally.watch(to_records(notes, id_col, text_col))
-    for note, events in audit_records(records, patterns_dir, workers, redact):
+    columns = list(notes.columns) if isinstance(notes, pd.DataFrame) else []
+    setting = SettingColumn.choose(load_patterns(patterns_dir).setting, columns, setting_col)
+    records = setting.apply(tally.watch(to_records(notes, id_col, text_col)))
+    for note, events in audit_records(records, patterns_dir, workers, redact, spec=spec):
         note_rows.append(note)
         event_rows.extend(events)
-    for warning in tally.warnings():
+    for warning in tally.warnings() + setting.warnings():
         log.warning(warning)
     return frames_from_rows(note_rows, event_rows)  # the dtypes every engine returns

@@ -26,6 +26,9 @@ FLAGS = [
     "intravenous",
     "other_route",
     "allergen_immunotherapy",
+    "procedural",
+    "inpatient",
+    "no_im_sc_form",
     "not_administered",
 ]
 ATTRIBUTES = ["route", "dose", "site", "laterality", "eligible"]
@@ -94,13 +97,17 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
     attr_ok, attr_n = Counter(), Counter()
     disagreements: list[dict[str, Any]] = []
     correct = 0
+    setting_ok = setting_n = 0
     for item in gold:
         nid, exp = str(item["note_id"]), item["expected"]
         got = pred[nid]
         confusion[exp["status"]][got["status"]] += 1
         correct += exp["status"] == got["status"]
-        for field in ("status", "n_injections", "missing", "flags", "advisories"):
-            if exp[field] != got[field]:
+        if "setting" in exp:  # version-2 gold labels the setting (contract section 2b)
+            setting_n += 1
+            setting_ok += exp["setting"] == got["setting"]
+        for field in ("status", "n_injections", "missing", "flags", "advisories", "setting"):
+            if field in exp and exp[field] != got[field]:
                 disagreements.append(
                     {"note_id": nid, "field": field, "expected": exp[field], "got": got[field]}
                 )
@@ -151,6 +158,7 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
     return {
         "n_notes": n,
         "status_accuracy": round(correct / n, 4) if n else 0.0,
+        "setting_accuracy": round(setting_ok / setting_n, 4) if setting_n else None,
         "confusion": {s: dict(c) for s, c in confusion.items() if c},
         "missing": table("missing", ELEMENTS),
         "flags": table("flags", FLAGS),
@@ -164,14 +172,24 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
 
 
 def evaluate(
-    paths: Iterable[str | Path], patterns_dir: str | None = None, workers: int = 1
+    paths: Iterable[str | Path],
+    patterns_dir: str | None = None,
+    workers: int = 1,
+    spec: str | None = None,
 ) -> dict[str, Any]:
-    """Audit the gold notes of ``paths`` and ``score`` them (see ``score`` for the result)."""
+    """Audit the gold notes of ``paths`` under requirement spec ``spec`` (default: version 2)
+    and ``score`` them (see ``score`` for the result; ``setting_accuracy`` is None when the
+    gold has no ``setting`` labels, as version-1 gold does not)."""
     gold = load_gold(paths)
     frame = pd.DataFrame(
         {"note_id": [str(g["note_id"]) for g in gold], "text": [g["text"] for g in gold]}
     )
     notes, events = audit(
-        frame, id_col="note_id", text_col="text", patterns_dir=patterns_dir, workers=workers
+        frame,
+        id_col="note_id",
+        text_col="text",
+        patterns_dir=patterns_dir,
+        workers=workers,
+        spec=spec,
     )
     return score(gold, notes, events)

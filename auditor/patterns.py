@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from .errors import PatternError
+from .requirements import validate_spec
 
 DEFAULT_PATTERNS_DIR = Path(__file__).resolve().parent.parent / "patterns"
 
@@ -50,14 +51,10 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "context/context_rules.json": ("version", "context_rules"),
     "context/condition_rules.json": ("version", "base", "context_rules"),
     "sections/section_rules.json": ("version", "roles", "section_rules"),
-    "requirements/cpt_96372.v1.yaml": (
-        "version",
-        "eligible_routes",
-        "exclusion_flags",
-        "required",
-        "advisory",
-        "status_precedence",
-    ),
+    "requirements/cpt_96372.v1.yaml": ("id", "version", "exclusion_flags", "required"),
+    "requirements/cpt_96372.v2.yaml": ("id", "version", "exclusion_flags", "required"),
+    "setting/setting.yaml": ("version", "settings", "columns", "values", "note_rules"),
+    "context/procedural.yaml": ("version", "report", "event_cues", "itself_procedure"),
     "billing/hcpcs_drugs.yaml": ("version", "description", "sources", "units", "codes"),
     "billing/claim_rules.yaml": (
         "version",
@@ -75,6 +72,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "billing/payers.yaml": ("version", "description", "profiles"),
 }
 
+# the requirement spec used when none is named (contract version 2)
+DEFAULT_SPEC = "cpt_96372.v2"
 DRUG_EXCLUSIONS = {None, "vaccine_or_toxoid", "chemotherapy", "allergen_immunotherapy"}
 DRUG_ROLES = {"drug", "local_anesthetic"}
 
@@ -150,6 +149,12 @@ def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
             raise PatternError(f"{where}: unknown exclusion {entry.get('exclusion')!r}")
         if entry.get("role", "drug") not in DRUG_ROLES:
             raise PatternError(f"{where}: unknown role {entry.get('role')!r}")
+        routes = entry.get("label_routes")
+        if not isinstance(routes, list) or not routes or set(routes) - ROUTES:
+            raise PatternError(f"{where}: 'label_routes' must be a non-empty list of {sorted(ROUTES)}")
+        # derived once here so that no reader of the lexicon re-derives them
+        entry["im_sc_form"] = bool({"IM", "SC"} & set(routes))
+        entry["iv_only"] = set(routes) == {"IV"}
         for name in entry["names"]:
             key = str(name).lower()
             if key in seen and seen[key] != entry["generic"]:
@@ -278,6 +283,9 @@ class Patterns:
         generics = {d["generic"] for d in files["lexicons/drugs.yaml"]["drugs"]}
         _check_hcpcs(files["billing/hcpcs_drugs.yaml"], generics, "billing/hcpcs_drugs.yaml")
         _check_payers(files["billing/payers.yaml"])
+        for name, data in files.items():
+            if name.startswith("requirements/"):
+                validate_spec(data, name)
         return cls(root=root, files=files)
 
     @cached_property
@@ -323,7 +331,30 @@ class Patterns:
 
     @property
     def requirements(self) -> dict[str, Any]:
-        return self.files["requirements/cpt_96372.v1.yaml"]
+        """The default requirement spec (``DEFAULT_SPEC``)."""
+        return self.spec(DEFAULT_SPEC)
+
+    def spec(self, spec_id: str | None = None) -> dict[str, Any]:
+        """The requirement spec ``spec_id`` (``cpt_96372.v1``, ``cpt_96372.v2``; None: default).
+
+        Raises:
+            PatternError: no requirement file has that id (the message lists the known ids).
+        """
+        specs = {
+            data["id"]: data for name, data in self.files.items() if name.startswith("requirements/")
+        }
+        chosen = spec_id or DEFAULT_SPEC
+        if chosen not in specs:
+            raise PatternError(f"unknown requirement spec {chosen!r}; known: {sorted(specs)}")
+        return specs[chosen]
+
+    @property
+    def setting(self) -> dict[str, Any]:
+        return self.files["setting/setting.yaml"]
+
+    @property
+    def procedural(self) -> dict[str, Any]:
+        return self.files["context/procedural.yaml"]
 
     @property
     def hcpcs_drugs(self) -> dict[str, Any]:

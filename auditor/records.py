@@ -8,7 +8,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-NOTE_COLUMNS = ["note_id", "status", "n_injections", "missing", "flags", "advisories", "error"]
+NOTE_COLUMNS = [
+    "note_id",
+    "status",
+    "n_injections",
+    "missing",
+    "flags",
+    "advisories",
+    "error",
+    "setting",
+]
 EVENT_COLUMNS = [
     "note_id",
     "event_id",
@@ -46,6 +55,8 @@ class NoteRecord:
         error: why the record could not be read (never contains note text), else None.
         encoding: how the text bytes were decoded (see ``Text``), None for ``str`` input.
         extra: other input columns, kept for grouping.
+        setting: the setting given by the input's setting column (contract section 2b),
+            set by ``setting.SettingColumn``; None when there is no such column or value.
     """
 
     row: int
@@ -54,6 +65,7 @@ class NoteRecord:
     error: str | None = None
     encoding: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    setting: str | None = None
 
 
 class Text(NamedTuple):

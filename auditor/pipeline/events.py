@@ -532,8 +532,6 @@ class EventExtractor:
                 if implied:
                     route = implied.pop()
                     break
-        if route is None and drug and drug.get("iv_only"):
-            route = "IV"
         seg_text = text[segment.start : segment.end]
         doses = self.doses.find_all(seg_text)
         dose = self.doses.choose(seg_text, a.start - segment.start)

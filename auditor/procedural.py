@@ -1,0 +1,104 @@
+"""Procedural context of an injection (contract section 2, flag ``procedural``): pure Python.
+
+Rules come from ``patterns/context/procedural.yaml``: markers of an operative or procedure
+report, the report's procedure line (an injection named there is itself the service, so
+the report does not make it procedural) and cues in an event's own sentence (pre-/intra-op,
+sedation, local anaesthetic, contrast, in the OR, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import PatternError
+
+FLAGS = re.I | re.M
+# An event's sentence: from the last sentence end or line break before the anchor to the
+# next one after it, at most SENTENCE_REACH characters either way.
+SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+def compile_rule(pattern: str, where: str) -> re.Pattern[str]:
+    """Compile one rule regex case-insensitively (multi-line).
+
+    Raises:
+        PatternError: the pattern is not a valid regular expression (names ``where``).
+    """
+    try:
+        return re.compile(pattern, FLAGS)
+    except (re.error, TypeError) as exc:
+        raise PatternError(f"{where}: invalid regular expression ({exc})") from None
+
+
+def sentence_around(text: str, start: int, end: int, reach: int) -> tuple[int, int]:
+    """``(start, end)`` of the sentence or line holding ``text[start:end]``.
+
+    Bounded by the nearest sentence end (``. ! ?`` before white space) or line break on
+    each side, and by ``reach`` characters beyond the span.
+    """
+    low = max(0, start - reach)
+    before = [m.end() for m in SENTENCE_END.finditer(text, low, start)]
+    left = before[-1] if before else low
+    after = SENTENCE_END.search(text, end, min(len(text), end + reach))
+    right = after.start() + 1 if after else min(len(text), end + reach)
+    return left, right
+
+
+@dataclass(frozen=True)
+class ProceduralRules:
+    """Compiled rules of ``patterns/context/procedural.yaml``.
+
+    Attributes:
+        markers: regexes, one match of any marks an operative/procedure report.
+        procedure_line: regex whose group 1 is the report's named procedure.
+        itself: regex: a named procedure that is itself an injection service.
+        cues: regexes for the event's own sentence.
+        reach: characters searched either side of the anchor for its sentence.
+    """
+
+    markers: tuple[re.Pattern[str], ...]
+    procedure_line: re.Pattern[str]
+    itself: re.Pattern[str]
+    cues: tuple[re.Pattern[str], ...]
+    reach: int = 300
+
+    @classmethod
+    def from_rules(cls, rules: dict[str, Any], path: str = "context/procedural.yaml"):
+        """Build from the parsed file.
+
+        Raises:
+            PatternError: a key has the wrong type or a regex is invalid (names the key).
+        """
+        report = rules.get("report")
+        if not isinstance(report, dict) or not isinstance(report.get("markers"), list):
+            raise PatternError(f"{path}: report.markers must be a list of regexes")
+        if not isinstance(rules.get("event_cues"), list):
+            raise PatternError(f"{path}: event_cues must be a list of regexes")
+        return cls(
+            markers=tuple(
+                compile_rule(p, f"{path}: report.markers[{i}]")
+                for i, p in enumerate(report["markers"])
+            ),
+            procedure_line=compile_rule(report.get("procedure_line"), f"{path}: report.procedure_line"),
+            itself=compile_rule(rules.get("itself_procedure"), f"{path}: itself_procedure"),
+            cues=tuple(
+                compile_rule(p, f"{path}: event_cues[{i}]")
+                for i, p in enumerate(rules["event_cues"])
+            ),
+        )
+
+    def report_context(self, text: str) -> bool:
+        """Whether the whole note is an operative/procedure report whose procedure is not
+        itself an injection (so every injection in it serves the procedure)."""
+        if not any(m.search(text) for m in self.markers):
+            return False
+        named = [m.group(1) for m in self.procedure_line.finditer(text)]
+        return not any(self.itself.search(line) for line in named)
+
+    def event_context(self, text: str, start: int, end: int) -> bool:
+        """Whether the sentence around the anchor ``text[start:end]`` says the injection
+        serves a procedure (an ``event_cues`` match)."""
+        left, right = sentence_around(text, start, end, self.reach)
+        return any(cue.search(text, left, right) for cue in self.cues)
