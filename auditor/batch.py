@@ -99,6 +99,7 @@ def batch_records(
     text_col: str,
     row_offset: int = 0,
     row_col: str | None = None,
+    setting_col: str | None = None,
 ) -> list[NoteRecord]:
     """Turn one frame of notes into ``NoteRecord``s exactly as a local read would.
 
@@ -109,10 +110,11 @@ def batch_records(
         row_offset: global row number of the row before the frame's first row.
         row_col: a column holding each row's 1-based global row number; overrides
             ``row_offset`` (for engines whose batches are not contiguous slices).
+        setting_col: a setting column kept in each record's ``extra`` (contract 2b).
     """
     from .io.readers import frame_records
 
-    cols = [c for c in (id_col, text_col) if c is not None]
+    cols = [c for c in (id_col, text_col, setting_col) if c is not None]
     part = pd.DataFrame({c: [_plain(v) for v in frame[c].tolist()] for c in cols}, dtype=object)
     if row_col is None:
         return list(frame_records(part, id_col, text_col, start_row=row_offset + 1))
@@ -155,6 +157,8 @@ def audit_batch(
     *,
     row_col: str | None = None,
     patterns_sha256: str | None = None,
+    spec: str | None = None,
+    setting_col: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Audit one frame of notes in this process (the unit every engine distributes).
 
@@ -171,6 +175,8 @@ def audit_batch(
         row_col: column of global 1-based row numbers; when given, both frames get a
             leading ``row`` column (int64) and ``row_offset`` is ignored.
         patterns_sha256: the driver's pattern hash; a mismatch raises.
+        spec: requirement spec id (default: contract version 2).
+        setting_col: the input's setting column (``setting.SettingColumn``), or None.
 
     Returns:
         ``(notes_df, events_df)``: one notes row per input row in frame order, events in
@@ -182,14 +188,19 @@ def audit_batch(
         PatternError: the pattern files are invalid or differ from ``patterns_sha256``.
     """
     from .core import audit_one
+    from .patterns import load_patterns
+    from .setting import SettingColumn
 
     check_patterns(patterns_dir, patterns_sha256)
-    records = batch_records(frame, id_col, text_col, row_offset, row_col)
+    setting = SettingColumn.choose(load_patterns(patterns_dir).setting, [], setting_col)
+    records = list(
+        setting.apply(batch_records(frame, id_col, text_col, row_offset, row_col, setting_col))
+    )
     note_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     event_row_numbers: list[int] = []
     for record in records:
-        note, events = audit_one(record, patterns_dir, redact)
+        note, events = audit_one(record, patterns_dir, redact, spec)
         note_rows.append(note)
         event_rows += events
         event_row_numbers += [record.row] * len(events)
@@ -221,7 +232,7 @@ def failed_batch(
     Arguments and returned frames are as for ``audit_batch``.
     """
     records = batch_records(frame, id_col, text_col, row_offset, row_col)
-    base = {"n_injections": 0, "missing": [], "flags": [], "advisories": []}
+    base = {"n_injections": 0, "missing": [], "flags": [], "advisories": [], "setting": None}
     notes = [{"note_id": r.note_id, "status": "error", **base, "error": message} for r in records]
     rows = [r.row for r in records] if row_col is not None else None
     return frames_from_rows(notes, [], rows, [] if rows is not None else None)
@@ -239,6 +250,7 @@ def audit_partition(
     row_col: str | None = None,
     patterns_sha256: str | None = None,
     batch_fn: BatchFn | None = None,
+    **options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``audit_batch`` for one engine partition, never raising for the partition's data.
 
@@ -247,6 +259,7 @@ def audit_partition(
     partition, e.g. ``"partition 3"``; the reason is ``describe_failure``), so the other
     partitions' results are kept. ``batch_fn`` (default ``audit_batch``) takes the same
     arguments as ``audit_batch``; engines expose it for wrappers and fault-injection tests.
+    ``options`` (``spec``, ``setting_col``) are passed on to it when given.
     """
     fn = batch_fn or audit_batch
     try:
@@ -259,6 +272,7 @@ def audit_partition(
             row_offset,
             row_col=row_col,
             patterns_sha256=patterns_sha256,
+            **{k: v for k, v in options.items() if v is not None},
         )
     except Exception as exc:  # noqa: BLE001 - one bad partition must not stop the run
         log.warning("%s failed: %s", label, type(exc).__name__)

@@ -56,6 +56,7 @@ NOTES_SCHEMA = pa.schema(
         ("flags", _LIST),
         ("advisories", _LIST),
         ("error", pa.string()),
+        ("setting", pa.string()),
     ]
 )
 _EVENT_TYPES = {
@@ -97,6 +98,7 @@ def _audit_part(
     sha: str,
     offsets: list[int],
     batch_fn: BatchFn | None,
+    options: dict[str, Any],
     partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Worker task: audit one partition; each note row carries its event rows nested."""
@@ -112,6 +114,7 @@ def _audit_part(
         row_col=ROW_IN,
         patterns_sha256=sha,
         batch_fn=batch_fn,
+        **options,
     )
     by_row: dict[int, list[dict[str, Any]]] = {}
     for row, event in zip(
@@ -138,12 +141,14 @@ def audit_nested(
     *,
     row_offsets: list[int] | None = None,
     batch_fn: BatchFn | None = None,
+    spec: str | None = None,
+    setting_col: str | None = None,
 ) -> dd.DataFrame:
     """The lazy audit of ``ddf`` as one frame per partition: the notes columns plus
     ``_events`` (each note's event rows as dicts). See ``audit_dask`` for the arguments."""
     id_col, text_col = detect_columns(list(ddf.columns), id_col, text_col)
     sha = load_patterns(patterns_dir).sha256
-    ddf = ddf[[c for c in (id_col, text_col) if c is not None]]
+    ddf = ddf[[c for c in (id_col, text_col, setting_col) if c is not None]]
     offsets = list(row_offsets) if row_offsets is not None else partition_offsets(ddf)
     if len(offsets) != ddf.npartitions:
         raise ValueError(f"row_offsets has {len(offsets)} entries for {ddf.npartitions} partitions")
@@ -156,6 +161,7 @@ def audit_nested(
         sha,
         offsets,
         batch_fn,
+        {"spec": spec, "setting_col": setting_col},
         meta=_nested_meta(),
         clear_divisions=True,
         enforce_metadata=False,
@@ -172,6 +178,8 @@ def audit_dask(
     *,
     row_offsets: list[int] | None = None,
     batch_fn: BatchFn | None = None,
+    spec: str | None = None,
+    setting_col: str | None = None,
 ) -> tuple[dd.DataFrame, dd.DataFrame]:
     """Audit a dask DataFrame of notes.
 
@@ -187,6 +195,8 @@ def audit_dask(
             one, and name rows in error messages).
         batch_fn: replaces ``auditor.batch.audit_batch`` (same arguments), e.g. to inject
             a failure in tests.
+        spec: requirement spec id (default: contract version 2).
+        setting_col: the setting column (contract section 2b), or None.
 
     Returns:
         ``(notes_ddf, events_ddf)``, lazy, with ``ddf``'s partitions: the columns and
@@ -203,8 +213,9 @@ def audit_dask(
         PatternError: the driver's pattern files are missing or invalid.
     """
     nested = audit_nested(
-        ddf, id_col, text_col, patterns_dir, redact, row_offsets=row_offsets, batch_fn=batch_fn
-    )
+        ddf, id_col, text_col, patterns_dir, redact, row_offsets=row_offsets,
+        batch_fn=batch_fn, spec=spec, setting_col=setting_col,
+    )  # fmt: skip
     notes_meta, events_meta = empty_frames()
     notes = nested.map_partitions(
         lambda part: part.drop(columns=[EVENTS_COLUMN]), meta=notes_meta, enforce_metadata=False
@@ -319,6 +330,8 @@ def run_dask(
     partitions: int | None = None,
     blocksize: str | int | None = None,
     claims_run: Any = None,
+    spec: str | None = None,
+    setting_col: str | None = None,
 ) -> dict[str, Any]:
     """``auditor audit INPUT --engine dask``: audit on a Dask cluster and write the report.
 
@@ -333,6 +346,7 @@ def run_dask(
         partitions: minimum partition count (default: 4 per worker thread).
         blocksize: CSV block size (see ``read_dask``).
         claims_run: an ``io.claims_io.ClaimsRun`` fed every note (``--claims``).
+        spec, setting_col: requirement spec id and setting column (as ``audit_dask``).
 
     Returns:
         the summary written to ``run.json`` (counts, plus engine and partition details).
@@ -350,7 +364,10 @@ def run_dask(
             input, id_col, text_col, partitions or 4 * threads, blocksize
         )
         offsets = partition_offsets(ddf)
-        nested = audit_nested(ddf, id_col, text_col, patterns_dir, redact, row_offsets=offsets)
+        nested = audit_nested(
+            ddf, id_col, text_col, patterns_dir, redact, row_offsets=offsets, spec=spec,
+            setting_col=setting_col,
+        )  # fmt: skip
         tasks = nested.to_delayed()
         futures = client.compute(tasks)
         index_of = {f.key: i for i, f in enumerate(futures)}

@@ -116,6 +116,7 @@ def _mapper(
     redact: bool,
     sha: str,
     batch_fn: BatchFn | None,
+    options: dict[str, Any],
 ) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
     """The ``mapInPandas`` function: audits each Arrow batch of a partition."""
 
@@ -126,7 +127,7 @@ def _mapper(
             label = f"partition {partition}" + (f" batch {number}" if number else "")
             notes, events = audit_partition(
                 frame, id_col, text_col, label, patterns_dir, redact,
-                row_col=row_col, patterns_sha256=sha, batch_fn=batch_fn,
+                row_col=row_col, patterns_sha256=sha, batch_fn=batch_fn, **options,
             )  # fmt: skip
             yield _combine(notes, events)
 
@@ -145,6 +146,8 @@ def audit_spark(
     batch_fn: BatchFn | None = None,
     persist: bool = True,
     combined_only: bool = False,
+    spec: str | None = None,
+    setting_col: str | None = None,
 ) -> Any:
     """Audit a Spark DataFrame of notes.
 
@@ -166,6 +169,8 @@ def audit_spark(
         combined_only: return the one persisted frame holding both (``COMBINED_SCHEMA``,
             a ``_kind`` column says "note" or "event") instead; ``split`` splits it and
             its ``unpersist()`` releases it.
+        spec: requirement spec id (default: contract version 2).
+        setting_col: the setting column (contract section 2b), or None.
 
     Returns:
         ``(notes, events)`` Spark DataFrames with schemas ``NOTES_SCHEMA`` (``row`` +
@@ -182,7 +187,7 @@ def audit_spark(
     id_col, text_col = detect_columns(df.columns, id_col, text_col)
     sha = load_patterns(patterns_dir).sha256
     order = row_col or "__auditor_row"
-    keep = [c for c in (id_col, text_col) if c is not None]
+    keep = [c for c in (id_col, text_col, setting_col) if c is not None]
     if row_col is None:
         df = with_row_numbers(df.select(*keep), order)
     else:
@@ -191,8 +196,12 @@ def audit_spark(
     n = partitions or max(4 * spark.sparkContext.defaultParallelism, df.rdd.getNumPartitions())
     ranged = df.repartitionByRange(n, order).sortWithinPartitions(order)
     combined = ranged.mapInPandas(
-        _mapper(id_col, text_col, order, patterns_dir, redact, sha, batch_fn), COMBINED_SCHEMA
-    )
+        _mapper(
+            id_col, text_col, order, patterns_dir, redact, sha, batch_fn,
+            {"spec": spec, "setting_col": setting_col},
+        ),
+        COMBINED_SCHEMA,
+    )  # fmt: skip
     if persist:
         combined = combined.persist(StorageLevel.MEMORY_AND_DISK)
     return combined if combined_only else split(combined)
@@ -292,6 +301,8 @@ def run_spark(
     workers: int = 2,
     scheduler: str | None = None,
     claims_run: Any = None,
+    spec: str | None = None,
+    setting_col: str | None = None,
 ) -> dict[str, Any]:
     """``auditor audit INPUT --engine spark``: audit with Spark and write the report.
 
@@ -304,6 +315,7 @@ def run_spark(
         workers: ``local[workers]`` when no master is given.
         scheduler: Spark master URL (default ``local[workers]``, or spark-submit's).
         claims_run: an ``io.claims_io.ClaimsRun`` fed every note (``--claims``).
+        spec, setting_col: requirement spec id and setting column (as ``audit_spark``).
 
     Returns:
         the summary written to ``run.json``.
@@ -315,7 +327,10 @@ def run_spark(
     combined = None
     try:
         df, id_col, text_col = read_spark(spark, input, id_col, text_col)
-        combined = audit_spark(df, id_col, text_col, patterns_dir, redact, combined_only=True)
+        combined = audit_spark(
+            df, id_col, text_col, patterns_dir, redact, combined_only=True, spec=spec,
+            setting_col=setting_col,
+        )  # fmt: skip
         notes, events = split(combined)
         notes.write.parquet(str(folder / "notes"), mode="overwrite")
         events.write.parquet(str(folder / "events"), mode="overwrite")
