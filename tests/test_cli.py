@@ -170,6 +170,7 @@ def test_writer_leaves_only_part_files_when_interrupted(tmp_path):
                 "flags": [],
                 "advisories": [],
                 "error": None,
+                "setting": None,
             },
             [],
         )

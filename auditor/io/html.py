@@ -65,6 +65,8 @@ from ..requirements import RequirementSpec
 log = logging.getLogger("auditor")
 
 STATUSES = ("gaps", "compliant", "excluded", "no_injection", "error")
+SETTINGS = ("outpatient", "emergency", "inpatient")  # contract section 2b
+NO_SETTING = "(not stated)"  # the breakdown's name for a null setting
 TEXT_FIELDS = ("indication", "response", "provider", "evidence")
 LABELS = ("medication", "injection", "dose", "route", "site") + TEXT_FIELDS
 MAX_NOTE_CHARS = 100_000  # longer notes are embedded as excerpts around their highlights
@@ -611,6 +613,7 @@ class ReportBuilder:
         self.n_events = self.n_eligible = 0
         self.meds: dict[str, Counter[str]] = defaultdict(Counter)
         self.group_status: dict[str, Counter[str]] = defaultdict(Counter)
+        self.setting_status: dict[str, Counter[str]] = defaultdict(Counter)
 
     def add(
         self,
@@ -629,6 +632,8 @@ class ReportBuilder:
         """
         status = note["status"]
         self.status[status] += 1
+        setting = note.get("setting")
+        self.setting_status[setting or NO_SETTING][status] += 1
         self.missing.update(note.get("missing") or [])
         self.note_flags.update(note.get("flags") or [])
         self.n_eligible += int(note.get("n_injections") or 0)
@@ -665,6 +670,7 @@ class ReportBuilder:
                 len(events),
                 group,
                 detail,
+                SETTINGS.index(setting) if setting in SETTINGS else -1,
             ]
         )
 
@@ -710,9 +716,12 @@ class ReportBuilder:
             )
         return rows
 
-    def _group_rows(self) -> list[dict[str, Any]]:
+    def _group_rows(self, by: dict[str, Counter[str]] | None = None) -> list[dict[str, Any]]:
+        """Status counts and gap rate per value of ``by`` (default: the group column),
+        most notes first."""
         rows = []
-        for name, c in sorted(self.group_status.items(), key=lambda kv: (-kv[1].total(), kv[0])):
+        by = self.group_status if by is None else by
+        for name, c in sorted(by.items(), key=lambda kv: (-kv[1].total(), kv[0])):
             judged = c["gaps"] + c["compliant"]
             rows.append(
                 {
@@ -738,6 +747,7 @@ class ReportBuilder:
             "advisories": self.advisories,
             "groups": group_values if self.group_seen else None,
             "groupBy": self.group_by if self.group_seen else None,
+            "settings": list(SETTINGS),
             "pageSize": PAGE_SIZE,
             "redact": self.redact,
             "rows": self.rows,
@@ -770,6 +780,8 @@ class ReportBuilder:
             "group_seen": self.group_seen,
             "columns": sorted(self.columns),
             "groups": self._group_rows(),
+            "settings": self._group_rows(self.setting_status),
+            "setting_names": list(SETTINGS),
             "statuses": STATUSES,
             "elements": self.elements,
             "flag_codes": self.flags,
@@ -856,7 +868,12 @@ def write_report(
     """
     folder = Path(folder)
     patterns = load_patterns(patterns_dir)
-    spec = RequirementSpec(patterns.requirements)
+    meta: dict[str, Any] = {}
+    try:
+        meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    spec = RequirementSpec(patterns.spec((meta.get("spec") or {}).get("id")))
     builder = ReportBuilder(
         spec, None if redact else default_locator(patterns_dir), group_by, redact
     )
@@ -881,11 +898,6 @@ def write_report(
         )
     if group_by is not None and not builder.group_seen:
         log.warning("report.html: grouping column %r not found in the input", group_by)
-    meta: dict[str, Any] = {}
-    try:
-        meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
     page = builder.render(meta)
     target, part = folder / "report.html", folder / "report.html.part"
     try:
