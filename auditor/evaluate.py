@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from .core import audit
+from .frames import SCORED_NOTE_COLUMNS, STATUSES
 
-STATUSES = ["error", "gaps", "compliant", "excluded", "no_injection"]
 ELEMENTS = ["medication", "dose", "route", "site", "indication", "response"]
 FLAGS = [
     "vaccine_or_toxoid",
@@ -99,7 +99,7 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
         got = pred[nid]
         confusion[exp["status"]][got["status"]] += 1
         correct += exp["status"] == got["status"]
-        for field in ("status", "n_injections", "missing", "flags", "advisories"):
+        for field in SCORED_NOTE_COLUMNS:
             if exp[field] != got[field]:
                 disagreements.append(
                     {"note_id": nid, "field": field, "expected": exp[field], "got": got[field]}
