@@ -28,6 +28,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import AuditorError
+from .frames import STATUSES
 from .records import InputTally, NoteRecord
 
 app = typer.Typer(
@@ -214,7 +215,7 @@ def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
     table = Table(title=f"CPT 96372 audit: {summary['notes']} notes, {summary['events']} events")
     table.add_column("status")
     table.add_column("notes", justify="right")
-    for status in ("gaps", "compliant", "excluded", "no_injection", "error"):
+    for status in STATUSES:
         table.add_row(status, str(summary["status"].get(status, 0)))
     out.print(table)
     if summary["missing"]:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .core import audit
 from .errors import InputError
+from .frames import SCORED_NOTE_COLUMNS, STATUSES
 
 NURSING_CORPUS = "physionet-deid-nursing"
 """``source.corpus`` of gold lines whose text is read from the shared PhysioNet deid file."""
@@ -37,7 +38,6 @@ class GoldError(InputError):
     code = "E210"
 
 
-STATUSES = ["error", "gaps", "compliant", "excluded", "no_injection"]
 ELEMENTS = ["medication", "dose", "route", "site", "indication", "response"]
 FLAGS = [
     "vaccine_or_toxoid",
@@ -214,7 +214,7 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
                         "got": got.get("setting"),
                     }
                 )
-        for field in ("status", "n_injections", "missing", "flags", "advisories"):
+        for field in SCORED_NOTE_COLUMNS:
             if exp[field] != got[field]:
                 disagreements.append(
                     {"note_id": nid, "field": field, "expected": exp[field], "got": got[field]}
