@@ -17,16 +17,16 @@ from typing import Any
 import pandas as pd
 
 from .billing import HcpcsTable
-from .patterns import load_patterns
-from .records import (
+from .frames import (
     EVENT_COLUMNS,
     EVIDENCE_FIELDS,
-    NOTE_COLUMNS,
-    InputTally,
-    NoteRecord,
-    clean_text,
+    frames_from_rows,
+    note_row,
 )
+from .io.readers import detect_columns, frame_records
+from .patterns import load_patterns
 from .procedural import ProceduralRules
+from .records import InputTally, NoteRecord, clean_text, coerce_text
 from .requirements import RequirementSpec
 from .setting import SettingColumn, SettingRules
 
@@ -203,19 +203,13 @@ def audit_one(
         PatternError: the rule files are invalid (the pipeline cannot be built) or the
             spec is unknown.
     """
-    base = {
-        "note_id": record.note_id,
-        "n_injections": 0,
-        "missing": [],
-        "flags": [],
-        "advisories": [],
-        "setting": record.setting,
-    }
     nlp, judge, billing, context = _engine(patterns_dir, spec)
     if record.error is not None or record.text is None:
         error = record.error or f"row {record.row}: missing text"
         status = judge.status(True, False, False, False)
-        return _ordered({**base, "status": status, "error": error}), []
+        return note_row(
+            note_id=record.note_id, status=status, error=error, setting=record.setting
+        ), []
     try:
         text = clean_text(record.text)
         setting = record.setting or context.setting.from_text(text)
@@ -235,13 +229,11 @@ def audit_one(
         problem = f"pipeline error ({type(exc).__name__})"
         log.warning("row %d: %s; note marked error", record.row, problem)
         status = judge.status(True, False, False, False)
-        return _ordered({**base, "status": status, "error": f"row {record.row}: {problem}"}), []
-    return _ordered({**base, **note, "setting": setting, "error": None}), events
-
-
-def _ordered(note: dict[str, Any]) -> dict[str, Any]:
-    """The note row with its keys in the contract's column order (``NOTE_COLUMNS``)."""
-    return {k: note[k] for k in NOTE_COLUMNS}
+        error = f"row {record.row}: {problem}"
+        return note_row(
+            note_id=record.note_id, status=status, error=error, setting=record.setting
+        ), []
+    return note_row(**{"note_id": record.note_id, **note, "setting": setting}), events
 
 
 def _event_row(
@@ -316,14 +308,10 @@ def to_records(
         notes: DataFrame with a text column (and optionally an id column), or texts.
         id_col, text_col: column names; detected when None (see ``io.readers.detect_columns``).
     """
-    from .io.readers import detect_columns, frame_records
-
     if isinstance(notes, pd.DataFrame):
         id_col, text_col = detect_columns(list(notes.columns), id_col, text_col)
         yield from frame_records(notes, id_col, text_col, start_row=1)
         return
-    from .records import coerce_text
-
     for row, value in enumerate(notes, start=1):
         cell = coerce_text(value)
         error = f"row {row}: {cell.error}" if cell.error else None
@@ -362,8 +350,6 @@ def audit(
         ColumnError: the id or text column cannot be chosen.
         PatternError: a rule file is missing or invalid, or ``spec`` is unknown.
     """
-    from .batch import frames_from_rows
-
     note_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     tally = InputTally()

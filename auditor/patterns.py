@@ -151,7 +151,9 @@ def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
             raise PatternError(f"{where}: unknown role {entry.get('role')!r}")
         routes = entry.get("label_routes")
         if not isinstance(routes, list) or not routes or set(routes) - ROUTES:
-            raise PatternError(f"{where}: 'label_routes' must be a non-empty list of {sorted(ROUTES)}")
+            raise PatternError(
+                f"{where}: 'label_routes' must be a non-empty list of {sorted(ROUTES)}"
+            )
         # derived once here so that no reader of the lexicon re-derives them
         entry["im_sc_form"] = bool({"IM", "SC"} & set(routes))
         entry["iv_only"] = set(routes) == {"IV"}
@@ -341,7 +343,9 @@ class Patterns:
             PatternError: no requirement file has that id (the message lists the known ids).
         """
         specs = {
-            data["id"]: data for name, data in self.files.items() if name.startswith("requirements/")
+            data["id"]: data
+            for name, data in self.files.items()
+            if name.startswith("requirements/")
         }
         chosen = spec_id or DEFAULT_SPEC
         if chosen not in specs:

@@ -81,7 +81,9 @@ class ProceduralRules:
                 compile_rule(p, f"{path}: report.markers[{i}]")
                 for i, p in enumerate(report["markers"])
             ),
-            procedure_line=compile_rule(report.get("procedure_line"), f"{path}: report.procedure_line"),
+            procedure_line=compile_rule(
+                report.get("procedure_line"), f"{path}: report.procedure_line"
+            ),
             itself=compile_rule(rules.get("itself_procedure"), f"{path}: itself_procedure"),
             cues=tuple(
                 compile_rule(p, f"{path}: event_cues[{i}]")
