@@ -53,7 +53,14 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "sections/section_rules.json": ("version", "roles", "section_rules"),
     "requirements/cpt_96372.v1.yaml": ("id", "version", "exclusion_flags", "required"),
     "requirements/cpt_96372.v2.yaml": ("id", "version", "exclusion_flags", "required"),
-    "setting/setting.yaml": ("version", "settings", "columns", "values", "note_rules"),
+    "setting/setting.yaml": (
+        "version",
+        "settings",
+        "columns",
+        "values",
+        "note_rules",
+        "other_encounter",
+    ),
     "context/procedural.yaml": ("version", "report", "event_cues", "itself_procedure"),
     "billing/hcpcs_drugs.yaml": ("version", "description", "sources", "units", "codes"),
     "billing/claim_rules.yaml": (

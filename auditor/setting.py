@@ -28,14 +28,15 @@ class SettingRules:
         columns: input column names detected as the setting column (lowercase).
         values: cell value (lowercase, trimmed) -> setting.
         rules: ``(scope, setting, regex)`` in file order.
-        historical: regex of a sentence about the past (skipped by text-scope rules).
+        other_encounter: regex of a sentence about another (past or future) encounter,
+            skipped by text-scope rules.
     """
 
     settings: tuple[str, ...]
     columns: tuple[str, ...]
     values: dict[str, str]
     rules: tuple[tuple[str, str, re.Pattern[str]], ...]
-    historical: re.Pattern[str]
+    other_encounter: re.Pattern[str]
 
     @classmethod
     def from_rules(cls, data: dict[str, Any], path: str = "setting/setting.yaml"):
@@ -70,7 +71,7 @@ class SettingRules:
             columns=tuple(str(c).lower() for c in data["columns"]),
             values=values,
             rules=tuple(rules),
-            historical=compile_rule(data.get("historical", r"(?!)"), f"{path}: historical"),
+            other_encounter=compile_rule(data["other_encounter"], f"{path}: other_encounter"),
         )
 
     def detect_column(self, columns: list[str]) -> str | None:
@@ -99,7 +100,7 @@ class SettingRules:
 
     def from_text(self, text: str) -> str | None:
         """The setting the note's own words give (title, then headings, then statements
-        outside sentences about the past), or None."""
+        outside sentences about another encounter), or None."""
         first = next((line for line in text.splitlines() if line.strip()), "")
         title = first if ":" not in first and len(first) <= 80 else ""
         headings = [m.group(1) for m in HEADING.finditer(text)]
@@ -121,7 +122,7 @@ class SettingRules:
             left = before[-1] if before else 0
             after = SENTENCE_END.search(text, match.end())
             right = after.start() if after else len(text)
-            if not self.historical.search(text, left, right):
+            if not self.other_encounter.search(text, left, right):
                 return True
         return False
 
