@@ -220,8 +220,7 @@ def audit_one(
             event |= {
                 "setting": setting,
                 "im_sc_form": context.im_sc_form.get(event.get("medication")),
-                "procedural": in_report
-                or context.procedural.event_context(text, event["start"], event["end"]),
+                "procedural": context.procedural.is_procedural(text, event, in_report),
             }
             events.append(_event_row(event, i, record, judge, billing, redact))
         note = judge.judge_note(events, found["not_administered"])

@@ -61,7 +61,13 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "note_rules",
         "other_encounter",
     ),
-    "context/procedural.yaml": ("version", "report", "event_cues", "itself_procedure"),
+    "context/procedural.yaml": (
+        "version",
+        "report",
+        "itself_procedure",
+        "itself_routes",
+        "event_cues",
+    ),
     "billing/hcpcs_drugs.yaml": ("version", "description", "sources", "units", "codes"),
     "billing/claim_rules.yaml": (
         "version",

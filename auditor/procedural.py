@@ -55,6 +55,7 @@ class ProceduralRules:
         procedure_line: regex whose group 1 is the report's named procedure.
         itself: regex: a named procedure that is itself an injection service.
         cues: regexes for the event's own sentence.
+        itself_routes: routes of injections that are themselves the procedure.
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -62,6 +63,7 @@ class ProceduralRules:
     procedure_line: re.Pattern[str]
     itself: re.Pattern[str]
     cues: tuple[re.Pattern[str], ...]
+    itself_routes: frozenset[str] = frozenset()
     reach: int = 300
 
     @classmethod
@@ -89,7 +91,16 @@ class ProceduralRules:
                 compile_rule(p, f"{path}: event_cues[{i}]")
                 for i, p in enumerate(rules["event_cues"])
             ),
+            itself_routes=frozenset(rules.get("itself_routes") or ()),
         )
+
+    def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
+        """Whether ``event`` (``route``, ``start``, ``end``) serves a procedure: it is in a
+        procedure report (``in_report``, from ``report_context``) or its sentence says so,
+        and it is not itself the procedure (``itself_routes``)."""
+        if event.get("route") in self.itself_routes:
+            return False
+        return in_report or self.event_context(text, event["start"], event["end"])
 
     def report_context(self, text: str) -> bool:
         """Whether the whole note is an operative/procedure report whose procedure is not
