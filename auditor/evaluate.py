@@ -53,6 +53,9 @@ FLAGS = [
 ATTRIBUTES = ["route", "dose", "site", "laterality", "eligible"]
 
 
+V1_SPEC = "cpt_96372.v1"  # gold lines carry ``expected_v1`` where version 1 differs
+
+
 def shared_data_dir() -> Path:
     """The shared data folder: env ``AUDITOR_SHARED_DATA``, else ``<repo>/../shared/data``."""
     env = os.environ.get("AUDITOR_SHARED_DATA")
@@ -109,8 +112,11 @@ def _resolve_text(row: dict[str, Any], where: str, cache: dict[Path, dict[str, s
     return text
 
 
-def load_gold(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
+def load_gold(paths: Iterable[str | Path], spec: str | None = None) -> list[dict[str, Any]]:
     """Read gold JSONL files into a list of dicts (note_id, text, expected, ...).
+
+    Gold is labelled by contract version 2; a line whose version-1 label differs also
+    holds ``expected_v1``, which replaces ``expected`` when ``spec`` is ``cpt_96372.v1``.
 
     Each row also gets ``gold_file`` (the path as given), used for the per-file view, and
     keeps its ``split`` (``dev``/``heldout``) when it has one. A line without ``text`` must name a
@@ -141,6 +147,8 @@ def load_gold(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
             if "text" not in row:
                 row["text"] = _resolve_text(row, where, cache)
             row["gold_file"] = str(path)
+            if spec == V1_SPEC and "expected_v1" in row:
+                row["expected"] = row["expected_v1"]
             rows.append(row)
     return rows
 
@@ -299,7 +307,7 @@ def evaluate(
     Raises:
         GoldError: see ``load_gold``.
     """
-    gold = load_gold(paths)
+    gold = load_gold(paths, spec)
     frame = pd.DataFrame(
         {"note_id": [str(g["note_id"]) for g in gold], "text": [g["text"] for g in gold]}
     )
