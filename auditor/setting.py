@@ -18,6 +18,7 @@ SCOPES = ("title", "heading", "text")
 # a heading: from a line start (or MTSamples' ", " joins) up to a colon
 # "Reason for visit: ..." is a field, not a title; "Nurse Note 14:20" is a title
 LABEL_COLON = re.compile(r"[^\d\s]\s*:(?!\d)")
+SENTENCES = re.compile(r"[.!?]\s+\S")  # a line of two sentences is text, not a title
 HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Za-z][^:\n,]{0,60}:)")
 
 
@@ -104,7 +105,10 @@ class SettingRules:
         """The setting the note's own words give (title, then headings, then statements
         outside sentences about another encounter), or None."""
         first = next((line for line in text.splitlines() if line.strip()), "")
-        title = first if not LABEL_COLON.search(first) and len(first) <= 80 else ""
+        is_title = (
+            len(first) <= 80 and not LABEL_COLON.search(first) and not SENTENCES.search(first)
+        )
+        title = first if is_title else ""
         headings = [m.group(1) for m in HEADING.finditer(text)]
         for scope in SCOPES:
             for rule_scope, setting, pattern in self.rules:

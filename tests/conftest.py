@@ -8,7 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-DEV_GOLD = SHARED / "gold" / "dev.jsonl"
+DEV_GOLD = SHARED / "gold" / "dev.v2.jsonl"  # contract version 2 labels
+DEV_GOLD_V1 = SHARED / "gold" / "dev.jsonl"  # the same notes, version-1 labels
 TEAM_GOLD = sorted((ROOT / "corpora" / "gold").glob("*.jsonl"))
 
 
