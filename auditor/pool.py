@@ -108,7 +108,12 @@ def ordered_map(
             batch = list(islice(source, chunk))
             if not batch:
                 return
-            pending.append((batch, pool.submit(fn, batch)))
+            try:
+                future = pool.submit(fn, batch)
+            except BrokenProcessPool as exc:  # it broke since the last wait: rerun below
+                future = Future()
+                future.set_exception(exc)
+            pending.append((batch, future))
 
     try:
         fill()

@@ -216,7 +216,8 @@ def dask_stream(
         ``max(options.workers, 2)`` processes with one thread each. Dask reruns a task whose
         worker died (``distributed.scheduler.allowed-failures`` times); a partition that still
         fails is submitted once more (another partition on its worker may have killed it), and
-    one that fails again gets error rows (``engines.failed_part``). ``info`` gets the run.json fields.
+    one that fails again gets error rows (``engines.failed_part``). ``info`` gets the
+    run.json fields.
     """
     workers = max(options.workers, 2)
     sha = load_patterns(options.patterns_dir).sha256
