@@ -15,16 +15,16 @@ from typing import Any
 import pandas as pd
 
 from .billing import HcpcsTable
-from .patterns import load_patterns
-from .records import (
+from .frames import (
     EVENT_COLUMNS,
     EVIDENCE_FIELDS,
-    NOTE_COLUMNS,
-    InputTally,
-    NoteRecord,
-    clean_text,
-    safe_record,
+    error_note,
+    frames_from_rows,
+    note_row,
 )
+from .io.readers import detect_columns, frame_records
+from .patterns import load_patterns
+from .records import InputTally, NoteRecord, clean_text, coerce_text, safe_record
 from .requirements import RequirementSpec
 
 log = logging.getLogger("auditor")
@@ -156,15 +156,8 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
     Raises:
         PatternError: the rule files are invalid (the pipeline cannot be built).
     """
-    base = {
-        "note_id": record.note_id,
-        "n_injections": 0,
-        "missing": [],
-        "flags": [],
-        "advisories": [],
-    }
     if record.error is not None or record.text is None:
-        return error_row(record, record.error or f"row {record.row}: missing text"), []
+        return error_note(record.note_id, record.error or f"row {record.row}: missing text"), []
     nlp, spec, billing = _engine(patterns_dir)
     try:
         found = extract(nlp, clean_text(record.text))
@@ -176,13 +169,8 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         problem = f"pipeline error ({type(exc).__name__})"
         log.warning("row %d: %s; note marked error", record.row, problem)
-        return _ordered({**base, "status": "error", "error": f"row {record.row}: {problem}"}), []
-    return _ordered({**base, **note, "error": None}), events
-
-
-def _ordered(note: dict[str, Any]) -> dict[str, Any]:
-    """The note row with its keys in the contract's column order (``NOTE_COLUMNS``)."""
-    return {k: note[k] for k in NOTE_COLUMNS}
+        return error_note(record.note_id, f"row {record.row}: {problem}"), []
+    return note_row(**{"note_id": record.note_id, **note}), events
 
 
 def _event_row(
@@ -207,13 +195,6 @@ def _event_row(
     return {k: row.get(k) for k in EVENT_COLUMNS}
 
 
-def error_row(record: NoteRecord, message: str) -> dict[str, Any]:
-    """The note row of a record that was not audited: status ``error``, ``message`` (which
-    must hold no note text), no findings."""
-    base = {"note_id": record.note_id, "n_injections": 0, "missing": [], "flags": []}
-    return _ordered({**base, "advisories": [], "status": "error", "error": message})
-
-
 def audit_chunk(
     records: list[NoteRecord], patterns_dir: str | None = None, redact: bool = False
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -224,7 +205,7 @@ def audit_chunk(
 def _lost(record: NoteRecord, reason: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     log.warning("row %d: %s twice while auditing it; note marked error", record.row, reason)
     message = f"row {record.row}: {reason} while auditing this note (twice); record not audited"
-    return error_row(record, message), []
+    return error_note(record.note_id, message), []
 
 
 def audit_stream(
@@ -288,14 +269,10 @@ def to_records(
         notes: DataFrame with a text column (and optionally an id column), or texts.
         id_col, text_col: column names; detected when None (see ``io.readers.detect_columns``).
     """
-    from .io.readers import detect_columns, frame_records
-
     if isinstance(notes, pd.DataFrame):
         id_col, text_col = detect_columns(list(notes.columns), id_col, text_col)
         yield from frame_records(notes, id_col, text_col, start_row=1)
         return
-    from .records import coerce_text
-
     for row, value in enumerate(notes, start=1):
         cell = coerce_text(value)
         error = f"row {row}: {cell.error}" if cell.error else None
@@ -329,8 +306,6 @@ def audit(
         ColumnError: the id or text column cannot be chosen.
         PatternError: a rule file is missing or invalid.
     """
-    from .batch import frames_from_rows
-
     note_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     tally = InputTally()

@@ -81,11 +81,11 @@ def audit_part(
 def failed_part(records: list[NoteRecord], index: int, exc: BaseException) -> list[Pair]:
     """Error rows for a partition that could not be audited (message without note text)."""
     from ..batch import describe_failure
-    from ..core import error_row
+    from ..frames import error_note
 
     message = f"partition {index} failed: {describe_failure(exc)}"
     log.warning("partition %d failed: %s", index, type(exc).__name__)
-    return [(error_row(record, message), []) for record in records]
+    return [(error_note(record.note_id, message), []) for record in records]
 
 
 def engine_stream(

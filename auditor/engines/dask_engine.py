@@ -18,17 +18,17 @@ from typing import Any
 import dask.dataframe as dd
 import pandas as pd
 
-from ..batch import (
+from ..batch import BatchFn, audit_partition
+from ..errors import AuditorError
+from ..frames import (
+    EVENT_COLUMNS,
     ROW_COLUMN,
-    BatchFn,
-    audit_partition,
     empty_frames,
     frames_from_rows,
 )
-from ..errors import AuditorError
 from ..io.readers import detect_columns
 from ..patterns import load_patterns
-from ..records import EVENT_COLUMNS, NoteRecord
+from ..records import NoteRecord
 from . import PARTITION_NOTES, Pair, audit_part, failed_part
 
 log = logging.getLogger("auditor")
