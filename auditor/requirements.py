@@ -86,7 +86,7 @@ def _check_keys(path: str, where: str, mapping: Any, allowed: set[str]) -> None:
 def _check_elements(path: str, spec: dict[str, Any], part: str, known: list[str]) -> None:
     rules = spec.get(part, [])
     if not isinstance(rules, list):
-        _fail(path, part, "must be a list")
+        _fail(path, part, f"must be a list of mappings (got {type(rules).__name__})")
     for i, rule in enumerate(rules):
         _check_keys(path, f"{part}[{i}]", rule, ELEMENT_KEYS)
         if rule.get("element") not in known:
@@ -102,7 +102,7 @@ def _check_when(path: str, where: str, when: Any) -> None:
         _fail(path, where, "needs at least one condition")
     for key in ("route", "setting"):
         if key in when and not isinstance(when[key], list):
-            _fail(path, f"{where}.{key}", "must be a list")
+            _fail(path, f"{where}.{key}", f"must be a list (got {type(when[key]).__name__})")
     if "context" in when and when["context"] not in CONTEXTS:
         _fail(path, f"{where}.context", f"unknown context (known: {sorted(CONTEXTS)})")
 
@@ -121,7 +121,7 @@ def validate_spec(spec: dict[str, Any], path: str) -> None:
     _check_keys(path, "spec", spec, SPEC_KEYS)
     flags = spec.get("exclusion_flags")
     if not isinstance(flags, list):
-        _fail(path, "exclusion_flags", "must be a list")
+        _fail(path, "exclusion_flags", f"must be a list of mappings (got {type(flags).__name__})")
     for i, rule in enumerate(flags):
         _check_keys(path, f"exclusion_flags[{i}]", rule, FLAG_KEYS)
         if rule.get("flag") not in EVENT_FLAGS:

@@ -887,12 +887,28 @@ def write_report(
         )
     if group_by is not None and not builder.group_seen:
         log.warning("report.html: grouping column %r not found in the input", group_by)
+    return write_page(builder, folder / "report.html", meta)
+
+
+def write_page(builder: ReportBuilder, target: Path, meta: Mapping[str, Any]) -> Path:
+    """Render ``builder``'s page to ``target`` (written as ``.part``, then renamed).
+
+    Args:
+        builder: a ``ReportBuilder`` that has taken every note.
+        target: the ``report.html`` path.
+        meta: the run's ``run.json`` fields (page header).
+
+    Raises:
+        OutputError: the page cannot be written (the OS reason is given).
+    """
+    from .output import os_reason
+
     page = builder.render(meta)
-    target, part = folder / "report.html", folder / "report.html.part"
+    part = target.with_name(target.name + ".part")
     try:
         part.write_text(page, encoding="utf-8")
         os.replace(part, target)
     except OSError as exc:
         part.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+        raise OutputError(f"cannot write {target}: {os_reason(exc)}") from exc
     return target
