@@ -215,8 +215,11 @@ def audit_one(
         setting = record.setting or context.setting.from_text(text)
         found = extract(nlp, text)
         in_report = context.procedural.report_context(text)
+        implied = context.procedural.implied_route(text)
         events = []
         for i, event in enumerate(found["events"], start=1):
+            if event.get("route") is None and implied is not None:
+                event["route"] = implied  # "Hip injection" report: intra-articular
             event |= {
                 "setting": setting,
                 "im_sc_form": context.im_sc_form.get(event.get("medication")),

@@ -66,6 +66,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "report",
         "itself_procedure",
         "itself_routes",
+        "procedure_routes",
         "event_cues",
     ),
     "billing/hcpcs_drugs.yaml": ("version", "description", "sources", "units", "codes"),

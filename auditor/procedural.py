@@ -18,6 +18,11 @@ FLAGS = re.I | re.M
 # An event's sentence: from the last sentence end or line break before the anchor to the
 # next one after it, at most SENTENCE_REACH characters either way.
 SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# where the first item of a procedure line ends: a sentence end, or the next numbered item
+# an MTSamples title: capitals before the first heading ("KNEE INJECTION,PROCEDURE:")
+TITLE = re.compile(r"\s*([A-Z][A-Z0-9 &/-]{3,80}),(?=[A-Z ]+:)")
+LIST_NUMBER = re.compile(r"^\s*\d+[.)]\s*")
+FIRST_ITEM = re.compile(r"\.(?:,|\s|$)|;|,\s*\d+\.\s|\s\d+\.\s")
 
 
 def compile_rule(pattern: str, where: str) -> re.Pattern[str]:
@@ -56,6 +61,7 @@ class ProceduralRules:
         itself: regex: a named procedure that is itself an injection service.
         cues: regexes for the event's own sentence.
         itself_routes: routes of injections that are themselves the procedure.
+        procedure_routes: route -> regex: a named injection procedure that implies it.
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -64,6 +70,7 @@ class ProceduralRules:
     itself: re.Pattern[str]
     cues: tuple[re.Pattern[str], ...]
     itself_routes: frozenset[str] = frozenset()
+    procedure_routes: tuple[tuple[str, re.Pattern[str]], ...] = ()
     reach: int = 300
 
     @classmethod
@@ -92,6 +99,10 @@ class ProceduralRules:
                 for i, p in enumerate(rules["event_cues"])
             ),
             itself_routes=frozenset(rules.get("itself_routes") or ()),
+            procedure_routes=tuple(
+                (route, compile_rule(p, f"{path}: procedure_routes.{route}"))
+                for route, p in (rules.get("procedure_routes") or {}).items()
+            ),
         )
 
     def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
@@ -102,13 +113,33 @@ class ProceduralRules:
             return False
         return in_report or self.event_context(text, event["start"], event["end"])
 
+    def named_procedures(self, text: str) -> list[str]:
+        """The first item of each procedure line ("PROCEDURE: Left knee injection.")."""
+        names = []
+        title = TITLE.match(text)  # "ACROMIOCLAVICULAR JOINT INJECTION,PROCEDURE: ..."
+        if title:
+            names.append(title.group(1))
+        for match in self.procedure_line.finditer(text):
+            line = LIST_NUMBER.sub("", match.group(1).lstrip(" ,"), count=1)
+            names.append(FIRST_ITEM.split(line, maxsplit=1)[0])
+        return names
+
     def report_context(self, text: str) -> bool:
         """Whether the whole note is an operative/procedure report whose procedure is not
         itself an injection (so every injection in it serves the procedure)."""
         if not any(m.search(text) for m in self.markers):
             return False
-        named = [m.group(1) for m in self.procedure_line.finditer(text)]
-        return not any(self.itself.search(line) for line in named)
+        return not any(self.itself.search(name) for name in self.named_procedures(text))
+
+    def implied_route(self, text: str) -> str | None:
+        """The route a named injection procedure implies for route-less injections of the
+        note (a "Hip injection" report: ``other``), or None."""
+        for name in self.named_procedures(text):
+            if self.itself.search(name):
+                for route, pattern in self.procedure_routes:
+                    if pattern.search(name):
+                        return route
+        return None
 
     def event_context(self, text: str, start: int, end: int) -> bool:
         """Whether the sentence around the anchor ``text[start:end]`` says the injection

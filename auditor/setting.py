@@ -19,6 +19,8 @@ SCOPES = ("title", "heading", "text")
 # "Reason for visit: ..." is a field, not a title; "Nurse Note 14:20" is a title
 LABEL_COLON = re.compile(r"[^\d\s]\s*:(?!\d)")
 SENTENCES = re.compile(r"[.!?]\s+\S")  # a line of two sentences is text, not a title
+# MTSamples also writes headings without a colon: "DISCHARGE DIAGNOSES,1.  Neck pain"
+CAPS_HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Z][A-Z /&-]{3,60}),")
 HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Za-z][^:\n,]{0,60}:)")
 
 
@@ -110,6 +112,7 @@ class SettingRules:
         )
         title = first if is_title else ""
         headings = [m.group(1) for m in HEADING.finditer(text)]
+        headings += [m.group(1) + ":" for m in CAPS_HEADING.finditer(text)]
         for scope in SCOPES:
             for rule_scope, setting, pattern in self.rules:
                 if rule_scope != scope:
