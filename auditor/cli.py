@@ -23,7 +23,14 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from . import __version__
@@ -64,9 +71,47 @@ def _crash(exc: BaseException) -> NoReturn:
     raise typer.Exit(2)
 
 
-@app.command()
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"auditor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="print the version"),
+    ] = False,
+) -> None:
+    """Audit clinical notes for CPT 96372 injection documentation gaps."""
+
+
+FORMATS_HELP = (
+    "INPUT formats (extensions matched in any case; any may be compressed .gz, .bz2, .zst or "
+    "a .zip holding one file):\n\n"
+    "- .csv .tsv .psv: header line; delimiter , ; | or tab sniffed from it, Excel's sep= "
+    "line, or --sep; UTF-8 (BOM or not), UTF-16 with BOM, Windows-1252 per cell\n\n"
+    "- .xlsx .xlsm .xls: first sheet or --sheet\n\n"
+    "- .jsonl .ndjson .json: JSON Lines; FHIR R4 NDJSON or Bundle of DocumentReference / "
+    "DiagnosticReport (attachments text/plain, text/html, text/rtf)\n\n"
+    "- .parquet .pq\n\n"
+    "- .hl7: HL7 v2 MDM^T02/T08, ORU^R01 (OBX TX/FT text)\n\n"
+    "- .txt .rtf: one note; a folder: every .txt/.rtf below it (id = file stem)\n\n"
+    "Columns detected (any case): id = note_id, id, noteid, record_id, document_id, doc_id, "
+    "encounter_id, row_id; text = text, note_text, note, transcription, body, content, "
+    "report_text, notetext, document, narrative. A line column (line, line_num, "
+    "line_number, line_no) with an id column makes a note-line table (Epic Clarity note "
+    "text): each note is rebuilt from its lines, latest version (contact_date_real, "
+    "note_csn_id, version, ...) only. Cells starting {\\rtf are converted from RTF."
+)
+
+
+@app.command(epilog=FORMATS_HELP)
 def audit(
-    input: Annotated[Path, typer.Argument(help="CSV, JSONL, Parquet file or folder of .txt notes")],
+    input: Annotated[
+        Path, typer.Argument(help="notes file (formats below) or folder of .txt notes")
+    ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="report folder to write")],
     id_col: Annotated[str | None, typer.Option(help="id column (default: detected)")] = None,
     text_col: Annotated[str | None, typer.Option(help="text column (default: detected)")] = None,
@@ -81,6 +126,15 @@ def audit(
     group_by: Annotated[
         str | None, typer.Option(help="input column to break report.html down by (provider, ...)")
     ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read, by name or number (default: first)")
+    ] = None,
+    sep: Annotated[
+        str | None, typer.Option(help="CSV delimiter: , ; | or tab (default: sniffed)")
+    ] = None,
+    line_col: Annotated[
+        str | None, typer.Option(help="line-number column of a note-line table (default: detected)")
+    ] = None,
     engine: Annotated[str, typer.Option(help="local, dask or spark (CSV/Parquet input)")] = "local",
     scheduler: Annotated[
         str | None, typer.Option(help="dask scheduler address or Spark master URL")
@@ -94,10 +148,13 @@ def audit(
 
     Exit codes: 0 done; 1 done with record errors; 2 usage or input error (nothing written).
     """
+    from functools import partial
+
     from .io.claims_io import ClaimsRun
     from .io.html import write_report
-    from .io.readers import read_records
+    from .io.readers import check_column, count_records, read_records
     from .io.writers import prepare_dir, remove_partials
+    from .io.xlsx import write_xlsx
     from .patterns import load_patterns
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -105,8 +162,11 @@ def audit(
     try:
         rules = load_patterns(patterns_dir)
         claims_run = ClaimsRun.open(claims, payer, patterns_dir) if claims else None
-        records = read_records(input, id_col, text_col)
+        read = partial(read_records, input, id_col, text_col, sheet=sheet, sep=sep,
+                       line_col=line_col)  # fmt: skip
+        records = read()
         first = next(records, None)  # surfaces column errors before anything is written
+        check_column(records.columns or [], group_by, "--group-by")
         folder = prepare_dir(out_dir, force)
     except AuditorError as exc:
         _fail(exc)
@@ -121,7 +181,8 @@ def audit(
         "redacted": redact,
     }
     tally = InputTally()
-    stream = tally.watch(itertools.chain([] if first is None else [first], records))
+    stream = tally.watch(itertools.chain([] if first is None else [first], records), records)
+    total = count_records(input, sheet=sheet, sep=sep) if err.is_terminal else None
     started = time.perf_counter()
     try:
         if engine != "local":
@@ -134,10 +195,11 @@ def audit(
             )  # fmt: skip
         else:
             summary = _write_report(
-                folder, meta, stream, tally, patterns_dir, workers, redact, claims_run
+                folder, meta, stream, tally, patterns_dir, workers, redact, claims_run, total
             )
-        texts = read_records(input, id_col, text_col)  # again, for report.html's note texts
+        texts = read()  # again, for report.html's note texts
         write_report(folder, texts, patterns_dir, group_by, redact)
+        write_xlsx(folder, summary)
     except AuditorError as exc:
         remove_partials(folder)
         _fail(exc)
@@ -167,6 +229,7 @@ def _write_report(
     workers: int,
     redact: bool,
     claims_run: Any = None,
+    total: int | None = None,
 ) -> dict[str, Any]:
     """Audit ``records`` into the report folder, with a progress bar on a terminal; with
     ``claims_run`` (``io.claims_io.ClaimsRun``) also reconcile claim lines (claims.jsonl).
@@ -180,7 +243,7 @@ def _write_report(
     from .core import audit_records
     from .io.writers import ReportWriter
 
-    with _progress_bar() as on_note, ReportWriter(folder, meta) as writer:
+    with _progress_bar(total) as on_note, ReportWriter(folder, meta) as writer:
         for note, events in audit_records(records, patterns_dir, workers, redact, on_note=on_note):
             writer.write(note, events)
             if claims_run:
@@ -192,40 +255,67 @@ def _write_report(
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[], None]]:
-    """A per-note progress callback: a transient bar when stderr is a terminal, else a
-    no-op (so logs and pipes get no progress output at all). Counts only, never text."""
+def _progress_bar(total: int | None = None) -> Iterator[Callable[[], None]]:
+    """A per-note progress callback: a transient bar on stderr when it is a terminal, else
+    a no-op (so logs and pipes get no progress output at all). Counts only, never text.
+
+    Args:
+        total: the number of records when known (``io.readers.count_records``): the bar
+            then shows ``n/total``, the elapsed and the remaining time.
+    """
     if not err.is_terminal:
         yield lambda: None
         return
-    with Progress(
-        TextColumn("auditing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("notes"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("audit", total=None)
+    columns = [TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TextColumn("notes"),
+               TimeElapsedColumn()]  # fmt: skip
+    if total is not None:
+        columns += [TextColumn("left"), TimeRemainingColumn()]
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("audit", total=total)
         yield lambda: progress.advance(task)
 
 
+SUMMARY_WIDTH = 80  # the summary fits an 80-column terminal
+
+
+def wrap_items(label: str, items: list[str], width: int = SUMMARY_WIDTH) -> list[str]:
+    """``label`` then ``items`` joined by ``, `` in lines of at most ``width`` characters,
+    breaking only between items (an item longer than a line gets a line of its own);
+    continuation lines are indented by two spaces."""
+    lines: list[str] = []
+    line = label
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "")
+        if line.strip() and len(line) + 1 + len(piece) > width:
+            lines.append(line)
+            line = "  " + piece
+        else:
+            line = f"{line} {piece}" if line else piece
+    lines.append(line)
+    return lines
+
+
 def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
-    table = Table(title=f"CPT 96372 audit: {summary['notes']} notes, {summary['events']} events")
+    """The terminal summary (stdout): counts only, no note text, lines of at most 80
+    characters that never break inside an item."""
+    width = min(SUMMARY_WIDTH, out.width or SUMMARY_WIDTH)
+    plain = {"markup": False, "highlight": False, "soft_wrap": True}
+    out.print(f"CPT 96372 audit: {summary['notes']} notes, {summary['events']} events", **plain)
+    table = Table(box=None, pad_edge=False, show_edge=False)
     table.add_column("status")
     table.add_column("notes", justify="right")
     for status in STATUSES:
         table.add_row(status, str(summary["status"].get(status, 0)))
     out.print(table)
+    lines: list[str] = []
     if summary["missing"]:
-        out.print(
-            "most frequent missing elements: "
-            + ", ".join(f"{k} ({v})" for k, v in list(summary["missing"].items())[:6])
-        )
+        items = [f"{k} ({v})" for k, v in list(summary["missing"].items())[:6]]
+        lines += wrap_items("most frequent missing elements:", items, width)
     if summary["flags"]:
-        out.print("flags: " + ", ".join(f"{k} ({v})" for k, v in summary["flags"].items()))
-    out.print(f"report: {folder}  ({elapsed:.1f} s)")
+        lines += wrap_items("flags:", [f"{k} ({v})" for k, v in summary["flags"].items()], width)
+    lines.append(f"report: {folder}  ({elapsed:.1f} s)")
+    for line in lines:
+        out.print(line, **plain)
 
 
 @app.command()

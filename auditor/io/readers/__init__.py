@@ -2,7 +2,7 @@
 
 | module | formats |
 |---|---|
-| ``delimited`` | ``.csv``, ``.tsv``, ``.tab``, ``.psv``; delimiter sniffed (``,`` ``;`` ``|`` tab) |
+| ``delimited`` | ``.csv``, ``.tsv``, ``.tab``, ``.psv``; delimiter sniffed |
 | ``excel`` | ``.xlsx``/``.xlsm`` (openpyxl), ``.xls`` (xlrd) |
 | ``jsonl`` | ``.jsonl``, ``.ndjson``, ``.json`` (JSON Lines) |
 | ``fhir`` | FHIR R4 NDJSON / Bundle of DocumentReference, DiagnosticReport |
@@ -95,7 +95,9 @@ def read_records(
     if fmt == "csv":
         from .delimited import read_delimited
 
-        return RecordStream(fmt, lambda s: read_delimited(s, source, id_col, text_col, sep, line_col))
+        return RecordStream(
+            fmt, lambda s: read_delimited(s, source, id_col, text_col, sep, line_col)
+        )
     if fmt == "jsonl":
         from .fhir import read_fhir
         from .jsonl import is_fhir, read_jsonl
@@ -124,7 +126,9 @@ def read_records(
     return RecordStream(fmt, lambda s: read_text_file(s, source))
 
 
-def count_records(path: str | Path, *, sheet: str | None = None, sep: str | None = None) -> int | None:
+def count_records(
+    path: str | Path, *, sheet: str | None = None, sep: str | None = None
+) -> int | None:
     """How many records ``read_records`` will yield, when that is cheap to know.
 
     Parquet: from the file metadata; Excel: the sheet's stored dimensions; a folder: its

@@ -120,14 +120,21 @@ def make_record(
     in_column = f" in column {column!r}" if column else ""
     error = f"{where}: {cell.error}{in_column}" if cell.error else None
     return NoteRecord(
-        row, note_id(nid, row), cell.text, error, cell.encoding, extra, {**(facts or {}), **converted}
+        row,
+        note_id(nid, row),
+        cell.text,
+        error,
+        cell.encoding,
+        extra,
+        {**(facts or {}), **converted},
     )
 
 
 def unreadable(row: int, where: str, problem: str, extra: dict | None = None) -> NoteRecord:
     """An error record for a record whose fields cannot be trusted (id = row number)."""
-    return NoteRecord(row=row, note_id=str(row), text=None, error=f"{where}: {problem}",
-                      extra=extra or {})  # fmt: skip
+    return NoteRecord(
+        row=row, note_id=str(row), text=None, error=f"{where}: {problem}", extra=extra or {}
+    )
 
 
 def frame_records(

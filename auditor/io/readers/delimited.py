@@ -44,7 +44,7 @@ def parse_sep(value: str | None) -> str | None:
     if value is None:
         return None
     sep = SEP_NAMES.get(value.lower(), value)
-    if len(sep) != 1 or sep in "\"\r\n":
+    if len(sep) != 1 or sep in '"\r\n':
         raise InputError(f"--sep must be one character (, ; | or tab), got {len(value)} characters")
     return sep
 
@@ -116,7 +116,9 @@ def _is_record_line(line: str, delimiter: str, width: int) -> bool:
     return bool(fields) and problem is None
 
 
-def _csv_rows(lines: _Lines, delimiter: str, width: int) -> Iterator[tuple[list[str] | None, str, str | None]]:
+def _csv_rows(
+    lines: _Lines, delimiter: str, width: int
+) -> Iterator[tuple[list[str] | None, str, str | None]]:
     """Split the data lines after the header into records.
 
     Yields:
@@ -146,7 +148,9 @@ def _csv_rows(lines: _Lines, delimiter: str, width: int) -> Iterator[tuple[list[
         last_line = lines.count
         if fields == []:
             continue  # a blank line is not a record
-        where = f"line {first_line}" if last_line <= first_line else f"lines {first_line}-{last_line}"
+        where = (
+            f"line {first_line}" if last_line <= first_line else f"lines {first_line}-{last_line}"
+        )
         yield (None if problem else fields), where, problem
 
 

@@ -71,12 +71,18 @@ def _rows(
         while len(values) > width and (values[-1] is None or values[-1] == ""):
             values.pop()
         if len(values) > width:
-            yield Row(row, where, None, f"{len(values)} cells where the header has {width}; "
-                      "record not read")  # fmt: skip
+            yield Row(
+                row,
+                where,
+                None,
+                f"{len(values)} cells where the header has {width}; " "record not read",
+            )
             continue
         values += [None] * (width - len(values))
         formats = list(formats) + [None] * (width - len(formats))
-        cells = {c: _id_value(v, f) for c, v, f in zip(columns, values, formats[:width], strict=True)}
+        cells = {
+            c: _id_value(v, f) for c, v, f in zip(columns, values, formats[:width], strict=True)
+        }
         long = any(isinstance(v, str) and len(v) >= EXCEL_CELL_LIMIT for v in values)
         yield Row(row, where, cells, facts={"excel_cell_limit": 1} if long else None)
 
@@ -114,8 +120,9 @@ def read_xlsx(
                 stream.columns = []
                 return
             columns = _header(header[1])
-            yield from table_records(stream, columns, _rows(raw, columns), id_col, text_col,
-                                     line_col)  # fmt: skip
+            yield from table_records(
+                stream, columns, _rows(raw, columns), id_col, text_col, line_col
+            )
         finally:
             book.close()
 
@@ -181,8 +188,9 @@ def read_xls(
                 stream.columns = []
                 return
             columns = _header(header[1])
-            yield from table_records(stream, columns, _rows(rows, columns), id_col, text_col,
-                                     line_col)  # fmt: skip
+            yield from table_records(
+                stream, columns, _rows(rows, columns), id_col, text_col, line_col
+            )
         finally:
             book.release_resources()
 
@@ -200,4 +208,3 @@ def count_xlsx_rows(path: str, sheet: str | None) -> int | None:
     except Exception:  # noqa: BLE001 - a count is optional
         return None
     return None if not n else max(n - 1, 0)
-

@@ -30,8 +30,17 @@ from .jsonl import lines, parse_line
 from .source import Source, utf8_stream
 
 DOCUMENTS = ("DocumentReference", "DiagnosticReport")
-COLUMNS = ["resource_type", "status", "subject", "encounter", "date", "type",
-           "practice_setting", "facility_type", "content_type"]  # fmt: skip
+COLUMNS = [
+    "resource_type",
+    "status",
+    "subject",
+    "encounter",
+    "date",
+    "type",
+    "practice_setting",
+    "facility_type",
+    "content_type",
+]
 PREFERRED = ("text/plain", "text/html", "application/xhtml+xml", "text/rtf", "application/rtf")
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024  # a Bundle is parsed whole; larger ones are refused
 
@@ -40,7 +49,11 @@ def _reference(value: Any) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, dict):
-        return value.get("reference") or (value.get("identifier") or {}).get("value") or value.get("display")
+        return (
+            value.get("reference")
+            or (value.get("identifier") or {}).get("value")
+            or value.get("display")
+        )
     return None
 
 
@@ -92,8 +105,14 @@ def _attachments(resource: dict[str, Any]) -> list[dict[str, Any]]:
 def _media(attachment: dict[str, Any]) -> tuple[str, str | None]:
     """``(media type, charset)`` of an attachment's ``contentType``."""
     parts = [p.strip() for p in str(attachment.get("contentType") or "").split(";")]
-    charset = next((p.split("=", 1)[1].strip().strip('"') for p in parts[1:]
-                    if p.lower().startswith("charset=")), None)  # fmt: skip
+    charset = next(
+        (
+            p.split("=", 1)[1].strip().strip('"')
+            for p in parts[1:]
+            if p.lower().startswith("charset=")
+        ),
+        None,
+    )
     return parts[0].lower(), charset
 
 
@@ -137,8 +156,14 @@ def _record(row: int, where: str, resource: dict[str, Any]) -> NoteRecord:
     extra = _columns(resource)
     nid = resource.get("id")
     if resource.get("status") == "entered-in-error":
-        return NoteRecord(row, str(nid or row), None,
-                          f"{where}: status entered-in-error; not audited", None, extra)  # fmt: skip
+        return NoteRecord(
+            row,
+            str(nid or row),
+            None,
+            f"{where}: status entered-in-error; not audited",
+            None,
+            extra,
+        )
     attachments = _attachments(resource)
     if not attachments:
         return NoteRecord(row, str(nid or row), None, f"{where}: no attachment", None, extra)
@@ -147,12 +172,18 @@ def _record(row: int, where: str, resource: dict[str, Any]) -> NoteRecord:
     media = _media(best)[0]
     extra["content_type"] = media or None
     if media not in rank and media:
-        return NoteRecord(row, str(nid or row), None,
-                          f"{where}: attachment type {media[:40]!r} is not text; not read",
-                          None, extra)  # fmt: skip
+        return NoteRecord(
+            row,
+            str(nid or row),
+            None,
+            f"{where}: attachment type {media[:40]!r} is not text; not read",
+            None,
+            extra,
+        )
     cell, facts = attachment_text(best)
-    return make_record(row, where, nid if isinstance(nid, str | int) else None, cell, None,
-                       extra, facts)  # fmt: skip
+    return make_record(
+        row, where, nid if isinstance(nid, str | int) else None, cell, None, extra, facts
+    )
 
 
 def _resources(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -177,12 +208,14 @@ def read_fhir(
         InputError: a pretty-printed JSON file that is not valid JSON or too large.
     """
     if text_col is not None:
-        raise ColumnError("FHIR input has no text column: the note is the attachment; "
-                          "leave out --text-col")  # fmt: skip
+        raise ColumnError(
+            "FHIR input has no text column: the note is the attachment; " "leave out --text-col"
+        )
     stream.columns = ["id", *COLUMNS]
     if id_col is not None and id_col not in stream.columns:
-        raise ColumnError(f"id column {id_col!r} not found; columns are: "
-                          f"{column_listing(stream.columns)}")  # fmt: skip
+        raise ColumnError(
+            f"id column {id_col!r} not found; columns are: " f"{column_listing(stream.columns)}"
+        )
     stream.id_col, stream.text_col = id_col or "id", None
     skipped: dict[str, int] = {}
     row = 0
@@ -204,6 +237,22 @@ def read_fhir(
             yield record
 
 
+def _whole(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """A whole-file JSON object, or why not (line and column, never content)."""
+    cell = decode_bytes(data)
+    if cell.text is None:
+        return None, cell.error
+    try:
+        obj = json.loads(cell.text)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg}; line {exc.lineno}, column {exc.colno})"
+    except RecursionError:
+        return None, "not valid JSON (nested too deeply)"
+    if not isinstance(obj, dict):
+        return None, f"not a JSON object (got {type(obj).__name__})"
+    return obj, None
+
+
 def _objects(source: Source) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
     """``(where, object, problem)`` per NDJSON line, or once for a whole-file JSON object."""
     with source.open() as handle:
@@ -215,10 +264,11 @@ def _objects(source: Source) -> Iterator[tuple[str, dict[str, Any] | None, str |
             data = raw.read(MAX_BUNDLE_BYTES + 1)
     if single:
         if len(data) > MAX_BUNDLE_BYTES:
-            raise InputError(f"{source.name}: a FHIR JSON file over {MAX_BUNDLE_BYTES:,} bytes; "
-                             "export it as NDJSON")  # fmt: skip
-        obj, problem, _ = parse_line(data)
-        yield ("file", obj, problem)
+            raise InputError(
+                f"{source.name}: a FHIR JSON file over {MAX_BUNDLE_BYTES:,} bytes; "
+                "export it as NDJSON"
+            )
+        yield ("file", *_whole(data))
         return
     for line_no, line in lines(source):
         obj, problem, _ = parse_line(line)

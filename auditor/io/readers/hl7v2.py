@@ -94,10 +94,9 @@ def _text(message: Any) -> tuple[str | None, str | None]:
         status = str(segment(11)).strip().upper() if len(segment) > 11 else ""
         statuses += 1
         wrong += status == "W"
-        value = segment(5) if len(segment) > 5 else ""
-        repetitions = value if isinstance(value, list) and _is_repetition(value) else [value]
-        for repetition in repetitions:
-            raw = str(repetition)
+        value = segment[5] if len(segment) > 5 else ""
+        repetitions = [str(r) for r in value] if isinstance(value, list) else [str(value)]
+        for raw in repetitions:
             try:
                 lines.append(message.unescape(raw, APP_MAP))
             except Exception:  # noqa: BLE001 - python-hl7 raises on bad counts
@@ -107,12 +106,6 @@ def _text(message: Any) -> tuple[str | None, str | None]:
     if wrong == statuses:
         return None, "result status W (wrong, entered in error); not audited"
     return "\n".join(lines), None
-
-
-def _is_repetition(value: list) -> bool:
-    import hl7
-
-    return isinstance(value, hl7.Repetition)
 
 
 def _has(message: Any, name: str) -> bool:
@@ -136,12 +129,14 @@ def read_hl7(
 
     quiet_logger("hl7")
     if text_col is not None:
-        raise ColumnError("HL7 input has no text column: the note is the OBX segments; "
-                          "leave out --text-col")  # fmt: skip
+        raise ColumnError(
+            "HL7 input has no text column: the note is the OBX segments; " "leave out --text-col"
+        )
     stream.columns = ["id", *COLUMNS]
     if id_col is not None and id_col not in stream.columns:
-        raise ColumnError(f"id column {id_col!r} not found; columns are: "
-                          f"{column_listing(stream.columns)}")  # fmt: skip
+        raise ColumnError(
+            f"id column {id_col!r} not found; columns are: " f"{column_listing(stream.columns)}"
+        )
     stream.id_col, stream.text_col = id_col or "id", None
     skipped: dict[str, int] = {}
     row = 0
@@ -153,14 +148,19 @@ def read_hl7(
             kind = _field(message, "MSH.9.1") if message is not None else None
         except Exception as exc:  # noqa: BLE001 - python-hl7 raises several types
             row += 1
-            yield NoteRecord(row, str(row), None,
-                             f"{where}: not a parseable HL7 message ({type(exc).__name__})")  # fmt: skip
+            yield NoteRecord(
+                row, str(row), None, f"{where}: not a parseable HL7 message ({type(exc).__name__})"
+            )
             continue
         if message is None:
             row += 1
             yield NoteRecord(row, str(row), None, f"{where}: {cell.error}")
             continue
         event = _field(message, "MSH.9.2") or ""
+        if not kind:
+            row += 1
+            yield NoteRecord(row, str(row), None, f"{where}: no message type in MSH-9; not read")
+            continue
         if kind not in ("MDM", "ORU"):
             name = f"{kind or '?'}^{event}"[:20]
             skipped[name] = skipped.get(name, 0) + 1
@@ -177,8 +177,11 @@ def read_hl7(
             "date": _segment_field(message, "TXA.4.1" if mdm else "OBR.7.1"),
             "status": _segment_field(message, "TXA.17.1" if mdm else "OBR.25.1"),
         }
-        nid = (_segment_field(message, "TXA.12.1") if mdm else None) or _segment_field(
-            message, "OBR.3.1") or _field(message, "MSH.10.1")  # fmt: skip
+        nid = (
+            (_segment_field(message, "TXA.12.1") if mdm else None)
+            or _segment_field(message, "OBR.3.1")
+            or _field(message, "MSH.10.1")
+        )
         text, problem = _text(message)
         cell = Text(text, problem, cell.encoding)
         record = make_record(row, where, nid, cell, None, extra)

@@ -82,7 +82,9 @@ def read_jsonl(
 
     for row, (line_no, raw) in enumerate(numbered, start=1):
         if row == 1 and raw.lstrip(codecs.BOM_UTF8 + b" \t").startswith(b"["):
-            raise InputError(f"{source.name}: holds a JSON array, not JSON Lines (one object per line)")
+            raise InputError(
+                f"{source.name}: holds a JSON array, not JSON Lines (one object per line)"
+            )
         buffered.append(_row(row, line_no, raw))
         if buffered[-1].values is not None:
             columns = list(buffered[-1].values)

@@ -115,8 +115,15 @@ def fold(
         db = sqlite3.connect(Path(tmp) / "lines.db")
         try:
             total = _load(db, rows, id_col, text_col, line_col, version_col)
-            info = {"line_column": line_col, "version_column": version_col, "rows": total,
-                    "notes": 0, "versions_folded": 0, "rows_folded": 0, "line_order": 0}  # fmt: skip
+            info = {
+                "line_column": line_col,
+                "version_column": version_col,
+                "rows": total,
+                "notes": 0,
+                "versions_folded": 0,
+                "rows_folded": 0,
+                "line_order": 0,
+            }
             stream.info["note_lines"] = info
             notes = db.execute("SELECT key, bad FROM notes ORDER BY first").fetchall()
             for number, (key, bad) in enumerate(notes, start=1):
@@ -132,8 +139,14 @@ def fold(
             db.close()
 
 
-def _load(db: sqlite3.Connection, rows: Iterator[Row], id_col: str, text_col: str,
-          line_col: str, version_col: str | None) -> int:  # fmt: skip
+def _load(
+    db: sqlite3.Connection,
+    rows: Iterator[Row],
+    id_col: str,
+    text_col: str,
+    line_col: str,
+    version_col: str | None,
+) -> int:
     """Store every row; returns the number of rows."""
     db.execute("CREATE TABLE notes (key TEXT PRIMARY KEY, first INTEGER, bad INTEGER)")
     db.execute(
@@ -152,15 +165,29 @@ def _load(db: sqlite3.Connection, rows: Iterator[Row], id_col: str, text_col: st
             values = r.values
             nid = as_value(values.get(id_col))
             key, bad = ("" if nid is None else str(nid)), 0
-            cell = as_text(values.get(text_col)) if text_col in values else Text(None, "missing text (no such field)")
+            cell = (
+                as_text(values.get(text_col))
+                if text_col in values
+                else Text(None, "missing text (no such field)")
+            )
             if cell.text is None and cell.error == "missing text (null)":
                 cell = Text("")  # an empty line of the note
             number = _line_number(values.get(line_col))
             version = as_value(values.get(version_col)) if version_col else None
-            extra = {k: as_value(v) for k, v in values.items() if k not in (id_col, text_col, line_col)}
-            line = (key, r.row, r.where, None if version is None else json.dumps(version),
-                    None if number is None else str(number), cell.text, cell.error,
-                    cell.encoding or r.encoding, json.dumps(extra, default=str))  # fmt: skip
+            extra = {
+                k: as_value(v) for k, v in values.items() if k not in (id_col, text_col, line_col)
+            }
+            line = (
+                key,
+                r.row,
+                r.where,
+                None if version is None else json.dumps(version),
+                None if number is None else str(number),
+                cell.text,
+                cell.error,
+                cell.encoding or r.encoding,
+                json.dumps(extra, default=str),
+            )
         db.execute("INSERT OR IGNORE INTO notes VALUES (?, ?, ?)", (key, total, bad))
         batch.append(line)
         if len(batch) >= BATCH:
@@ -170,15 +197,25 @@ def _load(db: sqlite3.Connection, rows: Iterator[Row], id_col: str, text_col: st
     return total
 
 
-def _note(number: int, key: str, bad: bool, lines: list[tuple], text_col: str, line_col: str,
-          info: dict[str, Any]) -> NoteRecord:  # fmt: skip
+def _note(
+    number: int,
+    key: str,
+    bad: bool,
+    lines: list[tuple],
+    text_col: str,
+    line_col: str,
+    info: dict[str, Any],
+) -> NoteRecord:
     """The record of one note from its stored lines (in input order)."""
     if bad:
         _, where, _, _, _, error, _, _ = lines[0]
         return unreadable(number, where, error or "record not read")
     rows = [line[0] for line in lines]
-    where = f"note {number} (row {rows[0]})" if len(rows) == 1 else (
-        f"note {number} (rows {min(rows)}-{max(rows)})")  # fmt: skip
+    where = (
+        f"note {number} (row {rows[0]})"
+        if len(rows) == 1
+        else (f"note {number} (rows {min(rows)}-{max(rows)})")
+    )
     versions = [json.loads(v) if v is not None else None for v in {line[2] for line in lines}]
     latest_key = _version_key(versions)
     latest = max(versions, key=latest_key) if versions else None
@@ -190,13 +227,25 @@ def _note(number: int, key: str, bad: bool, lines: list[tuple], text_col: str, l
     facts = {"note_lines": len(lines), "versions_folded": len(versions) - 1}
     for row, _, _, num, _, error, _, _ in kept:
         if num is None:
-            return NoteRecord(number, key or str(number), None,
-                              f"{where}: row {row}: line number in column {line_col!r} is not "
-                              "a whole number", None, extra, facts)  # fmt: skip
+            return NoteRecord(
+                number,
+                key or str(number),
+                None,
+                f"{where}: row {row}: line number in column {line_col!r} is not " "a whole number",
+                None,
+                extra,
+                facts,
+            )
         if error:
-            return NoteRecord(number, key or str(number), None,
-                              f"{where}: row {row}: {error} in column {text_col!r}", None,
-                              extra, facts)  # fmt: skip
+            return NoteRecord(
+                number,
+                key or str(number),
+                None,
+                f"{where}: row {row}: {error} in column {text_col!r}",
+                None,
+                extra,
+                facts,
+            )
     numbers = [int(line[3]) for line in kept]
     ordered = sorted(range(len(kept)), key=lambda i: numbers[i])
     in_order = numbers == sorted(numbers)

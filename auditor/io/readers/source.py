@@ -133,7 +133,9 @@ class Source:
                 inner = archive.open(self.inner)  # type: ignore[assignment]
         except (OSError, zipfile.BadZipFile) as exc:
             raw.close()
-            raise InputError(f"{self.name}: cannot open the compressed file ({type(exc).__name__})")
+            raise InputError(
+                f"{self.name}: cannot open the compressed file ({type(exc).__name__})"
+            ) from None
         guarded = _Guarded(inner, raw, self.name)
         return io.BufferedReader(guarded, CHUNK)  # type: ignore[return-value]
 

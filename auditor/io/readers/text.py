@@ -35,18 +35,21 @@ def looks_binary(raw: bytes) -> bool:
     return controls * 10 > len(sample)
 
 
-def read_note_file(path: Path, root: Path | None, limit: int = MAX_NOTE_BYTES) -> tuple[bytes | None, str | None]:
+def read_note_file(
+    path: Path, root: Path | None, limit: int | None = None
+) -> tuple[bytes | None, str | None]:
     """The bytes of one note file, or why it is not read.
 
     Args:
         path: the file (possibly a symbolic link).
         root: the folder it must lie in (after resolving links), or None for a file
             given by itself.
-        limit: the largest size read, in bytes.
+        limit: the largest size read, in bytes (default ``MAX_NOTE_BYTES``).
 
     Returns:
         ``(bytes, None)`` or ``(None, problem)``; the problem names no content.
     """
+    limit = MAX_NOTE_BYTES if limit is None else limit
     try:
         if root is not None and path.is_symlink():
             target = path.resolve(strict=True)
