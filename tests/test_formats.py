@@ -628,3 +628,22 @@ def test_headerless_csv_column_error_holds_no_cells(tmp_path):
         with pytest.raises(ColumnError) as caught:
             list(read_records(path, **kwargs))
         assert CANARY not in caught.value.message and "12345" not in caught.value.message
+
+
+# -- record counts for the progress bar -------------------------------------------------
+
+
+def test_count_records_counts_records_not_lines(tmp_path):
+    import pandas as pd
+
+    csv_path = _write(tmp_path, "n.csv", 'note_id,text\n1,"two\nlines"\n\n2,x\n3,"bad\n')
+    assert count_records(csv_path) == len(list(read_records(csv_path))) == 3
+    assert count_records(_write(tmp_path, "n.jsonl", '{"text": "a"}\n\n{"text": "b"}\n')) == 2
+    xlsx = _xlsx(tmp_path / "n.xlsx", [["note_id", "text"], ["a", "x"], ["b", "y"]])
+    assert count_records(xlsx) == 2
+    pd.DataFrame({"text": ["a", "b", "c"]}).to_parquet(tmp_path / "n.parquet")
+    assert count_records(tmp_path / "n.parquet") == 3
+    assert count_records(_write(tmp_path, "lines.csv", CLARITY)) is None
+    fhir = _write(tmp_path, "f.ndjson", json.dumps(FHIR_DOCS[0]) + "\n")
+    assert count_records(fhir) is None
+    assert count_records(_write(tmp_path, "f.hl7", HL7)) is None

@@ -132,9 +132,9 @@ def count_records(
     """How many records ``read_records`` will yield, when that is cheap to know.
 
     Parquet: from the file metadata; Excel: the sheet's stored dimensions; a folder: its
-    note files; JSON Lines: its non-blank lines; CSV: a pass of the csv module (records,
-    not lines). None for FHIR, HL7 and note-line tables (records are not rows) and when
-    counting fails. Used for the progress bar only.
+    note files; JSON Lines: its non-blank lines; CSV: a pass of the csv module without
+    decoding cells (records, not lines). None for FHIR, HL7 and note-line tables (records
+    are not rows), compressed Parquet/Excel, and when counting fails. For progress only.
     """
     import contextlib
 
@@ -153,22 +153,14 @@ def count_records(
             from .excel import count_xlsx_rows
 
             return count_xlsx_rows(str(path), sheet)
-        if source.format in ("txt",):
+        if source.format == "txt":
             return 1
-        if source.format in ("csv", "jsonl"):
-            stream = read_records(path, sheet=sheet, sep=sep)
-            n = 0
-            for _ in _rows_only(stream):
-                n += 1
-            if stream.format == "fhir" or "note_lines" in stream.info:
-                return None
-            return n
+        if source.format == "csv":
+            from .delimited import count_delimited, parse_sep
+
+            return count_delimited(source, parse_sep(sep))
+        if source.format == "jsonl":
+            from .jsonl import count_lines, is_fhir
+
+            return None if is_fhir(source) else count_lines(source)
     return None
-
-
-def _rows_only(stream: RecordStream):  # noqa: ANN202 - a plain generator
-    """Iterate a stream (a count pass); stops early for formats whose count is not rows."""
-    for record in stream:
-        if stream.format == "fhir" or record.facts.get("note_lines"):
-            return
-        yield record

@@ -20,6 +20,7 @@ is reported and reading goes on from the next line, so the rows after it keep th
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections import deque
@@ -27,8 +28,9 @@ from collections.abc import Iterator
 
 from ...errors import InputError
 from ...records import NoteRecord, Text, decode_bytes
-from .common import RecordStream, Row, table_records
+from .common import RecordStream, Row
 from .source import Source, utf8_stream
+from .tabular import table_records
 
 CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (131,072 chars) would reject big notes
 SNIFFED = (",", "\t", ";", "|")  # candidate delimiters, in tie-break order
@@ -154,6 +156,41 @@ def _csv_rows(
         yield (None if problem else fields), where, problem
 
 
+@contextlib.contextmanager
+def _table(source: Source, sep: str | None) -> Iterator[tuple[str, _Lines, list[str] | None]]:
+    """Open a delimited file: ``(delimiter, data lines, columns)`` past its header
+    (columns None for an empty file).
+
+    Raises:
+        InputError: the file cannot be read or its header line is not valid CSV.
+    """
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    raw, _ = utf8_stream(source.open())
+    with raw:
+        if raw.peek(3)[:3] == codecs.BOM_UTF8:  # type: ignore[attr-defined]
+            raw.read(3)
+        text = io.TextIOWrapper(raw, encoding="latin-1", newline="")
+        first = text.readline()
+        consumed = 0
+        declared = None
+        if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+            declared, consumed, first = first.strip()[4], 1, text.readline()
+        delimiter = sep or declared
+        if delimiter is None:
+            by_suffix = {".tsv": "\t", ".tab": "\t", ".psv": "|"}
+            delimiter = by_suffix.get(source.suffix) or sniff_delimiter(first)
+        lines = _Lines(_chain(first, text), consumed)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        try:
+            header = next((r for r in reader if r), None)
+        except csv.Error as exc:
+            raise InputError(f"{source.name}: the header line is not valid CSV ({exc})") from exc
+        columns = None
+        if header is not None:
+            columns = [_column_name(name, i) for i, name in enumerate(header, start=1)]
+        yield delimiter, lines, columns
+
+
 def read_delimited(
     stream: RecordStream,
     source: Source,
@@ -171,33 +208,13 @@ def read_delimited(
         InputError: the file cannot be read or its header line is not valid CSV.
         ColumnError: a column cannot be found or chosen.
     """
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    raw, _ = utf8_stream(source.open())
-    with raw:
-        if raw.peek(3)[:3] == codecs.BOM_UTF8:  # type: ignore[attr-defined]
-            raw.read(3)
-        text = io.TextIOWrapper(raw, encoding="latin-1", newline="")
-        first = text.readline()
-        consumed = 0
-        declared = None
-        if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
-            declared, consumed, first = first.strip()[4], 1, text.readline()
-        delimiter = sep or declared
-        if delimiter is None:
-            by_suffix = {".tsv": "\t", ".tab": "\t", ".psv": "|"}
-            delimiter = by_suffix.get(source.suffix) or sniff_delimiter(first)
+    with _table(source, sep) as (delimiter, lines, columns):
         stream.info["delimiter"] = delimiter
-        lines = _Lines(_chain(first, text), consumed)
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
-        try:
-            header = next((r for r in reader if r), None)
-        except csv.Error as exc:
-            raise InputError(f"{source.name}: the header line is not valid CSV ({exc})") from exc
-        if header is None:
+        if columns is None:
             stream.columns = []
             return  # an empty file: no records, nothing to check
-        columns = [_column_name(name, i) for i, name in enumerate(header, start=1)]
         width = len(columns)
+        header = columns
 
         def rows() -> Iterator[Row]:
             for row, (fields, where, problem) in enumerate(
@@ -207,9 +224,22 @@ def read_delimited(
                 if fields is None:
                     yield Row(row, at, None, problem)
                 else:
-                    yield Row(row, at, {c: _cell(v) for c, v in zip(columns, fields, strict=True)})
+                    yield Row(row, at, {c: _cell(v) for c, v in zip(header, fields, strict=True)})
 
         yield from table_records(stream, columns, rows(), id_col, text_col, line_col)
+
+
+def count_delimited(source: Source, sep: str | None) -> int | None:
+    """The number of records (a csv pass without decoding cells); None for a note-line
+    table, whose records are notes, not rows."""
+    from .notelines import line_column
+
+    with _table(source, sep) as (delimiter, lines, columns):
+        if columns is None:
+            return 0
+        if line_column(columns, None, None, None) is not None:
+            return None
+        return sum(1 for _ in _csv_rows(lines, delimiter, len(columns)))
 
 
 def _chain(first: str, rest: io.TextIOWrapper) -> Iterator[str]:

@@ -17,8 +17,9 @@ from typing import Any
 
 from ...errors import InputError
 from ...records import NoteRecord
-from .common import RecordStream, Row, table_records
+from .common import RecordStream, Row
 from .source import Source
+from .tabular import table_records
 
 EXCEL_CELL_LIMIT = 32_767  # characters in one cell (Excel specifications and limits)
 _ZERO_FORMAT = re.compile(r"0+")

@@ -36,15 +36,27 @@ APP_MAP = {".br": "\n", ".sp": "\n", ".ce": "\n", "H": "", "N": ""}
 _SEGMENT_END = re.compile(rb"\r\n|\r|\n")
 
 
+def _segments(source: Source) -> Iterator[bytes]:
+    """The file's segments (split at CR, LF or CRLF), streamed in chunks."""
+    rest = b""
+    with source.open() as handle:
+        while chunk := handle.read(1 << 16):
+            buffer, hold = rest + chunk, b""
+            if buffer.endswith(b"\r"):  # its LF may open the next chunk
+                buffer, hold = buffer[:-1], b"\r"
+            parts = _SEGMENT_END.split(buffer)
+            rest = parts.pop() + hold  # may continue in the next chunk
+            yield from parts
+    if rest:
+        yield from _SEGMENT_END.split(rest.rstrip(b"\r"))
+
+
 def _messages(source: Source) -> Iterator[tuple[int, bytes]]:
     """``(first line number, message bytes with CR segment ends)`` per message."""
     current: list[bytes] = []
     start = size = 0
-    with source.open() as handle:
-        data = handle.read()  # HL7 files are small; messages need whole-segment splitting
-    data = data.replace(b"\x0b", b"").replace(b"\x1c", b"")
-    for line_no, segment in enumerate(_SEGMENT_END.split(data), start=1):
-        segment = segment.strip(b"\xef\xbb\xbf")
+    for line_no, segment in enumerate(_segments(source), start=1):
+        segment = segment.replace(b"\x0b", b"").replace(b"\x1c", b"").strip(b"\xef\xbb\xbf")
         if not segment.strip() or segment[:3] in IGNORED:
             continue
         if segment.startswith(b"MSH"):

@@ -15,8 +15,9 @@ from typing import Any
 
 from ...errors import InputError
 from ...records import NoteRecord, decode_bytes
-from .common import RecordStream, Row, table_records, unreadable
+from .common import RecordStream, Row, unreadable
 from .source import Source, utf8_stream
+from .tabular import table_records
 
 
 def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None, str | None]:
@@ -44,6 +45,20 @@ def lines(source: Source) -> Iterator[tuple[int, bytes]]:
         for line_no, line in enumerate(raw, start=1):
             if line.strip():
                 yield line_no, line
+
+
+def count_lines(source: Source) -> int | None:
+    """Non-blank lines (records), or None when the lines are a note-line table's rows."""
+    from .notelines import line_column
+
+    n = 0
+    for _, raw in lines(source):
+        if n == 0:
+            obj = parse_line(raw)[0]
+            if obj is not None and line_column(list(obj), None, None, None) is not None:
+                return None
+        n += 1
+    return n
 
 
 def is_fhir(source: Source) -> bool:

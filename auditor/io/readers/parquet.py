@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from ...errors import InputError
 from ...records import NoteRecord
-from .common import RecordStream, Row, table_records
+from .common import RecordStream, Row
 from .source import Source
+from .tabular import table_records
 
 BATCH_ROWS = 2_000  # Parquet record batch size
 
