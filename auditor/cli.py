@@ -1,24 +1,25 @@
 """The ``auditor`` command line: a thin layer over ``auditor.core`` and ``auditor.evaluate``.
 
+The ``audit`` command is parse -> ``auditor.run.run_audit`` -> print -> exit.
+
 Exit codes: 0 = audit done, every record read; 1 = audit done, some records have status
 ``error``; 2 = usage or input error (bad path, unknown format, id/text column not found,
-report folder exists without --force, invalid pattern files) or an unexpected failure,
-with no report written; 130 = interrupted. Only the summary goes to stdout; errors,
+report folder exists without --force, invalid pattern files, disk full) or an unexpected
+failure, with no report written; 128 + signal = interrupted (130 Ctrl-C, 143 SIGTERM,
+129 SIGHUP), with no report written. Only the summary goes to stdout; errors,
 warnings and progress go to stderr, and none of them holds note text.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import sys
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -36,7 +37,6 @@ from rich.table import Table
 from . import __version__
 from .errors import AuditorError
 from .frames import STATUSES
-from .records import InputTally, NoteRecord
 
 app = typer.Typer(
     add_completion=False,
@@ -103,7 +103,8 @@ FORMATS_HELP = (
     "report_text, notetext, document, narrative. A line column (line, line_num, "
     "line_number, line_no) with an id column makes a note-line table (Epic Clarity note "
     "text): each note is rebuilt from its lines, latest version (contact_date_real, "
-    "note_csn_id, version, ...) only. Cells starting {\\rtf are converted from RTF."
+    "note_csn_id, version, ...) only. Cells starting {\\rtf are converted from RTF. "
+    "Every column option is checked before the audit starts."
 )
 
 
@@ -126,6 +127,11 @@ def audit(
     group_by: Annotated[
         str | None, typer.Option(help="input column to break report.html down by (provider, ...)")
     ] = None,
+    engine: Annotated[str, typer.Option(help="local, dask or spark (CSV/Parquet input)")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="dask scheduler address or Spark master URL")
+    ] = None,
+    html: Annotated[bool, typer.Option(help="write report.html")] = True,
     sheet: Annotated[
         str | None, typer.Option(help="Excel sheet to read, by name or number (default: first)")
     ] = None,
@@ -134,10 +140,6 @@ def audit(
     ] = None,
     line_col: Annotated[
         str | None, typer.Option(help="line-number column of a note-line table (default: detected)")
-    ] = None,
-    engine: Annotated[str, typer.Option(help="local, dask or spark (CSV/Parquet input)")] = "local",
-    scheduler: Annotated[
-        str | None, typer.Option(help="dask scheduler address or Spark master URL")
     ] = None,
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
@@ -150,129 +152,89 @@ def audit(
     """
     from functools import partial
 
-    from .io.claims_io import ClaimsRun
-    from .io.html import write_report
-    from .io.readers import check_column, count_records, read_records
-    from .io.writers import prepare_dir, remove_partials
-    from .io.xlsx import write_xlsx
-    from .patterns import load_patterns
+    from .io.readers import count_records
+    from .run import Interrupted, RunOptions, run_audit
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    patterns_dir = str(patterns) if patterns else None
+    options = RunOptions(
+        input=input, out=out_dir, id_col=id_col, text_col=text_col, workers=workers,
+        redact=redact, force=force, patterns_dir=str(patterns) if patterns else None,
+        claims=claims, payer=payer, group_by=group_by, engine=engine, scheduler=scheduler,
+        html=html, sheet=sheet, sep=sep, line_col=line_col,
+    )  # fmt: skip
     try:
-        rules = load_patterns(patterns_dir)
-        claims_run = ClaimsRun.open(claims, payer, patterns_dir) if claims else None
-        read = partial(read_records, input, id_col, text_col, sheet=sheet, sep=sep,
-                       line_col=line_col)  # fmt: skip
-        records = read()
-        first = next(records, None)  # surfaces column errors before anything is written
-        check_column(records.columns or [], group_by, "--group-by")
-        folder = prepare_dir(out_dir, force)
+        with _progress_bar(partial(count_records, input, sheet=sheet, sep=sep)) as on_note:
+            result = run_audit(options, on_note)
     except AuditorError as exc:
         _fail(exc)
+    except Interrupted as exc:
+        _signals_off()
+        err.print(
+            f"interrupted ({exc.name}): no report files were written; {escape(str(out_dir))} "
+            "is as it was",
+            soft_wrap=True,
+        )
+        raise typer.Exit(exc.exit_code) from None
     except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
         _crash(exc)
-    meta = {
-        "product": "auditor",
-        "version": __version__,
-        "patterns_sha256": rules.sha256,
-        "requirements_version": rules.requirements["version"],
-        "input": str(input),
-        "redacted": redact,
-    }
-    tally = InputTally()
-    stream = tally.watch(itertools.chain([] if first is None else [first], records), records)
-    total = count_records(input, sheet=sheet, sep=sep) if err.is_terminal else None
-    started = time.perf_counter()
-    try:
-        if engine != "local":
-            from .engines import run_engine
-
-            summary = run_engine(
-                engine, input=input, folder=folder, meta=meta, id_col=id_col,
-                text_col=text_col, patterns_dir=patterns_dir, redact=redact,
-                workers=max(workers, 2), scheduler=scheduler, claims_run=claims_run,
-            )  # fmt: skip
-        else:
-            summary = _write_report(
-                folder, meta, stream, tally, patterns_dir, workers, redact, claims_run, total
-            )
-        texts = read()  # again, for report.html's note texts
-        write_report(folder, texts, patterns_dir, group_by, redact)
-        write_xlsx(folder, summary)
-    except AuditorError as exc:
-        remove_partials(folder)
-        _fail(exc)
-    except KeyboardInterrupt:
-        remove_partials(folder)
-        err.print("interrupted: no report files were written")
-        raise typer.Exit(130) from None
-    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
-        remove_partials(folder)
-        _crash(exc)
-    for line in tally.warnings():
+    for line in result.warnings:
         err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
-    if not summary["notes"]:
-        err.print("[yellow]warning:[/] the input holds no records")
-    _print_summary(summary, folder, time.perf_counter() - started)
-    for line in claims_run.summary_lines() if claims_run else []:
+    _print_summary(result.run, result.folder, result.seconds)
+    for line in result.claims_lines:
         out.print(line)
-    raise typer.Exit(1 if summary["status"].get("error") else 0)
+    raise typer.Exit(result.exit_code)
 
 
-def _write_report(
-    folder: Path,
-    meta: dict[str, Any],
-    records: Iterator[NoteRecord],
-    tally: InputTally,
-    patterns_dir: str | None,
-    workers: int,
-    redact: bool,
-    claims_run: Any = None,
-    total: int | None = None,
-) -> dict[str, Any]:
-    """Audit ``records`` into the report folder, with a progress bar on a terminal; with
-    ``claims_run`` (``io.claims_io.ClaimsRun``) also reconcile claim lines (claims.jsonl).
+def _signals_off() -> None:
+    """Ignore further Ctrl-C/SIGTERM/SIGHUP while the process prints its last words."""
+    import signal
 
-    Returns:
-        the writer's summary (counts). ``run.json`` also gets ``meta`` and the tally.
+    from .run import STOP_SIGNALS
 
-    Raises:
-        whatever reading or auditing raises; the report files are then left as ``.part``.
-    """
-    from .core import audit_records
-    from .io.writers import ReportWriter
-
-    with _progress_bar(total) as on_note, ReportWriter(folder, meta) as writer:
-        for note, events in audit_records(records, patterns_dir, workers, redact, on_note=on_note):
-            writer.write(note, events)
-            if claims_run:
-                claims_run.add(note, events)
-        if claims_run:
-            writer.meta["claims"] = claims_run.write(folder)
-        writer.meta.update(records_read=tally.records, **tally.summary())
-    return writer.summary()
+    for s in STOP_SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
 
 
 @contextmanager
-def _progress_bar(total: int | None = None) -> Iterator[Callable[[], None]]:
+def _progress_bar(
+    count: Callable[[], int | None] | None = None,
+) -> Iterator[Callable[[], None]]:
     """A per-note progress callback: a transient bar on stderr when it is a terminal, else
     a no-op (so logs and pipes get no progress output at all). Counts only, never text.
 
     Args:
-        total: the number of records when known (``io.readers.count_records``): the bar
-            then shows ``n/total``, the elapsed and the remaining time.
+        count: returns the number of records when it is cheap to know
+            (``io.readers.count_records``), else None. It is called when the first note is
+            done (after the columns have been checked); with a total the bar shows
+            ``n/total``, the elapsed and the remaining time.
     """
     if not err.is_terminal:
         yield lambda: None
         return
-    columns = [TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TextColumn("notes"),
-               TimeElapsedColumn()]  # fmt: skip
-    if total is not None:
-        columns += [TextColumn("left"), TimeRemainingColumn()]
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("audit", total=total)
-        yield lambda: progress.advance(task)
+    with Progress(
+        TextColumn("auditing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("notes"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("audit", total=None)
+        counted = False
+
+        def on_note() -> None:
+            nonlocal counted
+            if not counted:
+                counted = True
+                total = count() if count else None
+                if total is not None:
+                    progress.update(task, total=total)
+            progress.advance(task)
+
+        yield on_note
 
 
 SUMMARY_WIDTH = 80  # the summary fits an 80-column terminal
