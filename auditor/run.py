@@ -207,7 +207,9 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
     records = read_records(options.input, options.id_col, options.text_col, sheet=options.sheet,
                            sep=options.sep, line_col=options.line_col)  # fmt: skip
     first = next(records, None)  # surfaces column errors before anything is written
-    check_column(records.columns or [], options.group_by, "--group-by")
+    for name, option in ((options.group_by, "--group-by"),
+                         (getattr(options, "setting_col", None), "--setting-col")):  # fmt: skip
+        check_column(records.columns or [], name, option)
     output = OutputFolder(
         options.out, options.force, _writes(options), [options.input, options.claims]
     )

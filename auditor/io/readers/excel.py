@@ -11,6 +11,7 @@ note may be cut. Values are the cells' cached values (formulas are not evaluated
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -158,7 +159,8 @@ def read_xls(
 
     with source.local_file() as path:
         try:
-            book = xlrd.open_workbook(str(path), on_demand=True)
+            # xlrd prints format warnings to stdout unless given a log file
+            book = xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO())
         except Exception as exc:  # noqa: BLE001 - xlrd raises several types
             raise InputError(
                 f"{source.name}: not a readable .xls workbook ({type(exc).__name__})"
