@@ -139,7 +139,12 @@ def read_hl7(
     """
     import hl7
 
-    quiet_logger("hl7")
+    import hl7.containers
+    import hl7.util
+
+    # python-hl7 logs whole field values (note text) under loggers named by file path
+    for name in ("hl7", hl7.util.__file__, hl7.containers.__file__):
+        quiet_logger(name)
     if text_col is not None:
         raise ColumnError(
             "HL7 input has no text column: the note is the OBX segments; " "leave out --text-col"
