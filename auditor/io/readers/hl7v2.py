@@ -138,7 +138,6 @@ def read_hl7(
             is not a kept column.
     """
     import hl7
-
     import hl7.containers
     import hl7.util
 
