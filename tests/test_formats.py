@@ -377,7 +377,7 @@ def test_note_line_table_is_folded_latest_version_in_line_order(tmp_path):
         "2 note(s) had lines out of order, skipped or repeated; each was reassembled by line "
         "number (records 2, 3)"
     ]
-    assert count_records(tmp_path / "hno_note_text.csv") is None  # records are not rows
+    assert count_records(tmp_path / "hno_note_text.csv") == 4  # notes, not rows
 
 
 def test_note_line_options_and_bad_rows(tmp_path):
@@ -643,10 +643,13 @@ def test_count_records_counts_records_not_lines(tmp_path):
     assert count_records(xlsx) == 2
     pd.DataFrame({"text": ["a", "b", "c"]}).to_parquet(tmp_path / "n.parquet")
     assert count_records(tmp_path / "n.parquet") == 3
-    assert count_records(_write(tmp_path, "lines.csv", CLARITY)) is None
-    fhir = _write(tmp_path, "f.ndjson", json.dumps(FHIR_DOCS[0]) + "\n")
-    assert count_records(fhir) is None
-    assert count_records(_write(tmp_path, "f.hl7", HL7)) is None
+    assert count_records(_write(tmp_path, "lines.csv", CLARITY)) == 4
+    fhir = _write(tmp_path, "f.ndjson", "".join(json.dumps(d) + "\n" for d in FHIR_DOCS))
+    assert count_records(fhir) == len(list(read_records(fhir))) == 8
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": d} for d in FHIR_DOCS]}
+    assert count_records(_write(tmp_path, "b.json", json.dumps(bundle, indent=2))) == 8
+    hl7 = _write(tmp_path, "f.hl7", HL7)
+    assert count_records(hl7) == len(list(read_records(hl7))) == 4
 
 
 # -- PHI: no note text outside the report, whatever the format --------------------------

@@ -51,6 +51,17 @@ def _segments(source: Source) -> Iterator[bytes]:
         yield from _SEGMENT_END.split(rest.rstrip(b"\r"))
 
 
+def count_messages(source: Source) -> int:
+    """``MSH`` segments of ``MDM`` and ``ORU`` messages (the records), without parsing."""
+    n = 0
+    for segment in _segments(source):
+        segment = segment.lstrip(b"\x0b\x1c\xef\xbb\xbf")
+        if segment.startswith(b"MSH") and len(segment) > 3:
+            fields = segment.split(segment[3:4])
+            n += len(fields) > 8 and fields[8][:3] in (b"MDM", b"ORU")
+    return n
+
+
 def _messages(source: Source) -> Iterator[tuple[int, bytes]]:
     """``(first line number, message bytes with CR segment ends)`` per message."""
     current: list[bytes] = []
