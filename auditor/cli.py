@@ -84,6 +84,10 @@ def audit(
     scheduler: Annotated[
         str | None, typer.Option(help="dask scheduler address or Spark master URL")
     ] = None,
+    decisions: Annotated[
+        Path | None,
+        typer.Option(help="review decisions (decisions.jsonl from report.html) to re-apply"),
+    ] = None,
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
     to --out (with --claims, also claims.jsonl and claims.csv: findings per claim line).
@@ -98,11 +102,13 @@ def audit(
     from .io.readers import read_records
     from .io.writers import prepare_dir, remove_partials
     from .patterns import load_patterns
+    from .review import apply_decisions, load_decisions, spec_id_of
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     patterns_dir = str(patterns) if patterns else None
     try:
         rules = load_patterns(patterns_dir)
+        review_decisions = load_decisions(decisions) if decisions else None
         claims_run = ClaimsRun.open(claims, payer, patterns_dir) if claims else None
         records = read_records(input, id_col, text_col)
         first = next(records, None)  # surfaces column errors before anything is written
@@ -116,6 +122,7 @@ def audit(
         "version": __version__,
         "patterns_sha256": rules.sha256,
         "requirements_version": rules.requirements["version"],
+        "spec_id": spec_id_of(rules.requirements),
         "input": str(input),
         "redacted": redact,
     }
@@ -135,6 +142,7 @@ def audit(
             summary = _write_report(
                 folder, meta, stream, tally, patterns_dir, workers, redact, claims_run
             )
+        review = apply_decisions(folder, review_decisions) if review_decisions is not None else None
         texts = read_records(input, id_col, text_col)  # again, for report.html's note texts
         write_report(folder, texts, patterns_dir, group_by, redact)
     except AuditorError as exc:
@@ -151,6 +159,8 @@ def audit(
         err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
     if not summary["notes"]:
         err.print("[yellow]warning:[/] the input holds no records")
+    if review is not None:
+        _print_review(review)
     _print_summary(summary, folder, time.perf_counter() - started)
     for line in claims_run.summary_lines() if claims_run else []:
         out.print(line)
@@ -208,6 +218,29 @@ def _progress_bar() -> Iterator[Callable[[], None]]:
     ) as progress:
         task = progress.add_task("audit", total=None)
         yield lambda: progress.advance(task)
+
+
+def _print_review(review: dict[str, Any]) -> None:
+    """Review counts on stdout; decisions that matched no finding on stderr (ids only)."""
+    out.print(
+        f"review: {review['reviewed']} of {review['findings']} findings reviewed "
+        f"({review['accepted']} accepted, {review['rejected']} rejected, "
+        f"{review['pending']} pending)"
+    )
+    unmatched = review["unmatched"]
+    if unmatched:
+        err.print(
+            f"[yellow]warning:[/] {len(unmatched)} decision(s) match no finding of this run "
+            "(listed in run.json, review.unmatched):",
+            soft_wrap=True,
+        )
+        for u in unmatched[:20]:
+            where = f" note {u['note_id']}" if u.get("note_id") is not None else ""
+            what = f" {u['finding']}" if u.get("finding") else ""
+            line = f"  line {u['line']}: {u['finding_id']}{where}{what}"
+            err.print(escape(line), soft_wrap=True)
+        if len(unmatched) > 20:
+            err.print(f"  ... {len(unmatched) - 20} more in run.json")
 
 
 def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
