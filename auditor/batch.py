@@ -6,82 +6,27 @@ pipeline lazily once per process (``auditor.core._engine``, keyed by the SHA-256
 pattern files) and returns plain frames. ``auditor.core.audit`` uses the same frame
 builder, so a local run and a distributed run produce the same columns and dtypes.
 
-Frames (columns in contract order, section 5 of the audit spec):
-
-* notes: ``NOTE_COLUMNS``: note_id (str), status (str), n_injections (int64), missing,
-  flags, advisories (lists of str), error (str or None).
-* events: ``EVENT_COLUMNS``: note_id (str), event_id (int64), medication ... evidence
-  (str or None), dose_value and hcpcs_units (float64, NaN when absent), hcpcs (str or
-  None), eligible (bool), missing, flags,
-  advisories (lists of str), start, end (int64).
+Frames: columns, dtypes and JSON-safe rows are the contract's (``auditor.frames``).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
 
+from .core import audit_one
 from .errors import AuditorError, PatternError
-from .records import EVENT_COLUMNS, NOTE_COLUMNS, NoteRecord
+from .frames import error_note, frames_from_rows, is_missing
+from .io.readers import frame_records
+from .patterns import load_patterns
+from .records import NoteRecord
 
 log = logging.getLogger("auditor")
 
-ROW_COLUMN = "row"  # 1-based input row number, carried by engines that do not keep order
-NOTE_DTYPES = {"n_injections": "int64"}
-EVENT_DTYPES = {
-    "event_id": "int64",
-    "dose_value": "float64",
-    "hcpcs_units": "float64",
-    "eligible": "bool",
-    "start": "int64",
-    "end": "int64",
-}
-LIST_COLUMNS = ("missing", "flags", "advisories")
-INT_LIKE = ("dose_value", "hcpcs_units")  # float64 in frames (NaN = null); ints in reports
-
 BatchFn = Callable[..., tuple[pd.DataFrame, pd.DataFrame]]
-
-
-def frames_from_rows(
-    note_rows: list[dict[str, Any]],
-    event_rows: list[dict[str, Any]],
-    note_row_numbers: list[int] | None = None,
-    event_row_numbers: list[int] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Build ``(notes_df, events_df)`` with the contract's columns and fixed dtypes.
-
-    Args:
-        note_rows, event_rows: dicts from ``core.audit_one``.
-        note_row_numbers, event_row_numbers: when given, a leading ``row`` column
-            (int64, 1-based input row of the note) is added to each frame.
-    """
-    notes = pd.DataFrame(note_rows, columns=NOTE_COLUMNS).astype(NOTE_DTYPES)
-    events = pd.DataFrame(event_rows, columns=EVENT_COLUMNS)
-    events["dose_value"] = pd.to_numeric(events["dose_value"], errors="coerce")
-    events = events.astype(EVENT_DTYPES)
-    if note_row_numbers is not None:
-        notes.insert(0, ROW_COLUMN, pd.Series(note_row_numbers, dtype="int64"))
-    if event_row_numbers is not None:
-        events.insert(0, ROW_COLUMN, pd.Series(event_row_numbers, dtype="int64"))
-    return notes, events
-
-
-def empty_frames(with_row: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Zero-row ``(notes_df, events_df)`` with the batch dtypes (engine ``meta``)."""
-    return frames_from_rows([], [], [] if with_row else None, [] if with_row else None)
-
-
-def _plain(value: Any) -> Any:
-    """pd.NA / NaN -> None (so ``coerce_text`` reports an empty cell as a local run does)."""
-    if value is pd.NA or value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _runs(rows: list[int]) -> Iterator[tuple[int, int]]:
@@ -110,10 +55,9 @@ def batch_records(
         row_col: a column holding each row's 1-based global row number; overrides
             ``row_offset`` (for engines whose batches are not contiguous slices).
     """
-    from .io.readers import frame_records
-
     cols = [c for c in (id_col, text_col) if c is not None]
-    part = pd.DataFrame({c: [_plain(v) for v in frame[c].tolist()] for c in cols}, dtype=object)
+    plain = {c: [None if is_missing(v) else v for v in frame[c].tolist()] for c in cols}
+    part = pd.DataFrame(plain, dtype=object)
     if row_col is None:
         return list(frame_records(part, id_col, text_col, start_row=row_offset + 1))
     rows = [int(r) for r in frame[row_col].tolist()]
@@ -134,8 +78,6 @@ def check_patterns(patterns_dir: str | None, expected_sha256: str | None) -> str
         PatternError: the folder is missing or invalid, or its hash differs from
             ``expected_sha256`` (a worker with other rules would audit differently).
     """
-    from .patterns import load_patterns
-
     sha = load_patterns(patterns_dir).sha256
     if expected_sha256 is not None and sha != expected_sha256:
         raise PatternError(
@@ -181,8 +123,6 @@ def audit_batch(
     Raises:
         PatternError: the pattern files are invalid or differ from ``patterns_sha256``.
     """
-    from .core import audit_one
-
     check_patterns(patterns_dir, patterns_sha256)
     records = batch_records(frame, id_col, text_col, row_offset, row_col)
     note_rows: list[dict[str, Any]] = []
@@ -221,8 +161,7 @@ def failed_batch(
     Arguments and returned frames are as for ``audit_batch``.
     """
     records = batch_records(frame, id_col, text_col, row_offset, row_col)
-    base = {"n_injections": 0, "missing": [], "flags": [], "advisories": []}
-    notes = [{"note_id": r.note_id, "status": "error", **base, "error": message} for r in records]
+    notes = [error_note(r.note_id, message) for r in records]
     rows = [r.row for r in records] if row_col is not None else None
     return frames_from_rows(notes, [], rows, [] if rows is not None else None)
 
@@ -270,26 +209,3 @@ def audit_partition(
             row_offset,
             row_col=row_col,
         )
-
-
-def frame_rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[dict[str, Any]]:
-    """Rows of a notes or events frame as JSON-ready dicts (``columns`` order).
-
-    Undoes what frames and engines do to values: NaN -> None, numpy scalars -> Python,
-    arrays -> lists, and an integral ``dose_value`` or ``hcpcs_units`` back to ``int`` (as
-    ``auditor.doses`` and ``auditor.billing`` write them), so a report written from frames
-    matches a local report line for line.
-    """
-    for row in frame[columns].itertuples(index=False, name=None):
-        out: dict[str, Any] = {}
-        for key, value in zip(columns, row, strict=True):
-            if key in LIST_COLUMNS:
-                value = [] if value is None else [str(v) for v in value]
-            elif hasattr(value, "item") and not isinstance(value, str | bytes):
-                value = value.item()
-            if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-                value = None
-            if key in INT_LIKE and isinstance(value, float) and value.is_integer():
-                value = int(value)
-            out[key] = value
-        yield out

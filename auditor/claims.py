@@ -45,10 +45,11 @@ import pandas as pd
 
 from .billing import HcpcsTable
 from .errors import ColumnError
+from .frames import CLAIM_OUTPUT_COLUMNS, RECONCILED_EVENT_COLUMNS, is_missing, json_safe
 from .patterns import load_patterns, resolve_profile
 from .requirements import RequirementSpec
 
-OUTPUT_FIELDS = ("supported_units", "findings", "details")
+OUTPUT_FIELDS = tuple(CLAIM_OUTPUT_COLUMNS)
 
 # claim field -> accepted column names (compared lowercased, spaces/hyphens as underscores)
 CLAIM_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -196,26 +197,9 @@ def detect_claim_columns(columns: list[str], id_col: str | None = None) -> dict[
 
 
 def _is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
+    if is_missing(value):
         return True
     return isinstance(value, str) and not value.strip()
-
-
-def json_safe(value: Any) -> Any:
-    """A cell value as JSON can hold it (NaN/NaT -> None, numpy -> Python, dates -> ISO text)."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "tolist") and not isinstance(value, str | bytes):
-        return json_safe(value.tolist())
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _text(value: Any) -> str | None:
@@ -310,17 +294,7 @@ def normalize_claims(
 
 
 # --- note summaries --------------------------------------------------------------------------
-EVENT_KEYS = (
-    "medication",
-    "medication_text",
-    "route",
-    "dose_value",
-    "dose_unit",
-    "eligible",
-    "flags",
-    "hcpcs",
-    "hcpcs_units",
-)
+EVENT_KEYS = RECONCILED_EVENT_COLUMNS
 
 
 @dataclass

@@ -16,15 +16,16 @@ from typing import Any
 import pandas as pd
 
 from .billing import HcpcsTable
-from .patterns import load_patterns
-from .records import (
+from .frames import (
     EVENT_COLUMNS,
     EVIDENCE_FIELDS,
-    NOTE_COLUMNS,
-    InputTally,
-    NoteRecord,
-    clean_text,
+    error_note,
+    frames_from_rows,
+    note_row,
 )
+from .io.readers import detect_columns, frame_records
+from .patterns import load_patterns
+from .records import InputTally, NoteRecord, clean_text, coerce_text
 from .requirements import RequirementSpec
 
 log = logging.getLogger("auditor")
@@ -156,16 +157,8 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
     Raises:
         PatternError: the rule files are invalid (the pipeline cannot be built).
     """
-    base = {
-        "note_id": record.note_id,
-        "n_injections": 0,
-        "missing": [],
-        "flags": [],
-        "advisories": [],
-    }
     if record.error is not None or record.text is None:
-        error = record.error or f"row {record.row}: missing text"
-        return _ordered({**base, "status": "error", "error": error}), []
+        return error_note(record.note_id, record.error or f"row {record.row}: missing text"), []
     nlp, spec, billing = _engine(patterns_dir)
     try:
         found = extract(nlp, clean_text(record.text))
@@ -177,13 +170,8 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         problem = f"pipeline error ({type(exc).__name__})"
         log.warning("row %d: %s; note marked error", record.row, problem)
-        return _ordered({**base, "status": "error", "error": f"row {record.row}: {problem}"}), []
-    return _ordered({**base, **note, "error": None}), events
-
-
-def _ordered(note: dict[str, Any]) -> dict[str, Any]:
-    """The note row with its keys in the contract's column order (``NOTE_COLUMNS``)."""
-    return {k: note[k] for k in NOTE_COLUMNS}
+        return error_note(record.note_id, f"row {record.row}: {problem}"), []
+    return note_row(**{"note_id": record.note_id, **note}), events
 
 
 def _event_row(
@@ -256,14 +244,10 @@ def to_records(
         notes: DataFrame with a text column (and optionally an id column), or texts.
         id_col, text_col: column names; detected when None (see ``io.readers.detect_columns``).
     """
-    from .io.readers import detect_columns, frame_records
-
     if isinstance(notes, pd.DataFrame):
         id_col, text_col = detect_columns(list(notes.columns), id_col, text_col)
         yield from frame_records(notes, id_col, text_col, start_row=1)
         return
-    from .records import coerce_text
-
     for row, value in enumerate(notes, start=1):
         cell = coerce_text(value)
         error = f"row {row}: {cell.error}" if cell.error else None
@@ -297,8 +281,6 @@ def audit(
         ColumnError: the id or text column cannot be chosen.
         PatternError: a rule file is missing or invalid.
     """
-    from .batch import frames_from_rows
-
     note_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     tally = InputTally()

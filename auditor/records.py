@@ -3,36 +3,12 @@
 from __future__ import annotations
 
 import codecs
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-NOTE_COLUMNS = ["note_id", "status", "n_injections", "missing", "flags", "advisories", "error"]
-EVENT_COLUMNS = [
-    "note_id",
-    "event_id",
-    "medication",
-    "medication_text",
-    "route",
-    "dose_value",
-    "dose_unit",
-    "site",
-    "laterality",
-    "indication",
-    "response",
-    "provider",
-    "evidence",
-    "eligible",
-    "missing",
-    "flags",
-    "advisories",
-    "start",
-    "end",
-    "hcpcs",
-    "hcpcs_units",
-]
-EVIDENCE_FIELDS = ("medication_text", "indication", "response", "provider", "evidence")
+# the contract columns live in ``auditor.frames`` (re-exported here for older imports)
+from .frames import EVENT_COLUMNS, EVIDENCE_FIELDS, NOTE_COLUMNS, is_missing  # noqa: F401
 
 
 @dataclass
@@ -105,9 +81,7 @@ def coerce_text(value: Any) -> Text:
         NA) and non-string cells are errors that name the type only. An empty or
         whitespace-only string is a valid (empty) note.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return Text(None, "missing text (null)")
-    if type(value).__name__ == "NAType":  # pandas.NA, without importing pandas here
+    if is_missing(value):
         return Text(None, "missing text (null)")
     if isinstance(value, bytes | bytearray | memoryview):
         return decode_bytes(bytes(value))

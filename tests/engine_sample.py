@@ -13,7 +13,7 @@ from functools import lru_cache
 import pandas as pd
 import pytest
 
-from auditor.records import NOTE_COLUMNS
+from auditor.frames import NOTE_COLUMNS
 
 from .conftest import DEV_GOLD, SHARED
 
@@ -59,7 +59,7 @@ def local_run() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def rows(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     """Frame rows as JSON-ready dicts (the form a report line takes)."""
-    from auditor.batch import frame_rows
+    from auditor.frames import frame_rows
 
     return list(frame_rows(frame, columns))
 

@@ -11,8 +11,8 @@ import pytest
 
 import auditor.core as core
 from auditor.core import _windows, audit, audit_records, extract
+from auditor.frames import EVIDENCE_FIELDS, NOTE_COLUMNS
 from auditor.io.readers import read_records
-from auditor.records import EVIDENCE_FIELDS, NOTE_COLUMNS
 
 GIVEN = "Toradol 60 mg IM given in the right deltoid for renal colic. Tolerated well."
 

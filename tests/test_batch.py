@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditor.batch import audit_batch, audit_partition, failed_batch, frame_rows
+from auditor.batch import audit_batch, audit_partition, failed_batch
 from auditor.core import audit
-from auditor.records import EVENT_COLUMNS, NOTE_COLUMNS
+from auditor.frames import EVENT_COLUMNS, NOTE_COLUMNS, frame_rows
 
 GIVEN = "Toradol 60 mg IM given in right deltoid for back pain. Tolerated well."
 TEXTS = [GIVEN, None, "Follow-up visit, no injections.", GIVEN]

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 import auditor.core as core
 from auditor.cli import app
 from auditor.errors import InputError
+from auditor.frames import note_row
 from auditor.io.writers import ReportWriter
 from auditor.patterns import load_patterns
 
@@ -161,18 +162,7 @@ def test_report_folder_that_is_a_file_exits_2(messy, tmp_path):
 
 def test_writer_leaves_only_part_files_when_interrupted(tmp_path):
     with pytest.raises(RuntimeError), ReportWriter(tmp_path, {}) as writer:
-        writer.write(
-            {
-                "note_id": "1",
-                "status": "no_injection",
-                "n_injections": 0,
-                "missing": [],
-                "flags": [],
-                "advisories": [],
-                "error": None,
-            },
-            [],
-        )
+        writer.write(note_row(note_id="1", status="no_injection"), [])
         raise RuntimeError("stop")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "events.csv.part",

@@ -20,7 +20,7 @@ import dask  # noqa: E402
 
 from auditor.batch import audit_batch  # noqa: E402
 from auditor.engines.dask_engine import audit_dask  # noqa: E402
-from auditor.records import EVENT_COLUMNS, NOTE_COLUMNS  # noqa: E402
+from auditor.frames import EVENT_COLUMNS, NOTE_COLUMNS  # noqa: E402
 
 from .engine_sample import csv_expected, local_run, rows, sample_notes  # noqa: E402
 

@@ -24,7 +24,7 @@ from auditor.engines.spark_engine import (  # noqa: E402
     audit_spark,
     local_session,
 )
-from auditor.records import EVENT_COLUMNS, NOTE_COLUMNS  # noqa: E402
+from auditor.frames import EVENT_COLUMNS, NOTE_COLUMNS  # noqa: E402
 
 from .engine_sample import csv_expected, local_run, rows, sample_notes  # noqa: E402
 

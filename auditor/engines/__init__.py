@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..records import EVENT_COLUMNS, NOTE_COLUMNS
+from ..frames import EVENT_COLUMNS, NOTE_COLUMNS
 
 ENGINES = ("local", "dask", "spark")
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}

@@ -19,19 +19,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..batch import (
+from ..batch import BatchFn, audit_partition, failed_batch
+from ..errors import InputError
+from ..frames import (
+    EVENT_COLUMNS,
+    NOTE_COLUMNS,
     ROW_COLUMN,
-    BatchFn,
-    audit_partition,
+    arrow_schema,
     empty_frames,
-    failed_batch,
     frame_rows,
     frames_from_rows,
 )
-from ..errors import InputError
 from ..io.readers import detect_columns
 from ..patterns import load_patterns
-from ..records import EVENT_COLUMNS, NOTE_COLUMNS
 from . import (
     clear_parts,
     csv_encoding,
@@ -46,30 +46,8 @@ log = logging.getLogger("auditor")
 
 EVENTS_COLUMN = "_events"  # nested event rows between the audit task and the split
 ROW_IN = "__auditor_row"  # global row numbers added to a partition before its audit
-_LIST = pa.list_(pa.string())
-NOTES_SCHEMA = pa.schema(
-    [
-        ("note_id", pa.string()),
-        ("status", pa.string()),
-        ("n_injections", pa.int64()),
-        ("missing", _LIST),
-        ("flags", _LIST),
-        ("advisories", _LIST),
-        ("error", pa.string()),
-    ]
-)
-_EVENT_TYPES = {
-    "event_id": pa.int64(),
-    "dose_value": pa.float64(),
-    "hcpcs_units": pa.int64(),
-    "eligible": pa.bool_(),
-    "start": pa.int64(),
-    "end": pa.int64(),
-    "missing": _LIST,
-    "flags": _LIST,
-    "advisories": _LIST,
-}
-EVENTS_SCHEMA = pa.schema([(c, _EVENT_TYPES.get(c, pa.string())) for c in EVENT_COLUMNS])
+NOTES_SCHEMA = arrow_schema(NOTE_COLUMNS)
+EVENTS_SCHEMA = arrow_schema(EVENT_COLUMNS)
 
 
 def partition_offsets(ddf: dd.DataFrame) -> list[int]:

@@ -24,20 +24,12 @@ import pandas as pd
 from pyspark import StorageLevel, TaskContext
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import (
-    ArrayType,
-    BooleanType,
-    DoubleType,
-    LongType,
-    StringType,
-    StructField,
-    StructType,
-)
+from pyspark.sql.types import LongType
 
-from ..batch import ROW_COLUMN, BatchFn, audit_partition, frame_rows
+from ..batch import BatchFn, audit_partition
+from ..frames import EVENT_COLUMNS, NOTE_COLUMNS, ROW_COLUMN, frame_rows, spark_schema
 from ..io.readers import detect_columns
 from ..patterns import load_patterns
-from ..records import EVENT_COLUMNS, NOTE_COLUMNS
 from . import (
     clear_parts,
     csv_encoding,
@@ -50,29 +42,10 @@ from . import (
 log = logging.getLogger("auditor")
 
 KIND = "_kind"  # "note" or "event": notes and events travel in one frame, split after
-_TYPES: dict[str, Any] = {
-    ROW_COLUMN: LongType(),
-    "n_injections": LongType(),
-    "event_id": LongType(),
-    "dose_value": DoubleType(),
-    "hcpcs_units": LongType(),
-    "eligible": BooleanType(),
-    "start": LongType(),
-    "end": LongType(),
-    "missing": ArrayType(StringType()),
-    "flags": ArrayType(StringType()),
-    "advisories": ArrayType(StringType()),
-}
-
-
-def _schema(columns: list[str]) -> StructType:
-    return StructType([StructField(c, _TYPES.get(c, StringType()), True) for c in columns])
-
-
-NOTES_SCHEMA = _schema([ROW_COLUMN, *NOTE_COLUMNS])
-EVENTS_SCHEMA = _schema([ROW_COLUMN, *EVENT_COLUMNS])
+NOTES_SCHEMA = spark_schema([ROW_COLUMN, *NOTE_COLUMNS])
+EVENTS_SCHEMA = spark_schema([ROW_COLUMN, *EVENT_COLUMNS])
 _COMBINED_COLUMNS = [ROW_COLUMN, KIND, *dict.fromkeys(NOTE_COLUMNS + EVENT_COLUMNS)]
-COMBINED_SCHEMA = _schema(_COMBINED_COLUMNS)
+COMBINED_SCHEMA = spark_schema(_COMBINED_COLUMNS, extra={KIND: "str"})
 
 
 def with_row_numbers(df: DataFrame, row_col: str = ROW_COLUMN) -> DataFrame:

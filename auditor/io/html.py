@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import re
 from collections import Counter, defaultdict
@@ -58,6 +57,7 @@ from markupsafe import Markup, escape
 
 from ..doses import DoseParser
 from ..errors import OutputError
+from ..frames import STATUSES, is_missing, json_safe
 from ..patterns import Patterns, load_patterns
 from ..records import NoteRecord, clean_text
 from ..requirements import RequirementSpec
@@ -65,7 +65,6 @@ from ..review import findings_of, run_key, spec_id, spec_id_of
 
 log = logging.getLogger("auditor")
 
-STATUSES = ("gaps", "compliant", "excluded", "no_injection", "error")
 TEXT_FIELDS = ("indication", "response", "provider", "evidence")
 LABELS = ("medication", "injection", "dose", "route", "site") + TEXT_FIELDS
 MAX_NOTE_CHARS = 100_000  # longer notes are embedded as excerpts around their highlights
@@ -144,9 +143,7 @@ def _as_int(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        return int(value)
+        return None if is_missing(value) else int(value)
     except (TypeError, ValueError):
         return None
 
@@ -342,15 +339,8 @@ def highlight_html(
 
 
 def _clean_event(event: Mapping[str, Any]) -> dict[str, Any]:
-    """A plain event dict: NaN -> None (rows of a DataFrame), lists kept."""
-    out: dict[str, Any] = {}
-    for k, v in dict(event).items():
-        if isinstance(v, float) and math.isnan(v):
-            v = None
-        elif hasattr(v, "tolist") and not isinstance(v, str):
-            v = v.tolist()  # numpy scalars and arrays
-        out[k] = v
-    return out
+    """A plain event dict (``frames.json_safe`` values: rows of a DataFrame included)."""
+    return {k: json_safe(v) for k, v in dict(event).items()}
 
 
 def _event_view(
@@ -581,7 +571,7 @@ def note_html(
 def _group_value(value: Any) -> str:
     """A group label: white space collapsed, cut to ``GROUP_VALUE_CHARS``; missing values
     (None, NaN, pandas' NA/NaT) and empty strings are ``"(blank)"``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return "(blank)"
     value = " ".join(str(value).split())
     return value[:GROUP_VALUE_CHARS] if value not in ("", "<NA>", "NaT") else "(blank)"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
-from ..records import EVENT_COLUMNS, NOTE_COLUMNS
+from ..frames import EVENT_COLUMNS, NOTE_COLUMNS
 
 ROW_FILES = ("notes.jsonl", "events.jsonl", "notes.csv", "events.csv")
 
