@@ -12,10 +12,10 @@ A *finding* is one thing the audit reports about a note that a reviewer can acce
 Each finding has an id that a rerun on the same note finds again: the first 16 hex digits of
 the SHA-256 of ``spec id | note id | anchor span | medication | finding`` (see
 ``finding_id``). The anchor span is the event's ``start-end`` character offsets, ``note`` for a
-note-level finding, ``claim:<line>`` for a claim line. An edit of the note before the anchor
-moves the offsets, and a changed medication, finding or requirement spec changes the id, so a
-decision made on an earlier version of a note then matches nothing (and is reported as
-unmatched, never dropped silently).
+note-level finding, a hash of the line's fields for a claim line (``claim_span``). An edit of
+the note before the anchor moves the offsets, and a changed medication, finding or requirement
+spec changes the id, so a decision made on an earlier version of a note then matches nothing
+(and is reported as unmatched, never dropped silently).
 
 ``decisions.jsonl`` (exported by ``report.html`` or written by hand), one JSON object a line::
 
@@ -34,12 +34,13 @@ import json
 import math
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import DecisionsError, OutputError
+from .frames import CLAIM_OUTPUT_COLUMNS
 
 DECISIONS = ("accepted", "rejected")
 PENDING = "pending"
@@ -180,11 +181,24 @@ def findings_of(
     return out
 
 
-def claim_findings(line: Mapping[str, Any], index: int, spec: str) -> list[Finding]:
-    """The findings of one ``claims.jsonl`` row (``index``: its 0-based line number)."""
+CLAIM_OUTPUT_FIELDS = (*CLAIM_OUTPUT_COLUMNS, "review")
+
+
+def claim_span(line: Mapping[str, Any]) -> str:
+    """A claim line's stand-in for an anchor span: ``claim:`` and 12 hex digits of SHA-256
+    over the line's own input fields (JSON, keys sorted; the reconciliation's output fields
+    left out), so the id survives a rerun and sampling. Identical lines share it."""
+    own = {k: v for k, v in line.items() if k not in CLAIM_OUTPUT_FIELDS}
+    raw = json.dumps(own, sort_keys=True, ensure_ascii=False, default=str)
+    return "claim:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:12]
+
+
+def claim_findings(line: Mapping[str, Any], spec: str) -> list[Finding]:
+    """The findings of one ``claims.jsonl`` row (``claim:<finding>``), ids by ``claim_span``."""
     nid = str(line.get("note_id") if line.get("note_id") is not None else "")
+    span = claim_span(line)
     codes = [f"claim:{f}" for f in _list(line.get("findings"))]
-    return [Finding(finding_id(spec, nid, f"claim:{index}", None, c), nid, None, c) for c in codes]
+    return [Finding(finding_id(spec, nid, span, None, c), nid, None, c) for c in codes]
 
 
 # --- the decisions file ----------------------------------------------------------------------
@@ -341,15 +355,13 @@ def apply_decisions(folder: str | Path, decisions: Mapping[str, Decision]) -> di
     Raises:
         OutputError: the folder's rows cannot be read or written.
     """
-    from .io.html import read_report_rows
-
     folder = Path(folder)
     meta = _read_run(folder)
     spec = spec_id(meta)
     tally, used = ReviewTally(), set()
     notes_out: list[dict[str, Any]] = []
     events_out: list[dict[str, Any]] = []
-    for note, events in read_report_rows(folder):
+    for note, events in read_rows(folder):
         items = findings_of(note, events, spec)
         by_event: dict[int | None, list[Finding]] = {}
         for f in items:
@@ -368,8 +380,8 @@ def apply_decisions(folder: str | Path, decisions: Mapping[str, Decision]) -> di
     claims_out = None
     if claims_path.exists():
         claims_out = []
-        for i, line in enumerate(_read_jsonl(claims_path)):
-            entries = review_entries(claim_findings(line, i, spec), decisions, used, tally)
+        for line in _read_jsonl(claims_path):
+            entries = review_entries(claim_findings(line, spec), decisions, used, tally)
             claims_out.append({**line, "review": entries})
     try:
         _rewrite_jsonl(folder / "notes.jsonl", notes_out)
@@ -392,6 +404,38 @@ def apply_decisions(folder: str | Path, decisions: Mapping[str, Decision]) -> di
     meta["review"] = section
     _write_run(folder, meta)
     return section
+
+
+def read_rows(folder: str | Path) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Stream ``(note_row, event_rows)`` from a report folder's ``notes.jsonl`` and
+    ``events.jsonl``: a note with status ``no_injection`` or ``error`` has no events; any other
+    note owns the next run of event lines, which starts at ``event_id`` 1 (so repeated note
+    ids pair correctly).
+
+    Raises:
+        OutputError: the files are missing or do not pair up.
+    """
+    folder = Path(folder)
+    try:
+        notes = open(folder / "notes.jsonl", encoding="utf-8")
+        events = open(folder / "events.jsonl", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot read the report rows in {folder}: {exc.strerror}") from exc
+    with notes, events:
+        lines = (json.loads(x) for x in events if x.strip())
+        pending = next(lines, None)
+        for line in notes:
+            if not line.strip():
+                continue
+            note = json.loads(line)
+            own: list[dict[str, Any]] = []
+            if note["status"] not in ("no_injection", "error"):
+                while pending is not None and (not own or pending["event_id"] != 1):
+                    if pending["note_id"] != note["note_id"]:
+                        raise OutputError(f"{folder}: events.jsonl does not pair with notes.jsonl")
+                    own.append(pending)
+                    pending = next(lines, None)
+            yield note, own
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

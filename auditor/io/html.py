@@ -61,7 +61,7 @@ from ..frames import STATUSES, is_missing, json_safe
 from ..patterns import Patterns, load_patterns
 from ..records import NoteRecord, clean_text
 from ..requirements import RequirementSpec
-from ..review import findings_of, run_key, spec_id, spec_id_of
+from ..review import claim_findings, findings_of, run_key, spec_id, spec_id_of
 
 log = logging.getLogger("auditor")
 
@@ -478,6 +478,7 @@ def note_detail(
     text_note: str | None = None,
     max_chars: int = MAX_NOTE_CHARS,
     spec_id: str | None = None,
+    claims: list[Mapping[str, Any]] | None = None,
 ) -> tuple[str, int]:
     """One note's findings, normalised values and highlighted text as an HTML fragment.
 
@@ -493,6 +494,7 @@ def note_detail(
         max_chars: see ``highlight_html``.
         spec_id: the spec id in finding ids (``review.spec_id``; default: ``spec``'s own);
             each finding's ``<li>`` carries its id as ``data-fid`` for the review controls.
+        claims: the note's ``claims.jsonl`` rows; their findings are listed too.
 
     Returns:
         ``(html, n)``: the fragment (styles in ``note_css()``) and the number of note
@@ -518,6 +520,14 @@ def note_detail(
         fids = {(f.event_id, f.finding): f.id for f in findings_of(note, rows, sid)}
         for f in findings:
             f["fid"] = fids.get((f["event_id"], f["code"]))
+        for line in claims or []:
+            billed = f"{line.get('code') or '?'} x{line.get('units') or '?'}"
+            claim = f" (claim {line['claim_id']})" if line.get("claim_id") else ""
+            for cf in claim_findings(line, sid):
+                code = cf.finding.split(":", 1)[1]
+                item = _finding("claim", code, f"claim line {billed}{claim}", f"claim {code}", "")
+                item.update(fid=cf.id, code=cf.finding, detail="; ".join(line.get("details") or []))
+                findings.append(item)
     html = _ENV.get_template("note.html.j2").render(
         note=note,
         findings=findings,
@@ -637,6 +647,7 @@ class ReportBuilder:
         events: list[Mapping[str, Any]],
         text: str | None = None,
         extra: Mapping[str, Any] | None = None,
+        claims: list[Mapping[str, Any]] | None = None,
     ) -> None:
         """Take one note.
 
@@ -645,6 +656,7 @@ class ReportBuilder:
             events: its event rows, in text order.
             text: its text (ignored when redacting, or when the note has no event or flag).
             extra: its other input columns (``NoteRecord.extra``), for ``group_by``.
+            claims: its ``claims.jsonl`` rows (their findings are reviewable findings too).
         """
         status = note["status"]
         self.status[status] += 1
@@ -670,12 +682,14 @@ class ReportBuilder:
                     med["gaps"] += 1
                 med.update("missing:" + m for m in e.get("missing") or [])
         findings = findings_of(note, events, self.spec_id)
-        for e in [*events, note]:
+        claims = [c for c in claims or [] if c.get("findings")]
+        findings += [f for c in claims for f in claim_findings(c, self.spec_id)]
+        for e in [*events, note, *claims]:
             self._take_reviews(e.get("review"))
         detail = -1
-        if events or note.get("flags") or status == "error":
+        if events or note.get("flags") or status == "error" or claims:
             detail = len(self.details)
-            self.details.append(self._detail(note, events, text))
+            self.details.append(self._detail(note, events, text, claims))
         self.rows.append(
             [
                 str(note["note_id"]),
@@ -705,7 +719,11 @@ class ReportBuilder:
                 }
 
     def _detail(
-        self, note: Mapping[str, Any], events: list[Mapping[str, Any]], text: str | None
+        self,
+        note: Mapping[str, Any],
+        events: list[Mapping[str, Any]],
+        text: str | None,
+        claims: list[Mapping[str, Any]] | None = None,
     ) -> str:
         text_note = None
         if self.redact:
@@ -734,6 +752,7 @@ class ReportBuilder:
             text_note,
             self.max_note_chars,
             self.spec_id,
+            claims,
         )
         self.text_chars += shown
         return html
@@ -875,6 +894,21 @@ def read_report_rows(folder: Path) -> Iterator[tuple[dict[str, Any], list[dict[s
             yield note, own
 
 
+def _claims_by_note(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """The folder's ``claims.jsonl`` rows with findings, by note id (empty without claims);
+    a note id repeated in ``notes.jsonl`` shows them on its first row."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    path = folder / "claims.jsonl"
+    if path.exists():
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    row = json.loads(line)
+                    if row.get("findings"):
+                        out[str(row.get("note_id"))].append(row)
+    return out
+
+
 def write_report(
     folder: str | Path,
     records: Iterable[NoteRecord] | None = None,
@@ -916,6 +950,7 @@ def write_report(
         redact,
         spec_id=spec_id(meta) if meta else None,
     )
+    claims = _claims_by_note(folder)
     source = iter(records) if records is not None else None
     for note, events in read_report_rows(folder):
         record = next(source, None) if source is not None else None
@@ -934,6 +969,7 @@ def write_report(
             events,
             record.text if record and needs_text else None,
             record.extra if record else None,
+            claims.pop(str(note["note_id"]), None),
         )
     if group_by is not None and not builder.group_seen:
         log.warning("report.html: grouping column %r not found in the input", group_by)
