@@ -325,85 +325,79 @@ def review_entries(
     return out
 
 
-def _rewrite_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+class Reviewer:
+    """Carries review decisions into a run's rows as they stream (``run.run_audit``).
+
+    ``annotate(note, events)`` returns copies with a ``review`` field: on each event,
+    ``{finding: {"id", "decision", "comment"}}`` for its findings (``decision`` ``pending``
+    where none was made); on the note, ``{"accepted", "rejected", "pending"}`` counts over all
+    its findings and ``findings``, its note-level ones. ``annotate_claims`` does the same for
+    ``claims.jsonl`` rows. ``section()`` is the ``review`` part of ``run.json``.
+
+    Args:
+        decisions: from ``load_decisions``.
+        spec: the spec id of the run (``spec_id_of``).
+    """
+
+    def __init__(self, decisions: Mapping[str, Decision], spec: str) -> None:
+        self.decisions, self.spec = decisions, spec
+        self.tally, self.used = ReviewTally(), set()
+
+    def annotate(
+        self, note: dict[str, Any], events: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """``(note, events)`` with their ``review`` fields (new dicts)."""
+        by_event: dict[int | None, list[Finding]] = {}
+        for f in findings_of(note, events, self.spec):
+            by_event.setdefault(f.event_id, []).append(f)
+        counts: Counter[str] = Counter()
+        out_events = []
+        for e in events:
+            own = by_event.get(_int(e.get("event_id")), [])
+            entries = review_entries(own, self.decisions, self.used, self.tally)
+            counts.update(v["decision"] for v in entries.values())
+            out_events.append({**e, "review": entries})
+        note_level = review_entries(by_event.get(None, []), self.decisions, self.used, self.tally)
+        counts.update(v["decision"] for v in note_level.values())
+        review = {s: counts[s] for s in (*DECISIONS, PENDING)}
+        return {**note, "review": {**review, "findings": note_level}}, out_events
+
+    def annotate_claims(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``claims.jsonl`` rows with their ``review`` fields (new dicts)."""
+        return [
+            {
+                **r,
+                "review": review_entries(
+                    claim_findings(r, self.spec), self.decisions, self.used, self.tally
+                ),
+            }
+            for r in rows
+        ]
+
+    def section(self) -> dict[str, Any]:
+        """Counts (``findings``, ``reviewed``, ``accepted``, ``rejected``, ``pending``,
+        ``by_kind``), ``decisions`` (read) and ``unmatched``: the decisions that match no
+        finding of the run, as ``{"line", "finding_id", "note_id", "finding"}``."""
+        unmatched = [
+            {
+                "line": d.line,
+                "finding_id": d.finding_id,
+                "note_id": d.extra.get("note_id"),
+                "finding": d.extra.get("finding"),
+            }
+            for fid, d in self.decisions.items()
+            if fid not in self.used
+        ]
+        return {**self.tally.summary(), "decisions": len(self.decisions), "unmatched": unmatched}
+
+
+def rewrite_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    """Write ``rows`` to ``path`` as JSON Lines (``.part`` then rename)."""
     part = path.with_name(path.name + ".part")
     with open(part, "w", encoding="utf-8", newline="") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     os.replace(part, path)
-
-
-def apply_decisions(folder: str | Path, decisions: Mapping[str, Decision]) -> dict[str, Any]:
-    """Carry ``decisions`` into a report folder's rows and ``run.json``.
-
-    Every event row gets ``review``: ``{finding: {"id", "decision", "comment"}}`` for its
-    findings (``decision`` ``pending`` where none was made); every note row gets ``review``:
-    ``{"accepted", "rejected", "pending"}`` counts over all its findings and ``findings``, the
-    note-level ones; ``claims.jsonl`` rows (when present) get ``review`` likewise. ``run.json``
-    gets ``review`` (counts, the decisions file's unmatched entries).
-
-    Args:
-        folder: a report folder written by the audit (``notes.jsonl``, ``events.jsonl``,
-            ``run.json``; the spec id is read from ``run.json``).
-        decisions: from ``load_decisions``.
-
-    Returns:
-        the ``review`` section written to ``run.json``: ``findings``, ``reviewed``,
-        ``accepted``, ``rejected``, ``pending``, ``by_kind``, ``decisions`` (lines read),
-        ``unmatched`` (a list of ``{"line", "finding_id", "note_id", "finding"}``).
-
-    Raises:
-        OutputError: the folder's rows cannot be read or written.
-    """
-    folder = Path(folder)
-    meta = _read_run(folder)
-    spec = spec_id(meta)
-    tally, used = ReviewTally(), set()
-    notes_out: list[dict[str, Any]] = []
-    events_out: list[dict[str, Any]] = []
-    for note, events in read_rows(folder):
-        items = findings_of(note, events, spec)
-        by_event: dict[int | None, list[Finding]] = {}
-        for f in items:
-            by_event.setdefault(f.event_id, []).append(f)
-        counts: Counter[str] = Counter()
-        for e in events:
-            own = by_event.get(_int(e.get("event_id")), [])
-            entries = review_entries(own, decisions, used, tally)
-            counts.update(v["decision"] for v in entries.values())
-            events_out.append({**e, "review": entries})
-        note_level = review_entries(by_event.get(None, []), decisions, used, tally)
-        counts.update(v["decision"] for v in note_level.values())
-        review = {s: counts[s] for s in (*DECISIONS, PENDING)}
-        notes_out.append({**note, "review": {**review, "findings": note_level}})
-    claims_path = folder / "claims.jsonl"
-    claims_out = None
-    if claims_path.exists():
-        claims_out = []
-        for line in _read_jsonl(claims_path):
-            entries = review_entries(claim_findings(line, spec), decisions, used, tally)
-            claims_out.append({**line, "review": entries})
-    try:
-        _rewrite_jsonl(folder / "notes.jsonl", notes_out)
-        _rewrite_jsonl(folder / "events.jsonl", events_out)
-        if claims_out is not None:
-            _rewrite_jsonl(claims_path, claims_out)
-    except OSError as exc:
-        raise OutputError(f"cannot rewrite the report rows in {folder}: {exc.strerror}") from exc
-    unmatched = [
-        {
-            "line": d.line,
-            "finding_id": d.finding_id,
-            "note_id": d.extra.get("note_id"),
-            "finding": d.extra.get("finding"),
-        }
-        for fid, d in decisions.items()
-        if fid not in used
-    ]
-    section = {**tally.summary(), "decisions": len(decisions), "unmatched": unmatched}
-    meta["review"] = section
-    _write_run(folder, meta)
-    return section
 
 
 def read_rows(folder: str | Path) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -438,22 +432,10 @@ def read_rows(folder: str | Path) -> Iterator[tuple[dict[str, Any], list[dict[st
             yield note, own
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The rows of a JSON Lines file."""
     with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
-
-
-def _read_run(folder: Path) -> dict[str, Any]:
-    try:
-        return json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_run(folder: Path, meta: Mapping[str, Any]) -> None:
-    part = folder / "run.json.part"
-    part.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(part, folder / "run.json")
 
 
 def run_key(meta: Mapping[str, Any]) -> str:

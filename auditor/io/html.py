@@ -61,7 +61,7 @@ from ..frames import STATUSES, is_missing, json_safe
 from ..patterns import Patterns, load_patterns
 from ..records import NoteRecord, clean_text
 from ..requirements import RequirementSpec
-from ..review import claim_findings, findings_of, run_key, spec_id, spec_id_of
+from ..review import claim_findings, findings_of, read_jsonl, run_key, spec_id, spec_id_of
 
 log = logging.getLogger("auditor")
 
@@ -478,7 +478,6 @@ def note_detail(
     text_note: str | None = None,
     max_chars: int = MAX_NOTE_CHARS,
     spec_id: str | None = None,
-    claims: list[Mapping[str, Any]] | None = None,
 ) -> tuple[str, int]:
     """One note's findings, normalised values and highlighted text as an HTML fragment.
 
@@ -494,7 +493,6 @@ def note_detail(
         max_chars: see ``highlight_html``.
         spec_id: the spec id in finding ids (``review.spec_id``; default: ``spec``'s own);
             each finding's ``<li>`` carries its id as ``data-fid`` for the review controls.
-        claims: the note's ``claims.jsonl`` rows; their findings are listed too.
 
     Returns:
         ``(html, n)``: the fragment (styles in ``note_css()``) and the number of note
@@ -520,14 +518,6 @@ def note_detail(
         fids = {(f.event_id, f.finding): f.id for f in findings_of(note, rows, sid)}
         for f in findings:
             f["fid"] = fids.get((f["event_id"], f["code"]))
-        for line in claims or []:
-            billed = f"{line.get('code') or '?'} x{line.get('units') or '?'}"
-            claim = f" (claim {line['claim_id']})" if line.get("claim_id") else ""
-            for cf in claim_findings(line, sid):
-                code = cf.finding.split(":", 1)[1]
-                item = _finding("claim", code, f"claim line {billed}{claim}", f"claim {code}", "")
-                item.update(fid=cf.id, code=cf.finding, detail="; ".join(line.get("details") or []))
-                findings.append(item)
     html = _ENV.get_template("note.html.j2").render(
         note=note,
         findings=findings,
@@ -647,7 +637,6 @@ class ReportBuilder:
         events: list[Mapping[str, Any]],
         text: str | None = None,
         extra: Mapping[str, Any] | None = None,
-        claims: list[Mapping[str, Any]] | None = None,
     ) -> None:
         """Take one note.
 
@@ -656,7 +645,6 @@ class ReportBuilder:
             events: its event rows, in text order.
             text: its text (ignored when redacting, or when the note has no event or flag).
             extra: its other input columns (``NoteRecord.extra``), for ``group_by``.
-            claims: its ``claims.jsonl`` rows (their findings are reviewable findings too).
         """
         status = note["status"]
         self.status[status] += 1
@@ -682,14 +670,12 @@ class ReportBuilder:
                     med["gaps"] += 1
                 med.update("missing:" + m for m in e.get("missing") or [])
         findings = findings_of(note, events, self.spec_id)
-        claims = [c for c in claims or [] if c.get("findings")]
-        findings += [f for c in claims for f in claim_findings(c, self.spec_id)]
-        for e in [*events, note, *claims]:
+        for e in [*events, note]:
             self._take_reviews(e.get("review"))
         detail = -1
-        if events or note.get("flags") or status == "error" or claims:
+        if events or note.get("flags") or status == "error":
             detail = len(self.details)
-            self.details.append(self._detail(note, events, text, claims))
+            self.details.append(self._detail(note, events, text))
         self.rows.append(
             [
                 str(note["note_id"]),
@@ -705,8 +691,49 @@ class ReportBuilder:
             ]
         )
 
+    def add_claims(self, claims: Iterable[Mapping[str, Any]]) -> None:
+        """Add the findings of reconciled claim lines (``claims.jsonl`` rows) to their notes,
+        after every note was added: each becomes a reviewable finding, listed under "Claim
+        lines" in the note's detail. A line whose note id is not in the report (finding
+        ``unmatched_claim``) has no note to be shown with; ``claims.jsonl`` keeps it."""
+        index: dict[str, int] = {}
+        for i in range(len(self.rows) - 1, -1, -1):
+            index[self.rows[i][0]] = i
+        items: dict[int, list[str]] = defaultdict(list)
+        for line in claims:
+            i = index.get(str(line.get("note_id")))
+            found = claim_findings(line, self.spec_id)
+            if i is None or not found:
+                continue
+            self._take_reviews(line.get("review"))
+            billed = f"{line.get('code') or '?'} x{line.get('units') or '?'}"
+            claim = f", claim {line['claim_id']}" if line.get("claim_id") else ""
+            detail = "; ".join(str(d) for d in line.get("details") or [])
+            for f in found:
+                self.rows[i][9].append([f.id, f.finding, 0])
+                code = f.finding.split(":", 1)[1]
+                items[i].append(
+                    f'<li class="finding f-claim" data-fid="{f.id}" '
+                    f'data-code="{escape(f.finding)}">'
+                    f'<span class="f-what">{escape(code)}</span> · <span class="f-scope">'
+                    f"claim line {escape(billed + claim)}</span>"
+                    + (f' · <span class="f-detail">{escape(detail)}</span>' if detail else "")
+                    + "</li>"
+                )
+        for i, lis in items.items():
+            html = (
+                '<div class="note-detail"><h4>Claim lines</h4><ul class="findings">'
+                + "".join(lis)
+                + "</ul></div>"
+            )
+            if self.rows[i][8] >= 0:
+                self.details[self.rows[i][8]] += html
+            else:
+                self.rows[i][8] = len(self.details)
+                self.details.append(html)
+
     def _take_reviews(self, review: Any) -> None:
-        """Keep the decided entries of a row's ``review`` field (``review.apply_decisions``)."""
+        """Keep the decided entries of a row's ``review`` field (``review.Reviewer``)."""
         if not isinstance(review, Mapping):
             return
         entries = review.get("findings", review)
@@ -719,11 +746,7 @@ class ReportBuilder:
                 }
 
     def _detail(
-        self,
-        note: Mapping[str, Any],
-        events: list[Mapping[str, Any]],
-        text: str | None,
-        claims: list[Mapping[str, Any]] | None = None,
+        self, note: Mapping[str, Any], events: list[Mapping[str, Any]], text: str | None
     ) -> str:
         text_note = None
         if self.redact:
@@ -752,7 +775,6 @@ class ReportBuilder:
             text_note,
             self.max_note_chars,
             self.spec_id,
-            claims,
         )
         self.text_chars += shown
         return html
@@ -894,21 +916,6 @@ def read_report_rows(folder: Path) -> Iterator[tuple[dict[str, Any], list[dict[s
             yield note, own
 
 
-def _claims_by_note(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    """The folder's ``claims.jsonl`` rows with findings, by note id (empty without claims);
-    a note id repeated in ``notes.jsonl`` shows them on its first row."""
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    path = folder / "claims.jsonl"
-    if path.exists():
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    row = json.loads(line)
-                    if row.get("findings"):
-                        out[str(row.get("note_id"))].append(row)
-    return out
-
-
 def write_report(
     folder: str | Path,
     records: Iterable[NoteRecord] | None = None,
@@ -950,7 +957,6 @@ def write_report(
         redact,
         spec_id=spec_id(meta) if meta else None,
     )
-    claims = _claims_by_note(folder)
     source = iter(records) if records is not None else None
     for note, events in read_report_rows(folder):
         record = next(source, None) if source is not None else None
@@ -969,16 +975,33 @@ def write_report(
             events,
             record.text if record and needs_text else None,
             record.extra if record else None,
-            claims.pop(str(note["note_id"]), None),
         )
     if group_by is not None and not builder.group_seen:
         log.warning("report.html: grouping column %r not found in the input", group_by)
+    if (folder / "claims.jsonl").exists():
+        builder.add_claims(read_jsonl(folder / "claims.jsonl"))
+    return write_page(builder, folder / "report.html", meta)
+
+
+def write_page(builder: ReportBuilder, target: Path, meta: Mapping[str, Any]) -> Path:
+    """Render ``builder``'s page to ``target`` (written as ``.part``, then renamed).
+
+    Args:
+        builder: a ``ReportBuilder`` that has taken every note.
+        target: the ``report.html`` path.
+        meta: the run's ``run.json`` fields (page header).
+
+    Raises:
+        OutputError: the page cannot be written (the OS reason is given).
+    """
+    from .output import os_reason
+
     page = builder.render(meta)
-    target, part = folder / "report.html", folder / "report.html.part"
+    part = target.with_name(target.name + ".part")
     try:
         part.write_text(page, encoding="utf-8")
         os.replace(part, target)
     except OSError as exc:
         part.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+        raise OutputError(f"cannot write {target}: {os_reason(exc)}") from exc
     return target
