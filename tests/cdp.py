@@ -143,6 +143,29 @@ class Browser:
             "document.body && document.body.getAttribute('data-ready') === '1'"
         )
 
+    def wait_stored(self, url: str, expression: str) -> Any:
+        """Poll a second, fresh page of ``url`` until ``expression`` is truthy there; return it.
+
+        Local storage written by the page reaches the browser asynchronously; a fresh page
+        reads the browser's copy, so this waits until a write has been stored (a reload
+        right after a write can otherwise race it on a busy machine).
+        """
+        deadline = time.monotonic() + self.timeout
+        while True:
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            main, self.session = self.session, session
+            try:
+                self.call("Runtime.enable", session=True)
+                self._new_document(lambda: self.call("Page.navigate", session=True, url=url))
+                value = self.js(expression)
+            finally:
+                self.session = main
+                self.call("Target.closeTarget", targetId=target)
+            if value or time.monotonic() > deadline:
+                return value
+            time.sleep(0.2)
+
     def js(self, expression: str) -> Any:
         """Evaluate ``expression`` in the page and return its value (JSON-able)."""
         res = self.call(

@@ -327,6 +327,9 @@ def test_browser_marks_reloads_exports_and_reapplies(tmp_path, first_run):
         assert _states(b) == expected
         assert b.js("document.getElementById('rv-reviewed').textContent") == "3"
 
+        stored = "(localStorage.getItem('auditor-review:' + JSON.parse(document.getElementById("
+        stored += "'report-data').textContent).runKey) || '').split('decision').length - 1"
+        assert b.wait_stored(report.resolve().as_uri(), stored) == 3
         b.reload()  # local storage keeps the decisions
         assert _states(b) == expected
         b.js("location.hash = '#review=accepted'")  # the review filter
