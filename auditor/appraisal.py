@@ -15,9 +15,9 @@ Attribute appraisal, per stratum (``x`` errors in ``n`` reviewed units of a fram
 - hypergeometric (exact for sampling without replacement from a finite frame): the upper limit
   on the number of errors ``K`` in the frame is the largest ``K`` with
   ``P(X <= x | N, K, n) > a`` (``a/2`` two-sided), the lower limit the smallest ``K`` with
-  ``P(X >= x | N, K, n) > a``; rates are ``K / N`` (the method of Wright, T. (1991) *Exact
-  Confidence Bounds when Sampling from Small Finite Universes*, Springer Lecture Notes in
-  Statistics 66, and of the OIG's RAT-STATS attribute appraisal). It is the headline method
+  ``P(X >= x | N, K, n) > a``; rates are ``K / N`` (the exact method for a finite frame:
+  Wright, T. (1991) *Exact Confidence Bounds when Sampling from Small Finite Universes*,
+  Springer Lecture Notes in Statistics 66). It is the headline method
   when the frame is small: sampling fraction ``n / N >= 0.05``.
 
 Stratified samples combine the strata with weights ``W_h = N_h / N``: ``p = sum W_h p_h``,
@@ -180,7 +180,7 @@ def combined_appraisal(strata: list[dict[str, Any]], confidence: float) -> dict[
         "projected_errors": p * big_n,
         "variance": v,
         "effective_n": n_eff,
-        "method": "stratified (Korn-Graubard effective sample size)",
+        "method": "stratified (Korn-Graubard)",
         "lower": lo(a / 2),
         "upper": hi(a / 2),
         "lower_one_sided": lo(a),

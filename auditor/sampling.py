@@ -370,8 +370,9 @@ def write_sample(
     info: dict[str, Any],
     patterns_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Write the sample folder: the report files restricted to the sample, ``sample.csv``,
-    ``sample.json`` and ``report.html`` (with note text when the audit's input can be read).
+    """Write the sample folder: the report files restricted to the sample (with
+    ``report.xlsx`` when the report has one), ``sample.csv``, ``sample.json`` and
+    ``report.html`` (with note text when the audit's input can be read).
 
     Returns:
         the content of ``sample.json``.
@@ -439,6 +440,10 @@ def write_sample(
     )
     records = _sample_records(meta, picked_notes)
     write_report(out, records, patterns_dir, redact=bool(meta.get("redacted")))
+    if (report / "report.xlsx").exists():
+        from .io.xlsx import write_xlsx
+
+        write_xlsx(out, run)
     return sample_meta
 
 
@@ -535,7 +540,7 @@ def sample_report(
     sample = draw(frame, n, seed, allocation, stratified)
     paid = _frame_paid(report, frame) if unit == "claims" else None
     folder = prepare_dir(out, force)
-    for name in ("sample.csv", "sample.json", "notes.csv", "events.csv", "claims.csv"):
+    for name in ("sample.csv", "sample.json", "claims.csv", "report.xlsx", "appraisal.json"):
         (folder / name).unlink(missing_ok=True)
     info = {
         "product": "auditor",

@@ -129,6 +129,12 @@ def test_sample_folder_holds_the_sampled_notes_only(tmp_path, report):
         assert [r["note_id"] for r in csv.DictReader(handle)] == [n["note_id"] for n in notes]
     run = json.loads((out / "run.json").read_text())
     assert run["notes"] == 33 and sum(run["status"].values()) == 33
+    if (report / "report.xlsx").exists():
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(out / "report.xlsx", read_only=True)["notes"]
+        ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert ids == [n["note_id"] for n in notes]
     page = (out / "report.html").read_text(encoding="utf-8")
     data = page.split('<script id="report-data" type="application/json">', 1)[1]
     data = json.loads(data.split("</script>", 1)[0])
