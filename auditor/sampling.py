@@ -450,10 +450,11 @@ def write_sample(
         "sample": {k: sample_meta[k] for k in ("method", "unit", "seed", "n")},
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
+    records = _sample_records(meta, picked_notes)
+    sample_meta["note_text"] = records is not None
     (out / "sample.json").write_text(
         json.dumps(sample_meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    records = _sample_records(meta, picked_notes)
     write_report(out, records, patterns_dir, redact=bool(meta.get("redacted")))
     if (report / "report.xlsx").exists():
         from .io.xlsx import write_xlsx
