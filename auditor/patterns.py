@@ -62,6 +62,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "billing/claim_rules.yaml": (
         "version",
         "description",
+        "code_pattern",
         "admin_code",
         "drug_code_prefixes",
         "unclassified_excludes_flags",
