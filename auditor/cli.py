@@ -274,12 +274,44 @@ def evaluate(
             )
     out.print(per)
     out.print(f"status confusion (gold -> predicted): {json.dumps(result['confusion'])}")
+    _print_per_corpus(result)
     for d in result["disagreements"][:show]:
         out.print(f"  {d['note_id']}  {d['field']}: expected {d['expected']!r}, got {d['got']!r}")
     if len(result["disagreements"]) > show:
         out.print(f"  ... {len(result['disagreements']) - show} more (see --out)")
     if out_file:
         out_file.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def _print_per_corpus(result: dict) -> None:
+    """One line per gold file (when several) and per split (``dev``/``heldout``)."""
+    from .evaluate import summary_line
+
+    rows: list[tuple[str, str, dict]] = []
+    per_file = result.get("per_file", {})
+    for path, scores in per_file.items():
+        if len(per_file) > 1:
+            rows.append((path, "all", scores))
+        for split, sub in result.get("per_file_split", {}).get(path, {}).items():
+            rows.append((path, split, sub))
+    if len(per_file) > 1:
+        rows += [("all files", split, sub) for split, sub in result.get("per_split", {}).items()]
+    if not rows:
+        return
+    with_setting = any(summary_line(s)["setting"] is not None for _, _, s in rows)
+    keys = ["n_notes", "status", "event_f1", "route", "dose", "missing_f1", "flag_f1"]
+    keys += ["setting"] if with_setting else []
+    width = max(len("per corpus"), *(len(name) for name, _, _ in rows))
+    lines = [f"{'per corpus':<{width}}  {'split':<7}" + "".join(f"{k:>11}" for k in keys)]
+    for name, split, scores in rows:
+        line = summary_line(scores)
+        cells = [
+            "-" if line[k] is None else str(line[k]) if k == "n_notes" else f"{line[k]:.3f}"
+            for k in keys
+        ]
+        lines.append(f"{name:<{width}}  {split:<7}" + "".join(f"{c:>11}" for c in cells))
+    for text in lines:
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

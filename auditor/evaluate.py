@@ -4,11 +4,17 @@ Gold lines: ``{"note_id", "text", "expected": {"status", "n_injections", "missin
 "flags", "advisories", "events": [{"medication", "route", "dose_value", "dose_unit",
 "site", "laterality", "eligible"}]}}``. Events are matched within a note by the first
 word of the medication (contract section 5), in text order.
+
+Real-text gold (``corpora/gold/real/*.jsonl``) adds ``source`` (where the note comes from)
+and ``split`` (``dev`` or ``heldout``). Lines whose text may not be stored in the
+repository (the PhysioNet deid nursing notes) carry no ``text``: ``load_gold`` reads it
+from the shared data folder by the ``source`` record key (see ``shared_data_dir``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,7 +23,20 @@ from typing import Any
 import pandas as pd
 
 from .core import audit
+from .errors import InputError
 from .frames import SCORED_NOTE_COLUMNS, STATUSES
+
+NURSING_CORPUS = "physionet-deid-nursing"
+"""``source.corpus`` of gold lines whose text is read from the shared PhysioNet deid file."""
+
+SPLITS = ("dev", "heldout")
+
+
+class GoldError(InputError):
+    """A gold file or a note it refers to cannot be read (names the record, never text)."""
+
+    code = "E210"
+
 
 ELEMENTS = ["medication", "dose", "route", "site", "indication", "response"]
 FLAGS = [
@@ -31,12 +50,95 @@ FLAGS = [
 ATTRIBUTES = ["route", "dose", "site", "laterality", "eligible"]
 
 
+def shared_data_dir() -> Path:
+    """The shared data folder: env ``AUDITOR_SHARED_DATA``, else ``<repo>/../shared/data``."""
+    env = os.environ.get("AUDITOR_SHARED_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def read_deid_records(path: str | Path) -> dict[str, str]:
+    """Read a PhysioNet deid ``id.text`` file into ``{"<patient>||||<note>": text}``.
+
+    Records run from a ``START_OF_RECORD=<patient>||||<note>||||`` line to
+    ``||||END_OF_RECORD``; the text is everything between the header line's newline and the
+    end marker, unchanged.
+
+    Raises:
+        GoldError: the file cannot be read (the message names the path only).
+    """
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GoldError(f"cannot read the deid notes file {path} ({type(exc).__name__})") from None
+    records: dict[str, str] = {}
+    head = "START_OF_RECORD="
+    pos = raw.find(head)
+    while pos >= 0:
+        line_end = raw.find("\n", pos)
+        end = raw.find("||||END_OF_RECORD", pos)
+        if line_end < 0 or end < 0:
+            break
+        key = raw[pos + len(head) : line_end].strip().removesuffix("||||")
+        records[key] = raw[line_end + 1 : end]
+        pos = raw.find(head, end)
+    return records
+
+
+def _resolve_text(row: dict[str, Any], where: str, cache: dict[Path, dict[str, str]]) -> str:
+    """The text of a gold line without ``text``, read from the shared data folder."""
+    source = row.get("source") or {}
+    corpus, record = source.get("corpus"), source.get("record")
+    if corpus != NURSING_CORPUS or not record:
+        raise GoldError(f"{where}: no text and no {NURSING_CORPUS} source record")
+    path = shared_data_dir() / NURSING_CORPUS / source.get("file", "id.text")
+    if path not in cache:
+        if not path.is_file():
+            raise GoldError(
+                f"{where}: record {record} needs {path}, which is absent "
+                "(set AUDITOR_SHARED_DATA to the shared data folder)"
+            )
+        cache[path] = read_deid_records(path)
+    text = cache[path].get(record)
+    if text is None:
+        raise GoldError(f"{where}: record {record} not found in {path}")
+    return text
+
+
 def load_gold(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
-    """Read gold JSONL files into a list of dicts (note_id, text, expected)."""
+    """Read gold JSONL files into a list of dicts (note_id, text, expected, ...).
+
+    Each row also gets ``gold_file`` (the path as given), used for the per-file view, and
+    keeps its ``split`` (``dev``/``heldout``) when it has one. A line without ``text`` must name a
+    ``source`` record of the PhysioNet deid nursing file; its text is read from
+    ``shared_data_dir()``.
+
+    Raises:
+        GoldError: a file cannot be read or parsed, or a note's text cannot be found (the
+            message names the file, line and record, never note text).
+    """
     rows: list[dict[str, Any]] = []
+    cache: dict[Path, dict[str, str]] = {}
     for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            rows += [json.loads(line) for line in handle if line.strip()]
+        path = Path(path)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.readlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GoldError(f"cannot read gold file {path} ({type(exc).__name__})") from None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{path.name} line {number}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                raise GoldError(f"{where}: not valid JSON") from None
+            if "text" not in row:
+                row["text"] = _resolve_text(row, where, cache)
+            row["gold_file"] = str(path)
+            rows.append(row)
     return rows
 
 
@@ -94,11 +196,24 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
     attr_ok, attr_n = Counter(), Counter()
     disagreements: list[dict[str, Any]] = []
     correct = 0
+    setting_n = setting_ok = 0
     for item in gold:
         nid, exp = str(item["note_id"]), item["expected"]
         got = pred[nid]
         confusion[exp["status"]][got["status"]] += 1
         correct += exp["status"] == got["status"]
+        if "setting" in exp:
+            setting_n += 1
+            setting_ok += exp["setting"] == got.get("setting")
+            if exp["setting"] != got.get("setting"):
+                disagreements.append(
+                    {
+                        "note_id": nid,
+                        "field": "setting",
+                        "expected": exp["setting"],
+                        "got": got.get("setting"),
+                    }
+                )
         for field in SCORED_NOTE_COLUMNS:
             if exp[field] != got[field]:
                 disagreements.append(
@@ -151,6 +266,7 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
     return {
         "n_notes": n,
         "status_accuracy": round(correct / n, 4) if n else 0.0,
+        "setting_accuracy": round(setting_ok / setting_n, 4) if setting_n else None,
         "confusion": {s: dict(c) for s, c in confusion.items() if c},
         "missing": table("missing", ELEMENTS),
         "flags": table("flags", FLAGS),
@@ -166,7 +282,16 @@ def score(gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame)
 def evaluate(
     paths: Iterable[str | Path], patterns_dir: str | None = None, workers: int = 1
 ) -> dict[str, Any]:
-    """Audit the gold notes of ``paths`` and ``score`` them (see ``score`` for the result)."""
+    """Audit the gold notes of ``paths`` and ``score`` them.
+
+    Returns:
+        ``score`` over all notes, plus ``per_file`` (gold file path -> score without
+        disagreements), ``per_split`` (``dev``/``heldout`` -> the same, over all files, for
+        splits present) and ``per_file_split`` (path -> split -> the same).
+
+    Raises:
+        GoldError: see ``load_gold``.
+    """
     gold = load_gold(paths)
     frame = pd.DataFrame(
         {"note_id": [str(g["note_id"]) for g in gold], "text": [g["text"] for g in gold]}
@@ -174,4 +299,73 @@ def evaluate(
     notes, events = audit(
         frame, id_col="note_id", text_col="text", patterns_dir=patterns_dir, workers=workers
     )
-    return score(gold, notes, events)
+    result = score(gold, notes, events)
+    result.update(breakdown(gold, notes, events))
+    return result
+
+
+def breakdown(
+    gold: list[dict[str, Any]], notes: pd.DataFrame, events: pd.DataFrame
+) -> dict[str, Any]:
+    """Score subsets of ``gold``: per gold file, per split, per file and split.
+
+    Args:
+        gold: rows from ``load_gold`` (``gold_file`` and optional ``split`` keys).
+        notes, events: the audit's frames for these notes.
+
+    Returns:
+        ``{"per_file": {path: s}, "per_split": {split: s}, "per_file_split": {path: {split:
+        s}}}`` where ``s`` is ``score`` without ``disagreements``; splits with no note are
+        left out.
+    """
+
+    def part(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        ids = {str(r["note_id"]) for r in rows}
+        result = score(
+            rows,
+            notes[notes["note_id"].astype(str).isin(ids)],
+            events[events["note_id"].astype(str).isin(ids)] if len(events) else events,
+        )
+        result.pop("disagreements")
+        return result
+
+    files: dict[str, list[dict[str, Any]]] = {}
+    for row in gold:
+        files.setdefault(row.get("gold_file", "-"), []).append(row)
+    per_split = {
+        split: part(rows)
+        for split in SPLITS
+        if (rows := [r for r in gold if r.get("split") == split])
+    }
+    per_file_split = {
+        path: {
+            split: part(sub)
+            for split in SPLITS
+            if (sub := [r for r in rows if r.get("split") == split])
+        }
+        for path, rows in files.items()
+    }
+    return {
+        "per_file": {path: part(rows) for path, rows in files.items()},
+        "per_split": per_split,
+        "per_file_split": {path: parts for path, parts in per_file_split.items() if parts},
+    }
+
+
+def summary_line(scores: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of a ``score`` result, for one line of a per-corpus table.
+
+    Returns:
+        ``n_notes``, ``status``, ``event_f1``, ``route``, ``dose``, ``missing_f1``,
+        ``flag_f1`` and ``setting`` (accuracy, or None when the gold has no ``setting``).
+    """
+    return {
+        "n_notes": scores["n_notes"],
+        "status": scores["status_accuracy"],
+        "event_f1": scores["events"]["f1"],
+        "route": scores["attributes"]["route"],
+        "dose": scores["attributes"]["dose"],
+        "missing_f1": scores["missing"]["micro"]["f1"],
+        "flag_f1": scores["flags"]["micro"]["f1"],
+        "setting": scores.get("setting_accuracy"),
+    }

@@ -1,8 +1,9 @@
 """Tokenizer tweaks for clinical shorthand, applied to spaCy's blank English tokenizer.
 
 Splits a number glued to its unit ("80mg" -> "80", "mg"; "5,000u" -> "5,000", "u") and a
-brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), so that lexicon names
-and unit cues match whole tokens however the note spaces them.
+brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arrows, equals
+signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), so
+that lexicon names and unit cues match whole tokens however the note spaces them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ EXTRA_INFIXES = (
     r"(?<=[A-Za-z0-9])[\[\]\(\)](?=[A-Za-z0-9])",  # Rho(D), [x]IM
     r"(?<=[A-Za-z.)])[,;](?=[A-Za-z0-9,])",  # "history.,PLAN" (flattened exports)
     r"(?<=[A-Za-z]):(?=[,;0-9A-Za-z])",  # "PLAN:,1." and "Site:R delt", never "10:40"
+    r"(?<=[A-Za-z0-9.)%])(?:-+>|=+>|<-+|=)(?=[A-Za-z0-9(])",  # "agitated->haldol", "ENDO=BS"
 )
 
 

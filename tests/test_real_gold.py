@@ -1,0 +1,247 @@
+"""Real-text gold corpora (``corpora/gold/real/``): the loader, the per-corpus view, the labels.
+
+Nursing lines carry no text (PhysioNet deid notes may not be copied into the repository):
+``load_gold`` reads it from the shared data folder. Tests that need ``../shared`` skip with
+a clear reason when it is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from auditor.cli import app
+from auditor.evaluate import (
+    ELEMENTS,
+    NURSING_CORPUS,
+    GoldError,
+    evaluate,
+    load_gold,
+    read_deid_records,
+    shared_data_dir,
+)
+
+from .conftest import ROOT
+
+REAL = ROOT / "corpora" / "gold" / "real"
+REAL_FILES = sorted(REAL.glob("*.jsonl"))
+
+DEID = """START_OF_RECORD=7||||1||||
+Pt comfortable overnight.
+||||END_OF_RECORD
+
+START_OF_RECORD=7||||2||||
+Ketorolac 30 mg IM given R deltoid for pain, tolerated well.
+||||END_OF_RECORD
+"""
+
+EXPECTED_EXCLUDED = {
+    "status": "excluded",
+    "n_injections": 0,
+    "missing": [],
+    "flags": ["intravenous"],
+    "advisories": [],
+    "events": [
+        {
+            "medication": "ondansetron",
+            "route": "IV",
+            "dose_value": 4,
+            "dose_unit": "mg",
+            "site": None,
+            "laterality": None,
+            "eligible": False,
+        }
+    ],
+}
+EXPECTED_NONE = {
+    "status": "no_injection",
+    "n_injections": 0,
+    "missing": [],
+    "flags": [],
+    "advisories": [],
+    "events": [],
+}
+
+
+def _nursing_line(note_id: str, record: str) -> dict:
+    return {
+        "note_id": note_id,
+        "source": {"corpus": NURSING_CORPUS, "file": "id.text", "record": record},
+        "split": "dev",
+        "expected": EXPECTED_NONE,
+        "why": "test",
+    }
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def shared(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    (folder / NURSING_CORPUS).mkdir(parents=True)
+    (folder / NURSING_CORPUS / "id.text").write_text(DEID, encoding="utf-8")
+    monkeypatch.setenv("AUDITOR_SHARED_DATA", str(folder))
+    return folder
+
+
+def test_read_deid_records(shared):
+    records = read_deid_records(shared / NURSING_CORPUS / "id.text")
+    assert list(records) == ["7||||1", "7||||2"]
+    assert records["7||||1"] == "Pt comfortable overnight.\n"
+    assert records["7||||2"].startswith("Ketorolac 30 mg IM")
+
+
+def test_shared_data_dir_from_env(shared):
+    assert shared_data_dir() == shared
+
+
+def test_load_gold_reads_nursing_text_from_shared(shared, tmp_path):
+    gold = _write(tmp_path / "nursing.jsonl", [_nursing_line("nurs-7-2", "7||||2")])
+    (row,) = load_gold([gold])
+    assert row["text"].startswith("Ketorolac 30 mg IM given")
+    assert row["gold_file"] == str(gold)
+    assert row["split"] == "dev"
+
+
+def test_load_gold_record_not_found_names_the_record(shared, tmp_path):
+    gold = _write(tmp_path / "nursing.jsonl", [_nursing_line("nurs-7-9", "7||||9")])
+    with pytest.raises(GoldError) as info:
+        load_gold([gold])
+    message = str(info.value)
+    assert message.startswith("[E210] nursing.jsonl line 1: record 7||||9 not found in ")
+
+
+def test_load_gold_absent_shared_folder_names_the_record(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDITOR_SHARED_DATA", str(tmp_path / "nowhere"))
+    gold = _write(tmp_path / "nursing.jsonl", [_nursing_line("nurs-7-1", "7||||1")])
+    with pytest.raises(GoldError) as info:
+        load_gold([gold])
+    message = str(info.value)
+    assert "record 7||||1 needs" in message
+    assert "which is absent (set AUDITOR_SHARED_DATA" in message
+
+
+def test_load_gold_line_without_text_or_source(tmp_path):
+    gold = _write(tmp_path / "x.jsonl", [{"note_id": "a", "expected": EXPECTED_NONE}])
+    with pytest.raises(GoldError, match=r"x.jsonl line 1: no text and no"):
+        load_gold([gold])
+
+
+def test_load_gold_bad_json(tmp_path):
+    gold = tmp_path / "x.jsonl"
+    gold.write_text('{"note_id": "a", "text": "x"}\n{not json\n', encoding="utf-8")
+    with pytest.raises(GoldError, match=r"x.jsonl line 2: not valid JSON"):
+        load_gold([gold])
+
+
+@pytest.fixture(scope="module")
+def two_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gold")
+    iv = "Ondansetron 4 mg IV push given for nausea."
+    none = "Follow-up visit. No medications given today."
+    first = _write(
+        folder / "first.jsonl",
+        [
+            {"note_id": "f-1", "text": iv, "split": "dev", "expected": EXPECTED_EXCLUDED},
+            {"note_id": "f-2", "text": none, "split": "heldout", "expected": EXPECTED_NONE},
+        ],
+    )
+    second = _write(
+        folder / "second.jsonl",
+        [{"note_id": "s-1", "text": none, "split": "dev", "expected": EXPECTED_EXCLUDED}],
+    )
+    return first, second
+
+
+def test_evaluate_per_file_and_split(two_files):
+    first, second = two_files
+    result = evaluate([first, second])
+    assert result["n_notes"] == 3
+    assert set(result["per_file"]) == {str(first), str(second)}
+    assert result["per_file"][str(first)]["n_notes"] == 2
+    assert result["per_file"][str(first)]["status_accuracy"] == 1.0
+    assert result["per_file"][str(second)]["status_accuracy"] == 0.0
+    assert "disagreements" not in result["per_file"][str(first)]
+    assert {k: v["n_notes"] for k, v in result["per_split"].items()} == {"dev": 2, "heldout": 1}
+    assert result["per_split"]["dev"]["status_accuracy"] == 0.5
+    assert result["per_split"]["heldout"]["events"]["f1"] == 1.0
+    assert set(result["per_file_split"][str(first)]) == {"dev", "heldout"}
+    assert set(result["per_file_split"][str(second)]) == {"dev"}
+    assert result["setting_accuracy"] is None
+
+
+def test_cli_evaluate_prints_one_line_per_file_and_split(two_files, tmp_path):
+    first, second = two_files
+    out = tmp_path / "scores.json"
+    result = CliRunner().invoke(app, ["evaluate", str(first), str(second), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [line.replace("all files", "all-files").split() for line in result.output.splitlines()]
+    by_key = {tuple(cells[:2]): cells[2:] for cells in lines if len(cells) >= 9}
+    assert by_key[(str(first), "all")][:2] == ["2", "1.000"]
+    assert by_key[(str(first), "heldout")][:2] == ["1", "1.000"]
+    assert by_key[(str(second), "all")][:2] == ["1", "0.000"]
+    assert by_key[("all-files", "dev")][:2] == ["2", "0.500"]
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert set(saved["per_split"]) == {"dev", "heldout"}
+
+
+# --- the stored real-text corpora --------------------------------------------------------
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name)
+def test_real_gold_lines_are_well_formed(path):
+    rows = _lines(path)
+    ids = [r["note_id"] for r in rows]
+    assert len(ids) == len(set(ids)), "duplicate note ids"
+    for row in rows:
+        nid, exp = row["note_id"], row["expected"]
+        assert row["split"] in ("dev", "heldout"), nid
+        assert isinstance(row["source"], dict) and row["source"].get("corpus"), nid
+        if row["source"]["corpus"] == NURSING_CORPUS:
+            assert "text" not in row, f"{nid}: nursing text must not be stored"
+            assert nid.startswith("nurs-"), nid
+        else:
+            assert row["text"].strip(), nid
+        eligible = [e for e in exp["events"] if e["eligible"]]
+        assert exp["n_injections"] == len(eligible), nid
+        status = (
+            "gaps"
+            if exp["missing"]
+            else "compliant"
+            if eligible
+            else "excluded"
+            if exp["events"]
+            else "no_injection"
+        )
+        assert exp["status"] == status, nid
+        assert exp["missing"] == [m for m in ELEMENTS if m in exp["missing"]], nid
+        if not eligible:
+            assert exp["missing"] == [] and exp["advisories"] == [], nid
+        if all("flags" in e for e in exp["events"]):
+            union = {f for e in exp["events"] for f in e["flags"]}
+            assert set(exp["flags"]) - {"not_administered"} == union, nid
+        if exp.get("setting") == "inpatient":
+            assert all(not e["eligible"] for e in exp["events"]), nid
+
+
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name)
+def test_real_gold_texts_resolve(path):
+    rows = _lines(path)
+    if any("text" not in r for r in rows) and not (shared_data_dir() / NURSING_CORPUS).is_dir():
+        pytest.skip(
+            f"{path.name} reads note text from {shared_data_dir() / NURSING_CORPUS}, "
+            "which is absent (../shared not present; set AUDITOR_SHARED_DATA)"
+        )
+    loaded = load_gold([path])
+    assert len(loaded) == len(rows)
+    assert all(r["text"].strip() for r in loaded)
