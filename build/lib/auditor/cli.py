@@ -1,0 +1,274 @@
+"""The ``auditor`` command line: a thin layer over ``auditor.core`` and ``auditor.evaluate``.
+
+The ``audit`` command is parse -> ``auditor.run.run_audit`` -> print -> exit.
+
+Exit codes: 0 = audit done, every record read; 1 = audit done, some records have status
+``error``; 2 = usage or input error (bad path, unknown format, id/text column not found,
+report folder exists without --force, invalid pattern files, disk full) or an unexpected
+failure, with no report written; 128 + signal = interrupted (130 Ctrl-C, 143 SIGTERM,
+129 SIGHUP), with no report written. Only the summary goes to stdout; errors,
+warnings and progress go to stderr, and none of them holds note text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import AuditorError
+from .frames import STATUSES
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Audit clinical notes for CPT 96372 injection documentation gaps.\n\n"
+    "Exit codes: 0 done; 1 done, some records could not be read (status error); "
+    "2 usage or input error.",
+)
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(exc: AuditorError) -> NoReturn:
+    """Print a coded error (its message never holds note text) and exit 2."""
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _crash(exc: BaseException) -> NoReturn:
+    """Report an unexpected exception and exit 2.
+
+    Only the exception type and the code location are printed: an exception message (or
+    a traceback with it) may quote note text.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    err.print(
+        f"[bold red]error:[/] internal error ({type(exc).__name__}{escape(where)}); "
+        "no report was written",
+        soft_wrap=True,
+    )
+    raise typer.Exit(2)
+
+
+@app.command()
+def audit(
+    input: Annotated[Path, typer.Argument(help="CSV, JSONL, Parquet file or folder of .txt notes")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="report folder to write")],
+    id_col: Annotated[str | None, typer.Option(help="id column (default: detected)")] = None,
+    text_col: Annotated[str | None, typer.Option(help="text column (default: detected)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    redact: Annotated[bool, typer.Option(help="no evidence text in events, no note text")] = False,
+    force: Annotated[bool, typer.Option(help="overwrite an existing report folder")] = False,
+    patterns: Annotated[
+        Path | None, typer.Option(help="patterns folder (default: bundled)")
+    ] = None,
+    claims: Annotated[Path | None, typer.Option(help="claim lines to reconcile")] = None,
+    payer: Annotated[str, typer.Option(help="payer profile of --claims")] = "default",
+    group_by: Annotated[
+        str | None, typer.Option(help="input column to break report.html down by (provider, ...)")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="local, dask or spark (CSV/Parquet input)")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="dask scheduler address or Spark master URL")
+    ] = None,
+    html: Annotated[bool, typer.Option(help="write report.html")] = True,
+) -> None:
+    """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
+    to --out (with --claims, also claims.jsonl and claims.csv: findings per claim line).
+
+    With --engine dask or spark the audit runs on a cluster (default: a local one with
+    max(--workers, 2) worker processes); see README "Past one machine".
+
+    Exit codes: 0 done; 1 done with record errors; 2 usage or input error (nothing written).
+    """
+    from .run import Interrupted, RunOptions, run_audit
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    options = RunOptions(
+        input=input, out=out_dir, id_col=id_col, text_col=text_col, workers=workers,
+        redact=redact, force=force, patterns_dir=str(patterns) if patterns else None,
+        claims=claims, payer=payer, group_by=group_by, engine=engine, scheduler=scheduler,
+        html=html,
+    )  # fmt: skip
+    try:
+        with _progress_bar() as on_note:
+            result = run_audit(options, on_note)
+    except AuditorError as exc:
+        _fail(exc)
+    except Interrupted as exc:
+        _signals_off()
+        err.print(
+            f"interrupted ({exc.name}): no report files were written; {escape(str(out_dir))} "
+            "is as it was",
+            soft_wrap=True,
+        )
+        raise typer.Exit(exc.exit_code) from None
+    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
+        _crash(exc)
+    for line in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
+    _print_summary(result.run, result.folder, result.seconds)
+    for line in result.claims_lines:
+        out.print(line)
+    raise typer.Exit(result.exit_code)
+
+
+def _signals_off() -> None:
+    """Ignore further Ctrl-C/SIGTERM/SIGHUP while the process prints its last words."""
+    import signal
+
+    from .run import STOP_SIGNALS
+
+    for s in STOP_SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[], None]]:
+    """A per-note progress callback: a transient bar when stderr is a terminal, else a
+    no-op (so logs and pipes get no progress output at all). Counts only, never text."""
+    if not err.is_terminal:
+        yield lambda: None
+        return
+    with Progress(
+        TextColumn("auditing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("notes"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("audit", total=None)
+        yield lambda: progress.advance(task)
+
+
+def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
+    table = Table(title=f"CPT 96372 audit: {summary['notes']} notes, {summary['events']} events")
+    table.add_column("status")
+    table.add_column("notes", justify="right")
+    for status in STATUSES:
+        table.add_row(status, str(summary["status"].get(status, 0)))
+    out.print(table)
+    if summary["missing"]:
+        out.print(
+            "most frequent missing elements: "
+            + ", ".join(f"{k} ({v})" for k, v in list(summary["missing"].items())[:6])
+        )
+    if summary["flags"]:
+        out.print("flags: " + ", ".join(f"{k} ({v})" for k, v in summary["flags"].items()))
+    out.print(f"report: {folder}  ({elapsed:.1f} s)")
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[list[Path], typer.Argument(help="gold JSONL file(s) in the dev.jsonl format")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write the scores as JSON")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+    patterns: Annotated[
+        Path | None, typer.Option(help="patterns folder (default: bundled)")
+    ] = None,
+    show: Annotated[int, typer.Option(help="disagreements to print")] = 30,
+) -> None:
+    """Score the audit against gold-labelled notes and print the figures."""
+    from .evaluate import evaluate as run
+
+    try:
+        result = run(gold, str(patterns) if patterns else None, workers)
+    except AuditorError as exc:
+        _fail(exc)
+        return
+    table = Table(title=f"evaluation on {result['n_notes']} notes")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("note status accuracy", f"{result['status_accuracy']:.3f}")
+    table.add_row("missing-element micro F1", f"{result['missing']['micro']['f1']:.3f}")
+    table.add_row("flag micro F1", f"{result['flags']['micro']['f1']:.3f}")
+    table.add_row("event F1", f"{result['events']['f1']:.3f}")
+    for name, acc in result["attributes"].items():
+        table.add_row(f"{name} accuracy (matched events)", "-" if acc is None else f"{acc:.3f}")
+    out.print(table)
+    per = Table(title="per element / flag")
+    for col in ("label", "P", "R", "F1", "tp", "fp", "fn"):
+        per.add_column(col)
+    for kind in ("missing", "flags"):
+        for label, m in result[kind].items():
+            per.add_row(
+                f"{kind}:{label}",
+                f"{m['precision']:.2f}",
+                f"{m['recall']:.2f}",
+                f"{m['f1']:.2f}",
+                str(m["tp"]),
+                str(m["fp"]),
+                str(m["fn"]),
+            )
+    out.print(per)
+    out.print(f"status confusion (gold -> predicted): {json.dumps(result['confusion'])}")
+    _print_per_corpus(result)
+    for d in result["disagreements"][:show]:
+        out.print(f"  {d['note_id']}  {d['field']}: expected {d['expected']!r}, got {d['got']!r}")
+    if len(result["disagreements"]) > show:
+        out.print(f"  ... {len(result['disagreements']) - show} more (see --out)")
+    if out_file:
+        out_file.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def _print_per_corpus(result: dict) -> None:
+    """One line per gold file (when several) and per split (``dev``/``heldout``)."""
+    from .evaluate import summary_line
+
+    rows: list[tuple[str, str, dict]] = []
+    per_file = result.get("per_file", {})
+    for path, scores in per_file.items():
+        if len(per_file) > 1:
+            rows.append((path, "all", scores))
+        for split, sub in result.get("per_file_split", {}).get(path, {}).items():
+            rows.append((path, split, sub))
+    if len(per_file) > 1:
+        rows += [("all files", split, sub) for split, sub in result.get("per_split", {}).items()]
+    if not rows:
+        return
+    with_setting = any(summary_line(s)["setting"] is not None for _, _, s in rows)
+    keys = ["n_notes", "status", "event_f1", "route", "dose", "missing_f1", "flag_f1"]
+    keys += ["setting"] if with_setting else []
+    width = max(len("per corpus"), *(len(name) for name, _, _ in rows))
+    lines = [f"{'per corpus':<{width}}  {'split':<7}" + "".join(f"{k:>11}" for k in keys)]
+    for name, split, scores in rows:
+        line = summary_line(scores)
+        cells = [
+            "-" if line[k] is None else str(line[k]) if k == "n_notes" else f"{line[k]:.3f}"
+            for k in keys
+        ]
+        lines.append(f"{name:<{width}}  {split:<7}" + "".join(f"{c:>11}" for c in cells))
+    for text in lines:
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def version() -> None:
+    """Print the product version."""
+    out.print(__version__)
+
+
+def main() -> None:  # pragma: no cover
+    app(prog_name="auditor")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

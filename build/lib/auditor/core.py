@@ -1,0 +1,318 @@
+"""The core: note records in, judged notes and events out.
+
+Every way into the product (CLI, Python API, notebooks) goes through ``audit_records``
+(streaming) or ``audit`` (DataFrames). Extraction runs in the spaCy pipeline; judgement in
+``requirements``; both produce plain rows. Multi-process runs use a process pool whose
+workers build the pipeline once and return plain rows (spaCy Docs never cross processes).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pandas as pd
+
+from .billing import HcpcsTable
+from .frames import (
+    EVENT_COLUMNS,
+    EVIDENCE_FIELDS,
+    error_note,
+    frames_from_rows,
+    note_row,
+)
+from .io.readers import detect_columns, frame_records
+from .patterns import load_patterns
+from .records import InputTally, NoteRecord, clean_text, coerce_text, safe_record
+from .requirements import RequirementSpec
+
+log = logging.getLogger("auditor")
+
+# Long notes are audited in consecutive windows of at most WINDOW_CHARS characters and
+# WINDOW_TOKENS tokens (see ``_docs``). The pipeline's cost grows with the square of a Doc's
+# length (measured with spaCy 3.7.5: the sentence splitter's ``is_sent_start`` setter
+# rescans the Doc, event grouping re-lists ``doc.sents`` per section): 20k tokens of
+# separator lines take ~12 s, a 1.1M-char note in one piece over 5 min. Windows keep giant
+# notes linear. Every MTSamples note (max 18,425 chars, 3,557 tokens) fits in one window,
+# so ordinary notes keep their whole-note context.
+WINDOW_CHARS = 20_000
+WINDOW_TOKENS = 5_000
+_STATE: dict[str, Any] = {}
+
+
+def _silence_phi_loggers() -> None:
+    """PyRuSH/medspaCy log tokens through loguru at DEBUG: a PHI leak. Turn them off."""
+    try:
+        from loguru import logger
+
+        logger.disable("PyRuSH")
+        logger.disable("medspacy")
+    except ImportError:  # pragma: no cover - loguru comes with medspaCy
+        pass
+
+
+def _engine(patterns_dir: str | None) -> tuple[Any, RequirementSpec, HcpcsTable]:
+    """The pipeline, requirement spec and HCPCS table of this process, built once per rule
+    set (keyed by the SHA-256 of the pattern files, so a worker that sees the same rules
+    under another path reuses its pipeline)."""
+    patterns = load_patterns(patterns_dir)
+    key = patterns.sha256
+    if _STATE.get("key") != key:
+        _silence_phi_loggers()
+        from .pipeline.build import build_pipeline
+
+        _STATE.update(
+            key=key,
+            nlp=build_pipeline(patterns_dir),
+            spec=RequirementSpec(patterns.requirements),
+            billing=HcpcsTable(patterns.hcpcs_drugs),
+        )
+    return _STATE["nlp"], _STATE["spec"], _STATE["billing"]
+
+
+def _windows(text: str, size: int) -> Iterator[tuple[int, int]]:
+    """Cut ``text`` into consecutive ``(start, end)`` ranges that cover it exactly.
+
+    Each range holds at most ``size`` characters; a cut goes after the last blank line,
+    else the last line break, else the last space in the second half of the range, and
+    falls hard at ``size`` only when that half holds none of them.
+    """
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            end = _cut(text, start + size // 2, end)
+        yield start, end
+        start = end
+
+
+def _cut(text: str, low: int, high: int) -> int:
+    """The best cut in ``text[low:high]`` (see ``_windows``); ``high`` when there is none."""
+    for separator in ("\n\n", "\n", " "):
+        at = text.rfind(separator, low, high)
+        if at >= 0:
+            return at + len(separator)
+    return high
+
+
+def _docs(nlp: Any, text: str) -> Iterator[tuple[int, Any]]:
+    """Tokenised windows of ``text``: ``(offset, Doc)`` pairs covering it in order.
+
+    Each Doc holds at most ``WINDOW_CHARS`` characters (``_windows``) and, unless a
+    single character is left, at most ``WINDOW_TOKENS`` tokens: a denser window
+    (tables, separator lines, encoded blobs) is cut again into halves.
+    """
+    for start, end in _windows(text, WINDOW_CHARS):
+        yield from _dense_split(nlp, text, start, end)
+
+
+def _dense_split(nlp: Any, text: str, start: int, end: int) -> Iterator[tuple[int, Any]]:
+    """``(offset, Doc)`` pieces of ``text[start:end]`` with at most ``WINDOW_TOKENS`` tokens."""
+    doc = nlp.make_doc(text[start:end])
+    if len(doc) <= WINDOW_TOKENS or end - start < 2:
+        yield start, doc
+        return
+    for low, high in _windows(text[start:end], (end - start + 1) // 2):
+        yield from _dense_split(nlp, text, start + low, start + high)
+
+
+def extract(nlp: Any, text: str) -> dict[str, Any]:
+    """Run the pipeline on one note and return its plain results.
+
+    Args:
+        nlp: the pipeline (``pipeline.build.build_pipeline``).
+        text: the cleaned note text (``records.clean_text``).
+
+    Returns:
+        ``{"events": [...], "not_administered": [...], "evidence": ...}``; a long note is
+        processed window by window (``_docs``) and the results merged, with event
+        ``start``/``end`` shifted to offsets in ``text``.
+    """
+    merged: dict[str, Any] = {"events": [], "not_administered": [], "evidence": None}
+    for offset, doc in _docs(nlp, text):
+        result = nlp(doc).user_data.get("auditor")
+        if not result:
+            continue
+        for event in result["events"]:
+            event["start"] += offset
+            event["end"] += offset
+        merged["events"] += result["events"]
+        merged["not_administered"] += result["not_administered"]
+        merged["evidence"] = merged["evidence"] or result["evidence"]
+    return merged
+
+
+def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool = False):
+    """Audit one record.
+
+    Returns:
+        ``(note_row, event_rows)``: a dict with ``NOTE_COLUMNS`` and a list of dicts with
+        ``EVENT_COLUMNS`` (``hcpcs``/``hcpcs_units`` from ``billing.HcpcsTable.code_event``).
+        A record that could not be read, or whose processing raised, gets status ``error``
+        and a message naming the row and the problem (an exception is named by its type
+        only: its message may quote note text).
+
+    Raises:
+        PatternError: the rule files are invalid (the pipeline cannot be built).
+    """
+    if record.error is not None or record.text is None:
+        return error_note(record.note_id, record.error or f"row {record.row}: missing text"), []
+    nlp, spec, billing = _engine(patterns_dir)
+    try:
+        found = extract(nlp, clean_text(record.text))
+        events = [
+            _event_row(event, i, record, spec, billing, redact)
+            for i, event in enumerate(found["events"], start=1)
+        ]
+        note = spec.judge_note(events, found["not_administered"])
+    except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
+        problem = f"pipeline error ({type(exc).__name__})"
+        log.warning("row %d: %s; note marked error", record.row, problem)
+        return error_note(record.note_id, f"row {record.row}: {problem}"), []
+    return note_row(**{"note_id": record.note_id, **note}), events
+
+
+def _event_row(
+    event: dict[str, Any],
+    event_id: int,
+    record: NoteRecord,
+    spec: RequirementSpec,
+    billing: HcpcsTable,
+    redact: bool,
+) -> dict[str, Any]:
+    """One ``EVENT_COLUMNS`` row: extraction fields, judgement, HCPCS code and units, ids;
+    evidence text dropped when ``redact``. ``medication_text`` is re-read from the original
+    text at the event's offsets, so it is the text as written (``clean_text`` may have
+    replaced spaces)."""
+    row = {k: event.get(k) for k in EVENT_COLUMNS} | spec.judge_event(event)
+    row.update(note_id=record.note_id, event_id=event_id)
+    if row["medication_text"] is not None:
+        row["medication_text"] = record.text[row["start"] : row["end"]]
+    row |= billing.code_event(row)
+    if redact:
+        row.update(dict.fromkeys(EVIDENCE_FIELDS))
+    return {k: row.get(k) for k in EVENT_COLUMNS}
+
+
+def audit_chunk(
+    records: list[NoteRecord], patterns_dir: str | None = None, redact: bool = False
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """``audit_one`` for each record of a chunk (the task a worker process runs)."""
+    return [audit_one(record, patterns_dir, redact) for record in records]
+
+
+def _lost(record: NoteRecord, reason: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    log.warning("row %d: %s twice while auditing it; note marked error", record.row, reason)
+    message = f"row {record.row}: {reason} while auditing this note (twice); record not audited"
+    return error_note(record.note_id, message), []
+
+
+def audit_stream(
+    records: Iterable[NoteRecord],
+    patterns_dir: str | None = None,
+    workers: int = 1,
+    redact: bool = False,
+    on_note: Callable[[], None] | None = None,
+) -> Iterator[tuple[NoteRecord, dict[str, Any], list[dict[str, Any]]]]:
+    """Stream ``(record, note_row, event_rows)`` for each record, in input order.
+
+    Args:
+        records: note records (see ``records.NoteRecord``); consumed lazily. Lone
+            surrogates in ids, texts and other columns become U+FFFD first
+            (``records.safe_record``), so every row can be written as UTF-8.
+        patterns_dir: rule folder (default: bundled ``patterns/``).
+        workers: processes; 1 runs in this process. More run in ``pool.ordered_map``: a
+            worker that dies costs nothing unless the same note kills a fresh worker
+            again, which then gets status ``error`` ("worker died").
+        redact: drop evidence text (medication_text, indication, response, provider,
+            evidence) from event rows, keeping offsets and normalised values.
+        on_note: called once per finished note (progress).
+    """
+    from functools import partial
+
+    from .pool import ordered_map
+
+    safe = map(safe_record, records)
+    if workers <= 1:
+        results: Iterator = ((r, audit_one(r, patterns_dir, redact)) for r in safe)
+    else:
+        fn = partial(audit_chunk, patterns_dir=patterns_dir, redact=redact)
+        results = ordered_map(fn, safe, workers, _lost, initializer=_silence_phi_loggers)
+    for record, (note, events) in results:
+        if on_note:
+            on_note()
+        yield record, note, events
+
+
+def audit_records(
+    records: Iterable[NoteRecord],
+    patterns_dir: str | None = None,
+    workers: int = 1,
+    redact: bool = False,
+    on_note: Callable[[], None] | None = None,
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Stream ``(note_row, event_rows)`` for each record, in input order (``audit_stream``
+    without the records)."""
+    for _record, note, events in audit_stream(records, patterns_dir, workers, redact, on_note):
+        yield note, events
+
+
+def to_records(
+    notes: pd.DataFrame | Iterable[str],
+    id_col: str | None = None,
+    text_col: str | None = None,
+) -> Iterator[NoteRecord]:
+    """Turn a DataFrame (or an iterable of texts) into ``NoteRecord``s.
+
+    Args:
+        notes: DataFrame with a text column (and optionally an id column), or texts.
+        id_col, text_col: column names; detected when None (see ``io.readers.detect_columns``).
+    """
+    if isinstance(notes, pd.DataFrame):
+        id_col, text_col = detect_columns(list(notes.columns), id_col, text_col)
+        yield from frame_records(notes, id_col, text_col, start_row=1)
+        return
+    for row, value in enumerate(notes, start=1):
+        cell = coerce_text(value)
+        error = f"row {row}: {cell.error}" if cell.error else None
+        yield NoteRecord(row, str(row), cell.text, error, cell.encoding)
+
+
+def audit(
+    notes: pd.DataFrame | Iterable[str],
+    id_col: str | None = None,
+    text_col: str | None = None,
+    patterns_dir: str | None = None,
+    workers: int = 1,
+    redact: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Audit notes and return ``(notes_df, events_df)``.
+
+    Args:
+        notes: a DataFrame with a text column (and optionally an id column), or an
+            iterable of note texts (ids are then 1-based positions).
+        id_col, text_col: column names; auto-detected from common names when None.
+        patterns_dir: rule folder (default: bundled ``patterns/``).
+        workers: worker processes.
+        redact: drop evidence text from events (see ``audit_records``).
+
+    Returns:
+        ``notes_df`` with columns ``NOTE_COLUMNS`` (one row per input, in order) and
+        ``events_df`` with columns ``EVENT_COLUMNS`` (one row per event, text order).
+        Repeated note ids and Windows-1252 text are logged as warnings (row numbers only).
+
+    Raises:
+        ColumnError: the id or text column cannot be chosen.
+        PatternError: a rule file is missing or invalid.
+    """
+    note_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    tally = InputTally()
+    records = tally.watch(to_records(notes, id_col, text_col))
+    for note, events in audit_records(records, patterns_dir, workers, redact):
+        note_rows.append(note)
+        event_rows.extend(events)
+    for warning in tally.warnings():
+        log.warning(warning)
+    return frames_from_rows(note_rows, event_rows)  # the dtypes every engine returns

@@ -1,0 +1,181 @@
+"""Dose parsing and normalisation (pure functions, no spaCy).
+
+Finds amounts such as ``60 mg``, ``1,000 mcg``, ``2.4 million units``, ``40 mg/mL x 1 mL``
+and ``1% ... 2 mL`` in a piece of note text and normalises them to the contract's units
+(section 5: mg, g, mcg, units, mL, mEq; gm -> g, cc -> mL, u/IU -> units, ug -> mcg; a
+percent solution converts at ``percent_mg_per_ml`` mg/mL per percent). The unit vocabulary
+comes from ``patterns/lexicons/units.yaml``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_NUM = r"(?<![\w./])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+_WS = r"[\s\u00a0\u202f]*"
+_RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
+_NEEDLE = re.compile(
+    r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|x\s*\d+(?:\.\d+)?\s*(?:in|inch|\"))", re.I
+)
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One amount found in text.
+
+    Attributes:
+        value: numeric value in ``unit`` (int when integral).
+        unit: one of the contract's units (mg, g, mcg, units, mL, mEq).
+        start, end: character offsets into the text that was searched.
+        is_volume: True when the amount is a volume (mL) only.
+    """
+
+    value: float | int
+    unit: str
+    start: int
+    end: int
+    is_volume: bool
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _tidy(value: float) -> float | int:
+    if not math.isfinite(value):
+        return value  # a number past float range ("9" * 310): dropped by find_all
+    value = round(value, 6)
+    return int(value) if value == int(value) else value
+
+
+class DoseParser:
+    """Compiled dose regexes for one unit vocabulary.
+
+    Args:
+        units_spec: the parsed ``units.yaml`` mapping (keys ``units``, ``multipliers``,
+            ``volume_unit``, ``percent_mg_per_ml``, ``not_dose_denominators``).
+    """
+
+    def __init__(self, units_spec: dict[str, Any]) -> None:
+        self.canonical: dict[str, str] = {}
+        for unit, forms in units_spec["units"].items():
+            for form in forms:
+                self.canonical[str(form).lower()] = unit
+        self.multipliers = {str(k).lower(): v for k, v in units_spec["multipliers"].items()}
+        self.volume_unit = units_spec["volume_unit"]
+        self.pct_factor = float(units_spec["percent_mg_per_ml"])
+        denominators = units_spec.get("not_dose_denominators", [])
+        unit_alt = "|".join(re.escape(u) for u in sorted(self.canonical, key=len, reverse=True))
+        mult_alt = "|".join(re.escape(m) for m in sorted(self.multipliers, key=len, reverse=True))
+        volume_forms = [f for f, u in self.canonical.items() if u == self.volume_unit]
+        vol_alt = "|".join(re.escape(v) for v in sorted(volume_forms, key=len, reverse=True))
+        den_alt = "|".join(re.escape(d) for d in sorted(denominators, key=len, reverse=True))
+        self._amount = re.compile(
+            _NUM + _WS + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
+            re.IGNORECASE,
+        )
+        self._per_volume = re.compile(rf"{_WS}/{_WS}(?:1{_WS})?(?:{vol_alt})(?![A-Za-z])", re.I)
+        # "150 mg/1 mL", "30mg/2mL": an amount in a stated volume (the syringe), not a rate
+        self._in_volume = re.compile(
+            rf"{_WS}/{_WS}(\d+(?:\.\d+)?){_WS}(?:{vol_alt})(?![A-Za-z])", re.I
+        )
+        self._bad_den = (
+            re.compile(rf"{_WS}/{_WS}(?:{den_alt})(?![A-Za-z])", re.I) if den_alt else None
+        )
+        self._then_volume = re.compile(
+            rf"{_WS}(?:[x×,(]|of|in)?{_WS}" + _NUM + _WS + rf"({vol_alt})(?![A-Za-z])", re.I
+        )
+        self._percent = re.compile(_NUM + _WS + r"%")
+
+    def find_all(self, text: str) -> list[Dose]:
+        """Return every amount in ``text`` in text order (concentrations resolved).
+
+        A number counts only with a unit (or a multiplier such as "million" followed by
+        units/"MU"). Lab values (mg/dL, pg/mL) and weight-based orders (mg/kg) are skipped.
+        ``40 mg/mL x 1 mL`` gives one Dose of 40 mg spanning the whole phrase.
+        """
+        found: list[Dose] = []
+        pos = 0
+        while True:
+            m = self._amount.search(text, pos)
+            if not m:
+                break
+            pos = m.end()
+            number, mult, unit_form = m.group(1), m.group(2), m.group(3)
+            if unit_form is None and not (mult and mult.lower() == "mu"):
+                continue
+            unit = self.canonical.get((unit_form or "units").lower(), "units")
+            value = _number(number) * (self.multipliers[mult.lower()] if mult else 1)
+            end = m.end()
+            if self._bad_den and self._bad_den.match(text, end):
+                continue
+            if _NEEDLE.match(text, end):
+                continue  # "25g needle", "22 gauge": a needle size, not grams
+            in_volume = self._in_volume.match(text, end)
+            per = self._per_volume.match(text, end)
+            if in_volume and not self._then_volume.match(text, in_volume.end()):
+                found.append(Dose(_tidy(value), unit, m.start(), in_volume.end(), False))
+                pos = in_volume.end()
+                continue
+            if per:
+                then = self._then_volume.match(text, per.end())
+                if then is None:
+                    continue  # a bare concentration is not an amount given
+                volume = _number(then.group(1))
+                value, end = value * volume, then.end()
+                pos = end
+            found.append(Dose(_tidy(value), unit, m.start(), end, unit == self.volume_unit))
+        for m in _RATIO.finditer(text):
+            then = self._then_volume.match(text, m.end())
+            if then is None:
+                continue
+            mg = _number(then.group(1)) * 1000 / _number(m.group(1))  # 1:1000 = 1 mg/mL
+            found = [d for d in found if not (m.start() <= d.start < then.end())]
+            found.append(Dose(_tidy(mg), "mg", m.start(), then.end(), False))
+        for m in self._percent.finditer(text):
+            then = self._then_volume.match(text, m.end())
+            if then is None:
+                then = self._then_volume.search(text[m.end() : m.end() + 30])
+                if then is None:
+                    continue
+                vol_end = m.end() + then.end()
+            else:
+                vol_end = then.end()
+            mg = _number(m.group(1)) * self.pct_factor * _number(then.group(1))
+            found = [d for d in found if not (m.start() <= d.start < vol_end)]
+            found.append(Dose(_tidy(mg), "mg", m.start(), vol_end, False))
+        return sorted((d for d in found if math.isfinite(d.value)), key=lambda d: d.start)
+
+    def concentration_times_volume(self, text: str, volume_text: str) -> Dose | None:
+        """A bare concentration in ``text`` ("1000 mcg/mL") times the first volume in
+        ``volume_text`` ("Volume: 1 mL"), as on template forms; None when either is absent."""
+        for m in self._amount.finditer(text):
+            unit_form = m.group(3)
+            if unit_form is None or not self._per_volume.match(text, m.end()):
+                continue
+            volumes = [d for d in self.find_all(volume_text) if d.is_volume]
+            if not volumes:
+                return None
+            unit = self.canonical[unit_form.lower()]
+            value = _number(m.group(1)) * volumes[0].value
+            if not math.isfinite(value):
+                return None
+            return Dose(_tidy(value), unit, m.start(), m.end(), False)
+        return None
+
+    def choose(self, text: str, anchor: int = 0) -> Dose | None:
+        """Pick the dose of one administration from ``text``.
+
+        Prefers an amount over a volume (contract section 5), then the first one at or
+        after character ``anchor`` (the drug mention), then the last one before it.
+        Returns None when the text holds no amount.
+        """
+        doses = self.find_all(text)
+        if not doses:
+            return None
+        amounts = [d for d in doses if not d.is_volume] or doses
+        after = [d for d in amounts if d.start >= anchor]
+        return after[0] if after else amounts[-1]

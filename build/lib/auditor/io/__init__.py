@@ -1,0 +1,1 @@
+"""Readers (note exports -> records) and writers (rows -> report files)."""

@@ -1,0 +1,903 @@
+"""The HTML report: ``report.html``, one self-contained page (inline CSS and JS, no network).
+
+What the page shows: a summary (notes audited, status counts, most frequent missing
+elements, flags with the code to bill instead, breakdowns by medication and by an input
+column the user names), a table of notes filterable by status, missing element, flag and
+group and searchable by note id, and per note its findings (each with the rule and the
+``source`` of that rule in the requirement spec) and its text with every event's evidence
+highlighted and labelled in the style of displaCy's entity view.
+
+How it is built, and what it keeps in memory:
+
+- ``write_report`` runs after the audit has written ``notes.jsonl`` and ``events.jsonl``.
+  It streams both back and re-reads the input export with the same reader, pairing input
+  record *i* with notes line *i* (a note id that does not match stops the pairing: the
+  rest of the report then has findings but no text).
+- Per note it keeps one compact row (id, status, element/flag bitmasks, counts, group).
+- Only notes with an event, a flag or an error get a detail fragment (findings and
+  highlighted text), rendered here in Python. Notes without events or flags carry no
+  text. A note longer than ``MAX_NOTE_CHARS`` is embedded as excerpts of
+  ``EXCERPT_CHARS`` around its highlights. Once ``TEXT_BUDGET_CHARS`` characters of note
+  text are embedded, later notes carry findings only (the page says so).
+- With ``redact`` no note text is read into the report at all: findings and normalised
+  values only.
+
+The page embeds the rows and the fragments as JSON in two ``<script type=
+"application/json">`` tags. Its script renders one page of table rows at a time, parses
+the fragments only when a note is first opened and builds a note's DOM only when opened,
+so a 5,000-note report opens as fast as a 50-note one. The page state (filters, search,
+page, open note) lives in the URL hash (``report.html#status=gaps&element=route``), so a
+view can be bookmarked and the page can be tested with ``chromium --dump-dom``.
+
+Highlights: event rows carry the anchor's character offsets (``start``/``end``) and, for
+indication, response, provider and evidence, the evidence *text*. The anchor is
+highlighted by its offsets; each evidence text is located in the note as the first
+occurrence (whitespace-insensitive) at or after the start of the anchor's sentence, else
+the last one before it. Dose, route and site carry normalised values only, so they are
+located by their lexicon forms (``patterns/lexicons``) within ``NEAR_CHARS`` of the
+anchor, preferring the anchor's sentence and the text after it. Highlights that would
+overlap an earlier one are dropped from the text (the findings still list the value).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from ..doses import DoseParser
+from ..errors import OutputError
+from ..frames import STATUSES, is_missing, json_safe
+from ..patterns import Patterns, load_patterns
+from ..records import NoteRecord, clean_text
+from ..requirements import RequirementSpec
+
+log = logging.getLogger("auditor")
+
+TEXT_FIELDS = ("indication", "response", "provider", "evidence")
+LABELS = ("medication", "injection", "dose", "route", "site") + TEXT_FIELDS
+MAX_NOTE_CHARS = 100_000  # longer notes are embedded as excerpts around their highlights
+EXCERPT_CHARS = 1_500  # characters kept on each side of a highlight in an excerpt
+TEXT_BUDGET_CHARS = 30_000_000  # note text embedded in one report, at most
+NEAR_CHARS = 300  # how far from the anchor dose, route and site forms are looked for
+GROUP_VALUE_CHARS = 80  # a group value is cut to this length
+PAGE_SIZE = 50  # table rows per page
+SUMMARY_ROWS = 10  # summary table rows shown before "show all"
+
+_BOUNDARY = re.compile(r"\n|[.!?;](?=\s)")
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("auditor", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """One labelled span of note text.
+
+    Attributes:
+        start, end: character offsets into the note text (0-based, end-exclusive).
+        label: one of ``LABELS``.
+        event_id: the event it belongs to (1-based within the note).
+        title: what the span stands for, normalised (shown as a tooltip).
+    """
+
+    start: int
+    end: int
+    label: str
+    event_id: int
+    title: str
+
+
+# --- locating evidence --------------------------------------------------------------------
+
+
+def _forms_regex(forms: Iterable[str]) -> re.Pattern[str]:
+    alts = sorted({str(f).lower() for f in forms if str(f).strip()}, key=len, reverse=True)
+    body = "|".join(r"\s+".join(re.escape(w) for w in a.split()) for a in alts)
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def _phrase_regex(value: str) -> re.Pattern[str] | None:
+    words = value.split()
+    return re.compile(r"\s+".join(re.escape(w) for w in words)) if words else None
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Approximate ``(start, end)`` of the sentence around ``text[start:end]``.
+
+    A sentence ends at a line break or at ``.``, ``!``, ``?``, ``;`` followed by white
+    space; bounds are looked for within 2,000 characters.
+    """
+    lo = max(0, start - 2000)
+    s0 = lo
+    for m in _BOUNDARY.finditer(text, lo, start):
+        s0 = m.end()
+    m = _BOUNDARY.search(text, end, min(len(text), end + 2000))
+    return s0, m.end() if m else min(len(text), end + 2000)
+
+
+def _nearest(cands: list[tuple[int, int]], start: int, sent: tuple[int, int]) -> tuple[int, int]:
+    def key(c: tuple[int, int]) -> tuple[bool, bool, int]:
+        inside = sent[0] <= c[0] and c[1] <= sent[1]
+        return (not inside, c[0] < start, abs(c[0] - start))
+
+    return min(cands, key=key)
+
+
+def _as_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return None if is_missing(value) else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fmt_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def dose_display(event: Mapping[str, Any]) -> str | None:
+    """``"1,000 mcg"`` for an event's normalised dose, or None."""
+    if event.get("dose_value") is None:
+        return None
+    return f"{_fmt_number(event['dose_value'])} {event.get('dose_unit') or ''}".strip()
+
+
+def site_display(event: Mapping[str, Any]) -> str | None:
+    """``"gluteal (left)"`` for an event's site and laterality, or None."""
+    site, side = event.get("site"), event.get("laterality")
+    if site is None:
+        return f"(other site, {side})" if side else None
+    return f"{site} ({side})" if side else site
+
+
+class EvidenceLocator:
+    """Finds where an event's evidence is in its note (see the module docstring).
+
+    Args:
+        patterns: the rule files; the route, site and unit lexicons are used.
+    """
+
+    def __init__(self, patterns: Patterns) -> None:
+        self.doses = DoseParser(patterns.units)
+        self.routes = {k: _forms_regex(v) for k, v in patterns.routes["routes"].items()}
+        site_forms: dict[str, list[str]] = {k: list(v) for k, v in patterns.sites["sites"].items()}
+        for form, (site, _side) in patterns.sites.get("combined", {}).items():
+            site_forms.setdefault(site, []).append(form)
+        self.sites = {k: _forms_regex(v) for k, v in site_forms.items()}
+
+    def locate(self, text: str, event: Mapping[str, Any]) -> list[Highlight]:
+        """Highlights of one event, anchor first.
+
+        Args:
+            text: the note text the event's offsets index (after ``clean_text``).
+            event: an event row (``records.EVENT_COLUMNS``).
+
+        Returns:
+            Zero or more ``Highlight``s, at most one per label; none when the anchor
+            offsets do not fit the text.
+        """
+        start, end = _as_int(event.get("start")), _as_int(event.get("end"))
+        if start is None or end is None or not 0 <= start < end <= len(text):
+            return []
+        eid = _as_int(event.get("event_id")) or 1
+        sent = sentence_bounds(text, start, end)
+        near = (max(0, start - NEAR_CHARS), min(len(text), end + NEAR_CHARS))
+        if event.get("medication"):
+            found = [Highlight(start, end, "medication", eid, str(event["medication"]))]
+        else:
+            found = [Highlight(start, end, "injection", eid, "unnamed injection")]
+        if event.get("dose_value") is not None:
+            lo, hi = near
+            cands = [
+                (lo + d.start, lo + d.end)
+                for d in self.doses.find_all(text[lo:hi])
+                if d.value == event["dose_value"] and d.unit == event.get("dose_unit")
+            ]
+            if cands:
+                found.append(
+                    Highlight(*_nearest(cands, start, sent), "dose", eid, dose_display(event) or "")
+                )
+        for label, table, title in (
+            ("route", self.routes, event.get("route")),
+            ("site", self.sites, site_display(event)),
+        ):
+            rx = table.get(event.get(label))
+            if rx is None:
+                continue
+            cands = [(m.start(), m.end()) for m in rx.finditer(text, *near)]
+            cands = [c for c in cands if c[1] <= start or c[0] >= end]
+            if cands:
+                found.append(Highlight(*_nearest(cands, start, sent), label, eid, str(title)))
+        for label in TEXT_FIELDS:
+            value = event.get(label)
+            rx = _phrase_regex(value) if isinstance(value, str) else None
+            if rx is None:
+                continue
+            m = rx.search(text, sent[0])
+            if m is None:
+                m = next(reversed(list(rx.finditer(text, 0, sent[0]))), None)
+            if m is not None:
+                found.append(Highlight(m.start(), m.end(), label, eid, value))
+        return found
+
+
+@lru_cache(maxsize=4)
+def default_locator(patterns_dir: str | None = None) -> EvidenceLocator:
+    """One ``EvidenceLocator`` per patterns folder (default: the bundled one)."""
+    return EvidenceLocator(load_patterns(patterns_dir))
+
+
+def place(highlights: Iterable[Highlight]) -> list[tuple[int, int, list[Highlight]]]:
+    """Resolve overlaps: keep highlights in the order given unless they overlap a kept one.
+
+    Highlights with the very same span share one mark (two events' common indication).
+
+    Returns:
+        ``(start, end, [highlights])`` in text order, non-overlapping.
+    """
+    kept: dict[tuple[int, int], list[Highlight]] = {}
+    for h in highlights:
+        if (h.start, h.end) in kept:
+            kept[(h.start, h.end)].append(h)
+        elif not any(h.start < e and s < h.end for s, e in kept):
+            kept[(h.start, h.end)] = [h]
+    return [(s, e, hs) for (s, e), hs in sorted(kept.items())]
+
+
+# --- rendering one note -------------------------------------------------------------------
+
+
+def _mark(text: str, hs: list[Highlight], numbered: bool) -> str:
+    first = hs[0]
+    events: dict[str, list[str]] = {}
+    for h in hs:
+        events.setdefault(h.label, []).append(str(h.event_id))
+    tag = " ".join(
+        label + (" " + ",".join(ids) if numbered else "") for label, ids in events.items()
+    )
+    title = "; ".join(
+        dict.fromkeys(
+            (f"event {h.event_id} " if numbered else "") + f"{h.label}: {h.title}" for h in hs
+        )
+    )
+    return (
+        f'<mark class="ent ent-{first.label}" data-label="{first.label}" title="{escape(title)}">'
+        f'{escape(text)}<span class="ent-label">{escape(tag)}</span></mark>'
+    )
+
+
+def highlight_html(
+    text: str,
+    highlights: Iterable[Highlight],
+    max_chars: int = MAX_NOTE_CHARS,
+    numbered: bool = False,
+) -> tuple[str, int]:
+    """The note text as HTML with each highlight wrapped in a labelled ``<mark>``.
+
+    Args:
+        text: the note text.
+        highlights: spans to mark (see ``place`` for overlaps).
+        max_chars: a longer text is shown as excerpts of ``EXCERPT_CHARS`` around the
+            highlights (the first ``2 * EXCERPT_CHARS`` characters when there are none).
+        numbered: add the event number to each label (notes with several events).
+
+    Returns:
+        ``(html, n)``: an HTML string (``<div class="note-text">``; styles in
+        ``note_css()``) and the number of note characters it contains.
+    """
+    marks = place(highlights)
+    if len(text) <= max_chars:
+        windows = [(0, len(text))]
+    elif marks:
+        windows = []
+        for s, e, _ in marks:
+            lo, hi = max(0, s - EXCERPT_CHARS), min(len(text), e + EXCERPT_CHARS)
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
+            else:
+                windows.append((lo, hi))
+    else:
+        windows = [(0, min(len(text), 2 * EXCERPT_CHARS))]
+    parts: list[str] = ['<div class="note-text">']
+    shown, pos = 0, 0
+    for lo, hi in windows:
+        if lo > pos:
+            parts.append(f'<span class="gap">[… {lo - pos:,} characters not shown …]</span>\n')
+        cursor = lo
+        for s, e, hs in marks:
+            if s < lo or e > hi:
+                continue
+            parts.append(str(escape(text[cursor:s])))
+            parts.append(_mark(text[s:e], hs, numbered))
+            cursor = e
+        parts.append(str(escape(text[cursor:hi])))
+        shown += hi - lo
+        pos = hi
+    if pos < len(text):
+        parts.append(f'\n<span class="gap">[… {len(text) - pos:,} characters not shown …]</span>')
+    parts.append("</div>")
+    return "".join(parts), shown
+
+
+def _clean_event(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain event dict (``frames.json_safe`` values: rows of a DataFrame included)."""
+    return {k: json_safe(v) for k, v in dict(event).items()}
+
+
+def _event_view(
+    event: dict[str, Any],
+    spec: RequirementSpec,
+    located: set[tuple[int, str]],
+    redact: bool,
+    sources: dict[str, dict[str, str]],
+) -> dict[str, Any]:
+    eid = _as_int(event.get("event_id")) or 1
+    missing, advisories = set(event.get("missing") or []), set(event.get("advisories") or [])
+    eligible = bool(event.get("eligible"))
+    values = {
+        "medication": event.get("medication"),
+        "dose": dose_display(event),
+        "route": event.get("route"),
+        "site": site_display(event),
+        **{k: event.get(k) for k in TEXT_FIELDS},
+    }
+    rows = []
+    kinds = [(e, "required") for e in spec.required_elements]
+    kinds += [(e, "advisory") for e in sorted(sources["advisory"])]
+    for element, kind in kinds:
+        value = values.get(element)
+        gap = element in (missing if kind == "required" else advisories)
+        if not eligible:
+            state = "not checked"
+        else:
+            state = "missing" if gap else "documented"
+        if value is None and redact and element in TEXT_FIELDS and not gap and eligible:
+            value = "(text redacted)"
+        rows.append(
+            {
+                "element": element,
+                "kind": kind,
+                "value": value,
+                "quoted": element in TEXT_FIELDS
+                and value is not None
+                and value != "(text redacted)",
+                "state": state,
+                "source": sources[kind].get(element, ""),
+                "located": None if redact or value is None else (eid, element) in located,
+            }
+        )
+    return {
+        "event_id": eid,
+        "name": event.get("medication") or "unnamed injection",
+        "as_written": None if redact else event.get("medication_text"),
+        "eligible": eligible,
+        "flags": list(event.get("flags") or []),
+        "rows": rows,
+    }
+
+
+def _finding(kind: str, what: str, scope: str, rule: str, source: str, detail: str = ""):
+    return {
+        "kind": kind,
+        "what": what,
+        "scope": scope,
+        "rule": rule,
+        "source": source,
+        "detail": detail,
+    }
+
+
+def _findings(
+    note: Mapping[str, Any],
+    views: list[dict[str, Any]],
+    spec: RequirementSpec,
+    sources: dict[str, dict[str, str]],
+) -> list[dict[str, Any]]:
+    """Each finding of a note with the rule that produced it and that rule's source."""
+    bill = spec.bill_instead()
+    out: list[dict[str, Any]] = []
+    if note.get("status") == "error":
+        error = note.get("error") or ""
+        out.append(
+            _finding(
+                "error", "record not audited", "note", "status error", "contract section 4", error
+            )
+        )
+    for v in views:
+        scope = f"event {v['event_id']} ({v['name']})"
+        for row in v["rows"]:
+            if row["state"] != "missing":
+                continue
+            required = row["kind"] == "required"
+            what = row["element"] + (" missing" if required else " not documented (advisory)")
+            rule = f"{row['kind']} element {row['element']}"
+            out.append(
+                _finding("missing" if required else "advisory", what, scope, rule, row["source"])
+            )
+        for flag in v["flags"]:
+            detail = f"not billable as 96372; bill {bill[flag]} instead" if flag in bill else ""
+            out.append(
+                _finding(
+                    "flag",
+                    flag,
+                    scope,
+                    f"exclusion flag {flag}",
+                    sources["flags"].get(flag, ""),
+                    detail,
+                )
+            )
+    event_flags = {f for v in views for f in v["flags"]}
+    for flag in note.get("flags") or []:
+        if flag not in event_flags:
+            out.append(
+                _finding("flag", flag, "note", f"note flag {flag}", sources["flags"].get(flag, ""))
+            )
+    return out
+
+
+def note_detail(
+    note: Mapping[str, Any] | None,
+    events: Iterable[Mapping[str, Any]],
+    text: str | None,
+    spec: RequirementSpec,
+    locator: EvidenceLocator | None = None,
+    redact: bool = False,
+    text_note: str | None = None,
+    max_chars: int = MAX_NOTE_CHARS,
+) -> tuple[str, int]:
+    """One note's findings, normalised values and highlighted text as an HTML fragment.
+
+    Args:
+        note: the note row (``records.NOTE_COLUMNS``); None derives the findings from the
+            events alone (no note-level flags).
+        events: the note's event rows (dicts or DataFrame rows as dicts; NaN = None).
+        text: the note text, or None to show findings only.
+        spec: the requirement spec (rule sources, codes to bill instead).
+        locator: finds evidence in the text (default: the bundled lexicons).
+        redact: findings and normalised values only; ``text`` and evidence text are ignored.
+        text_note: a line shown instead of the text (why it is not embedded).
+        max_chars: see ``highlight_html``.
+
+    Returns:
+        ``(html, n)``: the fragment (styles in ``note_css()``) and the number of note
+        characters embedded in it.
+    """
+    rows = [_clean_event(e) for e in events]
+    note = dict(note) if note is not None else {"status": None, "flags": []}
+    text_html, shown = None, 0
+    located: set[tuple[int, str]] = set()
+    if text is not None and not redact:
+        text = clean_text(text)
+        locator = locator or default_locator()
+        highlights = [h for e in rows for h in locator.locate(text, e)]
+        highlights.sort(key=lambda h: LABELS.index(h.label))  # anchors first, evidence last
+        placed = place(highlights)
+        located = {(h.event_id, h.label) for _, _, hs in placed for h in hs}
+        text_html, shown = highlight_html(text, highlights, max_chars, numbered=len(rows) > 1)
+    sources = spec.rule_sources()
+    views = [_event_view(e, spec, located, redact, sources) for e in rows]
+    html = _ENV.get_template("note.html.j2").render(
+        note=note,
+        findings=_findings(note, views, spec, sources),
+        events=views,
+        text_html=Markup(text_html) if text_html is not None else None,
+        text_note=text_note,
+        redact=redact,
+    )
+    return html, shown
+
+
+def note_css() -> str:
+    """The CSS for ``note_detail`` / ``highlight_html`` fragments (label colours, marks)."""
+    return _ENV.get_template("note.css.j2").render()
+
+
+def note_html(
+    text: str | None,
+    events: Iterable[Mapping[str, Any]],
+    note: Mapping[str, Any] | None = None,
+    patterns_dir: str | None = None,
+    redact: bool = False,
+) -> str:
+    """A standalone HTML fragment (with its ``<style>``) of one note, for notebooks.
+
+    ``IPython.display.HTML(note_html(text, events_df[events_df.note_id == i].to_dict(
+    "records"), note_row))`` shows the note as the report does.
+
+    Args:
+        text: the note text (None: findings only).
+        events: the note's event rows.
+        note: the note row, optional.
+        patterns_dir: rule folder (default: bundled ``patterns/``).
+        redact: findings and normalised values only.
+    """
+    patterns = load_patterns(patterns_dir)
+    body, _ = note_detail(
+        note,
+        events,
+        text,
+        RequirementSpec(patterns.requirements),
+        default_locator(patterns_dir),
+        redact,
+    )
+    return f'<div class="auditor-note"><style>{note_css()}</style>{body}</div>'
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def _group_value(value: Any) -> str:
+    """A group label: white space collapsed, cut to ``GROUP_VALUE_CHARS``; missing values
+    (None, NaN, pandas' NA/NaT) and empty strings are ``"(blank)"``."""
+    if is_missing(value):
+        return "(blank)"
+    value = " ".join(str(value).split())
+    return value[:GROUP_VALUE_CHARS] if value not in ("", "<NA>", "NaT") else "(blank)"
+
+
+def _mask(names: Iterable[str], order: list[str]) -> int:
+    return sum(1 << order.index(n) for n in names if n in order)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+class ReportBuilder:
+    """Accumulates what the report needs, one note at a time.
+
+    Args:
+        spec: the requirement spec.
+        locator: finds evidence in note text (None when redacting).
+        group_by: input column for the group breakdown (from ``NoteRecord.extra``).
+        redact: never embed note or evidence text.
+        text_budget: note characters to embed in the whole report, at most.
+        max_note_chars: see ``highlight_html``.
+    """
+
+    def __init__(
+        self,
+        spec: RequirementSpec,
+        locator: EvidenceLocator | None = None,
+        group_by: str | None = None,
+        redact: bool = False,
+        text_budget: int = TEXT_BUDGET_CHARS,
+        max_note_chars: int = MAX_NOTE_CHARS,
+    ) -> None:
+        self.spec, self.locator, self.group_by, self.redact = spec, locator, group_by, redact
+        self.text_budget, self.max_note_chars = text_budget, max_note_chars
+        self.elements = spec.required_elements
+        self.advisories = [r["element"] for r in spec.spec["advisory"]]
+        self.flags = spec.flag_codes
+        self.rows: list[list[Any]] = []
+        self.details: list[str] = []
+        self.groups: dict[str, int] = {}
+        self.group_seen = False
+        self.columns: set[str] = set()
+        self.text_chars = 0
+        self.notes_over_budget = 0
+        self.status: Counter[str] = Counter()
+        self.missing: Counter[str] = Counter()
+        self.note_flags: Counter[str] = Counter()
+        self.event_flags: Counter[str] = Counter()
+        self.n_events = self.n_eligible = 0
+        self.meds: dict[str, Counter[str]] = defaultdict(Counter)
+        self.group_status: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add(
+        self,
+        note: Mapping[str, Any],
+        events: list[Mapping[str, Any]],
+        text: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Take one note.
+
+        Args:
+            note: the note row (``records.NOTE_COLUMNS``).
+            events: its event rows, in text order.
+            text: its text (ignored when redacting, or when the note has no event or flag).
+            extra: its other input columns (``NoteRecord.extra``), for ``group_by``.
+        """
+        status = note["status"]
+        self.status[status] += 1
+        self.missing.update(note.get("missing") or [])
+        self.note_flags.update(note.get("flags") or [])
+        self.n_eligible += int(note.get("n_injections") or 0)
+        group = -1
+        if self.group_by is not None and extra is not None:
+            self.columns.update(extra)
+            if self.group_by in extra:
+                self.group_seen = True
+                value = _group_value(extra[self.group_by])
+                group = self.groups.setdefault(value, len(self.groups))
+                self.group_status[value][status] += 1
+        for e in events:
+            self.n_events += 1
+            med = self.meds[e.get("medication") or "(unnamed)"]
+            med["events"] += 1
+            self.event_flags.update(e.get("flags") or [])
+            if e.get("eligible"):
+                med["eligible"] += 1
+                if e.get("missing"):
+                    med["gaps"] += 1
+                med.update("missing:" + m for m in e.get("missing") or [])
+        detail = -1
+        if events or note.get("flags") or status == "error":
+            detail = len(self.details)
+            self.details.append(self._detail(note, events, text))
+        self.rows.append(
+            [
+                str(note["note_id"]),
+                STATUSES.index(status) if status in STATUSES else len(STATUSES) - 1,
+                _mask(note.get("missing") or [], self.elements),
+                _mask(note.get("flags") or [], self.flags),
+                _mask(note.get("advisories") or [], self.advisories),
+                int(note.get("n_injections") or 0),
+                len(events),
+                group,
+                detail,
+            ]
+        )
+
+    def _detail(
+        self, note: Mapping[str, Any], events: list[Mapping[str, Any]], text: str | None
+    ) -> str:
+        text_note = None
+        if self.redact:
+            text, text_note = (
+                None,
+                "Redacted report: no note text, findings and normalised values only.",
+            )
+        elif text is not None and self.text_chars >= self.text_budget:
+            self.notes_over_budget += 1
+            text, text_note = (
+                None,
+                (
+                    f"Note text not embedded: this report already holds its budget of "
+                    f"{self.text_budget:,} characters of note text (see notes.jsonl/events.jsonl)."
+                ),
+            )
+        elif text is None and note.get("status") != "error":
+            text_note = "Note text not available (the input could not be re-read for the report)."
+        html, shown = note_detail(
+            note, events, text, self.spec, self.locator, self.redact, text_note, self.max_note_chars
+        )
+        self.text_chars += shown
+        return html
+
+    def _medication_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for name, c in sorted(self.meds.items(), key=lambda kv: (-kv[1]["events"], kv[0])):
+            top = Counter({k[8:]: v for k, v in c.items() if k.startswith("missing:")})
+            rows.append(
+                {
+                    "name": name,
+                    "events": c["events"],
+                    "eligible": c["eligible"],
+                    "gaps": c["gaps"],
+                    "gap_rate": _pct(c["gaps"], c["eligible"]),
+                    "top_missing": ", ".join(f"{k} {v}" for k, v in top.most_common(3)),
+                }
+            )
+        return rows
+
+    def _group_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for name, c in sorted(self.group_status.items(), key=lambda kv: (-kv[1].total(), kv[0])):
+            judged = c["gaps"] + c["compliant"]
+            rows.append(
+                {
+                    "name": name,
+                    "notes": c.total(),
+                    "counts": [c[s] for s in STATUSES],
+                    "gap_rate": _pct(c["gaps"], judged),
+                }
+            )
+        return rows
+
+    def context(self, meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Everything ``report.html.j2`` renders (summary tables and the embedded JSON)."""
+        n = len(self.rows)
+        judged = self.status["gaps"] + self.status["compliant"]
+        sources = self.spec.rule_sources()
+        bill = self.spec.bill_instead()
+        group_values = sorted(self.groups, key=self.groups.get)
+        data = {
+            "statuses": list(STATUSES),
+            "elements": self.elements,
+            "flags": self.flags,
+            "advisories": self.advisories,
+            "groups": group_values if self.group_seen else None,
+            "groupBy": self.group_by if self.group_seen else None,
+            "pageSize": PAGE_SIZE,
+            "redact": self.redact,
+            "rows": self.rows,
+        }
+        return {
+            "meta": dict(meta or {}),
+            "n_notes": n,
+            "n_events": self.n_events,
+            "n_eligible": self.n_eligible,
+            "n_judged": judged,
+            "redact": self.redact,
+            "status": [(s, self.status[s], _pct(self.status[s], n)) for s in STATUSES],
+            "missing": sorted(
+                ((e, self.missing[e], _pct(self.missing[e], judged)) for e in self.elements),
+                key=lambda t: -t[1],
+            ),
+            "max_missing": max([self.missing[e] for e in self.elements] + [1]),
+            "flags": [
+                {
+                    "flag": f,
+                    "notes": self.note_flags[f],
+                    "events": self.event_flags[f],
+                    "bill": bill.get(f),
+                    "source": sources["flags"].get(f, ""),
+                }
+                for f in self.flags
+            ],
+            "medications": self._medication_rows(),
+            "group_by": self.group_by,
+            "group_seen": self.group_seen,
+            "columns": sorted(self.columns),
+            "groups": self._group_rows(),
+            "statuses": STATUSES,
+            "elements": self.elements,
+            "flag_codes": self.flags,
+            "summary_rows": SUMMARY_ROWS,
+            "text_chars": self.text_chars,
+            "notes_over_budget": self.notes_over_budget,
+            "note_css": Markup(note_css()),
+            "data_json": Markup(_script_json(data)),
+            "details_json": Markup(_script_json(self.details)),
+        }
+
+    def render(self, meta: Mapping[str, Any] | None = None) -> str:
+        """The whole page as a string."""
+        return _ENV.get_template("report.html.j2").render(**self.context(meta))
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a ``<script>`` element.
+
+    Only ``</`` (which would close the element) and ``<!--`` (which changes how the HTML
+    parser reads script data) need escaping; both can occur only inside JSON strings,
+    where ``<\\/`` and ``\\u003c!--`` mean the same characters.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<!--", "\\u003c!--").replace("</", "<\\/")
+
+
+def read_report_rows(folder: Path) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Stream ``(note_row, event_rows)`` back from a report folder's JSONL files.
+
+    A note with status ``no_injection`` or ``error`` has no events; any other note owns
+    the next run of event lines, which starts at ``event_id`` 1 (so repeated note ids
+    pair correctly).
+
+    Raises:
+        OutputError: the files are missing or do not pair up.
+    """
+    try:
+        notes = open(folder / "notes.jsonl", encoding="utf-8")
+        events = open(folder / "events.jsonl", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot read the report rows in {folder}: {exc.strerror}") from exc
+    with notes, events:
+        pending = next((json.loads(line) for line in events if line.strip()), None)
+        for line in notes:
+            if not line.strip():
+                continue
+            note = json.loads(line)
+            own: list[dict[str, Any]] = []
+            if note["status"] not in ("no_injection", "error"):
+                while pending is not None and (not own or pending["event_id"] != 1):
+                    if pending["note_id"] != note["note_id"]:
+                        raise OutputError(f"{folder}: events.jsonl does not pair with notes.jsonl")
+                    own.append(pending)
+                    pending = next((json.loads(x) for x in events if x.strip()), None)
+            yield note, own
+
+
+def write_report(
+    folder: str | Path,
+    records: Iterable[NoteRecord] | None = None,
+    patterns_dir: str | None = None,
+    group_by: str | None = None,
+    redact: bool = False,
+) -> Path:
+    """Write ``folder/report.html`` from the folder's ``notes.jsonl``/``events.jsonl``.
+
+    Args:
+        folder: a report folder written by the audit (``run.json`` gives the page's
+            header when present).
+        records: the input records again, in input order (``io.readers.read_records``),
+            for note text and the ``group_by`` column; None: findings only, no groups.
+        patterns_dir: rule folder the audit used (default: bundled ``patterns/``).
+        group_by: input column to break the notes down by (e.g. ``provider``); a column
+            the input does not have is reported on the page and logged (name only).
+        redact: no note text in the page at all.
+
+    Returns:
+        The path of ``report.html``, written atomically (``.part`` then rename).
+
+    Raises:
+        OutputError: the rows cannot be read or the page cannot be written.
+        PatternError: the rule files are invalid.
+    """
+    folder = Path(folder)
+    patterns = load_patterns(patterns_dir)
+    spec = RequirementSpec(patterns.requirements)
+    builder = ReportBuilder(
+        spec, None if redact else default_locator(patterns_dir), group_by, redact
+    )
+    source = iter(records) if records is not None else None
+    for note, events in read_report_rows(folder):
+        record = next(source, None) if source is not None else None
+        if record is not None and record.note_id != str(note["note_id"]):
+            log.warning(
+                "report.html: the input no longer matches notes.jsonl at row %d; "
+                "later notes are shown without text",
+                record.row,
+            )
+            source, record = None, None
+        needs_text = not redact and (
+            note["status"] not in ("no_injection", "error") or note["flags"]
+        )
+        builder.add(
+            note,
+            events,
+            record.text if record and needs_text else None,
+            record.extra if record else None,
+        )
+    if group_by is not None and not builder.group_seen:
+        log.warning("report.html: grouping column %r not found in the input", group_by)
+    meta: dict[str, Any] = {}
+    try:
+        meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    return write_page(builder, folder / "report.html", meta)
+
+
+def write_page(builder: ReportBuilder, target: Path, meta: Mapping[str, Any]) -> Path:
+    """Render ``builder``'s page to ``target`` (written as ``.part``, then renamed).
+
+    Args:
+        builder: a ``ReportBuilder`` that has taken every note.
+        target: the ``report.html`` path.
+        meta: the run's ``run.json`` fields (page header).
+
+    Raises:
+        OutputError: the page cannot be written (the OS reason is given).
+    """
+    from .output import os_reason
+
+    page = builder.render(meta)
+    part = target.with_name(target.name + ".part")
+    try:
+        part.write_text(page, encoding="utf-8")
+        os.replace(part, target)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {os_reason(exc)}") from exc
+    return target

@@ -1,0 +1,581 @@
+"""Find, load, validate and hash the rule files in ``patterns/``.
+
+Rules are data: every lexicon, cue list, ConText rule, section rule, the 96372
+requirement spec and the billing tables (drug-to-HCPCS table, claim rules, payer profiles)
+is a versioned file under one folder. This module is the only place that
+reads them; the pipeline builder and the requirement engine receive plain dicts.
+
+Where the folder is: ``patterns/`` of the source checkout, which is also built into the
+wheel as ``auditor/default_patterns/`` (``pyproject.toml``), so an installed package has
+its rules; ``$AUDITOR_PATTERNS`` or a ``patterns_dir`` argument name another folder.
+
+Each file is read once: its bytes are hashed (``Patterns.sha256`` covers exactly the bytes
+the run parsed), parsed, checked against the JSON Schema of its kind
+(``patterns/schemas/``, see its README) and its regular expressions compiled and checked
+for nested repetition. Every failure is a ``PatternError`` (E100-E103) naming the file and
+the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import re._constants as sre_constants
+import re._parser as sre_parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .errors import PatternError, PatternKindError, PatternRegexError, PatternSchemaError
+
+CHECKOUT_PATTERNS_DIR = Path(__file__).resolve().parent.parent / "patterns"
+PACKAGED_PATTERNS_DIR = Path(__file__).resolve().parent / "default_patterns"  # in a wheel
+DEFAULT_PATTERNS_DIR = (
+    PACKAGED_PATTERNS_DIR if PACKAGED_PATTERNS_DIR.is_dir() else CHECKOUT_PATTERNS_DIR
+)
+SCHEMAS_DIR = "schemas"
+
+# file name (relative to the patterns folder) -> top-level keys it must have
+SCHEMA: dict[str, tuple[str, ...]] = {
+    "lexicons/drugs.yaml": ("version", "drugs", "cancer_terms"),
+    "lexicons/routes.yaml": ("version", "routes", "not_routes", "implied_by_site_words"),
+    "lexicons/sites.yaml": (
+        "version",
+        "sites",
+        "combined",
+        "other_body_parts",
+        "site_cues",
+        "laterality",
+    ),
+    "lexicons/units.yaml": ("version", "units", "multipliers", "volume_unit", "percent_mg_per_ml"),
+    "cues/cues.yaml": (
+        "version",
+        "phrases",
+        "token_patterns",
+        "indication",
+        "evidence",
+        "context",
+        "window",
+        "template_fields",
+        "anchor_blockers",
+    ),
+    "context/context_rules.json": ("version", "context_rules"),
+    "sections/section_rules.json": ("version", "roles", "section_rules"),
+    "requirements/cpt_96372.v1.yaml": (
+        "version",
+        "eligible_routes",
+        "exclusion_flags",
+        "required",
+        "advisory",
+        "status_precedence",
+    ),
+    "billing/hcpcs_drugs.yaml": ("version", "description", "sources", "units", "codes"),
+    "billing/claim_rules.yaml": (
+        "version",
+        "description",
+        "code_pattern",
+        "admin_code",
+        "drug_code_prefixes",
+        "unclassified_excludes_flags",
+        "em_modifier",
+        "em_codes_requiring_modifier",
+        "em_codes_not_with_admin",
+        "facility_pos",
+        "professional_claim_types",
+        "findings",
+    ),
+    "billing/payers.yaml": ("version", "description", "profiles"),
+}
+
+DRUG_EXCLUSIONS = {None, "vaccine_or_toxoid", "chemotherapy", "allergen_immunotherapy"}
+DRUG_ROLES = {"drug", "local_anesthetic"}
+
+# keys every row of billing/hcpcs_drugs.yaml must have (values may be null where documented)
+HCPCS_ROW_KEYS = (
+    "code",
+    "drug",
+    "descriptor",
+    "amount",
+    "unit",
+    "basis",
+    "routes",
+    "effective_date",
+    "end_date",
+    "replaced_by",
+    "source",
+)
+HCPCS_BASES = {"per", "up_to", "unclassified"}
+ROUTES = {"IM", "SC", "IV", "ID", "other"}
+# settings every payer profile must end with (after ``extends``) and their allowed values
+PAYER_SETTINGS: dict[str, set[str] | None] = {
+    "split_dose_admin_units": {"per_injection", "per_drug"},
+    "repeat_admin_modifiers": None,
+    "repeat_admin_billing": {"units", "lines", "either"},
+    "unclassified_units_per_administration": None,
+    "default_claim_type": None,
+}
+
+
+def resolve_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """Return the patterns folder: ``path``, else ``$AUDITOR_PATTERNS``, else the bundled one.
+
+    Raises:
+        PatternError: the folder does not exist.
+    """
+    chosen = Path(path or os.environ.get("AUDITOR_PATTERNS") or DEFAULT_PATTERNS_DIR)
+    if not chosen.is_dir():
+        raise PatternError(f"patterns folder not found: {chosen}")
+    return chosen
+
+
+@lru_cache(maxsize=8)
+def load_patterns(path: str | None = None) -> Patterns:
+    """Load (once per process and folder) the validated rule files of ``path``.
+
+    Raises:
+        PatternError: see ``Patterns.load``.
+    """
+    return Patterns.load(path)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise PatternError(f"pattern file missing: {path}") from exc
+    except OSError as exc:
+        raise PatternError(f"pattern file unreadable: {path} ({exc.strerror})") from exc
+
+
+def _parse(raw: bytes, path: Path) -> dict[str, Any]:
+    """The mapping a pattern file's bytes hold (JSON for ``.json``, else YAML)."""
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except UnicodeDecodeError as exc:
+        raise PatternError(f"pattern file is not UTF-8: {path} (byte {exc.start})") from exc
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise PatternError(f"pattern file is not valid {path.suffix[1:]}: {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PatternError(f"pattern file must hold a mapping at top level: {path}")
+    return data
+
+
+def schema_candidates(name: str) -> list[str]:
+    """Schema files that may describe pattern file ``name`` (relative to the patterns
+    folder), most specific first: ``schemas/<dir>/<stem>.schema.yaml``, the same without a
+    ``.vN`` suffix, then ``schemas/<dir>.schema.yaml``."""
+    rel = Path(name)
+    stem = rel.with_suffix("")
+    out = [f"{SCHEMAS_DIR}/{stem.as_posix()}.schema.yaml"]
+    unversioned = re.sub(r"\.v\d+$", "", stem.name)
+    if unversioned != stem.name:
+        out.append(f"{SCHEMAS_DIR}/{(stem.parent / unversioned).as_posix()}.schema.yaml")
+    if rel.parent != Path("."):
+        out.append(f"{SCHEMAS_DIR}/{rel.parent.as_posix()}.schema.yaml")
+    return out
+
+
+# --- regular expressions --------------------------------------------------------------------
+_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` may not be used in a rule file, or None.
+
+    Refused: a pattern that does not compile; a repetition of something that itself
+    repeats a variable number of times (``(a+)+``, ``(\\w*x?)*``); a repetition of an
+    alternation whose branches start with the same character or may be empty
+    (``(a|aa)+``). These are the
+    shapes that make a backtracking engine take exponential time on a short token (``^(a+)+$``
+    on 35 characters); rewrite them with one quantifier or a possessive/atomic form.
+    """
+    try:
+        re.compile(pattern)
+        parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"does not compile ({exc})"
+    return _nested(parsed, False)
+
+
+def _nested(sub: Any, repeated: bool) -> str | None:
+    for op, av in sub:
+        if op in _REPEATS:
+            lo, hi, body = av
+            if repeated and lo != hi:
+                return "nested repetition (catastrophic backtracking)"
+            problem = _nested(body, repeated or hi > 1)
+            if problem:
+                return problem
+        elif op is sre_constants.SUBPATTERN:
+            problem = _nested(av[-1], repeated)
+            if problem:
+                return problem
+        elif op is sre_constants.BRANCH:
+            branches = av[1]
+            if repeated:
+                firsts = [_first_literal(b) for b in branches]
+                known = [f for f in firsts if f is not None]
+                if "" in known or len(known) != len(set(known)):
+                    return "repeated alternation whose branches start alike (backtracking)"
+            for branch in branches:
+                problem = _nested(branch, repeated)
+                if problem:
+                    return problem
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            problem = _nested(av[1], False)
+            if problem:
+                return problem
+    return None
+
+
+def _first_literal(sub: Any) -> str | None:
+    """The first character a branch must match (lowercased), "" for an empty branch, None
+    when it is not one literal character."""
+    if not len(sub):
+        return ""
+    for op, av in sub:
+        if op is sre_constants.LITERAL:
+            return chr(av).lower()
+        if op is sre_constants.SUBPATTERN:
+            return _first_literal(av[-1])
+        return None
+    return None
+
+
+def _regexes(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """``(key path, pattern)`` of every spaCy token-pattern ``REGEX`` value in ``data``."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "REGEX" and isinstance(value, str):
+                yield (*path, key), value
+            else:
+                yield from _regexes(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _regexes(value, (*path, i))
+
+
+def _where(path: Any) -> str:
+    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in path]
+    return "".join(parts).lstrip(".") or "(top level)"
+
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@_FORMATS.checks("regex", raises=ValueError)
+def _regex_format(value: object) -> bool:
+    if isinstance(value, str):
+        problem = regex_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return True
+
+
+def validate_file(name: str, data: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Check one parsed pattern file against its kind's schema and its regexes.
+
+    Raises:
+        PatternSchemaError: a value has the wrong type or shape (the message names the
+            file and the key path, e.g. ``lexicons/sites.yaml: combined.ruoq``).
+        PatternRegexError: a regex does not compile or can backtrack catastrophically.
+    """
+    validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    for error in errors:
+        where = _where(error.absolute_path)
+        if error.validator == "format" and error.validator_value == "regex":
+            raise PatternRegexError(
+                f"{name}: {where}: regular expression refused: {error.cause or error.message}"
+            )
+        message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+        raise PatternSchemaError(f"{name}: {where}: {message}")
+    for path, pattern in _regexes(data):
+        problem = regex_problem(pattern)
+        if problem:
+            raise PatternRegexError(
+                f"{name}: {_where(path)}: regular expression {pattern[:60]!r} refused: {problem}"
+            )
+
+
+def _load_file(root: Path, name: str, digest: Any = None) -> dict[str, Any]:
+    """Read, parse and validate ``root/name`` (bytes read once; fed to ``digest`` when
+    given, with the bytes of the schema used)."""
+    raw = _read(root / name)
+    data = _parse(raw, root / name)
+    for candidate in schema_candidates(name):
+        schema_path = root / candidate
+        if schema_path.is_file():
+            schema_raw = _read(schema_path)
+            schema = _parse(schema_raw, schema_path)
+            break
+    else:
+        raise PatternKindError(
+            f"{name}: no schema for this kind of pattern file (looked for "
+            f"{', '.join(schema_candidates(name))} in {root}); add one (patterns/schemas/README.md)"
+        )
+    if digest is not None:
+        for part in (name, raw, candidate, schema_raw):
+            digest.update(part.encode() if isinstance(part, str) else part)
+    validate_file(name, data, schema)
+    return data
+
+
+MANIFEST = "manifest.json"
+
+
+def pattern_files(root: Path) -> list[str]:
+    """Every pattern file under ``root`` (``.yaml``/``.json``, schemas included, the manifest
+    not), as sorted relative names."""
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.suffix in (".yaml", ".json") and p.is_file() and p.name != MANIFEST
+    )
+
+
+def manifest_entries(root: Path) -> dict[str, dict[str, str]]:
+    """``{name: {"version", "sha256"}}`` of every pattern file under ``root``.
+
+    Raises:
+        PatternError: a file cannot be parsed.
+    """
+    out = {}
+    for name in pattern_files(root):
+        raw = _read(root / name)
+        version = _parse(raw, root / name).get("version")
+        out[name] = {"version": str(version), "sha256": hashlib.sha256(raw).hexdigest()}
+    return out
+
+
+def manifest_problems(root: Path, recorded: dict[str, dict[str, str]]) -> list[str]:
+    """Pattern files that changed without a new ``version`` (compared with ``recorded``,
+    the committed ``patterns/manifest.json``), and files missing from or stale in it."""
+    problems = []
+    current = manifest_entries(root)
+    for name, now in current.items():
+        before = recorded.get(name)
+        if before is None:
+            problems.append(f"{name}: not in {MANIFEST} (regenerate it)")
+        elif now["sha256"] != before["sha256"] and now["version"] == before["version"]:
+            problems.append(f"{name}: changed but its version is still {now['version']}: bump it")
+        elif now != before:
+            problems.append(f"{name}: version bumped; regenerate {MANIFEST}")
+    problems += [
+        f"{name}: in {MANIFEST} but gone (regenerate it)"
+        for name in recorded
+        if name not in current
+    ]
+    return problems
+
+
+def load_pattern_file(name: str, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Load one validated pattern file that is not part of the audit (e.g.
+    ``context/condition_rules.json`` for the benchmarks); it does not enter ``sha256``.
+
+    Raises:
+        PatternError: see ``Patterns.load``.
+    """
+    return _load_file(resolve_dir(path), name)
+
+
+def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
+    seen: dict[str, str] = {}
+    for i, entry in enumerate(drugs):
+        where = f"{path} drugs[{i}]"
+        for key in ("generic", "class", "names"):
+            if not entry.get(key):
+                raise PatternError(f"{where}: missing '{key}'")
+        if entry.get("exclusion") not in DRUG_EXCLUSIONS:
+            raise PatternError(f"{where}: unknown exclusion {entry.get('exclusion')!r}")
+        if entry.get("role", "drug") not in DRUG_ROLES:
+            raise PatternError(f"{where}: unknown role {entry.get('role')!r}")
+        for name in entry["names"]:
+            key = str(name).lower()
+            if key in seen and seen[key] != entry["generic"]:
+                raise PatternError(
+                    f"{where}: name {key!r} listed under both {seen[key]!r} "
+                    f"and {entry['generic']!r}"
+                )
+            seen[key] = entry["generic"]
+
+
+def _iso_date(value: Any, where: str) -> None:
+    if value is None:
+        return
+    try:
+        date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PatternError(f"{where}: {value!r} is not an ISO date (YYYY-MM-DD)") from exc
+
+
+def _check_hcpcs(table: dict[str, Any], generics: set[str], path: str) -> None:
+    """Validate billing/hcpcs_drugs.yaml rows against drugs.yaml and the unit table."""
+    units = table["units"]
+    seen: set[str] = set()
+    rows = table["codes"]
+    codes = {str(r.get("code")) for r in rows}
+    for i, row in enumerate(rows):
+        where = f"{path} codes[{i}] ({row.get('code')})"
+        missing = [k for k in HCPCS_ROW_KEYS if k not in row]
+        if missing:
+            raise PatternError(f"{where}: missing keys {missing}")
+        if row["code"] in seen:
+            raise PatternError(f"{where}: code listed twice")
+        seen.add(row["code"])
+        if row["basis"] not in HCPCS_BASES:
+            raise PatternError(f"{where}: basis must be one of {sorted(HCPCS_BASES)}")
+        for drug in [row["drug"], *row.get("also_drugs", [])]:
+            if drug is not None and drug not in generics:
+                raise PatternError(
+                    f"{where}: drug {drug!r} is not a generic of lexicons/drugs.yaml"
+                )
+        if row["basis"] != "unclassified":
+            if row["drug"] is None or row["unit"] not in units or not row["amount"]:
+                raise PatternError(f"{where}: needs a drug, an amount and a unit of 'units'")
+        bad_routes = set(row["routes"]) - ROUTES
+        if bad_routes:
+            raise PatternError(f"{where}: unknown routes {sorted(bad_routes)}")
+        _iso_date(row["effective_date"], where)
+        _iso_date(row["end_date"], where)
+        if row["replaced_by"] is not None and row["replaced_by"] not in codes:
+            raise PatternError(f"{where}: replaced_by {row['replaced_by']!r} is not in the table")
+        if row["end_date"] is None and row["replaced_by"] is not None:
+            raise PatternError(f"{where}: replaced_by set on a code without end_date")
+        for extra in row.get("concentrations", []) + row.get("equivalents", []):
+            if extra.get("unit") not in units or not extra.get("amount"):
+                raise PatternError(f"{where}: concentration/equivalent needs an amount and a unit")
+
+
+def resolve_profile(payers: dict[str, Any], name: str) -> dict[str, Any]:
+    """Return payer profile ``name`` with its ``extends`` chain applied.
+
+    Raises:
+        PatternError: the profile (or one it extends) is unknown, the chain loops, or a
+            setting is missing or has a value outside ``PAYER_SETTINGS``.
+    """
+    profiles = payers["profiles"]
+    chain: list[str] = []
+    current: str | None = name
+    while current is not None:
+        if current not in profiles:
+            known = ", ".join(sorted(profiles))
+            raise PatternError(
+                f"payer profile {current!r} not found in billing/payers.yaml; profiles are: {known}"
+            )
+        if current in chain:
+            raise PatternError(f"payer profile {name!r}: 'extends' loops through {current!r}")
+        chain.append(current)
+        current = profiles[current].get("extends")
+    merged: dict[str, Any] = {}
+    for step in reversed(chain):
+        merged.update({k: v for k, v in profiles[step].items() if k != "extends"})
+    merged["name"] = name
+    for key, allowed in PAYER_SETTINGS.items():
+        if key not in merged:
+            raise PatternError(f"payer profile {name!r}: missing setting {key!r}")
+        if allowed is not None and merged[key] not in allowed:
+            raise PatternError(f"payer profile {name!r}: {key} must be one of {sorted(allowed)}")
+    return merged
+
+
+def _check_payers(payers: dict[str, Any]) -> None:
+    """Validate billing/payers.yaml: a ``default`` profile, and every profile resolves."""
+    if "default" not in payers["profiles"]:
+        raise PatternError("billing/payers.yaml: a 'default' profile is required")
+    for name in payers["profiles"]:
+        resolve_profile(payers, name)
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """All rule files of one patterns folder, loaded and validated.
+
+    Attributes:
+        root: the folder.
+        files: relative file name -> parsed content (dict), one entry per ``SCHEMA`` key.
+        sha256: hash of the bytes parsed (each file's name and bytes, then its schema's,
+            in name order): identifies a rule set.
+    """
+
+    root: Path
+    files: dict[str, dict[str, Any]]
+    sha256: str = ""
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None) -> Patterns:
+        """Load and validate every file named in ``SCHEMA``.
+
+        Raises:
+            PatternError: a file is missing or unparsable (E100), lacks a required key or
+                fails its schema (E101, naming file and key), holds a refused regular
+                expression (E102) or has no schema (E103).
+        """
+        root = resolve_dir(path)
+        files: dict[str, dict[str, Any]] = {}
+        digest = hashlib.sha256()
+        for name in sorted(SCHEMA):
+            keys = SCHEMA[name]
+            data = _load_file(root, name, digest)
+            missing = [k for k in keys if k not in data]
+            if missing:
+                raise PatternSchemaError(f"{name}: missing top-level keys {missing}")
+            files[name] = data
+        _check_drugs(files["lexicons/drugs.yaml"]["drugs"], "lexicons/drugs.yaml")
+        generics = {d["generic"] for d in files["lexicons/drugs.yaml"]["drugs"]}
+        _check_hcpcs(files["billing/hcpcs_drugs.yaml"], generics, "billing/hcpcs_drugs.yaml")
+        _check_payers(files["billing/payers.yaml"])
+        return cls(root=root, files=files, sha256=digest.hexdigest())
+
+    @property
+    def drugs(self) -> dict[str, Any]:
+        return self.files["lexicons/drugs.yaml"]
+
+    @property
+    def routes(self) -> dict[str, Any]:
+        return self.files["lexicons/routes.yaml"]
+
+    @property
+    def sites(self) -> dict[str, Any]:
+        return self.files["lexicons/sites.yaml"]
+
+    @property
+    def units(self) -> dict[str, Any]:
+        return self.files["lexicons/units.yaml"]
+
+    @property
+    def cues(self) -> dict[str, Any]:
+        return self.files["cues/cues.yaml"]
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return self.files["context/context_rules.json"]
+
+    @property
+    def sections(self) -> dict[str, Any]:
+        return self.files["sections/section_rules.json"]
+
+    @property
+    def requirements(self) -> dict[str, Any]:
+        return self.files["requirements/cpt_96372.v1.yaml"]
+
+    @property
+    def hcpcs_drugs(self) -> dict[str, Any]:
+        return self.files["billing/hcpcs_drugs.yaml"]
+
+    @property
+    def claim_rules(self) -> dict[str, Any]:
+        return self.files["billing/claim_rules.yaml"]
+
+    @property
+    def payers(self) -> dict[str, Any]:
+        return self.files["billing/payers.yaml"]

@@ -1,0 +1,65 @@
+"""Turn the lexicons and cue files of ``patterns/`` into spaCy SpanRuler patterns.
+
+Every mention the audit uses is one span in ``doc.spans["mentions"]`` with a label:
+
+====================  =====================================  ============================
+label                 from                                   span ``id_``
+====================  =====================================  ============================
+DRUG                  lexicons/drugs.yaml ``names``          generic name
+ROUTE                 lexicons/routes.yaml ``routes``        IM, SC, IV, ID, other, PO
+SITE                  lexicons/sites.yaml ``sites/combined`` ``site`` or ``site|laterality``
+BODY                  lexicons/sites.yaml ``other_body_parts`` ``body``
+LATERALITY            lexicons/sites.yaml ``laterality``     left, right, bilateral
+ADMIN, INJECTION, ... cues/cues.yaml                         the label
+IGNORE                routes ``not_routes``, cues IGNORE     ``ignore``
+====================  =====================================  ============================
+
+Overlaps resolve longest-first, so an IGNORE phrase hides the cues inside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..patterns import Patterns
+
+MENTIONS_KEY = "mentions"
+ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE")  # what can anchor an event (ROUTE: "2 mg IM given")
+
+
+def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:
+    return {"label": label, "pattern": str(text).lower(), "id": ident}
+
+
+def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
+    """Return SpanRuler pattern dicts (``label``, ``pattern``, ``id``) for all mentions.
+
+    Args:
+        patterns: the loaded rule files.
+
+    Returns:
+        A list of spaCy SpanRuler patterns; phrase patterns are lowercase strings matched
+        on ``LOWER``, token patterns are lists of token dicts.
+    """
+    out: list[dict[str, Any]] = []
+    for entry in patterns.drugs["drugs"]:
+        out += [_phrase("DRUG", name, entry["generic"]) for name in entry["names"]]
+    for route, forms in patterns.routes["routes"].items():
+        out += [_phrase("ROUTE", form, route) for form in forms]
+    out += [_phrase("IGNORE", form, "ignore") for form in patterns.routes["not_routes"]]
+    sites = patterns.sites
+    for site, forms in sites["sites"].items():
+        out += [_phrase("SITE", form, site) for form in forms]
+    for form, (site, side) in sites["combined"].items():
+        out.append(_phrase("SITE", form, f"{site}|{side}"))
+    out += [_phrase("BODY", form, "body") for form in sites["other_body_parts"]]
+    for side, forms in sites["laterality"].items():
+        out += [_phrase("LATERALITY", form, side) for form in forms]
+    for label, forms in patterns.cues["phrases"].items():
+        ident = "ignore" if label == "IGNORE" else label.lower()
+        out += [_phrase(label, form, ident) for form in forms]
+    for item in patterns.cues["token_patterns"]:
+        out.append(
+            {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}
+        )
+    return out

@@ -1,0 +1,41 @@
+"""Tokenizer tweaks for clinical shorthand, applied to spaCy's blank English tokenizer.
+
+Splits a number glued to its unit ("80mg" -> "80", "mg"; "5,000u" -> "5,000", "u") and a
+brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arrows, equals
+signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), so
+that lexicon names and unit cues match whole tokens however the note spaces them.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.util import compile_infix_regex
+
+EXTRA_INFIXES = (
+    r"(?<=[0-9])(?=[A-Za-z\u00b5\u03bc%])",  # 80mg, 1000mcg, 0.5mL, 1%
+    r"(?<=[A-Za-z])-(?=[0-9])",  # Kenalog-40
+    r"(?<=[A-Za-z])\.(?=[A-Z][a-z])",  # given.Tolerated
+    r"(?<=[0-9A-Za-z])/(?=[A-Za-z])",  # mg/mL, mg/dL as three tokens
+    r"[\u00a0\u202f\u2007]",  # non-breaking spaces inside "60 mg"
+    r"(?<=[A-Za-z0-9])[\[\]\(\)](?=[A-Za-z0-9])",  # Rho(D), [x]IM
+    r"(?<=[A-Za-z.)])[,;](?=[A-Za-z0-9,])",  # "history.,PLAN" (flattened exports)
+    r"(?<=[A-Za-z]):(?=[,;0-9A-Za-z])",  # "PLAN:,1." and "Site:R delt", never "10:40"
+    r"(?<=[A-Za-z0-9.)%])(?:-+>|=+>|<-+|=)(?=[A-Za-z0-9(])",  # "agitated->haldol", "ENDO=BS"
+)
+
+
+def customize_tokenizer(nlp: Language) -> None:
+    """Add ``EXTRA_INFIXES`` to ``nlp.tokenizer`` and drop apostrophe-less contraction
+    exceptions, in place.
+
+    spaCy splits "Im" and "Id" as contractions (I'm, I'd); in notes they are the routes IM
+    and ID, so every exception whose key is letters only and splits into several tokens is
+    removed.
+    """
+    infixes = list(nlp.Defaults.infixes) + list(EXTRA_INFIXES)
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    nlp.tokenizer.rules = {
+        key: value
+        for key, value in nlp.tokenizer.rules.items()
+        if not (key.isalpha() and len(value) > 1)
+    }

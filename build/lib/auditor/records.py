@@ -1,0 +1,203 @@
+"""The note record that flows from readers to the core: decoding, text clean-up, tallies."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+# the contract columns live in ``auditor.frames`` (re-exported here for older imports)
+from .frames import EVENT_COLUMNS, EVIDENCE_FIELDS, NOTE_COLUMNS, is_missing  # noqa: F401
+
+
+@dataclass
+class NoteRecord:
+    """One input record.
+
+    Attributes:
+        row: 1-based position in the input.
+        note_id: from the id column or file stem; ``str(row)`` when there is none.
+        text: the note text, or None when it could not be read.
+        error: why the record could not be read (never contains note text), else None.
+        encoding: how the text bytes were decoded (see ``Text``), None for ``str`` input.
+        extra: other input columns, kept for grouping.
+    """
+
+    row: int
+    note_id: str
+    text: str | None
+    error: str | None = None
+    encoding: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Text(NamedTuple):
+    """A decoded input cell.
+
+    Attributes:
+        text: the note text, or None when the cell cannot be read.
+        error: why it cannot be read (names types, encodings and byte offsets, never
+            note text), else None.
+        encoding: how bytes were decoded (``utf-8``, ``cp1252``, ``utf-16``); None when
+            the input already held a ``str`` or nothing could be decoded.
+    """
+
+    text: str | None
+    error: str | None = None
+    encoding: str | None = None
+
+
+def decode_bytes(raw: bytes) -> Text:
+    """Decode the raw bytes of one note (or one header cell).
+
+    UTF-8 first (a leading BOM is dropped, so offsets index the text after it); a
+    UTF-16 BOM selects UTF-16; otherwise Windows-1252, the usual encoding of Windows EHR
+    exports (byte 0xB5 for the micro sign, 0x93/0x94 for smart quotes). Bytes that none
+    of these decode give an error naming the offset of the first byte that is not UTF-8.
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return Text(raw.decode("utf-16"), None, "utf-16")
+        except UnicodeDecodeError as exc:
+            return Text(None, f"text is not valid UTF-16 (byte offset {exc.start})")
+    try:
+        return Text(raw.decode("utf-8-sig"), None, "utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        return Text(raw.decode("cp1252"), None, "cp1252")
+    except UnicodeDecodeError:
+        return Text(
+            None, f"text is neither UTF-8 nor Windows-1252 (first bad byte at offset {first_bad})"
+        )
+
+
+def coerce_text(value: Any) -> Text:
+    """Turn a raw cell (str, bytes, None, NaN, number, ...) into note text.
+
+    Returns:
+        a ``Text``. Bytes go through ``decode_bytes``; missing values (None, NaN, pandas
+        NA) and non-string cells are errors that name the type only. An empty or
+        whitespace-only string is a valid (empty) note.
+    """
+    if is_missing(value):
+        return Text(None, "missing text (null)")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return decode_bytes(bytes(value))
+    if not isinstance(value, str):
+        return Text(None, f"text is not a string (got {type(value).__name__})")
+    return Text(value)
+
+
+# One character for one: offsets into the cleaned text index the original text.
+_CLEAN_MAP = {
+    **dict.fromkeys(range(0x00, 0x09), " "),  # C0 controls, NUL included
+    **dict.fromkeys(range(0x0E, 0x20), " "),
+    0x7F: " ",
+    0x0B: "\n",  # vertical tab
+    0x0C: "\n",  # form feed (page break)
+    0x85: "\n",  # next line
+    0x2028: "\n",  # line separator
+    0x2029: "\n",  # paragraph separator
+    0xFEFF: " ",  # BOM / zero-width no-break space
+    0xA0: " ",  # no-break space
+    0x1680: " ",
+    **dict.fromkeys(range(0x2000, 0x200B), " "),  # en/em/thin/hair ... spaces
+    0x202F: " ",  # narrow no-break space
+    0x205F: " ",
+    0x3000: " ",
+}
+
+
+def clean_text(text: str) -> str:
+    """Normalise a note for the pipeline without moving any character offset.
+
+    Line endings become ``\\n`` (CRLF -> space + LF, a lone CR -> LF), Unicode spaces
+    and control characters (NUL, BOM, no-break spaces) become spaces, other line
+    separators (form feed, U+2028) become LF, lone surrogates become U+FFFD. Every
+    replacement is one character for one, so event offsets index the original text and
+    ``len(clean_text(t)) == len(t)``.
+    """
+    return no_surrogates(text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP))
+
+
+def no_surrogates(value: str) -> str:
+    """``value`` with each lone surrogate (``"\\ud800"`` from a JSON escape) replaced by
+    U+FFFD, one character for one, so it can be written as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in value)
+    return value
+
+
+def safe_record(record: NoteRecord) -> NoteRecord:
+    """``record`` with lone surrogates replaced (``no_surrogates``) in its id, text and
+    string-valued extra columns; the same object when there is none. Offsets into the
+    text do not move."""
+    fields = [record.note_id, record.text, *record.extra.values()]
+    if all(not isinstance(v, str) or no_surrogates(v) is v for v in fields):
+        return record
+    fix = lambda v: no_surrogates(v) if isinstance(v, str) else v  # noqa: E731
+    return replace(
+        record,
+        note_id=fix(record.note_id),
+        text=fix(record.text),
+        extra={k: fix(v) for k, v in record.extra.items()},
+    )
+
+
+class InputTally:
+    """Watches a record stream for note ids seen before and for Windows-1252 text.
+
+    Duplicate ids are kept (each record is audited and reported on its own line); the
+    tally only counts them. Warnings name row numbers, never ids or text.
+    """
+
+    SHOWN_ROWS = 10  # row numbers quoted in a warning
+
+    def __init__(self) -> None:
+        self.records = 0
+        self._seen: set[str] = set()
+        self._rows: dict[str, list[int]] = {"duplicate_ids": [], "windows_1252": []}
+        self._counts: dict[str, int] = dict.fromkeys(self._rows, 0)
+
+    def watch(self, records: Iterable[NoteRecord]) -> Iterator[NoteRecord]:
+        """Yield ``records`` unchanged, counting as they pass."""
+        for record in records:
+            self.records += 1
+            if record.note_id in self._seen:
+                self._count("duplicate_ids", record.row)
+            self._seen.add(record.note_id)
+            if record.encoding == "cp1252":
+                self._count("windows_1252", record.row)
+            yield record
+
+    def _count(self, what: str, row: int) -> None:
+        self._counts[what] += 1
+        if len(self._rows[what]) < self.SHOWN_ROWS:
+            self._rows[what].append(row)
+
+    def summary(self) -> dict[str, int]:
+        """``{"duplicate_ids": n, "windows_1252": n}``: records repeating an earlier note
+        id, and records whose text was not UTF-8 and was read as Windows-1252."""
+        return dict(self._counts)
+
+    def warnings(self) -> list[str]:
+        """One line per finding (empty when there is none), without ids or text."""
+        lines = []
+        templates = {
+            "duplicate_ids": "{n} record(s) repeat a note_id seen earlier (rows {rows}); "
+            "each is kept and reported on its own line",
+            "windows_1252": "{n} record(s) were not valid UTF-8 and were read as "
+            "Windows-1252 (rows {rows})",
+        }
+        for what, template in templates.items():
+            n = self._counts[what]
+            if n:
+                rows = ", ".join(map(str, self._rows[what])) + (
+                    ", ..." if n > self.SHOWN_ROWS else ""
+                )
+                lines.append(template.format(n=n, rows=rows))
+        return lines
