@@ -1,1 +1,0 @@
-"""Readers (note exports -> records) and writers (rows -> report files)."""
