@@ -370,7 +370,7 @@ def test_a_rule_list_given_as_a_string_is_a_coded_error_at_load(tmp_path, edit, 
     source = write_csv(tmp_path / "in.csv", [GIVEN])
     result = cli(source, "--out", tmp_path / "report", "--patterns", patterns)
     assert result.exit_code == 2
-    assert result.stderr == f"error: [E100] requirements/cpt_96372.v1.yaml: {message}\n"
+    assert result.stderr == f"error: [E101] requirements/cpt_96372.v1.yaml: {message}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "patterns"]
 
 
