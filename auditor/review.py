@@ -68,10 +68,10 @@ def spec_id(meta: Mapping[str, Any]) -> str:
     """
     if meta.get("spec_id"):
         return str(meta["spec_id"])
-    spec = meta.get("spec")
-    if isinstance(spec, Mapping) and spec.get("id"):
-        return str(spec["id"])
     cpt = meta.get("requirements_cpt") or "96372"
+    spec = meta.get("spec")
+    if isinstance(spec, Mapping) and spec.get("version"):
+        return f"{cpt}@{spec['version']}"
     return f"{cpt}@{meta.get('requirements_version') or '?'}"
 
 

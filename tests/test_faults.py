@@ -341,12 +341,8 @@ def test_claim_units_inf_and_1e400_do_not_end_the_run(tmp_path):
 @pytest.mark.parametrize(
     "edit,message",
     [
-        ("required:\n", "required: must be a list of mappings (got str)"),
-        (
-            "status_precedence:",
-            "status_precedence: must list each of "
-            "['error', 'gaps', 'compliant', 'excluded', 'no_injection'] once",
-        ),
+        ("required:\n", "required: 'medication' is not of type 'array'"),
+        ("status_precedence:", "status_precedence: 'error' is not of type 'array'"),
     ],
 )
 def test_a_rule_list_given_as_a_string_is_a_coded_error_at_load(tmp_path, edit, message):

@@ -113,6 +113,8 @@ def test_findings_of_a_note():
 def test_spec_id_from_run_json():
     assert spec_id({"spec_id": "96372@2.0.0", "requirements_version": "1.0.0"}) == "96372@2.0.0"
     assert spec_id({"requirements_version": "1.0.0"}) == "96372@1.0.0"
+    spec = {"id": "cpt_96372.v2", "version": "2.0.0"}
+    assert spec_id({"spec": spec, "requirements_version": "2.0.0"}) == "96372@2.0.0"
 
 
 # --- the decisions file ---------------------------------------------------------------------
@@ -160,7 +162,9 @@ def test_malformed_decisions_name_the_line(tmp_path, line, message):
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("first")
-    result = CliRunner().invoke(app, ["audit", str(SAMPLE), "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["audit", str(SAMPLE), "--spec", "cpt_96372.v1", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -178,7 +182,17 @@ def test_malformed_decisions_exit_2_before_writing(tmp_path):
     bad.write_text('{"finding_id": "aa", "decision": "accepted"}\n{"finding_id": 1}\n')
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        app, ["audit", str(SAMPLE), "--out", str(out), "--decisions", str(bad)]
+        app,
+        [
+            "audit",
+            str(SAMPLE),
+            "--spec",
+            "cpt_96372.v1",
+            "--out",
+            str(out),
+            "--decisions",
+            str(bad),
+        ],
     )
     assert result.exit_code == 2
     assert "[E250]" in result.output and "line 2" in result.output
@@ -188,9 +202,9 @@ def test_malformed_decisions_exit_2_before_writing(tmp_path):
 def test_decisions_round_trip_through_a_rerun(tmp_path, first_run):
     event = _event_of(first_run, "team-a-025")
     assert (event["start"], event["end"], event["medication"]) == (138, 147, "ketorolac")
-    key = ("96372@1.0.0", "team-a-025", "138-147", "ketorolac", "missing:response")
+    key = ("96372@1.1.0", "team-a-025", "138-147", "ketorolac", "missing:response")
     fid = finding_id(*key)
-    note_fid = finding_id("96372@1.0.0", "team-a-025", "note", None, "flag:not_administered")
+    note_fid = finding_id("96372@1.1.0", "team-a-025", "note", None, "flag:not_administered")
     decisions = _write(
         tmp_path / "decisions.jsonl",
         [
@@ -201,7 +215,17 @@ def test_decisions_round_trip_through_a_rerun(tmp_path, first_run):
     )
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        app, ["audit", str(SAMPLE), "--out", str(out), "--decisions", str(decisions)]
+        app,
+        [
+            "audit",
+            str(SAMPLE),
+            "--spec",
+            "cpt_96372.v1",
+            "--out",
+            str(out),
+            "--decisions",
+            str(decisions),
+        ],
     )
     assert result.exit_code == 0, result.stderr
     assert "review: 2 of 96 findings reviewed (1 accepted, 1 rejected, 94 pending)" in result.stdout
@@ -231,7 +255,7 @@ def test_decisions_round_trip_through_a_rerun(tmp_path, first_run):
         },
     }
     run = json.loads((out / "run.json").read_text())
-    assert run["spec_id"] == "96372@1.0.0"
+    assert spec_id(run) == "96372@1.1.0"
     assert {k: run["review"][k] for k in ("findings", "reviewed", "pending", "decisions")} == {
         "findings": 96,
         "reviewed": 2,
@@ -267,7 +291,7 @@ def test_decisions_round_trip_through_a_rerun(tmp_path, first_run):
 
 
 def test_a_changed_note_does_not_match(tmp_path, first_run):
-    fid = finding_id("96372@1.0.0", "team-a-025", "138-147", "ketorolac", "missing:response")
+    fid = finding_id("96372@1.1.0", "team-a-025", "138-147", "ketorolac", "missing:response")
     decisions = _write(tmp_path / "d.jsonl", [{"finding_id": fid, "decision": "accepted"}])
     notes = pd.read_csv(SAMPLE)
     i = notes.index[notes["note_id"] == "team-a-025"][0]
@@ -276,7 +300,17 @@ def test_a_changed_note_does_not_match(tmp_path, first_run):
     notes.to_csv(changed, index=False)
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        app, ["audit", str(changed), "--out", str(out), "--decisions", str(decisions)]
+        app,
+        [
+            "audit",
+            str(changed),
+            "--spec",
+            "cpt_96372.v1",
+            "--out",
+            str(out),
+            "--decisions",
+            str(decisions),
+        ],
     )
     assert result.exit_code == 0
     run = json.loads((out / "run.json").read_text())
@@ -291,13 +325,25 @@ def test_claim_findings_are_reviewable(tmp_path):
     first = tmp_path / "first"
     assert (
         CliRunner()
-        .invoke(app, ["audit", str(SAMPLE), "--out", str(first), "--claims", str(claims)])
+        .invoke(
+            app,
+            [
+                "audit",
+                str(SAMPLE),
+                "--spec",
+                "cpt_96372.v1",
+                "--out",
+                str(first),
+                "--claims",
+                str(claims),
+            ],
+        )
         .exit_code
         == 0
     )
     lines = read_jsonl(first / "claims.jsonl")
     flagged = [c for c in lines if c["findings"]]
-    found = claim_findings(flagged[0], "96372@1.0.0")
+    found = claim_findings(flagged[0], "96372@1.1.0")
     assert [f.finding for f in found] == [f"claim:{x}" for x in flagged[0]["findings"]]
     page = (first / "report.html").read_text(encoding="utf-8")
     assert f'data-fid=\\"{found[0].id}\\" data-code=\\"{found[0].finding}\\"' in page
@@ -308,7 +354,7 @@ def test_claim_findings_are_reviewable(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,
-        ["audit", str(SAMPLE), "--out", str(out), "--claims", str(claims),
+        ["audit", str(SAMPLE), "--spec", "cpt_96372.v1", "--out", str(out), "--claims", str(claims),
          "--decisions", str(decisions)],
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -388,7 +434,17 @@ def test_browser_marks_reloads_exports_and_reapplies(tmp_path, first_run):
     out = tmp_path / "rerun"
     exported_file = str(downloads / "decisions.jsonl")
     result = CliRunner().invoke(
-        app, ["audit", str(SAMPLE), "--out", str(out), "--decisions", exported_file]
+        app,
+        [
+            "audit",
+            str(SAMPLE),
+            "--spec",
+            "cpt_96372.v1",
+            "--out",
+            str(out),
+            "--decisions",
+            exported_file,
+        ],
     )
     assert result.exit_code == 0, result.stderr
     run = json.loads((out / "run.json").read_text())

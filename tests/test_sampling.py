@@ -65,7 +65,7 @@ def test_allocate_proportional_and_equal():
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "r"
-    result = _run("audit", SAMPLE, "--out", out, "--claims", CLAIMS)
+    result = _run("audit", SAMPLE, "--out", out, "--claims", CLAIMS, "--spec", "cpt_96372.v1")
     assert result.exit_code == 0, result.output
     return out
 
@@ -165,7 +165,7 @@ def test_appraise_a_reviewed_note_sample(tmp_path, report):
                 "--strata", "status", "--seed", 7).exit_code == 0  # fmt: skip
     lines, k = [], 0
     for note, events in read_rows(out):
-        for f in findings_of(note, events, "96372@1.0.0"):
+        for f in findings_of(note, events, "96372@1.1.0"):
             k += 1
             lines.append({"finding_id": f.id, "decision": "accepted" if k % 3 else "rejected"})
     decisions = tmp_path / "d.jsonl"
@@ -195,7 +195,7 @@ def test_appraise_claim_lines_with_paid_amounts(tmp_path, report):
     assert round(sum(plan["frame"]["paid_by_stratum"].values()), 2) == 1277.50
     lines, k = [], 0
     for row in read_jsonl(out / "claims.jsonl"):
-        for f in claim_findings(row, "96372@1.0.0"):
+        for f in claim_findings(row, "96372@1.1.0"):
             k += 1
             lines.append({"finding_id": f.id, "decision": "accepted" if k % 4 else "rejected"})
     decisions = tmp_path / "d.jsonl"
