@@ -24,7 +24,8 @@ empty and reads its rules in ``initialize()`` (from that folder, or one given to
 same pipeline without the patterns folder, and ``English.from_config(nlp.config)`` then
 ``initialize()`` rebuilds it from the folder. Values left on a Doc are plain data: events
 are dicts in ``doc.user_data["auditor"]``; ConText's targets are a span group while it runs,
-and its graph (which holds Spans) is dropped, so ``Doc.to_bytes`` works.
+and its graph (which holds Spans) and medspaCy's Section objects are dropped once read, so a
+Doc round-trips through ``to_bytes``/``from_bytes``.
 """
 
 from collections.abc import Callable, Iterable
@@ -186,7 +187,27 @@ class EventsComponent(RuleComponent):
         self.extractor = EventExtractor(rules)
 
     def process(self, doc: Doc) -> Doc:
-        return self.extractor(doc)
+        doc = self.extractor(doc)
+        drop_section_objects(doc)
+        return doc
+
+
+def drop_section_objects(doc: Doc) -> None:
+    """Remove medspaCy's Section objects (``doc._.sections``, ``token._.section``) from a
+    Doc, in place. The events component has read them (as plain data, ``NoteView``), and
+    they do not deserialize (medspaCy 1.3.1 fails on a section without a rule), so a Doc
+    that keeps them cannot go through ``to_bytes``/``from_bytes`` (``nlp.pipe(n_process=2)``).
+    """
+    for key in [k for k in doc.user_data if _is_section_value(k)]:
+        del doc.user_data[key]
+
+
+def _is_section_value(key: Any) -> bool:
+    return (
+        isinstance(key, tuple)
+        and len(key) > 1
+        and key[:2] in (("._.", "sections"), ("._.", "section"))
+    )
 
 
 class MentionRuler(SpanRuler):
