@@ -72,7 +72,7 @@ def test_report_xlsx_sheets_header_filter_and_widths(hostile_report):
     assert book.sheetnames == ["summary", "notes", "events"]
     notes = book["notes"]
     assert notes.freeze_panes == "A2"
-    assert notes.auto_filter.ref == "A1:H3"
+    assert notes.auto_filter.ref == "A1:I3"  # NOTE_COLUMNS: 9 columns
     assert [c.value for c in notes[1]][:3] == ["note_id", "status", "n_injections"]
     assert notes["A1"].font.bold
     assert notes.column_dimensions["A"].width > 10
