@@ -189,3 +189,22 @@ def test_report_xlsx_claims_sheet_and_sheets_past_the_row_limit(tmp_path, monkey
         ("claim_id", "note_id", "code", "findings"),
         ("C1", "n1", "96372", "=bad"),
     ]
+
+
+def test_run_json_records_reader_options_to_read_the_input_again(tmp_path):
+    from auditor.io.readers import read_records, reader_options
+
+    book = openpyxl.Workbook()
+    book.active.append(["x"])
+    notes = book.create_sheet("Notes")
+    notes.append(["note_id", "text"])
+    notes.append(["007", "Toradol 60 mg IM given R deltoid for renal colic."])
+    book.save(tmp_path / "n.xlsx")
+    out = tmp_path / "out"
+    result = run("audit", tmp_path / "n.xlsx", "--out", out, "--sheet", "Notes")
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "run.json").read_text())
+    assert reader_options(meta) == {"sheet": "Notes"}
+    assert meta["reading"] == {"format": "xlsx", "sheet": "Notes"}
+    again = read_records(meta["input"], meta["id_col"], meta["text_col"], **reader_options(meta))
+    assert [r.note_id for r in again] == ["007"]
