@@ -238,6 +238,8 @@ def audit_one(
             }
             events.append(_event_row(event, i, record, judge, billing, redact))
         note = judge.judge_note(events, found["not_administered"])
+        raised = judge.raising_not_administered(events, found["not_administered"])
+        note["not_administered"] = [found["not_given"][i] for i in raised]
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         problem = f"pipeline error ({type(exc).__name__})"
         log.warning("row %d: %s; note marked error", record.row, problem)

@@ -261,6 +261,22 @@ class RequirementSpec:
         order = self.spec.get("status_precedence", STATUSES)
         return next(s for s in order if STATUS_HOLDS[s](facts))
 
+    def raising_not_administered(
+        self, judged_events: list[dict[str, Any]], not_administered: list[str | None]
+    ) -> list[int]:
+        """Positions in ``not_administered`` of the mentions that raise the note flag
+        ``not_administered`` (contract section 4): a named drug with no event of that drug,
+        or an unnamed injection in a note with no event at all; none when the spec's
+        ``note_flags`` does not list the flag."""
+        if "not_administered" not in (self.spec.get("note_flags") or {}):
+            return []
+        given = {e.get("medication") for e in judged_events}
+        return [
+            i
+            for i, med in enumerate(not_administered)
+            if (med is None and not judged_events) or (med is not None and med not in given)
+        ]
+
     def judge_note(
         self, judged_events: list[dict[str, Any]], not_administered: list[str | None]
     ) -> dict[str, Any]:
@@ -279,11 +295,8 @@ class RequirementSpec:
         order = self.required_elements
         missing_set = {m for e in eligible for m in e["missing"]}
         flags = {f for e in judged_events for f in e["flags"]}
-        given = {e.get("medication") for e in judged_events}
-        if "not_administered" in (self.spec.get("note_flags") or {}):
-            for med in not_administered:
-                if (med is None and not judged_events) or (med is not None and med not in given):
-                    flags.add("not_administered")
+        if self.raising_not_administered(judged_events, not_administered):
+            flags.add("not_administered")
         status = self.status(False, bool(missing_set), bool(eligible), bool(judged_events))
         return {
             "status": status,
