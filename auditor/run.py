@@ -234,7 +234,6 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
         "patterns_sha256": rules.sha256,
         "spec": {"id": spec["id"], "version": spec["version"]},
         "requirements_version": spec["version"],
-        "spec_id": spec_id_of(spec),
         "input": str(options.input),
         "id_col": options.id_col,
         "text_col": options.text_col,
