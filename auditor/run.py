@@ -215,28 +215,13 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
     stream = map(
         safe_record, tally.watch(itertools.chain([] if first is None else [first], records))
     )
-    engine_info: dict[str, Any] = {}
-    builder = _report_builder(options, rules) if options.html else None
+    builder = None
     with signals_interrupt():
         try:
             with output:
                 folder = output.work
-                with ReportWriter(folder, meta) as writer:
-                    for record, note, events in _audited(options, stream, engine_info, on_note):
-                        writer.write(note, events)
-                        if claims_run:
-                            claims_run.add(note, events)
-                        if builder is not None:
-                            text = _text_for_report(options, note, record)
-                            builder.add(note, events, text, record.extra)
-                    if claims_run:
-                        writer.meta["claims"] = claims_run.write(folder)
-                    writer.meta.update(engine_info)
-                    writer.meta.update(records_read=tally.records, **tally.summary())
-                    writer.meta["files"] = sorted(_writes(options))
-                    if builder is not None:
-                        _write_html(builder, folder, {**writer.meta, **writer.summary()})
-                run = {**writer.meta, **writer.summary()}
+                builder = _report_builder(options, rules, folder) if options.html else None
+                run = _write_all(options, folder, meta, stream, tally, claims_run, builder, on_note)
                 output.commit()
         except KeyboardInterrupt as exc:
             raise (exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)) from None
@@ -261,6 +246,39 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
     )
 
 
+def _write_all(
+    options: RunOptions,
+    folder: Path,
+    meta: dict[str, Any],
+    stream: Iterator[NoteRecord],
+    tally: InputTally,
+    claims_run: Any,
+    builder: Any,
+    on_note: Callable[[], None] | None,
+) -> dict[str, Any]:
+    """Audit ``stream`` and write every output into ``folder``; return run.json's content."""
+    engine_info: dict[str, Any] = {}
+    try:
+        with ReportWriter(folder, meta) as writer:
+            for record, note, events in _audited(options, stream, engine_info, on_note):
+                writer.write(note, events)
+                if claims_run:
+                    claims_run.add(note, events)
+                if builder is not None:
+                    builder.add(note, events, _text_for_report(options, note, record), record.extra)
+            if claims_run:
+                writer.meta["claims"] = claims_run.write(folder)
+            writer.meta.update(engine_info)
+            writer.meta.update(records_read=tally.records, **tally.summary())
+            writer.meta["files"] = sorted(_writes(options))
+            if builder is not None:
+                _write_html(builder, folder, {**writer.meta, **writer.summary()})
+    finally:
+        if builder is not None:
+            builder.close()
+    return {**writer.meta, **writer.summary()}
+
+
 def _text_for_report(options: RunOptions, note: dict[str, Any], record: NoteRecord) -> str | None:
     """The note text report.html needs: none when redacting, and only for notes with an
     event or a flag (others are embedded without text)."""
@@ -269,13 +287,13 @@ def _text_for_report(options: RunOptions, note: dict[str, Any], record: NoteReco
     return record.text
 
 
-def _report_builder(options: RunOptions, rules: Any) -> Any:
+def _report_builder(options: RunOptions, rules: Any, spill_dir: Path) -> Any:
     from .io.html import ReportBuilder, default_locator
     from .requirements import RequirementSpec
 
     spec = RequirementSpec(rules.requirements)
     locator = None if options.redact else default_locator(options.patterns_dir)
-    return ReportBuilder(spec, locator, options.group_by, options.redact)
+    return ReportBuilder(spec, locator, options.group_by, options.redact, spill_dir=spill_dir)
 
 
 def _write_html(builder: Any, folder: Path, meta: dict[str, Any]) -> None:

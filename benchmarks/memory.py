@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", type=Path, help="keep inputs and reports in this folder")
     args = parser.parse_args()
-    auditor = str(Path(sys.executable).with_name("auditor"))
+    auditor = [sys.executable, "-m", "auditor.cli"]  # PYTHONPATH may point at a snapshot
     work = Path(args.keep or tempfile.mkdtemp(prefix="auditor-memory-"))
     work.mkdir(parents=True, exist_ok=True)
     modes = {"both": [True, False], "with": [True], "without": [False]}[args.html]
@@ -58,7 +58,7 @@ def main() -> None:
         source = write_csv(work / f"notes-{n}.csv", n)
         for html in modes:
             out = work / f"report-{n}-{'html' if html else 'nohtml'}"
-            cmd = [auditor, "audit", str(source), "--out", str(out), "--force",
+            cmd = [*auditor, "audit", str(source), "--out", str(out), "--force",
                    "--workers", str(args.workers)] + ([] if html else ["--no-html"])  # fmt: skip
             rss, wall, code = peak_rss(cmd)
             page = out / "report.html"

@@ -223,14 +223,14 @@ def test_interrupt_while_building_the_report_leaves_the_folder_as_it_was(earlier
 def test_disk_full_or_read_only_states_the_os_reason(earlier, monkeypatch, code, reason):
     import auditor.io.html as html
 
-    real = html.ReportBuilder.render
+    real = html.ReportBuilder.write
 
-    def render(self, meta=None):
-        real(self, meta)
+    def write(self, handle, meta=None):
+        real(self, handle, meta)
         raise OSError(code, os.strerror(code))
 
     source, out, files = earlier
-    monkeypatch.setattr(html.ReportBuilder, "render", render)
+    monkeypatch.setattr(html.ReportBuilder, "write", write)
     result = cli(source, "--out", out, "--force")
     assert result.exit_code == 2
     assert reason in result.stderr and "Toradol" not in result.stderr
@@ -384,3 +384,24 @@ def test_note_proto_in_the_url_keeps_the_table(tmp_path):
     dom = dump_dom(out / "report.html", "#note=__proto__")
     assert [nid for _, nid in _rows(dom)] == ["n1", "n2"]
     assert "No note with id __proto__." in dom
+
+
+# --- memory ----------------------------------------------------------------------------------
+
+
+def test_pipeline_renewed_when_the_vocabulary_grows_gives_the_same_output(monkeypatch):
+    """Before: spaCy's string store grew with every new MRN, time and name (784 MB at
+    100,000 notes); now the pipeline is rebuilt after VOCAB_RENEW_STRINGS new strings."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from auditor.records import NoteRecord
+    from benchmarks.notegen import notes
+
+    records = [NoteRecord(i, nid, text) for i, (nid, text) in enumerate(notes(40), start=1)]
+    expected = list(core.audit_records(records))
+    builds = core._STATE.get("builds", 0)
+    monkeypatch.setattr(core, "VOCAB_RENEW_STRINGS", 150)  # ~15 new strings per note
+    renewed = list(core.audit_records(records))
+    nlp = core._STATE["nlp"]
+    assert core._STATE["builds"] - builds >= 2
+    assert len(nlp.vocab.strings) - core._STATE["strings"] <= 150 + 60
+    assert renewed == expected

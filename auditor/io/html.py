@@ -41,10 +41,12 @@ overlap an earlier one are dropped from the text (the findings still list the va
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import re
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -561,6 +563,61 @@ def _pct(part: int, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
+class Spill:
+    """The items of a JSON array kept on disk, not in memory: one script-safe JSON value
+    per line of an anonymous temporary file (deleted when closed or when the process
+    ends). ``len()`` and indexing work (indexing reads the file: for tests and small
+    reports); ``write_array`` streams the array into a page.
+
+    Args:
+        folder: where the temporary file lives (None: the system's temporary folder).
+    """
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=folder)
+        self._count = 0
+
+    def append(self, value: Any) -> None:
+        """Add one item (anything ``json.dumps`` takes)."""
+        self._file.write(_script_json(value) + "\n")
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _lines(self) -> Iterator[str]:
+        self._file.flush()
+        self._file.seek(0)
+        try:
+            for line in self._file:
+                yield line.rstrip("\n")
+        finally:
+            self._file.seek(0, os.SEEK_END)
+
+    def __getitem__(self, index: int) -> Any:
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        index %= self._count
+        for i, line in enumerate(self._lines()):
+            if i == index:
+                return json.loads(line)
+        raise IndexError(index)  # pragma: no cover
+
+    def write_array(self, out: Any) -> None:
+        """Write the items to the text stream ``out`` as one JSON array."""
+        out.write("[")
+        for i, line in enumerate(self._lines()):
+            out.write("," + line if i else line)
+        out.write("]")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+_ROWS_MARK = "@@auditor-report-rows@@"  # stand-ins replaced by the spilled arrays
+_DETAILS_MARK = "@@auditor-report-details@@"
+
+
 class ReportBuilder:
     """Accumulates what the report needs, one note at a time.
 
@@ -571,6 +628,12 @@ class ReportBuilder:
         redact: never embed note or evidence text.
         text_budget: note characters to embed in the whole report, at most.
         max_note_chars: see ``highlight_html``.
+        spill_dir: folder for the temporary files that hold the table rows and the note
+            fragments until the page is written (None: the system's temporary folder).
+
+    Memory: the summary counters and one entry per distinct group value; the rows and
+    fragments go to disk as they come (``Spill``), so memory does not grow with the
+    number of notes.
     """
 
     def __init__(
@@ -581,14 +644,15 @@ class ReportBuilder:
         redact: bool = False,
         text_budget: int = TEXT_BUDGET_CHARS,
         max_note_chars: int = MAX_NOTE_CHARS,
+        spill_dir: str | Path | None = None,
     ) -> None:
         self.spec, self.locator, self.group_by, self.redact = spec, locator, group_by, redact
         self.text_budget, self.max_note_chars = text_budget, max_note_chars
         self.elements = spec.required_elements
         self.advisories = [r["element"] for r in spec.spec["advisory"]]
         self.flags = spec.flag_codes
-        self.rows: list[list[Any]] = []
-        self.details: list[str] = []
+        self.rows = Spill(spill_dir)
+        self.details = Spill(spill_dir)
         self.groups: dict[str, int] = {}
         self.group_seen = False
         self.columns: set[str] = set()
@@ -730,7 +794,7 @@ class ReportBuilder:
             "groupBy": self.group_by if self.group_seen else None,
             "pageSize": PAGE_SIZE,
             "redact": self.redact,
-            "rows": self.rows,
+            "rows": _ROWS_MARK,
         }
         return {
             "meta": dict(meta or {}),
@@ -768,12 +832,31 @@ class ReportBuilder:
             "notes_over_budget": self.notes_over_budget,
             "note_css": Markup(note_css()),
             "data_json": Markup(_script_json(data)),
-            "details_json": Markup(_script_json(self.details)),
+            "details_json": Markup(_DETAILS_MARK),
         }
 
+    def write(self, out: Any, meta: Mapping[str, Any] | None = None) -> None:
+        """Write the whole page to the text stream ``out``, streaming the spilled rows and
+        fragments into it (the page is never held in memory)."""
+        page = _ENV.get_template("report.html.j2").render(**self.context(meta))
+        head, rest = page.split(json.dumps(_ROWS_MARK), 1)
+        middle, tail = rest.split(_DETAILS_MARK, 1)
+        out.write(head)
+        self.rows.write_array(out)
+        out.write(middle)
+        self.details.write_array(out)
+        out.write(tail)
+
     def render(self, meta: Mapping[str, Any] | None = None) -> str:
-        """The whole page as a string."""
-        return _ENV.get_template("report.html.j2").render(**self.context(meta))
+        """The whole page as a string (``write`` it to a file for a large report)."""
+        buffer = io.StringIO()
+        self.write(buffer, meta)
+        return buffer.getvalue()
+
+    def close(self) -> None:
+        """Delete the temporary files."""
+        self.rows.close()
+        self.details.close()
 
 
 def _script_json(value: Any) -> str:
@@ -876,7 +959,10 @@ def write_report(
         meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    return write_page(builder, folder / "report.html", meta)
+    try:
+        return write_page(builder, folder / "report.html", meta)
+    finally:
+        builder.close()
 
 
 def write_page(builder: ReportBuilder, target: Path, meta: Mapping[str, Any]) -> Path:
@@ -892,10 +978,10 @@ def write_page(builder: ReportBuilder, target: Path, meta: Mapping[str, Any]) ->
     """
     from .output import os_reason
 
-    page = builder.render(meta)
     part = target.with_name(target.name + ".part")
     try:
-        part.write_text(page, encoding="utf-8")
+        with open(part, "w", encoding="utf-8") as handle:
+            builder.write(handle, meta)
         os.replace(part, target)
     except OSError as exc:
         part.unlink(missing_ok=True)
