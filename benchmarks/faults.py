@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.notegen import notes  # noqa: E402
 
 CANARY = "CANARY-96372-Q"
-AUDITOR = str(Path(sys.executable).with_name("auditor"))
+AUDITOR = [sys.executable, "-m", "auditor.cli"]  # PYTHONPATH may point at a snapshot
 
 
 @dataclass
@@ -60,7 +60,7 @@ def write_input(path: Path, n: int) -> Path:
 
 def start(source: Path, out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [AUDITOR, "audit", str(source), "--out", str(out), *extra],
+        [*AUDITOR, "audit", str(source), "--out", str(out), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -88,6 +88,20 @@ def children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
+
+
+def workers_of(pid: int) -> list[int]:
+    """Pool workers of ``pid``: forked children running its command line (not the
+    multiprocessing resource tracker)."""
+    own = Path(f"/proc/{pid}/cmdline").read_bytes()
+    found = []
+    for child in children(pid):
+        try:
+            if Path(f"/proc/{child}/cmdline").read_bytes() == own:
+                found.append(child)
+        except OSError:
+            continue
+    return sorted(found)
 
 
 def count_lines(path: Path) -> int:
@@ -136,9 +150,9 @@ def case_worker_sigkill(work: Path, source: Path, n: int) -> Outcome:
     out = work / "report"
     started = time.perf_counter()
     proc = start(source, out, "--workers", "2")
-    wait_for(lambda: len(children(proc.pid)) >= 2, proc)
+    wait_for(lambda: len(workers_of(proc.pid)) >= 2, proc)
     time.sleep(8)
-    victims = children(proc.pid)
+    victims = workers_of(proc.pid)
     if victims:
         os.kill(victims[-1], signal.SIGKILL)
     return finish("worker SIGKILL (--workers 2)", work, proc, started, n, 0, n, out,
@@ -159,7 +173,7 @@ def _signal_case(name: str, signums: list[int], want: int) -> Callable[..., Outc
         left = sorted(p.name for p in work.iterdir() if p.name != "in.csv")
         if left:
             outcome.passed, outcome.note = False, f"left behind: {left}"
-        rerun = subprocess.run([AUDITOR, "audit", str(source), "--out", str(out)],
+        rerun = subprocess.run([*AUDITOR, "audit", str(source), "--out", str(out)],
                                capture_output=True, text=True, check=False)  # fmt: skip
         if rerun.returncode != 0 or count_lines(out / "notes.jsonl") != n:
             outcome.passed, outcome.note = False, f"rerun exit {rerun.returncode}"
@@ -175,7 +189,7 @@ def case_lock(work: Path, source: Path, n: int) -> Outcome:
     first = start(source, out)
     wait_for(lambda: any(work.glob(".report.tmp-*")), first)
     time.sleep(6)
-    second = subprocess.run([AUDITOR, "audit", str(source), "--out", str(out), "--force"],
+    second = subprocess.run([*AUDITOR, "audit", str(source), "--out", str(out), "--force"],
                             capture_output=True, text=True, check=False)  # fmt: skip
     outcome = finish("second run on a locked folder", work, first, started, n, 0, n, out)
     refused = second.returncode == 2 and "being written by another run" in second.stderr
