@@ -35,3 +35,15 @@ class OutputError(AuditorError):
     """The report folder cannot be written (exists without --force, not writable)."""
 
     code = "E300"
+
+
+class DecisionsError(InputError):
+    """A review decisions file cannot be read or a line is malformed (the line is named)."""
+
+    code = "E250"
+
+
+class SampleError(InputError):
+    """A sample cannot be drawn or appraised (report or sample folder, options)."""
+
+    code = "E260"

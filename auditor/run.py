@@ -33,6 +33,7 @@ from .errors import OutputError
 from .io.output import OutputFolder, os_reason
 from .io.writers import ROW_FILES, ReportWriter
 from .records import InputTally, NoteRecord, safe_record
+from .review import Reviewer, read_jsonl, rewrite_jsonl, spec_id_of
 
 Stream = Iterator[tuple[NoteRecord, dict[str, Any], list[dict[str, Any]]]]
 # OS errors that mean "the report cannot be written here" (stated with the OS's reason)
@@ -69,7 +70,11 @@ class RunOptions:
         group_by: input column report.html breaks the notes down by.
         engine: ``local``, ``dask`` or ``spark``; scheduler: Dask scheduler / Spark master.
         html: write report.html.
+        sheet, sep, line_col: reader options (``io.readers.read_records``): the Excel
+            sheet, the CSV delimiter, the line column of a note-line table.
         batch_fn: engines only, replaces ``core.audit_chunk`` (fault-injection tests).
+        decisions: review decisions to carry into the rows and the report
+            (``review.load_decisions``); None: no ``review`` fields.
     """
 
     input: Path
@@ -86,7 +91,11 @@ class RunOptions:
     engine: str = "local"
     scheduler: str | None = None
     html: bool = True
+    sheet: str | None = None
+    sep: str | None = None
+    line_col: str | None = None
     batch_fn: Callable[..., Any] | None = None
+    decisions: Any = None
 
 
 @dataclass
@@ -144,7 +153,7 @@ def signals_interrupt() -> Iterator[None]:
 
 
 def _writes(options: RunOptions) -> list[str]:
-    names = [*ROW_FILES, "run.json"]
+    names = [*ROW_FILES, "run.json", "report.xlsx"]
     if options.claims:
         names += ["claims.jsonl", "claims.csv"]
     if options.html:
@@ -184,7 +193,8 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
             message: it may quote note text).
     """
     from .io.claims_io import ClaimsRun
-    from .io.readers import read_records
+    from .io.readers import check_column, read_records
+    from .io.xlsx import write_xlsx
     from .patterns import load_patterns
 
     started = time.perf_counter()
@@ -198,8 +208,12 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
         from .engines import check_engine
 
         check_engine(options.engine)
-    records = read_records(options.input, options.id_col, options.text_col)
+    records = read_records(options.input, options.id_col, options.text_col, sheet=options.sheet,
+                           sep=options.sep, line_col=options.line_col)  # fmt: skip
     first = next(records, None)  # surfaces column errors before anything is written
+    for name, option in ((options.group_by, "--group-by"),
+                         (getattr(options, "setting_col", None), "--setting-col")):  # fmt: skip
+        check_column(records.columns or [], name, option)
     output = OutputFolder(
         options.out, options.force, _writes(options), [options.input, options.claims]
     )
@@ -208,12 +222,19 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
         "version": __version__,
         "patterns_sha256": rules.sha256,
         "requirements_version": rules.requirements["version"],
+        "spec_id": spec_id_of(rules.requirements),
         "input": str(options.input),
+        "id_col": options.id_col,
+        "text_col": options.text_col,
         "redacted": options.redact,
     }
+    reviewer = (
+        Reviewer(options.decisions, meta["spec_id"]) if options.decisions is not None else None
+    )
     tally = InputTally()
     stream = map(
-        safe_record, tally.watch(itertools.chain([] if first is None else [first], records))
+        safe_record,
+        tally.watch(itertools.chain([] if first is None else [first], records), records),
     )
     builder = None
     with signals_interrupt():
@@ -221,7 +242,10 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
             with output:
                 folder = output.work
                 builder = _report_builder(options, rules, folder) if options.html else None
-                run = _write_all(options, folder, meta, stream, tally, claims_run, builder, on_note)
+                run = _write_all(
+                    options, folder, meta, stream, tally, claims_run, reviewer, builder, on_note
+                )
+                write_xlsx(folder, run)
                 output.commit()
         except KeyboardInterrupt as exc:
             raise (exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)) from None
@@ -253,14 +277,19 @@ def _write_all(
     stream: Iterator[NoteRecord],
     tally: InputTally,
     claims_run: Any,
+    reviewer: Any,
     builder: Any,
     on_note: Callable[[], None] | None,
 ) -> dict[str, Any]:
-    """Audit ``stream`` and write every output into ``folder``; return run.json's content."""
+    """Audit ``stream`` and write every output into ``folder`` (each note, as it comes, to
+    the row files, the claims reconciliation and the report builder); return run.json's
+    content."""
     engine_info: dict[str, Any] = {}
     try:
         with ReportWriter(folder, meta) as writer:
             for record, note, events in _audited(options, stream, engine_info, on_note):
+                if reviewer is not None:
+                    note, events = reviewer.annotate(note, events)
                 writer.write(note, events)
                 if claims_run:
                     claims_run.add(note, events)
@@ -268,6 +297,9 @@ def _write_all(
                     builder.add(note, events, _text_for_report(options, note, record), record.extra)
             if claims_run:
                 writer.meta["claims"] = claims_run.write(folder)
+                _review_claims(folder, reviewer, builder)
+            if reviewer is not None:
+                writer.meta["review"] = reviewer.section()
             writer.meta.update(engine_info)
             writer.meta.update(records_read=tally.records, **tally.summary())
             writer.meta["files"] = sorted(_writes(options))
@@ -277,6 +309,18 @@ def _write_all(
         if builder is not None:
             builder.close()
     return {**writer.meta, **writer.summary()}
+
+
+def _review_claims(folder: Path, reviewer: Any, builder: Any) -> None:
+    """Carry decisions into ``claims.jsonl`` and give its findings to the report builder."""
+    if reviewer is None and builder is None:
+        return
+    rows = read_jsonl(folder / "claims.jsonl")
+    if reviewer is not None:
+        rows = reviewer.annotate_claims(rows)
+        rewrite_jsonl(folder / "claims.jsonl", rows)
+    if builder is not None:
+        builder.add_claims(rows)
 
 
 def _text_for_report(options: RunOptions, note: dict[str, Any], record: NoteRecord) -> str | None:

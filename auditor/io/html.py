@@ -48,7 +48,7 @@ import os
 import re
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -63,6 +63,7 @@ from ..frames import STATUSES, is_missing, json_safe
 from ..patterns import Patterns, load_patterns
 from ..records import NoteRecord, clean_text
 from ..requirements import RequirementSpec
+from ..review import claim_findings, findings_of, read_jsonl, run_key, spec_id, spec_id_of
 
 log = logging.getLogger("auditor")
 
@@ -396,8 +397,12 @@ def _event_view(
     }
 
 
-def _finding(kind: str, what: str, scope: str, rule: str, source: str, detail: str = ""):
+def _finding(
+    kind: str, what: str, scope: str, rule: str, source: str, detail: str = "", code: str = ""
+):
     return {
+        "code": code,
+        "event_id": None,
         "kind": kind,
         "what": what,
         "scope": scope,
@@ -420,20 +425,27 @@ def _findings(
         error = note.get("error") or ""
         out.append(
             _finding(
-                "error", "record not audited", "note", "status error", "contract section 4", error
+                "error",
+                "record not audited",
+                "note",
+                "status error",
+                "contract section 4",
+                error,
+                "error:record",
             )
         )
     for v in views:
         scope = f"event {v['event_id']} ({v['name']})"
+        first = len(out)
         for row in v["rows"]:
             if row["state"] != "missing":
                 continue
             required = row["kind"] == "required"
             what = row["element"] + (" missing" if required else " not documented (advisory)")
             rule = f"{row['kind']} element {row['element']}"
-            out.append(
-                _finding("missing" if required else "advisory", what, scope, rule, row["source"])
-            )
+            kind = "missing" if required else "advisory"
+            code = f"{kind}:{row['element']}"
+            out.append(_finding(kind, what, scope, rule, row["source"], "", code))
         for flag in v["flags"]:
             detail = f"not billable as 96372; bill {bill[flag]} instead" if flag in bill else ""
             out.append(
@@ -444,14 +456,17 @@ def _findings(
                     f"exclusion flag {flag}",
                     sources["flags"].get(flag, ""),
                     detail,
+                    f"flag:{flag}",
                 )
             )
+        for f in out[first:]:
+            f["event_id"] = v["event_id"]
     event_flags = {f for v in views for f in v["flags"]}
     for flag in note.get("flags") or []:
         if flag not in event_flags:
-            out.append(
-                _finding("flag", flag, "note", f"note flag {flag}", sources["flags"].get(flag, ""))
-            )
+            source = sources["flags"].get(flag, "")
+            rule = f"note flag {flag}"
+            out.append(_finding("flag", flag, "note", rule, source, "", f"flag:{flag}"))
     return out
 
 
@@ -464,6 +479,7 @@ def note_detail(
     redact: bool = False,
     text_note: str | None = None,
     max_chars: int = MAX_NOTE_CHARS,
+    spec_id: str | None = None,
 ) -> tuple[str, int]:
     """One note's findings, normalised values and highlighted text as an HTML fragment.
 
@@ -477,6 +493,8 @@ def note_detail(
         redact: findings and normalised values only; ``text`` and evidence text are ignored.
         text_note: a line shown instead of the text (why it is not embedded).
         max_chars: see ``highlight_html``.
+        spec_id: the spec id in finding ids (``review.spec_id``; default: ``spec``'s own);
+            each finding's ``<li>`` carries its id as ``data-fid`` for the review controls.
 
     Returns:
         ``(html, n)``: the fragment (styles in ``note_css()``) and the number of note
@@ -496,9 +514,15 @@ def note_detail(
         text_html, shown = highlight_html(text, highlights, max_chars, numbered=len(rows) > 1)
     sources = spec.rule_sources()
     views = [_event_view(e, spec, located, redact, sources) for e in rows]
+    findings = _findings(note, views, spec, sources)
+    if note.get("note_id") is not None:
+        sid = spec_id or spec_id_of(spec.spec)
+        fids = {(f.event_id, f.finding): f.id for f in findings_of(note, rows, sid)}
+        for f in findings:
+            f["fid"] = fids.get((f["event_id"], f["code"]))
     html = _ENV.get_template("note.html.j2").render(
         note=note,
-        findings=_findings(note, views, spec, sources),
+        findings=findings,
         events=views,
         text_html=Markup(text_html) if text_html is not None else None,
         text_note=text_note,
@@ -576,6 +600,7 @@ class Spill:
     def __init__(self, folder: str | Path | None = None) -> None:
         self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=folder)
         self._count = 0
+        self.patched: set[int] = set()  # items ``write_array`` passes through its ``patch``
 
     def append(self, value: Any) -> None:
         """Add one item (anything ``json.dumps`` takes)."""
@@ -603,10 +628,17 @@ class Spill:
                 return json.loads(line)
         raise IndexError(index)  # pragma: no cover
 
-    def write_array(self, out: Any) -> None:
-        """Write the items to the text stream ``out`` as one JSON array."""
+    def __iter__(self) -> Iterator[Any]:
+        for line in self._lines():
+            yield json.loads(line)
+
+    def write_array(self, out: Any, patch: Callable[[int, Any], Any] | None = None) -> None:
+        """Write the items to the text stream ``out`` as one JSON array; ``patch(i, item)``
+        (for the indexes in ``patched``) returns the item to write instead."""
         out.write("[")
         for i, line in enumerate(self._lines()):
+            if patch is not None and i in self.patched:
+                line = _script_json(patch(i, json.loads(line)))
             out.write("," + line if i else line)
         out.write("]")
 
@@ -634,6 +666,8 @@ class ReportBuilder:
     Memory: the summary counters and one entry per distinct group value; the rows and
     fragments go to disk as they come (``Spill``), so memory does not grow with the
     number of notes.
+        spec_id: the spec id in finding ids (``review.spec_id`` of ``run.json``; default: the
+            spec's own ``cpt@version``).
     """
 
     def __init__(
@@ -645,14 +679,21 @@ class ReportBuilder:
         text_budget: int = TEXT_BUDGET_CHARS,
         max_note_chars: int = MAX_NOTE_CHARS,
         spill_dir: str | Path | None = None,
+        spec_id: str | None = None,
     ) -> None:
         self.spec, self.locator, self.group_by, self.redact = spec, locator, group_by, redact
+        self.spec_id = spec_id or spec_id_of(spec.spec)
+        self.decisions: dict[str, dict[str, Any]] = {}  # finding id -> review, from the rows
         self.text_budget, self.max_note_chars = text_budget, max_note_chars
         self.elements = spec.required_elements
         self.advisories = [r["element"] for r in spec.spec["advisory"]]
         self.flags = spec.flag_codes
         self.rows = Spill(spill_dir)
         self.details = Spill(spill_dir)
+        # what add_claims adds to spilled rows and fragments (claimed notes only)
+        self._row_findings: dict[int, list[list[Any]]] = defaultdict(list)
+        self._row_detail: dict[int, int] = {}
+        self._detail_extra: dict[int, str] = defaultdict(str)
         self.groups: dict[str, int] = {}
         self.group_seen = False
         self.columns: set[str] = set()
@@ -704,6 +745,9 @@ class ReportBuilder:
                 if e.get("missing"):
                     med["gaps"] += 1
                 med.update("missing:" + m for m in e.get("missing") or [])
+        findings = findings_of(note, events, self.spec_id)
+        for e in [*events, note]:
+            self._take_reviews(e.get("review"))
         detail = -1
         if events or note.get("flags") or status == "error":
             detail = len(self.details)
@@ -719,8 +763,76 @@ class ReportBuilder:
                 len(events),
                 group,
                 detail,
+                [[f.id, f.finding, f.event_id or 0] for f in findings],
             ]
         )
+
+    def add_claims(self, claims: Iterable[Mapping[str, Any]]) -> None:
+        """Add the findings of reconciled claim lines (``claims.jsonl`` rows) to their notes,
+        after every note was added: each becomes a reviewable finding, listed under "Claim
+        lines" in the note's detail. A line whose note id is not in the report (finding
+        ``unmatched_claim``) has no note to be shown with; ``claims.jsonl`` keeps it."""
+        index: dict[str, tuple[int, int]] = {}  # note id -> (row, detail) of its first row
+        for i, row in enumerate(self.rows):
+            index.setdefault(row[0], (i, row[8]))
+        items: dict[int, list[str]] = defaultdict(list)
+        for line in claims:
+            i, _ = index.get(str(line.get("note_id")), (None, -1))
+            found = claim_findings(line, self.spec_id)
+            if i is None or not found:
+                continue
+            self._take_reviews(line.get("review"))
+            billed = f"{line.get('code') or '?'} x{line.get('units') or '?'}"
+            claim = f", claim {line['claim_id']}" if line.get("claim_id") else ""
+            detail = "; ".join(str(d) for d in line.get("details") or [])
+            for f in found:
+                self._row_findings[i].append([f.id, f.finding, 0])
+                code = f.finding.split(":", 1)[1]
+                items[i].append(
+                    f'<li class="finding f-claim" data-fid="{f.id}" '
+                    f'data-code="{escape(f.finding)}">'
+                    f'<span class="f-what">{escape(code)}</span> · <span class="f-scope">'
+                    f"claim line {escape(billed + claim)}</span>"
+                    + (f' · <span class="f-detail">{escape(detail)}</span>' if detail else "")
+                    + "</li>"
+                )
+        by_row = {i: d for i, d in index.values()}
+        for i, lis in items.items():
+            html = (
+                '<div class="note-detail"><h4>Claim lines</h4><ul class="findings">'
+                + "".join(lis)
+                + "</ul></div>"
+            )
+            self.rows.patched.add(i)
+            if by_row[i] >= 0:
+                self._detail_extra[by_row[i]] += html
+                self.details.patched.add(by_row[i])
+            else:
+                self._row_detail[i] = len(self.details)
+                self.details.append(html)
+
+    def _patch_row(self, i: int, row: list[Any]) -> list[Any]:
+        """A spilled table row with what ``add_claims`` added to it."""
+        row[9] = row[9] + self._row_findings.get(i, [])
+        if i in self._row_detail:
+            row[8] = self._row_detail[i]
+        return row
+
+    def _patch_detail(self, i: int, html: str) -> str:
+        return html + self._detail_extra.get(i, "")
+
+    def _take_reviews(self, review: Any) -> None:
+        """Keep the decided entries of a row's ``review`` field (``review.Reviewer``)."""
+        if not isinstance(review, Mapping):
+            return
+        entries = review.get("findings", review)
+        if not isinstance(entries, Mapping):
+            return
+        for entry in entries.values():
+            if isinstance(entry, Mapping) and entry.get("decision") in ("accepted", "rejected"):
+                self.decisions[str(entry["id"])] = {
+                    k: entry[k] for k in ("decision", "comment", "decided_at") if k in entry
+                }
 
     def _detail(
         self, note: Mapping[str, Any], events: list[Mapping[str, Any]], text: str | None
@@ -743,7 +855,15 @@ class ReportBuilder:
         elif text is None and note.get("status") != "error":
             text_note = "Note text not available (the input could not be re-read for the report)."
         html, shown = note_detail(
-            note, events, text, self.spec, self.locator, self.redact, text_note, self.max_note_chars
+            note,
+            events,
+            text,
+            self.spec,
+            self.locator,
+            self.redact,
+            text_note,
+            self.max_note_chars,
+            self.spec_id,
         )
         self.text_chars += shown
         return html
@@ -795,6 +915,9 @@ class ReportBuilder:
             "pageSize": PAGE_SIZE,
             "redact": self.redact,
             "rows": _ROWS_MARK,
+            "runKey": run_key(meta or {}),
+            "specId": self.spec_id,
+            "decisions": self.decisions,
         }
         return {
             "meta": dict(meta or {}),
@@ -842,9 +965,9 @@ class ReportBuilder:
         head, rest = page.split(json.dumps(_ROWS_MARK), 1)
         middle, tail = rest.split(_DETAILS_MARK, 1)
         out.write(head)
-        self.rows.write_array(out)
+        self.rows.write_array(out, self._patch_row)
         out.write(middle)
-        self.details.write_array(out)
+        self.details.write_array(out, self._patch_detail)
         out.write(tail)
 
     def render(self, meta: Mapping[str, Any] | None = None) -> str:
@@ -930,8 +1053,17 @@ def write_report(
     folder = Path(folder)
     patterns = load_patterns(patterns_dir)
     spec = RequirementSpec(patterns.requirements)
+    meta: dict[str, Any] = {}
+    try:
+        meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
     builder = ReportBuilder(
-        spec, None if redact else default_locator(patterns_dir), group_by, redact
+        spec,
+        None if redact else default_locator(patterns_dir),
+        group_by,
+        redact,
+        spec_id=spec_id(meta) if meta else None,
     )
     source = iter(records) if records is not None else None
     for note, events in read_report_rows(folder):
@@ -954,11 +1086,8 @@ def write_report(
         )
     if group_by is not None and not builder.group_seen:
         log.warning("report.html: grouping column %r not found in the input", group_by)
-    meta: dict[str, Any] = {}
-    try:
-        meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
+    if (folder / "claims.jsonl").exists():
+        builder.add_claims(read_jsonl(folder / "claims.jsonl"))
     try:
         return write_page(builder, folder / "report.html", meta)
     finally:
