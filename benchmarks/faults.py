@@ -198,10 +198,10 @@ def case_lock(work: Path, source: Path, n: int) -> Outcome:
     a_running = first.poll() is None
     outcome = finish("second run on a locked folder", work, first, started, n, 0, n, out)
     refused = second.returncode == 2 and "being written by another run" in second.stderr
-    if not (refused and a_running):
+    if not refused:  # a refusal names run A's lock: A was running when B looked
         outcome.passed = False
-    outcome.note = f"run B exit {second.returncode}" + ("" if refused else " (NOT refused)")
-    if not a_running:
+    outcome.note = f"run B exit {second.returncode}" + (" (refused)" if refused else "")
+    if not refused and not a_running:
         outcome.note += "; run A had finished before run B (inconclusive: use more --notes)"
     return outcome
 
@@ -213,7 +213,16 @@ def case_dask_worker_killed(work: Path, source: Path, n: int) -> Outcome:
     proc = start(source, out, "--engine", "dask")
 
     def dask_workers() -> list[int]:
-        return [w for nanny in children(proc.pid) for w in children(nanny)]
+        """Worker processes the nannies (in the CLI process) spawned."""
+        found = []
+        for child in children(proc.pid):
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"spawn_main" in cmdline or b"forkserver" in cmdline:
+                found.append(child)
+        return sorted(found)
 
     wait_for(lambda: len(dask_workers()) >= 2 and _written(out) >= 200, proc)
     workers = dask_workers()
