@@ -461,6 +461,13 @@ def sample(
     )
     for s in info.get("strata") or []:
         out.print(f"  stratum {escape(s['stratum'])}: {s['n']} of {s['N']}")
+    if not info.get("note_text"):
+        err.print(
+            "[yellow]warning:[/] the audit's input could not be read again (run.json 'input', "
+            "relative to the folder the audit ran in) or the report is redacted: the sample's "
+            "report.html shows findings without note text",
+            soft_wrap=True,
+        )
     out.print(f"sample: {out_dir}  (sample.json, sample.csv, report.html)")
 
 

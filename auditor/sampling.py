@@ -203,58 +203,70 @@ def load_frame(
     notes_path = report / "notes.jsonl"
     if not notes_path.exists():
         raise SampleError(f"{report} is not a report folder (no notes.jsonl)")
-    notes = list(_jsonl(notes_path))
-    status_of = {}
-    for n in notes:
-        status_of.setdefault(str(n["note_id"]), n["status"])
+    # one id, status and stratum field per notes.jsonl line (not the rows: the frame may be big)
+    note_ids: list[str] = []
+    note_status: list[str] = []
+    note_field: list[Any] = []
+    notes_have_field = False
+    for n in _jsonl(notes_path):
+        note_ids.append(str(n["note_id"]))
+        note_status.append(n["status"])
+        if strata:
+            notes_have_field = notes_have_field or strata in n
+            note_field.append(n.get(strata))
+    status_of: dict[str, str] = {}
+    field_of: dict[str, Any] = {}
+    for i, nid in enumerate(note_ids):
+        status_of.setdefault(nid, note_status[i])
+        if strata:
+            field_of.setdefault(nid, note_field[i])
     units: list[Unit] = []
-    rows: list[dict[str, Any]] = []
+    values: list[Any] = []
     if unit == "claims":
         claims_path = report / "claims.jsonl"
         if not claims_path.exists():
             raise SampleError(f"{report} has no claims.jsonl: audit with --claims first")
+        lines_have_field = False
         for i, line in enumerate(_jsonl(claims_path), 1):
             nid = "" if line.get("note_id") is None else str(line["note_id"])
             units.append(Unit(i, f"{nid}#{i}", nid))
-            rows.append({**line, "status": status_of.get(nid)})
+            if strata:
+                lines_have_field = lines_have_field or strata in line
+                values.append(line.get(strata))
+        if strata == "status":
+            values = [status_of.get(u.note_id) for u in units]
+        elif strata and not lines_have_field:
+            by_note = field_of if notes_have_field else _by_note(report, strata, meta, note_ids)
+            values = [by_note.get(u.note_id) for u in units]
     else:
-        for i, n in enumerate(notes, 1):
-            units.append(Unit(i, str(n["note_id"]), str(n["note_id"])))
-            rows.append(n)
+        units = [Unit(i, nid, nid) for i, nid in enumerate(note_ids, 1)]
+        if strata == "status":
+            values = note_status
+        elif strata and notes_have_field:
+            values = note_field
+        elif strata:
+            values = _input_column(report, strata, meta)
     if strata:
-        values = _strata_values(report, strata, rows, notes, unit, meta)
         for u, v in zip(units, values, strict=True):
-            u.stratum = v
+            u.stratum = _stratum_value(v)
     if statuses:
-        keep = [status_of.get(u.note_id) in statuses for u in units]
-        units = [u for u, k in zip(units, keep, strict=True) if k]
+        units = [u for u in units if status_of.get(u.note_id) in statuses]
     return units
 
 
-def _strata_values(
-    report: Path,
-    strata: str,
-    rows: list[dict[str, Any]],
-    notes: list[dict[str, Any]],
-    unit: str,
-    meta: dict[str, Any],
-) -> list[str]:
-    if strata == "status" or any(strata in r for r in rows):
-        return [_stratum_value(r.get(strata)) for r in rows]
-    if strata == "setting":
-        raise SampleError("this report has no setting column (audit with a version 2 spec)")
-    column = _input_column(report, strata, meta)  # one value per notes.jsonl line
-    if unit == "notes":
-        return [_stratum_value(v) for v in column]
-    by_note: dict[str, Any] = {}
-    for n, v in zip(notes, column, strict=True):
-        by_note.setdefault(str(n["note_id"]), v)
-    return [_stratum_value(by_note.get(str(r.get("note_id")))) for r in rows]
+def _by_note(report: Path, strata: str, meta: dict[str, Any], note_ids: list[str]) -> dict:
+    """Input column ``strata`` by note id (the first record of a repeated id)."""
+    out: dict[str, Any] = {}
+    for nid, v in zip(note_ids, _input_column(report, strata, meta), strict=True):
+        out.setdefault(nid, v)
+    return out
 
 
 def _input_column(report: Path, column: str, meta: dict[str, Any]) -> list[Any]:
     from .io.readers import read_records
 
+    if column == "setting":
+        raise SampleError("this report has no setting column (audit with a version 2 spec)")
     source = meta.get("input")
     if not source or not Path(source).exists():
         raise SampleError(
@@ -380,15 +392,20 @@ def write_sample(
     from .io.html import write_report
     from .review import read_rows
 
-    notes = list(_jsonl(report / "notes.jsonl"))
-    picked_notes: set[int] = set()
     picked_claims: set[int] = set()
     if unit == "claims":
         picked_claims = {u.position for u in sample.units}
         wanted = {u.note_id for u in sample.units}
-        picked_notes = {i for i, n in enumerate(notes, 1) if str(n["note_id"]) in wanted}
+        notes = enumerate(_jsonl(report / "notes.jsonl"), 1)
+        picked_notes = {i for i, n in notes if str(n["note_id"]) in wanted}
     else:
         picked_notes = {u.position for u in sample.units}
+    picked_ids: set[str] = set()
+    status: Counter[str] = Counter()
+    for i, n in enumerate(_jsonl(report / "notes.jsonl"), 1):
+        if i in picked_notes:
+            picked_ids.add(str(n["note_id"]))
+            status[n["status"]] += 1
     # events: the lines of the picked notes, found by pairing (repeated ids pair correctly)
     picked_events: set[int] = set()
     line = 0
@@ -398,11 +415,10 @@ def write_sample(
             if i in picked_notes:
                 picked_events.add(line)
     if unit == "notes" and (report / "claims.jsonl").exists():
-        ids = {str(notes[i - 1]["note_id"]) for i in picked_notes}
         picked_claims = {
             i
             for i, c in enumerate(_jsonl(report / "claims.jsonl"), 1)
-            if str(c.get("note_id")) in ids
+            if str(c.get("note_id")) in picked_ids
         }
     counts = {
         "notes": _copy_lines(report / "notes.jsonl", out / "notes.jsonl", picked_notes, False),
@@ -421,7 +437,6 @@ def write_sample(
         for k, u in enumerate(sample.units, 1):
             writer.writerow([k, u.position, u.id, u.note_id, u.stratum])
     sample_meta = {**info, **sample.plan, "counts": counts}
-    status = Counter(notes[i - 1]["status"] for i in picked_notes)
     counts_of_the_run = {"review", "missing", "flags", "medications", "claims", "records_read"}
     run = {
         **{k: v for k, v in meta.items() if k not in counts_of_the_run},
@@ -435,10 +450,11 @@ def write_sample(
         "sample": {k: sample_meta[k] for k in ("method", "unit", "seed", "n")},
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
+    records = _sample_records(meta, picked_notes)
+    sample_meta["note_text"] = records is not None
     (out / "sample.json").write_text(
         json.dumps(sample_meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    records = _sample_records(meta, picked_notes)
     write_report(out, records, patterns_dir, redact=bool(meta.get("redacted")))
     if (report / "report.xlsx").exists():
         from .io.xlsx import write_xlsx

@@ -284,6 +284,46 @@ def test_a_changed_note_does_not_match(tmp_path, first_run):
     assert [u["finding_id"] for u in run["review"]["unmatched"]] == [fid]
 
 
+def test_claim_findings_are_reviewable(tmp_path):
+    from auditor.review import claim_findings, read_jsonl
+
+    claims = ROOT / "corpora" / "sample" / "claims.csv"
+    first = tmp_path / "first"
+    assert (
+        CliRunner()
+        .invoke(app, ["audit", str(SAMPLE), "--out", str(first), "--claims", str(claims)])
+        .exit_code
+        == 0
+    )
+    lines = read_jsonl(first / "claims.jsonl")
+    flagged = [c for c in lines if c["findings"]]
+    found = claim_findings(flagged[0], "96372@1.0.0")
+    assert [f.finding for f in found] == [f"claim:{x}" for x in flagged[0]["findings"]]
+    page = (first / "report.html").read_text(encoding="utf-8")
+    assert f'data-fid=\\"{found[0].id}\\" data-code=\\"{found[0].finding}\\"' in page
+    decisions = _write(
+        tmp_path / "d.jsonl",
+        [{"finding_id": found[0].id, "decision": "accepted", "audited_amount": 0}],
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        ["audit", str(SAMPLE), "--out", str(out), "--claims", str(claims),
+         "--decisions", str(decisions)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    again = [c for c in read_jsonl(out / "claims.jsonl") if c["findings"]][0]
+    assert again["review"][found[0].finding] == {
+        "id": found[0].id,
+        "decision": "accepted",
+        "comment": None,
+        "audited_amount": 0,
+    }
+    run = json.loads((out / "run.json").read_text())
+    assert run["review"]["by_kind"]["claim"]["accepted"] == 1
+    assert run["review"]["unmatched"] == []
+
+
 # --- in a browser ---------------------------------------------------------------------------
 
 
