@@ -122,6 +122,7 @@ class RunResult:
         return 1 if self.run["status"].get("error") else 0
 
 
+STOPPED: list[int] = []  # the stop signal received during the current run, if any
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -132,8 +133,8 @@ def signals_interrupt() -> Iterator[None]:
     """While active (main thread only), SIGINT, SIGTERM and SIGHUP raise ``Interrupted``.
 
     The first signal also sets all three to be ignored until the block ends, so a second
-    Ctrl-C during the clean-up cannot cut it short or print a traceback; the previous
-    handlers are restored afterwards.
+    Ctrl-C during the clean-up cannot cut it short or print a traceback, and is recorded
+    in ``STOPPED`` (see ``check_stop``); the previous handlers are restored afterwards.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -142,14 +143,24 @@ def signals_interrupt() -> Iterator[None]:
     def handler(signum: int, _frame: Any) -> None:
         for s in STOP_SIGNALS:
             signal.signal(s, signal.SIG_IGN)
+        STOPPED.append(signum)
         raise Interrupted(signum)
 
+    STOPPED.clear()
     previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     try:
         yield
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def check_stop() -> None:
+    """Raise ``Interrupted`` if a stop signal came (``signals_interrupt``): its exception
+    may have been swallowed by library code (a bare ``except:`` around an optional
+    import during the pipeline build did so), and the signal is ignored from then on."""
+    if STOPPED:
+        raise Interrupted(STOPPED[0])
 
 
 def _writes(options: RunOptions) -> list[str]:
@@ -247,14 +258,19 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
                 )
                 write_xlsx(folder, run)
                 output.commit()
+            check_stop()
         except KeyboardInterrupt as exc:
             raise (exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)) from None
         except OSError as exc:
+            check_stop()
             if exc.errno in WRITE_ERRNOS:
                 raise OutputError(
                     f"cannot write the report to {options.out}: {os_reason(exc)}; "
                     "nothing was written"
                 ) from exc
+            raise
+        except Exception:
+            check_stop()  # a failure that follows a swallowed stop signal is the stop
             raise
     warnings = tally.warnings()
     if builder is not None and options.group_by is not None and not builder.group_seen:
@@ -288,6 +304,7 @@ def _write_all(
     try:
         with ReportWriter(folder, meta) as writer:
             for record, note, events in _audited(options, stream, engine_info, on_note):
+                check_stop()
                 if reviewer is not None:
                     note, events = reviewer.annotate(note, events)
                 writer.write(note, events)
@@ -304,7 +321,9 @@ def _write_all(
             writer.meta.update(records_read=tally.records, **tally.summary())
             writer.meta["files"] = sorted(_writes(options))
             if builder is not None:
+                check_stop()
                 _write_html(builder, folder, {**writer.meta, **writer.summary()})
+            check_stop()
     finally:
         if builder is not None:
             builder.close()

@@ -287,6 +287,27 @@ def test_ctrl_c_twice_gives_no_traceback(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
+def test_a_stop_signal_swallowed_by_library_code_still_stops_the_run(tmp_path, monkeypatch):
+    """Before: a SIGTERM that arrived while a library's bare ``except:`` was running (an
+    optional import during the pipeline build) was lost: the run went on and exited 0."""
+    source = write_csv(tmp_path / "in.csv", [GIVEN, OTHER])
+    real = core._engine
+
+    def engine(patterns_dir):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        except BaseException:  # noqa: BLE001 - what such library code does
+            pass
+        return real(patterns_dir)
+
+    monkeypatch.setattr(core, "_engine", engine)
+    result = cli(source, "--out", tmp_path / "report")
+    assert result.exit_code == 143
+    assert result.stderr.startswith("interrupted (SIGTERM): no report files were written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
 # --- one bad value never ends the run ------------------------------------------------------
 
 
