@@ -37,6 +37,7 @@ from typing import Any
 
 from . import __version__
 from .errors import SampleError
+from .review import spec_id
 
 STRATA_BUILTIN = ("status", "setting")
 ALLOCATIONS = ("proportional", "equal")
@@ -263,7 +264,7 @@ def _by_note(report: Path, strata: str, meta: dict[str, Any], note_ids: list[str
 
 
 def _input_column(report: Path, column: str, meta: dict[str, Any]) -> list[Any]:
-    from .io.readers import read_records
+    from .io.readers import read_records, reader_options
 
     if column == "setting":
         raise SampleError("this report has no setting column (audit with a version 2 spec)")
@@ -274,7 +275,8 @@ def _input_column(report: Path, column: str, meta: dict[str, Any]) -> list[Any]:
             f"({source or 'not recorded'}) cannot be read again for it"
         )
     values = []
-    for record in read_records(Path(source), meta.get("id_col"), meta.get("text_col")):
+    for record in read_records(Path(source), meta.get("id_col"), meta.get("text_col"),
+                               **reader_options(meta)):  # fmt: skip
         if column not in record.extra:
             raise SampleError(f"--strata {column}: no such column in the input {source}")
         values.append(record.extra[column])
@@ -443,10 +445,8 @@ def write_sample(
         "notes": counts["notes"],
         "events": counts["events"],
         "status": dict(sorted(status.items())),
-        "source_run": {
-            k: meta.get(k) for k in ("input", "spec_id", "requirements_version", "patterns_sha256")
-        }
-        | {"report": str(report)},
+        "source_run": {k: meta.get(k) for k in ("input", "requirements_version", "patterns_sha256")}
+        | {"spec_id": spec_id(meta), "report": str(report)},
         "sample": {k: sample_meta[k] for k in ("method", "unit", "seed", "n")},
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
@@ -466,7 +466,7 @@ def write_sample(
 def _sample_records(meta: dict[str, Any], positions: set[int]) -> Iterator[Any] | None:
     """The input records at ``positions`` (1-based), re-read from the audit's input; None when
     it cannot be read (the sample's report then shows findings without text)."""
-    from .io.readers import read_records
+    from .io.readers import read_records, reader_options
 
     source = meta.get("input")
     if not source or not Path(source).exists() or meta.get("redacted"):
@@ -474,7 +474,10 @@ def _sample_records(meta: dict[str, Any], positions: set[int]) -> Iterator[Any] 
 
     def gen() -> Iterator[Any]:
         for i, record in enumerate(
-            read_records(Path(source), meta.get("id_col"), meta.get("text_col")), 1
+            read_records(
+                Path(source), meta.get("id_col"), meta.get("text_col"), **reader_options(meta)
+            ),
+            1,
         ):
             if i in positions:
                 yield record
@@ -583,7 +586,7 @@ def sample_report(
         "source_run": {
             "report": str(report),
             "input": meta.get("input"),
-            "spec_id": meta.get("spec_id"),
+            "spec_id": spec_id(meta),
             "patterns_sha256": meta.get("patterns_sha256"),
         },
     }
