@@ -140,10 +140,12 @@ def signals_interrupt() -> Iterator[None]:
         yield
         return
 
-    def handler(signum: int, _frame: Any) -> None:
+    def handler(signum: int, frame: Any) -> None:
         for s in STOP_SIGNALS:
             signal.signal(s, signal.SIG_IGN)
         STOPPED.append(signum)
+        if frame is not None and frame.f_code.co_name == "__del__":
+            return  # Python prints and drops an exception from __del__: check_stop stops
         raise Interrupted(signum)
 
     STOPPED.clear()
