@@ -126,11 +126,17 @@ def extract(nlp: Any, text: str) -> dict[str, Any]:
         text: the cleaned note text (``records.clean_text``).
 
     Returns:
-        ``{"events": [...], "not_administered": [...], "evidence": ...}``; a long note is
-        processed window by window (``_docs``) and the results merged, with event
-        ``start``/``end`` shifted to offsets in ``text``.
+        ``{"events": [...], "not_administered": [...], "not_given": [...], "evidence": ...}``
+        (see ``pipeline.events``); a long note is processed window by window (``_docs``)
+        and the results merged, with every offset (event ``start``/``end`` and ``spans``,
+        not-given ``start``/``end``) shifted to offsets in ``text``.
     """
-    merged: dict[str, Any] = {"events": [], "not_administered": [], "evidence": None}
+    merged: dict[str, Any] = {
+        "events": [],
+        "not_administered": [],
+        "not_given": [],
+        "evidence": None,
+    }
     for offset, doc in _docs(nlp, text):
         result = nlp(doc).user_data.get("auditor")
         if not result:
@@ -138,8 +144,13 @@ def extract(nlp: Any, text: str) -> dict[str, Any]:
         for event in result["events"]:
             event["start"] += offset
             event["end"] += offset
+            event["spans"] = {k: [s + offset, e + offset] for k, (s, e) in event["spans"].items()}
+        for item in result["not_given"]:
+            item["start"] += offset
+            item["end"] += offset
         merged["events"] += result["events"]
         merged["not_administered"] += result["not_administered"]
+        merged["not_given"] += result["not_given"]
         merged["evidence"] = merged["evidence"] or result["evidence"]
     return merged
 

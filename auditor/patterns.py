@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
@@ -46,6 +47,15 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "window",
         "template_fields",
         "anchor_blockers",
+    ),
+    "extraction/extraction.yaml": (
+        "version",
+        "injection_routes",
+        "modifiers",
+        "words",
+        "list_punctuation",
+        "window",
+        "regex",
     ),
     "context/context_rules.json": ("version", "context_rules"),
     "context/condition_rules.json": ("version", "base", "context_rules"),
@@ -158,6 +168,29 @@ def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
                     f"and {entry['generic']!r}"
                 )
             seen[key] = entry["generic"]
+
+
+def _check_extraction(spec: dict[str, Any], path: str) -> None:
+    """Validate extraction/extraction.yaml: word lists of strings, windows as non-negative
+    integers, regexes that compile, injection routes among ``ROUTES``."""
+    lists = {f"modifiers.{k}": v for k, v in spec["modifiers"].items()}
+    lists |= {f"words.{k}": v for k, v in spec["words"].items()}
+    lists["injection_routes"] = spec["injection_routes"]
+    for key, words in lists.items():
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise PatternError(f"{path}: {key} must be a list of strings (quote yes/no/on words)")
+    if set(spec["injection_routes"]) - ROUTES:
+        raise PatternError(f"{path}: injection_routes must be among {sorted(ROUTES)}")
+    if not isinstance(spec["list_punctuation"], str):
+        raise PatternError(f"{path}: list_punctuation must be a string")
+    for key, value in spec["window"].items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise PatternError(f"{path}: window.{key} must be a non-negative integer")
+    for key, value in spec["regex"].items():
+        try:
+            re.compile(value)
+        except (re.error, TypeError) as exc:
+            raise PatternError(f"{path}: regex.{key} does not compile: {exc}") from exc
 
 
 def _iso_date(value: Any, where: str) -> None:
@@ -275,6 +308,7 @@ class Patterns:
                 raise PatternError(f"{root / name}: missing top-level keys {missing}")
             files[name] = data
         _check_drugs(files["lexicons/drugs.yaml"]["drugs"], "lexicons/drugs.yaml")
+        _check_extraction(files["extraction/extraction.yaml"], "extraction/extraction.yaml")
         generics = {d["generic"] for d in files["lexicons/drugs.yaml"]["drugs"]}
         _check_hcpcs(files["billing/hcpcs_drugs.yaml"], generics, "billing/hcpcs_drugs.yaml")
         _check_payers(files["billing/payers.yaml"])
@@ -308,6 +342,10 @@ class Patterns:
     @property
     def cues(self) -> dict[str, Any]:
         return self.files["cues/cues.yaml"]
+
+    @property
+    def extraction(self) -> dict[str, Any]:
+        return self.files["extraction/extraction.yaml"]
 
     @property
     def context(self) -> dict[str, Any]:

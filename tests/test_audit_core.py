@@ -52,11 +52,28 @@ class _FakeNLP:
 
     def __call__(self, doc):
         self.seen.append(doc.text)
+        found = list(re.finditer("Toradol", doc.text))
         events = [
-            {"start": m.start(), "end": m.end(), "medication_text": m.group()}
-            for m in re.finditer("Toradol", doc.text)
+            {
+                "start": m.start(),
+                "end": m.end(),
+                "medication_text": m.group(),
+                "spans": {"medication": [m.start(), m.end()]},
+            }
+            for m in found
         ]
-        doc.user_data = {"auditor": {"events": events, "not_administered": [], "evidence": None}}
+        not_given = [
+            {"medication": "ketorolac", "start": m.start(), "end": m.end(), "decided_by": "x"}
+            for m in found
+        ]
+        doc.user_data = {
+            "auditor": {
+                "events": events,
+                "not_administered": [],
+                "not_given": not_given,
+                "evidence": None,
+            }
+        }
         return doc
 
 
@@ -80,6 +97,8 @@ def test_extract_windows_by_chars_and_tokens_and_shifts_offsets(monkeypatch):
     expected = [m.start() for m in re.finditer("Toradol", text)]
     assert [e["start"] for e in found["events"]] == expected
     assert all(text[e["start"] : e["end"]] == "Toradol" for e in found["events"])
+    assert [e["spans"]["medication"] for e in found["events"]] == [[s, s + 7] for s in expected]
+    assert [n["start"] for n in found["not_given"]] == expected
 
 
 # -- one row per input, whatever the text --------------------------------------------------

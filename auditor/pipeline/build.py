@@ -129,7 +129,7 @@ def make_context(nlp: Language, name: str, patterns_dir: str | None) -> GatedCon
 
 @Language.factory("auditor_events", default_config={"patterns_dir": None})
 def make_events(nlp: Language, name: str, patterns_dir: str | None) -> Gated:
-    return Gated(EventExtractor(load_patterns(patterns_dir)))
+    return Gated(EventExtractor.from_patterns(load_patterns(patterns_dir)))
 
 
 def build_pipeline(patterns_dir: str | None = None) -> Language:

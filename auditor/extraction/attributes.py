@@ -1,0 +1,178 @@
+"""Attribute linking: the route, dose, indication, response, provider and evidence of an
+anchor, each with the character span it was read from (contract section 3)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..doses import Dose
+from .rules import ExtractionRules
+from .segments import Segment
+from .view import CharSpan, Mention, NoteView
+
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A text value and the span of the words it was read from."""
+
+    value: str
+    span: CharSpan
+
+
+@dataclass(frozen=True)
+class Indication(Found):
+    """An indication phrase; ``cue_range`` runs from its cue ("for") to its end."""
+
+    cue_range: CharSpan = (0, 0)
+
+
+@dataclass(frozen=True)
+class DoseAt:
+    """A dose and its span in the note."""
+
+    dose: Dose
+    span: CharSpan
+
+
+def pick(candidates: list[Mention], a: Mention, before_tokens: int = 0) -> Mention | None:
+    """The first candidate after the anchor, else the last one before it (only within
+    ``before_tokens`` tokens of it when that is set)."""
+    after = [m for m in candidates if m.start >= a.start]
+    if after:
+        return after[0]
+    before = [m for m in candidates if m.start < a.start]
+    if before_tokens:
+        before = [m for m in before if a.tok_start - m.tok_end <= before_tokens]
+    return before[-1] if before else None
+
+
+def _phrase_span(raw: str, base: int, skip: int, limit: int) -> tuple[str, CharSpan]:
+    """The words of ``raw`` after the first ``skip``, joined by single spaces and cut at
+    ``limit`` characters, and their span (``raw`` starts at ``base`` in the note)."""
+    words = list(_WORD.finditer(raw))[skip:]
+    value = " ".join(w.group(0) for w in words)[:limit]
+    start, end, used = base + words[0].start(), base + words[0].start(), 0
+    for w in words:
+        room = len(value) - used
+        if room <= 0:
+            break
+        end = base + w.start() + min(len(w.group(0)), room)
+        used += len(w.group(0)) + 1
+    return value, (start, end)
+
+
+def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> Indication | None:
+    """The reason given after an INDICATION_CUE ("for", "due to") in the segment, up to a
+    stop word or punctuation (``cues.yaml`` ``indication``); None when there is none."""
+    text = view.text
+    for cue in segment.of("INDICATION_CUE"):
+        rest = text[cue.end : segment.end]
+        stop = rules.indication_stop.search(rest, 1 if rest[:1] in ":- " else 0)
+        cut = stop.start() if stop else len(rest)
+        raw = rest[:cut]
+        phrase = raw.strip(" :-\t")
+        words = phrase.split()
+        skip = 0
+        while skip < len(words) and words[skip].lower() in rules.skip_leading:
+            skip += 1
+        words = words[skip:]
+        if not words or words[0].lower().strip(".,") in rules.reject_first:
+            continue
+        if not any(ch.isalpha() for ch in words[0]) or words[0][0].isdigit():
+            continue
+        lead = len(raw) - len(raw.lstrip(" :-\t"))
+        value, span = _phrase_span(phrase, cue.end + lead, skip, rules.window.indication_max_chars)
+        return Indication(value, span, (cue.start, cue.end + cut))
+    return None
+
+
+def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
+    """The first affirmed diagnosis or complaint in an indication-role section."""
+    text = view.text
+    for sec in view.sections:
+        if rules.role(sec.category) != "indication":
+            continue
+        whole = text[sec.start : sec.end]
+        colon = whole.find(":")
+        pos = sec.start + (colon + 1 if colon >= 0 else 0)
+        body = text[pos : sec.end]
+        first, first_at = "", pos
+        for raw, kept in zip(body.splitlines(), body.splitlines(keepends=True), strict=True):
+            line = raw.strip(rules.list_punctuation)
+            if line:
+                first = line
+                first_at = pos + len(raw) - len(raw.lstrip(rules.list_punctuation))
+                break
+            pos += len(kept)
+        if not any(ch.isalpha() for ch in first):
+            continue
+        if first.lower().split()[0] in rules.not_a_diagnosis:
+            continue
+        words = {w.strip(".,;:()") for w in first.lower().split()} - {""}
+        if words <= rules.non_condition:
+            continue  # "Reason for visit: injection only"
+        value = first[: rules.window.indication_max_chars]
+        return Found(value, (first_at, first_at + len(value)))
+    return None
+
+
+def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
+    """The first EVIDENCE mention (a lab result) outside a plan and not followed by a
+    future word ("B12 level pending")."""
+    text = view.text
+    w = rules.window
+    for m in view.mentions:
+        if m.label != "EVIDENCE" or rules.role(view.section_at(m.start)) == "planning":
+            continue
+        after = text[m.end : m.end + w.evidence_after_chars].lower().split()
+        if any(x.strip(".,:;") in rules.evidence_future for x in after[: w.evidence_after_words]):
+            continue
+        return Found(m.text, m.span)
+    return None
+
+
+def follow_up(view: NoteView, a: Mention, label: str, rules: ExtractionRules) -> Found | None:
+    """The first ``label`` mention (RESPONSE, PROVIDER) from the anchor's sentence start
+    to ``followup_chars`` after its end."""
+    sent = view.sentences[a.sent]
+    limit = sent.end + rules.window.followup_chars
+    for m in view.mentions:
+        if m.label == label and sent.start <= m.start < limit:
+            return Found(m.text, m.span)
+    return None
+
+
+def choose_dose(
+    view: NoteView, a: Mention, segment: Segment, block: list[Segment], rules: ExtractionRules
+) -> DoseAt | None:
+    """The anchor's dose: in its segment (the first after it, else the last before it), a
+    dose written just before it ("2 cc of Triamcinolone"), a concentration times a
+    template volume, else the first dose of a template block line."""
+    text = view.text
+    doses = rules.doses
+    seg_text = text[segment.start : segment.end]
+    found = doses.choose(seg_text, a.start - segment.start)
+    dose = DoseAt(found, _shift(found, segment.start)) if found else None
+    lead_from = max(segment.start, a.start - rules.window.dose_before_chars)
+    lead = rules.dose_of.search(text[lead_from : a.start])
+    if lead:  # "2 cc of Triamcinolone and 1 cc of Wydase": the dose written before it
+        before = doses.choose(lead.group(0))
+        if before:
+            dose = DoseAt(before, _shift(before, lead_from + lead.start()))
+    if dose is None:
+        block_text = " ".join(text[b.start : b.end] for b in block)
+        conc = doses.concentration_times_volume(seg_text, block_text)
+        dose = DoseAt(conc, _shift(conc, segment.start)) if conc else None
+        for b in block:
+            if dose is not None:
+                break
+            found = doses.choose(text[b.start : b.end])
+            dose = DoseAt(found, _shift(found, b.start)) if found else None
+    return dose
+
+
+def _shift(dose: Dose, offset: int) -> CharSpan:
+    return (offset + dose.start, offset + dose.end)

@@ -1,0 +1,315 @@
+"""One note's extraction: anchors -> given now? -> events with their elements -> merged.
+
+``extract_note(view, rules)`` is the whole extractor; it reads a ``NoteView`` and returns an
+``Extraction`` (events and not-given mentions, as plain dataclasses). The steps live in
+their own modules: ``anchors`` (what can be an event), ``segments`` (whose words are whose),
+``given`` (the "given now?" decision), ``attributes`` and ``sites`` (the elements),
+``merging`` (drug-less entries and repeated mentions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .anchors import choose_anchors
+from .attributes import (
+    DoseAt,
+    Found,
+    Indication,
+    choose_dose,
+    follow_up,
+    indication_in,
+    note_evidence,
+    pick,
+    section_indication,
+)
+from .event import Event, Extraction, NotGiven
+from .given import blocked_by, given_by, not_given_by, stated_given
+from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
+from .rules import ExtractionRules
+from .segments import Segment, segment_of, template_block
+from .sites import SitePick, find_sites, template_side
+from .view import Mention, NoteView
+
+
+@dataclass
+class _Note:
+    """Per-note state shared by the steps: the view, its anchors and their segments."""
+
+    view: NoteView
+    rules: ExtractionRules
+    anchors: list[Mention]
+    segments: dict[int, Segment]  # id(anchor) -> its segment
+    linked: dict[int, Indication | None]  # id(anchor) -> the indication in its segment
+    sent_has_anchor: set[int]
+
+    def segment(self, a: Mention) -> Segment:
+        return self.segments[id(a)]
+
+
+def _shared_indication(note: _Note, a: Mention) -> Found | None:
+    """A reason stated for the anchor elsewhere: later in its sentence ("X and Y given for
+    sciatica"), in a "Both given for ..." line, or with another mention of the same drug
+    ("here for monthly B12 inj for pernicious anemia")."""
+    view, rules = note.view, note.rules
+    for b in note.anchors:
+        if b.sent == a.sent and b.start > a.start and note.linked[id(b)]:
+            return note.linked[id(b)]
+    for step in range(1, rules.window.shared_indication_lookahead + 1):
+        nxt = a.sent + step
+        if nxt >= len(view.sentences) or nxt in note.sent_has_anchor:
+            break
+        if view.sentence_words(nxt) & rules.group_words:
+            sent = view.sentences[nxt]
+            found = indication_in(view, Segment(sent.start, sent.end, view.in_sent(nxt)), rules)
+            if found:
+                return found
+    if a.label == "DRUG":
+        for b in note.anchors:
+            if (
+                b is not a
+                and b.ident == a.ident
+                and note.linked[id(b)]
+                and not (b.modifiers & rules.no_shared_indication)
+            ):
+                return note.linked[id(b)]
+    return None
+
+
+def _sentence_route(note: _Note, a: Mention) -> Mention | None:
+    """One route written for a list ("given IV Norflex, Zofran and morphine")."""
+    for b in note.anchors:
+        if b.sent == a.sent and b is not a:
+            found = pick(note.segment(b).of("ROUTE"), b, note.rules.window.route_before_tokens)
+            if found is not None and found.ident in note.rules.injection_routes:
+                return found
+    return None
+
+
+def _procedure_route(note: _Note, a: Mention) -> Mention | None:
+    """A procedural route (epidural, intra-articular, trigger point) stated in the
+    sentence or the ones just before it governs a drug injected in that procedure."""
+    back = note.rules.window.procedure_route_sentences
+    for sent_id in range(a.sent, a.sent - back - 1, -1):
+        for m in note.view.in_sent(sent_id):
+            if (
+                m.label == "ROUTE"
+                and m.ident == "other"
+                and (sent_id == a.sent or m.start < a.start)
+            ):
+                return m
+    return None
+
+
+def _route(
+    note: _Note, a: Mention, route_m: Mention | None, block: list[Segment]
+) -> tuple[str | None, Mention | None]:
+    """The event's route and the mention it was read from (None: not in the text)."""
+    segment, rules = note.segment(a), note.rules
+    if route_m is None:
+        route_m = pick([m for b in block for m in b.of("ROUTE")], a)
+    if route_m is not None and route_m.ident != "PO":
+        return route_m.ident, route_m
+    for m in segment.of("SITE") + segment.of("BODY"):
+        implied = {rules.route_by_site_word.get(w) for w in m.text.lower().split()} - {None}
+        if implied:
+            return implied.pop(), m  # "into the muscle": IM
+    drug = rules.drugs.get(a.ident) if a.label == "DRUG" else None
+    if drug and drug.get("iv_only"):
+        return "IV", None
+    return None, None
+
+
+def _events_of(
+    note: _Note,
+    a: Mention,
+    route_m: Mention | None,
+    block: list[Segment],
+    fallback: Found | None,
+) -> list[Event]:
+    """The event(s) of one anchor: one, or one per site when a dose is split over
+    distinct sites ("one in the R gluteal and one in the L gluteal")."""
+    view, rules = note.view, note.rules
+    segment = note.segment(a)
+    drug = rules.drugs.get(a.ident) if a.label == "DRUG" else None
+    indication: Found | None = indication_in(view, segment, rules)
+    ind_range = indication.cue_range if isinstance(indication, Indication) else None
+    route, route_from = _route(note, a, route_m, block)
+    dose = choose_dose(view, a, segment, block, rules)
+    sites = find_sites(view, segment, ind_range, rules)
+    if not sites:
+        for b in block:
+            sites = find_sites(view, b, None, rules, block_line=bool(view.text[b.start : b.end]))
+            if sites:
+                break
+    if len(sites) == 1 and sites[0].site and sites[0].side is None:
+        side = template_side(view, block, rules)
+        if side is not None:
+            sites = [SitePick(sites[0].site, side.ident, sites[0].site_span, side.span)]
+    if indication is None:
+        for b in block:
+            indication = indication_in(view, b, rules)
+            if indication:
+                break
+    if indication is None:
+        indication = fallback
+    response = follow_up(view, a, "RESPONSE", rules)
+    provider = follow_up(view, a, "PROVIDER", rules)
+    chosen = dose
+    if len(sites) > 1 and dose is not None:
+        seg_doses = rules.doses.find_all(view.text[segment.start : segment.end])
+        smaller = [
+            d for d in seg_doses if d.unit == dose.dose.unit and 0 < d.value < dose.dose.value
+        ]
+        if smaller:  # "500 mg as two 250 mg injections": the dose of each site
+            first = smaller[0]
+            chosen = DoseAt(first, (segment.start + first.start, segment.start + first.end))
+    spans = {"medication": a.span} if drug else {}
+    if route_from is not None and route is not None:
+        spans["route"] = route_from.span
+    if chosen is not None:
+        spans["dose"] = chosen.span
+    for element, found in (
+        ("indication", indication),
+        ("response", response),
+        ("provider", provider),
+    ):
+        if found is not None:
+            spans[element] = found.span
+    events = []
+    for p in sites or [SitePick(None, None)]:
+        own = dict(spans)
+        if p.site_span is not None:
+            own["site"] = p.site_span
+        if p.side_span is not None:
+            own["laterality"] = p.side_span
+        events.append(
+            Event(
+                medication=a.ident if drug else None,
+                medication_text=a.text if drug else None,
+                route=route,
+                dose_value=chosen.dose.value if chosen else None,
+                dose_unit=chosen.dose.unit if chosen else None,
+                site=p.site,
+                laterality=p.side,
+                indication=indication.value if indication else None,
+                response=response.value if response else None,
+                provider=provider.value if provider else None,
+                start=a.start,
+                end=a.end,
+                spans=own,
+            )
+        )
+    return events
+
+
+def _injection_cue(note: _Note, a: Mention, route_m: Mention | None, injected: set[str]) -> bool:
+    """Is the anchor about an injection (a route, site or injection word; a drug given in
+    its sentence, routed as an injection elsewhere, or always injected)?"""
+    rules = note.rules
+    in_sent = note.view.in_sent(a.sent)
+    if (
+        (route_m is not None and route_m.ident in rules.injection_routes)
+        or bool(note.segment(a).of("SITE"))
+        or any(m.label == "INJECTION" for m in in_sent)
+    ):
+        return True
+    return a.label == "DRUG" and (
+        any(m.label == "ADMIN" for m in in_sent)
+        or a.ident in injected
+        or rules.excluded_kind(a.ident)
+    )
+
+
+def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
+    """Extract the administration events and not-given mentions of one note.
+
+    Args:
+        view: the note (``view.NoteView``).
+        rules: the compiled rules (``rules.ExtractionRules``).
+
+    Returns:
+        An ``Extraction``: events in text order (``Event``), not-given mentions
+        (``NotGiven``) and the note's lab evidence.
+    """
+    anchors = choose_anchors(view, rules)
+    segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
+    note = _Note(
+        view=view,
+        rules=rules,
+        anchors=anchors,
+        segments=segments,
+        linked={id(a): indication_in(view, segments[id(a)], rules) for a in anchors},
+        sent_has_anchor={a.sent for a in anchors},
+    )
+    events: list[Event] = []
+    not_given: list[NotGiven] = []
+    cancer = bool(rules.cancer_re.search(view.text))
+    evidence = note_evidence(view, rules)
+    diagnosis = section_indication(view, rules)
+    pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+    injected = {  # drugs the note routes as an injection somewhere
+        a.ident
+        for a in anchors
+        if a.label == "DRUG"
+        and any(
+            m.label == "ROUTE" and m.ident in rules.injection_routes
+            for m in note.segment(a).mentions
+        )
+    }
+    for a in anchors:
+        route_m = (
+            pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
+            or _sentence_route(note, a)
+            or _procedure_route(note, a)
+        )
+        if route_m is not None and route_m.ident == "PO":
+            continue  # oral, inhaled, topical...: not an injection
+        entry = rules.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
+        if entry.get("role", "drug") != "drug":
+            other = [m for m in view.in_sent(a.sent) if m.label == "ROUTE" and m.ident == "other"]
+            if not other:
+                continue  # local anaesthetic: diluent or procedural, unless it is the treatment
+            route_m = route_m or other[0]
+        category = view.section_at(a.start)
+        role = rules.role(category)
+        block = template_block(view, a, rules)
+        given = given_by(view, a, note.segment(a), block, role, note.sent_has_anchor, rules)
+        blocked = blocked_by(view, a, category, role, rules)
+        list_section = role == "not_administered" and not stated_given(view, a.sent, rules)
+        if given and not blocked:
+            found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis)
+            if a.label != "DRUG":
+                own = found[0]
+                named = own.site or own.dose_value is not None
+                if not (named or (a.label == "INJECTION" and own.route)):
+                    continue  # "both injections given", "IV sedation": no one injection
+                named_before = drug_before(a, anchors, pending, rules)
+                if named_before is not None and not has_event_after(named_before, events):
+                    own.medication = named_before.ident
+                    own.medication_text = named_before.text
+                    own.start, own.end = named_before.start, named_before.end
+                    own.spans["medication"] = named_before.span
+                    entry = rules.drugs.get(named_before.ident, {})
+                elif merge_unnamed(own, events, a, rules):
+                    continue
+            exclusion = entry.get("exclusion")
+            if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
+                exclusion = None
+            for event in found:
+                event.evidence = evidence.value if evidence else None
+                if evidence is not None:
+                    event.spans["evidence"] = evidence.span
+                event.drug_exclusion = exclusion
+                event.decided_by = given
+                events.append(event)
+            continue
+        if a.label == "DRUG" and not blocked:
+            pending.append(a)
+        if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected):
+            reason = not_given_by(a, bool(given), role, rules, list_section)
+            if reason is not None:
+                medication = a.ident if a.label == "DRUG" else None
+                not_given.append(NotGiven(medication, a.start, a.end, reason))
+    absorb_unnamed(events, rules)
+    return Extraction(merge_mentions(events), not_given, evidence.value if evidence else None)

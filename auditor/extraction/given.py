@@ -1,0 +1,124 @@
+"""The "given now?" decision (contract section 1), and the rule that decided it.
+
+An anchor is documented as given by: an administration verb in its sentence
+(``cue:admin_verb``); an administration section with a route, dose or site
+(``section:administration``); a "Both given" line after a list (``cue:group_given``); or a
+record-style entry, a route or dose plus a site, a verb, a provider, a response
+(``record:site``, ``record:admin``, ``record:provider``, ``record:response``) or a clock
+time (``record:clock_time``) on its line or template block.
+
+It is *not* given now when a ConText modifier blocks it (``context:<category>``) or it
+stands in a list section (home medications, allergies, histories:
+``section:<category>``); a blocked anchor is reported as not given
+(``NotGiven.decided_by``) when the modifier is a not-given one (refused, held, planned) or
+it is an order in a plan section (``section:planning``).
+"""
+
+from __future__ import annotations
+
+from .rules import ExtractionRules
+from .segments import Segment
+from .view import Mention, NoteView
+
+RECORD_LABELS = ("SITE", "ADMIN", "PROVIDER", "RESPONSE")
+
+
+def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
+    """An ADMIN cue not negated by "no"/"not"/"never" just before it ("no correction
+    insulin was given")."""
+    if m.label != "ADMIN":
+        return False
+    floor = view.sentences[m.sent].tok_start
+    window = view.words_before(m.tok_start, rules.window.negator_tokens, floor)
+    return not any(w in rules.negators for w in window)
+
+
+def stated_given(view: NoteView, sent: int, rules: ExtractionRules) -> bool:
+    """Does sentence ``sent`` hold an affirmed administration verb?"""
+    return any(affirmed_admin(view, m, rules) for m in view.in_sent(sent))
+
+
+def given_by(
+    view: NoteView,
+    a: Mention,
+    segment: Segment,
+    block: list[Segment],
+    role: str | None,
+    sent_has_anchor: set[int],
+    rules: ExtractionRules,
+) -> str | None:
+    """The rule that documents anchor ``a`` as given (see the module docstring), or None.
+
+    Args:
+        segment, block: the anchor's words and template block (``segments.py``).
+        role: the section role at the anchor (``section_rules.json`` ``roles``).
+        sent_has_anchor: sentences holding an anchor (the other items of a list).
+    """
+    text = view.text
+    if stated_given(view, a.sent, rules):
+        return "cue:admin_verb"
+    record = segment.mentions + [m for b in block for m in b.mentions]
+    record_text = (
+        text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
+    )
+    has_route_or_dose = any(m.label == "ROUTE" for m in record) or bool(
+        rules.doses.find_all(record_text)
+    )
+    if role == "administration" and (has_route_or_dose or segment.of("SITE")):
+        return "section:administration"
+    # "Both given by RN." / "All administered." after the list (never for a diagnosis
+    # or complaint line: it lists no doses given)
+    sents = view.sentences
+    lookahead = rules.window.group_line_lookahead if role != "indication" else 0
+    for step in range(1, lookahead + 1):
+        nxt = a.sent + step
+        if nxt >= len(sents) or rules.blank_line.search(
+            text, sents[a.sent].end, sents[nxt].start + 1
+        ):
+            break
+        if nxt in sent_has_anchor:
+            continue  # the list's other items
+        if view.sentence_words(nxt) & rules.group_words and any(
+            m.label == "ADMIN" for m in view.in_sent(nxt)
+        ):
+            return "cue:group_given"
+    if not has_route_or_dose:
+        return None
+    for m in record:
+        if m.label in RECORD_LABELS:
+            return f"record:{m.label.lower()}"
+    if rules.clock_time.search(record_text):
+        return "record:clock_time"
+    return None
+
+
+def blocked_by(
+    view: NoteView, a: Mention, category: str | None, role: str | None, rules: ExtractionRules
+) -> str | None:
+    """Why anchor ``a`` cannot be an event of this encounter, or None: a blocking ConText
+    modifier (``context:<category>``, first in name order) or a list section with no
+    administration verb in the sentence (``section:<category>``)."""
+    mods = sorted(a.modifiers & rules.blocking)
+    if mods:
+        return f"context:{mods[0]}"
+    if role == "not_administered" and not stated_given(view, a.sent, rules):
+        return f"section:{category}"
+    return None
+
+
+def not_given_by(
+    a: Mention, given: bool, role: str | None, rules: ExtractionRules, list_section: bool
+) -> str | None:
+    """The rule that reports a non-event injection anchor as not given, or None when it is
+    silently not an event (history, family, home medication, prescription, allergy, list
+    section, a schedule without a plan or refusal)."""
+    if a.modifiers & rules.no_flag_mods or list_section:
+        return None
+    not_given = sorted(a.modifiers & rules.not_given_mods)
+    if a.modifiers & rules.schedule_mods and not not_given:
+        return None  # a schedule ("40 mg SC daily") without a plan or refusal
+    if not_given:
+        return f"context:{not_given[0]}"
+    if not given and role == "planning" and a.label == "DRUG":
+        return "section:planning"  # an order in the plan, not documented as given
+    return None

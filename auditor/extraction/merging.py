@@ -1,0 +1,76 @@
+"""Merging: drug-less entries and repeated mentions joined to the event they document."""
+
+from __future__ import annotations
+
+from .event import Event
+from .rules import ExtractionRules
+from .view import Mention
+
+PLACE_AND_DOSE = ("route", "site", "laterality", "dose_value", "dose_unit")
+TEXT_ELEMENTS = ("route", "indication", "response", "provider")
+
+
+def drug_before(
+    a: Mention, anchors: list[Mention], pending: list[Mention], rules: ExtractionRules
+) -> Mention | None:
+    """The drug a drug-less entry is about: the nearest earlier drug mention, not given
+    on its own line, within ``drug_before_chars`` ("Allergen extract, maint." then "0.3 mL
+    SC L arm"), with no other drug anchor between."""
+    near = rules.window.drug_before_chars
+    earlier = [m for m in pending if m.start < a.start and a.start - m.end <= near]
+    if not earlier:
+        return None
+    m = earlier[-1]
+    between = [x for x in anchors if m.start < x.start < a.start and x.label == "DRUG"]
+    return None if between else m
+
+
+def has_event_after(m: Mention, events: list[Event]) -> bool:
+    """Is there an event of ``m``'s drug at or after it?"""
+    return any(e.start >= m.start and e.medication == m.ident for e in events)
+
+
+def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: ExtractionRules) -> bool:
+    """A drug-less "injection given in R glut" (or a template's "Route: IM" line) right
+    after a named drug's event completes that event instead of starting a new one.
+
+    Returns:
+        True when ``event`` was merged into the last of ``events``.
+    """
+    if not events:
+        return False
+    prev = events[-1]
+    if not 0 <= a.start - prev.end <= rules.window.merge_unnamed_chars:
+        return False
+    prev.take(event, PLACE_AND_DOSE)
+    return True
+
+
+def merge_mentions(events: list[Event]) -> list[Event]:
+    """A later mention of an already given drug with no dose and no site of its own
+    ("responding to the Benadryl we gave") is the same administration, not a new one."""
+    out: list[Event] = []
+    for event in events:
+        same = [e for e in out if e.medication and e.medication == event.medication]
+        if same and event.dose_value is None and event.site is None:
+            same[0].take(event, TEXT_ELEMENTS)
+            continue
+        out.append(event)
+    return out
+
+
+def absorb_unnamed(events: list[Event], rules: ExtractionRules) -> None:
+    """A drug-less event just before a named drug's event in the same entry (a template
+    whose "Route:" line comes before "Medication:") is absorbed into it, in place."""
+    i = 0
+    while i + 1 < len(events):
+        cur, nxt = events[i], events[i + 1]
+        if (
+            cur.medication is None
+            and nxt.medication
+            and 0 <= nxt.start - cur.end <= rules.window.absorb_unnamed_chars
+        ):
+            nxt.take(cur, PLACE_AND_DOSE)
+            del events[i]
+            continue
+        i += 1

@@ -1,0 +1,139 @@
+"""The extractor's rules, read once from the pattern files into plain Python values.
+
+``ExtractionRules.from_files`` takes the parsed rule files the extractor uses (``RULE_FILES``:
+drug lexicon, routes, sites, units, cues, section roles and ``extraction/extraction.yaml``)
+and compiles them: word sets, window sizes, regexes and the dose parser. Nothing here reads
+the disk or imports spaCy: the spaCy component passes the files in (from a patterns folder
+or from its own ``to_disk`` copy).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..doses import DoseParser
+
+# the pattern files (relative names, as in ``auditor.patterns.SCHEMA``) the extractor reads
+RULE_FILES = (
+    "lexicons/drugs.yaml",
+    "lexicons/routes.yaml",
+    "lexicons/sites.yaml",
+    "lexicons/units.yaml",
+    "cues/cues.yaml",
+    "sections/section_rules.json",
+    "extraction/extraction.yaml",
+)
+
+
+def _words(values: Any) -> frozenset[str]:
+    return frozenset(str(v).lower() for v in values)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Window sizes and thresholds (``extraction.yaml`` ``window`` and ``cues.yaml`` ``window``);
+    units are in each name (chars, tokens, lines = sentences)."""
+
+    route_before_tokens: int
+    dose_before_chars: int
+    route_glued_chars: int
+    diluent_chars: int
+    admixture_tokens: int
+    negator_tokens: int
+    group_line_lookahead: int
+    shared_indication_lookahead: int
+    procedure_route_sentences: int
+    template_block_lines: int
+    table_row_separators: int
+    drug_before_chars: int
+    merge_unnamed_chars: int
+    absorb_unnamed_chars: int
+    indication_max_chars: int
+    evidence_after_chars: int
+    evidence_after_words: int
+    site_cue_tokens: int
+    locative_tokens: int
+    laterality_before_tokens: int
+    laterality_after_tokens: int
+    followup_chars: int
+    template_line_chars: int
+
+
+class ExtractionRules:
+    """Compiled extractor rules.
+
+    Args:
+        files: relative file name -> parsed content, for every name in ``RULE_FILES``
+            (``auditor.patterns.Patterns.files`` holds them).
+
+    Raises:
+        KeyError: a file or key is missing (``auditor.patterns`` checks them at load).
+    """
+
+    def __init__(self, files: dict[str, dict[str, Any]]) -> None:
+        drugs = files["lexicons/drugs.yaml"]
+        routes = files["lexicons/routes.yaml"]
+        sites = files["lexicons/sites.yaml"]
+        cues = files["cues/cues.yaml"]
+        spec = files["extraction/extraction.yaml"]
+        self.version: str = str(spec["version"])
+        self.drugs: dict[str, dict[str, Any]] = {d["generic"]: d for d in drugs["drugs"]}
+        self.cancer_re = re.compile(
+            r"\b(" + "|".join(re.escape(t) for t in drugs["cancer_terms"]) + r")\b", re.I
+        )
+        indication = cues["indication"]
+        self.reject_first = _words(indication["reject_first_words"])
+        self.skip_leading = _words(indication["skip_leading"])
+        self.non_condition = _words(indication["non_condition_words"])
+        stops = sorted(indication["stop_words"], key=len, reverse=True)
+        self.indication_stop = re.compile(
+            r"[,;.\n(]|\b(?:" + "|".join(re.escape(s) for s in stops) + r")\b", re.I
+        )
+        self.evidence_future = _words(cues["evidence"]["future_words"])
+        self.blocking = frozenset(cues["context"]["blocking"])
+        self.not_given_mods = frozenset(cues["context"]["not_administered"])
+        self.no_flag_mods = frozenset(cues["context"]["no_flag"])
+        self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
+        self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
+        self.role_of: dict[str, str] = {}
+        for role, categories in files["sections/section_rules.json"]["roles"].items():
+            for category in categories:
+                self.role_of.setdefault(category, role)
+        self.doses = DoseParser(files["lexicons/units.yaml"])
+        self.anchor_blockers = _words(cues["anchor_blockers"]["next_words"])
+        self.template_fields = tuple(str(f).lower() for f in cues["template_fields"])
+        self.site_cues = _words(sites["site_cues"])
+        self.route_by_site_word = {
+            str(word).lower(): route
+            for route, words in routes["implied_by_site_words"].items()
+            for word in words
+        }
+        self.injection_routes = frozenset(spec["injection_routes"])
+        words = spec["words"]
+        self.negators = frozenset(words["negators"])
+        self.locatives = frozenset(words["locatives"])
+        self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
+        self.group_words = frozenset(words["group"])
+        self.list_punctuation: str = spec["list_punctuation"]
+        self.window = Windows(
+            **spec["window"],
+            followup_chars=int(cues["window"]["followup_chars"]),
+            template_line_chars=int(cues["window"]["template_line_chars"]),
+        )
+        rx = {key: re.compile(value) for key, value in spec["regex"].items()}
+        self.clock_time = rx["clock_time"]
+        self.dose_of = rx["dose_of"]
+        self.field_line = rx["field_line"]
+        self.side_line = rx["side_line"]
+        self.admixture = rx["admixture"]
+        self.blank_line = rx["blank_line"]
+
+    def role(self, category: str | None) -> str | None:
+        """The audit role of a section category (``section_rules.json`` ``roles``), or None."""
+        return self.role_of.get(category) if category else None
+
+    def excluded_kind(self, generic: str | None) -> bool:
+        """Vaccines, allergen extracts and chemotherapy are injections whatever the wording."""
+        return bool(self.drugs.get(generic or "", {}).get("exclusion"))

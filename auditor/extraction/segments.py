@@ -1,0 +1,109 @@
+"""Segmentation: which words belong to which anchor.
+
+A *segment* is the character range of one anchor's own words in its sentence (from it, or
+the sentence start, to the next anchor); a *template block* is the short form-field lines
+("Route: IM", "Site: R delt") around a short anchor line that belong to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .rules import ExtractionRules
+from .view import Mention, NoteView
+
+
+@dataclass
+class Segment:
+    """Character range ``[start, end)`` of one anchor's own words, and the mentions in it."""
+
+    start: int
+    end: int
+    mentions: list[Mention] = field(default_factory=list)
+
+    def of(self, label: str) -> list[Mention]:
+        """Its mentions with ``label``, in text order."""
+        return [m for m in self.mentions if m.label == label]
+
+
+def is_table_row(line: str, rules: ExtractionRules) -> bool:
+    """A line with enough "|" or tab separators to be a table row."""
+    n = rules.window.table_row_separators
+    return line.count("|") >= n or line.count("\t") >= n
+
+
+def is_field_line(line: str, rules: ExtractionRules) -> bool:
+    """Is ``line`` a form field ("Site: R deltoid") whose name is a template field?"""
+    m = rules.field_line.match(line)
+    return bool(m) and m.group(1).strip().lower().startswith(rules.template_fields)
+
+
+def is_row(view: NoteView, segment: Segment, rules: ExtractionRules) -> bool:
+    """Is the segment's line structured (a table row or a ``Field:`` line)?"""
+    if not segment.mentions:
+        return False
+    line = view.sentence_text(segment.mentions[0].sent)
+    return is_table_row(line, rules) or bool(rules.field_line.match(line))
+
+
+def segment_of(
+    view: NoteView, a: Mention, anchors: list[Mention], rules: ExtractionRules
+) -> Segment:
+    """The anchor's own words: from it (or the sentence start) to the next anchor.
+    A dose written before the drug ("50 mg of Benadryl") belongs to that drug."""
+    text = view.text
+    sent = view.sentences[a.sent]
+    ms = view.in_sent(a.sent)
+
+    def begin(x: Mention) -> int:
+        lead = rules.dose_of.search(
+            text[max(sent.start, x.start - rules.window.dose_before_chars) : x.start]
+        )
+        start = x.start - len(lead.group(0)) if lead else x.start
+        for m in ms:  # "... and subcutaneous heparin": the route is heparin's
+            if (
+                m.label == "ROUTE"
+                and 0 <= start - m.end <= rules.window.route_glued_chars
+                and m.start >= sent.start
+            ):
+                start = m.start
+        return start
+
+    same = [x for x in anchors if x.sent == a.sent]
+    i = same.index(a)
+    start = sent.start if i == 0 else begin(a)
+    end = begin(same[i + 1]) if i + 1 < len(same) else sent.end
+    return Segment(start, end, [m for m in ms if start <= m.start < end])
+
+
+def template_block(view: NoteView, a: Mention, rules: ExtractionRules) -> list[Segment]:
+    """Neighbouring short lines of a templated entry ("Route: IM", "Site: R delt") that
+    belong to the anchor: same block (no blank line between), no other anchor."""
+    sents = view.sentences
+    short = rules.window.template_line_chars
+    if len(view.sentence_text(a.sent).strip()) > short:
+        return []
+    out: list[Segment] = []
+    for step in (1, -1):
+        i = a.sent
+        for _ in range(rules.window.template_block_lines):
+            j = i + step
+            if not 0 <= j < len(sents):
+                break
+            between = view.text[sents[min(i, j)].end : sents[max(i, j)].start]
+            own = view.sentence_text(min(i, j))
+            if "\n\n" in between or "\n\n" in own or own.strip() == "":
+                if own.strip() == "" and "\n\n" not in own:
+                    i = j
+                    continue
+                break
+            ms = view.in_sent(j)
+            if any(m.label in ("DRUG", "INJECTION") for m in ms):
+                break
+            line = view.sentence_text(j)
+            if len(line.strip()) > short:
+                break
+            if is_field_line(line, rules):
+                out.append(Segment(sents[j].start, sents[j].end, ms))
+            i = j
+    return out
