@@ -162,6 +162,11 @@ def choose_dose(
         before = doses.choose(lead.group(0))
         if before:
             dose = DoseAt(before, _shift(before, lead_from + lead.start()))
+    else:  # "2mg vit k sq, 3 units plts": a dose right before the drug is its own
+        bare = rules.dose_lead.search(text[lead_from : a.start])
+        before = doses.choose(bare.group(0)) if bare else None
+        if before and not (found and before.unit == "mL" and found.unit != "mL"):
+            dose = DoseAt(before, _shift(before, lead_from + bare.start()))
     if dose is None:
         block_text = " ".join(text[b.start : b.end] for b in block)
         conc = doses.concentration_times_volume(seg_text, block_text)

@@ -9,6 +9,7 @@ their own modules: ``anchors`` (what can be an event), ``segments`` (whose words
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from .anchors import choose_anchors
@@ -23,8 +24,9 @@ from .attributes import (
     pick,
     section_indication,
 )
+from .contextual import add_contextual_mentions
 from .event import Event, Extraction, NotGiven
-from .given import blocked_by, given_by, not_given_by, stated_given
+from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
 from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
@@ -82,6 +84,11 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
         if b.sent == a.sent and b is not a:
             found = pick(note.segment(b).of("ROUTE"), b, note.rules.window.route_before_tokens)
             if found is not None and found.ident in note.rules.injection_routes:
+                lo, hi = sorted((found.end, a.start))
+                if any(
+                    m.label == "ADMIN" and lo <= m.start < hi for m in note.view.in_sent(a.sent)
+                ):
+                    continue  # "covered with sc insulin, then given rocephin": another dose
                 return found
     return None
 
@@ -221,6 +228,38 @@ def _injection_cue(note: _Note, a: Mention, route_m: Mention | None, injected: s
     )
 
 
+def _repeats(note: _Note, a: Mention) -> int:
+    """N when the anchor's dose is written as given N times ("haldol 5mg im given x2"): an
+    "xN" within ``repeat_after_chars`` after the drug, in its segment; else 1."""
+    segment = note.segment(a)
+    stop = min(segment.end, a.end + note.rules.window.repeat_after_chars)
+    found = note.rules.repeat.search(note.view.text, a.end, max(a.end, stop))
+    return int(found.group(1)) if found else 1
+
+
+def _drop_total(note: _Note, a: Mention, event: Event) -> None:
+    """A dose read after "total" for a repeated dose is the sum, not each one's amount."""
+    span = event.spans.get("dose")
+    if span is None:
+        return
+    total = note.rules.repeat_total.search(note.view.text, a.end, span[0])
+    if total:
+        event.dose_value = event.dose_unit = None
+        del event.spans["dose"]
+
+
+def _expand_repeats(events: list[Event], repeats: dict[int, int]) -> list[Event]:
+    """Each event given N times becomes N events; a "total" written over the repeats is not
+    the amount of each ("MSO4 IVP x2, total of 4 mg": two events, dose not written)."""
+    out: list[Event] = []
+    for event in events:
+        times = repeats.get(id(event), 1)
+        out.append(event)
+        for _ in range(times - 1):
+            out.append(copy.deepcopy(event))
+    return out
+
+
 def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     """Extract the administration events and not-given mentions of one note.
 
@@ -232,6 +271,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         An ``Extraction``: events in text order (``Event``), not-given mentions
         (``NotGiven``) and the note's lab evidence.
     """
+    view = add_contextual_mentions(view, rules)
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(
@@ -248,6 +288,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     evidence = note_evidence(view, rules)
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+    repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
     injected = {  # drugs the note routes as an injection somewhere
         a.ident
         for a in anchors
@@ -271,6 +312,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             if not other:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
+        if is_infusion(view, a, note.segment(a), rules):
+            continue  # a running infusion ("heparin gtt at 800 units/hr"): no event, no flag
         category = view.section_at(a.start)
         role = rules.role(category)
         block = template_block(view, a, rules)
@@ -296,7 +339,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             exclusion = entry.get("exclusion")
             if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
                 exclusion = None
+            times = _repeats(note, a)
             for event in found:
+                if times > 1:
+                    repeats[id(event)] = times
+                    _drop_total(note, a, event)
                 event.evidence = evidence.value if evidence else None
                 if evidence is not None:
                     event.spans["evidence"] = evidence.span
@@ -312,4 +359,5 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
-    return Extraction(merge_mentions(events), not_given, evidence.value if evidence else None)
+    merged = _expand_repeats(merge_mentions(events), repeats)
+    return Extraction(merged, not_given, evidence.value if evidence else None)

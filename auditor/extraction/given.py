@@ -4,8 +4,9 @@ An anchor is documented as given by: an administration verb in its sentence
 (``cue:admin_verb``); an administration section with a route, dose or site
 (``section:administration``); a "Both given" line after a list (``cue:group_given``); or a
 record-style entry, a route or dose plus a site, a verb, a provider, a response
-(``record:site``, ``record:admin``, ``record:provider``, ``record:response``) or a clock
-time (``record:clock_time``) on its line or template block.
+(``record:site``, ``record:admin``, ``record:provider``, ``record:response``), a clock
+time (``record:clock_time``) on its line or template block, or a count of two or more
+doses after it outside a plan ("x2": ``record:times``).
 
 It is *not* given now when a ConText modifier blocks it (``context:<category>``) or it
 stands in a list section (home medications, allergies, histories:
@@ -89,6 +90,9 @@ def given_by(
             return f"record:{m.label.lower()}"
     if rules.clock_time.search(record_text):
         return "record:clock_time"
+    times = rules.repeat.search(text, a.end, segment.end)
+    if times and int(times.group(1)) > 1 and role != "planning":
+        return "record:times"  # "MSO4 IVP x2" (an order reads "IM x1")
     return None
 
 
@@ -122,3 +126,20 @@ def not_given_by(
     if not given and role == "planning" and a.label == "DRUG":
         return "section:planning"  # an order in the plan, not documented as given
     return None
+
+
+def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
+    """Does the drug run as an infusion: an infusion word ("gtt", "drip", "titrated") or a
+    rate ("800 units/hr") within ``infusion_after_tokens`` tokens after it, in its segment?
+    A running infusion is not an administration event, and raises no flag."""
+    if a.label != "DRUG":
+        return False
+    n = rules.window.infusion_after_tokens
+    after = view.tokens[a.tok_end : a.tok_end + n]
+    if any(w in rules.infusion_words for w in after):
+        return True
+    end = (
+        view.offsets[a.tok_end + n] if view.offsets and a.tok_end + n < len(view.offsets) else None
+    )
+    stop = min(segment.end, end) if end is not None else segment.end
+    return bool(rules.rate.search(view.text, a.end, max(a.end, stop)))

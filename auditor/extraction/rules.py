@@ -51,6 +51,8 @@ class Windows:
     merge_unnamed_chars: int
     absorb_unnamed_chars: int
     indication_max_chars: int
+    infusion_after_tokens: int
+    repeat_after_chars: int
     evidence_after_chars: int
     evidence_after_words: int
     site_cue_tokens: int
@@ -59,6 +61,17 @@ class Windows:
     laterality_after_tokens: int
     followup_chars: int
     template_line_chars: int
+
+
+@dataclass(frozen=True)
+class ContextualNames:
+    """``extraction.yaml`` ``contextual_names``: words that name a drug only beside a
+    repletion cue (``contextual.py``)."""
+
+    generic_of: dict[str, str]  # word -> generic name
+    cues: frozenset[str]
+    joiners: frozenset[str]
+    window_tokens: int
 
 
 class ExtractionRules:
@@ -116,6 +129,18 @@ class ExtractionRules:
         self.locatives = frozenset(words["locatives"])
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
         self.group_words = frozenset(words["group"])
+        self.infusion_words = frozenset(words["infusion"])
+        contextual = spec.get("contextual_names", {})
+        self.contextual = ContextualNames(
+            generic_of={
+                str(w).lower(): generic
+                for generic, forms in contextual.get("names", {}).items()
+                for w in forms
+            },
+            cues=_words(contextual.get("cues", ())),
+            joiners=_words(contextual.get("joiners", ())),
+            window_tokens=int(contextual.get("window_tokens", 0)),
+        )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
             **spec["window"],
@@ -129,6 +154,10 @@ class ExtractionRules:
         self.side_line = rx["side_line"]
         self.admixture = rx["admixture"]
         self.blank_line = rx["blank_line"]
+        self.rate = rx["rate"]
+        self.repeat = rx["repeat"]
+        self.repeat_total = rx["repeat_total"]
+        self.dose_lead = rx["dose_lead"]
 
     def role(self, category: str | None) -> str | None:
         """The audit role of a section category (``section_rules.json`` ``roles``), or None."""
