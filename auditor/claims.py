@@ -218,8 +218,8 @@ def _units(value: Any) -> float | int | None:
         number = float(text)
     except ValueError:
         return None
-    if math.isnan(number) or number < 0:
-        return None
+    if not math.isfinite(number) or number < 0:
+        return None  # "inf", "1e400" (past float range) and "nan" are no units
     return int(number) if number.is_integer() else number
 
 

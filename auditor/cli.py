@@ -1,24 +1,25 @@
 """The ``auditor`` command line: a thin layer over ``auditor.core`` and ``auditor.evaluate``.
 
+The ``audit`` command is parse -> ``auditor.run.run_audit`` -> print -> exit.
+
 Exit codes: 0 = audit done, every record read; 1 = audit done, some records have status
 ``error``; 2 = usage or input error (bad path, unknown format, id/text column not found,
-report folder exists without --force, invalid pattern files) or an unexpected failure,
-with no report written; 130 = interrupted. Only the summary goes to stdout; errors,
+report folder exists without --force, invalid pattern files, disk full) or an unexpected
+failure, with no report written; 128 + signal = interrupted (130 Ctrl-C, 143 SIGTERM,
+129 SIGHUP), with no report written. Only the summary goes to stdout; errors,
 warnings and progress go to stderr, and none of them holds note text.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import sys
-import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -29,7 +30,6 @@ from rich.table import Table
 from . import __version__
 from .errors import AuditorError
 from .frames import STATUSES
-from .records import InputTally, NoteRecord
 
 app = typer.Typer(
     add_completion=False,
@@ -85,6 +85,7 @@ def audit(
     scheduler: Annotated[
         str | None, typer.Option(help="dask scheduler address or Spark master URL")
     ] = None,
+    html: Annotated[bool, typer.Option(help="write report.html")] = True,
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
     to --out (with --claims, also claims.jsonl and claims.csv: findings per claim line).
@@ -94,101 +95,46 @@ def audit(
 
     Exit codes: 0 done; 1 done with record errors; 2 usage or input error (nothing written).
     """
-    from .io.claims_io import ClaimsRun
-    from .io.html import write_report
-    from .io.readers import read_records
-    from .io.writers import prepare_dir, remove_partials
-    from .patterns import load_patterns
+    from .run import Interrupted, RunOptions, run_audit
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    patterns_dir = str(patterns) if patterns else None
+    options = RunOptions(
+        input=input, out=out_dir, id_col=id_col, text_col=text_col, workers=workers,
+        redact=redact, force=force, patterns_dir=str(patterns) if patterns else None,
+        claims=claims, payer=payer, group_by=group_by, engine=engine, scheduler=scheduler,
+        html=html,
+    )  # fmt: skip
     try:
-        rules = load_patterns(patterns_dir)
-        claims_run = ClaimsRun.open(claims, payer, patterns_dir) if claims else None
-        records = read_records(input, id_col, text_col)
-        first = next(records, None)  # surfaces column errors before anything is written
-        folder = prepare_dir(out_dir, force)
+        with _progress_bar() as on_note:
+            result = run_audit(options, on_note)
     except AuditorError as exc:
         _fail(exc)
+    except Interrupted as exc:
+        _signals_off()
+        err.print(
+            f"interrupted ({exc.name}): no report files were written; {escape(str(out_dir))} "
+            "is as it was",
+            soft_wrap=True,
+        )
+        raise typer.Exit(exc.exit_code) from None
     except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
         _crash(exc)
-    meta = {
-        "product": "auditor",
-        "version": __version__,
-        "patterns_sha256": rules.sha256,
-        "requirements_version": rules.requirements["version"],
-        "input": str(input),
-        "redacted": redact,
-    }
-    tally = InputTally()
-    stream = tally.watch(itertools.chain([] if first is None else [first], records))
-    started = time.perf_counter()
-    try:
-        if engine != "local":
-            from .engines import run_engine
-
-            summary = run_engine(
-                engine, input=input, folder=folder, meta=meta, id_col=id_col,
-                text_col=text_col, patterns_dir=patterns_dir, redact=redact,
-                workers=max(workers, 2), scheduler=scheduler, claims_run=claims_run,
-            )  # fmt: skip
-        else:
-            summary = _write_report(
-                folder, meta, stream, tally, patterns_dir, workers, redact, claims_run
-            )
-        texts = read_records(input, id_col, text_col)  # again, for report.html's note texts
-        write_report(folder, texts, patterns_dir, group_by, redact)
-    except AuditorError as exc:
-        remove_partials(folder)
-        _fail(exc)
-    except KeyboardInterrupt:
-        remove_partials(folder)
-        err.print("interrupted: no report files were written")
-        raise typer.Exit(130) from None
-    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
-        remove_partials(folder)
-        _crash(exc)
-    for line in tally.warnings():
+    for line in result.warnings:
         err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
-    if not summary["notes"]:
-        err.print("[yellow]warning:[/] the input holds no records")
-    _print_summary(summary, folder, time.perf_counter() - started)
-    for line in claims_run.summary_lines() if claims_run else []:
+    _print_summary(result.run, result.folder, result.seconds)
+    for line in result.claims_lines:
         out.print(line)
-    raise typer.Exit(1 if summary["status"].get("error") else 0)
+    raise typer.Exit(result.exit_code)
 
 
-def _write_report(
-    folder: Path,
-    meta: dict[str, Any],
-    records: Iterator[NoteRecord],
-    tally: InputTally,
-    patterns_dir: str | None,
-    workers: int,
-    redact: bool,
-    claims_run: Any = None,
-) -> dict[str, Any]:
-    """Audit ``records`` into the report folder, with a progress bar on a terminal; with
-    ``claims_run`` (``io.claims_io.ClaimsRun``) also reconcile claim lines (claims.jsonl).
+def _signals_off() -> None:
+    """Ignore further Ctrl-C/SIGTERM/SIGHUP while the process prints its last words."""
+    import signal
 
-    Returns:
-        the writer's summary (counts). ``run.json`` also gets ``meta`` and the tally.
+    from .run import STOP_SIGNALS
 
-    Raises:
-        whatever reading or auditing raises; the report files are then left as ``.part``.
-    """
-    from .core import audit_records
-    from .io.writers import ReportWriter
-
-    with _progress_bar() as on_note, ReportWriter(folder, meta) as writer:
-        for note, events in audit_records(records, patterns_dir, workers, redact, on_note=on_note):
-            writer.write(note, events)
-            if claims_run:
-                claims_run.add(note, events)
-        if claims_run:
-            writer.meta["claims"] = claims_run.write(folder)
-        writer.meta.update(records_read=tally.records, **tally.summary())
-    return writer.summary()
+    for s in STOP_SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
 
 
 @contextmanager

@@ -9,7 +9,6 @@ workers build the pipeline once and return plain rows (spaCy Docs never cross pr
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -25,7 +24,7 @@ from .frames import (
 )
 from .io.readers import detect_columns, frame_records
 from .patterns import load_patterns
-from .records import InputTally, NoteRecord, clean_text, coerce_text
+from .records import InputTally, NoteRecord, clean_text, coerce_text, safe_record
 from .requirements import RequirementSpec
 
 log = logging.getLogger("auditor")
@@ -207,8 +206,54 @@ def _event_row(
     return {k: row.get(k) for k in EVENT_COLUMNS}
 
 
-def _work(args: tuple[NoteRecord, str | None, bool]):
-    return audit_one(*args)
+def audit_chunk(
+    records: list[NoteRecord], patterns_dir: str | None = None, redact: bool = False
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """``audit_one`` for each record of a chunk (the task a worker process runs)."""
+    return [audit_one(record, patterns_dir, redact) for record in records]
+
+
+def _lost(record: NoteRecord, reason: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    log.warning("row %d: %s twice while auditing it; note marked error", record.row, reason)
+    message = f"row {record.row}: {reason} while auditing this note (twice); record not audited"
+    return error_note(record.note_id, message), []
+
+
+def audit_stream(
+    records: Iterable[NoteRecord],
+    patterns_dir: str | None = None,
+    workers: int = 1,
+    redact: bool = False,
+    on_note: Callable[[], None] | None = None,
+) -> Iterator[tuple[NoteRecord, dict[str, Any], list[dict[str, Any]]]]:
+    """Stream ``(record, note_row, event_rows)`` for each record, in input order.
+
+    Args:
+        records: note records (see ``records.NoteRecord``); consumed lazily. Lone
+            surrogates in ids, texts and other columns become U+FFFD first
+            (``records.safe_record``), so every row can be written as UTF-8.
+        patterns_dir: rule folder (default: bundled ``patterns/``).
+        workers: processes; 1 runs in this process. More run in ``pool.ordered_map``: a
+            worker that dies costs nothing unless the same note kills a fresh worker
+            again, which then gets status ``error`` ("worker died").
+        redact: drop evidence text (medication_text, indication, response, provider,
+            evidence) from event rows, keeping offsets and normalised values.
+        on_note: called once per finished note (progress).
+    """
+    from functools import partial
+
+    from .pool import ordered_map
+
+    safe = map(safe_record, records)
+    if workers <= 1:
+        results: Iterator = ((r, audit_one(r, patterns_dir, redact)) for r in safe)
+    else:
+        fn = partial(audit_chunk, patterns_dir=patterns_dir, redact=redact)
+        results = ordered_map(fn, safe, workers, _lost, initializer=_silence_phi_loggers)
+    for record, (note, events) in results:
+        if on_note:
+            on_note()
+        yield record, note, events
 
 
 def audit_records(
@@ -218,30 +263,10 @@ def audit_records(
     redact: bool = False,
     on_note: Callable[[], None] | None = None,
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Stream ``(note_row, event_rows)`` for each record, in input order.
-
-    Args:
-        records: note records (see ``records.NoteRecord``); consumed lazily.
-        patterns_dir: rule folder (default: bundled ``patterns/``).
-        workers: processes; 1 runs in this process.
-        redact: drop evidence text (medication_text, indication, response, provider,
-            evidence) from event rows, keeping offsets and normalised values.
-        on_note: called once per finished note (progress).
-    """
-    tasks = ((r, patterns_dir, redact) for r in records)
-    if workers <= 1:
-        results: Iterable = map(_work, tasks)
-        for result in results:
-            if on_note:
-                on_note()
-            yield result
-        return
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ctx.Pool(workers, initializer=_silence_phi_loggers) as pool:
-        for result in pool.imap(_work, tasks, chunksize=16):
-            if on_note:
-                on_note()
-            yield result
+    """Stream ``(note_row, event_rows)`` for each record, in input order (``audit_stream``
+    without the records)."""
+    for _record, note, events in audit_stream(records, patterns_dir, workers, redact, on_note):
+        yield note, events
 
 
 def to_records(

@@ -9,6 +9,7 @@ comes from ``patterns/lexicons/units.yaml``.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,8 @@ def _number(text: str) -> float:
 
 
 def _tidy(value: float) -> float | int:
+    if not math.isfinite(value):
+        return value  # a number past float range ("9" * 310): dropped by find_all
     value = round(value, 6)
     return int(value) if value == int(value) else value
 
@@ -144,7 +147,7 @@ class DoseParser:
             mg = _number(m.group(1)) * self.pct_factor * _number(then.group(1))
             found = [d for d in found if not (m.start() <= d.start < vol_end)]
             found.append(Dose(_tidy(mg), "mg", m.start(), vol_end, False))
-        return sorted(found, key=lambda d: d.start)
+        return sorted((d for d in found if math.isfinite(d.value)), key=lambda d: d.start)
 
     def concentration_times_volume(self, text: str, volume_text: str) -> Dose | None:
         """A bare concentration in ``text`` ("1000 mcg/mL") times the first volume in
@@ -158,6 +161,8 @@ class DoseParser:
                 return None
             unit = self.canonical[unit_form.lower()]
             value = _number(m.group(1)) * volumes[0].value
+            if not math.isfinite(value):
+                return None
             return Dose(_tidy(value), unit, m.start(), m.end(), False)
         return None
 

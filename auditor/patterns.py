@@ -240,6 +240,35 @@ def _check_hcpcs(table: dict[str, Any], generics: set[str], path: str) -> None:
                 raise PatternError(f"{where}: concentration/equivalent needs an amount and a unit")
 
 
+def _check_requirements(spec: dict[str, Any], path: str) -> None:
+    """The requirement spec's lists are lists (a YAML string where a list belongs would be
+    iterated letter by letter, or tested as a substring) of the shapes the engine reads."""
+
+    def listed(value: Any, where: str, item: type) -> list[Any]:
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            raise PatternError(
+                f"{path}: {where} must be a list of {'mappings' if item is dict else 'strings'}"
+                f" (got {type(value).__name__})"
+            )
+        return value
+
+    listed(spec["eligible_routes"], "eligible_routes", str)
+    listed(spec["status_precedence"], "status_precedence", str)
+    for i, rule in enumerate(listed(spec["exclusion_flags"], "exclusion_flags", dict)):
+        when = rule.get("when")
+        if not isinstance(rule.get("flag"), str) or not isinstance(when, dict):
+            raise PatternError(f"{path}: exclusion_flags[{i}] needs 'flag' and a 'when' mapping")
+        if "route" in when:
+            listed(when["route"], f"exclusion_flags[{i}].when.route", str)
+    for key in ("required", "advisory"):
+        for i, rule in enumerate(listed(spec[key], key, dict)):
+            test = rule.get("present_when")
+            if not isinstance(rule.get("element"), str) or not isinstance(test, dict):
+                raise PatternError(f"{path}: {key}[{i}] needs 'element' and a 'present_when'")
+            if "in" in test:
+                listed(test["in"], f"{key}[{i}].present_when.in", str)
+
+
 def resolve_profile(payers: dict[str, Any], name: str) -> dict[str, Any]:
     """Return payer profile ``name`` with its ``extends`` chain applied.
 
@@ -312,6 +341,8 @@ class Patterns:
         generics = {d["generic"] for d in files["lexicons/drugs.yaml"]["drugs"]}
         _check_hcpcs(files["billing/hcpcs_drugs.yaml"], generics, "billing/hcpcs_drugs.yaml")
         _check_payers(files["billing/payers.yaml"])
+        name = "requirements/cpt_96372.v1.yaml"
+        _check_requirements(files[name], name)
         return cls(root=root, files=files)
 
     @cached_property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 # the contract columns live in ``auditor.frames`` (re-exported here for older imports)
@@ -119,12 +119,33 @@ def clean_text(text: str) -> str:
     replacement is one character for one, so event offsets index the original text and
     ``len(clean_text(t)) == len(t)``.
     """
-    text = text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP)
+    return no_surrogates(text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP))
+
+
+def no_surrogates(value: str) -> str:
+    """``value`` with each lone surrogate (``"\\ud800"`` from a JSON escape) replaced by
+    U+FFFD, one character for one, so it can be written as UTF-8."""
     try:
-        text.encode("utf-8")
+        value.encode("utf-8")
     except UnicodeEncodeError:
-        text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
-    return text
+        return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in value)
+    return value
+
+
+def safe_record(record: NoteRecord) -> NoteRecord:
+    """``record`` with lone surrogates replaced (``no_surrogates``) in its id, text and
+    string-valued extra columns; the same object when there is none. Offsets into the
+    text do not move."""
+    fields = [record.note_id, record.text, *record.extra.values()]
+    if all(not isinstance(v, str) or no_surrogates(v) is v for v in fields):
+        return record
+    fix = lambda v: no_surrogates(v) if isinstance(v, str) else v  # noqa: E731
+    return replace(
+        record,
+        note_id=fix(record.note_id),
+        text=fix(record.text),
+        extra={k: fix(v) for k, v in record.extra.items()},
+    )
 
 
 class InputTally:

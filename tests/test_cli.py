@@ -131,7 +131,7 @@ def test_existing_report_folder_needs_force(messy, tmp_path):
     out = tmp_path / "report"
     out.mkdir()
     (out / "notes.jsonl").write_text("stale\n")
-    (out / "run.json").write_text("{}\n")
+    (out / "run.json").write_text('{"product": "auditor"}\n')  # an audit's (before "files")
     (out / "notes.jsonl.part").write_text("partial\n")
     (out / "mine.txt").write_text("not a report file\n")
     result = run(messy, "--out", out)
@@ -173,36 +173,38 @@ def test_writer_leaves_only_part_files_when_interrupted(tmp_path):
 
 
 def _fail_after_two(exc: Exception):
-    real = core.audit_records
+    real = core.audit_stream
 
-    def audit_records(records, *args, **kwargs):
+    def audit_stream(records, *args, **kwargs):
         for i, result in enumerate(real(records, *args, **kwargs)):
             if i == 2:
                 raise exc
             yield result
 
-    return audit_records
+    return audit_stream
 
 
 def test_input_error_mid_run_exits_2_and_leaves_no_report(messy, tmp_path, monkeypatch):
-    monkeypatch.setattr(core, "audit_records", _fail_after_two(InputError("batch 2 unreadable")))
+    monkeypatch.setattr(core, "audit_stream", _fail_after_two(InputError("batch 2 unreadable")))
     out = tmp_path / "report"
     result = run(messy, "--out", out)
     assert result.exit_code == 2
     assert result.stderr == "error: [E200] batch 2 unreadable\n"
-    assert list(out.iterdir()) == []
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.csv"]
 
 
 def test_unexpected_exception_mid_run_is_reported_without_its_message(messy, tmp_path, monkeypatch):
     crash = RuntimeError("note says: Toradol 60 mg IM given")
-    monkeypatch.setattr(core, "audit_records", _fail_after_two(crash))
+    monkeypatch.setattr(core, "audit_stream", _fail_after_two(crash))
     out = tmp_path / "report"
     result = run(messy, "--out", out)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: internal error (RuntimeError at test_cli.py:")
     assert result.stderr.endswith("); no report was written\n")
     assert "Toradol" not in result.stderr + result.stdout
-    assert list(out.iterdir()) == []
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.csv"]
 
 
 def test_reruns_are_byte_identical_and_workers_do_not_change_output(messy, tmp_path):

@@ -106,14 +106,23 @@ def test_cli_spark_local_mode(spark, sample, local, tmp_path):
 
     source = tmp_path / "notes.csv"
     sample.to_csv(source, index=False)
-    out = tmp_path / "report"
-    result = CliRunner().invoke(app, ["audit", str(source), "--out", str(out), "--engine", "spark"])
-    assert result.exit_code == 0, result.output
+    outs = {}
+    for engine in ("local", "spark"):
+        outs[engine] = tmp_path / engine
+        result = CliRunner().invoke(
+            app, ["audit", str(source), "--out", str(outs[engine]), "--engine", engine]
+        )
+        assert result.exit_code == 0, result.output
+    out = outs["spark"]
     local_notes, local_events = local
     with open(out / "notes.jsonl", encoding="utf-8") as handle:
         assert [json.loads(line) for line in handle] == csv_expected(local_notes, sample)
     with open(out / "events.jsonl", encoding="utf-8") as handle:
         assert [json.loads(line) for line in handle] == rows(local_events, EVENT_COLUMNS)
+    for name in ("notes.jsonl", "events.jsonl", "notes.csv", "events.csv", "report.html"):
+        assert (out / name).read_bytes() == (outs["local"] / name).read_bytes(), name
     run = json.loads((out / "run.json").read_text())
     assert run["engine"] == "spark" and run["notes"] == 341 and run["failed_partitions"] == []
-    assert list((out / "notes").glob("part-*.parquet"))
+    engine_keys = {"engine", "master", "partitions", "failed_partitions", "audit_seconds"}
+    local_run_json = json.loads((outs["local"] / "run.json").read_text())
+    assert {k: v for k, v in run.items() if k not in engine_keys} == local_run_json

@@ -1,170 +1,115 @@
 """Engines that run the audit past one process: Dask and Spark.
 
-Both distribute ``auditor.batch.audit_batch`` (plain frames in, plain frames out; spaCy
-objects never leave a worker) and need the optional extras ``auditor[dask]`` or
-``auditor[spark]``; importing this package imports neither.
+Both distribute plain rows, never spaCy objects, and need the optional extras
+``auditor[dask]`` or ``auditor[spark]``; importing this package imports neither.
 
 * ``auditor.engines.dask_engine.audit_dask(ddf, ...)`` -> ``(notes_ddf, events_ddf)``
 * ``auditor.engines.spark_engine.audit_spark(df, ...)`` -> ``(notes_sdf, events_sdf)``
-* ``run_engine(...)``: what ``auditor audit --engine dask|spark`` runs.
+* ``engine_stream(...)``: where ``auditor audit --engine dask|spark`` audits its notes.
 
-Report folder written by an engine run (``--out DIR``): ``notes.jsonl``, ``events.jsonl``
-(contract section 5, input order, identical rows and values to a local run), their CSV
-copies, ``run.json`` (counts, pattern hash, engine, partitions), and the per-partition
-outputs under ``DIR/notes/`` and ``DIR/events/`` (Parquet; Dask also writes JSONL parts).
+``auditor audit --engine dask|spark`` is the local run (``auditor.run.run_audit``) with the
+auditing moved to a cluster: the driver reads the input with the product's readers (every
+format, each cell decoded on its own), sends batches of records ("partitions", in input
+order) to the workers, where ``core.audit_chunk`` audits them as a local run does, and
+writes the results as they come back, in input order. So ``notes.jsonl``, ``events.jsonl``,
+``run.json``'s tallies and warnings and ``report.html`` are the local run's; ``run.json``
+adds ``engine``, ``partitions`` and ``failed_partitions``. A partition that cannot be
+audited (its batch raises, or its worker dies more often than the cluster retries) comes
+out as ``error`` rows naming the partition (``partition 3 failed: KilledWorker``, never
+note text), and the other partitions are kept.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import shutil
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import InputError
-from ..frames import EVENT_COLUMNS, NOTE_COLUMNS
+from ..records import NoteRecord
+
+log = logging.getLogger("auditor")
 
 ENGINES = ("local", "dask", "spark")
-TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+PARTITION_NOTES = 100  # records per partition sent to a worker
+Pair = tuple[dict[str, Any], list[dict[str, Any]]]
 
 
-def input_kind(path: Path) -> str:
-    """``"csv"`` or ``"parquet"`` for an engine input (a file or a folder of Parquet files).
+def check_engine(engine: str) -> None:
+    """Check that ``engine`` can run here.
 
     Raises:
-        InputError: the path does not exist or is not CSV/TSV/Parquet (engines read
-            tables as partitions; JSONL and ``.txt`` folders need the local engine).
+        InputError: an unknown engine, or its extra is not installed.
     """
-    if not path.exists():
-        raise InputError(f"input not found: {path}")
-    if path.is_dir():
-        if any(path.glob("*.parquet")):
-            return "parquet"
-        raise InputError(
-            f"{path.name}: engines read CSV/TSV or Parquet tables; audit a folder of .txt "
-            "notes with the local engine"
-        )
-    kind = TABLE_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise InputError(
-            f"engines read .csv, .tsv or .parquet, not {path.suffix!r}: convert the export "
-            "or use the local engine"
-        )
-    return kind
-
-
-def csv_encoding(path: Path) -> str:
-    """The encoding the local reader would use: UTF-8 (BOM allowed), else cp1252."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "local":
+        return
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            for _ in handle:
-                pass
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig"
+        if engine == "dask":
+            import distributed  # noqa: F401
+        else:
+            import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise InputError(
+            f"--engine {engine} needs the {engine} extra: pip install 'auditor[{engine}]' "
+            f"({exc.name})"
+        ) from exc
 
 
-def jsonl_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """JSON Lines exactly as ``io.writers.ReportWriter`` writes them."""
-    for row in rows:
-        yield json.dumps(row, ensure_ascii=False) + "\n"
-
-
-def merge_report(
-    folder: Path,
-    pairs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]],
-    meta: dict[str, Any],
-    claims_run: Any = None,
-) -> dict[str, Any]:
-    """Write the contract report (notes.jsonl, events.jsonl, CSV copies, run.json) from
-    ``(note_row, event_rows)`` pairs in input order, through the local ``ReportWriter``;
-    with ``claims_run`` (``io.claims_io.ClaimsRun``) also reconcile claim lines as a local
-    run does (claims.jsonl).
-
-    Returns:
-        the run summary (counts by status, missing elements, flags, medications).
-    """
-    from ..io.writers import ReportWriter
-
-    with ReportWriter(folder, meta) as writer:
-        for note, events in pairs:
-            writer.write(note, events)
-            if claims_run:
-                claims_run.add(note, events)
-        if claims_run:
-            writer.meta["claims"] = claims_run.write(folder)
-    return writer.summary()
-
-
-def pair_in_order(
-    notes: Iterable[dict[str, Any]], events: Iterable[dict[str, Any]], key: str
-) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Zip a note stream and an event stream (both in input order) into
-    ``(note, its events)``, matching on ``key`` (``row`` or ``note_id``); ``key`` is
-    dropped from the rows when it is not a contract column."""
-    pending = iter(events)
-    nxt = next(pending, None)
-    for note in notes:
-        mine: list[dict[str, Any]] = []
-        while nxt is not None and nxt[key] == note[key]:
-            mine.append(nxt)
-            nxt = next(pending, None)
-        if key not in NOTE_COLUMNS:
-            note = {k: note[k] for k in NOTE_COLUMNS}
-            mine = [{k: e[k] for k in EVENT_COLUMNS} for e in mine]
-        yield note, mine
-    if nxt is not None:
-        raise RuntimeError("events left over that belong to no note (outputs out of order)")
-
-
-FAILED = re.compile(r"^(partition \d+(?: batch \d+)?) failed")
-
-
-def track_failures(
-    pairs: Iterable[tuple[dict[str, Any], list[dict[str, Any]]]], failed: list[str]
-) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Pass ``pairs`` through, appending to ``failed`` each partition label (``"partition
-    3"``) that an error message names, once, in order of first appearance."""
-    for note, events in pairs:
-        match = FAILED.match(note.get("error") or "")
-        if match and match.group(1) not in failed:
-            failed.append(match.group(1))
-        yield note, events
-
-
-def clear_parts(folder: Path) -> None:
-    """Remove per-partition outputs of an earlier run (``--force``)."""
-    for name in ("notes", "events"):
-        shutil.rmtree(folder / name, ignore_errors=True)
-
-
-def run_engine(engine: str, **kwargs: Any) -> dict[str, Any]:
-    """Run ``auditor audit --engine dask|spark`` (see ``dask_engine.run_dask`` and
-    ``spark_engine.run_spark`` for the arguments).
-
-    Returns:
-        the run summary written to ``run.json``.
+def audit_part(
+    fn: Callable[..., list[Pair]] | None,
+    records: list[NoteRecord],
+    patterns_dir: str | None,
+    redact: bool,
+    patterns_sha256: str,
+) -> list[Pair]:
+    """Worker task: audit one partition of records (``core.audit_chunk``, or ``fn`` with
+    the same arguments) after checking that this worker's pattern files are the
+    driver's.
 
     Raises:
-        InputError: the engine's extra is not installed, or the input is unreadable.
-        AuditorError: as the local run (columns, patterns, report folder).
+        PatternError: this worker's pattern files differ from the driver's.
     """
-    if engine == "dask":
-        try:
-            from .dask_engine import run_dask
-        except ImportError as exc:
-            raise InputError(
-                f"--engine dask needs the dask extra: pip install 'auditor[dask]' ({exc.name})"
-            ) from exc
-        return run_dask(**kwargs)
-    if engine == "spark":
-        try:
-            from .spark_engine import run_spark
-        except ImportError as exc:
-            raise InputError(
-                f"--engine spark needs the spark extra: pip install 'auditor[spark]' ({exc.name})"
-            ) from exc
-        return run_spark(**kwargs)
-    raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    from ..batch import check_patterns
+    from ..core import audit_chunk
+
+    check_patterns(patterns_dir, patterns_sha256)
+    return (fn or audit_chunk)(records, patterns_dir, redact)
+
+
+def failed_part(records: list[NoteRecord], index: int, exc: BaseException) -> list[Pair]:
+    """Error rows for a partition that could not be audited (message without note text)."""
+    from ..batch import describe_failure
+    from ..frames import error_note
+
+    message = f"partition {index} failed: {describe_failure(exc)}"
+    log.warning("partition %d failed: %s", index, type(exc).__name__)
+    return [(error_note(record.note_id, message), []) for record in records]
+
+
+def engine_stream(
+    options: Any,
+    records: Iterator[NoteRecord],
+    info: dict[str, Any],
+    on_note: Callable[[], None] | None = None,
+) -> Iterator[tuple[NoteRecord, dict[str, Any], list[dict[str, Any]]]]:
+    """``(record, note, events)`` in input order, audited on the engine ``options.engine``.
+
+    Args:
+        options: the ``run.RunOptions`` (engine, scheduler, workers, patterns, redact,
+            batch_fn).
+        records: the records as the local run reads them.
+        info: filled with the run.json fields of the engine (engine, partitions,
+            failed_partitions, scheduler or master) when the stream ends.
+        on_note: called once per note.
+    """
+    check_engine(options.engine)
+    if options.engine == "dask":
+        from .dask_engine import dask_stream as stream
+    else:
+        from .spark_engine import spark_stream as stream
+    for record, (note, events) in stream(options, records, info):
+        if on_note:
+            on_note()
+        yield record, note, events

@@ -1,4 +1,4 @@
-"""The audit on Dask: ``audit_dask`` for a dask DataFrame, ``run_dask`` for the CLI.
+"""The audit on Dask: ``audit_dask`` for a dask DataFrame, ``dask_stream`` for the CLI.
 
 Each partition is audited by ``auditor.batch.audit_batch`` on a worker (the pipeline is
 built once per worker process and never leaves it); partitions keep their order, so
@@ -10,44 +10,31 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator
-from pathlib import Path
+from itertools import islice
 from typing import Any
 
 import dask.dataframe as dd
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from ..batch import BatchFn, audit_partition, failed_batch
-from ..errors import InputError
+from ..batch import BatchFn, audit_partition
+from ..errors import AuditorError
 from ..frames import (
     EVENT_COLUMNS,
-    NOTE_COLUMNS,
     ROW_COLUMN,
-    arrow_schema,
     empty_frames,
-    frame_rows,
     frames_from_rows,
 )
 from ..io.readers import detect_columns
 from ..patterns import load_patterns
-from . import (
-    clear_parts,
-    csv_encoding,
-    input_kind,
-    jsonl_lines,
-    merge_report,
-    pair_in_order,
-    track_failures,
-)
+from ..records import NoteRecord
+from . import PARTITION_NOTES, Pair, audit_part, failed_part
 
 log = logging.getLogger("auditor")
 
 EVENTS_COLUMN = "_events"  # nested event rows between the audit task and the split
 ROW_IN = "__auditor_row"  # global row numbers added to a partition before its audit
-NOTES_SCHEMA = arrow_schema(NOTE_COLUMNS)
-EVENTS_SCHEMA = arrow_schema(EVENT_COLUMNS)
 
 
 def partition_offsets(ddf: dd.DataFrame) -> list[int]:
@@ -191,83 +178,6 @@ def audit_dask(
     return notes, events
 
 
-def read_dask(
-    path: str | Path,
-    id_col: str | None = None,
-    text_col: str | None = None,
-    partitions: int | None = None,
-    blocksize: str | int | None = None,
-) -> tuple[dd.DataFrame, str | None, str]:
-    """Read a CSV/TSV or Parquet export as a dask DataFrame of strings.
-
-    CSV cells are read as text as the local reader reads them (strings, an empty cell is
-    an empty note, UTF-8 else cp1252 for the whole file where the local reader decides
-    per cell; ragged rows are pandas' business, not error records). With ``blocksize``
-    None each CSV file is one read task (safe for quoted texts that span lines); give a
-    blocksize (``"64MB"``) only for CSVs whose texts hold no line breaks. Parquet row
-    groups are partitions.
-    ``partitions``: repartition to at least this many partitions (order is kept).
-
-    Returns:
-        ``(ddf, id_col, text_col)`` with the detected column names.
-
-    Raises:
-        InputError, ColumnError: as ``io.readers.read_records``.
-    """
-    path = Path(path)
-    kind = input_kind(path)
-    try:
-        if kind == "csv":
-            ddf = dd.read_csv(
-                str(path),
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                encoding=csv_encoding(path),
-                blocksize=blocksize,
-                sep="\t" if path.suffix.lower() == ".tsv" else ",",
-            )
-        else:
-            ddf = dd.read_parquet(str(path))
-    except (ValueError, OSError) as exc:
-        raise InputError(
-            f"{path.name}: not a readable {kind} input ({type(exc).__name__})"
-        ) from exc
-    id_col, text_col = detect_columns(list(ddf.columns), id_col, text_col)
-    ddf = ddf[[c for c in (id_col, text_col) if c is not None]]
-    if partitions and ddf.npartitions < partitions:
-        ddf = ddf.repartition(npartitions=partitions)
-    return ddf, id_col, text_col
-
-
-def _part_name(index: int) -> str:
-    return f"part-{index:05d}"
-
-
-def write_part(folder: Path, index: int, notes: pd.DataFrame, events: pd.DataFrame) -> None:
-    """Write one partition's outputs: ``notes/part-NNNNN.parquet`` and ``.jsonl``, and
-    the same under ``events/`` (JSONL rows exactly as in the contract files)."""
-    for name, frame, columns, schema in (
-        ("notes", notes, NOTE_COLUMNS, NOTES_SCHEMA),
-        ("events", events, EVENT_COLUMNS, EVENTS_SCHEMA),
-    ):
-        out = folder / name
-        out.mkdir(exist_ok=True)
-        table = pa.Table.from_pandas(frame[columns], schema=schema, preserve_index=False)
-        pq.write_table(table, out / f"{_part_name(index)}.parquet")
-        with open(out / f"{_part_name(index)}.jsonl", "w", encoding="utf-8") as handle:
-            handle.writelines(jsonl_lines(frame_rows(frame, columns)))
-
-
-def _read_parts(folder: Path, name: str, count: int) -> Iterator[dict[str, Any]]:
-    import json
-
-    for index in range(count):
-        with open(folder / name / f"{_part_name(index)}.jsonl", encoding="utf-8") as handle:
-            for line in handle:
-                yield json.loads(line)
-
-
 def _client(scheduler: str | None, workers: int):
     from distributed import Client, LocalCluster
 
@@ -284,92 +194,86 @@ def _client(scheduler: str | None, workers: int):
     return Client(cluster), cluster
 
 
-def run_dask(
-    input: Path,
-    folder: Path,
-    meta: dict[str, Any],
-    id_col: str | None = None,
-    text_col: str | None = None,
-    patterns_dir: str | None = None,
-    redact: bool = False,
-    workers: int = 2,
-    scheduler: str | None = None,
-    partitions: int | None = None,
-    blocksize: str | int | None = None,
-    claims_run: Any = None,
-) -> dict[str, Any]:
-    """``auditor audit INPUT --engine dask``: audit on a Dask cluster and write the report.
+def _retry(client: Any, exc: BaseException, options: Any, batch: list[NoteRecord], sha: str) -> Any:
+    """Submit a failed partition once more, unless it failed by its own fault (a coded
+    error such as other pattern files on the worker): a worker that died may have been
+    killed by another partition queued on it."""
+    if isinstance(exc, AuditorError):
+        return None
+    return client.submit(
+        audit_part, options.batch_fn, batch, options.patterns_dir, options.redact, sha,
+        pure=False,
+    )  # fmt: skip
 
-    Args:
-        input: CSV/TSV or Parquet export (as the workers see it: a shared path or URL
-            when ``scheduler`` is a remote cluster).
-        folder: report folder (already prepared); written by this process, so it need
-            not be shared with the workers.
-        meta: run.json fields (product, version, patterns hash, ...).
-        workers: LocalCluster size (processes, one thread each) when no ``scheduler``.
-        scheduler: address of a running scheduler (``tcp://host:8786``).
-        partitions: minimum partition count (default: 4 per worker thread).
-        blocksize: CSV block size (see ``read_dask``).
-        claims_run: an ``io.claims_io.ClaimsRun`` fed every note (``--claims``).
 
-    Returns:
-        the summary written to ``run.json`` (counts, plus engine and partition details).
-        A partition whose task fails outright (a worker dies) is reported as error rows
-        named after the partition, like a partition whose batch raises.
+def dask_stream(
+    options: Any, records: Iterator[NoteRecord], info: dict[str, Any]
+) -> Iterator[tuple[NoteRecord, Pair]]:
+    """``auditor audit --engine dask``: ``(record, (note, events))`` in input order.
+
+        Records are sent in partitions of ``PARTITION_NOTES`` (two per worker thread in flight,
+        so memory does not grow with the input) to ``options.scheduler`` or a LocalCluster of
+        ``max(options.workers, 2)`` processes with one thread each. Dask reruns a task whose
+        worker died (``distributed.scheduler.allowed-failures`` times); a partition that still
+        fails is submitted once more (another partition on its worker may have killed it), and
+    one that fails again gets error rows (``engines.failed_part``). ``info`` gets the
+    run.json fields.
     """
-    from distributed import as_completed
-
-    clear_parts(folder)
+    workers = max(options.workers, 2)
+    sha = load_patterns(options.patterns_dir).sha256
     started = time.perf_counter()
-    client, cluster = _client(scheduler, workers)
+    client, cluster = _client(options.scheduler, workers)
+    failed: list[str] = []
+    count = 0
     try:
         threads = sum(client.nthreads().values()) or workers
-        ddf, id_col, text_col = read_dask(
-            input, id_col, text_col, partitions or 4 * threads, blocksize
-        )
-        offsets = partition_offsets(ddf)
-        nested = audit_nested(ddf, id_col, text_col, patterns_dir, redact, row_offsets=offsets)
-        tasks = nested.to_delayed()
-        futures = client.compute(tasks)
-        index_of = {f.key: i for i, f in enumerate(futures)}
-        for future in as_completed(futures):
-            index = index_of[future.key]
+        pending: deque[tuple[int, list[NoteRecord], Any]] = deque()
+
+        def fill() -> None:
+            nonlocal count
+            while len(pending) < 2 * threads:
+                batch = list(islice(records, PARTITION_NOTES))
+                if not batch:
+                    return
+                future = client.submit(
+                    audit_part, options.batch_fn, batch, options.patterns_dir,
+                    options.redact, sha, pure=False,
+                )  # fmt: skip
+                pending.append((count, batch, future))
+                count += 1
+
+        fill()
+        while pending:
+            index, batch, future = pending.popleft()
             try:
-                part = future.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker must not stop the run
-                log.warning("partition %d failed: %s", index, type(exc).__name__)
-                frame = ddf.partitions[index].compute()
-                notes, events = failed_batch(
-                    frame,
-                    id_col,
-                    text_col,
-                    f"partition {index} failed: {type(exc).__name__}",
-                    offsets[index],
-                )
-            else:
-                notes, events = part.drop(columns=[EVENTS_COLUMN]), _split_events(part)
-            write_part(folder, index, notes, events)
-            future.release()
-        count = len(futures)
+                results = future.result()
+            except Exception as exc:  # noqa: BLE001 - a lost partition must not stop the run
+                future.release()
+                future = _retry(client, exc, options, batch, sha)
+                try:
+                    if future is None:
+                        raise exc
+                    results = future.result()
+                except Exception as again:  # noqa: BLE001
+                    failed.append(f"partition {index}")
+                    results = failed_part(batch, index, again)
+            if future is not None:
+                future.release()
+            yield from zip(batch, results, strict=True)
+            fill()
     finally:
         client.close()
         if cluster is not None:
             # a worker still releasing its pipeline is killed after 4 s: not worth a warning
             logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
             cluster.close()
-    failed: list[str] = []
-    meta = {
-        **meta,
-        "engine": "dask",
-        "scheduler": scheduler or f"LocalCluster({workers}x1)",
-        "partitions": count,
-        "failed_partitions": failed,  # filled while the report is merged
-        "audit_seconds": round(time.perf_counter() - started, 1),
-    }
-    pairs = pair_in_order(
-        _read_parts(folder, "notes", count), _read_parts(folder, "events", count), "note_id"
+    info.update(
+        engine="dask",
+        scheduler=options.scheduler or f"LocalCluster({workers}x1)",
+        partitions=count,
+        failed_partitions=failed,
+        audit_seconds=round(time.perf_counter() - started, 1),
     )
-    return merge_report(folder, track_failures(pairs, failed), meta, claims_run)
 
 
-__all__ = ["audit_dask", "audit_nested", "partition_offsets", "read_dask", "run_dask", "write_part"]
+__all__ = ["audit_dask", "audit_nested", "dask_stream", "partition_offsets"]

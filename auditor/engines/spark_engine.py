@@ -1,4 +1,4 @@
-"""The audit on Spark: ``audit_spark`` for a Spark DataFrame, ``run_spark`` for the CLI.
+"""The audit on Spark: ``audit_spark`` for a Spark DataFrame, ``spark_stream`` for the CLI.
 
 ``audit_spark`` numbers the rows (a ``row`` column, 1-based, in the DataFrame's order),
 cuts them into contiguous row ranges and applies ``auditor.batch.audit_batch`` to each
@@ -17,27 +17,21 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from itertools import islice
 from typing import Any
 
 import pandas as pd
 from pyspark import StorageLevel, TaskContext
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType
 
-from ..batch import BatchFn, audit_partition
-from ..frames import EVENT_COLUMNS, NOTE_COLUMNS, ROW_COLUMN, frame_rows, spark_schema
+from ..batch import BatchFn, audit_partition, describe_failure
+from ..frames import EVENT_COLUMNS, NOTE_COLUMNS, ROW_COLUMN, spark_schema
 from ..io.readers import detect_columns
 from ..patterns import load_patterns
-from . import (
-    clear_parts,
-    csv_encoding,
-    input_kind,
-    merge_report,
-    pair_in_order,
-    track_failures,
-)
+from ..records import NoteRecord
+from . import PARTITION_NOTES, Pair, audit_part, failed_part
 
 log = logging.getLogger("auditor")
 
@@ -200,148 +194,81 @@ def local_session(workers: int = 2, master: str | None = None) -> SparkSession:
     return session
 
 
-def read_spark(
-    spark: SparkSession, path: str | Path, id_col: str | None = None, text_col: str | None = None
-) -> tuple[DataFrame, str | None, str]:
-    """Read a CSV/TSV or Parquet export as a Spark DataFrame.
+def _audit_indexed(
+    fn: Any, part: tuple[int, list[NoteRecord]], patterns_dir: str | None, redact: bool, sha: str
+) -> tuple[int, list[Pair] | None, BaseException | None]:
+    """Spark task: one partition's results, or the exception it raised (so one bad
+    partition does not fail the job; only a dead worker does)."""
+    index, batch = part
+    try:
+        return index, audit_part(fn, batch, patterns_dir, redact, sha), None
+    except Exception as exc:  # noqa: BLE001 - reported as the partition's error rows
+        return index, None, RuntimeError(describe_failure(exc))
 
-    CSV is read as the local reader reads it: header row, RFC 4180 quotes (texts may span
-    lines), every cell a string, an empty cell an empty note, UTF-8 (BOM dropped) else
-    cp1252 for the whole file (the local reader decides per cell; ragged rows are Spark's
-    business here, not error records).
 
-    Returns:
-        ``(df, id_col, text_col)`` with the detected column names.
+def _run_wave(
+    spark: SparkSession, wave: list[tuple[int, list[NoteRecord]]], options: Any, sha: str
+) -> dict[int, tuple[list[Pair] | None, BaseException | None]]:
+    fn, patterns_dir, redact = options.batch_fn, options.patterns_dir, options.redact
+    rdd = spark.sparkContext.parallelize(wave, len(wave))
+    got = rdd.map(lambda part: _audit_indexed(fn, part, patterns_dir, redact, sha)).collect()
+    return {index: (results, exc) for index, results, exc in got}
 
-    Raises:
-        InputError, ColumnError: as ``io.readers.read_records``.
+
+def spark_stream(
+    options: Any, records: Iterator[NoteRecord], info: dict[str, Any]
+) -> Iterator[tuple[NoteRecord, Pair]]:
+    """``auditor audit --engine spark``: ``(record, (note, events))`` in input order.
+
+    Records go to the executors in partitions of ``PARTITION_NOTES``, two waves of
+    ``defaultParallelism`` partitions at a time. A partition that raises gets error rows
+    (``engines.failed_part``); when a job fails (a Python worker died), each partition of
+    its wave is run again as its own job, and one that fails again gets error rows. The
+    session is ``local_session`` (``local[max(workers, 2)]``, or ``options.scheduler``, or
+    spark-submit's); ``info`` gets the run.json fields.
     """
-    path = Path(path)
-    if input_kind(path) == "parquet":
-        df = spark.read.parquet(str(path))
-        id_col, text_col = detect_columns(df.columns, id_col, text_col)
-        return df, id_col, text_col
-    encoding = csv_encoding(path)
-    df = spark.read.csv(
-        str(path), header=True, multiLine=True, escape='"', inferSchema=False,
-        sep="\t" if path.suffix.lower() == ".tsv" else ",",
-        encoding="UTF-8" if encoding == "utf-8-sig" else "windows-1252",
-        mode="PERMISSIVE",
-    )  # fmt: skip
-    df = df.toDF(*[c.lstrip("\ufeff") for c in df.columns])
-    id_col, text_col = detect_columns(df.columns, id_col, text_col)
-    empty_is_text: list[Column] = [
-        F.coalesce(F.col(c), F.lit("")).alias(c) if c in (id_col, text_col) else F.col(c)
-        for c in df.columns
-    ]  # Spark reads an empty cell as null; the local reader as an empty note
-    return df.select(*empty_is_text), id_col, text_col
-
-
-def _local_rows(frame: DataFrame, columns: list[str], order: list[str]) -> Iterator[dict]:
-    for batch in _batches(frame.orderBy(*order)):
-        yield from frame_rows(batch, [ROW_COLUMN, *columns])
-
-
-def _batches(frame: DataFrame, size: int = 2000) -> Iterator[pd.DataFrame]:
-    rows: list[Any] = []
-    names = frame.columns
-    for row in frame.toLocalIterator(prefetchPartitions=True):
-        rows.append(tuple(row))
-        if len(rows) >= size:
-            yield pd.DataFrame(rows, columns=names)
-            rows = []
-    if rows:
-        yield pd.DataFrame(rows, columns=names)
-
-
-def run_spark(
-    input: Path,
-    folder: Path,
-    meta: dict[str, Any],
-    id_col: str | None = None,
-    text_col: str | None = None,
-    patterns_dir: str | None = None,
-    redact: bool = False,
-    workers: int = 2,
-    scheduler: str | None = None,
-    claims_run: Any = None,
-) -> dict[str, Any]:
-    """``auditor audit INPUT --engine spark``: audit with Spark and write the report.
-
-    Args:
-        input: CSV/TSV or Parquet export (visible to the executors).
-        folder: report folder (already prepared); ``notes/`` and ``events/`` get Spark's
-            Parquet part files (with the ``row`` column), the contract files are written
-            by this process in input order.
-        meta: run.json fields.
-        workers: ``local[workers]`` when no master is given.
-        scheduler: Spark master URL (default ``local[workers]``, or spark-submit's).
-        claims_run: an ``io.claims_io.ClaimsRun`` fed every note (``--claims``).
-
-    Returns:
-        the summary written to ``run.json``.
-    """
-    clear_parts(folder)
+    workers = max(options.workers, 2)
+    sha = load_patterns(options.patterns_dir).sha256
     started = time.perf_counter()
     owned = SparkSession.getActiveSession() is None
-    spark = local_session(workers, scheduler)
-    combined = None
+    spark = local_session(workers, options.scheduler)
+    master = spark.sparkContext.master
+    failed: list[str] = []
+    count = 0
     try:
-        df, id_col, text_col = read_spark(spark, input, id_col, text_col)
-        combined = audit_spark(df, id_col, text_col, patterns_dir, redact, combined_only=True)
-        notes, events = split(combined)
-        notes.write.parquet(str(folder / "notes"), mode="overwrite")
-        events.write.parquet(str(folder / "events"), mode="overwrite")
-        failed: list[str] = []
-        run_meta = {
-            **meta, "engine": "spark", "master": spark.sparkContext.master,
-            "failed_partitions": failed,  # filled while the report is merged
-            "audit_seconds": round(time.perf_counter() - started, 1),
-        }  # fmt: skip
-        pairs = pair_in_order(
-            _local_rows(notes, NOTE_COLUMNS, [ROW_COLUMN]),
-            _local_rows(events, EVENT_COLUMNS, [ROW_COLUMN, "event_id"]),
-            ROW_COLUMN,
-        )
-        return merge_report(folder, track_failures(pairs, failed), run_meta, claims_run)
+        size = 2 * spark.sparkContext.defaultParallelism
+        while True:
+            wave = []
+            for _ in range(size):
+                batch = list(islice(records, PARTITION_NOTES))
+                if not batch:
+                    break
+                wave.append((count, batch))
+                count += 1
+            if not wave:
+                break
+            try:
+                done = _run_wave(spark, wave, options, sha)
+            except Exception:  # noqa: BLE001 - a dead worker: retry partition by partition
+                done = {}
+                for part in wave:
+                    try:
+                        done |= _run_wave(spark, [part], options, sha)
+                    except Exception as exc:  # noqa: BLE001
+                        done[part[0]] = (None, RuntimeError(describe_failure(exc)))
+            for index, batch in wave:
+                results, exc = done[index]
+                if results is None:
+                    failed.append(f"partition {index}")
+                    results = failed_part(batch, index, exc or RuntimeError("lost"))
+                yield from zip(batch, results, strict=True)
     finally:
-        if combined is not None:
-            combined.unpersist()
         if owned:
             spark.stop()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """spark-submit entry (``spark_submit.py``): ``INPUT --out DIR [--id-col C] [--text-col C]
-    [--patterns DIR] [--redact] [--force]``; exit codes as ``auditor audit``."""
-    import argparse
-
-    from .. import __version__
-    from ..errors import AuditorError
-    from ..io.writers import prepare_dir
-
-    parser = argparse.ArgumentParser(prog="auditor-spark")
-    parser.add_argument("input", type=Path)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--id-col")
-    parser.add_argument("--text-col")
-    parser.add_argument("--patterns")
-    parser.add_argument("--redact", action="store_true")
-    parser.add_argument("--force", action="store_true")
-    args = parser.parse_args(argv)
-    try:
-        rules = load_patterns(args.patterns)
-        folder = prepare_dir(args.out, args.force)
-        meta = {
-            "product": "auditor", "version": __version__, "patterns_sha256": rules.sha256,
-            "requirements_version": rules.requirements["version"], "input": str(args.input),
-            "redacted": args.redact,
-        }  # fmt: skip
-        summary = run_spark(
-            args.input, folder, meta, args.id_col, args.text_col, args.patterns, args.redact
-        )
-    except AuditorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"{summary['notes']} notes, {summary['events']} events: {summary['status']}")
-    return 1 if summary["status"].get("error") else 0
+    info.update(
+        engine="spark",
+        master=master,
+        partitions=count,
+        failed_partitions=failed,
+        audit_seconds=round(time.perf_counter() - started, 1),
+    )

@@ -876,12 +876,28 @@ def write_report(
         meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
+    return write_page(builder, folder / "report.html", meta)
+
+
+def write_page(builder: ReportBuilder, target: Path, meta: Mapping[str, Any]) -> Path:
+    """Render ``builder``'s page to ``target`` (written as ``.part``, then renamed).
+
+    Args:
+        builder: a ``ReportBuilder`` that has taken every note.
+        target: the ``report.html`` path.
+        meta: the run's ``run.json`` fields (page header).
+
+    Raises:
+        OutputError: the page cannot be written (the OS reason is given).
+    """
+    from .output import os_reason
+
     page = builder.render(meta)
-    target, part = folder / "report.html", folder / "report.html.part"
+    part = target.with_name(target.name + ".part")
     try:
         part.write_text(page, encoding="utf-8")
         os.replace(part, target)
     except OSError as exc:
         part.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+        raise OutputError(f"cannot write {target}: {os_reason(exc)}") from exc
     return target
