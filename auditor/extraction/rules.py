@@ -52,6 +52,7 @@ class Windows:
     absorb_unnamed_chars: int
     indication_max_chars: int
     infusion_after_tokens: int
+    same_drug_gap_chars: int
     repeat_after_chars: int
     evidence_after_chars: int
     evidence_after_words: int
@@ -162,6 +163,15 @@ class ExtractionRules:
     def role(self, category: str | None) -> str | None:
         """The audit role of a section category (``section_rules.json`` ``roles``), or None."""
         return self.role_of.get(category) if category else None
+
+    def family_of(self, generic: str) -> str:
+        """The first word of a generic name ("insulin regular" -> "insulin")."""
+        return generic.split(" ", 1)[0]
+
+    def is_family(self, a: str, b: str) -> bool:
+        """Is one of two generics the bare family name of the other ("insulin" and "insulin
+        regular")?"""
+        return a == self.family_of(b) or b == self.family_of(a)
 
     def excluded_kind(self, generic: str | None) -> bool:
         """Vaccines, allergen extracts and chemotherapy are injections whatever the wording."""
