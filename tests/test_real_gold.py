@@ -8,6 +8,8 @@ a clear reason when it is absent.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -245,3 +247,46 @@ def test_real_gold_texts_resolve(path):
     loaded = load_gold([path])
     assert len(loaded) == len(rows)
     assert all(r["text"].strip() for r in loaded)
+
+
+# --- no nursing text in the repository ----------------------------------------------------
+
+NGRAM = 8
+"""Words in a row that may not match the nursing notes: 8 catches a copied sentence while
+generic nursing phrases ("percocet 1 tab po with good effect", 7 words) stay allowed."""
+
+TEXT_SUFFIXES = (".jsonl", ".json", ".yaml", ".yml", ".md", ".csv", ".py", ".txt", ".j2", ".toml")
+"""Tracked files with these suffixes are scanned."""
+
+
+def _ngrams(text: str) -> set[int]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {hash(tuple(words[i : i + NGRAM])) for i in range(len(words) - NGRAM + 1)}
+
+
+def test_no_nursing_text_in_repository():
+    """No tracked text file repeats 8 words in a row of a PhysioNet deid nursing note.
+
+    The shared data README forbids copying nursing-note text into the repository (refer to
+    records by number); this catches a case row, gold `why` or doc that quotes one.
+    """
+    deid = shared_data_dir() / NURSING_CORPUS / "id.text"
+    if not deid.is_file():
+        pytest.skip(
+            f"nursing notes not found at {deid} (../shared absent; set AUDITOR_SHARED_DATA)"
+        )
+    notes = _ngrams(" ".join(read_deid_records(deid).values()))
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.split()
+    if not listed:
+        pytest.skip("not a git checkout: no list of tracked files")
+    offending = []
+    for name in listed:
+        path = ROOT / name
+        if path.suffix not in TEXT_SUFFIXES or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if _ngrams(text) & notes:
+            offending.append(name)
+    assert offending == [], "files quoting nursing-note text (reword them): " + ", ".join(offending)
