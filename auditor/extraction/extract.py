@@ -122,7 +122,7 @@ def _route(
         if implied:
             return implied.pop(), m  # "into the muscle": IM
     drug = rules.drugs.get(a.ident) if a.label == "DRUG" else None
-    if drug and drug.get("iv_only"):
+    if drug and drug.get("iv_only") and rules.infer_iv_only_route:
         return "IV", None
     return None, None
 

@@ -88,8 +88,10 @@ def given_by(
     for m in record:
         if m.label in RECORD_LABELS:
             return f"record:{m.label.lower()}"
-    if rules.clock_time.search(record_text):
-        return "record:clock_time"
+    sent_start = sents[a.sent].start
+    lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
+    if rules.clock_time.search(record_text) or rules.clock_time.search(lead_in):
+        return "record:clock_time"  # "@ 0200", "5PM 8u NPH"
     times = rules.repeat.search(text, a.end, segment.end)
     if times and int(times.group(1)) > 1 and role != "planning":
         return "record:times"  # "MSO4 IVP x2" (an order reads "IM x1")

@@ -53,6 +53,7 @@ class Windows:
     indication_max_chars: int
     infusion_after_tokens: int
     same_drug_gap_chars: int
+    time_before_chars: int
     repeat_after_chars: int
     evidence_after_chars: int
     evidence_after_words: int
@@ -125,6 +126,7 @@ class ExtractionRules:
             for word in words
         }
         self.injection_routes = frozenset(spec["injection_routes"])
+        self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
         self.negators = frozenset(words["negators"])
         self.locatives = frozenset(words["locatives"])
