@@ -5,7 +5,8 @@ An anchor is documented as given by: an administration verb in its sentence
 (``section:administration``); a "Both given" line after a list (``cue:group_given``); or a
 record-style entry, a route or dose plus a site, a verb, a provider, a response
 (``record:site``, ``record:admin``, ``record:provider``, ``record:response``), a clock
-time (``record:clock_time``) on its line or template block, or a count of two or more
+time (``record:clock_time``) on its line or template block, a dose and an injection route
+in its own words outside a plan (``record:dose_route``, contract v2), or a count of two or more
 doses after it outside a plan ("x2": ``record:times``).
 
 It is *not* given now when a ConText modifier blocks it (``context:<category>``) or it
@@ -88,6 +89,12 @@ def given_by(
     for m in record:
         if m.label in RECORD_LABELS:
             return f"record:{m.label.lower()}"
+    if (
+        role != "planning"
+        and rules.doses.find_all(text[segment.start : segment.end])
+        and any(m.label == "ROUTE" and m.ident in rules.injection_routes for m in segment.mentions)
+    ):
+        return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     sent_start = sents[a.sent].start
     lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
     if rules.clock_time.search(record_text) or rules.clock_time.search(lead_in):
