@@ -9,7 +9,9 @@ time (``record:clock_time``) on its line or template block, a dose and an inject
 in its own words outside a plan (``record:dose_route``, contract v2), or a count of two or more
 doses after it outside a plan ("x2": ``record:times``).
 
-It is *not* given now when a ConText modifier blocks it (``context:<category>``) or it
+It is *not* given now when a ConText modifier blocks it (``context:<category>``; a standing
+regimen or order, ``context:STANDING``, only when no administration verb is in the
+sentence: "on SQ heparin", "Toradol q6h prn", but "covered with SS insulin") or it
 stands in a list section (home medications, allergies, histories:
 ``section:<category>``); a blocked anchor is reported as not given
 (``NotGiven.decided_by``) when the modifier is a not-given one (refused, held, planned) or
@@ -114,6 +116,9 @@ def blocked_by(
     mods = sorted(a.modifiers & rules.blocking)
     if mods:
         return f"context:{mods[0]}"
+    standing = sorted(a.modifiers & rules.standing_mods)
+    if standing and not stated_given(view, a.sent, rules):
+        return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
         return f"section:{category}"
     return None

@@ -110,6 +110,7 @@ class ExtractionRules:
         self.blocking = frozenset(cues["context"]["blocking"])
         self.not_given_mods = frozenset(cues["context"]["not_administered"])
         self.no_flag_mods = frozenset(cues["context"]["no_flag"])
+        self.standing_mods = frozenset(cues["context"].get("standing", ()))
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
