@@ -1,0 +1,66 @@
+"""MTSamples real-text gold (``corpora/gold/real/mtsamples.jsonl``): provenance checks.
+
+Each line copies one MTSamples transcription verbatim (CC0) and must not repeat a note of the
+older ``corpora/gold/mtsamples.jsonl``. The CSV comparison needs ``../shared/data/mtsamples``
+and skips with a clear reason when it is absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from auditor.evaluate import shared_data_dir
+
+from .conftest import ROOT
+
+GOLD = ROOT / "corpora" / "gold" / "real" / "mtsamples.jsonl"
+OLDER = ROOT / "corpora" / "gold" / "mtsamples.jsonl"
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict]:
+    return _lines(GOLD)
+
+
+def test_no_overlap_with_older_mtsamples_gold(rows):
+    older = _lines(OLDER)
+    older_ids = {r["note_id"] for r in older}
+    older_texts = {r["text"] for r in older}
+    for row in rows:
+        nid = row["note_id"]
+        assert nid == f"mts-{row['source']['row_index']}", nid
+        assert nid not in older_ids, nid
+        assert row["text"] not in older_texts, nid
+        assert not {f"mts-{i}" for i in row["source"]["duplicate_rows"]} & older_ids, nid
+    assert len(rows) >= 60
+
+
+def test_split_is_the_seeded_per_note_draw(rows):
+    for row in rows:
+        digest = hashlib.sha256(f"gold-mts/heldout:{row['note_id']}".encode()).hexdigest()
+        expected = "heldout" if int(digest[:8], 16) / 2**32 < 0.25 else "dev"
+        assert row["split"] == expected, row["note_id"]
+
+
+def test_texts_are_the_csv_transcriptions(rows):
+    csv = shared_data_dir() / "mtsamples" / "mtsamples.csv"
+    if not csv.is_file():
+        pytest.skip(f"{csv} is absent (../shared not present; set AUDITOR_SHARED_DATA)")
+    frame = pd.read_csv(csv, index_col=0, keep_default_na=False)
+    for row in rows:
+        source = row["source"]
+        first = source["row_index"]
+        text = frame.at[first, "transcription"]
+        assert row["text"] == text, row["note_id"]
+        assert source["medical_specialty"] == frame.at[first, "medical_specialty"].strip()
+        same = frame.index[frame["transcription"] == text].tolist()
+        assert same == [first, *source["duplicate_rows"]], row["note_id"]
