@@ -234,7 +234,14 @@ def _repeats(note: _Note, a: Mention) -> int:
     segment = note.segment(a)
     stop = min(segment.end, a.end + note.rules.window.repeat_after_chars)
     found = note.rules.repeat.search(note.view.text, a.end, max(a.end, stop))
-    return int(found.group(1)) if found else 1
+    if found:
+        return int(found.group(1))
+    back = max(segment.start, a.start - note.rules.window.dose_before_chars)
+    before = note.rules.doses_before.search(note.view.text[back : a.start])
+    if before:  # "2 doses of Phenergan"
+        word = before.group(1).lower()
+        return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
+    return 1
 
 
 def _drop_total(note: _Note, a: Mention, event: Event) -> None:

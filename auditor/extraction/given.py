@@ -116,6 +116,9 @@ def blocked_by(
     mods = sorted(a.modifiers & rules.blocking)
     if mods:
         return f"context:{mods[0]}"
+    elsewhere = sorted(a.modifiers & rules.ed_elsewhere_mods)
+    if elsewhere and not rules.emergency_note.search(view.text):
+        return f"context:{elsewhere[0]}"  # "In the emergency room he was given morphine"
     standing = sorted(a.modifiers & rules.standing_mods)
     if standing and not stated_given(view, a.sent, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"

@@ -111,6 +111,7 @@ class ExtractionRules:
         self.not_given_mods = frozenset(cues["context"]["not_administered"])
         self.no_flag_mods = frozenset(cues["context"]["no_flag"])
         self.standing_mods = frozenset(cues["context"].get("standing", ()))
+        self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
@@ -162,6 +163,8 @@ class ExtractionRules:
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
+        self.emergency_note = rx["emergency_note"]
+        self.doses_before = rx["doses_before"]
 
     def role(self, category: str | None) -> str | None:
         """The audit role of a section category (``section_rules.json`` ``roles``), or None."""
