@@ -10,6 +10,7 @@ their own modules: ``anchors`` (what can be an event), ``segments`` (whose words
 from __future__ import annotations
 
 import copy
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .anchors import choose_anchors
@@ -244,6 +245,15 @@ def _repeats(note: _Note, a: Mention) -> int:
     return 1
 
 
+def seg_tokens(view: NoteView, segment: Segment) -> tuple[int, int]:
+    """Token range ``[start, end)`` of a segment (from its mentions' sentence and offsets)."""
+    if not view.offsets:
+        return 0, 0
+    lo = bisect_left(view.offsets, segment.start)
+    hi = bisect_left(view.offsets, segment.end)
+    return lo, hi
+
+
 def _drop_total(note: _Note, a: Mention, event: Event) -> None:
     """A dose read after "total" for a repeated dose is the sum, not each one's amount."""
     span = event.spans.get("dose")
@@ -296,6 +306,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
     repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
+    apart: set[int] = set()  # id(event) of events written as another dose
     injected = {  # drugs the note routes as an injection somewhere
         a.ident
         for a in anchors
@@ -347,7 +358,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
                 exclusion = None
             times = _repeats(note, a)
+            seg = note.segment(a)
+            seg_words = set(view.tokens[seg_tokens(view, seg)[0] : seg_tokens(view, seg)[1]])
+            another = bool(seg_words & rules.another_dose)
             for event in found:
+                if another:
+                    apart.add(id(event))
                 if times > 1:
                     repeats[id(event)] = times
                     _drop_total(note, a, event)
@@ -366,5 +382,5 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
-    merged = _expand_repeats(merge_mentions(events), repeats)
+    merged = _expand_repeats(merge_mentions(events, frozenset(apart)), repeats)
     return Extraction(merged, not_given, evidence.value if evidence else None)

@@ -86,6 +86,8 @@ def given_by(
             m.label == "ADMIN" for m in view.in_sent(nxt)
         ):
             return "cue:group_given"
+    if rules.excluded_kind(a.ident) and view.sentence_words(a.sent) & rules.given_today:
+        return "record:today"  # "MMR #1 and Varivax #1 today"
     if not has_route_or_dose:
         return None
     for m in record:

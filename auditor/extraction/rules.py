@@ -135,6 +135,9 @@ class ExtractionRules:
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
+        self.another_dose = frozenset(words.get("another_dose", ()))
+        self.given_today = frozenset(words.get("given_today", ()))
+        self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
             generic_of={

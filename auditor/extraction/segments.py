@@ -73,8 +73,10 @@ def segment_of(
             return len(bare.group(0))
         prev = same[i - 1]
         lead_start = x.start - len(bare.group(0))
-        if rules.doses.find_all(text[prev.end : lead_start]):
-            return len(bare.group(0))  # the drug before has its own dose already
+        if rules.doses.find_all(text[prev.end : lead_start]) or any(
+            m.label == "ADMIN" and prev.end <= m.start < lead_start for m in ms
+        ):
+            return len(bare.group(0))  # the drug before has its own dose, or a verb between
         before_prev = text[
             max(sent.start, prev.start - rules.window.dose_before_chars) : prev.start
         ]
