@@ -24,7 +24,14 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from . import __version__
@@ -64,9 +71,48 @@ def _crash(exc: BaseException) -> NoReturn:
     raise typer.Exit(2)
 
 
-@app.command()
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"auditor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="print the version"),
+    ] = False,
+) -> None:
+    """Audit clinical notes for CPT 96372 injection documentation gaps."""
+
+
+FORMATS_HELP = (
+    "INPUT formats (extensions matched in any case; any may be compressed .gz, .bz2, .zst or "
+    "a .zip holding one file):\n\n"
+    "- .csv .tsv .psv: header line; delimiter , ; | or tab sniffed from it, Excel's sep= "
+    "line, or --sep; UTF-8 (BOM or not), UTF-16 with BOM, Windows-1252 per cell\n\n"
+    "- .xlsx .xlsm .xls: first sheet or --sheet\n\n"
+    "- .jsonl .ndjson .json: JSON Lines; FHIR R4 NDJSON or Bundle of DocumentReference / "
+    "DiagnosticReport (attachments text/plain, text/html, text/rtf)\n\n"
+    "- .parquet .pq\n\n"
+    "- .hl7: HL7 v2 MDM^T02/T08, ORU^R01 (OBX TX/FT text)\n\n"
+    "- .txt .rtf: one note; a folder: every .txt/.rtf below it (id = file stem)\n\n"
+    "Columns detected (any case): id = note_id, id, noteid, record_id, document_id, doc_id, "
+    "encounter_id, row_id; text = text, note_text, note, transcription, body, content, "
+    "report_text, notetext, document, narrative. A line column (line, line_num, "
+    "line_number, line_no) with an id column makes a note-line table (Epic Clarity note "
+    "text): each note is rebuilt from its lines, latest version (contact_date_real, "
+    "note_csn_id, version, ...) only. Cells starting {\\rtf are converted from RTF. "
+    "Every column option is checked before the audit starts."
+)
+
+
+@app.command(epilog=FORMATS_HELP)
 def audit(
-    input: Annotated[Path, typer.Argument(help="CSV, JSONL, Parquet file or folder of .txt notes")],
+    input: Annotated[
+        Path, typer.Argument(help="notes file (formats below) or folder of .txt notes")
+    ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="report folder to write")],
     id_col: Annotated[str | None, typer.Option(help="id column (default: detected)")] = None,
     text_col: Annotated[str | None, typer.Option(help="text column (default: detected)")] = None,
@@ -86,6 +132,15 @@ def audit(
         str | None, typer.Option(help="dask scheduler address or Spark master URL")
     ] = None,
     html: Annotated[bool, typer.Option(help="write report.html")] = True,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read, by name or number (default: first)")
+    ] = None,
+    sep: Annotated[
+        str | None, typer.Option(help="CSV delimiter: , ; | or tab (default: sniffed)")
+    ] = None,
+    line_col: Annotated[
+        str | None, typer.Option(help="line-number column of a note-line table (default: detected)")
+    ] = None,
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
     to --out (with --claims, also claims.jsonl and claims.csv: findings per claim line).
@@ -95,6 +150,9 @@ def audit(
 
     Exit codes: 0 done; 1 done with record errors; 2 usage or input error (nothing written).
     """
+    from functools import partial
+
+    from .io.readers import count_records
     from .run import Interrupted, RunOptions, run_audit
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -102,10 +160,10 @@ def audit(
         input=input, out=out_dir, id_col=id_col, text_col=text_col, workers=workers,
         redact=redact, force=force, patterns_dir=str(patterns) if patterns else None,
         claims=claims, payer=payer, group_by=group_by, engine=engine, scheduler=scheduler,
-        html=html,
+        html=html, sheet=sheet, sep=sep, line_col=line_col,
     )  # fmt: skip
     try:
-        with _progress_bar() as on_note:
+        with _progress_bar(partial(count_records, input, sheet=sheet, sep=sep)) as on_note:
             result = run_audit(options, on_note)
     except AuditorError as exc:
         _fail(exc)
@@ -138,9 +196,18 @@ def _signals_off() -> None:
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[], None]]:
-    """A per-note progress callback: a transient bar when stderr is a terminal, else a
-    no-op (so logs and pipes get no progress output at all). Counts only, never text."""
+def _progress_bar(
+    count: Callable[[], int | None] | None = None,
+) -> Iterator[Callable[[], None]]:
+    """A per-note progress callback: a transient bar on stderr when it is a terminal, else
+    a no-op (so logs and pipes get no progress output at all). Counts only, never text.
+
+    Args:
+        count: returns the number of records when it is cheap to know
+            (``io.readers.count_records``), else None. It is called when the first note is
+            done (after the columns have been checked); with a total the bar shows
+            ``n/total``, the elapsed and the remaining time.
+    """
     if not err.is_terminal:
         yield lambda: None
         return
@@ -150,28 +217,67 @@ def _progress_bar() -> Iterator[Callable[[], None]]:
         MofNCompleteColumn(),
         TextColumn("notes"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
         console=err,
         transient=True,
     ) as progress:
         task = progress.add_task("audit", total=None)
-        yield lambda: progress.advance(task)
+        counted = False
+
+        def on_note() -> None:
+            nonlocal counted
+            if not counted:
+                counted = True
+                total = count() if count else None
+                if total is not None:
+                    progress.update(task, total=total)
+            progress.advance(task)
+
+        yield on_note
+
+
+SUMMARY_WIDTH = 80  # the summary fits an 80-column terminal
+
+
+def wrap_items(label: str, items: list[str], width: int = SUMMARY_WIDTH) -> list[str]:
+    """``label`` then ``items`` joined by ``, `` in lines of at most ``width`` characters,
+    breaking only between items (an item longer than a line gets a line of its own);
+    continuation lines are indented by two spaces."""
+    lines: list[str] = []
+    line = label
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "")
+        if line.strip() and len(line) + 1 + len(piece) > width:
+            lines.append(line)
+            line = "  " + piece
+        else:
+            line = f"{line} {piece}" if line else piece
+    lines.append(line)
+    return lines
 
 
 def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
-    table = Table(title=f"CPT 96372 audit: {summary['notes']} notes, {summary['events']} events")
+    """The terminal summary (stdout): counts only, no note text, lines of at most 80
+    characters that never break inside an item."""
+    width = min(SUMMARY_WIDTH, out.width or SUMMARY_WIDTH)
+    plain = {"markup": False, "highlight": False, "soft_wrap": True}
+    out.print(f"CPT 96372 audit: {summary['notes']} notes, {summary['events']} events", **plain)
+    table = Table(box=None, pad_edge=False, show_edge=False)
     table.add_column("status")
     table.add_column("notes", justify="right")
     for status in STATUSES:
         table.add_row(status, str(summary["status"].get(status, 0)))
     out.print(table)
+    lines: list[str] = []
     if summary["missing"]:
-        out.print(
-            "most frequent missing elements: "
-            + ", ".join(f"{k} ({v})" for k, v in list(summary["missing"].items())[:6])
-        )
+        items = [f"{k} ({v})" for k, v in list(summary["missing"].items())[:6]]
+        lines += wrap_items("most frequent missing elements:", items, width)
     if summary["flags"]:
-        out.print("flags: " + ", ".join(f"{k} ({v})" for k, v in summary["flags"].items()))
-    out.print(f"report: {folder}  ({elapsed:.1f} s)")
+        lines += wrap_items("flags:", [f"{k} ({v})" for k, v in summary["flags"].items()], width)
+    lines.append(f"report: {folder}  ({elapsed:.1f} s)")
+    for line in lines:
+        out.print(line, **plain)
 
 
 @app.command()

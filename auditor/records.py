@@ -22,6 +22,8 @@ class NoteRecord:
         error: why the record could not be read (never contains note text), else None.
         encoding: how the text bytes were decoded (see ``Text``), None for ``str`` input.
         extra: other input columns, kept for grouping.
+        facts: how the record was read, counted in ``run.json`` by ``InputTally``
+            (``rtf_converted``, ``html_converted``, ``note_lines``, ...; values are counts).
     """
 
     row: int
@@ -30,6 +32,7 @@ class NoteRecord:
     error: str | None = None
     encoding: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, int] = field(default_factory=dict)
 
 
 class Text(NamedTuple):
@@ -149,22 +152,43 @@ def safe_record(record: NoteRecord) -> NoteRecord:
 
 
 class InputTally:
-    """Watches a record stream for note ids seen before and for Windows-1252 text.
+    """Watches a record stream for note ids seen before, Windows-1252 text and the facts
+    readers attach to records (RTF converted, note lines folded, cells at Excel's limit).
 
     Duplicate ids are kept (each record is audited and reported on its own line); the
     tally only counts them. Warnings name row numbers, never ids or text.
     """
 
     SHOWN_ROWS = 10  # row numbers quoted in a warning
+    # Record facts (``NoteRecord.facts``) counted in ``run.json``; those with a template
+    # are also named by row in a warning.
+    FACT_WARNINGS = {
+        "excel_cell_limit": "{n} record(s) have a cell at or over Excel's 32,767-character "
+        "limit: Excel may have cut the note (rows {rows})",
+        "line_order": "{n} note(s) had lines out of order, skipped or repeated; each was "
+        "reassembled by line number (records {rows})",
+        "rtf_converted": "{n} record(s) held RTF and were converted to text (rows {rows})",
+    }
 
     def __init__(self) -> None:
         self.records = 0
+        self.source: Any = None
         self._seen: set[str] = set()
         self._rows: dict[str, list[int]] = {"duplicate_ids": [], "windows_1252": []}
         self._counts: dict[str, int] = dict.fromkeys(self._rows, 0)
+        self._facts: dict[str, int] = {}
 
-    def watch(self, records: Iterable[NoteRecord]) -> Iterator[NoteRecord]:
-        """Yield ``records`` unchanged, counting as they pass."""
+    def watch(self, records: Iterable[NoteRecord], source: Any = None) -> Iterator[NoteRecord]:
+        """Yield ``records`` unchanged, counting as they pass.
+
+        Args:
+            records: the records.
+            source: the reader's stream (``io.readers.RecordStream``), whose ``format`` and
+                ``info`` (delimiter, sheet, note-line folding, skipped resources) go to
+                ``summary()`` as ``reading``; None when there is none.
+        """
+        if source is not None:
+            self.source = source
         for record in records:
             self.records += 1
             if record.note_id in self._seen:
@@ -172,6 +196,14 @@ class InputTally:
             self._seen.add(record.note_id)
             if record.encoding == "cp1252":
                 self._count("windows_1252", record.row)
+            for fact, n in record.facts.items():
+                if n:
+                    self._facts[fact] = self._facts.get(fact, 0) + n
+                    if fact in self.FACT_WARNINGS:
+                        self._rows.setdefault(fact, [])
+                        self._counts[fact] = self._counts.get(fact, 0) + 1
+                        if len(self._rows[fact]) < self.SHOWN_ROWS:
+                            self._rows[fact].append(record.row)
             yield record
 
     def _count(self, what: str, row: int) -> None:
@@ -179,10 +211,20 @@ class InputTally:
         if len(self._rows[what]) < self.SHOWN_ROWS:
             self._rows[what].append(row)
 
-    def summary(self) -> dict[str, int]:
-        """``{"duplicate_ids": n, "windows_1252": n}``: records repeating an earlier note
-        id, and records whose text was not UTF-8 and was read as Windows-1252."""
-        return dict(self._counts)
+    def summary(self) -> dict[str, Any]:
+        """``{"duplicate_ids": n, "windows_1252": n, ...}``: records repeating an earlier
+        note id, records whose text was not UTF-8 and was read as Windows-1252, then the
+        sum of each record fact seen (``rtf_converted``, ``html_converted``,
+        ``excel_cell_limit``, ``note_lines``, ``versions_folded``, ``line_order``) and,
+        with a source stream, ``reading``: its format and ``info``."""
+        summary: dict[str, Any] = {
+            "duplicate_ids": self._counts["duplicate_ids"],
+            "windows_1252": self._counts["windows_1252"],
+            **dict(sorted(self._facts.items())),
+        }
+        if self.source is not None:
+            summary["reading"] = {"format": self.source.format, **self.source.info}
+        return summary
 
     def warnings(self) -> list[str]:
         """One line per finding (empty when there is none), without ids or text."""
@@ -192,12 +234,21 @@ class InputTally:
             "each is kept and reported on its own line",
             "windows_1252": "{n} record(s) were not valid UTF-8 and were read as "
             "Windows-1252 (rows {rows})",
+            **self.FACT_WARNINGS,
         }
         for what, template in templates.items():
-            n = self._counts[what]
+            n = self._counts.get(what, 0)
             if n:
                 rows = ", ".join(map(str, self._rows[what])) + (
                     ", ..." if n > self.SHOWN_ROWS else ""
                 )
                 lines.append(template.format(n=n, rows=rows))
+        info = self.source.info if self.source is not None else {}
+        for key, what in (("fhir_skipped", "FHIR resource(s)"), ("hl7_skipped", "HL7 message(s)")):
+            skipped = info.get(key)
+            if skipped:
+                kinds = ", ".join(f"{k} {v}" for k, v in skipped.items())
+                lines.append(
+                    f"{sum(skipped.values())} {what} holding no note were skipped ({kinds})"
+                )
         return lines

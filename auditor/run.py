@@ -69,6 +69,8 @@ class RunOptions:
         group_by: input column report.html breaks the notes down by.
         engine: ``local``, ``dask`` or ``spark``; scheduler: Dask scheduler / Spark master.
         html: write report.html.
+        sheet, sep, line_col: reader options (``io.readers.read_records``): the Excel
+            sheet, the CSV delimiter, the line column of a note-line table.
         batch_fn: engines only, replaces ``core.audit_chunk`` (fault-injection tests).
     """
 
@@ -86,6 +88,9 @@ class RunOptions:
     engine: str = "local"
     scheduler: str | None = None
     html: bool = True
+    sheet: str | None = None
+    sep: str | None = None
+    line_col: str | None = None
     batch_fn: Callable[..., Any] | None = None
 
 
@@ -144,7 +149,7 @@ def signals_interrupt() -> Iterator[None]:
 
 
 def _writes(options: RunOptions) -> list[str]:
-    names = [*ROW_FILES, "run.json"]
+    names = [*ROW_FILES, "run.json", "report.xlsx"]
     if options.claims:
         names += ["claims.jsonl", "claims.csv"]
     if options.html:
@@ -184,7 +189,8 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
             message: it may quote note text).
     """
     from .io.claims_io import ClaimsRun
-    from .io.readers import read_records
+    from .io.readers import check_column, read_records
+    from .io.xlsx import write_xlsx
     from .patterns import load_patterns
 
     started = time.perf_counter()
@@ -198,8 +204,12 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
         from .engines import check_engine
 
         check_engine(options.engine)
-    records = read_records(options.input, options.id_col, options.text_col)
+    records = read_records(options.input, options.id_col, options.text_col, sheet=options.sheet,
+                           sep=options.sep, line_col=options.line_col)  # fmt: skip
     first = next(records, None)  # surfaces column errors before anything is written
+    for name, option in ((options.group_by, "--group-by"),
+                         (getattr(options, "setting_col", None), "--setting-col")):  # fmt: skip
+        check_column(records.columns or [], name, option)
     output = OutputFolder(
         options.out, options.force, _writes(options), [options.input, options.claims]
     )
@@ -213,7 +223,8 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
     }
     tally = InputTally()
     stream = map(
-        safe_record, tally.watch(itertools.chain([] if first is None else [first], records))
+        safe_record,
+        tally.watch(itertools.chain([] if first is None else [first], records), records),
     )
     engine_info: dict[str, Any] = {}
     builder = _report_builder(options, rules) if options.html else None
@@ -237,6 +248,7 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
                     if builder is not None:
                         _write_html(builder, folder, {**writer.meta, **writer.summary()})
                 run = {**writer.meta, **writer.summary()}
+                write_xlsx(folder, run)
                 output.commit()
         except KeyboardInterrupt as exc:
             raise (exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)) from None

@@ -62,6 +62,7 @@ def test_audit_with_claims(files):
         "notes.csv",
         "notes.jsonl",
         "report.html",
+        "report.xlsx",
         "run.json",
     ]
     events = _jsonl(out / "events.jsonl")

@@ -78,6 +78,7 @@ def test_one_line_per_record_in_order_and_exit_1_for_record_errors(messy, tmp_pa
         "notes.csv",
         "notes.jsonl",
         "report.html",
+        "report.xlsx",
         "run.json",
     ]
 
@@ -111,7 +112,7 @@ def test_missing_text_column_exits_2_listing_columns_and_writes_nothing(tmp_path
     assert result.exit_code == 2
     assert result.stderr == (
         "error: [E201] cannot tell which column holds the note text; columns are: 'mrn', "
-        "'narrative_body'. Name it with --text-col (is the header line missing?).\n"
+        "'narrative_body'. Name it with --text-col.\n"
     )
     assert not out.exists()
     result = run(path, "--out", out, "--id-col", "note_id", "--text-col", "narrative_body")
@@ -148,6 +149,7 @@ def test_existing_report_folder_needs_force(messy, tmp_path):
         "notes.csv",
         "notes.jsonl",
         "report.html",
+        "report.xlsx",
         "run.json",
     ]
 

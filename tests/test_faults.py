@@ -155,10 +155,11 @@ def test_force_removes_only_the_earlier_audits_files(tmp_path):
     assert cli(source, "--out", out, "--force").exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "events.csv", "events.jsonl", "mine.txt", "notes.csv", "notes.jsonl", "report.html",
-        "run.json",
+        "report.xlsx", "run.json",
     ]  # fmt: skip
     assert json.loads((out / "run.json").read_text())["files"] == [
-        "events.csv", "events.jsonl", "notes.csv", "notes.jsonl", "report.html", "run.json",
+        "events.csv", "events.jsonl", "notes.csv", "notes.jsonl", "report.html", "report.xlsx",
+        "run.json",
     ]  # fmt: skip
 
 

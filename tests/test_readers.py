@@ -78,17 +78,21 @@ def test_csv_broken_quoting_is_an_error_record_naming_its_lines(tmp_path):
         b'n1,"closed "then text\n'  # a quote closed mid-field
         b"n2,fine\n"
         b'n3,"never closed\n'
-        b"n4,swallowed\n"
+        b"n4,not swallowed\n"  # a record of its own: read on from here (issue 15, item 11)
+        b'n5,"a note\nwith ""its"" quote never closed\n'
+        b"and prose after it\n"  # not a record's line: the whole rest is one error
     )
     path = _write(tmp_path, "notes.csv", data)
     assert _rows(path) == [
         (1, "1", None, "row 1 (line 2): malformed CSV (',' expected after '\"'); record not read"),
         (2, "n2", "fine", None),
+        (3, "3", None, "row 3 (line 4): malformed CSV (',' expected after '\"'); record not read"),
+        (4, "n4", "not swallowed", None),
         (
-            3,
-            "3",
+            5,
+            "5",
             None,
-            "row 3 (lines 4-5): malformed CSV (unexpected end of data); record not read",
+            "row 5 (lines 6-8): malformed CSV (unexpected end of data); record not read",
         ),
     ]
 
@@ -127,7 +131,7 @@ def test_csv_header_only_still_checks_columns(tmp_path):
         list(read_records(_write(tmp_path, "header.csv", b"id,body_text\n")))
     assert caught.value.message == (
         "cannot tell which column holds the note text; columns are: 'id', 'body_text'. "
-        "Name it with --text-col (is the header line missing?)."
+        "Name it with --text-col."
     )
 
 
@@ -142,11 +146,14 @@ def test_tsv_uses_tabs_and_empty_id_falls_back_to_row(tmp_path):
     assert _rows(path) == [(1, "a", "one, two", None), (2, "2", "three", None)]
 
 
-def test_utf16_csv_is_refused_with_a_clear_message(tmp_path):
-    path = _write(tmp_path, "notes.csv", "note_id,text\n1,x\n".encode("utf-16"))
-    with pytest.raises(InputError) as caught:
-        list(read_records(path))
-    assert caught.value.message == "notes.csv: file is UTF-16 encoded; save it as UTF-8 and rerun"
+def test_utf16_csv_with_a_bom_is_read(tmp_path):
+    text = "note_id;text\n1;B12 1000 \u00b5g IM\n2;\u201cok\u201d\n"
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be"):  # BOM, and Excel's BOM-less kinds
+        path = _write(tmp_path, f"{encoding}.csv", text.encode(encoding))
+        assert _rows(path) == [
+            (1, "1", "B12 1000 \u00b5g IM", None),
+            (2, "2", "\u201cok\u201d", None),
+        ]
 
 
 # -- columns ----------------------------------------------------------------------------
@@ -168,10 +175,24 @@ def test_headerless_file_does_not_print_note_text_as_a_column_name(tmp_path):
     with pytest.raises(ColumnError) as caught:
         list(read_records(path))
     assert caught.value.message == (
-        "cannot tell which column holds the note text; columns are: '17', "
-        "<column 2: 59 characters, not shown>, ' tolerated well'. "
+        "cannot tell which column holds the note text; columns are: "
+        "<column 1: 2 characters, not shown>, <column 2: 59 characters, not shown>, "
+        "<column 3: 15 characters, not shown>. "
         "Name it with --text-col (is the header line missing?)."
     )
+
+
+def test_headerless_file_short_cells_are_not_printed(tmp_path):
+    # issue 15, item 6: "MRN 12345,John Smith" on line 1 was printed in the column error
+    path = _write(tmp_path, "notes.csv", b"MRN 12345,John Smith\nMRN 2,Jane Roe\n")
+    for kwargs in ({}, {"text_col": "text"}, {"id_col": "id"}):
+        with pytest.raises(ColumnError) as caught:
+            list(read_records(path, **kwargs))
+        assert "12345" not in caught.value.message
+        assert "Smith" not in caught.value.message
+        assert "<column 1: 9 characters, not shown>, <column 2: 10 characters, not shown>" in (
+            caught.value.message
+        )
 
 
 def test_duplicate_column_name_is_refused(tmp_path):
@@ -185,9 +206,11 @@ def test_duplicate_column_name_is_refused(tmp_path):
 
 def test_unknown_format_and_missing_path(tmp_path):
     with pytest.raises(InputError) as caught:
-        read_records(_write(tmp_path, "notes.xlsx", b"PK"))
+        read_records(_write(tmp_path, "notes.docx", b"PK"))
     assert caught.value.message == (
-        "unknown input format '.xlsx': use .csv, .tsv, .jsonl, .parquet or a folder of .txt"
+        "unknown input format '.docx' (notes.docx): use .csv/.tsv, .xlsx/.xls, "
+        ".jsonl/.ndjson (FHIR too), .parquet, .hl7, .txt or a folder of .txt, "
+        "optionally compressed (.gz, .bz2, .zst, .zip)"
     )
     with pytest.raises(InputError):
         read_records(tmp_path / "absent.csv")
@@ -290,18 +313,20 @@ def test_txt_folder_unreadable_binary_and_encodings(tmp_path):
 
 
 def test_txt_folder_permission_error_is_an_error_record(tmp_path, monkeypatch):
-    from pathlib import Path
+    import os
+
+    from auditor.io.readers import text as text_reader
 
     (tmp_path / "a.txt").write_text("x")
     (tmp_path / "b.txt").write_text("y")
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self):
-        if self.name == "a.txt":
+    def fake_open(path, *args, **kwargs):
+        if str(path).endswith("a.txt"):
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(text_reader.os, "open", fake_open)
     assert _rows(tmp_path) == [
         (1, "a", None, "file a.txt: unreadable (Permission denied)"),
         (2, "b", "y", None),

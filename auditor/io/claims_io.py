@@ -28,6 +28,7 @@ from ..claims import (
     summarize_note,
 )
 from ..errors import InputError
+from .cells import csv_safe
 
 CLAIM_FORMATS = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson")
 
@@ -69,9 +70,9 @@ def read_claims(path: str | Path) -> pd.DataFrame:
 
 
 def _csv_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return "" if value is None else value
+    """A CSV cell: lists joined with ``;``, None empty, formula-like text made inert
+    (``cells.csv_safe``)."""
+    return csv_safe(value)
 
 
 def write_claims(folder: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:

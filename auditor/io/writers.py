@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import OutputError
 from ..frames import EVENT_COLUMNS, NOTE_COLUMNS
+from .cells import csv_safe
 
 ROW_FILES = ("notes.jsonl", "events.jsonl", "notes.csv", "events.csv")
 
@@ -39,7 +40,14 @@ def prepare_dir(out: str | Path, force: bool) -> Path:
             raise OutputError(
                 f"report folder {path} exists and is not empty; use --force to overwrite"
             )
-        for name in (*ROW_FILES, "run.json", "claims.jsonl", "claims.csv", "report.html"):
+        for name in (
+            *ROW_FILES,
+            "run.json",
+            "claims.jsonl",
+            "claims.csv",
+            "report.html",
+            "report.xlsx",
+        ):
             (path / name).unlink(missing_ok=True)
         remove_partials(path)
     try:
@@ -50,9 +58,9 @@ def prepare_dir(out: str | Path, force: bool) -> Path:
 
 
 def _csv_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return ";".join(value)
-    return "" if value is None else value
+    """A CSV cell: lists joined with ``;``, None empty, formula-like text made inert
+    (``cells.csv_safe``)."""
+    return csv_safe(value)
 
 
 class ReportWriter:

@@ -1,0 +1,27 @@
+"""Spreadsheet-safe cells (OWASP "CSV Injection"): a text cell starting with ``=``, ``+``,
+``-``, ``@``, tab or carriage return would be read by Excel, LibreOffice or Google Sheets
+as a formula (``=HYPERLINK(...)`` in a note id exfiltrates data when clicked).
+
+CSV cells get a leading apostrophe, which spreadsheets show as text and never evaluate
+(source: OWASP, https://owasp.org/www-community/attacks/CSV_Injection). XLSX cells are
+written as string cells (``t="s"``/``inlineStr``), which Excel never evaluates, so their
+text is kept as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell value: a string starting with a formula character gets a leading ``'``;
+    lists are joined with ``;`` first; None becomes ``""``; numbers are kept."""
+    if isinstance(value, list):
+        value = ";".join(str(v) for v in value)
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

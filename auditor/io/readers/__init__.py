@@ -1,0 +1,166 @@
+"""Read note exports as ``NoteRecord``s: one reader module per format.
+
+| module | formats |
+|---|---|
+| ``delimited`` | ``.csv``, ``.tsv``, ``.tab``, ``.psv``; delimiter sniffed |
+| ``excel`` | ``.xlsx``/``.xlsm`` (openpyxl), ``.xls`` (xlrd) |
+| ``jsonl`` | ``.jsonl``, ``.ndjson``, ``.json`` (JSON Lines) |
+| ``fhir`` | FHIR R4 NDJSON / Bundle of DocumentReference, DiagnosticReport |
+| ``hl7v2`` | ``.hl7``: MDM^T02/T08, ORU^R01 text reports |
+| ``parquet`` | ``.parquet``, ``.pq`` |
+| ``text`` | a single ``.txt``/``.rtf`` file, or a folder of them |
+| ``notelines`` | any tabular input with a line-number column (Epic Clarity note text) |
+
+Any file may be compressed (``.gz``, ``.bz2``, ``.zst``, ``.zip`` holding one file; see
+``source``). Reading streams, so memory does not grow with the export. Every input record
+yields exactly one ``NoteRecord``, in input order: a record that cannot be read comes out
+with ``error`` set (status ``error`` downstream), naming rows, lines, columns, types and
+byte offsets, never note text. A file that cannot be read at all raises ``InputError``; a
+column that cannot be found raises ``ColumnError``. Offsets downstream index the text the
+reader yields (RTF and HTML already converted).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...errors import InputError
+from .columns import (
+    ID_CANDIDATES,
+    LINE_CANDIDATES,
+    TEXT_CANDIDATES,
+    VERSION_CANDIDATES,
+    check_column,
+    column_listing,
+    detect_columns,
+)
+from .common import RecordStream, frame_records
+from .source import Source
+
+__all__ = [
+    "ID_CANDIDATES",
+    "LINE_CANDIDATES",
+    "TEXT_CANDIDATES",
+    "VERSION_CANDIDATES",
+    "RecordStream",
+    "check_column",
+    "column_listing",
+    "count_records",
+    "detect_columns",
+    "frame_records",
+    "read_records",
+]
+
+
+def read_records(
+    path: str | Path,
+    id_col: str | None = None,
+    text_col: str | None = None,
+    *,
+    sheet: str | None = None,
+    sep: str | None = None,
+    line_col: str | None = None,
+) -> RecordStream:
+    """Stream the records of one export, one per input record, in input order.
+
+    Args:
+        path: a file of a supported format (module docstring), possibly compressed, or a
+            folder of ``.txt`` notes (note id = file stem).
+        id_col, text_col: column names, detected when None.
+        sheet: the Excel sheet to read (name or 1-based number; default the first).
+        sep: the CSV delimiter (default: sniffed).
+        line_col: the line-number column of a note-line table (default: detected).
+
+    Returns:
+        a ``RecordStream``: iterate it for records; its ``columns`` are known after the
+        first ``next``.
+
+    Raises:
+        InputError: at once when the path does not exist or its format is unknown;
+            when iterated, when the file cannot be read.
+        ColumnError: when first iterated, when a column cannot be found or chosen.
+    """
+    from .delimited import parse_sep
+
+    path = Path(path)
+    if path.is_dir():
+        from .text import read_folder
+
+        return RecordStream("folder", lambda s: read_folder(s, path))
+    if not path.exists():
+        raise InputError(f"input not found: {path}")
+    source = Source.resolve(path)
+    sep = parse_sep(sep)
+    fmt = source.format
+    if fmt == "csv":
+        from .delimited import read_delimited
+
+        return RecordStream(
+            fmt, lambda s: read_delimited(s, source, id_col, text_col, sep, line_col)
+        )
+    if fmt == "jsonl":
+        from .fhir import read_fhir
+        from .jsonl import is_fhir, read_jsonl
+
+        if is_fhir(source):
+            return RecordStream("fhir", lambda s: read_fhir(s, source, id_col, text_col))
+        return RecordStream(fmt, lambda s: read_jsonl(s, source, id_col, text_col, line_col))
+    if fmt == "parquet":
+        from .parquet import read_parquet
+
+        return RecordStream(fmt, lambda s: read_parquet(s, source, id_col, text_col, line_col))
+    if fmt == "xlsx":
+        from .excel import read_xlsx
+
+        return RecordStream(fmt, lambda s: read_xlsx(s, source, id_col, text_col, sheet, line_col))
+    if fmt == "xls":
+        from .excel import read_xls
+
+        return RecordStream(fmt, lambda s: read_xls(s, source, id_col, text_col, sheet, line_col))
+    if fmt == "hl7":
+        from .hl7v2 import read_hl7
+
+        return RecordStream(fmt, lambda s: read_hl7(s, source, id_col, text_col))
+    from .text import read_text_file
+
+    return RecordStream(fmt, lambda s: read_text_file(s, source))
+
+
+def count_records(
+    path: str | Path, *, sheet: str | None = None, sep: str | None = None
+) -> int | None:
+    """How many records ``read_records`` will yield, when that is cheap to know.
+
+    Parquet: from the file metadata; Excel: the sheet's stored dimensions; a folder: its
+    note files; JSON Lines: its non-blank lines; CSV: a pass of the csv module without
+    decoding cells (records, not lines). None for FHIR, HL7 and note-line tables (records
+    are not rows), compressed Parquet/Excel, and when counting fails. For progress only.
+    """
+    import contextlib
+
+    path = Path(path)
+    with contextlib.suppress(Exception):
+        if path.is_dir():
+            from .text import note_files
+
+            return len(note_files(path))
+        source = Source.resolve(path)
+        if source.format == "parquet" and source.compression is None:
+            from .parquet import count_rows
+
+            return count_rows(str(path))
+        if source.format == "xlsx" and source.compression is None:
+            from .excel import count_xlsx_rows
+
+            return count_xlsx_rows(str(path), sheet)
+        if source.format == "txt":
+            return 1
+        if source.format == "csv":
+            from .delimited import count_delimited, parse_sep
+
+            return count_delimited(source, parse_sep(sep))
+        if source.format == "jsonl":
+            from .jsonl import count_lines, is_fhir
+
+            return None if is_fhir(source) else count_lines(source)
+    return None
