@@ -307,6 +307,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
     repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
     apart: set[int] = set()  # id(event) of events written as another dose
+    oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
     injected = {  # drugs the note routes as an injection somewhere
         a.ident
         for a in anchors
@@ -323,7 +324,15 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             or _procedure_route(note, a)
         )
         if route_m is not None and route_m.ident == "PO":
+            oral.add(a.ident)
             continue  # oral, inhaled, topical...: not an injection
+        if a.label == "DRUG" and rules.total_before.search(
+            view.text[max(0, a.start - rules.window.dose_before_chars - 10) : a.start]
+        ):
+            continue  # "for a total of 5 mg of Versed": a sum of doses written before
+        own_words = view.text[note.segment(a).start : note.segment(a).end]
+        if a.ident in oral and route_m is None and not rules.doses.find_all(own_words):
+            continue  # "... with good effect from the Ativan" after "Ativan 0.5 mg PO"
         entry = rules.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
         if entry.get("role", "drug") != "drug":
             other = [m for m in view.in_sent(a.sent) if m.label == "ROUTE" and m.ident == "other"]

@@ -126,6 +126,13 @@ def blocked_by(
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
         return f"section:{category}"
+    if category in rules.history_sections:
+        starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
+        start = starts[-1] if starts else 0
+        line_start = max(view.text.rfind("\n", 0, start), view.text.rfind(",", 0, start)) + 1
+        at_line_start = not view.text[line_start:start].strip()
+        if starts and at_line_start and rules.history_title.match(view.text[start : start + 60]):
+            return f"section:{category}"  # the history of the present illness: told, not given now
     return None
 
 

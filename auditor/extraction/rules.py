@@ -128,6 +128,7 @@ class ExtractionRules:
             for word in words
         }
         self.injection_routes = frozenset(spec["injection_routes"])
+        self.history_sections = frozenset(spec.get("history_sections", ()))
         self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
         self.negators = frozenset(words["negators"])
@@ -168,6 +169,8 @@ class ExtractionRules:
         self.dose_lead = rx["dose_lead"]
         self.emergency_note = rx["emergency_note"]
         self.doses_before = rx["doses_before"]
+        self.total_before = rx["total_before"]
+        self.history_title = rx["history_title"]
 
     def role(self, category: str | None) -> str | None:
         """The audit role of a section category (``section_rules.json`` ``roles``), or None."""
