@@ -163,7 +163,9 @@ def audit(
         html=html, sheet=sheet, sep=sep, line_col=line_col,
     )  # fmt: skip
     try:
-        with _progress_bar(partial(count_records, input, sheet=sheet, sep=sep)) as on_note:
+        count = partial(count_records, input, sheet=sheet, sep=sep, id_col=id_col,
+                        line_col=line_col)  # fmt: skip
+        with _progress_bar(count) as on_note:
             result = run_audit(options, on_note)
     except AuditorError as exc:
         _fail(exc)

@@ -377,7 +377,7 @@ def test_note_line_table_is_folded_latest_version_in_line_order(tmp_path):
         "2 note(s) had lines out of order, skipped or repeated; each was reassembled by line "
         "number (records 2, 3)"
     ]
-    assert count_records(tmp_path / "hno_note_text.csv") is None  # records are not rows
+    assert count_records(tmp_path / "hno_note_text.csv") == 4  # notes, not rows
 
 
 def test_note_line_options_and_bad_rows(tmp_path):
@@ -643,7 +643,71 @@ def test_count_records_counts_records_not_lines(tmp_path):
     assert count_records(xlsx) == 2
     pd.DataFrame({"text": ["a", "b", "c"]}).to_parquet(tmp_path / "n.parquet")
     assert count_records(tmp_path / "n.parquet") == 3
-    assert count_records(_write(tmp_path, "lines.csv", CLARITY)) is None
-    fhir = _write(tmp_path, "f.ndjson", json.dumps(FHIR_DOCS[0]) + "\n")
-    assert count_records(fhir) is None
-    assert count_records(_write(tmp_path, "f.hl7", HL7)) is None
+    assert count_records(_write(tmp_path, "lines.csv", CLARITY)) == 4
+    fhir = _write(tmp_path, "f.ndjson", "".join(json.dumps(d) + "\n" for d in FHIR_DOCS))
+    assert count_records(fhir) == len(list(read_records(fhir))) == 8
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": d} for d in FHIR_DOCS]}
+    assert count_records(_write(tmp_path, "b.json", json.dumps(bundle, indent=2))) == 8
+    hl7 = _write(tmp_path, "f.hl7", HL7)
+    assert count_records(hl7) == len(list(read_records(hl7))) == 4
+
+
+# -- PHI: no note text outside the report, whatever the format --------------------------
+
+
+def test_new_formats_keep_note_text_out_of_stderr_logs_and_redacted_reports(tmp_path, caplog):
+    import logging
+    import warnings
+
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    given = f"Toradol 60 mg IM given in the right deltoid for {CANARY} colic."
+    lines_csv = (
+        f"NOTE_ID,LINE,NOTE_TEXT\nA,1,{given}\nA,2,{CANARY} more\nB,{CANARY},x\n"
+        f'C,1,"{CANARY} never closed\nD,1,{CANARY}\n'
+    )
+    fhir = (
+        "".join(
+            json.dumps(d) + "\n"
+            for d in [
+                _doc("d1", {"contentType": "text/plain", "data": b64(given)}),
+                _doc("d2", {"contentType": "text/html", "data": b64(f"<p>{given}</p><b")}),
+                {
+                    **_doc("d3", {"contentType": "text/plain", "data": b64(given)}),
+                    "status": "entered-in-error",
+                },
+            ]
+        )
+        + f'{{"resourceType": "DocumentReference", "id": "{CANARY}\n'
+    )
+    hl7 = (
+        "MSH|^~\\&|A|B|C|D|2025||MDM^T02|M1|P|2.5\r"
+        f"OBX|1|TX|||{given}\\.brX\\ \\Zq{CANARY}\\ \\X4G\\||||||F\r"
+        f"MSH|^~\\&|A|B|C|D|2025||MDM^T02|M3|P|2.5\rOBX|1|TX|||{given} \\\\ end||||||F\r"
+        f"MSH|^~\\&|A|B|C|D|2025||ORU^R01|M2|P|2.5\rOBX|1|TX|||{CANARY}||||||W\r"
+    )
+    inputs = {
+        "lines.csv": lines_csv,
+        "docs.ndjson": fhir,
+        "feed.hl7": hl7,
+        "headerless.csv": f"MRN 12345,{CANARY} Smith\n",
+    }
+    _xlsx(tmp_path / "n.xlsx", [["note_id", "text"], ["a", given], ["b", 12], ["c", given, "x"]])
+    caplog.set_level(logging.DEBUG)
+    for name, data in inputs.items():
+        _write(tmp_path, name, data)
+    for name in [*inputs, "n.xlsx"]:
+        out = tmp_path / f"out-{name}"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = CliRunner().invoke(
+                app, ["audit", str(tmp_path / name), "--out", str(out), "--redact"]
+            )
+        assert result.exit_code in (0, 1, 2), (name, result.output)
+        assert CANARY not in result.stdout + result.stderr, name
+        assert all(CANARY not in str(w.message) for w in caught), name
+        for path in out.glob("*") if out.exists() else []:
+            assert CANARY.encode() not in path.read_bytes(), (name, path.name)
+    assert CANARY not in caplog.text

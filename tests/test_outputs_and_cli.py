@@ -163,3 +163,29 @@ def test_summary_fits_80_columns(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("CPT 96372 audit: 3 notes, ")
     assert all(len(line) <= 80 for line in lines)
+
+
+def test_report_xlsx_claims_sheet_and_sheets_past_the_row_limit(tmp_path, monkeypatch):
+    from auditor.frames import EVENT_COLUMNS, NOTE_COLUMNS
+    from auditor.io import xlsx
+
+    monkeypatch.setattr(xlsx, "EXCEL_ROWS", 3)  # 2 data rows a sheet
+    notes = [
+        {c: None for c in NOTE_COLUMNS} | {"note_id": f"n{i}", "missing": []} for i in range(5)
+    ]
+    (tmp_path / "notes.jsonl").write_text("".join(json.dumps(n) + "\n" for n in notes))
+    event = {c: None for c in EVENT_COLUMNS} | {"note_id": "n1", "evidence": "x" * 40_000}
+    (tmp_path / "events.jsonl").write_text(json.dumps(event) + "\n")
+    claim = {"claim_id": "C1", "note_id": "n1", "code": "96372", "findings": ["=bad"]}
+    (tmp_path / "claims.jsonl").write_text(json.dumps(claim) + "\n")
+    (tmp_path / "run.json").write_text(json.dumps({"notes": 5, "events": 1}))
+    book = openpyxl.load_workbook(xlsx.write_xlsx(tmp_path))
+    assert book.sheetnames == ["summary", "notes", "notes (2)", "notes (3)", "events", "claims"]
+    assert [r[0] for r in book["notes (3)"].iter_rows(values_only=True)] == ["note_id", "n4"]
+    assert book["notes (2)"].auto_filter.ref == "A1:H3"
+    evidence = book["events"].cell(row=2, column=EVENT_COLUMNS.index("evidence") + 1).value
+    assert len(evidence) <= xlsx.EXCEL_CELL_LIMIT and evidence.endswith("more characters]")
+    assert list(book["claims"].iter_rows(values_only=True)) == [
+        ("claim_id", "note_id", "code", "findings"),
+        ("C1", "n1", "96372", "=bad"),
+    ]

@@ -66,6 +66,15 @@ def _cell(ws: Any, value: Any, font: Any = None) -> Any:
     return cell
 
 
+def _value(ws: Any, value: Any) -> Any:
+    """A data cell: the plain value (fast), or a string cell for text openpyxl would
+    otherwise store as a formula (it does so for any text starting with ``=``)."""
+    value = cell_text(value)
+    if isinstance(value, str) and value.startswith("="):
+        return _cell(ws, value)
+    return value
+
+
 def _sheet(
     book: Any, name: str, columns: list[str], rows: Iterator[dict[str, Any]], n: int
 ) -> None:
@@ -100,7 +109,7 @@ def _sheet(
             row = next(stream, None)
             if row is None:
                 break
-            ws.append([_cell(ws, row.get(c)) for c in columns])
+            ws.append([_value(ws, row.get(c)) for c in columns])
 
 
 def _chain(first: list[dict[str, Any]], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -127,14 +127,22 @@ def read_records(
 
 
 def count_records(
-    path: str | Path, *, sheet: str | None = None, sep: str | None = None
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    sep: str | None = None,
+    id_col: str | None = None,
+    line_col: str | None = None,
 ) -> int | None:
     """How many records ``read_records`` will yield, when that is cheap to know.
 
     Parquet: from the file metadata; Excel: the sheet's stored dimensions; a folder: its
-    note files; JSON Lines: its non-blank lines; CSV: a pass of the csv module without
-    decoding cells (records, not lines). None for FHIR, HL7 and note-line tables (records
-    are not rows), compressed Parquet/Excel, and when counting fails. For progress only.
+    note files; JSON Lines: its non-blank lines; CSV: a pass of the csv module decoding no
+    cell but the id (records, not lines); a note-line table (CSV): its distinct note ids;
+    FHIR: the lines (or Bundle entries) naming a document resource type; HL7: the ``MSH``
+    segments of ``MDM``/``ORU`` messages. None when counting would cost a real read
+    (compressed Parquet/Excel, Excel/Parquet/JSONL note-line tables) or fails. For the
+    progress bar only: an estimate, never used for output.
     """
     import contextlib
 
@@ -155,12 +163,17 @@ def count_records(
             return count_xlsx_rows(str(path), sheet)
         if source.format == "txt":
             return 1
+        if source.format == "hl7":
+            from .hl7v2 import count_messages
+
+            return count_messages(source)
         if source.format == "csv":
             from .delimited import count_delimited, parse_sep
 
-            return count_delimited(source, parse_sep(sep))
+            return count_delimited(source, parse_sep(sep), id_col, line_col)
         if source.format == "jsonl":
+            from .fhir import count_documents
             from .jsonl import count_lines, is_fhir
 
-            return None if is_fhir(source) else count_lines(source)
+            return count_documents(source) if is_fhir(source) else count_lines(source)
     return None

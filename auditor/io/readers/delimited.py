@@ -229,17 +229,32 @@ def read_delimited(
         yield from table_records(stream, columns, rows(), id_col, text_col, line_col)
 
 
-def count_delimited(source: Source, sep: str | None) -> int | None:
-    """The number of records (a csv pass without decoding cells); None for a note-line
-    table, whose records are notes, not rows."""
+def count_delimited(
+    source: Source, sep: str | None, id_col: str | None = None, line_col: str | None = None
+) -> int | None:
+    """The number of records (a csv pass decoding no cell but a note-line table's id):
+    rows, or for a note-line table its distinct note ids plus its unreadable rows."""
+    from .columns import detect_columns
     from .notelines import line_column
 
     with _table(source, sep) as (delimiter, lines, columns):
         if columns is None:
             return 0
-        if line_column(columns, None, None, None) is not None:
-            return None
-        return sum(1 for _ in _csv_rows(lines, delimiter, len(columns)))
+        width = len(columns)
+        if line_column(columns, id_col, None, line_col) is None:
+            return sum(1 for _ in _csv_rows(lines, delimiter, width))
+        found = None
+        with contextlib.suppress(Exception):
+            found = detect_columns(columns, id_col, None)[0]
+        at = columns.index(found) if found else 0
+        ids: set[str] = set()
+        bad = 0
+        for fields, _, _ in _csv_rows(lines, delimiter, width):
+            if fields is None:
+                bad += 1
+            else:
+                ids.add(fields[at])
+        return len(ids) + bad
 
 
 def _chain(first: str, rest: io.TextIOWrapper) -> Iterator[str]:

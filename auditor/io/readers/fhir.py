@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -235,6 +236,25 @@ def read_fhir(
             if id_col and id_col != "id":
                 record.note_id = str(record.extra.get(id_col) or row)
             yield record
+
+
+_DOCUMENT_TYPE = re.compile(rb'"resourceType"\s*:\s*"(?:DocumentReference|DiagnosticReport)"')
+
+
+def count_documents(source: Source) -> int:
+    """Mentions of a document resource type (one per document in NDJSON or a Bundle):
+    the progress bar's estimate of the records."""
+    n = 0
+    tail = b""
+    with source.open() as handle:
+        raw, _ = utf8_stream(handle)
+        while chunk := raw.read(1 << 20):
+            data = tail + chunk
+            n += len(_DOCUMENT_TYPE.findall(data))
+            cut = max(0, len(data) - 64)
+            n -= len(_DOCUMENT_TYPE.findall(data[cut:]))  # counted again with the next chunk
+            tail = data[cut:]
+    return n + len(_DOCUMENT_TYPE.findall(tail))
 
 
 def _whole(data: bytes) -> tuple[dict[str, Any] | None, str | None]:

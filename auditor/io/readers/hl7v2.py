@@ -51,6 +51,17 @@ def _segments(source: Source) -> Iterator[bytes]:
         yield from _SEGMENT_END.split(rest.rstrip(b"\r"))
 
 
+def count_messages(source: Source) -> int:
+    """``MSH`` segments of ``MDM`` and ``ORU`` messages (the records), without parsing."""
+    n = 0
+    for segment in _segments(source):
+        segment = segment.lstrip(b"\x0b\x1c\xef\xbb\xbf")
+        if segment.startswith(b"MSH") and len(segment) > 3:
+            fields = segment.split(segment[3:4])
+            n += len(fields) > 8 and fields[8][:3] in (b"MDM", b"ORU")
+    return n
+
+
 def _messages(source: Source) -> Iterator[tuple[int, bytes]]:
     """``(first line number, message bytes with CR segment ends)`` per message."""
     current: list[bytes] = []
@@ -138,8 +149,12 @@ def read_hl7(
             is not a kept column.
     """
     import hl7
+    import hl7.containers
+    import hl7.util
 
-    quiet_logger("hl7")
+    # python-hl7 logs whole field values (note text) under loggers named by file path
+    for name in ("hl7", hl7.util.__file__, hl7.containers.__file__):
+        quiet_logger(name)
     if text_col is not None:
         raise ColumnError(
             "HL7 input has no text column: the note is the OBX segments; " "leave out --text-col"
