@@ -326,10 +326,14 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
             continue  # oral, inhaled, topical...: not an injection
-        if a.label == "DRUG" and rules.total_before.search(
-            view.text[max(0, a.start - rules.window.dose_before_chars - 10) : a.start]
+        if (
+            a.label == "DRUG"
+            and any(b.ident == a.ident and b.sent == a.sent and b.start < a.start for b in anchors)
+            and rules.total_before.search(
+                view.text[max(0, a.start - rules.window.dose_before_chars - 10) : a.start]
+            )
         ):
-            continue  # "for a total of 5 mg of Versed": a sum of doses written before
+            continue  # "... then 1 mg of Versed, for a total of 3 mg of Versed": a sum
         own_words = view.text[note.segment(a).start : note.segment(a).end]
         if a.ident in oral and route_m is None and not rules.doses.find_all(own_words):
             continue  # "... with good effect from the Ativan" after "Ativan 0.5 mg PO"

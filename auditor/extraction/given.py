@@ -88,24 +88,24 @@ def given_by(
             return "cue:group_given"
     if rules.excluded_kind(a.ident) and view.sentence_words(a.sent) & rules.given_today:
         return "record:today"  # "MMR #1 and Varivax #1 today"
+    times = rules.repeat.search(text, a.end, segment.end)
+    if times and int(times.group(1)) > 1 and role != "planning":
+        return "record:times"  # "MSO4 x 2 for comfort", "reglan given x2"
     if not has_route_or_dose:
         return None
     for m in record:
         if m.label in RECORD_LABELS:
             return f"record:{m.label.lower()}"
+    sent_start = sents[a.sent].start
+    lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
+    if rules.clock_time.search(record_text) or rules.clock_time.search(lead_in):
+        return "record:clock_time"  # "@ 0200", "5PM 8u NPH"
     if (
         role != "planning"
         and rules.doses.find_all(text[segment.start : segment.end])
         and any(m.label == "ROUTE" and m.ident in rules.injection_routes for m in segment.mentions)
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
-    sent_start = sents[a.sent].start
-    lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
-    if rules.clock_time.search(record_text) or rules.clock_time.search(lead_in):
-        return "record:clock_time"  # "@ 0200", "5PM 8u NPH"
-    times = rules.repeat.search(text, a.end, segment.end)
-    if times and int(times.group(1)) > 1 and role != "planning":
-        return "record:times"  # "MSO4 IVP x2" (an order reads "IM x1")
     return None
 
 
