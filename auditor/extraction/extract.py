@@ -318,8 +318,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
     }
     for a in anchors:
+        adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start]
         route_m = (
-            pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
+            (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"
+            or pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
             or _sentence_route(note, a)
             or _procedure_route(note, a)
         )
@@ -350,6 +352,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         block = template_block(view, a, rules)
         given = given_by(view, a, note.segment(a), block, role, note.sent_has_anchor, rules)
         blocked = blocked_by(view, a, category, role, rules)
+        if blocked and blocked.startswith("section:") and given == "record:today":
+            blocked = None  # "Health maintenance, flu vaccination today." in a list
         list_section = role == "not_administered" and not stated_given(view, a.sent, rules)
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis)
