@@ -360,7 +360,19 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             if a.label != "DRUG":
                 own = found[0]
                 named = own.site or own.dose_value is not None
-                if not (named or (a.label == "INJECTION" and own.route)):
+                single = (
+                    a.label == "INJECTION"
+                    and a.text.lower() in rules.single_injection_words
+                    and not view.sentence_words(a.sent) & rules.group_words
+                    and given == "cue:admin_verb"
+                    and any(
+                        m.label == "ADMIN"
+                        and abs(m.tok_start - a.tok_start) <= rules.window.single_injection_tokens
+                        and m.text.lower().split()[0] not in rules.weak_admin_words
+                        for m in view.in_sent(a.sent)
+                    )
+                )
+                if not (named or (a.label == "INJECTION" and own.route) or single):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = drug_before(a, anchors, pending, rules)
                 if named_before is not None and not has_event_after(named_before, events):

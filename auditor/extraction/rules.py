@@ -54,6 +54,7 @@ class Windows:
     infusion_after_tokens: int
     same_drug_gap_chars: int
     time_before_chars: int
+    single_injection_tokens: int
     repeat_after_chars: int
     evidence_after_chars: int
     evidence_after_words: int
@@ -138,6 +139,8 @@ class ExtractionRules:
         self.infusion_words = frozenset(words["infusion"])
         self.another_dose = frozenset(words.get("another_dose", ()))
         self.given_today = frozenset(words.get("given_today", ()))
+        self.single_injection_words = frozenset(words.get("single_injection", ()))
+        self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
