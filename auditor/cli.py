@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -132,6 +132,10 @@ def audit(
         str | None, typer.Option(help="dask scheduler address or Spark master URL")
     ] = None,
     html: Annotated[bool, typer.Option(help="write report.html")] = True,
+    decisions: Annotated[
+        Path | None,
+        typer.Option(help="review decisions (decisions.jsonl from report.html) to re-apply"),
+    ] = None,
     sheet: Annotated[
         str | None, typer.Option(help="Excel sheet to read, by name or number (default: first)")
     ] = None,
@@ -153,14 +157,19 @@ def audit(
     from functools import partial
 
     from .io.readers import count_records
+    from .review import load_decisions
     from .run import Interrupted, RunOptions, run_audit
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        review_decisions = load_decisions(decisions) if decisions else None
+    except AuditorError as exc:
+        _fail(exc)
     options = RunOptions(
         input=input, out=out_dir, id_col=id_col, text_col=text_col, workers=workers,
         redact=redact, force=force, patterns_dir=str(patterns) if patterns else None,
         claims=claims, payer=payer, group_by=group_by, engine=engine, scheduler=scheduler,
-        html=html, sheet=sheet, sep=sep, line_col=line_col,
+        html=html, sheet=sheet, sep=sep, line_col=line_col, decisions=review_decisions,
     )  # fmt: skip
     try:
         count = partial(count_records, input, sheet=sheet, sep=sep, id_col=id_col,
@@ -181,6 +190,8 @@ def audit(
         _crash(exc)
     for line in result.warnings:
         err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
+    if result.run.get("review") is not None:
+        _print_review(result.run["review"])
     _print_summary(result.run, result.folder, result.seconds)
     for line in result.claims_lines:
         out.print(line)
@@ -257,6 +268,29 @@ def wrap_items(label: str, items: list[str], width: int = SUMMARY_WIDTH) -> list
             line = f"{line} {piece}" if line else piece
     lines.append(line)
     return lines
+
+
+def _print_review(review: dict[str, Any]) -> None:
+    """Review counts on stdout; decisions that matched no finding on stderr (ids only)."""
+    out.print(
+        f"review: {review['reviewed']} of {review['findings']} findings reviewed "
+        f"({review['accepted']} accepted, {review['rejected']} rejected, "
+        f"{review['pending']} pending)"
+    )
+    unmatched = review["unmatched"]
+    if unmatched:
+        err.print(
+            f"[yellow]warning:[/] {len(unmatched)} decision(s) match no finding of this run "
+            "(listed in run.json, review.unmatched):",
+            soft_wrap=True,
+        )
+        for u in unmatched[:20]:
+            where = f" note {u['note_id']}" if u.get("note_id") is not None else ""
+            what = f" {u['finding']}" if u.get("finding") else ""
+            line = f"  line {u['line']}: {u['finding_id']}{where}{what}"
+            err.print(escape(line), soft_wrap=True)
+        if len(unmatched) > 20:
+            err.print(f"  ... {len(unmatched) - 20} more in run.json")
 
 
 def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
@@ -366,6 +400,157 @@ def _print_per_corpus(result: dict) -> None:
         lines.append(f"{name:<{width}}  {split:<7}" + "".join(f"{c:>11}" for c in cells))
     for text in lines:
         out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def sample(
+    report: Annotated[Path, typer.Argument(help="report folder of an audit")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="sample folder to write")],
+    size: Annotated[int | None, typer.Option(min=1, help="sample size (else computed)")] = None,
+    confidence: Annotated[float, typer.Option(help="confidence level for the size")] = 0.90,
+    precision: Annotated[
+        float | None, typer.Option(help="half-width of the interval, e.g. 0.05 (for the size)")
+    ] = None,
+    expected_rate: Annotated[
+        float, typer.Option(help="expected error rate (for the size; 0.5 is conservative)")
+    ] = 0.5,
+    strata: Annotated[
+        str | None, typer.Option(help="stratify by status, setting or a column")
+    ] = None,
+    allocation: Annotated[str, typer.Option(help="proportional or equal")] = "proportional",
+    seed: Annotated[int | None, typer.Option(help="random seed (default: drawn, recorded)")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="notes or claims (default: claims when reconciled)")
+    ] = None,
+    status: Annotated[
+        list[str] | None, typer.Option(help="keep only notes with this status (repeatable)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="overwrite an existing sample folder")] = False,
+    patterns: Annotated[
+        Path | None, typer.Option(help="patterns folder (default: bundled)")
+    ] = None,
+) -> None:
+    """Draw a reproducible random sample of REPORT's notes (or claim lines) for review.
+
+    Writes to --out the report files restricted to the sample (notes.jsonl, events.jsonl,
+    CSV copies, claims when reconciled, report.html), sample.csv (draw order, id, stratum) and
+    sample.json (frame count and hash, method, seed, size), so that the draw can be redone.
+    """
+    from .sampling import sample_report
+
+    try:
+        info = sample_report(
+            report, out_dir, size=size, confidence=confidence, precision=precision,
+            expected_rate=expected_rate, strata=strata, allocation=allocation, seed=seed,
+            unit=unit, statuses=status, force=force,
+            patterns_dir=str(patterns) if patterns else None,
+        )  # fmt: skip
+    except AuditorError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
+        _crash(exc)
+    size_info = info["size"]
+    if not size_info.get("given"):
+        out.print(f"sample size: {size_info['formula']}")
+        out.print(f"  z for {size_info['confidence']:g} two-sided confidence; source: "
+                  f"{size_info['source']}")  # fmt: skip
+    out.print(
+        f"{info['method']} sample of {info['n']} {info['unit']} from a frame of "
+        f"{info['frame']['N']} (frame sha256 {info['frame']['ids_sha256'][:16]}...), "
+        f"seed {info['seed']} ({info['seed_source']})"
+    )
+    for s in info.get("strata") or []:
+        out.print(f"  stratum {escape(s['stratum'])}: {s['n']} of {s['N']}")
+    if not info.get("note_text"):
+        err.print(
+            "[yellow]warning:[/] the audit's input could not be read again (run.json 'input', "
+            "relative to the folder the audit ran in) or the report is redacted: the sample's "
+            "report.html shows findings without note text",
+            soft_wrap=True,
+        )
+    out.print(f"sample: {out_dir}  (sample.json, sample.csv, report.html)")
+
+
+@app.command()
+def appraise(
+    sample_dir: Annotated[Path, typer.Argument(help="sample folder written by auditor sample")],
+    decisions: Annotated[Path, typer.Option(help="review decisions (decisions.jsonl)")],
+    confidence: Annotated[float, typer.Option(help="confidence level of the intervals")] = 0.90,
+    count: Annotated[
+        list[str] | None,
+        typer.Option(help="finding kind counted as an error (repeatable; default missing/claim)"),
+    ] = None,
+    paid_col: Annotated[
+        str | None, typer.Option(help="claim lines' paid amount field (default: detected)")
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write the appraisal as JSON")
+    ] = None,
+) -> None:
+    """Error rate of a reviewed sample with exact one- and two-sided intervals, per stratum and
+    combined; with paid amounts on claim lines, the projected overpayment (mean-per-unit and
+    difference estimation, lower limit of the one-sided 90% interval). Writes
+    SAMPLE_DIR/appraisal.json (or --out)."""
+    from .appraisal import appraise as run
+    from .review import load_decisions
+
+    try:
+        result = run(sample_dir, load_decisions(decisions), confidence, count, paid_col)
+    except AuditorError as exc:
+        _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
+        _crash(exc)
+    _print_appraisal(result)
+    target = out_file or sample_dir / "appraisal.json"
+    target.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    out.print(f"appraisal: {target}")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _print_appraisal(result: dict[str, Any]) -> None:
+    c = int(round(result["confidence"] * 100))
+    table = Table(
+        title=f"error rate ({result['method']} sample of {result['unit']}; "
+        f"errors: accepted {', '.join(result['counted_kinds'])} findings)"
+    )
+    for col in ("stratum", "N", "n", "errors", "rate", f"{c}% two-sided", f"{c}% upper", "method"):
+        table.add_column(col)
+    rows = list(result["attribute"]["strata"] or [])
+    combined = result["attribute"]["combined"]
+    for r in [*rows, {**combined, "stratum": "combined" if rows else "all"}]:
+        interval = "-" if r.get("rate") is None else f"{_pct(r['lower'])} - {_pct(r['upper'])}"
+        table.add_row(
+            escape(str(r.get("stratum") or "")), str(r["N"]), str(r["n"]), str(r["errors"]),
+            _pct(r.get("rate")), interval, _pct(r.get("upper_one_sided")),
+            str(r.get("method") or "-"),
+        )  # fmt: skip
+    out.print(table)
+    if result["pending"]:
+        err.print(
+            f"[yellow]warning:[/] {len(result['pending'])} sampled unit(s) have findings without "
+            "a decision and are left out of n: " + escape(", ".join(result["pending"][:20])),
+            soft_wrap=True,
+        )
+    if result["unmatched_decisions"]:
+        err.print(
+            f"[yellow]warning:[/] {result['unmatched_decisions']} decision(s) match no finding "
+            "of this sample"
+        )
+    v = result.get("variable")
+    if v:
+        out.print(
+            f"overpayment in the frame (paid {v['frame_paid']:,.2f}; t = {v['t']:.4f}, "
+            f"{v['df']} df; lower limit of the one-sided {v['confidence']:.0%} interval):"
+        )
+        for name in ("mean_per_unit", "difference"):
+            e = v[name]
+            out.print(
+                f"  {name.replace('_', '-')}: point {e['point']:,.2f}, "
+                f"standard error {e['se']:,.2f}, lower limit {e['lower']:,.2f}"
+            )
 
 
 @app.command()

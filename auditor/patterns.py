@@ -4,6 +4,16 @@ Rules are data: every lexicon, cue list, ConText rule, section rule, the 96372
 requirement spec and the billing tables (drug-to-HCPCS table, claim rules, payer profiles)
 is a versioned file under one folder. This module is the only place that
 reads them; the pipeline builder and the requirement engine receive plain dicts.
+
+Where the folder is: ``patterns/`` of the source checkout, which is also built into the
+wheel as ``auditor/default_patterns/`` (``pyproject.toml``), so an installed package has
+its rules; ``$AUDITOR_PATTERNS`` or a ``patterns_dir`` argument name another folder.
+
+Each file is read once: its bytes are hashed (``Patterns.sha256`` covers exactly the bytes
+the run parsed), parsed, checked against the JSON Schema of its kind
+(``patterns/schemas/``, see its README) and its regular expressions compiled and checked
+for nested repetition. Every failure is a ``PatternError`` (E100-E103) naming the file and
+the key.
 """
 
 from __future__ import annotations
@@ -12,17 +22,26 @@ import hashlib
 import json
 import os
 import re
+import re._constants as sre_constants
+import re._parser as sre_parse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
-from .errors import PatternError
+from .errors import PatternError, PatternKindError, PatternRegexError, PatternSchemaError
 
-DEFAULT_PATTERNS_DIR = Path(__file__).resolve().parent.parent / "patterns"
+CHECKOUT_PATTERNS_DIR = Path(__file__).resolve().parent.parent / "patterns"
+PACKAGED_PATTERNS_DIR = Path(__file__).resolve().parent / "default_patterns"  # in a wheel
+DEFAULT_PATTERNS_DIR = (
+    PACKAGED_PATTERNS_DIR if PACKAGED_PATTERNS_DIR.is_dir() else CHECKOUT_PATTERNS_DIR
+)
+SCHEMAS_DIR = "schemas"
 
 # file name (relative to the patterns folder) -> top-level keys it must have
 SCHEMA: dict[str, tuple[str, ...]] = {
@@ -58,7 +77,6 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "regex",
     ),
     "context/context_rules.json": ("version", "context_rules"),
-    "context/condition_rules.json": ("version", "base", "context_rules"),
     "sections/section_rules.json": ("version", "roles", "section_rules"),
     "requirements/cpt_96372.v1.yaml": (
         "version",
@@ -72,6 +90,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "billing/claim_rules.yaml": (
         "version",
         "description",
+        "code_pattern",
         "admin_code",
         "drug_code_prefixes",
         "unclassified_excludes_flags",
@@ -136,17 +155,246 @@ def load_patterns(path: str | None = None) -> Patterns:
     return Patterns.load(path)
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> bytes:
     try:
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        return path.read_bytes()
     except FileNotFoundError as exc:
         raise PatternError(f"pattern file missing: {path}") from exc
+    except OSError as exc:
+        raise PatternError(f"pattern file unreadable: {path} ({exc.strerror})") from exc
+
+
+def _parse(raw: bytes, path: Path) -> dict[str, Any]:
+    """The mapping a pattern file's bytes hold (JSON for ``.json``, else YAML)."""
+    try:
+        text = raw.decode("utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except UnicodeDecodeError as exc:
+        raise PatternError(f"pattern file is not UTF-8: {path} (byte {exc.start})") from exc
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise PatternError(f"pattern file is not valid {path.suffix[1:]}: {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise PatternError(f"pattern file must hold a mapping at top level: {path}")
     return data
+
+
+def schema_candidates(name: str) -> list[str]:
+    """Schema files that may describe pattern file ``name`` (relative to the patterns
+    folder), most specific first: ``schemas/<dir>/<stem>.schema.yaml``, the same without a
+    ``.vN`` suffix, then ``schemas/<dir>.schema.yaml``."""
+    rel = Path(name)
+    stem = rel.with_suffix("")
+    out = [f"{SCHEMAS_DIR}/{stem.as_posix()}.schema.yaml"]
+    unversioned = re.sub(r"\.v\d+$", "", stem.name)
+    if unversioned != stem.name:
+        out.append(f"{SCHEMAS_DIR}/{(stem.parent / unversioned).as_posix()}.schema.yaml")
+    if rel.parent != Path("."):
+        out.append(f"{SCHEMAS_DIR}/{rel.parent.as_posix()}.schema.yaml")
+    return out
+
+
+# --- regular expressions --------------------------------------------------------------------
+_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` may not be used in a rule file, or None.
+
+    Refused: a pattern that does not compile; a repetition of something that itself
+    repeats a variable number of times (``(a+)+``, ``(\\w*x?)*``); a repetition of an
+    alternation whose branches start with the same character or may be empty
+    (``(a|aa)+``). These are the
+    shapes that make a backtracking engine take exponential time on a short token (``^(a+)+$``
+    on 35 characters); rewrite them with one quantifier or a possessive/atomic form.
+    """
+    try:
+        re.compile(pattern)
+        parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"does not compile ({exc})"
+    return _nested(parsed, False)
+
+
+def _nested(sub: Any, repeated: bool) -> str | None:
+    for op, av in sub:
+        if op in _REPEATS:
+            lo, hi, body = av
+            if repeated and lo != hi:
+                return "nested repetition (catastrophic backtracking)"
+            problem = _nested(body, repeated or hi > 1)
+            if problem:
+                return problem
+        elif op is sre_constants.SUBPATTERN:
+            problem = _nested(av[-1], repeated)
+            if problem:
+                return problem
+        elif op is sre_constants.BRANCH:
+            branches = av[1]
+            if repeated:
+                firsts = [_first_literal(b) for b in branches]
+                known = [f for f in firsts if f is not None]
+                if "" in known or len(known) != len(set(known)):
+                    return "repeated alternation whose branches start alike (backtracking)"
+            for branch in branches:
+                problem = _nested(branch, repeated)
+                if problem:
+                    return problem
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            problem = _nested(av[1], False)
+            if problem:
+                return problem
+    return None
+
+
+def _first_literal(sub: Any) -> str | None:
+    """The first character a branch must match (lowercased), "" for an empty branch, None
+    when it is not one literal character."""
+    if not len(sub):
+        return ""
+    for op, av in sub:
+        if op is sre_constants.LITERAL:
+            return chr(av).lower()
+        if op is sre_constants.SUBPATTERN:
+            return _first_literal(av[-1])
+        return None
+    return None
+
+
+def _regexes(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """``(key path, pattern)`` of every spaCy token-pattern ``REGEX`` value in ``data``."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "REGEX" and isinstance(value, str):
+                yield (*path, key), value
+            else:
+                yield from _regexes(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _regexes(value, (*path, i))
+
+
+def _where(path: Any) -> str:
+    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in path]
+    return "".join(parts).lstrip(".") or "(top level)"
+
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@_FORMATS.checks("regex", raises=ValueError)
+def _regex_format(value: object) -> bool:
+    if isinstance(value, str):
+        problem = regex_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return True
+
+
+def validate_file(name: str, data: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Check one parsed pattern file against its kind's schema and its regexes.
+
+    Raises:
+        PatternSchemaError: a value has the wrong type or shape (the message names the
+            file and the key path, e.g. ``lexicons/sites.yaml: combined.ruoq``).
+        PatternRegexError: a regex does not compile or can backtrack catastrophically.
+    """
+    validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    for error in errors:
+        where = _where(error.absolute_path)
+        if error.validator == "format" and error.validator_value == "regex":
+            raise PatternRegexError(
+                f"{name}: {where}: regular expression refused: {error.cause or error.message}"
+            )
+        message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+        raise PatternSchemaError(f"{name}: {where}: {message}")
+    for path, pattern in _regexes(data):
+        problem = regex_problem(pattern)
+        if problem:
+            raise PatternRegexError(
+                f"{name}: {_where(path)}: regular expression {pattern[:60]!r} refused: {problem}"
+            )
+
+
+def _load_file(root: Path, name: str, digest: Any = None) -> dict[str, Any]:
+    """Read, parse and validate ``root/name`` (bytes read once; fed to ``digest`` when
+    given, with the bytes of the schema used)."""
+    raw = _read(root / name)
+    data = _parse(raw, root / name)
+    for candidate in schema_candidates(name):
+        schema_path = root / candidate
+        if schema_path.is_file():
+            schema_raw = _read(schema_path)
+            schema = _parse(schema_raw, schema_path)
+            break
+    else:
+        raise PatternKindError(
+            f"{name}: no schema for this kind of pattern file (looked for "
+            f"{', '.join(schema_candidates(name))} in {root}); add one (patterns/schemas/README.md)"
+        )
+    if digest is not None:
+        for part in (name, raw, candidate, schema_raw):
+            digest.update(part.encode() if isinstance(part, str) else part)
+    validate_file(name, data, schema)
+    return data
+
+
+MANIFEST = "manifest.json"
+
+
+def pattern_files(root: Path) -> list[str]:
+    """Every pattern file under ``root`` (``.yaml``/``.json``, schemas included, the manifest
+    not), as sorted relative names."""
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.suffix in (".yaml", ".json") and p.is_file() and p.name != MANIFEST
+    )
+
+
+def manifest_entries(root: Path) -> dict[str, dict[str, str]]:
+    """``{name: {"version", "sha256"}}`` of every pattern file under ``root``.
+
+    Raises:
+        PatternError: a file cannot be parsed.
+    """
+    out = {}
+    for name in pattern_files(root):
+        raw = _read(root / name)
+        version = _parse(raw, root / name).get("version")
+        out[name] = {"version": str(version), "sha256": hashlib.sha256(raw).hexdigest()}
+    return out
+
+
+def manifest_problems(root: Path, recorded: dict[str, dict[str, str]]) -> list[str]:
+    """Pattern files that changed without a new ``version`` (compared with ``recorded``,
+    the committed ``patterns/manifest.json``), and files missing from or stale in it."""
+    problems = []
+    current = manifest_entries(root)
+    for name, now in current.items():
+        before = recorded.get(name)
+        if before is None:
+            problems.append(f"{name}: not in {MANIFEST} (regenerate it)")
+        elif now["sha256"] != before["sha256"] and now["version"] == before["version"]:
+            problems.append(f"{name}: changed but its version is still {now['version']}: bump it")
+        elif now != before:
+            problems.append(f"{name}: version bumped; regenerate {MANIFEST}")
+    problems += [
+        f"{name}: in {MANIFEST} but gone (regenerate it)"
+        for name in recorded
+        if name not in current
+    ]
+    return problems
+
+
+def load_pattern_file(name: str, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Load one validated pattern file that is not part of the audit (e.g.
+    ``context/condition_rules.json`` for the benchmarks); it does not enter ``sha256``.
+
+    Raises:
+        PatternError: see ``Patterns.load``.
+    """
+    return _load_file(resolve_dir(path), name)
 
 
 def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
@@ -240,35 +488,6 @@ def _check_hcpcs(table: dict[str, Any], generics: set[str], path: str) -> None:
                 raise PatternError(f"{where}: concentration/equivalent needs an amount and a unit")
 
 
-def _check_requirements(spec: dict[str, Any], path: str) -> None:
-    """The requirement spec's lists are lists (a YAML string where a list belongs would be
-    iterated letter by letter, or tested as a substring) of the shapes the engine reads."""
-
-    def listed(value: Any, where: str, item: type) -> list[Any]:
-        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
-            raise PatternError(
-                f"{path}: {where} must be a list of {'mappings' if item is dict else 'strings'}"
-                f" (got {type(value).__name__})"
-            )
-        return value
-
-    listed(spec["eligible_routes"], "eligible_routes", str)
-    listed(spec["status_precedence"], "status_precedence", str)
-    for i, rule in enumerate(listed(spec["exclusion_flags"], "exclusion_flags", dict)):
-        when = rule.get("when")
-        if not isinstance(rule.get("flag"), str) or not isinstance(when, dict):
-            raise PatternError(f"{path}: exclusion_flags[{i}] needs 'flag' and a 'when' mapping")
-        if "route" in when:
-            listed(when["route"], f"exclusion_flags[{i}].when.route", str)
-    for key in ("required", "advisory"):
-        for i, rule in enumerate(listed(spec[key], key, dict)):
-            test = rule.get("present_when")
-            if not isinstance(rule.get("element"), str) or not isinstance(test, dict):
-                raise PatternError(f"{path}: {key}[{i}] needs 'element' and a 'present_when'")
-            if "in" in test:
-                listed(test["in"], f"{key}[{i}].present_when.in", str)
-
-
 def resolve_profile(payers: dict[str, Any], name: str) -> dict[str, Any]:
     """Return payer profile ``name`` with its ``extends`` chain applied.
 
@@ -316,43 +535,39 @@ class Patterns:
     Attributes:
         root: the folder.
         files: relative file name -> parsed content (dict), one entry per ``SCHEMA`` key.
+        sha256: hash of the bytes parsed (each file's name and bytes, then its schema's,
+            in name order): identifies a rule set.
     """
 
     root: Path
     files: dict[str, dict[str, Any]]
+    sha256: str = ""
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Patterns:
         """Load and validate every file named in ``SCHEMA``.
 
         Raises:
-            PatternError: a file is missing, unparsable, or lacks a required key.
+            PatternError: a file is missing or unparsable (E100), lacks a required key or
+                fails its schema (E101, naming file and key), holds a refused regular
+                expression (E102) or has no schema (E103).
         """
         root = resolve_dir(path)
         files: dict[str, dict[str, Any]] = {}
-        for name, keys in SCHEMA.items():
-            data = _load(root / name)
+        digest = hashlib.sha256()
+        for name in sorted(SCHEMA):
+            keys = SCHEMA[name]
+            data = _load_file(root, name, digest)
             missing = [k for k in keys if k not in data]
             if missing:
-                raise PatternError(f"{root / name}: missing top-level keys {missing}")
+                raise PatternSchemaError(f"{name}: missing top-level keys {missing}")
             files[name] = data
         _check_drugs(files["lexicons/drugs.yaml"]["drugs"], "lexicons/drugs.yaml")
         _check_extraction(files["extraction/extraction.yaml"], "extraction/extraction.yaml")
         generics = {d["generic"] for d in files["lexicons/drugs.yaml"]["drugs"]}
         _check_hcpcs(files["billing/hcpcs_drugs.yaml"], generics, "billing/hcpcs_drugs.yaml")
         _check_payers(files["billing/payers.yaml"])
-        name = "requirements/cpt_96372.v1.yaml"
-        _check_requirements(files[name], name)
-        return cls(root=root, files=files)
-
-    @cached_property
-    def sha256(self) -> str:
-        """Hash of every pattern file's bytes (sorted by name): identifies a rule set."""
-        digest = hashlib.sha256()
-        for name in sorted(SCHEMA):
-            digest.update(name.encode())
-            digest.update((self.root / name).read_bytes())
-        return digest.hexdigest()
+        return cls(root=root, files=files, sha256=digest.hexdigest())
 
     @property
     def drugs(self) -> dict[str, Any]:
@@ -381,10 +596,6 @@ class Patterns:
     @property
     def context(self) -> dict[str, Any]:
         return self.files["context/context_rules.json"]
-
-    @property
-    def condition_context(self) -> dict[str, Any]:
-        return self.files["context/condition_rules.json"]
 
     @property
     def sections(self) -> dict[str, Any]:

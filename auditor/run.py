@@ -33,6 +33,7 @@ from .errors import OutputError
 from .io.output import OutputFolder, os_reason
 from .io.writers import ROW_FILES, ReportWriter
 from .records import InputTally, NoteRecord, safe_record
+from .review import Reviewer, read_jsonl, rewrite_jsonl, spec_id_of
 
 Stream = Iterator[tuple[NoteRecord, dict[str, Any], list[dict[str, Any]]]]
 # OS errors that mean "the report cannot be written here" (stated with the OS's reason)
@@ -72,6 +73,8 @@ class RunOptions:
         sheet, sep, line_col: reader options (``io.readers.read_records``): the Excel
             sheet, the CSV delimiter, the line column of a note-line table.
         batch_fn: engines only, replaces ``core.audit_chunk`` (fault-injection tests).
+        decisions: review decisions to carry into the rows and the report
+            (``review.load_decisions``); None: no ``review`` fields.
     """
 
     input: Path
@@ -92,6 +95,7 @@ class RunOptions:
     sep: str | None = None
     line_col: str | None = None
     batch_fn: Callable[..., Any] | None = None
+    decisions: Any = None
 
 
 @dataclass
@@ -218,9 +222,15 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
         "version": __version__,
         "patterns_sha256": rules.sha256,
         "requirements_version": rules.requirements["version"],
+        "spec_id": spec_id_of(rules.requirements),
         "input": str(options.input),
+        "id_col": options.id_col,
+        "text_col": options.text_col,
         "redacted": options.redact,
     }
+    reviewer = (
+        Reviewer(options.decisions, meta["spec_id"]) if options.decisions is not None else None
+    )
     tally = InputTally()
     stream = map(
         safe_record,
@@ -234,6 +244,8 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
                 folder = output.work
                 with ReportWriter(folder, meta) as writer:
                     for record, note, events in _audited(options, stream, engine_info, on_note):
+                        if reviewer is not None:
+                            note, events = reviewer.annotate(note, events)
                         writer.write(note, events)
                         if claims_run:
                             claims_run.add(note, events)
@@ -242,6 +254,9 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
                             builder.add(note, events, text, record.extra)
                     if claims_run:
                         writer.meta["claims"] = claims_run.write(folder)
+                        _review_claims(folder, reviewer, builder)
+                    if reviewer is not None:
+                        writer.meta["review"] = reviewer.section()
                     writer.meta.update(engine_info)
                     writer.meta.update(records_read=tally.records, **tally.summary())
                     writer.meta["files"] = sorted(_writes(options))
@@ -271,6 +286,18 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
         claims_lines=claims_run.summary_lines() if claims_run else [],
         seconds=time.perf_counter() - started,
     )
+
+
+def _review_claims(folder: Path, reviewer: Any, builder: Any) -> None:
+    """Carry decisions into ``claims.jsonl`` and give its findings to the report builder."""
+    if reviewer is None and builder is None:
+        return
+    rows = read_jsonl(folder / "claims.jsonl")
+    if reviewer is not None:
+        rows = reviewer.annotate_claims(rows)
+        rewrite_jsonl(folder / "claims.jsonl", rows)
+    if builder is not None:
+        builder.add_claims(rows)
 
 
 def _text_for_report(options: RunOptions, note: dict[str, Any], record: NoteRecord) -> str | None:

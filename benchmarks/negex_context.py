@@ -12,7 +12,7 @@ particular). For every sentence this script
    makes it the only ConText target, a span labelled ``CONDITION``;
 3. runs medspaCy ConText over it twice, with the project's rules
    (``patterns/context/condition_rules.json`` on top of medspaCy's defaults, via
-   ``load_patterns`` and ``build.condition_context``) and with medspaCy's default rules,
+   ``benchmarks.condition_context``) and with medspaCy's default rules,
    and reads the categories of the modifiers attached to the target.
 
 ConText means a modifier never to modify a target it overlaps, but medspaCy 1.3.1's
@@ -47,6 +47,8 @@ from typing import Any
 from spacy.tokens import Span
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks.condition_context`` importable
+    sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "negex" / "negex_context_testset.jsonl"
 TARGET_LABEL = "CONDITION"
 RULE_SETS = ("project", "default")
@@ -84,13 +86,13 @@ def build(patterns_dir: str | None = None) -> tuple[Any, dict[str, Any]]:
     from medspacy.context import ConText
 
     from auditor.core import _silence_phi_loggers
-    from auditor.patterns import load_patterns
-    from auditor.pipeline.build import build_pipeline, condition_context
+    from auditor.pipeline.build import build_pipeline
     from auditor.pipeline.mentions import MENTIONS_KEY
+    from benchmarks.condition_context import condition_context, condition_rules
 
     _silence_phi_loggers()
     nlp = build_pipeline(patterns_dir)
-    rules = load_patterns(patterns_dir).condition_context["context_rules"]
+    rules = condition_rules(patterns_dir)["context_rules"]
     contexts = {
         "project": condition_context(nlp, rules, "negex_project_context"),
         "default": ConText(
@@ -105,9 +107,9 @@ def build(patterns_dir: str | None = None) -> tuple[Any, dict[str, Any]]:
 
 
 def rules_version(patterns_dir: str | None = None) -> str:
-    from auditor.patterns import load_patterns
+    from benchmarks.condition_context import condition_rules
 
-    return str(load_patterns(patterns_dir).condition_context["version"])
+    return str(condition_rules(patterns_dir)["version"])
 
 
 def _phrase_regex(phrase: str, bounded: bool) -> str:

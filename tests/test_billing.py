@@ -186,10 +186,12 @@ def test_billing_file_without_a_required_key_fails_to_load(tmp_path, name):
     root = tmp_path / "patterns"
     shutil.copytree(DEFAULT_PATTERNS_DIR, root)
     data = yaml.safe_load((root / name).read_text(encoding="utf-8"))
-    data.pop(SCHEMA[name][-1])
+    key = SCHEMA[name][-1]
+    data.pop(key)
     (root / name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    with pytest.raises(PatternError, match="missing top-level keys"):
+    with pytest.raises(PatternError) as caught:
         Patterns.load(root)
+    assert str(caught.value) == f"[E101] {name}: (top level): '{key}' is a required property"
 
 
 def test_unknown_payer_profile_is_an_error():

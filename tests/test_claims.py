@@ -19,6 +19,7 @@ from auditor.claims import (
     reconcile_rows,
 )
 from auditor.errors import ColumnError
+from auditor.io.claims_io import read_claims
 from auditor.patterns import load_patterns
 
 CASES = Path(__file__).parent / "cases"
@@ -64,10 +65,16 @@ def test_every_finding_kind_has_a_scenario():
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s["name"] for s in SCENARIOS])
-def test_scenario(rules_for, scenario):
+def test_scenario(rules_for, scenario, tmp_path):
     rules = rules_for(scenario.get("payer", "default"))
     notes, events = _inputs(scenario, rules)
+    if "claims_csv" in scenario:  # a claims file as written, read by the CLI's reader
+        path = tmp_path / "claims.csv"
+        path.write_text(scenario["claims_csv"], encoding="utf-8")
+        scenario = {**scenario, "claims": read_claims(path)}
     rows = reconcile_rows(notes, events, scenario["claims"], rules)
+    if isinstance(scenario["claims"], pd.DataFrame):
+        scenario["claims"] = scenario["claims"].to_dict("records")
     assert len(rows) == len(scenario["expect"])
     for row, claim, expected in zip(rows, scenario["claims"], scenario["expect"], strict=True):
         for key, value in claim.items():  # the claim's own fields come back unchanged
@@ -224,3 +231,87 @@ def test_python_api_reconcile():
         summary["n_notes_with_injections_without_claims"],
     ) == (2, 1)
     assert summary["findings"] == {"drug_units_mismatch": 1, "unmatched_claim": 1}
+
+
+def test_every_finding_has_one_check_and_every_check_a_finding():
+    from auditor.claims import CHECKS, bound_checks
+
+    rules = ClaimRules.load()
+    assert set(CHECKS) == set(rules.findings)
+    assert [c.code for c in bound_checks(rules)] == list(rules.findings)
+    for code, chk in CHECKS.items():
+        finding = chk.finding(rules)
+        assert finding.meaning and finding.source, code
+        assert chk.fn.__doc__, code  # each check says what it checks
+
+
+def test_catalogue_finding_without_a_check_is_a_pattern_error():
+    from dataclasses import replace
+
+    from auditor.claims import bound_checks
+    from auditor.errors import PatternError
+
+    rules = ClaimRules.load()
+    findings = {**rules.rules["findings"], "new_finding": {"meaning": "m", "source": "s"}}
+    with pytest.raises(PatternError, match=r"\['new_finding'\] have no check"):
+        bound_checks(replace(rules, rules={**rules.rules, "findings": findings}))
+
+
+def test_subsumed_finding_is_named_in_the_catalogue():
+    assert ClaimRules.load().findings["wrong_admin_code"].subsumes == ("admin_units_mismatch",)
+
+
+def test_datetime_date_of_service(rules_for):
+    import datetime as dt
+
+    rules = rules_for("default")
+    notes = [{"note_id": n, "status": "compliant", "n_injections": 1} for n in ("n1", "n2")]
+    events = [
+        {
+            "note_id": n,
+            "medication": "methylprednisolone",
+            "medication_text": "Depo-Medrol",
+            "route": "IM",
+            "dose_value": 80,
+            "dose_unit": "mg",
+            "eligible": True,
+            "flags": [],
+        }
+        for n in ("n1", "n2")
+    ]
+    events = [e | rules.hcpcs.code_event(e) for e in events]
+    claims = [
+        {"note_id": "n1", "code": "J1030", "units": 2, "dos": dt.datetime(2025, 1, 15, 9, 30)},
+        {"note_id": "n2", "code": "J1030", "units": 2, "dos": pd.Timestamp("2024-03-01 08:00")},
+    ]
+    rows = reconcile_rows(notes, events, claims, rules)
+    assert [r["findings"] for r in rows] == [["deleted_code"], []]
+    assert rows[0]["dos"] == "2025-01-15T09:30:00"
+
+
+def test_ragged_csv_rows_are_findings_not_shifted(tmp_path, rules_for):
+    path = tmp_path / "claims.csv"
+    path.write_text(
+        "note_id,code,units,pos\nn1,96372,x2,1,11\nn1,J1885,4,11\n\nn1,96372\nn1,96372,1,11\n",
+        encoding="utf-8",
+    )
+    frame = read_claims(path)
+    assert frame.to_dict("records") == [
+        {"note_id": "n1", "code": "96372", "units": "x2", "pos": "1"},
+        {"note_id": "n1", "code": "J1885", "units": "4", "pos": "11"},
+        {"note_id": "n1", "code": "96372", "units": "", "pos": ""},
+        {"note_id": "n1", "code": "96372", "units": "1", "pos": "11"},
+    ]
+    notes = [{"note_id": "n1", "status": "compliant", "n_injections": 1}]
+    rows = reconcile_rows(notes, [], frame, rules_for("default"))
+    assert [(r["findings"], r["supported_units"]) for r in rows] == [
+        (["malformed_line"], None),
+        (["drug_not_documented"], None),
+        (["malformed_line"], None),
+        ([], 1),
+    ]
+    assert rows[0]["details"] == [
+        "row 1 (file line 2) has 5 cells, the header 4: its fields cannot be matched to the "
+        "columns; not checked"
+    ]
+    assert rows[2]["details"][0].startswith("row 3 (file line 5) has 2 cells")

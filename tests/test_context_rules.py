@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 from spacy.tokens import Span
 
-from auditor.patterns import load_patterns
-from auditor.pipeline.build import condition_context
+from benchmarks.condition_context import condition_context, condition_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "negex_context_sample.jsonl"
@@ -95,7 +94,7 @@ def test_condition_rules_file_shape():
     """Every rule uses only ConTextRule keywords; every dropped default exists."""
     from medspacy.context import ConTextRule
 
-    spec = load_patterns().condition_context
+    spec = condition_rules()
     for rule in spec["context_rules"]:
         assert set(rule) <= RULE_KEYS, rule
         ConTextRule(**rule)
@@ -108,7 +107,7 @@ def test_condition_rules_file_shape():
 
 @pytest.fixture(scope="module")
 def project_context(nlp):
-    rules = load_patterns().condition_context["context_rules"]
+    rules = condition_rules()["context_rules"]
     return condition_context(nlp, rules, "test_context")
 
 

@@ -341,8 +341,8 @@ def test_claim_units_inf_and_1e400_do_not_end_the_run(tmp_path):
 @pytest.mark.parametrize(
     "edit,message",
     [
-        ("required:\n", "required must be a list of mappings (got str)"),
-        ("eligible_routes:", "eligible_routes must be a list of strings (got str)"),
+        ("required:\n", "required: 'medication' is not of type 'array'"),
+        ("eligible_routes:", "eligible_routes: 'IM' is not of type 'array'"),
     ],
 )
 def test_a_rule_list_given_as_a_string_is_a_coded_error_at_load(tmp_path, edit, message):
@@ -366,7 +366,7 @@ def test_a_rule_list_given_as_a_string_is_a_coded_error_at_load(tmp_path, edit, 
     source = write_csv(tmp_path / "in.csv", [GIVEN])
     result = cli(source, "--out", tmp_path / "report", "--patterns", patterns)
     assert result.exit_code == 2
-    assert result.stderr == f"error: [E100] requirements/cpt_96372.v1.yaml: {message}\n"
+    assert result.stderr == f"error: [E101] requirements/cpt_96372.v1.yaml: {message}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "patterns"]
 
 

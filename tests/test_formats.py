@@ -711,3 +711,20 @@ def test_new_formats_keep_note_text_out_of_stderr_logs_and_redacted_reports(tmp_
         for path in out.glob("*") if out.exists() else []:
             assert CANARY.encode() not in path.read_bytes(), (name, path.name)
     assert CANARY not in caplog.text
+
+
+def test_fhir_attachment_with_data_is_preferred_and_doc_status_is_checked(tmp_path):
+    both = _doc("d8", {})
+    both["content"] = [
+        {"attachment": {"contentType": "text/plain", "url": "https://ehr.example/Binary/2"}},
+        {"attachment": {"contentType": "text/html", "data": b64("<pre>B12 IM given</pre>")}},
+    ]
+    retracted = {
+        **_doc("d9", {"contentType": "text/plain", "data": b64(CANARY)}),
+        "docStatus": "entered-in-error",
+    }
+    path = _write(tmp_path, "d.ndjson", json.dumps(both) + "\n" + json.dumps(retracted) + "\n")
+    assert _rows(path) == [
+        (1, "d8", "B12 IM given", None),
+        (2, "d9", None, "line 2 DocumentReference: status entered-in-error; not audited"),
+    ]

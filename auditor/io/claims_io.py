@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..claims import (
+    MALFORMED_ATTR,
     OUTPUT_FIELDS,
     ClaimLine,
     ClaimRules,
@@ -37,8 +38,11 @@ def read_claims(path: str | Path) -> pd.DataFrame:
     """Read a claims file into a DataFrame (input order kept).
 
     CSV/TSV cells are read as text (codes such as ``0591`` and places of service such as
-    ``02`` keep their leading zeros; blank cells stay blank). Parquet and JSON Lines keep
-    their types.
+    ``02`` keep their leading zeros; blank cells stay blank; blank lines are skipped). A row
+    with more or fewer cells than the header is kept (its cells from the left, padded with
+    blanks) and named in ``frame.attrs[claims.MALFORMED_ATTR]`` (row index -> why), so it
+    gets a ``malformed_line`` finding instead of being shifted into other columns. Parquet
+    and JSON Lines keep their types.
 
     Raises:
         InputError: the file is missing, of an unknown format, or unreadable.
@@ -53,20 +57,40 @@ def read_claims(path: str | Path) -> pd.DataFrame:
         )
     try:
         if suffix in (".csv", ".tsv"):
-            return pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                sep="\t" if suffix == ".tsv" else ",",
-                encoding="utf-8-sig",
-            )
+            return _read_table(path, "\t" if suffix == ".tsv" else ",")
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
         return pd.read_json(path, lines=True, dtype=False)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
+    except (OSError, ValueError, csv.Error, pd.errors.ParserError) as exc:
         raise InputError(f"claims file {path.name}: not readable ({type(exc).__name__})") from exc
+
+
+def _read_table(path: Path, sep: str) -> pd.DataFrame:
+    """A CSV/TSV claims file as text cells, ragged rows named in ``attrs`` (see
+    ``read_claims``)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=sep)
+        header = next(reader, None)
+        if header is None:
+            return pd.DataFrame()
+        width = len(header)
+        rows: list[list[str]] = []
+        malformed: dict[int, str] = {}
+        for cells in reader:
+            if not cells or (len(cells) == 1 and not cells[0].strip() and width > 1):
+                continue  # a blank line
+            if len(cells) != width:
+                malformed[len(rows)] = (
+                    f"row {len(rows) + 1} (file line {reader.line_num}) has {len(cells)} "
+                    f"cells, the header {width}"
+                )
+                cells = (cells + [""] * width)[:width]
+            rows.append(cells)
+    frame = pd.DataFrame(rows, columns=header, dtype=str)
+    frame.attrs[MALFORMED_ATTR] = malformed
+    return frame
 
 
 def _csv_value(value: Any) -> Any:

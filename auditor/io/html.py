@@ -61,6 +61,7 @@ from ..frames import STATUSES, is_missing, json_safe
 from ..patterns import Patterns, load_patterns
 from ..records import NoteRecord, clean_text
 from ..requirements import RequirementSpec
+from ..review import claim_findings, findings_of, read_jsonl, run_key, spec_id, spec_id_of
 
 log = logging.getLogger("auditor")
 
@@ -394,8 +395,12 @@ def _event_view(
     }
 
 
-def _finding(kind: str, what: str, scope: str, rule: str, source: str, detail: str = ""):
+def _finding(
+    kind: str, what: str, scope: str, rule: str, source: str, detail: str = "", code: str = ""
+):
     return {
+        "code": code,
+        "event_id": None,
         "kind": kind,
         "what": what,
         "scope": scope,
@@ -418,20 +423,27 @@ def _findings(
         error = note.get("error") or ""
         out.append(
             _finding(
-                "error", "record not audited", "note", "status error", "contract section 4", error
+                "error",
+                "record not audited",
+                "note",
+                "status error",
+                "contract section 4",
+                error,
+                "error:record",
             )
         )
     for v in views:
         scope = f"event {v['event_id']} ({v['name']})"
+        first = len(out)
         for row in v["rows"]:
             if row["state"] != "missing":
                 continue
             required = row["kind"] == "required"
             what = row["element"] + (" missing" if required else " not documented (advisory)")
             rule = f"{row['kind']} element {row['element']}"
-            out.append(
-                _finding("missing" if required else "advisory", what, scope, rule, row["source"])
-            )
+            kind = "missing" if required else "advisory"
+            code = f"{kind}:{row['element']}"
+            out.append(_finding(kind, what, scope, rule, row["source"], "", code))
         for flag in v["flags"]:
             detail = f"not billable as 96372; bill {bill[flag]} instead" if flag in bill else ""
             out.append(
@@ -442,14 +454,17 @@ def _findings(
                     f"exclusion flag {flag}",
                     sources["flags"].get(flag, ""),
                     detail,
+                    f"flag:{flag}",
                 )
             )
+        for f in out[first:]:
+            f["event_id"] = v["event_id"]
     event_flags = {f for v in views for f in v["flags"]}
     for flag in note.get("flags") or []:
         if flag not in event_flags:
-            out.append(
-                _finding("flag", flag, "note", f"note flag {flag}", sources["flags"].get(flag, ""))
-            )
+            source = sources["flags"].get(flag, "")
+            rule = f"note flag {flag}"
+            out.append(_finding("flag", flag, "note", rule, source, "", f"flag:{flag}"))
     return out
 
 
@@ -462,6 +477,7 @@ def note_detail(
     redact: bool = False,
     text_note: str | None = None,
     max_chars: int = MAX_NOTE_CHARS,
+    spec_id: str | None = None,
 ) -> tuple[str, int]:
     """One note's findings, normalised values and highlighted text as an HTML fragment.
 
@@ -475,6 +491,8 @@ def note_detail(
         redact: findings and normalised values only; ``text`` and evidence text are ignored.
         text_note: a line shown instead of the text (why it is not embedded).
         max_chars: see ``highlight_html``.
+        spec_id: the spec id in finding ids (``review.spec_id``; default: ``spec``'s own);
+            each finding's ``<li>`` carries its id as ``data-fid`` for the review controls.
 
     Returns:
         ``(html, n)``: the fragment (styles in ``note_css()``) and the number of note
@@ -494,9 +512,15 @@ def note_detail(
         text_html, shown = highlight_html(text, highlights, max_chars, numbered=len(rows) > 1)
     sources = spec.rule_sources()
     views = [_event_view(e, spec, located, redact, sources) for e in rows]
+    findings = _findings(note, views, spec, sources)
+    if note.get("note_id") is not None:
+        sid = spec_id or spec_id_of(spec.spec)
+        fids = {(f.event_id, f.finding): f.id for f in findings_of(note, rows, sid)}
+        for f in findings:
+            f["fid"] = fids.get((f["event_id"], f["code"]))
     html = _ENV.get_template("note.html.j2").render(
         note=note,
-        findings=_findings(note, views, spec, sources),
+        findings=findings,
         events=views,
         text_html=Markup(text_html) if text_html is not None else None,
         text_note=text_note,
@@ -571,6 +595,8 @@ class ReportBuilder:
         redact: never embed note or evidence text.
         text_budget: note characters to embed in the whole report, at most.
         max_note_chars: see ``highlight_html``.
+        spec_id: the spec id in finding ids (``review.spec_id`` of ``run.json``; default: the
+            spec's own ``cpt@version``).
     """
 
     def __init__(
@@ -581,8 +607,11 @@ class ReportBuilder:
         redact: bool = False,
         text_budget: int = TEXT_BUDGET_CHARS,
         max_note_chars: int = MAX_NOTE_CHARS,
+        spec_id: str | None = None,
     ) -> None:
         self.spec, self.locator, self.group_by, self.redact = spec, locator, group_by, redact
+        self.spec_id = spec_id or spec_id_of(spec.spec)
+        self.decisions: dict[str, dict[str, Any]] = {}  # finding id -> review, from the rows
         self.text_budget, self.max_note_chars = text_budget, max_note_chars
         self.elements = spec.required_elements
         self.advisories = [r["element"] for r in spec.spec["advisory"]]
@@ -640,6 +669,9 @@ class ReportBuilder:
                 if e.get("missing"):
                     med["gaps"] += 1
                 med.update("missing:" + m for m in e.get("missing") or [])
+        findings = findings_of(note, events, self.spec_id)
+        for e in [*events, note]:
+            self._take_reviews(e.get("review"))
         detail = -1
         if events or note.get("flags") or status == "error":
             detail = len(self.details)
@@ -655,8 +687,63 @@ class ReportBuilder:
                 len(events),
                 group,
                 detail,
+                [[f.id, f.finding, f.event_id or 0] for f in findings],
             ]
         )
+
+    def add_claims(self, claims: Iterable[Mapping[str, Any]]) -> None:
+        """Add the findings of reconciled claim lines (``claims.jsonl`` rows) to their notes,
+        after every note was added: each becomes a reviewable finding, listed under "Claim
+        lines" in the note's detail. A line whose note id is not in the report (finding
+        ``unmatched_claim``) has no note to be shown with; ``claims.jsonl`` keeps it."""
+        index: dict[str, int] = {}
+        for i in range(len(self.rows) - 1, -1, -1):
+            index[self.rows[i][0]] = i
+        items: dict[int, list[str]] = defaultdict(list)
+        for line in claims:
+            i = index.get(str(line.get("note_id")))
+            found = claim_findings(line, self.spec_id)
+            if i is None or not found:
+                continue
+            self._take_reviews(line.get("review"))
+            billed = f"{line.get('code') or '?'} x{line.get('units') or '?'}"
+            claim = f", claim {line['claim_id']}" if line.get("claim_id") else ""
+            detail = "; ".join(str(d) for d in line.get("details") or [])
+            for f in found:
+                self.rows[i][9].append([f.id, f.finding, 0])
+                code = f.finding.split(":", 1)[1]
+                items[i].append(
+                    f'<li class="finding f-claim" data-fid="{f.id}" '
+                    f'data-code="{escape(f.finding)}">'
+                    f'<span class="f-what">{escape(code)}</span> · <span class="f-scope">'
+                    f"claim line {escape(billed + claim)}</span>"
+                    + (f' · <span class="f-detail">{escape(detail)}</span>' if detail else "")
+                    + "</li>"
+                )
+        for i, lis in items.items():
+            html = (
+                '<div class="note-detail"><h4>Claim lines</h4><ul class="findings">'
+                + "".join(lis)
+                + "</ul></div>"
+            )
+            if self.rows[i][8] >= 0:
+                self.details[self.rows[i][8]] += html
+            else:
+                self.rows[i][8] = len(self.details)
+                self.details.append(html)
+
+    def _take_reviews(self, review: Any) -> None:
+        """Keep the decided entries of a row's ``review`` field (``review.Reviewer``)."""
+        if not isinstance(review, Mapping):
+            return
+        entries = review.get("findings", review)
+        if not isinstance(entries, Mapping):
+            return
+        for entry in entries.values():
+            if isinstance(entry, Mapping) and entry.get("decision") in ("accepted", "rejected"):
+                self.decisions[str(entry["id"])] = {
+                    k: entry[k] for k in ("decision", "comment", "decided_at") if k in entry
+                }
 
     def _detail(
         self, note: Mapping[str, Any], events: list[Mapping[str, Any]], text: str | None
@@ -679,7 +766,15 @@ class ReportBuilder:
         elif text is None and note.get("status") != "error":
             text_note = "Note text not available (the input could not be re-read for the report)."
         html, shown = note_detail(
-            note, events, text, self.spec, self.locator, self.redact, text_note, self.max_note_chars
+            note,
+            events,
+            text,
+            self.spec,
+            self.locator,
+            self.redact,
+            text_note,
+            self.max_note_chars,
+            self.spec_id,
         )
         self.text_chars += shown
         return html
@@ -731,6 +826,9 @@ class ReportBuilder:
             "pageSize": PAGE_SIZE,
             "redact": self.redact,
             "rows": self.rows,
+            "runKey": run_key(meta or {}),
+            "specId": self.spec_id,
+            "decisions": self.decisions,
         }
         return {
             "meta": dict(meta or {}),
@@ -847,8 +945,17 @@ def write_report(
     folder = Path(folder)
     patterns = load_patterns(patterns_dir)
     spec = RequirementSpec(patterns.requirements)
+    meta: dict[str, Any] = {}
+    try:
+        meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
     builder = ReportBuilder(
-        spec, None if redact else default_locator(patterns_dir), group_by, redact
+        spec,
+        None if redact else default_locator(patterns_dir),
+        group_by,
+        redact,
+        spec_id=spec_id(meta) if meta else None,
     )
     source = iter(records) if records is not None else None
     for note, events in read_report_rows(folder):
@@ -871,11 +978,8 @@ def write_report(
         )
     if group_by is not None and not builder.group_seen:
         log.warning("report.html: grouping column %r not found in the input", group_by)
-    meta: dict[str, Any] = {}
-    try:
-        meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
+    if (folder / "claims.jsonl").exists():
+        builder.add_claims(read_jsonl(folder / "claims.jsonl"))
     return write_page(builder, folder / "report.html", meta)
 
 

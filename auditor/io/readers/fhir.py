@@ -3,11 +3,12 @@
 
 Each ``DocumentReference`` (its ``content[].attachment``) or ``DiagnosticReport`` (its
 ``presentedForm[]``) is one record; note id = the resource ``id``. Of several attachments
-the first ``text/plain`` one is read, else ``text/html`` (converted to text with
-inscriptis), else ``text/rtf`` (striprtf). Attachment data is base64; its charset comes
-from the ``contentType`` (``text/plain; charset=utf-8``), else ``records.decode_bytes``.
-A resource with status ``entered-in-error``, an attachment given only by ``url`` (never
-fetched: no network at run time), bad base64 or another content type becomes one
+one holding data is preferred, then the first ``text/plain`` one, else ``text/html``
+(converted to text with inscriptis), else ``text/rtf`` (striprtf). Attachment data is
+base64; its charset comes from the ``contentType`` (``text/plain; charset=utf-8``), else
+``records.decode_bytes``. A resource with status (or ``docStatus``) ``entered-in-error``,
+an attachment given only by ``url`` (never fetched: no network at run time), bad base64
+or another content type becomes one
 ``error`` record saying why, with no note text. Kept as columns: ``resource_type``,
 ``status``, ``subject``, ``encounter``, ``date``, ``type``, ``practice_setting``,
 ``facility_type``, ``content_type`` (usable with ``--group-by`` and as a setting column).
@@ -156,7 +157,7 @@ def attachment_text(attachment: dict[str, Any]) -> tuple[Text, dict[str, int]]:
 def _record(row: int, where: str, resource: dict[str, Any]) -> NoteRecord:
     extra = _columns(resource)
     nid = resource.get("id")
-    if resource.get("status") == "entered-in-error":
+    if "entered-in-error" in (resource.get("status"), resource.get("docStatus")):
         return NoteRecord(
             row,
             str(nid or row),
@@ -169,7 +170,9 @@ def _record(row: int, where: str, resource: dict[str, Any]) -> NoteRecord:
     if not attachments:
         return NoteRecord(row, str(nid or row), None, f"{where}: no attachment", None, extra)
     rank = {m: i for i, m in enumerate(PREFERRED)}
-    best = min(attachments, key=lambda a: rank.get(_media(a)[0], len(PREFERRED)))
+    best = min(
+        attachments, key=lambda a: (not a.get("data"), rank.get(_media(a)[0], len(PREFERRED)))
+    )
     media = _media(best)[0]
     extra["content_type"] = media or None
     if media not in rank and media:

@@ -1,0 +1,182 @@
+"""Pattern files: schemas per kind, coded errors naming the file and key, regexes refused
+at load, the hash of the bytes parsed, and versions bumped with every change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor.errors import PatternKindError, PatternRegexError, PatternSchemaError
+from auditor.patterns import (
+    CHECKOUT_PATTERNS_DIR,
+    MANIFEST,
+    SCHEMA,
+    Patterns,
+    load_pattern_file,
+    manifest_problems,
+    regex_problem,
+)
+
+
+@pytest.fixture
+def patterns(tmp_path: Path) -> Path:
+    copy = tmp_path / "patterns"
+    shutil.copytree(CHECKOUT_PATTERNS_DIR, copy)
+    return copy
+
+
+def _edit(root: Path, name: str, change) -> None:
+    path = root / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    if path.suffix == ".json":
+        path.write_text(json.dumps(data), encoding="utf-8")
+    else:
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def test_bundled_patterns_pass_their_schemas():
+    loaded = Patterns.load(str(CHECKOUT_PATTERNS_DIR))
+    assert sorted(loaded.files) == sorted(SCHEMA)
+    assert load_pattern_file("context/condition_rules.json")["context_rules"]
+
+
+@pytest.mark.parametrize(
+    "name,change,error,message",
+    [
+        (
+            "lexicons/sites.yaml",
+            lambda d: d["combined"].update(ruoq="gluteal"),
+            PatternSchemaError,
+            "[E101] lexicons/sites.yaml: combined.ruoq: 'gluteal' is not of type 'array'",
+        ),
+        (
+            "cues/cues.yaml",
+            lambda d: d["window"].update(followup_chars="600"),
+            PatternSchemaError,
+            "[E101] cues/cues.yaml: window.followup_chars: '600' is not of type 'integer'",
+        ),
+        (
+            "lexicons/drugs.yaml",
+            lambda d: d["drugs"][3].update(names="toradol"),
+            PatternSchemaError,
+            "[E101] lexicons/drugs.yaml: drugs[3].names: 'toradol' is not of type 'array'",
+        ),
+        (
+            "requirements/cpt_96372.v1.yaml",
+            lambda d: d.update(required="medication"),
+            PatternSchemaError,
+            "[E101] requirements/cpt_96372.v1.yaml: required: 'medication' is not of type "
+            "'array'",
+        ),
+        (
+            "cues/cues.yaml",
+            lambda d: d["token_patterns"].append(
+                {"label": "IGNORE", "pattern": [{"TEXT": {"REGEX": "^(a+)+$"}}]}
+            ),
+            PatternRegexError,
+            "[E102] cues/cues.yaml: token_patterns[18].pattern[0].TEXT.REGEX: regular "
+            "expression '^(a+)+$' refused: nested repetition (catastrophic backtracking)",
+        ),
+        (
+            "context/context_rules.json",
+            lambda d: d["context_rules"][0].update(pattern=[{"LOWER": {"REGEX": "[unclosed"}}]),
+            PatternRegexError,
+            "[E102] context/context_rules.json: context_rules[0].pattern[0].LOWER.REGEX: "
+            "regular expression '[unclosed' refused: does not compile (unterminated character "
+            "set at position 0)",
+        ),
+        (
+            "billing/claim_rules.yaml",
+            lambda d: d.update(code_pattern="(x+x+)+y"),
+            PatternRegexError,
+            "[E102] billing/claim_rules.yaml: code_pattern: regular expression refused: "
+            "nested repetition (catastrophic backtracking)",
+        ),
+    ],
+)
+def test_a_bad_value_is_a_coded_error_naming_file_and_key(patterns, name, change, error, message):
+    _edit(patterns, name, change)
+    with pytest.raises(error) as caught:
+        Patterns.load(str(patterns))
+    assert str(caught.value) == message
+
+
+def test_bad_rule_file_ends_the_cli_with_exit_2_and_writes_nothing(patterns, tmp_path):
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    _edit(patterns, "lexicons/sites.yaml", lambda d: d["combined"].update(ruoq="gluteal"))
+    notes = tmp_path / "notes.csv"
+    notes.write_text("note_id,text\n1,Toradol 60 mg IM given.\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["audit", str(notes), "--out", str(tmp_path / "out"), "--patterns", str(patterns)]
+    )
+    assert result.exit_code == 2
+    assert "[E101] lexicons/sites.yaml: combined.ruoq:" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_catastrophic_token_regex_never_reaches_the_matcher(patterns):
+    """``^(a+)+$`` on a 35-character token would take minutes in ``re``: refused at load."""
+    assert regex_problem("^(a+)+$") == "nested repetition (catastrophic backtracking)"
+    assert regex_problem("(a|aa)+$") is not None
+    assert regex_problem("^[A-Za-z][A-Za-z/-]*$") is None
+    assert regex_problem("(?:foo|bar)+") is None
+
+
+def test_a_file_without_a_schema_is_refused_only_when_loaded(patterns, monkeypatch):
+    (patterns / "newkind").mkdir()
+    (patterns / "newkind" / "rules.yaml").write_text('version: "1.0.0"\n', encoding="utf-8")
+    Patterns.load(str(patterns))  # not loaded: no error
+    monkeypatch.setitem(SCHEMA, "newkind/rules.yaml", ("version",))
+    with pytest.raises(PatternKindError, match=r"^\[E103\] newkind/rules.yaml: no schema"):
+        Patterns.load(str(patterns))
+    (patterns / "schemas" / "newkind.schema.yaml").write_text(
+        'version: "1.0.0"\ntype: object\nrequired: [version]\n', encoding="utf-8"
+    )
+    assert Patterns.load(str(patterns)).files["newkind/rules.yaml"] == {"version": "1.0.0"}
+
+
+def test_a_versioned_file_finds_its_unversioned_schema(patterns, monkeypatch):
+    shutil.copy(
+        patterns / "requirements" / "cpt_96372.v1.yaml",
+        patterns / "requirements" / "cpt_96372.v9.yaml",
+    )
+    monkeypatch.setitem(SCHEMA, "requirements/cpt_96372.v9.yaml", ("version",))
+    assert "requirements/cpt_96372.v9.yaml" in Patterns.load(str(patterns)).files
+
+
+def test_hash_covers_the_bytes_parsed_and_only_those(patterns):
+    before = Patterns.load(str(patterns)).sha256
+    with open(patterns / "context" / "condition_rules.json", "a", encoding="utf-8") as handle:
+        handle.write("\n")  # a benchmark-only file: not part of the audit
+    assert Patterns.load(str(patterns)).sha256 == before
+    loaded = Patterns.load(str(patterns))
+    with open(patterns / "lexicons" / "units.yaml", "a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    assert loaded.sha256 == before  # computed from the bytes read at load, not re-read
+    assert Patterns.load(str(patterns)).sha256 != before
+
+
+def test_every_changed_pattern_file_has_a_new_version():
+    """Fails when a pattern file's bytes differ from ``patterns/manifest.json`` while its
+    ``version`` does not. After changing a rule file: bump its version, then run
+    ``.venv/bin/python tools/pattern_manifest.py`` and commit the manifest."""
+    recorded = json.loads((CHECKOUT_PATTERNS_DIR / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest_problems(CHECKOUT_PATTERNS_DIR, recorded["files"]) == []
+
+
+def test_manifest_check_catches_an_unbumped_change(patterns):
+    recorded = json.loads((patterns / MANIFEST).read_text(encoding="utf-8"))["files"]
+    with open(patterns / "lexicons" / "routes.yaml", "a", encoding="utf-8") as handle:
+        handle.write("# edited\n")
+    version = recorded["lexicons/routes.yaml"]["version"]
+    assert manifest_problems(patterns, recorded) == [
+        f"lexicons/routes.yaml: changed but its version is still {version}: bump it"
+    ]
