@@ -153,7 +153,7 @@ def choose_dose(
     template volume, else the first dose of a template block line."""
     text = view.text
     doses = rules.doses
-    seg_text = text[segment.start : segment.end]
+    seg_text = text[segment.start : min(segment.end, a.end + rules.window.dose_after_chars)]
     found = doses.choose(seg_text, a.start - segment.start)
     if found is not None and found.unit == "mL":
         after = seg_text[found.end : found.end + 20].lower().split()[:1]

@@ -54,6 +54,7 @@ class Windows:
     infusion_after_tokens: int
     same_drug_gap_chars: int
     time_before_chars: int
+    dose_after_chars: int
     single_injection_tokens: int
     repeat_after_chars: int
     evidence_after_chars: int
