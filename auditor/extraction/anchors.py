@@ -45,7 +45,8 @@ def _drug_anchors(
             continue
         if any(c.label == "INDICATION_CUE" and text[c.end : m.start].isspace() for c in ms):
             continue  # "for B12 deficiency"
-        if any(
+        treatment = rules.drugs.get(m.ident, {}).get("class") in rules.admixture_treatment_classes
+        if not treatment and any(
             d.label == "DRUG"
             and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
             and 0 < m.tok_start - d.tok_end <= rules.window.admixture_tokens

@@ -142,6 +142,7 @@ class ExtractionRules:
         self.given_today = frozenset(words.get("given_today", ()))
         self.single_injection_words = frozenset(words.get("single_injection", ()))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
+        self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
