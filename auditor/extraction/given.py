@@ -86,6 +86,8 @@ def given_by(
             m.label == "ADMIN" for m in view.in_sent(nxt)
         ):
             return "cue:group_given"
+    if started_then_tolerated(view, a, rules):
+        return "record:started_tolerated"
     if rules.excluded_kind(a.ident) and view.sentence_words(a.sent) & rules.given_today:
         return "record:today"  # "MMR #1 and Varivax #1 today"
     times = rules.repeat.search(text, a.end, segment.end)
@@ -109,12 +111,25 @@ def given_by(
     return None
 
 
+def started_then_tolerated(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """A drug "started" (only ``modifiers.started_then_tolerated`` on it) with a response after
+    it in its sentence ("started on her Rituxan, which she tolerated well")."""
+    return (
+        bool(a.modifiers)
+        and a.modifiers <= rules.started_mods
+        and bool(view.sentence_words(a.sent) & rules.started_words)
+        and any(m.label == "RESPONSE" and m.start > a.end for m in view.in_sent(a.sent))
+    )
+
+
 def blocked_by(
     view: NoteView, a: Mention, category: str | None, role: str | None, rules: ExtractionRules
 ) -> str | None:
     """Why anchor ``a`` cannot be an event of this encounter, or None: a blocking ConText
     modifier (``context:<category>``, first in name order) or a list section with no
     administration verb in the sentence (``section:<category>``)."""
+    if started_then_tolerated(view, a, rules):
+        return None  # "started on IV Unasyn, which he tolerated well": the first dose was given
     mods = sorted(a.modifiers & rules.blocking)
     if mods:
         return f"context:{mods[0]}"
@@ -164,8 +179,5 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     after = view.tokens[a.tok_end : a.tok_end + n]
     if any(w in rules.infusion_words for w in after):
         return True
-    end = (
-        view.offsets[a.tok_end + n] if view.offsets and a.tok_end + n < len(view.offsets) else None
-    )
-    stop = min(segment.end, end) if end is not None else segment.end
+    stop = min(segment.end, a.end + rules.window.infusion_after_chars)
     return bool(rules.rate.search(view.text, a.end, max(a.end, stop)))

@@ -52,6 +52,7 @@ class Windows:
     absorb_unnamed_chars: int
     indication_max_chars: int
     infusion_after_tokens: int
+    infusion_after_chars: int
     same_drug_gap_chars: int
     time_before_chars: int
     dose_after_chars: int
@@ -113,6 +114,8 @@ class ExtractionRules:
         self.not_given_mods = frozenset(cues["context"]["not_administered"])
         self.no_flag_mods = frozenset(cues["context"]["no_flag"])
         self.standing_mods = frozenset(cues["context"].get("standing", ()))
+        self.started_mods = frozenset(spec["modifiers"].get("started_then_tolerated", ()))
+        self.started_words = frozenset(spec["words"].get("started", ()))
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
