@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -559,8 +560,34 @@ def version() -> None:
     out.print(__version__)
 
 
-def main() -> None:  # pragma: no cover
-    app(prog_name="auditor")
+USAGE_ERROR = "E001"  # README "Error codes"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``auditor`` console command: runs ``app`` and returns its exit code.
+
+    A usage error (unknown option, bad or missing value) is printed like every other
+    user error, as a coded line ``error: [E001] <click's message>`` after the usage line,
+    exit 2; no arguments print the help, exit 2.
+    """
+    try:
+        return app(argv, prog_name="auditor", standalone_mode=False) or 0
+    except click.exceptions.NoArgsIsHelpError:  # the help is printed already
+        return 2
+    except click.UsageError as exc:
+        if exc.ctx is not None:
+            err.print(escape(exc.ctx.get_usage()), highlight=False)
+        hint = f"{exc.ctx.command_path if exc.ctx else 'auditor'} --help"
+        message = f"[{USAGE_ERROR}] {exc.format_message()} (see '{hint}')"
+        err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
+        return 2
+    except click.ClickException as exc:
+        message = f"[{USAGE_ERROR}] {exc.format_message()}"
+        err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
+        return exc.exit_code
+    except click.Abort:
+        err.print("interrupted")
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

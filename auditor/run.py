@@ -228,6 +228,9 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
         "text_col": options.text_col,
         "redacted": options.redact,
     }
+    # the reader options, so that the input can be read again alike (``auditor sample``)
+    meta.update({k: v for k, v in (("sheet", options.sheet), ("sep", options.sep),
+                                   ("line_col", options.line_col)) if v is not None})  # fmt: skip
     reviewer = (
         Reviewer(options.decisions, meta["spec_id"]) if options.decisions is not None else None
     )

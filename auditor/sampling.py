@@ -263,7 +263,7 @@ def _by_note(report: Path, strata: str, meta: dict[str, Any], note_ids: list[str
 
 
 def _input_column(report: Path, column: str, meta: dict[str, Any]) -> list[Any]:
-    from .io.readers import read_records
+    from .io.readers import read_records, reader_options
 
     if column == "setting":
         raise SampleError("this report has no setting column (audit with a version 2 spec)")
@@ -274,7 +274,8 @@ def _input_column(report: Path, column: str, meta: dict[str, Any]) -> list[Any]:
             f"({source or 'not recorded'}) cannot be read again for it"
         )
     values = []
-    for record in read_records(Path(source), meta.get("id_col"), meta.get("text_col")):
+    for record in read_records(Path(source), meta.get("id_col"), meta.get("text_col"),
+                               **reader_options(meta)):  # fmt: skip
         if column not in record.extra:
             raise SampleError(f"--strata {column}: no such column in the input {source}")
         values.append(record.extra[column])
@@ -466,7 +467,7 @@ def write_sample(
 def _sample_records(meta: dict[str, Any], positions: set[int]) -> Iterator[Any] | None:
     """The input records at ``positions`` (1-based), re-read from the audit's input; None when
     it cannot be read (the sample's report then shows findings without text)."""
-    from .io.readers import read_records
+    from .io.readers import read_records, reader_options
 
     source = meta.get("input")
     if not source or not Path(source).exists() or meta.get("redacted"):
@@ -474,7 +475,10 @@ def _sample_records(meta: dict[str, Any], positions: set[int]) -> Iterator[Any] 
 
     def gen() -> Iterator[Any]:
         for i, record in enumerate(
-            read_records(Path(source), meta.get("id_col"), meta.get("text_col")), 1
+            read_records(
+                Path(source), meta.get("id_col"), meta.get("text_col"), **reader_options(meta)
+            ),
+            1,
         ):
             if i in positions:
                 yield record

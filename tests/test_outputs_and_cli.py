@@ -72,7 +72,7 @@ def test_report_xlsx_sheets_header_filter_and_widths(hostile_report):
     assert book.sheetnames == ["summary", "notes", "events"]
     notes = book["notes"]
     assert notes.freeze_panes == "A2"
-    assert notes.auto_filter.ref == "A1:H3"
+    assert notes.auto_filter.ref == "A1:I3"  # NOTE_COLUMNS: 9 columns
     assert [c.value for c in notes[1]][:3] == ["note_id", "status", "n_injections"]
     assert notes["A1"].font.bold
     assert notes.column_dimensions["A"].width > 10
@@ -182,10 +182,29 @@ def test_report_xlsx_claims_sheet_and_sheets_past_the_row_limit(tmp_path, monkey
     book = openpyxl.load_workbook(xlsx.write_xlsx(tmp_path))
     assert book.sheetnames == ["summary", "notes", "notes (2)", "notes (3)", "events", "claims"]
     assert [r[0] for r in book["notes (3)"].iter_rows(values_only=True)] == ["note_id", "n4"]
-    assert book["notes (2)"].auto_filter.ref == "A1:H3"
+    assert book["notes (2)"].auto_filter.ref == "A1:I3"  # NOTE_COLUMNS: 9 columns
     evidence = book["events"].cell(row=2, column=EVENT_COLUMNS.index("evidence") + 1).value
     assert len(evidence) <= xlsx.EXCEL_CELL_LIMIT and evidence.endswith("more characters]")
     assert list(book["claims"].iter_rows(values_only=True)) == [
         ("claim_id", "note_id", "code", "findings"),
         ("C1", "n1", "96372", "=bad"),
     ]
+
+
+def test_run_json_records_reader_options_to_read_the_input_again(tmp_path):
+    from auditor.io.readers import read_records, reader_options
+
+    book = openpyxl.Workbook()
+    book.active.append(["x"])
+    notes = book.create_sheet("Notes")
+    notes.append(["note_id", "text"])
+    notes.append(["007", "Toradol 60 mg IM given R deltoid for renal colic."])
+    book.save(tmp_path / "n.xlsx")
+    out = tmp_path / "out"
+    result = run("audit", tmp_path / "n.xlsx", "--out", out, "--sheet", "Notes")
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "run.json").read_text())
+    assert reader_options(meta) == {"sheet": "Notes"}
+    assert meta["reading"] == {"format": "xlsx", "sheet": "Notes"}
+    again = read_records(meta["input"], meta["id_col"], meta["text_col"], **reader_options(meta))
+    assert [r.note_id for r in again] == ["007"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..billing import HcpcsTable
@@ -67,7 +68,7 @@ class ClaimRules:
         """The injection administration code (96372)."""
         return str(self.rules["admin_code"])
 
-    @property
+    @cached_property
     def findings(self) -> dict[str, Finding]:
         """The findings catalogue, in file order."""
         return {
@@ -80,7 +81,7 @@ class ClaimRules:
             for code, entry in self.rules["findings"].items()
         }
 
-    @property
+    @cached_property
     def code_pattern(self) -> re.Pattern[str]:
         """What a CPT/HCPCS code looks like (``claim_rules.yaml`` ``code_pattern``)."""
         return re.compile(str(self.rules["code_pattern"]))

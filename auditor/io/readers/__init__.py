@@ -49,6 +49,7 @@ __all__ = [
     "detect_columns",
     "frame_records",
     "read_records",
+    "reader_options",
 ]
 
 
@@ -124,6 +125,12 @@ def read_records(
     from .text import read_text_file
 
     return RecordStream(fmt, lambda s: read_text_file(s, source))
+
+
+def reader_options(meta: dict) -> dict[str, str]:
+    """The reader options (``sheet``, ``sep``, ``line_col``) recorded in a ``run.json``, as
+    keyword arguments of ``read_records`` (to read the input again alike)."""
+    return {k: meta[k] for k in ("sheet", "sep", "line_col") if meta.get(k) is not None}
 
 
 def count_records(
