@@ -37,6 +37,7 @@ from typing import Any
 
 from . import __version__
 from .errors import SampleError
+from .frames import is_missing
 
 STRATA_BUILTIN = ("status", "setting")
 ALLOCATIONS = ("proportional", "equal")
@@ -174,7 +175,7 @@ def allocate(sizes: dict[str, int], n: int, method: str) -> dict[str, int]:
 
 
 def _stratum_value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return BLANK
     text = " ".join(str(value).split())
     return text[:80] if text else BLANK

@@ -57,7 +57,7 @@ from markupsafe import Markup, escape
 
 from ..doses import DoseParser
 from ..errors import OutputError
-from ..frames import STATUSES, is_missing, json_safe
+from ..frames import STATUSES, int_or_none, is_missing, json_safe
 from ..patterns import Patterns, load_patterns
 from ..records import NoteRecord, clean_text
 from ..requirements import RequirementSpec
@@ -139,15 +139,6 @@ def _nearest(cands: list[tuple[int, int]], start: int, sent: tuple[int, int]) ->
     return min(cands, key=key)
 
 
-def _as_int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return None if is_missing(value) else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _fmt_number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -195,10 +186,10 @@ class EvidenceLocator:
             Zero or more ``Highlight``s, at most one per label; none when the anchor
             offsets do not fit the text.
         """
-        start, end = _as_int(event.get("start")), _as_int(event.get("end"))
+        start, end = int_or_none(event.get("start")), int_or_none(event.get("end"))
         if start is None or end is None or not 0 <= start < end <= len(text):
             return []
-        eid = _as_int(event.get("event_id")) or 1
+        eid = int_or_none(event.get("event_id")) or 1
         sent = sentence_bounds(text, start, end)
         near = (max(0, start - NEAR_CHARS), min(len(text), end + NEAR_CHARS))
         if event.get("medication"):
@@ -350,7 +341,7 @@ def _event_view(
     redact: bool,
     sources: dict[str, dict[str, str]],
 ) -> dict[str, Any]:
-    eid = _as_int(event.get("event_id")) or 1
+    eid = int_or_none(event.get("event_id")) or 1
     missing, advisories = set(event.get("missing") or []), set(event.get("advisories") or [])
     eligible = bool(event.get("eligible"))
     values = {
