@@ -177,6 +177,8 @@ def audit_one(record: NoteRecord, patterns_dir: str | None = None, redact: bool 
             for i, event in enumerate(found["events"], start=1)
         ]
         note = spec.judge_note(events, found["not_administered"])
+        raised = spec.raising_not_administered(events, found["not_administered"])
+        note["not_administered"] = [found["not_given"][i] for i in raised]
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         problem = f"pipeline error ({type(exc).__name__})"
         log.warning("row %d: %s; note marked error", record.row, problem)

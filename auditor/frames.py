@@ -17,16 +17,19 @@ kind       JSON row                pandas dtype    Arrow type       Spark type
            integral value as int)
 ``bool``   true/false              bool            bool             BooleanType
 ``list``   list of strings         object          list<string>     ArrayType(StringType)
+``json``   JSON object or list     object (JSON    string (JSON     StringType (JSON text)
+           (offsets, records)      text)           text)
 =========  ======================  ==============  ===============  ========================
 
 Values: ``json_safe`` turns any cell (numpy scalars and arrays, NaN, pandas NA/NaT, dates)
 into what JSON holds; ``json_row`` applies a row's column kinds on top (lists of strings,
-integral ``count``/``number`` values back to ``int``), so rows that went through a DataFrame,
-Arrow or Spark come out exactly as the local run writes them.
+integral ``count``/``number`` values back to ``int``, ``json`` text parsed), so rows that went
+through a DataFrame, Arrow or Spark come out exactly as the local run writes them.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
@@ -44,6 +47,9 @@ NOTE_TYPES: dict[str, str] = {
     "advisories": "list",
     "error": "str",
     "setting": "str",  # contract version 2: care setting (null until it is decided)
+    # the mentions that raised the not_administered flag: [{medication, start, end,
+    # decided_by}] (auditor.extraction.event.NotGiven; offsets into the note text)
+    "not_administered": "json",
 }
 EVENT_TYPES: dict[str, str] = {
     "note_id": "str",
@@ -67,6 +73,10 @@ EVENT_TYPES: dict[str, str] = {
     "end": "int",
     "hcpcs": "str",
     "hcpcs_units": "count",
+    # element -> [start, end] character offsets of the words it was read from
+    "spans": "json",
+    # the rule that decided the anchor was given now (auditor.extraction.given)
+    "decided_by": "str",
 }
 # columns reconciliation adds to each claim line (after the line's own columns)
 CLAIM_OUTPUT_TYPES: dict[str, str] = {
@@ -99,7 +109,7 @@ STATUSES = ("gaps", "compliant", "excluded", "no_injection", "error")
 # note columns that gold files state and ``auditor evaluate`` scores
 SCORED_NOTE_COLUMNS = ("status", "n_injections", "missing", "flags", "advisories")
 
-KINDS = ("str", "int", "count", "number", "bool", "list")
+KINDS = ("str", "int", "count", "number", "bool", "list", "json")
 COLUMN_TYPES: dict[str, str] = {
     ROW_COLUMN: "int",
     **NOTE_TYPES,
@@ -115,6 +125,7 @@ _PANDAS = {
     "number": "float64",
     "bool": "bool",
     "list": "object",
+    "json": "object",
 }
 
 
@@ -142,6 +153,7 @@ def arrow_schema(columns: Iterable[str], extra: Mapping[str, str] | None = None)
         "number": pa.float64(),
         "bool": pa.bool_(),
         "list": pa.list_(pa.string()),
+        "json": pa.string(),
     }
     return pa.schema([(c, types[column_type(c, extra)]) for c in columns])
 
@@ -165,6 +177,7 @@ def spark_schema(columns: Iterable[str], extra: Mapping[str, str] | None = None)
         "number": DoubleType(),
         "bool": BooleanType(),
         "list": ArrayType(StringType()),
+        "json": StringType(),
     }
     return StructType([StructField(c, types[column_type(c, extra)], True) for c in columns])
 
@@ -209,8 +222,10 @@ def json_safe(value: Any) -> Any:
 def json_value(value: Any, kind: str) -> Any:
     """``json_safe(value)`` for a column of ``kind``: ``list`` -> list of strings ([] for
     null); an integral ``count``/``number`` -> ``int`` (as ``auditor.doses`` and
-    ``auditor.billing`` write them)."""
+    ``auditor.billing`` write them); ``json`` text -> the value it holds."""
     value = json_safe(value)
+    if kind == "json" and isinstance(value, str):
+        return json.loads(value)
     if kind == "list":
         return [] if value is None else [str(v) for v in value]
     if kind in ("count", "number") and isinstance(value, float) and value.is_integer():
@@ -251,13 +266,19 @@ def frames_from_rows(
 
     Returns:
         frames with the dtypes of ``pandas_dtypes`` (module table): missing ``count`` and
-        ``number`` values are NaN, ``list`` and ``str`` columns hold Python objects.
+        ``number`` values are NaN, ``list`` and ``str`` columns hold Python objects,
+        ``json`` columns JSON text (so that Arrow and Spark take them as strings).
     """
-    notes = pd.DataFrame(note_rows, columns=NOTE_COLUMNS).astype(pandas_dtypes(NOTE_COLUMNS))
+    notes = pd.DataFrame(note_rows, columns=NOTE_COLUMNS)
     events = pd.DataFrame(event_rows, columns=EVENT_COLUMNS)
     for column in EVENT_COLUMNS:
         if column_type(column) in ("count", "number"):
             events[column] = pd.to_numeric(events[column], errors="coerce")
+    for frame in (notes, events):
+        for column in frame.columns:
+            if column_type(column) == "json":
+                frame[column] = [_json_text(v) for v in frame[column]]
+    notes = notes.astype(pandas_dtypes(NOTE_COLUMNS))
     events = events.astype(pandas_dtypes(EVENT_COLUMNS))
     if note_row_numbers is not None:
         notes.insert(0, ROW_COLUMN, pd.Series(note_row_numbers, dtype="int64"))
@@ -266,15 +287,23 @@ def frames_from_rows(
     return notes, events
 
 
+def _json_text(value: Any) -> str | None:
+    """A ``json`` cell as JSON text (None stays None; text is assumed to be JSON already)."""
+    value = json_safe(value)
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def empty_frames(with_row: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Zero-row ``(notes_df, events_df)`` with the contract dtypes (engine ``meta``)."""
     return frames_from_rows([], [], [] if with_row else None, [] if with_row else None)
 
 
 def note_row(**values: Any) -> dict[str, Any]:
-    """A note row in ``NOTE_COLUMNS`` order: list columns default to ``[]``,
+    """A note row in ``NOTE_COLUMNS`` order: list and json columns default to ``[]``,
     ``n_injections`` to 0, other columns to None."""
-    row = {c: [] if NOTE_TYPES[c] == "list" else None for c in NOTE_COLUMNS}
+    row = {c: [] if NOTE_TYPES[c] in ("list", "json") else None for c in NOTE_COLUMNS}
     row["n_injections"] = 0
     unknown = set(values) - set(NOTE_COLUMNS)
     if unknown:

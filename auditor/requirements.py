@@ -95,6 +95,20 @@ class RequirementSpec:
             )
         return {"eligible": eligible, "flags": flags, "missing": missing, "advisories": advisories}
 
+    @staticmethod
+    def raising_not_administered(
+        judged_events: list[dict[str, Any]], not_administered: list[str | None]
+    ) -> list[int]:
+        """Positions in ``not_administered`` of the mentions that raise the note flag
+        ``not_administered`` (contract section 4): a named drug with no event of that drug,
+        or an unnamed injection in a note with no event at all."""
+        given = {e.get("medication") for e in judged_events}
+        return [
+            i
+            for i, med in enumerate(not_administered)
+            if (med is None and not judged_events) or (med is not None and med not in given)
+        ]
+
     def judge_note(
         self, judged_events: list[dict[str, Any]], not_administered: list[str | None]
     ) -> dict[str, Any]:
@@ -113,10 +127,8 @@ class RequirementSpec:
         order = self.required_elements
         missing_set = {m for e in eligible for m in e["missing"]}
         flags = {f for e in judged_events for f in e["flags"]}
-        given = {e.get("medication") for e in judged_events}
-        for med in not_administered:
-            if (med is None and not judged_events) or (med is not None and med not in given):
-                flags.add("not_administered")
+        if self.raising_not_administered(judged_events, not_administered):
+            flags.add("not_administered")
         if missing_set:
             status = "gaps"
         elif eligible:

@@ -61,18 +61,16 @@ DECISION_KEYS = {
 
 
 def spec_id(meta: Mapping[str, Any]) -> str:
-    """The requirement spec's id as recorded in ``run.json`` (``meta``).
-
-    Uses ``meta["spec_id"]`` when present, else ``"<cpt>@<version>"`` from ``requirements_cpt``
-    (default ``96372``) and ``requirements_version``.
-    """
+    """The requirement spec's id, ``"<cpt>@<version>"``, from what ``run.json`` (``meta``)
+    records: ``spec_id`` when present, else the version of ``spec`` (``{"id", "version"}``)
+    or ``requirements_version``, with the CPT code of ``requirements_cpt`` (default
+    ``96372``). The same id as ``spec_id_of`` gives for the spec file itself."""
     if meta.get("spec_id"):
         return str(meta["spec_id"])
     spec = meta.get("spec")
-    if isinstance(spec, Mapping) and spec.get("id"):
-        return str(spec["id"])
+    version = spec.get("version") if isinstance(spec, Mapping) else None
     cpt = meta.get("requirements_cpt") or "96372"
-    return f"{cpt}@{meta.get('requirements_version') or '?'}"
+    return f"{cpt}@{version or meta.get('requirements_version') or '?'}"
 
 
 def spec_id_of(requirements: Mapping[str, Any]) -> str:

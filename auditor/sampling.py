@@ -37,7 +37,7 @@ from typing import Any
 
 from . import __version__
 from .errors import SampleError
-from .frames import is_missing
+from .review import spec_id
 
 STRATA_BUILTIN = ("status", "setting")
 ALLOCATIONS = ("proportional", "equal")
@@ -175,7 +175,7 @@ def allocate(sizes: dict[str, int], n: int, method: str) -> dict[str, int]:
 
 
 def _stratum_value(value: Any) -> str:
-    if is_missing(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return BLANK
     text = " ".join(str(value).split())
     return text[:80] if text else BLANK
@@ -445,10 +445,8 @@ def write_sample(
         "notes": counts["notes"],
         "events": counts["events"],
         "status": dict(sorted(status.items())),
-        "source_run": {
-            k: meta.get(k) for k in ("input", "spec_id", "requirements_version", "patterns_sha256")
-        }
-        | {"report": str(report)},
+        "source_run": {k: meta.get(k) for k in ("input", "requirements_version", "patterns_sha256")}
+        | {"spec_id": spec_id(meta), "report": str(report)},
         "sample": {k: sample_meta[k] for k in ("method", "unit", "seed", "n")},
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
@@ -588,7 +586,7 @@ def sample_report(
         "source_run": {
             "report": str(report),
             "input": meta.get("input"),
-            "spec_id": meta.get("spec_id"),
+            "spec_id": spec_id(meta),
             "patterns_sha256": meta.get("patterns_sha256"),
         },
     }

@@ -180,8 +180,8 @@ def predict(nlp: Any, context: Any, row: dict[str, Any], ignore_inner: bool = Fa
     if span is None:
         return Prediction(negated=False, historical=False, found=how)
     target = Span(doc, span.start, span.end, label=TARGET_LABEL)
-    doc._.auditor_targets = (target,)
-    context(doc, targets="auditor_targets")
+    doc.spans["mentions"] = [target]  # both ConTexts read this span group (MENTIONS_KEY)
+    context(doc)
     mods, inner = [], 0
     for m in target._.modifiers:
         start, end = m.modifier_span

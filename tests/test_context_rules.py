@@ -116,8 +116,8 @@ def modifiers_of(nlp, context, sentence: str, condition: str) -> set[str]:
     start = sentence.lower().index(condition.lower())
     span = doc.char_span(start, start + len(condition), alignment_mode="expand")
     target = Span(doc, span.start, span.end, label="CONDITION")
-    doc._.auditor_targets = (target,)
-    context(doc, targets="auditor_targets")
+    doc.spans["mentions"] = [target]  # condition_context reads the mentions span group
+    context(doc)
     return {m.category for m in target._.modifiers}
 
 
@@ -172,8 +172,8 @@ def _added_condition_rules(rules: list[dict[str, Any]]) -> list[int]:
 
 def _drug_view(context, doc) -> set[tuple]:
     """Modifiers that can modify a DRUG target, with their final scopes."""
-    doc._.auditor_targets = ()
-    context(doc, targets="auditor_targets")
+    doc.spans["mentions"] = []
+    context(doc)
     return {
         (m.category, m.direction, *m.modifier_span, *m.scope_span)
         for m in doc._.context_graph.modifiers

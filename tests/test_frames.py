@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import json
 import math
 from pathlib import Path
 
@@ -33,10 +34,11 @@ PACKAGE = Path(frames.__file__).parent
 def test_columns_in_contract_order():
     assert NOTE_COLUMNS == [
         "note_id", "status", "n_injections", "missing", "flags", "advisories", "error", "setting",
+        "not_administered",
     ]  # fmt: skip
     assert EVENT_COLUMNS[:3] == ["note_id", "event_id", "medication"]
-    assert EVENT_COLUMNS[-2:] == ["hcpcs", "hcpcs_units"]
-    assert len(EVENT_COLUMNS) == 21
+    assert EVENT_COLUMNS[-4:] == ["hcpcs", "hcpcs_units", "spans", "decided_by"]
+    assert len(EVENT_COLUMNS) == 23
     assert CLAIM_OUTPUT_COLUMNS == ["supported_units", "findings", "details"]
 
 
@@ -73,6 +75,24 @@ def test_spark_schema_from_the_table():
         types.StringType,
         types.DoubleType,
     ]
+
+
+def test_json_columns_travel_as_text_and_come_back_as_values():
+    spans = {"medication": [0, 7], "dose": [8, 13]}
+    mentions = [{"medication": "ketorolac", "start": 8, "end": 15, "decided_by": "x"}]
+    notes, events = frames_from_rows(
+        [note_row(note_id="1", status="gaps", not_administered=mentions)],
+        [{"note_id": "1", "event_id": 1, "start": 0, "end": 7, "eligible": True, "spans": spans}],
+    )
+    assert notes["not_administered"].tolist() == [json.dumps(mentions)]
+    assert events["spans"].tolist() == [json.dumps(spans)]
+    (note,) = frame_rows(notes, NOTE_COLUMNS)
+    (event,) = frame_rows(events, EVENT_COLUMNS)
+    assert note["not_administered"] == mentions
+    assert event["spans"] == spans
+    assert json_row({"spans": spans}, ["spans"]) == {"spans": spans}
+    assert note_row(note_id="2")["not_administered"] == []
+    assert frames.arrow_schema(["spans"]).field("spans").type == __import__("pyarrow").string()
 
 
 def test_unknown_column_is_refused():
@@ -128,6 +148,7 @@ def test_error_note():
         "advisories": [],
         "error": "row 3: missing text",
         "setting": None,
+        "not_administered": [],
     }
     event = {"event_id": 1, "eligible": False, "start": 0, "end": 1, "hcpcs_units": None}
     assert math.isnan(frames_from_rows([], [event])[1]["hcpcs_units"][0])

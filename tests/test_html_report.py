@@ -90,7 +90,16 @@ def _spans(text, highlights):
     return {h.label: text[h.start : h.end] for h in highlights}
 
 
-def test_locator_finds_anchor_values_and_evidence(locator):
+def _marks(text, highlights):
+    return [(h.label, text[h.start : h.end]) for h in highlights]
+
+
+def _at(text: str, phrase: str, after: int = 0) -> list[int]:
+    start = text.index(phrase, after)
+    return [start, start + len(phrase)]
+
+
+def test_locator_marks_every_element_at_its_offsets(locator):
     text = (
         "A: Gonococcal  conjunctivitis.\n"
         "P: Ceftriaxone 1 gm IM to L glut for gonococcal\nconjunctivitis by RN. Tolerated well."
@@ -107,25 +116,99 @@ def test_locator_finds_anchor_values_and_evidence(locator):
         indication="gonococcal conjunctivitis",
         response="Tolerated well",
         provider="by RN",
+        spans={
+            "medication": _at(text, "Ceftriaxone"),
+            "dose": _at(text, "1 gm"),
+            "route": _at(text, "IM"),
+            "site": _at(text, "glut"),
+            "laterality": _at(text, "L glut")[:1] + [_at(text, "L glut")[0] + 1],
+            "indication": _at(text, "gonococcal\nconjunctivitis"),
+            "response": _at(text, "Tolerated well"),
+            "provider": _at(text, "by RN"),
+        },
     )
-    spans = _spans(text, locator.locate(text, event))
-    assert spans == {
-        "medication": "Ceftriaxone",
-        "dose": "1 gm",
-        "route": "IM",
-        "site": "glut",
-        "indication": "gonococcal\nconjunctivitis",
-        "response": "Tolerated well",
-        "provider": "by RN",
-    }
+    assert _marks(text, locator.locate(text, event)) == [
+        ("medication", "Ceftriaxone"),
+        ("dose", "1 gm"),
+        ("route", "IM"),
+        ("site", "glut"),
+        ("site", "L"),
+        ("indication", "gonococcal\nconjunctivitis"),
+        ("response", "Tolerated well"),
+        ("provider", "by RN"),
+    ]
 
 
-def test_locator_falls_back_to_text_before_the_sentence(locator):
+def test_locator_marks_offsets_wherever_they_point(locator):
     text = "Dx: B12 deficiency.\nCyanocobalamin 1000 mcg IM given today, tolerated well."
-    event = _event(text, "Cyanocobalamin", medication="cyanocobalamin", indication="B12 deficiency")
+    event = _event(
+        text,
+        "Cyanocobalamin",
+        medication="cyanocobalamin",
+        indication="B12 deficiency",
+        spans={"indication": _at(text, "B12 deficiency"), "route": [5, 4000]},
+    )
     hs = locator.locate(text, event)
-    assert _spans(text, hs)["indication"] == "B12 deficiency"
-    assert [h.label for h in hs][0] == "medication"
+    # a span outside the text, or of an element the event does not have, marks nothing
+    assert _marks(text, hs) == [("medication", "Cyanocobalamin"), ("indication", "B12 deficiency")]
+
+
+def test_locator_does_not_search_for_values_without_offsets(locator):
+    text = "Toradol 60 mg IM given in R deltoid for back pain."
+    event = _event(text, "Toradol", medication="ketorolac", route="IM", dose_value=60)
+    assert _marks(text, locator.locate(text, event)) == [("medication", "Toradol")]
+
+
+def test_split_dose_events_mark_their_own_site(extract_one, spec):
+    text = (
+        "Fulvestrant 500 mg IM given as two 250 mg injections, one in the R gluteal and "
+        "one in the L gluteal."
+    )
+    events = [
+        dict(e, note_id="n1", event_id=i, eligible=True, missing=[], flags=[], advisories=[])
+        for i, e in enumerate(extract_one(text)["events"], start=1)
+    ]
+    locator = EvidenceLocator()
+    marks = [_marks(text, locator.locate(text, e)) for e in events]
+    assert marks == [
+        [("medication", "Fulvestrant"), ("dose", "250 mg"), ("route", "IM"), ("site", "gluteal"),
+         ("site", "R")],
+        [("medication", "Fulvestrant"), ("dose", "250 mg"), ("route", "IM"), ("site", "gluteal"),
+         ("site", "L")],
+    ]  # fmt: skip
+    r_at, l_at = text.index("R gluteal"), text.index("L gluteal")
+    assert [h.start for h in locator.locate(text, events[0]) if h.label == "site"] == [
+        r_at + 2,
+        r_at,
+    ]
+    assert [h.start for h in locator.locate(text, events[1]) if h.label == "site"] == [
+        l_at + 2,
+        l_at,
+    ]
+    html = note_html(text, events)
+    assert html.count('data-label="site"') == 4  # R, gluteal, L, gluteal: each marked once
+
+
+def test_not_administered_mention_is_marked_and_named(extract_one, spec):
+    text = "Offered Toradol 60 mg IM; patient refused. Ice pack applied."
+    found = extract_one(text)
+    assert found["events"] == []
+    note = {
+        "note_id": "n1",
+        "status": "no_injection",
+        "flags": ["not_administered"],
+        "not_administered": found["not_given"],
+    }
+    hs = EvidenceLocator.locate_not_administered(text, note)
+    assert _marks(text, hs) == [("not_administered", "Toradol")]
+    assert hs[0].title == "ketorolac (context:HYPOTHETICAL)"
+    html = note_html(text, [], note)
+    assert 'data-label="not_administered"' in html
+    assert "ketorolac (context:HYPOTHETICAL) at characters 8-15" in html
+    as_text = dict(note, not_administered=json.dumps(found["not_given"]))  # a frame's JSON text
+    assert _marks(text, EvidenceLocator.locate_not_administered(text, as_text)) == [
+        ("not_administered", "Toradol")
+    ]
 
 
 def test_locator_ignores_offsets_that_do_not_fit(locator):
@@ -166,6 +249,16 @@ def test_note_html_takes_dataframe_rows(spec):
         indication="back pain",
         missing=["response"],
         advisories=["evidence", "provider"],
+        spans=json.dumps(  # as a frame holds it: JSON text
+            {
+                "medication": _at(text, "Toradol"),
+                "dose": _at(text, "60 mg"),
+                "route": _at(text, "IM"),
+                "site": _at(text, "deltoid"),
+                "laterality": _at(text, "R deltoid")[:1] + [_at(text, "R deltoid")[0] + 1],
+                "indication": _at(text, "back pain"),
+            }
+        ),
     )
     events = pd.DataFrame([row]).to_dict("records")
     out = note_html(text, events)

@@ -72,7 +72,7 @@ def test_report_xlsx_sheets_header_filter_and_widths(hostile_report):
     assert book.sheetnames == ["summary", "notes", "events"]
     notes = book["notes"]
     assert notes.freeze_panes == "A2"
-    assert notes.auto_filter.ref == "A1:H3"
+    assert notes.auto_filter.ref == "A1:I3"  # NOTE_COLUMNS: 9 columns
     assert [c.value for c in notes[1]][:3] == ["note_id", "status", "n_injections"]
     assert notes["A1"].font.bold
     assert notes.column_dimensions["A"].width > 10
@@ -182,7 +182,7 @@ def test_report_xlsx_claims_sheet_and_sheets_past_the_row_limit(tmp_path, monkey
     book = openpyxl.load_workbook(xlsx.write_xlsx(tmp_path))
     assert book.sheetnames == ["summary", "notes", "notes (2)", "notes (3)", "events", "claims"]
     assert [r[0] for r in book["notes (3)"].iter_rows(values_only=True)] == ["note_id", "n4"]
-    assert book["notes (2)"].auto_filter.ref == "A1:H3"
+    assert book["notes (2)"].auto_filter.ref == "A1:I3"  # NOTE_COLUMNS: 9 columns
     evidence = book["events"].cell(row=2, column=EVENT_COLUMNS.index("evidence") + 1).value
     assert len(evidence) <= xlsx.EXCEL_CELL_LIMIT and evidence.endswith("more characters]")
     assert list(book["claims"].iter_rows(values_only=True)) == [

@@ -77,9 +77,10 @@ class Event:
                     self.spans[element] = other.spans[element]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of every field (JSON-ready; spans as ``[start, end]`` lists)."""
+        """Plain dict of every field (JSON-ready; spans as ``[start, end]`` lists, in
+        ``ELEMENTS`` order)."""
         out = asdict(self)
-        out["spans"] = {k: list(v) for k, v in self.spans.items()}
+        out["spans"] = {k: list(self.spans[k]) for k in ELEMENTS if k in self.spans}
         return out
 
 

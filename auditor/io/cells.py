@@ -10,6 +10,7 @@ text is kept as it is.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -17,9 +18,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_safe(value: Any) -> Any:
     """A CSV cell value: a string starting with a formula character gets a leading ``'``;
-    lists are joined with ``;`` first; None becomes ``""``; numbers are kept."""
-    if isinstance(value, list):
-        value = ";".join(str(v) for v in value)
+    lists of strings are joined with ``;`` first, other lists and dicts (``json`` columns:
+    offsets, records) are written as JSON; None becomes ``""``; numbers are kept."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = ";".join(value)
+    elif isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):

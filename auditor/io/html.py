@@ -29,14 +29,14 @@ so a 5,000-note report opens as fast as a 50-note one. The page state (filters, 
 page, open note) lives in the URL hash (``report.html#status=gaps&element=route``), so a
 view can be bookmarked and the page can be tested with ``chromium --dump-dom``.
 
-Highlights: event rows carry the anchor's character offsets (``start``/``end``) and, for
-indication, response, provider and evidence, the evidence *text*. The anchor is
-highlighted by its offsets; each evidence text is located in the note as the first
-occurrence (whitespace-insensitive) at or after the start of the anchor's sentence, else
-the last one before it. Dose, route and site carry normalised values only, so they are
-located by their lexicon forms (``patterns/lexicons``) within ``NEAR_CHARS`` of the
-anchor, preferring the anchor's sentence and the text after it. Highlights that would
-overlap an earlier one are dropped from the text (the findings still list the value).
+Highlights: event rows carry the anchor's character offsets (``start``/``end``) and, in
+``spans``, the offsets of the words every element was read from (medication, dose, route,
+site, laterality, indication, response, provider, evidence; ``auditor.extraction``). The
+report marks exactly those offsets: nothing is searched for again, so two events with the
+same site ("one in the R gluteal and one in the L gluteal") each mark their own words. A
+note's ``not_administered`` mentions (offsets, medication and the rule that raised them) are
+marked too and named in the note's findings. Highlights that would overlap an earlier one
+are dropped from the text (the findings still list the value).
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -55,9 +54,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from ..doses import DoseParser
 from ..errors import OutputError
-from ..frames import STATUSES, int_or_none, is_missing, json_safe
+from ..frames import STATUSES, is_missing, json_safe, json_value
 from ..patterns import Patterns, load_patterns
 from ..records import NoteRecord, clean_text
 from ..requirements import RequirementSpec
@@ -66,16 +64,15 @@ from ..review import claim_findings, findings_of, read_jsonl, run_key, spec_id, 
 log = logging.getLogger("auditor")
 
 TEXT_FIELDS = ("indication", "response", "provider", "evidence")
-LABELS = ("medication", "injection", "dose", "route", "site") + TEXT_FIELDS
+LABELS = ("medication", "injection", "dose", "route", "site") + TEXT_FIELDS + ("not_administered",)
+NOTE_LEVEL = 0  # ``Highlight.event_id`` of a note-level mark (a not-administered mention)
 MAX_NOTE_CHARS = 100_000  # longer notes are embedded as excerpts around their highlights
 EXCERPT_CHARS = 1_500  # characters kept on each side of a highlight in an excerpt
 TEXT_BUDGET_CHARS = 30_000_000  # note text embedded in one report, at most
-NEAR_CHARS = 300  # how far from the anchor dose, route and site forms are looked for
 GROUP_VALUE_CHARS = 80  # a group value is cut to this length
 PAGE_SIZE = 50  # table rows per page
 SUMMARY_ROWS = 10  # summary table rows shown before "show all"
 
-_BOUNDARY = re.compile(r"\n|[.!?;](?=\s)")
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("auditor", "templates"),
     autoescape=True,
@@ -106,37 +103,45 @@ class Highlight:
 # --- locating evidence --------------------------------------------------------------------
 
 
-def _forms_regex(forms: Iterable[str]) -> re.Pattern[str]:
-    alts = sorted({str(f).lower() for f in forms if str(f).strip()}, key=len, reverse=True)
-    body = "|".join(r"\s+".join(re.escape(w) for w in a.split()) for a in alts)
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
+def _offsets(value: Any, length: int) -> tuple[int, int] | None:
+    """``(start, end)`` from a ``[start, end]`` pair that fits a text of ``length``, else None."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return None
+    start, end = _as_int(value[0]), _as_int(value[1])
+    if start is None or end is None or not 0 <= start < end <= length:
+        return None
+    return start, end
 
 
-def _phrase_regex(value: str) -> re.Pattern[str] | None:
-    words = value.split()
-    return re.compile(r"\s+".join(re.escape(w) for w in words)) if words else None
+def element_spans(event: Mapping[str, Any], length: int) -> dict[str, tuple[int, int]]:
+    """An event row's ``spans`` (a dict, or its JSON text from a frame) that fit a text of
+    ``length`` characters: element -> ``(start, end)``."""
+    spans = json_value(event.get("spans"), "json")
+    if not isinstance(spans, dict):
+        return {}
+    fitting = {k: _offsets(v, length) for k, v in spans.items()}
+    return {k: v for k, v in fitting.items() if v is not None}
 
 
-def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """Approximate ``(start, end)`` of the sentence around ``text[start:end]``.
-
-    A sentence ends at a line break or at ``.``, ``!``, ``?``, ``;`` followed by white
-    space; bounds are looked for within 2,000 characters.
-    """
-    lo = max(0, start - 2000)
-    s0 = lo
-    for m in _BOUNDARY.finditer(text, lo, start):
-        s0 = m.end()
-    m = _BOUNDARY.search(text, end, min(len(text), end + 2000))
-    return s0, m.end() if m else min(len(text), end + 2000)
+def not_administered_mentions(note: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A note row's ``not_administered`` mentions (list, or its JSON text from a frame)."""
+    mentions = json_value(note.get("not_administered"), "json")
+    return [m for m in mentions or [] if isinstance(m, dict)]
 
 
-def _nearest(cands: list[tuple[int, int]], start: int, sent: tuple[int, int]) -> tuple[int, int]:
-    def key(c: tuple[int, int]) -> tuple[bool, bool, int]:
-        inside = sent[0] <= c[0] and c[1] <= sent[1]
-        return (not inside, c[0] < start, abs(c[0] - start))
+def mention_title(mention: Mapping[str, Any]) -> str:
+    """``"ketorolac (context:NEGATED_EXISTENCE)"``: what a not-administered mark says."""
+    name = mention.get("medication") or "unnamed injection"
+    return f"{name} ({mention.get('decided_by') or 'rule not recorded'})"
 
-    return min(cands, key=key)
+
+def _as_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return None if is_missing(value) else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _fmt_number(value: Any) -> str:
@@ -161,19 +166,14 @@ def site_display(event: Mapping[str, Any]) -> str | None:
 
 
 class EvidenceLocator:
-    """Finds where an event's evidence is in its note (see the module docstring).
+    """Marks an event's evidence in its note by the offsets the event carries (``spans``).
 
     Args:
-        patterns: the rule files; the route, site and unit lexicons are used.
+        patterns: the rule files (kept for callers that pass them; offsets need no lexicon).
     """
 
-    def __init__(self, patterns: Patterns) -> None:
-        self.doses = DoseParser(patterns.units)
-        self.routes = {k: _forms_regex(v) for k, v in patterns.routes["routes"].items()}
-        site_forms: dict[str, list[str]] = {k: list(v) for k, v in patterns.sites["sites"].items()}
-        for form, (site, _side) in patterns.sites.get("combined", {}).items():
-            site_forms.setdefault(site, []).append(form)
-        self.sites = {k: _forms_regex(v) for k, v in site_forms.items()}
+    def __init__(self, patterns: Patterns | None = None) -> None:
+        self.patterns = patterns
 
     def locate(self, text: str, event: Mapping[str, Any]) -> list[Highlight]:
         """Highlights of one event, anchor first.
@@ -183,52 +183,40 @@ class EvidenceLocator:
             event: an event row (``records.EVENT_COLUMNS``).
 
         Returns:
-            Zero or more ``Highlight``s, at most one per label; none when the anchor
-            offsets do not fit the text.
+            Zero or more ``Highlight``s: the anchor, then each documented element whose
+            span fits the text (site and laterality both under the label ``site``); none
+            when the anchor offsets do not fit the text.
         """
-        start, end = int_or_none(event.get("start")), int_or_none(event.get("end"))
-        if start is None or end is None or not 0 <= start < end <= len(text):
+        anchor = _offsets([event.get("start"), event.get("end")], len(text))
+        if anchor is None:
             return []
-        eid = int_or_none(event.get("event_id")) or 1
-        sent = sentence_bounds(text, start, end)
-        near = (max(0, start - NEAR_CHARS), min(len(text), end + NEAR_CHARS))
+        eid = _as_int(event.get("event_id")) or 1
         if event.get("medication"):
-            found = [Highlight(start, end, "medication", eid, str(event["medication"]))]
+            found = [Highlight(*anchor, "medication", eid, str(event["medication"]))]
         else:
-            found = [Highlight(start, end, "injection", eid, "unnamed injection")]
-        if event.get("dose_value") is not None:
-            lo, hi = near
-            cands = [
-                (lo + d.start, lo + d.end)
-                for d in self.doses.find_all(text[lo:hi])
-                if d.value == event["dose_value"] and d.unit == event.get("dose_unit")
-            ]
-            if cands:
-                found.append(
-                    Highlight(*_nearest(cands, start, sent), "dose", eid, dose_display(event) or "")
-                )
-        for label, table, title in (
-            ("route", self.routes, event.get("route")),
-            ("site", self.sites, site_display(event)),
-        ):
-            rx = table.get(event.get(label))
-            if rx is None:
-                continue
-            cands = [(m.start(), m.end()) for m in rx.finditer(text, *near)]
-            cands = [c for c in cands if c[1] <= start or c[0] >= end]
-            if cands:
-                found.append(Highlight(*_nearest(cands, start, sent), label, eid, str(title)))
-        for label in TEXT_FIELDS:
-            value = event.get(label)
-            rx = _phrase_regex(value) if isinstance(value, str) else None
-            if rx is None:
-                continue
-            m = rx.search(text, sent[0])
-            if m is None:
-                m = next(reversed(list(rx.finditer(text, 0, sent[0]))), None)
-            if m is not None:
-                found.append(Highlight(m.start(), m.end(), label, eid, value))
+            found = [Highlight(*anchor, "injection", eid, "unnamed injection")]
+        spans = element_spans(event, len(text))
+        titles = {
+            "dose": ("dose", dose_display(event)),
+            "route": ("route", event.get("route")),
+            "site": ("site", site_display(event)),
+            "laterality": ("site", site_display(event)),
+            **{k: (k, event.get(k)) for k in TEXT_FIELDS},
+        }
+        for element, (label, title) in titles.items():
+            if element in spans and title is not None:
+                found.append(Highlight(*spans[element], label, eid, str(title)))
         return found
+
+    @staticmethod
+    def locate_not_administered(text: str, note: Mapping[str, Any]) -> list[Highlight]:
+        """Note-level highlights of the mentions that raised ``not_administered``."""
+        out = []
+        for mention in not_administered_mentions(note):
+            at = _offsets([mention.get("start"), mention.get("end")], len(text))
+            if at is not None:
+                out.append(Highlight(*at, "not_administered", NOTE_LEVEL, mention_title(mention)))
+        return out
 
 
 @lru_cache(maxsize=4)
@@ -263,11 +251,14 @@ def _mark(text: str, hs: list[Highlight], numbered: bool) -> str:
     for h in hs:
         events.setdefault(h.label, []).append(str(h.event_id))
     tag = " ".join(
-        label + (" " + ",".join(ids) if numbered else "") for label, ids in events.items()
+        label.replace("_", " ") + (" " + ",".join(ids) if numbered and ids != ["0"] else "")
+        for label, ids in events.items()
     )
     title = "; ".join(
         dict.fromkeys(
-            (f"event {h.event_id} " if numbered else "") + f"{h.label}: {h.title}" for h in hs
+            (f"event {h.event_id} " if numbered and h.event_id != NOTE_LEVEL else "")
+            + f"{h.label.replace('_', ' ')}: {h.title}"
+            for h in hs
         )
     )
     return (
@@ -341,7 +332,7 @@ def _event_view(
     redact: bool,
     sources: dict[str, dict[str, str]],
 ) -> dict[str, Any]:
-    eid = int_or_none(event.get("event_id")) or 1
+    eid = _as_int(event.get("event_id")) or 1
     missing, advisories = set(event.get("missing") or []), set(event.get("advisories") or [])
     eligible = bool(event.get("eligible"))
     values = {
@@ -453,9 +444,15 @@ def _findings(
     event_flags = {f for v in views for f in v["flags"]}
     for flag in note.get("flags") or []:
         if flag not in event_flags:
+            detail = ""
+            if flag == "not_administered":
+                detail = "; ".join(
+                    f"{mention_title(m)} at characters {m.get('start')}-{m.get('end')}"
+                    for m in not_administered_mentions(note)
+                )
             source = sources["flags"].get(flag, "")
             rule = f"note flag {flag}"
-            out.append(_finding("flag", flag, "note", rule, source, "", f"flag:{flag}"))
+            out.append(_finding("flag", flag, "note", rule, source, detail, f"flag:{flag}"))
     return out
 
 
@@ -497,6 +494,7 @@ def note_detail(
         text = clean_text(text)
         locator = locator or default_locator()
         highlights = [h for e in rows for h in locator.locate(text, e)]
+        highlights += EvidenceLocator.locate_not_administered(text, note)
         highlights.sort(key=lambda h: LABELS.index(h.label))  # anchors first, evidence last
         placed = place(highlights)
         located = {(h.event_id, h.label) for _, _, hs in placed for h in hs}

@@ -28,13 +28,14 @@ MAX_WIDTH = 60
 
 
 def cell_text(value: Any) -> Any:
-    """A value as an Excel cell: lists joined with ``; ``, dicts as JSON, text cut at the
-    cell limit with a mark, characters Excel refuses as spaces; numbers kept."""
+    """A value as an Excel cell: lists of strings joined with ``; ``, other lists and dicts
+    as JSON, text cut at the cell limit with a mark, characters Excel refuses as spaces;
+    numbers kept."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
-    elif isinstance(value, dict):
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = "; ".join(value)
+    elif isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False)
     if not isinstance(value, str):
         return value

@@ -2,39 +2,56 @@
 
 ``build_pipeline(patterns_dir)`` returns a blank English pipeline (no model download) with:
 
-1. the clinical tokenizer tweaks (``tokenizer.py``);
+1. the clinical tokenizer (``tokenizer.py``), registered as ``auditor.clinical_tokenizer.v1``;
 2. ``auditor_mentions``: a spaCy SpanRuler holding every lexicon and cue pattern
    (``mentions.py``), writing ``doc.spans["mentions"]``;
 3. ``auditor_sentences``: the line-aware sentence splitter (``sentences.py``);
 4. ``auditor_sections``: medspaCy's Sectionizer with ``patterns/sections`` rules;
 5. ``auditor_context``: medspaCy's ConText with ``patterns/context`` rules, applied to the
-   DRUG and INJECTION mentions only;
+   DRUG, INJECTION and ROUTE mentions only;
 6. ``auditor_events``: groups mentions into administration events (``events.py``).
 
 Steps 4-6 are skipped for a note with no DRUG, INJECTION or ROUTE mention: such a note has
 no event, and skipping is what makes a year of notes fast (step 3, the sentence splitter,
-still runs on every note). Components are spaCy factories
-whose only config value is the patterns folder, so the pipeline is described by its config.
+still runs on every note).
+
+Every component is a registered spaCy factory whose only config value is the patterns
+folder (``patterns_dir``: a path, or null for the bundled one), so the pipeline is
+described by ``nlp.config``. As spaCy means it, a rule-holding component (2, 4-6) is built
+empty and reads its rules in ``initialize()`` (from that folder, or one given to
+``initialize``), and saves them with ``to_disk``/``to_bytes``: ``nlp.to_disk(path)`` then
+``spacy.load(path)`` (after importing this module, which registers the factories) gives the
+same pipeline without the patterns folder, and ``English.from_config(nlp.config)`` then
+``initialize()`` rebuilds it from the folder. Values left on a Doc are plain data: events
+are dicts in ``doc.user_data["auditor"]``; ConText's targets are a span group while it runs,
+and its graph (which holds Spans) and medspaCy's Section objects are dropped once read, so a
+Doc round-trips through ``to_bytes``/``from_bytes``.
 """
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import spacy
+import srsly
 from medspacy.context import ConText, ConTextRule
 from medspacy.section_detection import Sectionizer, SectionRule
 from spacy.language import Language
+from spacy.pipeline import SpanRuler
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
+from spacy.util import ensure_path, make_first_longest_spans_filter, registry
 
-from ..patterns import load_patterns
+from ..extraction.rules import RULE_FILES
+from ..patterns import Patterns, load_patterns
 from . import sentences  # noqa: F401  (registers the auditor_sentences factory)
 from .events import EventExtractor
 from .mentions import ANCHOR_LABELS, MENTIONS_KEY, ruler_patterns
 from .tokenizer import customize_tokenizer
 
 MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.core
-
-if not Doc.has_extension("auditor_targets"):
-    Doc.set_extension("auditor_targets", default=())
+TARGETS_KEY = "auditor_targets"  # span group of ConText's targets (the anchors), while it runs
+RULES_FILE = "rules.json"  # what a rule component's to_disk writes
 
 
 def has_anchor(doc: Doc) -> bool:
@@ -42,58 +59,223 @@ def has_anchor(doc: Doc) -> bool:
     return any(span.label_ in ANCHOR_LABELS for span in doc.spans.get(MENTIONS_KEY, ()))
 
 
-class Gated:
-    """Runs ``component`` only on Docs that ``has_anchor``; other Docs pass through."""
+@registry.tokenizers("auditor.clinical_tokenizer.v1")
+def make_clinical_tokenizer() -> Callable[[Language], Tokenizer]:
+    """spaCy's default tokenizer with the clinical tweaks of ``tokenizer.customize_tokenizer``
+    (a registered function, so that ``English.from_config(nlp.config)`` rebuilds it)."""
+    default = registry.tokenizers.get("spacy.Tokenizer.v1")()
 
-    def __init__(self, component: Any) -> None:
-        self.component = component
+    def make(nlp: Language) -> Tokenizer:
+        nlp.tokenizer = default(nlp)
+        customize_tokenizer(nlp)
+        return nlp.tokenizer
+
+    return make
+
+
+class RuleComponent:
+    """A gated spaCy component whose rules are plain JSON data (see the module docstring).
+
+    Subclasses say which rules they take from a patterns folder (``rules_from``) and how
+    they build themselves from those rules (``load``). Docs without an anchor pass through.
+
+    Args:
+        nlp, name: as for every spaCy factory.
+        patterns_dir: the patterns folder ``initialize`` reads (None: ``$AUDITOR_PATTERNS``
+            or the bundled one).
+    """
+
+    def __init__(self, nlp: Language, name: str, patterns_dir: str | None) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.patterns_dir = patterns_dir
+        self.rules: Any = None
+
+    def rules_from(self, patterns: Patterns) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def load(self, rules: Any) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def process(self, doc: Doc) -> Doc:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.component(doc) if has_anchor(doc) else doc
+        if self.rules is None:
+            raise ValueError(f"{self.name} has no rules: call nlp.initialize() first")
+        return self.process(doc) if has_anchor(doc) else doc
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        patterns_dir: str | None = None,
+    ) -> None:
+        """(Re)load the rules from ``patterns_dir``, else from the folder of the config.
+
+        Raises:
+            PatternError: the folder's rule files are missing or invalid.
+        """
+        self.load(self.rules_from(load_patterns(patterns_dir or self.patterns_dir)))
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.json_dumps(self.rules).encode("utf-8")
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "RuleComponent":
+        self.load(srsly.json_loads(data))
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / RULES_FILE, self.rules)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "RuleComponent":
+        self.load(srsly.read_json(ensure_path(path) / RULES_FILE))
+        return self
 
 
-class GatedContext(Gated):
-    """medspaCy ConText over the anchors only (cue spans are not ConText targets)."""
+class SectionsComponent(RuleComponent):
+    """medspaCy Sectionizer holding ``sections/section_rules.json`` ``section_rules``."""
 
-    def __call__(self, doc: Doc) -> Doc:
-        if not has_anchor(doc):
-            return doc
-        doc._.auditor_targets = tuple(
-            s for s in doc.spans[MENTIONS_KEY] if s.label_ in ANCHOR_LABELS
+    def rules_from(self, patterns: Patterns) -> list[dict[str, Any]]:
+        return patterns.sections["section_rules"]
+
+    def load(self, rules: list[dict[str, Any]]) -> None:
+        self.rules = rules
+        self.sectionizer = Sectionizer(
+            self.nlp,
+            name=self.name,
+            rules=None,
+            input_span_type="group",
+            span_group_name=MENTIONS_KEY,
         )
-        return self.component(doc, targets="auditor_targets")
+        self.sectionizer.add([SectionRule.from_dict(rule) for rule in rules])
+
+    def process(self, doc: Doc) -> Doc:
+        return self.sectionizer(doc)
 
 
-def context_component(nlp: Language, rules: list[dict[str, Any]], name: str) -> ConText:
-    """medspaCy ConText holding ``rules`` (ConTextRule dicts), constructed then filled
-    (``ConText(rules=path)`` is avoided: it fails in medspaCy 1.3.1)."""
-    context = ConText(
-        nlp, name=name, rules=None, input_span_type="group", span_group_name=MENTIONS_KEY
+class ContextComponent(RuleComponent):
+    """medspaCy ConText holding ``context/context_rules.json`` ``context_rules``, run over
+    the anchors only (cue spans are not ConText targets)."""
+
+    def rules_from(self, patterns: Patterns) -> list[dict[str, Any]]:
+        return patterns.context["context_rules"]
+
+    def load(self, rules: list[dict[str, Any]]) -> None:
+        self.rules = rules
+        self.context = context_component(self.nlp, rules, self.name, TARGETS_KEY)
+
+    def process(self, doc: Doc) -> Doc:
+        doc.spans[TARGETS_KEY] = [s for s in doc.spans[MENTIONS_KEY] if s.label_ in ANCHOR_LABELS]
+        self.context(doc)
+        del doc.spans[TARGETS_KEY]
+        doc._.context_graph = None  # medspaCy's graph holds Spans: the Doc would not serialize
+        return doc
+
+
+class EventsComponent(RuleComponent):
+    """``events.EventExtractor`` holding the rule files of ``extraction.RULE_FILES``."""
+
+    def rules_from(self, patterns: Patterns) -> dict[str, dict[str, Any]]:
+        return {name: patterns.files[name] for name in RULE_FILES}
+
+    def load(self, rules: dict[str, dict[str, Any]]) -> None:
+        self.rules = rules
+        self.extractor = EventExtractor(rules)
+
+    def process(self, doc: Doc) -> Doc:
+        doc = self.extractor(doc)
+        drop_section_objects(doc)
+        return doc
+
+
+def drop_section_objects(doc: Doc) -> None:
+    """Remove medspaCy's Section objects (``doc._.sections``, ``token._.section``) from a
+    Doc, in place. The events component has read them (as plain data, ``NoteView``), and
+    they do not deserialize (medspaCy 1.3.1 fails on a section without a rule), so a Doc
+    that keeps them cannot go through ``to_bytes``/``from_bytes`` (``nlp.pipe(n_process=2)``).
+    """
+    for key in [k for k in doc.user_data if _is_section_value(k)]:
+        del doc.user_data[key]
+
+
+def _is_section_value(key: Any) -> bool:
+    return (
+        isinstance(key, tuple)
+        and len(key) > 1
+        and key[:2] in (("._.", "sections"), ("._.", "section"))
     )
+
+
+class MentionRuler(SpanRuler):
+    """spaCy's SpanRuler holding ``mentions.ruler_patterns`` of a patterns folder, matched on
+    LOWER, overlaps resolved first-longest, into ``doc.spans["mentions"]``. Built empty;
+    ``initialize()`` reads the folder's patterns; saved and loaded as every SpanRuler
+    (``patterns.jsonl``)."""
+
+    def __init__(self, nlp: Language, name: str, patterns_dir: str | None) -> None:
+        super().__init__(
+            nlp,
+            name,
+            spans_key=MENTIONS_KEY,
+            spans_filter=make_first_longest_spans_filter(),
+            phrase_matcher_attr="LOWER",
+            validate=False,
+            overwrite=True,
+        )
+        self.patterns_dir = patterns_dir
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        patterns: list[dict[str, Any]] | None = None,
+        patterns_dir: str | None = None,
+    ) -> None:
+        """Load the patterns (``patterns``, else those of ``patterns_dir`` or the config's).
+
+        Raises:
+            PatternError: the folder's rule files are missing or invalid.
+        """
+        if patterns is None:
+            patterns = ruler_patterns(load_patterns(patterns_dir or self.patterns_dir))
+        super().initialize(get_examples, nlp=nlp, patterns=patterns)
+
+
+def context_component(
+    nlp: Language, rules: list[dict[str, Any]], name: str, group: str = MENTIONS_KEY
+) -> ConText:
+    """medspaCy ConText holding ``rules`` (ConTextRule dicts) over the spans of span group
+    ``group``, constructed then filled (``ConText(rules=path)`` is avoided: it fails in
+    medspaCy 1.3.1)."""
+    context = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=group)
     # ConTextRule(**rule) rather than from_dict: from_dict rejects the terminated_by key
     context.add([ConTextRule(**rule) for rule in rules])
     return context
 
 
+@Language.factory("auditor_mentions", default_config={"patterns_dir": None})
+def make_mentions(nlp: Language, name: str, patterns_dir: str | None) -> MentionRuler:
+    return MentionRuler(nlp, name, patterns_dir)
+
+
 @Language.factory("auditor_sections", default_config={"patterns_dir": None})
-def make_sections(nlp: Language, name: str, patterns_dir: str | None) -> Gated:
-    rules = load_patterns(patterns_dir).sections["section_rules"]
-    sectionizer = Sectionizer(
-        nlp, name=name, rules=None, input_span_type="group", span_group_name=MENTIONS_KEY
-    )
-    sectionizer.add([SectionRule.from_dict(rule) for rule in rules])
-    return Gated(sectionizer)
+def make_sections(nlp: Language, name: str, patterns_dir: str | None) -> SectionsComponent:
+    return SectionsComponent(nlp, name, patterns_dir)
 
 
 @Language.factory("auditor_context", default_config={"patterns_dir": None})
-def make_context(nlp: Language, name: str, patterns_dir: str | None) -> GatedContext:
-    rules = load_patterns(patterns_dir).context["context_rules"]
-    return GatedContext(context_component(nlp, rules, name))
+def make_context(nlp: Language, name: str, patterns_dir: str | None) -> ContextComponent:
+    return ContextComponent(nlp, name, patterns_dir)
 
 
 @Language.factory("auditor_events", default_config={"patterns_dir": None})
-def make_events(nlp: Language, name: str, patterns_dir: str | None) -> Gated:
-    return Gated(EventExtractor.from_patterns(load_patterns(patterns_dir)))
+def make_events(nlp: Language, name: str, patterns_dir: str | None) -> EventsComponent:
+    return EventsComponent(nlp, name, patterns_dir)
 
 
 def build_pipeline(patterns_dir: str | None = None) -> Language:
@@ -103,31 +285,22 @@ def build_pipeline(patterns_dir: str | None = None) -> Language:
         patterns_dir: folder of rule files (default: the bundled ``patterns/``).
 
     Returns:
-        A ``spacy.Language``. After ``nlp(text)``, ``doc.user_data["auditor"]`` holds the
-        plain-data extraction (see ``events.EventExtractor``); it is absent for notes
-        with no DRUG or INJECTION mention.
+        A ``spacy.Language`` (see the module docstring). After ``nlp(text)``,
+        ``doc.user_data["auditor"]`` holds the plain-data extraction (see
+        ``events.EventExtractor``); it is absent for notes with no DRUG, INJECTION or
+        ROUTE mention.
 
     Raises:
         PatternError: a rule file is missing or invalid.
     """
-    patterns = load_patterns(patterns_dir)
-    root = str(patterns.root)
-    nlp = spacy.blank("en")
-    nlp.max_length = MAX_LENGTH
-    customize_tokenizer(nlp)
-    ruler = nlp.add_pipe(
-        "span_ruler",
-        name="auditor_mentions",
-        config={
-            "spans_key": MENTIONS_KEY,
-            "phrase_matcher_attr": "LOWER",
-            "validate": False,
-            "overwrite": True,
-            "spans_filter": {"@misc": "spacy.first_longest_spans_filter.v1"},
-        },
+    root = str(load_patterns(patterns_dir).root)
+    nlp = spacy.blank(
+        "en", config={"nlp": {"tokenizer": {"@tokenizers": "auditor.clinical_tokenizer.v1"}}}
     )
-    ruler.add_patterns(ruler_patterns(patterns))
-    nlp.add_pipe("auditor_sentences")
+    nlp.max_length = MAX_LENGTH
+    for name in ("auditor_mentions", "auditor_sentences"):
+        nlp.add_pipe(name, config={"patterns_dir": root} if name != "auditor_sentences" else {})
     for name in ("auditor_sections", "auditor_context", "auditor_events"):
         nlp.add_pipe(name, config={"patterns_dir": root})
+    nlp.initialize()
     return nlp
