@@ -33,7 +33,7 @@ from .errors import OutputError
 from .io.output import OutputFolder, os_reason
 from .io.writers import ROW_FILES, ReportWriter
 from .records import InputTally, NoteRecord, safe_record
-from .review import Reviewer, read_jsonl, rewrite_jsonl, spec_id_of
+from .review import Reviewer, read_jsonl, rewrite_jsonl, spec_id
 
 Stream = Iterator[tuple[NoteRecord, dict[str, Any], list[dict[str, Any]]]]
 # OS errors that mean "the report cannot be written here" (stated with the OS's reason)
@@ -222,7 +222,6 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
         "version": __version__,
         "patterns_sha256": rules.sha256,
         "requirements_version": rules.requirements["version"],
-        "spec_id": spec_id_of(rules.requirements),
         "input": str(options.input),
         "id_col": options.id_col,
         "text_col": options.text_col,
@@ -231,9 +230,7 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
     # the reader options, so that the input can be read again alike (``auditor sample``)
     meta.update({k: v for k, v in (("sheet", options.sheet), ("sep", options.sep),
                                    ("line_col", options.line_col)) if v is not None})  # fmt: skip
-    reviewer = (
-        Reviewer(options.decisions, meta["spec_id"]) if options.decisions is not None else None
-    )
+    reviewer = Reviewer(options.decisions, spec_id(meta)) if options.decisions is not None else None
     tally = InputTally()
     stream = map(
         safe_record,

@@ -37,6 +37,7 @@ from typing import Any
 
 from . import __version__
 from .errors import SampleError
+from .review import spec_id
 
 STRATA_BUILTIN = ("status", "setting")
 ALLOCATIONS = ("proportional", "equal")
@@ -444,10 +445,8 @@ def write_sample(
         "notes": counts["notes"],
         "events": counts["events"],
         "status": dict(sorted(status.items())),
-        "source_run": {
-            k: meta.get(k) for k in ("input", "spec_id", "requirements_version", "patterns_sha256")
-        }
-        | {"report": str(report)},
+        "source_run": {k: meta.get(k) for k in ("input", "requirements_version", "patterns_sha256")}
+        | {"spec_id": spec_id(meta), "report": str(report)},
         "sample": {k: sample_meta[k] for k in ("method", "unit", "seed", "n")},
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
@@ -587,7 +586,7 @@ def sample_report(
         "source_run": {
             "report": str(report),
             "input": meta.get("input"),
-            "spec_id": meta.get("spec_id"),
+            "spec_id": spec_id(meta),
             "patterns_sha256": meta.get("patterns_sha256"),
         },
     }

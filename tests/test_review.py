@@ -113,6 +113,8 @@ def test_findings_of_a_note():
 def test_spec_id_from_run_json():
     assert spec_id({"spec_id": "96372@2.0.0", "requirements_version": "1.0.0"}) == "96372@2.0.0"
     assert spec_id({"requirements_version": "1.0.0"}) == "96372@1.0.0"
+    spec = {"id": "cpt_96372.v2", "version": "2.0.0"}
+    assert spec_id({"spec": spec, "requirements_version": "2.0.0"}) == "96372@2.0.0"
 
 
 # --- the decisions file ---------------------------------------------------------------------
@@ -231,7 +233,7 @@ def test_decisions_round_trip_through_a_rerun(tmp_path, first_run):
         },
     }
     run = json.loads((out / "run.json").read_text())
-    assert run["spec_id"] == "96372@1.0.0"
+    assert spec_id(run) == "96372@1.0.0"
     assert {k: run["review"][k] for k in ("findings", "reviewed", "pending", "decisions")} == {
         "findings": 96,
         "reviewed": 2,

@@ -70,20 +70,20 @@ def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> I
     text = view.text
     for cue in segment.of("INDICATION_CUE"):
         rest = text[cue.end : segment.end]
-        stop = rules.indication_stop.search(rest, 1 if rest[:1] in ":- " else 0)
+        stop = rules.indication_stop.search(rest, 1 if rest[:1] in rules.indication_lead else 0)
         cut = stop.start() if stop else len(rest)
         raw = rest[:cut]
-        phrase = raw.strip(" :-\t")
+        phrase = raw.strip(rules.indication_trim)
         words = phrase.split()
         skip = 0
         while skip < len(words) and words[skip].lower() in rules.skip_leading:
             skip += 1
         words = words[skip:]
-        if not words or words[0].lower().strip(".,") in rules.reject_first:
+        if not words or words[0].lower().strip(rules.word_trim) in rules.reject_first:
             continue
         if not any(ch.isalpha() for ch in words[0]) or words[0][0].isdigit():
             continue
-        lead = len(raw) - len(raw.lstrip(" :-\t"))
+        lead = len(raw) - len(raw.lstrip(rules.indication_trim))
         value, span = _phrase_span(phrase, cue.end + lead, skip, rules.window.indication_max_chars)
         return Indication(value, span, (cue.start, cue.end + cut))
     return None
@@ -111,7 +111,7 @@ def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
             continue
         if first.lower().split()[0] in rules.not_a_diagnosis:
             continue
-        words = {w.strip(".,;:()") for w in first.lower().split()} - {""}
+        words = {w.strip(rules.condition_word_trim) for w in first.lower().split()} - {""}
         if words <= rules.non_condition:
             continue  # "Reason for visit: injection only"
         value = first[: rules.window.indication_max_chars]
@@ -128,7 +128,8 @@ def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
         if m.label != "EVIDENCE" or rules.role(view.section_at(m.start)) == "planning":
             continue
         after = text[m.end : m.end + w.evidence_after_chars].lower().split()
-        if any(x.strip(".,:;") in rules.evidence_future for x in after[: w.evidence_after_words]):
+        trim = rules.evidence_word_trim
+        if any(x.strip(trim) in rules.evidence_future for x in after[: w.evidence_after_words]):
             continue
         return Found(m.text, m.span)
     return None

@@ -105,9 +105,20 @@ class ExtractionRules:
         self.reject_first = _words(indication["reject_first_words"])
         self.skip_leading = _words(indication["skip_leading"])
         self.non_condition = _words(indication["non_condition_words"])
+        marks = spec["punctuation"]
+        self.indication_lead: str = marks["indication_lead"]
+        self.indication_trim: str = marks["indication_trim"]
+        self.word_trim: str = marks["word_trim"]
+        self.condition_word_trim: str = marks["condition_word_trim"]
+        self.evidence_word_trim: str = marks["evidence_word_trim"]
         stops = sorted(indication["stop_words"], key=len, reverse=True)
         self.indication_stop = re.compile(
-            r"[,;.\n(]|\b(?:" + "|".join(re.escape(s) for s in stops) + r")\b", re.I
+            "["
+            + re.escape(marks["indication_stops"])
+            + r"]|\b(?:"
+            + "|".join(re.escape(s) for s in stops)
+            + r")\b",
+            re.I,
         )
         self.evidence_future = _words(cues["evidence"]["future_words"])
         self.blocking = frozenset(cues["context"]["blocking"])
