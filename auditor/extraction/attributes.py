@@ -154,8 +154,12 @@ def choose_dose(
     template volume, else the first dose of a template block line."""
     text = view.text
     doses = rules.doses
-    seg_text = text[segment.start : segment.end]
+    seg_text = text[segment.start : min(segment.end, a.end + rules.window.dose_after_chars)]
     found = doses.choose(seg_text, a.start - segment.start)
+    if found is not None and found.unit == "mL":
+        after = seg_text[found.end : found.end + 20].lower().split()[:1]
+        if after and after[0].strip(".,;:") in rules.not_dose_after:
+            found = None  # "760cc neg", "300 mL diuresis": an output, not a dose
     dose = DoseAt(found, _shift(found, segment.start)) if found else None
     lead_from = max(segment.start, a.start - rules.window.dose_before_chars)
     lead = rules.dose_of.search(text[lead_from : a.start])
@@ -163,6 +167,11 @@ def choose_dose(
         before = doses.choose(lead.group(0))
         if before:
             dose = DoseAt(before, _shift(before, lead_from + lead.start()))
+    else:  # "2mg vit k sq, 3 units plts": a dose right before the drug is its own
+        bare = rules.dose_lead.search(text[lead_from : a.start])
+        before = doses.choose(bare.group(0)) if bare else None
+        if before and not (found and before.unit == "mL" and found.unit != "mL"):
+            dose = DoseAt(before, _shift(before, lead_from + bare.start()))
     if dose is None:
         block_text = " ".join(text[b.start : b.end] for b in block)
         conc = doses.concentration_times_volume(seg_text, block_text)
