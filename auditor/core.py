@@ -8,6 +8,7 @@ workers build the pipeline once and return plain rows (spaCy Docs never cross pr
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -41,6 +42,10 @@ log = logging.getLogger("auditor")
 # so ordinary notes keep their whole-note context.
 WINDOW_CHARS = 20_000
 WINDOW_TOKENS = 5_000
+# spaCy keeps every string it has seen (StringStore and lexemes, ~0.5 kB each); the
+# pipeline is rebuilt after this many new strings, which bounds the memory of a long run
+# (notes with unique tokens bring ~15 each: a rebuild every ~10,000 such notes, ~8 s).
+VOCAB_RENEW_STRINGS = 150_000
 _STATE: dict[str, Any] = {}
 
 
@@ -77,13 +82,22 @@ def _engine(
     """The pipeline, requirement spec ``spec_id`` (default: ``patterns.DEFAULT_SPEC``),
     HCPCS table and judgement context of this process, built once per rule set (keyed by
     the SHA-256 of the pattern files, so a worker that sees the same rules under another
-    path reuses its pipeline).
+    path reuses its pipeline), and built afresh once its vocabulary has taken
+    ``VOCAB_RENEW_STRINGS`` new strings (spaCy never forgets a string: without this, memory
+    grows with every note that brings new MRNs, times, names or values). A fresh pipeline
+    gives the same output (tested in ``tests/test_faults.py``).
 
     Raises:
         PatternError: the rule files are invalid or ``spec_id`` is unknown.
     """
     patterns = load_patterns(patterns_dir)
     key = patterns.sha256
+    nlp = _STATE.get("nlp")
+    if nlp is not None and len(nlp.vocab.strings) - _STATE["strings"] > VOCAB_RENEW_STRINGS:
+        for name in ("key", "nlp", "specs", "billing", "context"):
+            _STATE.pop(name)  # the old pipeline goes before the new one is built
+        del nlp
+        gc.collect()
     if _STATE.get("key") != key:
         _silence_phi_loggers()
         from .pipeline.build import build_pipeline
@@ -99,6 +113,8 @@ def _engine(
                 im_sc_form={d["generic"]: d["im_sc_form"] for d in patterns.drugs["drugs"]},
             ),
         )
+        _STATE["strings"] = len(_STATE["nlp"].vocab.strings)
+        _STATE["builds"] = _STATE.get("builds", 0) + 1
     specs = _STATE["specs"]
     if spec_id not in specs:
         specs[spec_id] = RequirementSpec(patterns.spec(spec_id))

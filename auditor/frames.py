@@ -191,6 +191,17 @@ def is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def int_or_none(value: Any) -> int | None:
+    """``int(value)``, or None for a missing value, a bool or anything ``int`` refuses
+    (event offsets and ids read back from JSON, CSV or a DataFrame)."""
+    if is_missing(value) or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def json_safe(value: Any) -> Any:
     """A cell value as JSON can hold it.
 

@@ -74,6 +74,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "modifiers",
         "words",
         "list_punctuation",
+        "punctuation",
         "window",
         "regex",
     ),
@@ -450,8 +451,11 @@ def _check_extraction(spec: dict[str, Any], path: str) -> None:
             raise PatternError(f"{path}: {key} must be a list of strings (quote yes/no/on words)")
     if set(spec["injection_routes"]) - ROUTES:
         raise PatternError(f"{path}: injection_routes must be among {sorted(ROUTES)}")
-    if not isinstance(spec["list_punctuation"], str):
-        raise PatternError(f"{path}: list_punctuation must be a string")
+    marks = {"list_punctuation": spec["list_punctuation"]}
+    marks |= {f"punctuation.{k}": v for k, v in spec["punctuation"].items()}
+    for key, value in marks.items():
+        if not isinstance(value, str):
+            raise PatternError(f"{path}: {key} must be a string")
     for key, value in spec["window"].items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise PatternError(f"{path}: window.{key} must be a non-negative integer")

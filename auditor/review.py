@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DecisionsError, OutputError
-from .frames import CLAIM_OUTPUT_COLUMNS
+from .frames import CLAIM_OUTPUT_COLUMNS, int_or_none
 
 DECISIONS = ("accepted", "rejected")
 PENDING = "pending"
@@ -95,20 +95,9 @@ def finding_id(spec: str, note_id: str, span: str, medication: str | None, findi
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:ID_CHARS]
 
 
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def event_span(event: Mapping[str, Any]) -> str:
     """``"start-end"`` of an event's anchor (``"?-?"`` when the offsets are missing)."""
-    start, end = _int(event.get("start")), _int(event.get("end"))
+    start, end = int_or_none(event.get("start")), int_or_none(event.get("end"))
     return f"{'?' if start is None else start}-{'?' if end is None else end}"
 
 
@@ -171,7 +160,7 @@ def findings_of(
     for e in events:
         med = e.get("medication") or None
         span = event_span(e)
-        eid = _int(e.get("event_id"))
+        eid = int_or_none(e.get("event_id"))
         for f in event_findings(e):
             out.append(Finding(finding_id(spec, nid, span, med, f), nid, eid, f, med))
     for f in note_findings(note, events):
@@ -351,7 +340,7 @@ class Reviewer:
         counts: Counter[str] = Counter()
         out_events = []
         for e in events:
-            own = by_event.get(_int(e.get("event_id")), [])
+            own = by_event.get(int_or_none(e.get("event_id")), [])
             entries = review_entries(own, self.decisions, self.used, self.tally)
             counts.update(v["decision"] for v in entries.values())
             out_events.append({**e, "review": entries})

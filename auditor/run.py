@@ -127,6 +127,7 @@ class RunResult:
         return 1 if self.run["status"].get("error") else 0
 
 
+STOPPED: list[int] = []  # the stop signal received during the current run, if any
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -137,24 +138,36 @@ def signals_interrupt() -> Iterator[None]:
     """While active (main thread only), SIGINT, SIGTERM and SIGHUP raise ``Interrupted``.
 
     The first signal also sets all three to be ignored until the block ends, so a second
-    Ctrl-C during the clean-up cannot cut it short or print a traceback; the previous
-    handlers are restored afterwards.
+    Ctrl-C during the clean-up cannot cut it short or print a traceback, and is recorded
+    in ``STOPPED`` (see ``check_stop``); the previous handlers are restored afterwards.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def handler(signum: int, _frame: Any) -> None:
+    def handler(signum: int, frame: Any) -> None:
         for s in STOP_SIGNALS:
             signal.signal(s, signal.SIG_IGN)
+        STOPPED.append(signum)
+        if frame is not None and frame.f_code.co_name == "__del__":
+            return  # Python prints and drops an exception from __del__: check_stop stops
         raise Interrupted(signum)
 
+    STOPPED.clear()
     previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     try:
         yield
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+
+
+def check_stop() -> None:
+    """Raise ``Interrupted`` if a stop signal came (``signals_interrupt``): its exception
+    may have been swallowed by library code (a bare ``except:`` around an optional
+    import during the pipeline build did so), and the signal is ignored from then on."""
+    if STOPPED:
+        raise Interrupted(STOPPED[0])
 
 
 def _writes(options: RunOptions) -> list[str]:
@@ -250,44 +263,31 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
             tally.watch(itertools.chain([] if first is None else [first], records), records),
         )
     )
-    engine_info: dict[str, Any] = {}
-    builder = _report_builder(options, rules) if options.html else None
+    builder = None
     with signals_interrupt():
         try:
             with output:
                 folder = output.work
-                with ReportWriter(folder, meta) as writer:
-                    for record, note, events in _audited(options, stream, engine_info, on_note):
-                        if reviewer is not None:
-                            note, events = reviewer.annotate(note, events)
-                        writer.write(note, events)
-                        if claims_run:
-                            claims_run.add(note, events)
-                        if builder is not None:
-                            text = _text_for_report(options, note, record)
-                            builder.add(note, events, text, record.extra)
-                    if claims_run:
-                        writer.meta["claims"] = claims_run.write(folder)
-                        _review_claims(folder, reviewer, builder)
-                    if reviewer is not None:
-                        writer.meta["review"] = reviewer.section()
-                    writer.meta.update(engine_info)
-                    writer.meta.update(records_read=tally.records, **tally.summary())
-                    writer.meta["setting_column"] = setting.summary()
-                    writer.meta["files"] = sorted(_writes(options))
-                    if builder is not None:
-                        _write_html(builder, folder, {**writer.meta, **writer.summary()})
-                run = {**writer.meta, **writer.summary()}
+                builder = _report_builder(options, rules, folder) if options.html else None
+                run = _write_all(
+                    options, folder, meta, stream, (tally, setting), claims_run, reviewer,
+                    builder, on_note,
+                )  # fmt: skip
                 write_xlsx(folder, run)
                 output.commit()
+            check_stop()
         except KeyboardInterrupt as exc:
             raise (exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)) from None
         except OSError as exc:
+            check_stop()
             if exc.errno in WRITE_ERRNOS:
                 raise OutputError(
                     f"cannot write the report to {options.out}: {os_reason(exc)}; "
                     "nothing was written"
                 ) from exc
+            raise
+        except Exception:
+            check_stop()  # a failure that follows a swallowed stop signal is the stop
             raise
     warnings = tally.warnings() + setting.warnings()
     if builder is not None and options.group_by is not None and not builder.group_seen:
@@ -301,6 +301,52 @@ def run_audit(options: RunOptions, on_note: Callable[[], None] | None = None) ->
         claims_lines=claims_run.summary_lines() if claims_run else [],
         seconds=time.perf_counter() - started,
     )
+
+
+def _write_all(
+    options: RunOptions,
+    folder: Path,
+    meta: dict[str, Any],
+    stream: Iterator[NoteRecord],
+    tallies: tuple[InputTally, Any],
+    claims_run: Any,
+    reviewer: Any,
+    builder: Any,
+    on_note: Callable[[], None] | None,
+) -> dict[str, Any]:
+    """Audit ``stream`` and write every output into ``folder`` (each note, as it comes, to
+    the row files, the claims reconciliation and the report builder); return run.json's
+    content. ``tallies``: the input tally and the ``setting.SettingColumn``."""
+    tally, setting = tallies
+    engine_info: dict[str, Any] = {}
+    try:
+        with ReportWriter(folder, meta) as writer:
+            for record, note, events in _audited(options, stream, engine_info, on_note):
+                check_stop()
+                if reviewer is not None:
+                    note, events = reviewer.annotate(note, events)
+                writer.write(note, events)
+                if claims_run:
+                    claims_run.add(note, events)
+                if builder is not None:
+                    builder.add(note, events, _text_for_report(options, note, record), record.extra)
+            if claims_run:
+                writer.meta["claims"] = claims_run.write(folder)
+                _review_claims(folder, reviewer, builder)
+            if reviewer is not None:
+                writer.meta["review"] = reviewer.section()
+            writer.meta.update(engine_info)
+            writer.meta.update(records_read=tally.records, **tally.summary())
+            writer.meta["setting_column"] = setting.summary()
+            writer.meta["files"] = sorted(_writes(options))
+            if builder is not None:
+                check_stop()
+                _write_html(builder, folder, {**writer.meta, **writer.summary()})
+            check_stop()
+    finally:
+        if builder is not None:
+            builder.close()
+    return {**writer.meta, **writer.summary()}
 
 
 def _review_claims(folder: Path, reviewer: Any, builder: Any) -> None:
@@ -323,13 +369,13 @@ def _text_for_report(options: RunOptions, note: dict[str, Any], record: NoteReco
     return record.text
 
 
-def _report_builder(options: RunOptions, rules: Any) -> Any:
+def _report_builder(options: RunOptions, rules: Any, spill_dir: Path) -> Any:
     from .io.html import ReportBuilder, default_locator
     from .requirements import RequirementSpec
 
     spec = RequirementSpec(rules.spec(options.spec))
     locator = None if options.redact else default_locator(options.patterns_dir)
-    return ReportBuilder(spec, locator, options.group_by, options.redact)
+    return ReportBuilder(spec, locator, options.group_by, options.redact, spill_dir=spill_dir)
 
 
 def _write_html(builder: Any, folder: Path, meta: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.notegen import notes  # noqa: E402
 
 CANARY = "CANARY-96372-Q"
-AUDITOR = str(Path(sys.executable).with_name("auditor"))
+AUDITOR = [sys.executable, "-m", "auditor.cli"]  # PYTHONPATH may point at a snapshot
 
 
 @dataclass
@@ -60,7 +60,7 @@ def write_input(path: Path, n: int) -> Path:
 
 def start(source: Path, out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [AUDITOR, "audit", str(source), "--out", str(out), *extra],
+        [*AUDITOR, "audit", str(source), "--out", str(out), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -90,6 +90,25 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def workers_of(pid: int) -> list[int]:
+    """Pool workers of ``pid``: forked children running its command line (not the
+    multiprocessing resource tracker)."""
+    own = Path(f"/proc/{pid}/cmdline").read_bytes()
+    found = []
+    for child in children(pid):
+        try:
+            if Path(f"/proc/{child}/cmdline").read_bytes() == own:
+                found.append(child)
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def _written(out: Path) -> int:
+    """Notes written so far (in the run's temporary folder)."""
+    return sum(count_lines(p) for p in out.parent.glob(f".{out.name}.tmp-*/notes.jsonl.part"))
+
+
 def count_lines(path: Path) -> int:
     try:
         with open(path, encoding="utf-8") as handle:
@@ -100,11 +119,11 @@ def count_lines(path: Path) -> int:
 
 def canary_outside(work: Path, report: Path, texts: list[str]) -> bool:
     """The canary in stdout/stderr, or in any file under ``work`` outside the report folder
-    and the input."""
+    and the inputs (``in.*``)."""
     if any(CANARY in t for t in texts):
         return True
     for path in work.rglob("*"):
-        if not path.is_file() or path.name == "in.csv" or report in path.parents:
+        if not path.is_file() or path.stem == "in" or report in path.parents:
             continue
         try:
             if CANARY.encode() in path.read_bytes():
@@ -136,9 +155,9 @@ def case_worker_sigkill(work: Path, source: Path, n: int) -> Outcome:
     out = work / "report"
     started = time.perf_counter()
     proc = start(source, out, "--workers", "2")
-    wait_for(lambda: len(children(proc.pid)) >= 2, proc)
+    wait_for(lambda: len(workers_of(proc.pid)) >= 2, proc)
     time.sleep(8)
-    victims = children(proc.pid)
+    victims = workers_of(proc.pid)
     if victims:
         os.kill(victims[-1], signal.SIGKILL)
     return finish("worker SIGKILL (--workers 2)", work, proc, started, n, 0, n, out,
@@ -159,7 +178,7 @@ def _signal_case(name: str, signums: list[int], want: int) -> Callable[..., Outc
         left = sorted(p.name for p in work.iterdir() if p.name != "in.csv")
         if left:
             outcome.passed, outcome.note = False, f"left behind: {left}"
-        rerun = subprocess.run([AUDITOR, "audit", str(source), "--out", str(out)],
+        rerun = subprocess.run([*AUDITOR, "audit", str(source), "--out", str(out)],
                                capture_output=True, text=True, check=False)  # fmt: skip
         if rerun.returncode != 0 or count_lines(out / "notes.jsonl") != n:
             outcome.passed, outcome.note = False, f"rerun exit {rerun.returncode}"
@@ -169,19 +188,21 @@ def _signal_case(name: str, signums: list[int], want: int) -> Callable[..., Outc
 
 
 def case_lock(work: Path, source: Path, n: int) -> Outcome:
-    """Run B with --force 6 s into run A on the same folder: B refused, A complete."""
+    """Run B with --force while run A writes the same folder: B refused, A complete."""
     out = work / "report"
     started = time.perf_counter()
     first = start(source, out)
-    wait_for(lambda: any(work.glob(".report.tmp-*")), first)
-    time.sleep(6)
-    second = subprocess.run([AUDITOR, "audit", str(source), "--out", str(out), "--force"],
+    wait_for(lambda: _written(out) >= 50, first)
+    second = subprocess.run([*AUDITOR, "audit", str(source), "--out", str(out), "--force"],
                             capture_output=True, text=True, check=False)  # fmt: skip
+    a_running = first.poll() is None
     outcome = finish("second run on a locked folder", work, first, started, n, 0, n, out)
     refused = second.returncode == 2 and "being written by another run" in second.stderr
-    if not refused:
+    if not refused:  # a refusal names run A's lock: A was running when B looked
         outcome.passed = False
-    outcome.note = f"run B exit {second.returncode}" + ("" if refused else " (NOT refused)")
+    outcome.note = f"run B exit {second.returncode}" + (" (refused)" if refused else "")
+    if not refused and not a_running:
+        outcome.note += "; run A had finished before run B (inconclusive: use more --notes)"
     return outcome
 
 
@@ -190,10 +211,21 @@ def case_dask_worker_killed(work: Path, source: Path, n: int) -> Outcome:
     out = work / "report"
     started = time.perf_counter()
     proc = start(source, out, "--engine", "dask")
-    wait_for(lambda: any(work.glob(".report.tmp-*")), proc)
-    time.sleep(25)
-    nannies = children(proc.pid)
-    workers = [w for nanny in nannies for w in children(nanny)]
+
+    def dask_workers() -> list[int]:
+        """Worker processes the nannies (in the CLI process) spawned."""
+        found = []
+        for child in children(proc.pid):
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"spawn_main" in cmdline or b"forkserver" in cmdline:
+                found.append(child)
+        return sorted(found)
+
+    wait_for(lambda: len(dask_workers()) >= 2 and _written(out) >= 200, proc)
+    workers = dask_workers()
     if workers:
         os.kill(workers[0], signal.SIGKILL)
     return finish("Dask worker SIGKILL", work, proc, started, n, 0, n, out,

@@ -30,13 +30,60 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.notegen import write_csv  # noqa: E402
 
 
-def peak_rss(cmd: list[str]) -> tuple[float, float, int]:
-    """``(peak RSS in MB, wall seconds, exit code)`` of ``cmd`` under ``/usr/bin/time -v``."""
+def _proc_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _done(out: Path) -> int:
+    """Notes written so far (lines of the run's notes.jsonl, in its temporary folder)."""
+    for part in out.parent.glob(f".{out.name}.tmp-*/notes.jsonl.part"):
+        try:
+            with open(part, "rb") as handle:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        except OSError:
+            return 0
+    return 0
+
+
+def peak_rss(
+    cmd: list[str], out: Path, every: int = 0, label: str = ""
+) -> tuple[float, float, int]:
+    """``(peak RSS in MB, wall seconds, exit code)`` of ``cmd`` under ``/usr/bin/time -v``.
+
+    With ``every`` > 0, also prints the process's peak RSS so far (``VmHWM``) each time
+    another ``every`` notes have been written: the curve of one long run.
+    """
     started = time.perf_counter()
-    run = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(
+        ["/usr/bin/time", "-v", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    next_mark = every
+    while every and proc.poll() is None:
+        time.sleep(5)
+        kids = _children(proc.pid)
+        done = _done(out)
+        if kids and done >= next_mark:
+            hwm = _proc_kb(kids[0], "VmHWM") / 1024
+            print(f"  {label} {done:>8,} notes written: peak RSS so far {hwm:7.1f} MB "
+                  f"({time.perf_counter() - started:7.0f} s)", flush=True)  # fmt: skip
+            next_mark = (done // every + 1) * every
+    _, stderr = proc.communicate()
     wall = time.perf_counter() - started
-    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr)
-    return (int(match.group(1)) / 1024 if match else float("nan")), wall, run.returncode
+    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    return (int(match.group(1)) / 1024 if match else float("nan")), wall, proc.returncode
 
 
 def main() -> None:
@@ -46,8 +93,11 @@ def main() -> None:
     parser.add_argument("--html", choices=["both", "with", "without"], default="both")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", type=Path, help="keep inputs and reports in this folder")
+    parser.add_argument(
+        "--every", type=int, default=0, help="print the peak so far every N notes written"
+    )
     args = parser.parse_args()
-    auditor = str(Path(sys.executable).with_name("auditor"))
+    auditor = [sys.executable, "-m", "auditor.cli"]  # PYTHONPATH may point at a snapshot
     work = Path(args.keep or tempfile.mkdtemp(prefix="auditor-memory-"))
     work.mkdir(parents=True, exist_ok=True)
     modes = {"both": [True, False], "with": [True], "without": [False]}[args.html]
@@ -58,9 +108,11 @@ def main() -> None:
         source = write_csv(work / f"notes-{n}.csv", n)
         for html in modes:
             out = work / f"report-{n}-{'html' if html else 'nohtml'}"
-            cmd = [auditor, "audit", str(source), "--out", str(out), "--force",
+            cmd = [*auditor, "audit", str(source), "--out", str(out), "--force",
                    "--workers", str(args.workers)] + ([] if html else ["--no-html"])  # fmt: skip
-            rss, wall, code = peak_rss(cmd)
+            rss, wall, code = peak_rss(
+                cmd, out, args.every, f"{n:,}/{'html' if html else 'no html'}"
+            )
             page = out / "report.html"
             size = page.stat().st_size / 1e6 if page.exists() else 0.0
             row = {"notes": n, "html": html, "peak_rss_mb": round(rss, 1),

@@ -126,3 +126,41 @@ def test_cli_spark_local_mode(spark, sample, local, tmp_path):
     engine_keys = {"engine", "master", "partitions", "failed_partitions", "audit_seconds"}
     local_run_json = json.loads((outs["local"] / "run.json").read_text())
     assert {k: v for k, v in run.items() if k not in engine_keys} == local_run_json
+
+
+def _kill_python_worker_on_marker(marker):
+    """A batch function whose Python worker dies on the partition holding ``marker``."""
+
+    def batch_fn(records, patterns_dir, redact):
+        import os
+
+        from auditor.core import audit_chunk
+
+        if any(r.text == marker for r in records):
+            os._exit(9)
+        return audit_chunk(records, patterns_dir, redact)
+
+    return batch_fn
+
+
+def test_dead_spark_worker_costs_only_its_partition_and_spark_submit_runs(spark, sample, tmp_path):
+    from auditor.engines.spark_submit import main
+    from auditor.run import RunOptions, run_audit
+
+    frame = sample.iloc[:150].reset_index(drop=True)
+    source = tmp_path / "notes.csv"
+    frame.to_csv(source, index=False)
+    assert main([str(source), "--out", str(tmp_path / "submit")]) == 0
+    expected = [json.loads(x) for x in (tmp_path / "submit" / "notes.jsonl").open()]
+    assert (tmp_path / "submit" / "report.html").exists()
+    marker = frame["text"].dropna().iloc[120]
+    position = int(frame.index[frame["text"] == marker][0])
+    kill = _kill_python_worker_on_marker(marker)
+    result = run_audit(RunOptions(source, tmp_path / "out", engine="spark", batch_fn=kill))
+    got = [json.loads(x) for x in (tmp_path / "out" / "notes.jsonl").open()]
+    bad = position // 100
+    lo, hi = bad * 100, min(150, bad * 100 + 100)
+    assert len(got) == 150 and result.run["failed_partitions"] == [f"partition {bad}"]
+    assert {n["status"] for n in got[lo:hi]} == {"error"}
+    assert all(n["error"].startswith(f"partition {bad} failed: ") for n in got[lo:hi])
+    assert got[:lo] + got[hi:] == expected[:lo] + expected[hi:]

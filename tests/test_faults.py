@@ -224,14 +224,14 @@ def test_interrupt_while_building_the_report_leaves_the_folder_as_it_was(earlier
 def test_disk_full_or_read_only_states_the_os_reason(earlier, monkeypatch, code, reason):
     import auditor.io.html as html
 
-    real = html.ReportBuilder.render
+    real = html.ReportBuilder.write
 
-    def render(self, meta=None):
-        real(self, meta)
+    def write(self, handle, meta=None):
+        real(self, handle, meta)
         raise OSError(code, os.strerror(code))
 
     source, out, files = earlier
-    monkeypatch.setattr(html.ReportBuilder, "render", render)
+    monkeypatch.setattr(html.ReportBuilder, "write", write)
     result = cli(source, "--out", out, "--force")
     assert result.exit_code == 2
     assert reason in result.stderr and "Toradol" not in result.stderr
@@ -284,6 +284,27 @@ def test_ctrl_c_twice_gives_no_traceback(tmp_path):
     assert proc.returncode == 130
     assert "Traceback" not in stderr
     assert stderr.endswith("is as it was\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_stop_signal_swallowed_by_library_code_still_stops_the_run(tmp_path, monkeypatch):
+    """Before: a SIGTERM that arrived while a library's bare ``except:`` was running (an
+    optional import during the pipeline build) was lost: the run went on and exited 0."""
+    source = write_csv(tmp_path / "in.csv", [GIVEN, OTHER])
+    real = core._engine
+
+    def engine(patterns_dir):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        except BaseException:  # noqa: BLE001 - what such library code does
+            pass
+        return real(patterns_dir)
+
+    monkeypatch.setattr(core, "_engine", engine)
+    result = cli(source, "--out", tmp_path / "report")
+    assert result.exit_code == 143
+    assert result.stderr.startswith("interrupted (SIGTERM): no report files were written")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
@@ -385,3 +406,24 @@ def test_note_proto_in_the_url_keeps_the_table(tmp_path):
     dom = dump_dom(out / "report.html", "#note=__proto__")
     assert [nid for _, nid in _rows(dom)] == ["n1", "n2"]
     assert "No note with id __proto__." in dom
+
+
+# --- memory ----------------------------------------------------------------------------------
+
+
+def test_pipeline_renewed_when_the_vocabulary_grows_gives_the_same_output(monkeypatch):
+    """Before: spaCy's string store grew with every new MRN, time and name (784 MB at
+    100,000 notes); now the pipeline is rebuilt after VOCAB_RENEW_STRINGS new strings."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from auditor.records import NoteRecord
+    from benchmarks.notegen import notes
+
+    records = [NoteRecord(i, nid, text) for i, (nid, text) in enumerate(notes(40), start=1)]
+    expected = list(core.audit_records(records))
+    builds = core._STATE.get("builds", 0)
+    monkeypatch.setattr(core, "VOCAB_RENEW_STRINGS", 150)  # ~15 new strings per note
+    renewed = list(core.audit_records(records))
+    nlp = core._STATE["nlp"]
+    assert core._STATE["builds"] - builds >= 2
+    assert len(nlp.vocab.strings) - core._STATE["strings"] <= 150 + 60
+    assert renewed == expected

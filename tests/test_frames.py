@@ -224,3 +224,16 @@ def test_no_import_cycles():
     for start in sorted(graph):
         visit(start, [start])
     assert cycles == []
+
+
+def test_int_or_none():
+    assert [frames.int_or_none(v) for v in (3, 3.0, "4", None, float("nan"), pd.NA, True)] == [
+        3,
+        3,
+        4,
+        None,
+        None,
+        None,
+        None,
+    ]
+    assert frames.int_or_none(float("inf")) is None and frames.int_or_none("x") is None

@@ -79,7 +79,7 @@ def test_bundled_patterns_pass_their_schemas():
                 {"label": "IGNORE", "pattern": [{"TEXT": {"REGEX": "^(a+)+$"}}]}
             ),
             PatternRegexError,
-            "[E102] cues/cues.yaml: token_patterns[18].pattern[0].TEXT.REGEX: regular "
+            "[E102] cues/cues.yaml: token_patterns[22].pattern[0].TEXT.REGEX: regular "
             "expression '^(a+)+$' refused: nested repetition (catastrophic backtracking)",
         ),
         (

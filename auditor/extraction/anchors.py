@@ -15,6 +15,25 @@ from .segments import is_table_row
 from .view import Mention, NoteView
 
 
+def _same_drug_named_twice(
+    prev: Mention, m: Mention, ms: list[Mention], text: str, rules: ExtractionRules
+) -> bool:
+    """Two close mentions of one drug ("Ceftriaxone (Rocephin)"), or of a drug family and a
+    member of it ("1 unit reg via SSI", "SSI 6 units reg": insulin and regular insulin), with
+    no site, route, verb or injection word between (and, for the same name, no dose)."""
+    family = prev.ident != m.ident and rules.family_of(prev.ident) == rules.family_of(m.ident)
+    if prev.ident != m.ident and not (family and rules.is_family(prev.ident, m.ident)):
+        return False
+    if m.start - prev.end > rules.window.same_drug_gap_chars:
+        return False
+    if any(
+        x.label in ("SITE", "ROUTE", "ADMIN", "INJECTION") and prev.end <= x.start < m.start
+        for x in ms
+    ):
+        return False
+    return family or not rules.doses.find_all(text[prev.end : m.start])
+
+
 def _drug_anchors(
     view: NoteView, ms: list[Mention], drugs: list[Mention], rules: ExtractionRules
 ) -> list[Mention]:
@@ -26,7 +45,8 @@ def _drug_anchors(
             continue
         if any(c.label == "INDICATION_CUE" and text[c.end : m.start].isspace() for c in ms):
             continue  # "for B12 deficiency"
-        if any(
+        treatment = rules.drugs.get(m.ident, {}).get("class") in rules.admixture_treatment_classes
+        if not treatment and any(
             d.label == "DRUG"
             and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
             and 0 < m.tok_start - d.tok_end <= rules.window.admixture_tokens
@@ -36,13 +56,10 @@ def _drug_anchors(
             continue  # "lidocaine 1% with epinephrine": part of the anaesthetic
         if view.token(m.tok_end) in rules.anchor_blockers:
             continue
-        if (
-            kept
-            and kept[-1].ident == m.ident
-            and not any(x.label == "SITE" and kept[-1].end <= x.start < m.start for x in ms)
-            and not rules.doses.find_all(text[kept[-1].end : m.start])
-        ):
-            kept[-1] = replace(kept[-1], modifiers=kept[-1].modifiers | m.modifiers)
+        if kept and _same_drug_named_twice(kept[-1], m, ms, text, rules):
+            prev = kept[-1]
+            keep = m if len(m.ident) > len(prev.ident) else prev  # the more specific name
+            kept[-1] = replace(keep, modifiers=prev.modifiers | m.modifiers)
             continue  # "Ceftriaxone (Rocephin)": one drug named twice
         kept.append(m)
     return kept

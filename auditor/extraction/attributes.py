@@ -70,20 +70,20 @@ def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> I
     text = view.text
     for cue in segment.of("INDICATION_CUE"):
         rest = text[cue.end : segment.end]
-        stop = rules.indication_stop.search(rest, 1 if rest[:1] in ":- " else 0)
+        stop = rules.indication_stop.search(rest, 1 if rest[:1] in rules.indication_lead else 0)
         cut = stop.start() if stop else len(rest)
         raw = rest[:cut]
-        phrase = raw.strip(" :-\t")
+        phrase = raw.strip(rules.indication_trim)
         words = phrase.split()
         skip = 0
         while skip < len(words) and words[skip].lower() in rules.skip_leading:
             skip += 1
         words = words[skip:]
-        if not words or words[0].lower().strip(".,") in rules.reject_first:
+        if not words or words[0].lower().strip(rules.word_trim) in rules.reject_first:
             continue
         if not any(ch.isalpha() for ch in words[0]) or words[0][0].isdigit():
             continue
-        lead = len(raw) - len(raw.lstrip(" :-\t"))
+        lead = len(raw) - len(raw.lstrip(rules.indication_trim))
         value, span = _phrase_span(phrase, cue.end + lead, skip, rules.window.indication_max_chars)
         return Indication(value, span, (cue.start, cue.end + cut))
     return None
@@ -111,7 +111,7 @@ def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
             continue
         if first.lower().split()[0] in rules.not_a_diagnosis:
             continue
-        words = {w.strip(".,;:()") for w in first.lower().split()} - {""}
+        words = {w.strip(rules.condition_word_trim) for w in first.lower().split()} - {""}
         if words <= rules.non_condition:
             continue  # "Reason for visit: injection only"
         value = first[: rules.window.indication_max_chars]
@@ -128,7 +128,8 @@ def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
         if m.label != "EVIDENCE" or rules.role(view.section_at(m.start)) == "planning":
             continue
         after = text[m.end : m.end + w.evidence_after_chars].lower().split()
-        if any(x.strip(".,:;") in rules.evidence_future for x in after[: w.evidence_after_words]):
+        trim = rules.evidence_word_trim
+        if any(x.strip(trim) in rules.evidence_future for x in after[: w.evidence_after_words]):
             continue
         return Found(m.text, m.span)
     return None
@@ -153,8 +154,12 @@ def choose_dose(
     template volume, else the first dose of a template block line."""
     text = view.text
     doses = rules.doses
-    seg_text = text[segment.start : segment.end]
+    seg_text = text[segment.start : min(segment.end, a.end + rules.window.dose_after_chars)]
     found = doses.choose(seg_text, a.start - segment.start)
+    if found is not None and found.unit == "mL":
+        after = seg_text[found.end : found.end + 20].lower().split()[:1]
+        if after and after[0].strip(".,;:") in rules.not_dose_after:
+            found = None  # "760cc neg", "300 mL diuresis": an output, not a dose
     dose = DoseAt(found, _shift(found, segment.start)) if found else None
     lead_from = max(segment.start, a.start - rules.window.dose_before_chars)
     lead = rules.dose_of.search(text[lead_from : a.start])
@@ -162,6 +167,11 @@ def choose_dose(
         before = doses.choose(lead.group(0))
         if before:
             dose = DoseAt(before, _shift(before, lead_from + lead.start()))
+    else:  # "2mg vit k sq, 3 units plts": a dose right before the drug is its own
+        bare = rules.dose_lead.search(text[lead_from : a.start])
+        before = doses.choose(bare.group(0)) if bare else None
+        if before and not (found and before.unit == "mL" and found.unit != "mL"):
+            dose = DoseAt(before, _shift(before, lead_from + bare.start()))
     if dose is None:
         block_text = " ".join(text[b.start : b.end] for b in block)
         conc = doses.concentration_times_volume(seg_text, block_text)

@@ -9,6 +9,8 @@ their own modules: ``anchors`` (what can be an event), ``segments`` (whose words
 
 from __future__ import annotations
 
+import copy
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .anchors import choose_anchors
@@ -23,8 +25,9 @@ from .attributes import (
     pick,
     section_indication,
 )
+from .contextual import add_contextual_mentions
 from .event import Event, Extraction, NotGiven
-from .given import blocked_by, given_by, not_given_by, stated_given
+from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
 from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
@@ -82,6 +85,11 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
         if b.sent == a.sent and b is not a:
             found = pick(note.segment(b).of("ROUTE"), b, note.rules.window.route_before_tokens)
             if found is not None and found.ident in note.rules.injection_routes:
+                lo, hi = sorted((found.end, a.start))
+                if any(
+                    m.label == "ADMIN" and lo <= m.start < hi for m in note.view.in_sent(a.sent)
+                ):
+                    continue  # "covered with sc insulin, then given rocephin": another dose
                 return found
     return None
 
@@ -114,8 +122,9 @@ def _route(
         implied = {rules.route_by_site_word.get(w) for w in m.text.lower().split()} - {None}
         if implied:
             return implied.pop(), m  # "into the muscle": IM
-    # no route in the text: null (contract section 2); version 1's IV for a substance with
-    # no IM/SC form is the requirement spec's ``route_if_unstated``, not extraction
+    drug = rules.drugs.get(a.ident) if a.label == "DRUG" else None
+    if drug and drug.get("iv_only") and rules.infer_iv_only_route:
+        return "IV", None
     return None, None
 
 
@@ -220,6 +229,54 @@ def _injection_cue(note: _Note, a: Mention, route_m: Mention | None, injected: s
     )
 
 
+def _repeats(note: _Note, a: Mention) -> int:
+    """N when the anchor's dose is written as given N times ("haldol 5mg im given x2"): an
+    "xN" within ``repeat_after_chars`` after the drug, in its segment; else 1."""
+    segment = note.segment(a)
+    stop = min(segment.end, a.end + note.rules.window.repeat_after_chars)
+    found = note.rules.repeat.search(note.view.text, a.end, max(a.end, stop))
+    if found:
+        return int(found.group(1))
+    back = max(segment.start, a.start - note.rules.window.dose_before_chars)
+    before = note.rules.doses_before.search(note.view.text[back : a.start])
+    if before:  # "2 doses of Phenergan"
+        word = before.group(1).lower()
+        return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
+    return 1
+
+
+def seg_tokens(view: NoteView, segment: Segment) -> tuple[int, int]:
+    """Token range ``[start, end)`` of a segment (from its mentions' sentence and offsets)."""
+    if not view.offsets:
+        return 0, 0
+    lo = bisect_left(view.offsets, segment.start)
+    hi = bisect_left(view.offsets, segment.end)
+    return lo, hi
+
+
+def _drop_total(note: _Note, a: Mention, event: Event) -> None:
+    """A dose read after "total" for a repeated dose is the sum, not each one's amount."""
+    span = event.spans.get("dose")
+    if span is None:
+        return
+    total = note.rules.repeat_total.search(note.view.text, a.end, span[0])
+    if total:
+        event.dose_value = event.dose_unit = None
+        del event.spans["dose"]
+
+
+def _expand_repeats(events: list[Event], repeats: dict[int, int]) -> list[Event]:
+    """Each event given N times becomes N events; a "total" written over the repeats is not
+    the amount of each ("MSO4 IVP x2, total of 4 mg": two events, dose not written)."""
+    out: list[Event] = []
+    for event in events:
+        times = repeats.get(id(event), 1)
+        out.append(event)
+        for _ in range(times - 1):
+            out.append(copy.deepcopy(event))
+    return out
+
+
 def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     """Extract the administration events and not-given mentions of one note.
 
@@ -231,6 +288,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         An ``Extraction``: events in text order (``Event``), not-given mentions
         (``NotGiven``) and the note's lab evidence.
     """
+    view = add_contextual_mentions(view, rules)
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(
@@ -247,6 +305,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     evidence = note_evidence(view, rules)
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+    repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
+    apart: set[int] = set()  # id(event) of events written as another dose
+    oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
     injected = {  # drugs the note routes as an injection somewhere
         a.ident
         for a in anchors
@@ -257,31 +318,61 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
     }
     for a in anchors:
+        adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start]
         route_m = (
-            pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
+            (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"
+            or pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
             or _sentence_route(note, a)
             or _procedure_route(note, a)
         )
         if route_m is not None and route_m.ident == "PO":
+            oral.add(a.ident)
             continue  # oral, inhaled, topical...: not an injection
+        if (
+            a.label == "DRUG"
+            and any(b.ident == a.ident and b.sent == a.sent and b.start < a.start for b in anchors)
+            and rules.total_before.search(
+                view.text[max(0, a.start - rules.window.dose_before_chars - 10) : a.start]
+            )
+        ):
+            continue  # "... then 1 mg of Versed, for a total of 3 mg of Versed": a sum
+        own_words = view.text[note.segment(a).start : note.segment(a).end]
+        if a.ident in oral and route_m is None and not rules.doses.find_all(own_words):
+            continue  # "... with good effect from the Ativan" after "Ativan 0.5 mg PO"
         entry = rules.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
         if entry.get("role", "drug") != "drug":
             other = [m for m in view.in_sent(a.sent) if m.label == "ROUTE" and m.ident == "other"]
             if not other:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
+        if is_infusion(view, a, note.segment(a), rules):
+            continue  # a running infusion ("heparin gtt at 800 units/hr"): no event, no flag
         category = view.section_at(a.start)
         role = rules.role(category)
         block = template_block(view, a, rules)
         given = given_by(view, a, note.segment(a), block, role, note.sent_has_anchor, rules)
         blocked = blocked_by(view, a, category, role, rules)
+        if blocked and blocked.startswith("section:") and given == "record:today":
+            blocked = None  # "Health maintenance, flu vaccination today." in a list
         list_section = role == "not_administered" and not stated_given(view, a.sent, rules)
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis)
             if a.label != "DRUG":
                 own = found[0]
                 named = own.site or own.dose_value is not None
-                if not (named or (a.label == "INJECTION" and own.route)):
+                single = (
+                    a.label == "INJECTION"
+                    and a.text.lower() in rules.single_injection_words
+                    and not view.sentence_words(a.sent) & rules.group_words
+                    and given == "cue:admin_verb"
+                    and any(
+                        m.label == "ADMIN"
+                        and abs(m.tok_start - a.tok_start) <= rules.window.single_injection_tokens
+                        and m.text.lower().split()[0] not in rules.weak_admin_words
+                        for m in view.in_sent(a.sent)
+                    )
+                )
+                if not (named or (a.label == "INJECTION" and own.route) or single):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = drug_before(a, anchors, pending, rules)
                 if named_before is not None and not has_event_after(named_before, events):
@@ -295,7 +386,16 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             exclusion = entry.get("exclusion")
             if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
                 exclusion = None
+            times = _repeats(note, a)
+            seg = note.segment(a)
+            seg_words = set(view.tokens[seg_tokens(view, seg)[0] : seg_tokens(view, seg)[1]])
+            another = bool(seg_words & rules.another_dose)
             for event in found:
+                if another:
+                    apart.add(id(event))
+                if times > 1:
+                    repeats[id(event)] = times
+                    _drop_total(note, a, event)
                 event.evidence = evidence.value if evidence else None
                 if evidence is not None:
                     event.spans["evidence"] = evidence.span
@@ -311,4 +411,5 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
-    return Extraction(merge_mentions(events), not_given, evidence.value if evidence else None)
+    merged = _expand_repeats(merge_mentions(events, frozenset(apart)), repeats)
+    return Extraction(merged, not_given, evidence.value if evidence else None)

@@ -4,10 +4,14 @@ An anchor is documented as given by: an administration verb in its sentence
 (``cue:admin_verb``); an administration section with a route, dose or site
 (``section:administration``); a "Both given" line after a list (``cue:group_given``); or a
 record-style entry, a route or dose plus a site, a verb, a provider, a response
-(``record:site``, ``record:admin``, ``record:provider``, ``record:response``) or a clock
-time (``record:clock_time``) on its line or template block.
+(``record:site``, ``record:admin``, ``record:provider``, ``record:response``), a clock
+time (``record:clock_time``) on its line or template block, a dose and an injection route
+in its own words outside a plan (``record:dose_route``, contract v2), or a count of two or more
+doses after it outside a plan ("x2": ``record:times``).
 
-It is *not* given now when a ConText modifier blocks it (``context:<category>``) or it
+It is *not* given now when a ConText modifier blocks it (``context:<category>``; a standing
+regimen or order, ``context:STANDING``, only when no administration verb is in the
+sentence: "on SQ heparin", "Toradol q6h prn", but "covered with SS insulin") or it
 stands in a list section (home medications, allergies, histories:
 ``section:<category>``); a blocked anchor is reported as not given
 (``NotGiven.decided_by``) when the modifier is a not-given one (refused, held, planned) or
@@ -82,14 +86,40 @@ def given_by(
             m.label == "ADMIN" for m in view.in_sent(nxt)
         ):
             return "cue:group_given"
+    if started_then_tolerated(view, a, rules):
+        return "record:started_tolerated"
+    if rules.excluded_kind(a.ident) and view.sentence_words(a.sent) & rules.given_today:
+        return "record:today"  # "MMR #1 and Varivax #1 today"
+    times = rules.repeat.search(text, a.end, segment.end)
+    if times and int(times.group(1)) > 1 and role != "planning":
+        return "record:times"  # "MSO4 x 2 for comfort", "reglan given x2"
     if not has_route_or_dose:
         return None
     for m in record:
         if m.label in RECORD_LABELS:
             return f"record:{m.label.lower()}"
-    if rules.clock_time.search(record_text):
-        return "record:clock_time"
+    sent_start = sents[a.sent].start
+    lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
+    if rules.clock_time.search(record_text) or rules.clock_time.search(lead_in):
+        return "record:clock_time"  # "@ 0200", "5PM 8u NPH"
+    if (
+        role != "planning"
+        and rules.doses.find_all(text[segment.start : segment.end])
+        and any(m.label == "ROUTE" and m.ident in rules.injection_routes for m in segment.mentions)
+    ):
+        return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def started_then_tolerated(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """A drug "started" (only ``modifiers.started_then_tolerated`` on it) with a response after
+    it in its sentence ("started on her Rituxan, which she tolerated well")."""
+    return (
+        bool(a.modifiers)
+        and a.modifiers <= rules.started_mods
+        and bool(view.sentence_words(a.sent) & rules.started_words)
+        and any(m.label == "RESPONSE" and m.start > a.end for m in view.in_sent(a.sent))
+    )
 
 
 def blocked_by(
@@ -98,11 +128,26 @@ def blocked_by(
     """Why anchor ``a`` cannot be an event of this encounter, or None: a blocking ConText
     modifier (``context:<category>``, first in name order) or a list section with no
     administration verb in the sentence (``section:<category>``)."""
+    if started_then_tolerated(view, a, rules):
+        return None  # "started on IV Unasyn, which he tolerated well": the first dose was given
     mods = sorted(a.modifiers & rules.blocking)
     if mods:
         return f"context:{mods[0]}"
+    elsewhere = sorted(a.modifiers & rules.ed_elsewhere_mods)
+    if elsewhere and not rules.emergency_note.search(view.text):
+        return f"context:{elsewhere[0]}"  # "In the emergency room he was given morphine"
+    standing = sorted(a.modifiers & rules.standing_mods)
+    if standing and not stated_given(view, a.sent, rules):
+        return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
         return f"section:{category}"
+    if category in rules.history_sections:
+        starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
+        start = starts[-1] if starts else 0
+        line_start = max(view.text.rfind("\n", 0, start), view.text.rfind(",", 0, start)) + 1
+        at_line_start = not view.text[line_start:start].strip()
+        if starts and at_line_start and rules.history_title.match(view.text[start : start + 60]):
+            return f"section:{category}"  # the history of the present illness: told, not given now
     return None
 
 
@@ -122,3 +167,17 @@ def not_given_by(
     if not given and role == "planning" and a.label == "DRUG":
         return "section:planning"  # an order in the plan, not documented as given
     return None
+
+
+def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
+    """Does the drug run as an infusion: an infusion word ("gtt", "drip", "titrated") or a
+    rate ("800 units/hr") within ``infusion_after_tokens`` tokens after it, in its segment?
+    A running infusion is not an administration event, and raises no flag."""
+    if a.label != "DRUG":
+        return False
+    n = rules.window.infusion_after_tokens
+    after = view.tokens[a.tok_end : a.tok_end + n]
+    if any(w in rules.infusion_words for w in after):
+        return True
+    stop = min(segment.end, a.end + rules.window.infusion_after_chars)
+    return bool(rules.rate.search(view.text, a.end, max(a.end, stop)))

@@ -51,6 +51,13 @@ class Windows:
     merge_unnamed_chars: int
     absorb_unnamed_chars: int
     indication_max_chars: int
+    infusion_after_tokens: int
+    infusion_after_chars: int
+    same_drug_gap_chars: int
+    time_before_chars: int
+    dose_after_chars: int
+    single_injection_tokens: int
+    repeat_after_chars: int
     evidence_after_chars: int
     evidence_after_words: int
     site_cue_tokens: int
@@ -59,6 +66,17 @@ class Windows:
     laterality_after_tokens: int
     followup_chars: int
     template_line_chars: int
+
+
+@dataclass(frozen=True)
+class ContextualNames:
+    """``extraction.yaml`` ``contextual_names``: words that name a drug only beside a
+    repletion cue (``contextual.py``)."""
+
+    generic_of: dict[str, str]  # word -> generic name
+    cues: frozenset[str]
+    joiners: frozenset[str]
+    window_tokens: int
 
 
 class ExtractionRules:
@@ -87,14 +105,29 @@ class ExtractionRules:
         self.reject_first = _words(indication["reject_first_words"])
         self.skip_leading = _words(indication["skip_leading"])
         self.non_condition = _words(indication["non_condition_words"])
+        marks = spec["punctuation"]
+        self.indication_lead: str = marks["indication_lead"]
+        self.indication_trim: str = marks["indication_trim"]
+        self.word_trim: str = marks["word_trim"]
+        self.condition_word_trim: str = marks["condition_word_trim"]
+        self.evidence_word_trim: str = marks["evidence_word_trim"]
         stops = sorted(indication["stop_words"], key=len, reverse=True)
         self.indication_stop = re.compile(
-            r"[,;.\n(]|\b(?:" + "|".join(re.escape(s) for s in stops) + r")\b", re.I
+            "["
+            + re.escape(marks["indication_stops"])
+            + r"]|\b(?:"
+            + "|".join(re.escape(s) for s in stops)
+            + r")\b",
+            re.I,
         )
         self.evidence_future = _words(cues["evidence"]["future_words"])
         self.blocking = frozenset(cues["context"]["blocking"])
         self.not_given_mods = frozenset(cues["context"]["not_administered"])
         self.no_flag_mods = frozenset(cues["context"]["no_flag"])
+        self.standing_mods = frozenset(cues["context"].get("standing", ()))
+        self.started_mods = frozenset(spec["modifiers"].get("started_then_tolerated", ()))
+        self.started_words = frozenset(spec["words"].get("started", ()))
+        self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
@@ -111,11 +144,31 @@ class ExtractionRules:
             for word in words
         }
         self.injection_routes = frozenset(spec["injection_routes"])
+        self.history_sections = frozenset(spec.get("history_sections", ()))
+        self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
         self.negators = frozenset(words["negators"])
         self.locatives = frozenset(words["locatives"])
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
         self.group_words = frozenset(words["group"])
+        self.infusion_words = frozenset(words["infusion"])
+        self.another_dose = frozenset(words.get("another_dose", ()))
+        self.given_today = frozenset(words.get("given_today", ()))
+        self.single_injection_words = frozenset(words.get("single_injection", ()))
+        self.weak_admin_words = frozenset(words.get("weak_admin", ()))
+        self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
+        self.not_dose_after = frozenset(words.get("not_dose_after", ()))
+        contextual = spec.get("contextual_names", {})
+        self.contextual = ContextualNames(
+            generic_of={
+                str(w).lower(): generic
+                for generic, forms in contextual.get("names", {}).items()
+                for w in forms
+            },
+            cues=_words(contextual.get("cues", ())),
+            joiners=_words(contextual.get("joiners", ())),
+            window_tokens=int(contextual.get("window_tokens", 0)),
+        )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
             **spec["window"],
@@ -129,10 +182,27 @@ class ExtractionRules:
         self.side_line = rx["side_line"]
         self.admixture = rx["admixture"]
         self.blank_line = rx["blank_line"]
+        self.rate = rx["rate"]
+        self.repeat = rx["repeat"]
+        self.repeat_total = rx["repeat_total"]
+        self.dose_lead = rx["dose_lead"]
+        self.emergency_note = rx["emergency_note"]
+        self.doses_before = rx["doses_before"]
+        self.total_before = rx["total_before"]
+        self.history_title = rx["history_title"]
 
     def role(self, category: str | None) -> str | None:
         """The audit role of a section category (``section_rules.json`` ``roles``), or None."""
         return self.role_of.get(category) if category else None
+
+    def family_of(self, generic: str) -> str:
+        """The first word of a generic name ("insulin regular" -> "insulin")."""
+        return generic.split(" ", 1)[0]
+
+    def is_family(self, a: str, b: str) -> bool:
+        """Is one of two generics the bare family name of the other ("insulin" and "insulin
+        regular")?"""
+        return a == self.family_of(b) or b == self.family_of(a)
 
     def excluded_kind(self, generic: str | None) -> bool:
         """Vaccines, allergen extracts and chemotherapy are injections whatever the wording."""

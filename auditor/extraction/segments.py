@@ -55,11 +55,35 @@ def segment_of(
     sent = view.sentences[a.sent]
     ms = view.in_sent(a.sent)
 
+    same = [x for x in anchors if x.sent == a.sent]
+
+    def lead_dose(x: Mention) -> int:
+        """Characters of a dose written right before ``x`` that is ``x``'s own: "2 cc of
+        Triamcinolone"; "40 mEq KCl and 1 g MgSO4" (a bare dose before a drug, unless it is
+        the first dose after the drug before it, written "Toradol 60 mg Phenergan")."""
+        window = text[max(sent.start, x.start - rules.window.dose_before_chars) : x.start]
+        lead = rules.dose_of.search(window)
+        if lead:
+            return len(lead.group(0))
+        bare = rules.dose_lead.search(window)
+        if not bare:
+            return 0
+        i = same.index(x)
+        if i == 0:
+            return len(bare.group(0))
+        prev = same[i - 1]
+        lead_start = x.start - len(bare.group(0))
+        if rules.doses.find_all(text[prev.end : lead_start]) or any(
+            m.label == "ADMIN" and prev.end <= m.start < lead_start for m in ms
+        ):
+            return len(bare.group(0))  # the drug before has its own dose, or a verb between
+        before_prev = text[
+            max(sent.start, prev.start - rules.window.dose_before_chars) : prev.start
+        ]
+        return len(bare.group(0)) if rules.dose_lead.search(before_prev) else 0
+
     def begin(x: Mention) -> int:
-        lead = rules.dose_of.search(
-            text[max(sent.start, x.start - rules.window.dose_before_chars) : x.start]
-        )
-        start = x.start - len(lead.group(0)) if lead else x.start
+        start = x.start - lead_dose(x)
         for m in ms:  # "... and subcutaneous heparin": the route is heparin's
             if (
                 m.label == "ROUTE"
@@ -69,7 +93,6 @@ def segment_of(
                 start = m.start
         return start
 
-    same = [x for x in anchors if x.sent == a.sent]
     i = same.index(a)
     start = sent.start if i == 0 else begin(a)
     end = begin(same[i + 1]) if i + 1 < len(same) else sent.end

@@ -72,6 +72,8 @@ class NoteView:
         sentences: the sentences, in order.
         sections: the sections, in order (a later section wins where two overlap).
         mentions: the mentions, sorted by ``start``.
+        offsets: each token's start character (``Token.idx``); may be empty, and then the
+            words-only rules (``contextual``) find nothing.
     """
 
     text: str
@@ -79,6 +81,7 @@ class NoteView:
     sentences: list[Sentence]
     sections: list[Section]
     mentions: list[Mention]
+    offsets: list[int] = field(default_factory=list)
     _words: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @cached_property

@@ -41,11 +41,13 @@ are dropped from the text (the findings still list the value).
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
+import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -575,6 +577,69 @@ def _pct(part: int, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
+class Spill:
+    """The items of a JSON array kept on disk, not in memory: one script-safe JSON value
+    per line of an anonymous temporary file (deleted when closed or when the process
+    ends). ``len()`` and indexing work (indexing reads the file: for tests and small
+    reports); ``write_array`` streams the array into a page.
+
+    Args:
+        folder: where the temporary file lives (None: the system's temporary folder).
+    """
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", dir=folder)
+        self._count = 0
+        self.patched: set[int] = set()  # items ``write_array`` passes through its ``patch``
+
+    def append(self, value: Any) -> None:
+        """Add one item (anything ``json.dumps`` takes)."""
+        self._file.write(_script_json(value) + "\n")
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _lines(self) -> Iterator[str]:
+        self._file.flush()
+        self._file.seek(0)
+        try:
+            for line in self._file:
+                yield line.rstrip("\n")
+        finally:
+            self._file.seek(0, os.SEEK_END)
+
+    def __getitem__(self, index: int) -> Any:
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        index %= self._count
+        for i, line in enumerate(self._lines()):
+            if i == index:
+                return json.loads(line)
+        raise IndexError(index)  # pragma: no cover
+
+    def __iter__(self) -> Iterator[Any]:
+        for line in self._lines():
+            yield json.loads(line)
+
+    def write_array(self, out: Any, patch: Callable[[int, Any], Any] | None = None) -> None:
+        """Write the items to the text stream ``out`` as one JSON array; ``patch(i, item)``
+        (for the indexes in ``patched``) returns the item to write instead."""
+        out.write("[")
+        for i, line in enumerate(self._lines()):
+            if patch is not None and i in self.patched:
+                line = _script_json(patch(i, json.loads(line)))
+            out.write("," + line if i else line)
+        out.write("]")
+
+    def close(self) -> None:
+        self._file.close()
+
+
+_ROWS_MARK = "@@auditor-report-rows@@"  # stand-ins replaced by the spilled arrays
+_DETAILS_MARK = "@@auditor-report-details@@"
+
+
 class ReportBuilder:
     """Accumulates what the report needs, one note at a time.
 
@@ -585,6 +650,12 @@ class ReportBuilder:
         redact: never embed note or evidence text.
         text_budget: note characters to embed in the whole report, at most.
         max_note_chars: see ``highlight_html``.
+        spill_dir: folder for the temporary files that hold the table rows and the note
+            fragments until the page is written (None: the system's temporary folder).
+
+    Memory: the summary counters and one entry per distinct group value; the rows and
+    fragments go to disk as they come (``Spill``), so memory does not grow with the
+    number of notes.
         spec_id: the spec id in finding ids (``review.spec_id`` of ``run.json``; default: the
             spec's own ``cpt@version``).
     """
@@ -597,6 +668,7 @@ class ReportBuilder:
         redact: bool = False,
         text_budget: int = TEXT_BUDGET_CHARS,
         max_note_chars: int = MAX_NOTE_CHARS,
+        spill_dir: str | Path | None = None,
         spec_id: str | None = None,
     ) -> None:
         self.spec, self.locator, self.group_by, self.redact = spec, locator, group_by, redact
@@ -606,8 +678,12 @@ class ReportBuilder:
         self.elements = spec.required_elements
         self.advisories = [r["element"] for r in spec.spec["advisory"]]
         self.flags = spec.flag_codes
-        self.rows: list[list[Any]] = []
-        self.details: list[str] = []
+        self.rows = Spill(spill_dir)
+        self.details = Spill(spill_dir)
+        # what add_claims adds to spilled rows and fragments (claimed notes only)
+        self._row_findings: dict[int, list[list[Any]]] = defaultdict(list)
+        self._row_detail: dict[int, int] = {}
+        self._detail_extra: dict[int, str] = defaultdict(str)
         self.groups: dict[str, int] = {}
         self.group_seen = False
         self.columns: set[str] = set()
@@ -690,12 +766,12 @@ class ReportBuilder:
         after every note was added: each becomes a reviewable finding, listed under "Claim
         lines" in the note's detail. A line whose note id is not in the report (finding
         ``unmatched_claim``) has no note to be shown with; ``claims.jsonl`` keeps it."""
-        index: dict[str, int] = {}
-        for i in range(len(self.rows) - 1, -1, -1):
-            index[self.rows[i][0]] = i
+        index: dict[str, tuple[int, int]] = {}  # note id -> (row, detail) of its first row
+        for i, row in enumerate(self.rows):
+            index.setdefault(row[0], (i, row[8]))
         items: dict[int, list[str]] = defaultdict(list)
         for line in claims:
-            i = index.get(str(line.get("note_id")))
+            i, _ = index.get(str(line.get("note_id")), (None, -1))
             found = claim_findings(line, self.spec_id)
             if i is None or not found:
                 continue
@@ -704,7 +780,7 @@ class ReportBuilder:
             claim = f", claim {line['claim_id']}" if line.get("claim_id") else ""
             detail = "; ".join(str(d) for d in line.get("details") or [])
             for f in found:
-                self.rows[i][9].append([f.id, f.finding, 0])
+                self._row_findings[i].append([f.id, f.finding, 0])
                 code = f.finding.split(":", 1)[1]
                 items[i].append(
                     f'<li class="finding f-claim" data-fid="{f.id}" '
@@ -714,17 +790,30 @@ class ReportBuilder:
                     + (f' · <span class="f-detail">{escape(detail)}</span>' if detail else "")
                     + "</li>"
                 )
+        by_row = {i: d for i, d in index.values()}
         for i, lis in items.items():
             html = (
                 '<div class="note-detail"><h4>Claim lines</h4><ul class="findings">'
                 + "".join(lis)
                 + "</ul></div>"
             )
-            if self.rows[i][8] >= 0:
-                self.details[self.rows[i][8]] += html
+            self.rows.patched.add(i)
+            if by_row[i] >= 0:
+                self._detail_extra[by_row[i]] += html
+                self.details.patched.add(by_row[i])
             else:
-                self.rows[i][8] = len(self.details)
+                self._row_detail[i] = len(self.details)
                 self.details.append(html)
+
+    def _patch_row(self, i: int, row: list[Any]) -> list[Any]:
+        """A spilled table row with what ``add_claims`` added to it."""
+        row[9] = row[9] + self._row_findings.get(i, [])
+        if i in self._row_detail:
+            row[8] = self._row_detail[i]
+        return row
+
+    def _patch_detail(self, i: int, html: str) -> str:
+        return html + self._detail_extra.get(i, "")
 
     def _take_reviews(self, review: Any) -> None:
         """Keep the decided entries of a row's ``review`` field (``review.Reviewer``)."""
@@ -823,7 +912,7 @@ class ReportBuilder:
             "settings": list(SETTINGS),
             "pageSize": PAGE_SIZE,
             "redact": self.redact,
-            "rows": self.rows,
+            "rows": _ROWS_MARK,
             "runKey": run_key(meta or {}),
             "specId": self.spec_id,
             "decisions": self.decisions,
@@ -866,12 +955,31 @@ class ReportBuilder:
             "notes_over_budget": self.notes_over_budget,
             "note_css": Markup(note_css()),
             "data_json": Markup(_script_json(data)),
-            "details_json": Markup(_script_json(self.details)),
+            "details_json": Markup(_DETAILS_MARK),
         }
 
+    def write(self, out: Any, meta: Mapping[str, Any] | None = None) -> None:
+        """Write the whole page to the text stream ``out``, streaming the spilled rows and
+        fragments into it (the page is never held in memory)."""
+        page = _ENV.get_template("report.html.j2").render(**self.context(meta))
+        head, rest = page.split(json.dumps(_ROWS_MARK), 1)
+        middle, tail = rest.split(_DETAILS_MARK, 1)
+        out.write(head)
+        self.rows.write_array(out, self._patch_row)
+        out.write(middle)
+        self.details.write_array(out, self._patch_detail)
+        out.write(tail)
+
     def render(self, meta: Mapping[str, Any] | None = None) -> str:
-        """The whole page as a string."""
-        return _ENV.get_template("report.html.j2").render(**self.context(meta))
+        """The whole page as a string (``write`` it to a file for a large report)."""
+        buffer = io.StringIO()
+        self.write(buffer, meta)
+        return buffer.getvalue()
+
+    def close(self) -> None:
+        """Delete the temporary files."""
+        self.rows.close()
+        self.details.close()
 
 
 def _script_json(value: Any) -> str:
@@ -980,7 +1088,10 @@ def write_report(
         log.warning("report.html: grouping column %r not found in the input", group_by)
     if (folder / "claims.jsonl").exists():
         builder.add_claims(read_jsonl(folder / "claims.jsonl"))
-    return write_page(builder, folder / "report.html", meta)
+    try:
+        return write_page(builder, folder / "report.html", meta)
+    finally:
+        builder.close()
 
 
 def write_page(builder: ReportBuilder, target: Path, meta: Mapping[str, Any]) -> Path:
@@ -996,10 +1107,10 @@ def write_page(builder: ReportBuilder, target: Path, meta: Mapping[str, Any]) ->
     """
     from .output import os_reason
 
-    page = builder.render(meta)
     part = target.with_name(target.name + ".part")
     try:
-        part.write_text(page, encoding="utf-8")
+        with open(part, "w", encoding="utf-8") as handle:
+            builder.write(handle, meta)
         os.replace(part, target)
     except OSError as exc:
         part.unlink(missing_ok=True)

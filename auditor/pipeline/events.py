@@ -83,6 +83,7 @@ def note_view(doc: Doc, blank_line: re.Pattern[str]) -> NoteView:
         sentences=[Sentence(s.start_char, s.end_char, s.start, s.end) for s in sents],
         sections=sections,
         mentions=mentions,
+        offsets=[t.idx for t in doc],
     )
 
 

@@ -24,11 +24,35 @@ from typing import Any
 from ..patterns import Patterns
 
 MENTIONS_KEY = "mentions"
-ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE")  # what can anchor an event (ROUTE: "2 mg IM given")
+# what can anchor an event (ROUTE: "2 mg IM given"; REPLETION: "K repleted", a drug named by a
+# word that is a drug only beside a repletion cue, see auditor.extraction.contextual)
+ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION")
 
 
 def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:
     return {"label": label, "pattern": str(text).lower(), "id": ident}
+
+
+def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """REPLETION token patterns: a contextual name and a repletion cue, in either order, with
+    at most ``window_tokens - 1`` joiners, names or numbers between (``extraction.yaml``
+    ``contextual_names``)."""
+    names = sorted({str(w).lower() for forms in spec.get("names", {}).values() for w in forms})
+    cues = sorted(str(w).lower() for w in spec.get("cues", ()))
+    if not names or not cues:
+        return []
+    joiners = sorted({str(w).lower() for w in spec.get("joiners", ())} | set(names))
+    gap = max(int(spec.get("window_tokens", 1)) - 1, 0)
+    between = [{"LOWER": {"IN": joiners}, "OP": f"{{0,{gap}}}"}] if gap else []
+    number_or_joiner = (
+        [{"LOWER": {"IN": joiners}, "OP": "?"}, {"LIKE_NUM": True, "OP": "?"}] if gap else []
+    )
+    name = {"LOWER": {"IN": names}}
+    cue = {"LOWER": {"IN": cues}}
+    return [
+        {"label": "REPLETION", "pattern": [name, *number_or_joiner, *between, cue], "id": "rep"},
+        {"label": "REPLETION", "pattern": [cue, *between, name], "id": "rep"},
+    ]
 
 
 def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
@@ -58,6 +82,7 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     for label, forms in patterns.cues["phrases"].items():
         ident = "ignore" if label == "IGNORE" else label.lower()
         out += [_phrase(label, form, ident) for form in forms]
+    out += repletion_patterns(patterns.extraction.get("contextual_names", {}))
     for item in patterns.cues["token_patterns"]:
         out.append(
             {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}

@@ -16,6 +16,8 @@ EXTRA_INFIXES = (
     r"(?<=[A-Za-z])-(?=[0-9])",  # Kenalog-40
     r"(?<=[A-Za-z])\.(?=[A-Z][a-z])",  # given.Tolerated
     r"(?<=[0-9A-Za-z])/(?=[A-Za-z])",  # mg/mL, mg/dL as three tokens
+    r"(?<=[A-Za-z]{2})/(?=[0-9])",  # "6u reg/40u nph": a list of doses
+    r"(?<=[A-Za-z]{2})\+(?=[A-Za-z])",  # "CALCIUM+K": a list (but "K+" stays one token)
     r"[\u00a0\u202f\u2007]",  # non-breaking spaces inside "60 mg"
     r"(?<=[A-Za-z0-9])[\[\]\(\)](?=[A-Za-z0-9])",  # Rho(D), [x]IM
     r"(?<=[A-Za-z.)])[,;](?=[A-Za-z0-9,])",  # "history.,PLAN" (flattened exports)

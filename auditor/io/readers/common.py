@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from ...frames import is_missing
 from ...records import NoteRecord, Text, coerce_text
 
 RTF_MAGIC = "{\\rtf"
@@ -59,9 +59,7 @@ def note_id(value: Any, row: int) -> str:
     A whole float (``12.0`` from a spreadsheet or a Parquet float column) is shown as an
     integer (``12``); strings are kept as they are, leading zeros included.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return str(row)
-    if type(value).__name__ == "NAType":
+    if is_missing(value):
         return str(row)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

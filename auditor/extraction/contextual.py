@@ -1,0 +1,54 @@
+"""Drug names that are a drug only beside a repletion word: "K repleted", "replete Mg",
+"K+, Ca++ treated" (ICU nursing shorthand for electrolytes replaced this shift).
+
+The words ``k``, ``mg`` or ``ca`` alone are a lab, a unit or an abbreviation, so they are
+not lexicon names. The mention ruler marks a name and a repletion cue within a few tokens
+of each other, joined only by list words, other such names or lab values, as one
+REPLETION mention (``extraction.yaml`` ``contextual_names``, ``auditor.pipeline.mentions``);
+this step turns it into a DRUG mention per name (with the REPLETION mention's ConText
+modifiers) and an ADMIN mention for its cue. No DRUG is made for a name right after a
+number (a unit: "2 mg given") or when the same drug is named in the sentence ("K 3.2,
+repleted with 40 mEq KCl": the KCl is the event).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .rules import ExtractionRules
+from .view import Mention, NoteView
+
+LABEL = "REPLETION"
+
+
+def _is_number(word: str) -> bool:
+    return any(ch.isdigit() for ch in word) and not any(ch.isalpha() for ch in word)
+
+
+def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
+    """``view`` with each REPLETION mention replaced by its DRUG and ADMIN mentions (see the
+    module docstring); ``view`` itself when it has none (or no token offsets)."""
+    spec = rules.contextual
+    found = [m for m in view.mentions if m.label == LABEL]
+    if not found or not view.offsets:
+        return view
+    added: list[Mention] = []
+    for r in found:
+        named = {m.ident for m in view.in_sent(r.sent) if m.label == "DRUG"}
+        for i in range(r.tok_start, r.tok_end):
+            word = view.tokens[i]
+            start = view.offsets[i]
+            end = start + len(word)
+            if word in spec.cues:
+                added.append(Mention("ADMIN", "admin", start, end, i, i + 1, "", r.sent))
+                continue
+            generic = spec.generic_of.get(word)
+            if generic is None or generic in named:
+                continue
+            if i > 0 and _is_number(view.tokens[i - 1]):
+                continue  # "2 mg given": a unit
+            text = view.text[start:end]
+            added.append(Mention("DRUG", generic, start, end, i, i + 1, text, r.sent, r.modifiers))
+    added = [replace(m, text=view.text[m.start : m.end]) for m in added]
+    kept = [m for m in view.mentions if m.label != LABEL]
+    return replace(view, mentions=sorted(kept + added, key=lambda m: m.start), _words={})
