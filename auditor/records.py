@@ -34,8 +34,8 @@ class NoteRecord:
     error: str | None = None
     encoding: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    setting: str | None = None
     facts: dict[str, int] = field(default_factory=dict)
+    setting: str | None = None
 
 
 class Text(NamedTuple):
