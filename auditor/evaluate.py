@@ -25,6 +25,7 @@ import pandas as pd
 from .core import audit
 from .errors import InputError
 from .frames import SCORED_NOTE_COLUMNS, STATUSES
+from .requirements import EVENT_FLAGS_ORDER, NOTE_FLAGS, REQUIRED_ELEMENTS
 
 NURSING_CORPUS = "physionet-deid-nursing"
 """``source.corpus`` of gold lines whose text is read from the shared PhysioNet deid file."""
@@ -38,18 +39,9 @@ class GoldError(InputError):
     code = "E210"
 
 
-ELEMENTS = ["medication", "dose", "route", "site", "indication", "response"]
-FLAGS = [
-    "vaccine_or_toxoid",
-    "chemotherapy",
-    "intravenous",
-    "other_route",
-    "allergen_immunotherapy",
-    "procedural",
-    "inpatient",
-    "no_im_sc_form",
-    "not_administered",
-]
+ELEMENTS = REQUIRED_ELEMENTS
+# the flags scored: contract sections 2 and 5 (the requirement engine's vocabulary)
+FLAGS = [*EVENT_FLAGS_ORDER, *sorted(NOTE_FLAGS)]
 ATTRIBUTES = ["route", "dose", "site", "laterality", "eligible"]
 
 

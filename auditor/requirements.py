@@ -30,8 +30,9 @@ SPEC_KEYS = {
     "status_precedence",
     "route_if_unstated",
 }
-# Flags of contract sections 2 and 5 (what the report, evaluation and claims know).
-EVENT_FLAGS = {
+# Flags of contract sections 2 and 5 (what the report, evaluation and claims know), in the
+# contract's order.
+EVENT_FLAGS_ORDER = (
     "vaccine_or_toxoid",
     "chemotherapy",
     "intravenous",
@@ -40,7 +41,8 @@ EVENT_FLAGS = {
     "procedural",
     "inpatient",
     "no_im_sc_form",
-}
+)
+EVENT_FLAGS = set(EVENT_FLAGS_ORDER)
 NOTE_FLAGS = {"not_administered"}
 REQUIRED_ELEMENTS = ["medication", "dose", "route", "site", "indication", "response"]
 ADVISORY_ELEMENTS = ["evidence", "provider"]

@@ -293,13 +293,13 @@ def test_a_stop_signal_swallowed_by_library_code_still_stops_the_run(tmp_path, m
     source = write_csv(tmp_path / "in.csv", [GIVEN, OTHER])
     real = core._engine
 
-    def engine(patterns_dir):
+    def engine(patterns_dir, spec_id=None):
         try:
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(1)
         except BaseException:  # noqa: BLE001 - what such library code does
             pass
-        return real(patterns_dir)
+        return real(patterns_dir, spec_id)
 
     monkeypatch.setattr(core, "_engine", engine)
     result = cli(source, "--out", tmp_path / "report")
