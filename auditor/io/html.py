@@ -62,6 +62,7 @@ from ..patterns import Patterns, load_patterns
 from ..records import NoteRecord, clean_text
 from ..requirements import RequirementSpec
 from ..review import claim_findings, findings_of, read_jsonl, run_key, spec_id, spec_id_of
+from ..review import read_rows as read_report_rows  # the one reader of report rows
 
 log = logging.getLogger("auditor")
 
@@ -991,37 +992,6 @@ def _script_json(value: Any) -> str:
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<!--", "\\u003c!--").replace("</", "<\\/")
-
-
-def read_report_rows(folder: Path) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Stream ``(note_row, event_rows)`` back from a report folder's JSONL files.
-
-    A note with status ``no_injection`` or ``error`` has no events; any other note owns
-    the next run of event lines, which starts at ``event_id`` 1 (so repeated note ids
-    pair correctly).
-
-    Raises:
-        OutputError: the files are missing or do not pair up.
-    """
-    try:
-        notes = open(folder / "notes.jsonl", encoding="utf-8")
-        events = open(folder / "events.jsonl", encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"cannot read the report rows in {folder}: {exc.strerror}") from exc
-    with notes, events:
-        pending = next((json.loads(line) for line in events if line.strip()), None)
-        for line in notes:
-            if not line.strip():
-                continue
-            note = json.loads(line)
-            own: list[dict[str, Any]] = []
-            if note["status"] not in ("no_injection", "error"):
-                while pending is not None and (not own or pending["event_id"] != 1):
-                    if pending["note_id"] != note["note_id"]:
-                        raise OutputError(f"{folder}: events.jsonl does not pair with notes.jsonl")
-                    own.append(pending)
-                    pending = next((json.loads(x) for x in events if x.strip()), None)
-            yield note, own
 
 
 def write_report(
