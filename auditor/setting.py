@@ -144,7 +144,10 @@ class SettingColumn:
         unknown: unmapped cell value -> number of records holding it.
     """
 
-    SHOWN_VALUE = 40  # characters of an unmapped value quoted in a warning
+    # An unmapped value is quoted (in warnings and run.json) only when it is short enough to
+    # be a code or class name; a longer one may be free text (a wrong column named by
+    # mistake, possibly PHI) and is counted under its length only.
+    SHOWN_VALUE = 24
 
     def __init__(self, rules: SettingRules, column: str | None) -> None:
         self.rules = rules
@@ -182,6 +185,8 @@ class SettingColumn:
                 setting, unknown = self.rules.from_value(record.extra.get(self.column))
                 record.setting = setting
                 if unknown is not None:
+                    if len(unknown) > self.SHOWN_VALUE:
+                        unknown = f"<a value of {len(unknown)} characters>"
                     self.unknown[unknown] = self.unknown.get(unknown, 0) + 1
             yield record
 
@@ -193,7 +198,7 @@ class SettingColumn:
         """One line per distinct unmapped value (those notes take the setting their text
         gives)."""
         return [
-            f"setting column {self.column!r}: value {value[: self.SHOWN_VALUE]!r} is not in "
+            f"setting column {self.column!r}: value {value!r} is not in "
             f"patterns/setting/setting.yaml ({n} record(s)); their setting is read from the "
             "note text"
             for value, n in self.unknown.items()

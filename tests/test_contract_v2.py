@@ -167,3 +167,12 @@ def test_cli_records_the_spec_and_setting_column(tmp_path):
     )
     assert bad.exit_code == 2
     assert not (tmp_path / "s").exists()
+
+
+def test_long_unmapped_setting_values_are_not_quoted(caplog):
+    # a text column named as the setting column by mistake must not reach the log
+    text = "Patient John Example seen for back pain, Toradol 60 mg IM given."
+    notes, _ = audit(pd.DataFrame({"text": [text], "where": [text]}), setting_col="where")
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "John" not in logged
+    assert f"<a value of {len(text)} characters>" in logged
