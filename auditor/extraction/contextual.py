@@ -1,5 +1,6 @@
 """Drug names that are a drug only beside a repletion word: "K repleted", "replete Mg",
-"K+, Ca++ treated" (ICU nursing shorthand for electrolytes replaced this shift).
+"K+, Ca++ treated" (ICU nursing shorthand for electrolytes replaced this shift), and
+words that name a drug only beside a dose: "MS 2 mg IV", "2 U regular" (DOSED mentions).
 
 The words ``k``, ``mg`` or ``ca`` alone are a lab, a unit or an abbreviation, so they are
 not lexicon names. The mention ruler marks a name and a repletion cue within a few tokens
@@ -19,6 +20,7 @@ from .rules import ExtractionRules
 from .view import Mention, NoteView
 
 LABEL = "REPLETION"
+DOSED = "DOSED"  # a name beside a dose ("MS 2 mg", "2 U regular"): extraction.yaml dosed_names
 
 
 def _is_number(word: str) -> bool:
@@ -30,9 +32,22 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
     module docstring); ``view`` itself when it has none (or no token offsets)."""
     spec = rules.contextual
     found = [m for m in view.mentions if m.label == LABEL]
-    if not found or not view.offsets:
+    dosed = [m for m in view.mentions if m.label == DOSED]
+    if not (found or dosed) or not view.offsets:
         return view
     added: list[Mention] = []
+    for r in dosed:
+        names = spec.dosed.get(r.ident, frozenset())
+        named = {m.ident for m in view.in_sent(r.sent) if m.label == "DRUG"}
+        if r.ident in named:
+            continue  # "K 20 mEq KCl": the KCl is the event
+        for i in range(r.tok_start, r.tok_end):
+            if view.tokens[i] in names:
+                start = view.offsets[i]
+                end = start + len(view.tokens[i])
+                mods = r.modifiers
+                added.append(Mention("DRUG", r.ident, start, end, i, i + 1, "", r.sent, mods))
+                break
     for r in found:
         named = {m.ident for m in view.in_sent(r.sent) if m.label == "DRUG"}
         for i in range(r.tok_start, r.tok_end):
@@ -50,5 +65,5 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
             text = view.text[start:end]
             added.append(Mention("DRUG", generic, start, end, i, i + 1, text, r.sent, r.modifiers))
     added = [replace(m, text=view.text[m.start : m.end]) for m in added]
-    kept = [m for m in view.mentions if m.label != LABEL]
+    kept = [m for m in view.mentions if m.label not in (LABEL, DOSED)]
     return replace(view, mentions=sorted(kept + added, key=lambda m: m.start), _words={})

@@ -340,6 +340,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if a.ident in oral and route_m is None and not rules.doses.find_all(own_words):
             continue  # "... with good effect from the Ativan" after "Ativan 0.5 mg PO"
         entry = rules.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
+        if entry.get("role") == "oral":
+            continue  # an oral-only product (Percocet, Kayexalate): never an injection
         if entry.get("role", "drug") != "drug":
             other = [m for m in view.in_sent(a.sent) if m.label == "ROUTE" and m.ident == "other"]
             if not other:

@@ -8,6 +8,7 @@ from .view import Mention
 
 PLACE_AND_DOSE = ("route", "site", "laterality", "dose_value", "dose_unit")
 TEXT_ELEMENTS = ("route", "indication", "response", "provider")
+ADMIN_VERB = "cue:admin_verb"  # ``given.given_by``: an administration verb in the sentence
 
 
 def drug_before(
@@ -78,12 +79,15 @@ def merge_mentions(events: list[Event], apart: frozenset[int] = frozenset()) -> 
 
 def absorb_unnamed(events: list[Event], rules: ExtractionRules) -> None:
     """A drug-less event just before a named drug's event in the same entry (a template
-    whose "Route:" line comes before "Medication:") is absorbed into it, in place."""
+    whose "Route:" line comes before "Medication:") is absorbed into it, in place. One
+    documented with its own administration verb ("Mg repleted with 2 amps IV. Given 40 mg
+    Lasix") is an entry of its own: its route and dose are not the next drug's."""
     i = 0
     while i + 1 < len(events):
         cur, nxt = events[i], events[i + 1]
         if (
             cur.medication is None
+            and cur.decided_by != ADMIN_VERB
             and nxt.medication
             and 0 <= nxt.start - cur.end <= rules.window.absorb_unnamed_chars
         ):

@@ -77,6 +77,7 @@ class ContextualNames:
     cues: frozenset[str]
     joiners: frozenset[str]
     window_tokens: int
+    dosed: dict[str, frozenset[str]]  # generic name -> the words that name it beside a dose
 
 
 class ExtractionRules:
@@ -168,6 +169,12 @@ class ExtractionRules:
             cues=_words(contextual.get("cues", ())),
             joiners=_words(contextual.get("joiners", ())),
             window_tokens=int(contextual.get("window_tokens", 0)),
+            dosed={
+                entry["generic"]: _words(
+                    [*entry.get("before_dose", ()), *entry.get("after_dose", ())]
+                )
+                for entry in spec.get("dosed_names", ())
+            },
         )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
@@ -183,6 +190,7 @@ class ExtractionRules:
         self.admixture = rx["admixture"]
         self.blank_line = rx["blank_line"]
         self.rate = rx["rate"]
+        self.infusion_before = rx["infusion_before"]
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
