@@ -40,7 +40,9 @@ class Dose:
     is_volume: bool
 
 
-def _number(text: str) -> float:
+def _number(text: str, words: dict[str, float] | None = None) -> float:
+    if words and text.lower() in words:
+        return float(words[text.lower()])
     return float(text.replace(",", ""))
 
 
@@ -67,6 +69,12 @@ class DoseParser:
         self.multipliers = {str(k).lower(): v for k, v in units_spec["multipliers"].items()}
         self.volume_unit = units_spec["volume_unit"]
         self.pct_factor = float(units_spec["percent_mg_per_ml"])
+        # "one gram": a number written as a word (only ever with a unit)
+        self.number_words = {
+            str(k).lower(): v for k, v in units_spec.get("number_words", {}).items()
+        }
+        word_alt = "|".join(re.escape(w) for w in sorted(self.number_words, key=len, reverse=True))
+        number = _NUM[:-1] + rf"|(?:{word_alt})\b)" if word_alt else _NUM
         denominators = units_spec.get("not_dose_denominators", [])
         unit_alt = "|".join(re.escape(u) for u in sorted(self.canonical, key=len, reverse=True))
         mult_alt = "|".join(re.escape(m) for m in sorted(self.multipliers, key=len, reverse=True))
@@ -74,7 +82,7 @@ class DoseParser:
         vol_alt = "|".join(re.escape(v) for v in sorted(volume_forms, key=len, reverse=True))
         den_alt = "|".join(re.escape(d) for d in sorted(denominators, key=len, reverse=True))
         self._amount = re.compile(
-            _NUM + _WS + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
+            number + _WS + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
             re.IGNORECASE,
         )
         self._per_volume = re.compile(rf"{_WS}/{_WS}(?:1{_WS})?(?:{vol_alt})(?![A-Za-z])", re.I)
@@ -108,7 +116,9 @@ class DoseParser:
             if unit_form is None and not (mult and mult.lower() == "mu"):
                 continue
             unit = self.canonical.get((unit_form or "units").lower(), "units")
-            value = _number(number) * (self.multipliers[mult.lower()] if mult else 1)
+            value = _number(number, self.number_words) * (
+                self.multipliers[mult.lower()] if mult else 1
+            )
             end = m.end()
             if self._bad_den and self._bad_den.match(text, end):
                 continue

@@ -3,7 +3,8 @@
 Per sentence: its DRUG mentions (a brand in parentheses merged into its generic; diluents,
 conditions such as "B12 deficiency", the drug mixed into a local anaesthetic and the
 non-first drugs of a table row dropped); else its first INJECTION mention; else, in a
-sentence that documents an administration, its first injection ROUTE mention.
+sentence that documents an administration, its first injection ROUTE mention; else its first
+DOSE mention (a coverage dose, "covered with 2 units", ``contextual``).
 """
 
 from __future__ import annotations
@@ -86,5 +87,7 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 or len(line) <= rules.window.template_line_chars
             ):
                 kept = routes[:1]
+        if not kept and not drugs:
+            kept = [m for m in ms if m.label == "DOSE"][:1]  # "covered with 2 units"
         out.extend(kept)
     return out

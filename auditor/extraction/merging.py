@@ -35,13 +35,25 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
     """A drug-less "injection given in R glut" (or a template's "Route: IM" line) right
     after a named drug's event completes that event instead of starting a new one.
 
+    A drug-less entry with another amount in the same unit as that event's dose is another
+    administration of the same drug ("K repleted with 60 mEq IV ... received 20 meq iv"); a
+    coverage dose ("covered with 2 units", anchor label DOSE) is always an event of its own.
+    Both stay events.
+
     Returns:
         True when ``event`` was merged into the last of ``events``.
     """
-    if not events:
+    if not events or a.label == "DOSE":
         return False
     prev = events[-1]
     if not 0 <= a.start - prev.end <= rules.window.merge_unnamed_chars:
+        return False
+    if (
+        event.dose_value is not None
+        and event.dose_unit == prev.dose_unit
+        and event.dose_value != prev.dose_value
+    ):
+        event.medication, event.medication_text = prev.medication, prev.medication_text
         return False
     prev.take(event, PLACE_AND_DOSE)
     return True

@@ -159,6 +159,7 @@ class ExtractionRules:
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
+        self.not_dose_before = frozenset(words.get("not_dose_before", ()))
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
             generic_of={
@@ -191,6 +192,7 @@ class ExtractionRules:
         self.blank_line = rx["blank_line"]
         self.rate = rx["rate"]
         self.infusion_before = rx["infusion_before"]
+        self.another_amount = rx["another_amount"]
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]

@@ -11,6 +11,7 @@ SITE                  lexicons/sites.yaml ``sites/combined`` ``site`` or ``site|
 BODY                  lexicons/sites.yaml ``other_body_parts`` ``body``
 LATERALITY            lexicons/sites.yaml ``laterality``     left, right, bilateral
 DOSED                 extraction.yaml ``dosed_names``        generic name
+COVERAGE              extraction.yaml ``coverage``           ``coverage``
 ADMIN, INJECTION, ... cues/cues.yaml                         the label
 IGNORE                routes ``not_routes``, cues IGNORE     ``ignore``
 ====================  =====================================  ============================
@@ -27,8 +28,9 @@ from ..patterns import Patterns
 MENTIONS_KEY = "mentions"
 # what can anchor an event (ROUTE: "2 mg IM given"; REPLETION: "K repleted", a drug named by a
 # word that is a drug only beside a repletion cue, see auditor.extraction.contextual)
-# DOSED: a word that names a drug only beside a dose, "MS 2 mg", "2 U regular")
-ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION", "DOSED")
+# DOSED: a word that names a drug only beside a dose, "MS 2 mg", "2 U regular"; COVERAGE: "covered
+# with 2 units", a dose of an unnamed drug)
+ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION", "DOSED", "COVERAGE")
 
 
 def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:
@@ -75,6 +77,24 @@ def dosed_patterns(spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def coverage_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """COVERAGE token pattern (``extraction.yaml`` ``coverage``): a coverage cue, an optional
+    joiner, a number and a unit ("covered with 2 units")."""
+    if not spec:
+        return []
+
+    def words(key: str) -> list[str]:
+        return sorted(str(w).lower() for w in spec.get(key, ()))
+
+    pattern = [
+        {"LOWER": {"IN": words("cues")}},
+        {"LOWER": {"IN": words("joiners")}, "OP": "?"},
+        {"LIKE_NUM": True},
+        {"LOWER": {"IN": words("units")}},
+    ]
+    return [{"label": "COVERAGE", "pattern": pattern, "id": "coverage"}]
+
+
 def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     """Return SpanRuler pattern dicts (``label``, ``pattern``, ``id``) for all mentions.
 
@@ -104,6 +124,7 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
         out += [_phrase(label, form, ident) for form in forms]
     out += repletion_patterns(patterns.extraction.get("contextual_names", {}))
     out += dosed_patterns(patterns.extraction.get("dosed_names", []))
+    out += coverage_patterns(patterns.extraction.get("coverage", {}))
     for item in patterns.cues["token_patterns"]:
         out.append(
             {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}

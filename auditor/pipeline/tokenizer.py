@@ -25,6 +25,7 @@ EXTRA_INFIXES = (
     r"(?<=[A-Za-z]):(?=[,;0-9A-Za-z])",  # "PLAN:,1." and "Site:R delt", never "10:40"
     r"(?<=[A-Za-z0-9.)%])(?:-+>|=+>|<-+|=)(?=[A-Za-z0-9(])",  # "agitated->haldol", "ENDO=BS"
     r"(?<=[A-Z]{2})\.(?=[A-Z]{2})",  # "REPEAT PENDING.MAG,CALCIUM+K REPLACED" (all capitals)
+    r"(?<=[A-Za-z])\.(?=[,;])",  # "Atropine 0.6 mg IM.,4." (flattened numbered lists)
 )
 
 
