@@ -97,6 +97,16 @@ class DoseParser:
             rf"{_WS}(?:[x×,(]|of|in)?{_WS}" + _NUM + _WS + rf"({vol_alt})(?![A-Za-z])", re.I
         )
         self._percent = re.compile(_NUM + _WS + r"%")
+        # "6 mL of 5% phenol": a volume of a percent solution, written before the percent
+        self._volume_of_percent = re.compile(
+            _NUM
+            + _WS
+            + rf"({vol_alt})(?![A-Za-z]){_WS}(?:of{_WS})?(?:an?{_WS})?"
+            + _NUM
+            + _WS
+            + "%",
+            re.I,
+        )
 
     def find_all(self, text: str) -> list[Dose]:
         """Return every amount in ``text`` in text order (concentrations resolved).
@@ -145,7 +155,13 @@ class DoseParser:
             mg = _number(then.group(1)) * 1000 / _number(m.group(1))  # 1:1000 = 1 mg/mL
             found = [d for d in found if not (m.start() <= d.start < then.end())]
             found.append(Dose(_tidy(mg), "mg", m.start(), then.end(), False))
+        for m in self._volume_of_percent.finditer(text):
+            mg = _number(m.group(3)) * self.pct_factor * _number(m.group(1))
+            found = [d for d in found if not (m.start() <= d.start < m.end())]
+            found.append(Dose(_tidy(mg), "mg", m.start(), m.end(), False))
         for m in self._percent.finditer(text):
+            if any(d.start <= m.start() < d.end for d in found):
+                continue  # "6 mL of 5%": read above
             then = self._then_volume.match(text, m.end())
             if then is None:
                 then = self._then_volume.search(text[m.end() : m.end() + 30])
