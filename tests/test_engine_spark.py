@@ -128,6 +128,28 @@ def test_cli_spark_local_mode(spark, sample, local, tmp_path):
     assert {k: v for k, v in run.items() if k not in engine_keys} == local_run_json
 
 
+def test_cli_spark_reads_jsonl_as_the_local_run(spark, sample, tmp_path):
+    """A JSON Lines export goes through the product's reader on the driver: Spark writes
+    the local run's files byte for byte."""
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    frame = sample.iloc[:40]
+    source = tmp_path / "notes.jsonl"
+    frame.to_json(source, orient="records", lines=True)
+    outs = {}
+    for engine in ("local", "spark"):
+        outs[engine] = tmp_path / engine
+        result = CliRunner().invoke(
+            app, ["audit", str(source), "--out", str(outs[engine]), "--engine", engine]
+        )
+        assert result.exit_code == 0, result.output
+    assert (outs["local"] / "events.jsonl").read_text().count("\n") > 5  # injections audited
+    for name in ("notes.jsonl", "events.jsonl", "notes.csv", "events.csv", "report.html"):
+        assert (outs["spark"] / name).read_bytes() == (outs["local"] / name).read_bytes(), name
+
+
 def _kill_python_worker_on_marker(marker):
     """A batch function whose Python worker dies on the partition holding ``marker``."""
 

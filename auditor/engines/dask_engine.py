@@ -29,7 +29,7 @@ from ..frames import (
 from ..io.readers import detect_columns
 from ..patterns import load_patterns
 from ..records import NoteRecord
-from . import PARTITION_NOTES, Pair, audit_part, failed_part
+from .partition import PARTITION_NOTES, Pair, audit_part, failed_part
 
 log = logging.getLogger("auditor")
 
@@ -200,7 +200,7 @@ def dask_stream(
         ``max(options.workers, 2)`` processes with one thread each. Dask reruns a task whose
         worker died (``distributed.scheduler.allowed-failures`` times); a partition that still
         fails is submitted once more (another partition on its worker may have killed it), and
-    one that fails again gets error rows (``engines.failed_part``). ``info`` gets the
+    one that fails again gets error rows (``partition.failed_part``). ``info`` gets the
     run.json fields.
     """
     workers = max(options.workers, 2)
