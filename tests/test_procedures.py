@@ -29,8 +29,9 @@ def test_procedure_cases(case):
     assert (note["status"], list(note["flags"])) == (case["status"], case["flags"])
     if "events" in case:
         rows = events.to_dict("records")
-        got = [{k: row[k] for k in want} for row, want in zip(rows, case["events"])]
-        assert (len(rows), got) == (len(case["events"]), case["events"])
+        assert len(rows) == len(case["events"])
+        got = [{k: row[k] for k in want} for row, want in zip(rows, case["events"], strict=True)]
+        assert got == case["events"]
 
 
 def test_named_procedure_after_a_heading_without_colon():
