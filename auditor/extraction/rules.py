@@ -155,6 +155,30 @@ class ExtractionRules:
             for route, words in routes["implied_by_site_words"].items()
             for word in words
         }
+        by_part = routes.get("implied_by_body_part", {})
+        self.route_by_body_part = {
+            str(form).lower(): route for route, forms in by_part.items() for form in forms
+        }
+        by_class = routes.get("implied_by_body_part_for_classes", {})
+        self.body_part_classes = _words(by_class.get("classes", ()))
+        self.route_by_class_body_part = {
+            str(form).lower(): route
+            for route, forms in by_class.items()
+            if route != "classes"
+            for form in forms
+        }
+        anaphora = [re.escape(str(f)) for f in routes.get("site_anaphora", ())]
+        self.site_anaphora = re.compile(
+            r"\b(?:" + "|".join(anaphora) + r")\b" if anaphora else r"(?!)", re.I
+        )
+        self.anaphora_sentences = int(routes.get("anaphora_sentences", 0))
+        self.only_label_route = frozenset(routes.get("only_label_route", ()))
+        self.injected_words = _words(routes.get("injected_words", ()))
+        self.route_if_unstated = {
+            str(drug).lower(): route
+            for route, drugs in (routes.get("drug_route_if_unstated") or {}).items()
+            for drug in drugs
+        }
         self.injection_routes = frozenset(spec["injection_routes"])
         self.history_sections = frozenset(spec.get("history_sections", ()))
         self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
