@@ -1,8 +1,8 @@
 """The setting of a note (contract section 2b): pure Python.
 
 From a setting column value (``patterns/setting/setting.yaml`` ``values``), else from the
-note's own words (``note_rules``), else None. Used by ``core`` for every note and by the
-readers to detect a standard setting column.
+note's own words (``note_rules``, then the shape of the care it records, ``profiles``), else
+None. Used by ``core`` for every note and by the readers to detect a standard setting column.
 """
 
 from __future__ import annotations
@@ -22,6 +22,34 @@ SENTENCES = re.compile(r"[.!?]\s+\S")  # a line of two sentences is text, not a 
 # MTSamples also writes headings without a colon: "DISCHARGE DIAGNOSES,1.  Neck pain"
 CAPS_HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Z][A-Z /&-]{3,60}),")
 HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Za-z][^:\n,]{0,60}:)")
+# where a statement ends: a sentence end (``procedural.SENTENCE_END``), a period before a
+# comma, or an MTSamples heading join (", PHYSICAL EXAMINATION:"), so a sentence never runs
+# on into the next section
+STATEMENT_END = re.compile(SENTENCE_END.pattern + r"|[.!?](?=,)|,(?=[ \t]*[A-Z][A-Z /&()-]{2,60}:)")
+
+
+@dataclass(frozen=True)
+class CareProfile:
+    """A kind of note recognised by the care it records (``setting.yaml`` ``profiles``).
+
+    A note fits when, outside sentences about another encounter (and not negated), at least
+    ``min_kinds`` of the cue kinds are present, including every kind in ``require``. A kind
+    is present when its pattern matches at least ``min`` distinct strings (lowercased), so
+    "three body-system headings" is one kind with ``min: 3``.
+
+    Attributes:
+        setting: the setting a fitting note gets.
+        name: what the profile describes (for readers of the file; never logged).
+        cues: ``(kind, pattern, min)`` in file order.
+        require: kinds that must be present.
+        min_kinds: how many kinds must be present.
+    """
+
+    setting: str
+    name: str
+    cues: tuple[tuple[str, re.Pattern[str], int], ...]
+    require: tuple[str, ...]
+    min_kinds: int
 
 
 @dataclass(frozen=True)
@@ -34,7 +62,13 @@ class SettingRules:
         values: cell value (lowercase, trimmed) -> setting.
         rules: ``(scope, setting, regex)`` in file order.
         other_encounter: regex of a sentence about another (past or future) encounter,
-            skipped by text-scope rules.
+            skipped by text-scope rules and profile cues.
+        negation: regex of a negation just before a match ("was not admitted", "denies
+            urgent care visits"), searched from the sentence start to the match, or None;
+            a negated match is skipped like a sentence about another encounter.
+        this_encounter: regex of words that, inside a match, tie it to this encounter
+            ("today"), so that its sentence is not skipped as another encounter; or None.
+        profiles: care profiles, tried after every note rule.
     """
 
     settings: tuple[str, ...]
@@ -42,6 +76,9 @@ class SettingRules:
     values: dict[str, str]
     rules: tuple[tuple[str, str, re.Pattern[str]], ...]
     other_encounter: re.Pattern[str]
+    negation: re.Pattern[str] | None = None
+    this_encounter: re.Pattern[str] | None = None
+    profiles: tuple[CareProfile, ...] = ()
 
     @classmethod
     def from_rules(cls, data: dict[str, Any], path: str = "setting/setting.yaml"):
@@ -71,12 +108,21 @@ class SettingRules:
             if rule["scope"] not in SCOPES or rule["setting"] not in settings:
                 raise PatternError(f"{where}: unknown scope or setting")
             rules.append((rule["scope"], rule["setting"], compile_rule(rule["pattern"], where)))
+        negation, this_encounter = data.get("negation"), data.get("this_encounter")
         return cls(
             settings=settings,
             columns=tuple(str(c).lower() for c in data["columns"]),
             values=values,
             rules=tuple(rules),
             other_encounter=compile_rule(data["other_encounter"], f"{path}: other_encounter"),
+            negation=compile_rule(negation, f"{path}: negation") if negation else None,
+            this_encounter=(
+                compile_rule(this_encounter, f"{path}: this_encounter") if this_encounter else None
+            ),
+            profiles=tuple(
+                _profile(p, settings, f"{path}: profiles[{i}]")
+                for i, p in enumerate(data.get("profiles") or [])
+            ),
         )
 
     def detect_column(self, columns: list[str]) -> str | None:
@@ -105,7 +151,8 @@ class SettingRules:
 
     def from_text(self, text: str) -> str | None:
         """The setting the note's own words give (title, then headings, then statements
-        outside sentences about another encounter), or None."""
+        outside sentences about another encounter or negated, then care profiles), or
+        None."""
         first = next((line for line in text.splitlines() if line.strip()), "")
         is_title = (
             len(first) <= 80 and not LABEL_COLON.search(first) and not SENTENCES.search(first)
@@ -123,17 +170,72 @@ class SettingRules:
                     return setting
                 if scope == "text" and self._stated(text, pattern):
                     return setting
+        for profile in self.profiles:
+            if self._fits(text, profile):
+                return profile.setting
         return None
 
-    def _stated(self, text: str, pattern: re.Pattern[str]) -> bool:
+    def _fits(self, text: str, profile: CareProfile) -> bool:
+        present = set()
+        for kind, pattern, least in profile.cues:
+            if self._stated(text, pattern, least):
+                present.add(kind)
+        return len(present) >= profile.min_kinds and all(k in present for k in profile.require)
+
+    def _stated(self, text: str, pattern: re.Pattern[str], least: int = 1) -> bool:
+        """At least ``least`` distinct matches of ``pattern`` (lowercased) in sentences not
+        about another encounter and not negated."""
+        seen: set[str] = set()
         for match in pattern.finditer(text):
-            before = [m.end() for m in SENTENCE_END.finditer(text, 0, match.start())]
+            before = [m.end() for m in STATEMENT_END.finditer(text, 0, match.start())]
             left = before[-1] if before else 0
-            after = SENTENCE_END.search(text, match.end())
+            after = STATEMENT_END.search(text, match.end())
             right = after.start() if after else len(text)
-            if not self.other_encounter.search(text, left, right):
+            now = self.this_encounter is not None and self.this_encounter.search(match.group(0))
+            if not now and self.other_encounter.search(text, left, right):
+                continue
+            if self.negation is not None and self.negation.search(text, left, match.start()):
+                continue
+            seen.add(match.group(0).lower())
+            if len(seen) >= least:
                 return True
         return False
+
+
+def _profile(data: Any, settings: tuple[str, ...], where: str) -> CareProfile:
+    """Compile one ``profiles`` entry.
+
+    Raises:
+        PatternError: missing or unknown keys, an unknown setting, a ``require`` kind that is
+            not a cue, a bad count or an invalid regex; the message names the entry.
+    """
+    keys = {"setting", "name", "cues", "min_kinds", "require"}
+    if not isinstance(data, dict) or not {"setting", "name", "cues", "min_kinds"} <= set(data):
+        raise PatternError(f"{where}: needs setting, name, cues, min_kinds")
+    if set(data) - keys or data["setting"] not in settings:
+        raise PatternError(f"{where}: unknown key or setting")
+    cues = []
+    if not isinstance(data["cues"], dict) or not data["cues"]:
+        raise PatternError(f"{where}: cues must map a kind to {{pattern, min}}")
+    for kind, cue in data["cues"].items():
+        if isinstance(cue, str):
+            cue = {"pattern": cue}
+        least = cue.get("min", 1) if isinstance(cue, dict) else None
+        if not isinstance(least, int) or least < 1 or set(cue) - {"pattern", "min"}:
+            raise PatternError(f"{where}: cues.{kind}: needs pattern and an optional min >= 1")
+        cues.append((str(kind), compile_rule(cue["pattern"], f"{where}: cues.{kind}"), least))
+    require = tuple(data.get("require") or ())
+    min_kinds = data["min_kinds"]
+    kinds = {k for k, _, _ in cues}
+    if not set(require) <= kinds or not isinstance(min_kinds, int) or min_kinds < 1:
+        raise PatternError(f"{where}: require names an unknown cue kind, or bad min_kinds")
+    return CareProfile(
+        setting=data["setting"],
+        name=str(data["name"]),
+        cues=tuple(cues),
+        require=require,
+        min_kinds=min_kinds,
+    )
 
 
 class SettingColumn:

@@ -1,0 +1,74 @@
+"""``auditor.setting.SettingRules``: the care-profile rule kind and its validation.
+
+Case rows for every setting rule are in tests/cases/setting.yaml (run by test_contract_v2);
+this file checks what a case table cannot: how a profile counts its cues, and that a
+malformed profile, negation or this_encounter entry fails with a PatternError naming it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from auditor.errors import PatternError
+from auditor.patterns import load_patterns
+from auditor.setting import SettingRules
+
+BASE = load_patterns().setting
+
+
+def _rules(**changes) -> SettingRules:
+    data = copy.deepcopy(BASE)
+    data.update(changes)
+    return SettingRules.from_rules(data)
+
+
+PROFILE = {
+    "setting": "inpatient",
+    "name": "test profile",
+    "min_kinds": 2,
+    "require": ["systems"],
+    "cues": {
+        "systems": {"pattern": r"^(?:neuro|resp|gi):", "min": 2},
+        "urine": r"\bfoley\b",
+    },
+}
+
+
+def test_a_profile_needs_distinct_matches_and_its_required_kind():
+    rules = _rules(note_rules=[], profiles=[PROFILE])
+    assert rules.from_text("neuro: ok\nresp: ok\nfoley in place") == "inpatient"
+    # the same heading twice is one distinct match: systems is not present
+    assert rules.from_text("neuro: ok\nneuro: ok\nfoley in place") is None
+    # the required kind alone is not enough (min_kinds 2)
+    assert rules.from_text("neuro: ok\nresp: ok") is None
+    # a negated cue does not count
+    assert rules.from_text("neuro: ok\nresp: ok\nno foley") is None
+
+
+@pytest.mark.parametrize(
+    "profile, message",
+    [
+        ({k: v for k, v in PROFILE.items() if k != "cues"}, "needs setting, name, cues"),
+        (PROFILE | {"setting": "home"}, "unknown key or setting"),
+        (PROFILE | {"extra": 1}, "unknown key or setting"),
+        (PROFILE | {"require": ["lines"]}, "require names an unknown cue kind"),
+        (PROFILE | {"min_kinds": 0}, "bad min_kinds"),
+        (PROFILE | {"cues": {"systems": {"pattern": "a", "min": 0}}}, "cues.systems"),
+        (PROFILE | {"cues": {"urine": "(unclosed"}}, "invalid regular expression"),
+    ],
+)
+def test_a_malformed_profile_is_a_pattern_error(profile, message):
+    with pytest.raises(PatternError, match=message) as err:
+        _rules(profiles=[profile])
+    assert "profiles[0]" in str(err.value)
+
+
+def test_negation_and_this_encounter_are_optional_and_checked():
+    rules = _rules(negation=None, this_encounter=None)
+    assert (rules.negation, rules.this_encounter) == (None, None)
+    with pytest.raises(PatternError, match="negation"):
+        _rules(negation="(unclosed")
+    with pytest.raises(PatternError, match="this_encounter"):
+        _rules(this_encounter="(unclosed")
