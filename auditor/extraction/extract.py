@@ -323,6 +323,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     events: list[Event] = []
     not_given: list[NotGiven] = []
     cancer = bool(rules.cancer_re.search(view.text))
+    post_mortem = rules.post_mortem(view.text)
     evidence = note_evidence(view, rules)
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
@@ -375,7 +376,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         blocked = blocked_by(view, a, category, role, rules)
         if blocked and blocked.startswith("section:") and given == "record:today":
             blocked = None  # "Health maintenance, flu vaccination today." in a list
-        list_section = role == "not_administered" and not stated_given(view, a.sent, rules)
+        if blocked and blocked.startswith("context:") and given == "record:started_route":
+            blocked = None  # "started GCSF SQ": the first dose (only start modifiers on it)
+        if post_mortem:
+            blocked = "note:post_mortem"  # an autopsy report tells care of another encounter
+        list_section = post_mortem or (
+            role == "not_administered" and not stated_given(view, a.sent, rules)
+        )
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis)
             if a.label != "DRUG":

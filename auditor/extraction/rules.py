@@ -31,6 +31,14 @@ def _words(values: Any) -> frozenset[str]:
     return frozenset(str(v).lower() for v in values)
 
 
+def _phrases(values: Any) -> re.Pattern[str] | None:
+    """One case-insensitive regex matching any of the phrases as whole words (None: no phrase)."""
+    phrases = sorted((str(v) for v in values), key=len, reverse=True)
+    if not phrases:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.I)
+
+
 @dataclass(frozen=True)
 class Windows:
     """Window sizes and thresholds (``extraction.yaml`` ``window`` and ``cues.yaml`` ``window``);
@@ -128,6 +136,10 @@ class ExtractionRules:
         self.started_mods = frozenset(spec["modifiers"].get("started_then_tolerated", ()))
         self.started_words = frozenset(spec["words"].get("started", ()))
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
+        self.post_mortem_re = _phrases(cues["context"].get("post_mortem_report", ()))
+        self.schedule_given = _words(cues["context"].get("schedule_given", ()))
+        self.started_routes = frozenset(cues["context"].get("started_routes", ()))
+        self.started_not_before = _words(cues["context"].get("started_not_before", ()))
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
@@ -214,6 +226,11 @@ class ExtractionRules:
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]
         self.history_title = rx["history_title"]
+
+    def post_mortem(self, text: str) -> bool:
+        """Is the note a post-mortem (autopsy) report (``cues.yaml``
+        ``context.post_mortem_report``)? The care it tells was given in another encounter."""
+        return self.post_mortem_re is not None and bool(self.post_mortem_re.search(text))
 
     def role(self, category: str | None) -> str | None:
         """The audit role of a section category (``section_rules.json`` ``roles``), or None."""
