@@ -45,6 +45,7 @@ class _Note:
     segments: dict[int, Segment]  # id(anchor) -> its segment
     linked: dict[int, Indication | None]  # id(anchor) -> the indication in its segment
     sent_has_anchor: set[int]
+    home_families: frozenset[str] = frozenset()  # drugs the note lists as home or prescribed
 
     def segment(self, a: Mention) -> Segment:
         return self.segments[id(a)]
@@ -232,9 +233,16 @@ def _events_of(
     return events
 
 
-def _injection_cue(note: _Note, a: Mention, route_m: Mention | None, injected: set[str]) -> bool:
+def _injection_cue(
+    note: _Note, a: Mention, route_m: Mention | None, injected: set[str], role: str | None
+) -> bool:
     """Is the anchor about an injection (a route, site or injection word; a drug given in
-    its sentence, routed as an injection elsewhere, or always injected)?"""
+    its sentence, routed as an injection elsewhere in the note outside a plan section, always
+    injected (vaccines, allergen extracts, chemotherapy), or with no oral form (``cues.yaml``
+    ``context.injection_only``: "no sliding-scale insulin required") unless it is a regimen
+    ("not on insulin"), a home medication of the note ("Home meds: insulin glargine ...;
+    insulin dose review scheduled": a home drug's change raises no flag) or an infusion in its
+    sentence ("if the pump fails to deliver insulin")?"""
     rules = note.rules
     in_sent = note.view.in_sent(a.sent)
     if (
@@ -243,10 +251,17 @@ def _injection_cue(note: _Note, a: Mention, route_m: Mention | None, injected: s
         or any(m.label == "INJECTION" for m in in_sent)
     ):
         return True
-    return a.label == "DRUG" and (
-        any(m.label == "ADMIN" for m in in_sent)
-        or a.ident in injected
-        or rules.excluded_kind(a.ident)
+    if a.label != "DRUG":
+        return False
+    if any(m.label == "ADMIN" for m in in_sent) or rules.excluded_kind(a.ident):
+        return True
+    if a.ident in injected and role != "planning":
+        return True  # in a plan, "taper off p.r.n. Ativan" is the regimen, not an injection
+    return (
+        rules.injection_only(a.ident)
+        and not a.modifiers & rules.regimen_mods
+        and rules.family_of(a.ident) not in note.home_families
+        and not note.view.sentence_words(a.sent) & rules.infusion_words
     )
 
 
@@ -339,6 +354,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         segments=segments,
         linked={id(a): indication_in(view, segments[id(a)], rules) for a in anchors},
         sent_has_anchor={a.sent for a in anchors},
+        home_families=frozenset(
+            rules.family_of(a.ident)
+            for a in anchors
+            if a.label == "DRUG" and a.modifiers & rules.home_mods
+        ),
     )
     events: list[Event] = []
     not_given: list[NotGiven] = []
@@ -456,7 +476,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             continue
         if a.label == "DRUG" and not blocked:
             pending.append(a)
-        if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected):
+        if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
             if reason is not None:
                 medication = a.ident if a.label == "DRUG" else None

@@ -145,7 +145,7 @@ def started_with_route(
     regimen put in place ("started on Lovenox 40 mg SC daily", "started heparin 5000 units SC
     q8h") is an order, not a dose (``cues.yaml`` ``context.started_routes`` and
     ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md)."""
-    if a.label != "DRUG" or not a.modifiers <= rules.started_mods:
+    if a.label != "DRUG" or not a.modifiers - rules.present_mods <= rules.started_mods:
         return False
     if not any(m.label == "ROUTE" and m.ident in rules.started_routes for m in segment.mentions):
         return False
@@ -180,7 +180,9 @@ def blocked_by(
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
         return f"section:{category}"
-    if category in rules.history_sections:
+    if category in rules.history_sections and not a.modifiers & rules.present_mods:
+        # a history's dose tied to this encounter's time ("This a.m. he required Haldol 1 mg IM")
+        # is this encounter's
         starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
         start = starts[-1] if starts else 0
         line_start = max(view.text.rfind("\n", 0, start), view.text.rfind(",", 0, start)) + 1

@@ -139,6 +139,10 @@ class ExtractionRules:
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.post_mortem_re = _phrases(cues["context"].get("post_mortem_report", ()))
         self.schedule_given = _words(cues["context"].get("schedule_given", ()))
+        self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
+        self.injection_only_families = _words(cues["context"].get("injection_only", ()))
+        self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
+        self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
@@ -236,6 +240,12 @@ class ExtractionRules:
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]
         self.history_title = rx["history_title"]
+
+    def injection_only(self, generic: str | None) -> bool:
+        """Is the drug given only by injection (its first word in ``cues.yaml``
+        ``context.injection_only``: insulin, heparin, ceftriaxone...)? Its mention is about an
+        injection even without a route ("no sliding-scale insulin needed")."""
+        return bool(generic) and self.family_of(generic or "") in self.injection_only_families
 
     def post_mortem(self, text: str) -> bool:
         """Is the note a post-mortem (autopsy) report (``cues.yaml``
