@@ -11,6 +11,7 @@ Frames: columns, dtypes and JSON-safe rows are the contract's (``auditor.frames`
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -183,44 +184,34 @@ def audit_partition(
     id_col: str | None,
     text_col: str,
     label: str,
-    patterns_dir: str | None = None,
-    redact: bool = False,
-    row_offset: int = 0,
-    *,
-    row_col: str | None = None,
-    patterns_sha256: str | None = None,
+    *args: Any,
     batch_fn: BatchFn | None = None,
     **options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``audit_batch`` for one engine partition, never raising for the partition's data.
 
+    ``args`` and ``options`` are ``audit_batch``'s further arguments (``patterns_dir``,
+    ``redact``, ``row_offset``; ``row_col``, ``patterns_sha256``, ``spec``, ...); an option
+    whose value is None is left out, so a ``batch_fn`` need not know the newer ones.
     When the batch function raises, the partition's notes are returned with status
     ``error`` and the message ``"<label> failed: <reason>"`` (``label`` names the
     partition, e.g. ``"partition 3"``; the reason is ``describe_failure``), so the other
     partitions' results are kept. ``batch_fn`` (default ``audit_batch``) takes the same
     arguments as ``audit_batch``; engines expose it for wrappers and fault-injection tests.
-    ``options`` (``spec``, ``setting_col``) are passed on to it when given.
     """
     fn = batch_fn or audit_batch
+    given = {k: v for k, v in options.items() if v is not None}
     try:
-        return fn(
-            frame,
-            id_col,
-            text_col,
-            patterns_dir,
-            redact,
-            row_offset,
-            row_col=row_col,
-            patterns_sha256=patterns_sha256,
-            **{k: v for k, v in options.items() if v is not None},
-        )
+        return fn(frame, id_col, text_col, *args, **given)
     except Exception as exc:  # noqa: BLE001 - one bad partition must not stop the run
         log.warning("%s failed: %s", label, type(exc).__name__)
+        bound = inspect.signature(audit_batch).bind(frame, id_col, text_col, *args, **given)
+        bound.apply_defaults()
         return failed_batch(
             frame,
             id_col,
             text_col,
             f"{label} failed: {describe_failure(exc)}",
-            row_offset,
-            row_col=row_col,
+            bound.arguments["row_offset"],
+            row_col=bound.arguments["row_col"],
         )

@@ -223,15 +223,10 @@ class HcpcsTable:
             return Conversion(units, quantity, per_amount, per_unit, via)
         return None
 
-    def units(
-        self,
-        row: dict[str, Any],
-        dose_value: Any,
-        dose_unit: str | None,
-        medication_text: str | None = None,
-    ) -> int | None:
-        """Whole billing units of ``row`` for a dose (see ``convert``), or None."""
-        conversion = self.convert(row, dose_value, dose_unit, medication_text)
+    def units(self, row: dict[str, Any], *dose: Any) -> int | None:
+        """Whole billing units of ``row`` for a dose, or None: ``dose`` is ``convert``'s
+        ``dose_value, dose_unit[, medication_text]``."""
+        conversion = self.convert(row, *dose)
         return conversion.units if conversion else None
 
     def code_event(self, event: dict[str, Any]) -> dict[str, Any]:

@@ -183,8 +183,7 @@ def audit(
         spec=spec, setting_col=setting_col,
     )  # fmt: skip
     try:
-        count = partial(count_records, input, sheet=sheet, sep=sep, id_col=id_col,
-                        line_col=line_col)  # fmt: skip
+        count = partial(count_records, input, options.reader)
         with _progress_bar(count) as on_note:
             result = run_audit(options, on_note)
     except AuditorError as exc:

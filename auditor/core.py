@@ -345,17 +345,12 @@ def audit_stream(
 
 
 def audit_records(
-    records: Iterable[NoteRecord],
-    patterns_dir: str | None = None,
-    workers: int = 1,
-    redact: bool = False,
-    on_note: Callable[[], None] | None = None,
-    spec: str | None = None,
+    records: Iterable[NoteRecord], **options: Any
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Stream ``(note_row, event_rows)`` for each record, in input order (``audit_stream``
-    without the records)."""
-    stream = audit_stream(records, patterns_dir, workers, redact, on_note, spec)
-    for _record, note, events in stream:
+    """Stream ``(note_row, event_rows)`` for each record, in input order: ``audit_stream``
+    without the records; ``options`` are its keyword arguments (``patterns_dir``,
+    ``workers``, ``redact``, ``on_note``, ``spec``)."""
+    for _record, note, events in audit_stream(records, **options):
         yield note, events
 
 
@@ -418,7 +413,10 @@ def audit(
     columns = list(notes.columns) if isinstance(notes, pd.DataFrame) else []
     setting = SettingColumn.choose(load_patterns(patterns_dir).setting, columns, setting_col)
     records = setting.apply(tally.watch(to_records(notes, id_col, text_col)))
-    for note, events in audit_records(records, patterns_dir, workers, redact, spec=spec):
+    stream = audit_records(
+        records, patterns_dir=patterns_dir, workers=workers, redact=redact, spec=spec
+    )
+    for note, events in stream:
         note_rows.append(note)
         event_rows.extend(events)
     for warning in tally.warnings() + setting.warnings():

@@ -62,6 +62,11 @@ class ProceduralRules:
         cues: regexes for the event's own sentence.
         itself_routes: routes of injections that are themselves the procedure.
         procedure_routes: route -> regex: a named injection procedure that implies it.
+        not_markers: regexes, one match of any marks a summary (discharge summary) that is
+            never a procedure report, whatever markers it has.
+        procedural_drugs: generic names of drugs given only to serve a procedure.
+        itself_drugs: generic names of drugs whose injection is itself a procedure
+            (botulinum toxin: chemodenervation), never procedural.
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -71,6 +76,9 @@ class ProceduralRules:
     cues: tuple[re.Pattern[str], ...]
     itself_routes: frozenset[str] = frozenset()
     procedure_routes: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    not_markers: tuple[re.Pattern[str], ...] = ()
+    procedural_drugs: frozenset[str] = frozenset()
+    itself_drugs: frozenset[str] = frozenset()
     reach: int = 300
 
     @classmethod
@@ -103,31 +111,50 @@ class ProceduralRules:
                 (route, compile_rule(p, f"{path}: procedure_routes.{route}"))
                 for route, p in (rules.get("procedure_routes") or {}).items()
             ),
+            not_markers=tuple(
+                compile_rule(p, f"{path}: report.not_markers[{i}]")
+                for i, p in enumerate(report.get("not_markers") or ())
+            ),
+            procedural_drugs=frozenset(str(d).lower() for d in rules.get("procedural_drugs") or ()),
+            itself_drugs=frozenset(str(d).lower() for d in rules.get("itself_drugs") or ()),
         )
 
     def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
-        """Whether ``event`` (``route``, ``start``, ``end``) serves a procedure: it is in a
-        procedure report (``in_report``, from ``report_context``) or its sentence says so,
-        and it is not itself the procedure (``itself_routes``)."""
-        if event.get("route") in self.itself_routes:
+        """Whether ``event`` (``medication``, ``route``, ``start``, ``end``) serves a
+        procedure: its drug serves only procedures (``procedural_drugs``; never one of
+        ``itself_drugs``, whose injection is a procedure of its own), or it is in a
+        procedure report (``in_report``, from ``report_context``), or its sentence says so.
+        An injection by a route of ``itself_routes`` (joint, trigger point, epidural) is the
+        procedure itself unless it is in a report of another procedure (a steroid injected
+        into the knee at the end of an arthroscopy serves the operation)."""
+        if event.get("medication") in self.itself_drugs:
             return False
+        if event.get("medication") in self.procedural_drugs:
+            return True
+        if event.get("route") in self.itself_routes:
+            return in_report
         return in_report or self.event_context(text, event["start"], event["end"])
 
     def named_procedures(self, text: str) -> list[str]:
-        """The first item of each procedure line ("PROCEDURE: Left knee injection.")."""
+        """The first item of each procedure line ("PROCEDURE: Left knee injection.", or
+        the line after a heading alone on its line: "PROCEDURE" then "Left knee injection.")."""
         names = []
         title = TITLE.match(text)  # "ACROMIOCLAVICULAR JOINT INJECTION,PROCEDURE: ..."
         if title:
             names.append(title.group(1))
         for match in self.procedure_line.finditer(text):
-            line = LIST_NUMBER.sub("", match.group(1).lstrip(" ,"), count=1)
+            named = next((g for g in match.groups() if g is not None), "")
+            line = LIST_NUMBER.sub("", named.lstrip(" ,"), count=1)
             names.append(FIRST_ITEM.split(line, maxsplit=1)[0])
         return names
 
     def report_context(self, text: str) -> bool:
         """Whether the whole note is an operative/procedure report whose procedure is not
-        itself an injection (so every injection in it serves the procedure)."""
+        itself an injection (so every injection in it serves the procedure). A summary of
+        a stay (``not_markers``) is never one."""
         if not any(m.search(text) for m in self.markers):
+            return False
+        if any(m.search(text) for m in self.not_markers):
             return False
         return not any(self.itself.search(name) for name in self.named_procedures(text))
 

@@ -31,6 +31,7 @@ from typing import Any
 from . import __version__
 from .errors import OutputError
 from .io.output import OutputFolder, os_reason
+from .io.readers.common import ReadOptions
 from .io.writers import ROW_FILES, ReportWriter
 from .records import InputTally, NoteRecord, safe_record
 from .review import Reviewer, read_jsonl, rewrite_jsonl, spec_id
@@ -101,6 +102,11 @@ class RunOptions:
     setting_col: str | None = None
     batch_fn: Callable[..., Any] | None = None
     decisions: Any = None
+
+    @property
+    def reader(self) -> ReadOptions:
+        """The reader options (``io.readers.ReadOptions``) among these."""
+        return ReadOptions(self.id_col, self.text_col, self.sheet, self.sep, self.line_col)
 
 
 @dataclass

@@ -11,10 +11,18 @@ from __future__ import annotations
 import json
 import os
 import select
+import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium installed (.ci/run installs Debian's chromium)"
+)
 
 FLAGS = [
     "--headless",

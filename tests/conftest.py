@@ -11,6 +11,7 @@ SHARED = ROOT.parent / "shared"
 DEV_GOLD = SHARED / "gold" / "dev.v2.jsonl"  # contract version 2 labels
 DEV_GOLD_V1 = SHARED / "gold" / "dev.jsonl"  # the same notes, version-1 labels
 TEAM_GOLD = sorted((ROOT / "corpora" / "gold").glob("*.jsonl"))
+SAMPLE = ROOT / "corpora" / "sample" / "clinic_notes.csv"  # the bundled sample corpus
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +27,33 @@ def extract_one(nlp):
     from auditor.core import extract
 
     return lambda text: extract(nlp, text)
+
+
+# --- the engine tests' notes (tests/engine_sample.py) ----------------------------------------
+@pytest.fixture(scope="session")
+def sample():
+    """The engine tests' 341 notes (``engine_sample.sample_notes``)."""
+    from .engine_sample import sample_notes
+
+    return sample_notes()
+
+
+@pytest.fixture(scope="session")
+def local(sample):
+    """``auditor.audit`` on ``sample``: the frames the engines must reproduce."""
+    from .engine_sample import local_run
+
+    return local_run()
+
+
+@pytest.fixture(scope="session")
+def local_cli(sample, tmp_path_factory):
+    """The local CLI run on ``sample`` as CSV: ``(source, report folder)``; the engines
+    must write the same files."""
+    from .engine_sample import cli_audit
+
+    folder = tmp_path_factory.mktemp("local")
+    source = folder / "notes.csv"
+    sample.to_csv(source, index=False)
+    cli_audit(source, folder / "report")
+    return source, folder / "report"

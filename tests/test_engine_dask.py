@@ -18,11 +18,16 @@ distributed = pytest.importorskip("distributed", reason="dask extra not installe
 
 import dask  # noqa: E402
 
-from auditor.batch import audit_batch  # noqa: E402
 from auditor.engines.dask_engine import audit_dask  # noqa: E402
 from auditor.frames import EVENT_COLUMNS, NOTE_COLUMNS  # noqa: E402
 
-from .engine_sample import csv_expected, local_run, rows, sample_notes  # noqa: E402
+from .engine_sample import (  # noqa: E402
+    assert_engine_run,
+    assert_jsonl_like_local,
+    cli_audit,
+    failing_on_one_note,
+    rows,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +39,6 @@ def client():
     yield client
     client.close()
     cluster.close()
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return sample_notes()
-
-
-@pytest.fixture(scope="module")
-def local(sample):
-    return local_run()
 
 
 def test_dask_equals_local_run(client, sample, local):
@@ -58,13 +53,7 @@ def test_dask_equals_local_run(client, sample, local):
 
 def test_dask_partition_failure_is_reported_and_others_kept(client, sample, local):
     frame = sample.iloc[:60]
-    marker = frame["text"].dropna().iloc[25]
-
-    def failing(batch, *args, **kwargs):
-        if (batch["text"] == marker).any():
-            raise RuntimeError(f"cannot audit {marker[:40]}")  # text must not leak
-        return audit_batch(batch, *args, **kwargs)
-
+    marker, failing = failing_on_one_note(frame)
     ddf = dd.from_pandas(frame, npartitions=3)
     lengths = ddf.map_partitions(len).compute().tolist()
     notes, events = dask.compute(*audit_dask(ddf, "note_id", "text", batch_fn=failing))
@@ -85,58 +74,16 @@ def test_dask_partition_failure_is_reported_and_others_kept(client, sample, loca
     assert rows(events, EVENT_COLUMNS) == rows(want, EVENT_COLUMNS)
 
 
-def _cli(*args):
-    from typer.testing import CliRunner
-
-    from auditor.cli import app
-
-    return CliRunner().invoke(app, ["audit", *map(str, args)])
-
-
-@pytest.fixture(scope="module")
-def local_cli(sample, tmp_path_factory):
-    """The local CLI run on the sample as CSV (the engines must write the same files)."""
-    folder = tmp_path_factory.mktemp("local")
-    source = folder / "notes.csv"
-    sample.to_csv(source, index=False)
-    result = _cli(source, "--out", folder / "report")
-    assert result.exit_code == 0, result.output
-    return source, folder / "report"
-
-
 def test_cli_dask_on_a_running_scheduler(client, sample, local, local_cli, tmp_path):
-    source, local_out = local_cli
     out = tmp_path / "report"
-    result = _cli(source, "--out", out, "--engine", "dask", "--scheduler", client.scheduler.address)
-    assert result.exit_code == 0, result.output
-    local_notes, local_events = local
-    with open(out / "notes.jsonl", encoding="utf-8") as handle:
-        assert [json.loads(line) for line in handle] == csv_expected(local_notes, sample)
-    with open(out / "events.jsonl", encoding="utf-8") as handle:
-        assert [json.loads(line) for line in handle] == rows(local_events, EVENT_COLUMNS)
-    for name in ("notes.jsonl", "events.jsonl", "notes.csv", "events.csv", "report.html"):
-        assert (out / name).read_bytes() == (local_out / name).read_bytes(), name
-    run = json.loads((out / "run.json").read_text())
-    assert run["engine"] == "dask" and run["notes"] == 341 and run["failed_partitions"] == []
+    cli_audit(local_cli[0], out, "--engine", "dask", "--scheduler", client.scheduler.address)
+    run = assert_engine_run(out, local_cli, local, sample, "dask")
     assert run["partitions"] == 4  # 100 records each
-    local_run_json = json.loads((local_out / "run.json").read_text())
-    engine_keys = {"engine", "scheduler", "partitions", "failed_partitions", "audit_seconds"}
-    assert {k: v for k, v in run.items() if k not in engine_keys} == local_run_json
-    assert sorted(p.name for p in out.iterdir()) == sorted(local_run_json["files"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(run["files"])
 
 
 def test_cli_dask_reads_jsonl_as_the_local_run(client, sample, tmp_path):
-    frame = sample.iloc[:30]
-    source = tmp_path / "notes.jsonl"
-    frame.to_json(source, orient="records", lines=True)
-    outs = {}
-    for engine in ("local", "dask"):
-        outs[engine] = tmp_path / engine
-        args = ["--engine", engine, "--scheduler", client.scheduler.address]
-        result = _cli(source, "--out", outs[engine], *(args if engine == "dask" else []))
-        assert result.exit_code == 0, result.output
-    for name in ("notes.jsonl", "events.jsonl", "report.html"):
-        assert (outs["dask"] / name).read_bytes() == (outs["local"] / name).read_bytes(), name
+    assert_jsonl_like_local(sample, tmp_path, "dask", "--scheduler", client.scheduler.address)
 
 
 def _kill_worker_on_marker(marker):

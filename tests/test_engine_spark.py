@@ -17,7 +17,6 @@ pyspark = pytest.importorskip(
 if shutil.which("java") is None:
     pytest.skip("pyspark needs a Java runtime (java not on PATH)", allow_module_level=True)
 
-from auditor.batch import audit_batch  # noqa: E402
 from auditor.engines.spark_engine import (  # noqa: E402
     EVENTS_SCHEMA,
     NOTES_SCHEMA,
@@ -26,7 +25,8 @@ from auditor.engines.spark_engine import (  # noqa: E402
 )
 from auditor.frames import EVENT_COLUMNS, NOTE_COLUMNS  # noqa: E402
 
-from .engine_sample import csv_expected, local_run, rows, sample_notes  # noqa: E402
+from . import engine_sample as sample_run  # noqa: E402
+from .engine_sample import rows  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +34,6 @@ def spark():
     session = local_session(2)
     yield session
     session.stop()
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return sample_notes()
-
-
-@pytest.fixture(scope="module")
-def local(sample):
-    return local_run()
 
 
 def _frame(spark, pdf):
@@ -72,13 +62,7 @@ def test_spark_equals_local_run(spark, sample, local):
 
 def test_spark_partition_failure_is_reported_and_others_kept(spark, sample, local):
     frame = sample.iloc[:60]
-    marker = frame["text"].dropna().iloc[25]
-
-    def failing(batch, *args, **kwargs):
-        if (batch["text"] == marker).any():
-            raise RuntimeError(f"cannot audit {marker[:40]}")  # text must not leak
-        return audit_batch(batch, *args, **kwargs)
-
+    marker, failing = sample_run.failing_on_one_note(frame)
     notes, events = audit_spark(
         _frame(spark, frame), "note_id", "text", partitions=3, batch_fn=failing
     )
@@ -99,33 +83,16 @@ def test_spark_partition_failure_is_reported_and_others_kept(spark, sample, loca
     assert rows(got_events, EVENT_COLUMNS) == rows(want, EVENT_COLUMNS)
 
 
-def test_cli_spark_local_mode(spark, sample, local, tmp_path):
-    from typer.testing import CliRunner
+def test_cli_spark_local_mode(spark, sample, local, local_cli, tmp_path):
+    out = tmp_path / "spark"
+    sample_run.cli_audit(local_cli[0], out, "--engine", "spark")
+    sample_run.assert_engine_run(out, local_cli, local, sample, "spark")
 
-    from auditor.cli import app
 
-    source = tmp_path / "notes.csv"
-    sample.to_csv(source, index=False)
-    outs = {}
-    for engine in ("local", "spark"):
-        outs[engine] = tmp_path / engine
-        result = CliRunner().invoke(
-            app, ["audit", str(source), "--out", str(outs[engine]), "--engine", engine]
-        )
-        assert result.exit_code == 0, result.output
-    out = outs["spark"]
-    local_notes, local_events = local
-    with open(out / "notes.jsonl", encoding="utf-8") as handle:
-        assert [json.loads(line) for line in handle] == csv_expected(local_notes, sample)
-    with open(out / "events.jsonl", encoding="utf-8") as handle:
-        assert [json.loads(line) for line in handle] == rows(local_events, EVENT_COLUMNS)
-    for name in ("notes.jsonl", "events.jsonl", "notes.csv", "events.csv", "report.html"):
-        assert (out / name).read_bytes() == (outs["local"] / name).read_bytes(), name
-    run = json.loads((out / "run.json").read_text())
-    assert run["engine"] == "spark" and run["notes"] == 341 and run["failed_partitions"] == []
-    engine_keys = {"engine", "master", "partitions", "failed_partitions", "audit_seconds"}
-    local_run_json = json.loads((outs["local"] / "run.json").read_text())
-    assert {k: v for k, v in run.items() if k not in engine_keys} == local_run_json
+def test_cli_spark_reads_jsonl_as_the_local_run(spark, sample, tmp_path):
+    """A JSON Lines export goes through the product's reader on the driver: Spark writes
+    the local run's files byte for byte."""
+    sample_run.assert_jsonl_like_local(sample, tmp_path, "spark")
 
 
 def _kill_python_worker_on_marker(marker):

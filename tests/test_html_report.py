@@ -34,20 +34,9 @@ from auditor.io.html import (
 from auditor.patterns import load_patterns
 from auditor.requirements import RequirementSpec
 
-from .conftest import ROOT
-
-SAMPLE = ROOT / "corpora" / "sample" / "clinic_notes.csv"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .cdp import CHROMIUM, needs_chromium
+from .cdp import FLAGS as CHROMIUM_FLAGS
+from .conftest import SAMPLE
 
 
 def _event(text: str, anchor: str, **fields) -> dict:
@@ -398,11 +387,6 @@ def dump_dom(path: Path, fragment: str = "") -> str:
         )
     assert run.returncode == 0, run.stderr[-2000:]
     return run.stdout
-
-
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium installed (.ci/run installs Debian's chromium)"
-)
 
 
 def _rows(dom: str) -> list[tuple[str, str]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -24,13 +23,8 @@ from auditor.review import (
     spec_id,
 )
 
-from .conftest import ROOT
-
-SAMPLE = ROOT / "corpora" / "sample" / "clinic_notes.csv"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium installed (.ci/run installs Debian's chromium)"
-)
+from .cdp import CHROMIUM, needs_chromium
+from .conftest import ROOT, SAMPLE
 
 
 def _rows(folder: Path, name: str) -> list[dict]:
@@ -162,11 +156,16 @@ def test_malformed_decisions_name_the_line(tmp_path, line, message):
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("first")
-    result = CliRunner().invoke(
-        app, ["audit", str(SAMPLE), "--spec", "cpt_96372.v1", "--out", str(out)]
-    )
+    result = _audit_v1(SAMPLE, out)
     assert result.exit_code == 0, result.output
     return out
+
+
+def _audit_v1(source: Path, out: Path, *args: object):
+    """``auditor audit SOURCE --spec cpt_96372.v1 --out OUT ARGS...`` (the fixture figures
+    are version 1's); the CliRunner result."""
+    command = ["audit", str(source), "--spec", "cpt_96372.v1", "--out", str(out)]
+    return CliRunner().invoke(app, [*command, *map(str, args)])
 
 
 def _event_of(folder: Path, note_id: str, event_id: int = 1) -> dict:
@@ -181,19 +180,7 @@ def test_malformed_decisions_exit_2_before_writing(tmp_path):
     bad = tmp_path / "d.jsonl"
     bad.write_text('{"finding_id": "aa", "decision": "accepted"}\n{"finding_id": 1}\n')
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            str(SAMPLE),
-            "--spec",
-            "cpt_96372.v1",
-            "--out",
-            str(out),
-            "--decisions",
-            str(bad),
-        ],
-    )
+    result = _audit_v1(SAMPLE, out, "--decisions", bad)
     assert result.exit_code == 2
     assert "[E250]" in result.output and "line 2" in result.output
     assert not out.exists()
@@ -214,19 +201,7 @@ def test_decisions_round_trip_through_a_rerun(tmp_path, first_run):
         ],
     )
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            str(SAMPLE),
-            "--spec",
-            "cpt_96372.v1",
-            "--out",
-            str(out),
-            "--decisions",
-            str(decisions),
-        ],
-    )
+    result = _audit_v1(SAMPLE, out, "--decisions", decisions)
     assert result.exit_code == 0, result.stderr
     assert "review: 2 of 96 findings reviewed (1 accepted, 1 rejected, 94 pending)" in result.stdout
     assert "1 decision(s) match no finding" in result.stderr
@@ -299,19 +274,7 @@ def test_a_changed_note_does_not_match(tmp_path, first_run):
     changed = tmp_path / "changed.csv"
     notes.to_csv(changed, index=False)
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            str(changed),
-            "--spec",
-            "cpt_96372.v1",
-            "--out",
-            str(out),
-            "--decisions",
-            str(decisions),
-        ],
-    )
+    result = _audit_v1(changed, out, "--decisions", decisions)
     assert result.exit_code == 0
     run = json.loads((out / "run.json").read_text())
     assert run["review"]["reviewed"] == 0
@@ -323,24 +286,7 @@ def test_claim_findings_are_reviewable(tmp_path):
 
     claims = ROOT / "corpora" / "sample" / "claims.csv"
     first = tmp_path / "first"
-    assert (
-        CliRunner()
-        .invoke(
-            app,
-            [
-                "audit",
-                str(SAMPLE),
-                "--spec",
-                "cpt_96372.v1",
-                "--out",
-                str(first),
-                "--claims",
-                str(claims),
-            ],
-        )
-        .exit_code
-        == 0
-    )
+    assert _audit_v1(SAMPLE, first, "--claims", claims).exit_code == 0
     lines = read_jsonl(first / "claims.jsonl")
     flagged = [c for c in lines if c["findings"]]
     found = claim_findings(flagged[0], "96372@1.1.0")
@@ -352,11 +298,7 @@ def test_claim_findings_are_reviewable(tmp_path):
         [{"finding_id": found[0].id, "decision": "accepted", "audited_amount": 0}],
     )
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        app,
-        ["audit", str(SAMPLE), "--spec", "cpt_96372.v1", "--out", str(out), "--claims", str(claims),
-         "--decisions", str(decisions)],
-    )  # fmt: skip
+    result = _audit_v1(SAMPLE, out, "--claims", claims, "--decisions", decisions)
     assert result.exit_code == 0, result.stderr
     again = [c for c in read_jsonl(out / "claims.jsonl") if c["findings"]][0]
     assert again["review"][found[0].finding] == {
@@ -433,19 +375,7 @@ def test_browser_marks_reloads_exports_and_reapplies(tmp_path, first_run):
 
     out = tmp_path / "rerun"
     exported_file = str(downloads / "decisions.jsonl")
-    result = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            str(SAMPLE),
-            "--spec",
-            "cpt_96372.v1",
-            "--out",
-            str(out),
-            "--decisions",
-            exported_file,
-        ],
-    )
+    result = _audit_v1(SAMPLE, out, "--decisions", exported_file)
     assert result.exit_code == 0, result.stderr
     run = json.loads((out / "run.json").read_text())
     assert (run["review"]["accepted"], run["review"]["rejected"], run["review"]["unmatched"]) == (

@@ -16,9 +16,8 @@ from auditor.cli import app
 from auditor.review import claim_findings, findings_of, read_jsonl, read_rows
 from auditor.sampling import allocate, size_for_attribute
 
-from .conftest import ROOT
+from .conftest import ROOT, SAMPLE
 
-SAMPLE = ROOT / "corpora" / "sample" / "clinic_notes.csv"
 CLAIMS = ROOT / "corpora" / "sample" / "claims.csv"
 
 

@@ -308,15 +308,7 @@ class Context:
         group.supported = per * len(group.events)
         names = ", ".join(med(e) for e in group.events)
         self._share_out(group)
-        for line in group.lines:
-            facts = self.facts[line.index]
-            if line.units is None:
-                if line.units_text is None:
-                    facts.info.append(f"{group.code} units not given: unit check skipped")
-            elif line.units == facts.supported:
-                facts.info.append(
-                    f"{group.code} x{num(line.units)} matches {names} (no own HCPCS code)"
-                )
+        self._unit_notes(group, f"{names} (no own HCPCS code)")
 
     def _classified(self, group: DrugGroup) -> None:
         row, code = group.row, group.code
@@ -338,15 +330,19 @@ class Context:
         group.replacement = self._replacement_note(row, group.events)
         self._share_out(group)
         for line in group.lines:
+            self.facts[line.index].info += route_notes
+        self._unit_notes(group, f"the documented dose ({group.how})", f" ({group.how})")
+
+    def _unit_notes(self, group: DrugGroup, matched: str, how: str = "") -> None:
+        """Tell each line of ``group`` its unit check: skipped (no units given; ``how``
+        follows), or its units match what the note supports (``matched`` says what)."""
+        for line in group.lines:
             facts = self.facts[line.index]
-            facts.info += route_notes
             if line.units is None:
                 if line.units_text is None:
-                    facts.info.append(f"{code} units not given: unit check skipped ({group.how})")
+                    facts.info.append(f"{group.code} units not given: unit check skipped{how}")
             elif line.units == facts.supported:
-                facts.info.append(
-                    f"{code} x{num(line.units)} matches the documented dose ({group.how})"
-                )
+                facts.info.append(f"{group.code} x{num(line.units)} matches {matched}")
 
     def _share_out(self, group: DrugGroup) -> None:
         shares = share([ln.counted_units for ln in group.lines], group.supported or 0)

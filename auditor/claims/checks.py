@@ -64,6 +64,20 @@ def _short(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+def unread_cell(code: str, field: str, what: str, problem: str) -> Check:
+    """Register the check of finding ``code`` for a cell that could not be read as its
+    type: ``ClaimLine.<field>`` holds such a cell's text (None when it was read or empty);
+    the detail names ``what`` it is, the cell (shortened) and the ``problem``."""
+
+    def unread(ctx: Context, line: ClaimLine) -> list[str]:
+        text = getattr(line, field)
+        return [] if text is None else [f"{what} {_short(text)} {problem}"]
+
+    unread.__doc__ = f"{what.capitalize()} that could not be read (``{field}``)."
+    check(code)(unread)
+    return CHECKS[code]
+
+
 # --- the line as read --------------------------------------------------------------------------
 @check("malformed_line", on_malformed=True)
 def malformed_line(ctx: Context, line: ClaimLine) -> list[str]:
@@ -90,15 +104,12 @@ def invalid_code(ctx: Context, line: ClaimLine) -> list[str]:
     ]
 
 
-@check("invalid_units")
-def invalid_units(ctx: Context, line: ClaimLine) -> list[str]:
-    """Units that are not a finite plain decimal number."""
-    if line.units_text is None:
-        return []
-    return [
-        f"units {_short(line.units_text)} are not a number of units (a plain decimal such "
-        "as 1 or 2.5): unit check skipped"
-    ]
+unread_cell(
+    "invalid_units",
+    "units_text",
+    "units",
+    "are not a number of units (a plain decimal such as 1 or 2.5): unit check skipped",
+)
 
 
 @check("reversal")
@@ -113,15 +124,12 @@ def reversal(ctx: Context, line: ClaimLine) -> list[str]:
     ]
 
 
-@check("invalid_date")
-def invalid_date(ctx: Context, line: ClaimLine) -> list[str]:
-    """A date of service that is not a date."""
-    if line.dos_text is None:
-        return []
-    return [
-        f"date of service {_short(line.dos_text)} is not a date: code dates are checked "
-        "against the current code set"
-    ]
+unread_cell(
+    "invalid_date",
+    "dos_text",
+    "date of service",
+    "is not a date: code dates are checked against the current code set",
+)
 
 
 # --- the line against the notes --------------------------------------------------------------

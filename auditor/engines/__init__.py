@@ -6,6 +6,7 @@ Both distribute plain rows, never spaCy objects, and need the optional extras
 * ``auditor.engines.dask_engine.audit_dask(ddf, ...)`` -> ``(notes_ddf, events_ddf)``
 * ``auditor.engines.spark_engine.audit_spark(df, ...)`` -> ``(notes_sdf, events_sdf)``
 * ``engine_stream(...)``: where ``auditor audit --engine dask|spark`` audits its notes.
+* ``partition``: what both engines run on a worker, and the error rows of a lost partition.
 
 ``auditor audit --engine dask|spark`` is the local run (``auditor.run.run_audit``) with the
 auditing moved to a cluster: the driver reads the input with the product's readers (every
@@ -16,23 +17,18 @@ writes the results as they come back, in input order. So ``notes.jsonl``, ``even
 adds ``engine``, ``partitions`` and ``failed_partitions``. A partition that cannot be
 audited (its batch raises, or its worker dies more often than the cluster retries) comes
 out as ``error`` rows naming the partition (``partition 3 failed: KilledWorker``, never
-note text), and the other partitions are kept.
+note text; ``partition.failed_part``), and the other partitions are kept.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import InputError
 from ..records import NoteRecord
 
-log = logging.getLogger("auditor")
-
 ENGINES = ("local", "dask", "spark")
-PARTITION_NOTES = 100  # records per partition sent to a worker
-Pair = tuple[dict[str, Any], list[dict[str, Any]]]
 
 
 def check_engine(engine: str) -> None:
@@ -55,41 +51,6 @@ def check_engine(engine: str) -> None:
             f"--engine {engine} needs the {engine} extra: pip install 'auditor[{engine}]' "
             f"({exc.name})"
         ) from exc
-
-
-def audit_part(
-    fn: Callable[..., list[Pair]] | None,
-    records: list[NoteRecord],
-    patterns_dir: str | None,
-    redact: bool,
-    patterns_sha256: str,
-    spec: str | None = None,
-) -> list[Pair]:
-    """Worker task: audit one partition of records (``core.audit_chunk`` under requirement
-    spec ``spec``, or ``fn`` with the arguments records, patterns_dir, redact: a test's
-    replacement, which audits under the default spec) after checking that this worker's
-    pattern files are the driver's.
-
-    Raises:
-        PatternError: this worker's pattern files differ from the driver's.
-    """
-    from ..batch import check_patterns
-    from ..core import audit_chunk
-
-    check_patterns(patterns_dir, patterns_sha256)
-    if fn is None:
-        return audit_chunk(records, patterns_dir, redact, spec)
-    return fn(records, patterns_dir, redact)
-
-
-def failed_part(records: list[NoteRecord], index: int, exc: BaseException) -> list[Pair]:
-    """Error rows for a partition that could not be audited (message without note text)."""
-    from ..batch import describe_failure
-    from ..frames import error_note
-
-    message = f"partition {index} failed: {describe_failure(exc)}"
-    log.warning("partition %d failed: %s", index, type(exc).__name__)
-    return [(error_note(record.note_id, message), []) for record in records]
 
 
 def engine_stream(

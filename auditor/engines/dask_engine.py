@@ -29,7 +29,7 @@ from ..frames import (
 from ..io.readers import detect_columns
 from ..patterns import load_patterns
 from ..records import NoteRecord
-from . import PARTITION_NOTES, Pair, audit_part, failed_part
+from .partition import PARTITION_NOTES, Pair, audit_part, failed_part
 
 log = logging.getLogger("auditor")
 
@@ -94,40 +94,6 @@ def _split_events(nested: pd.DataFrame) -> pd.DataFrame:
     return frames_from_rows([], [event for events in nested[EVENTS_COLUMN] for event in events])[1]
 
 
-def audit_nested(
-    ddf: dd.DataFrame,
-    id_col: str | None = None,
-    text_col: str | None = None,
-    patterns_dir: str | None = None,
-    redact: bool = False,
-    *,
-    row_offsets: list[int] | None = None,
-    batch_fn: BatchFn | None = None,
-) -> dd.DataFrame:
-    """The lazy audit of ``ddf`` as one frame per partition: the notes columns plus
-    ``_events`` (each note's event rows as dicts). See ``audit_dask`` for the arguments."""
-    id_col, text_col = detect_columns(list(ddf.columns), id_col, text_col)
-    sha = load_patterns(patterns_dir).sha256
-    ddf = ddf[[c for c in (id_col, text_col) if c is not None]]
-    offsets = list(row_offsets) if row_offsets is not None else partition_offsets(ddf)
-    if len(offsets) != ddf.npartitions:
-        raise ValueError(f"row_offsets has {len(offsets)} entries for {ddf.npartitions} partitions")
-    return ddf.map_partitions(
-        _audit_part,
-        id_col,
-        text_col,
-        patterns_dir,
-        redact,
-        sha,
-        offsets,
-        batch_fn,
-        meta=_nested_meta(),
-        clear_divisions=True,
-        enforce_metadata=False,
-        align_dataframes=False,
-    )
-
-
 def audit_dask(
     ddf: dd.DataFrame,
     id_col: str | None = None,
@@ -167,8 +133,26 @@ def audit_dask(
         ColumnError: the id or text column cannot be chosen.
         PatternError: the driver's pattern files are missing or invalid.
     """
-    nested = audit_nested(
-        ddf, id_col, text_col, patterns_dir, redact, row_offsets=row_offsets, batch_fn=batch_fn
+    id_col, text_col = detect_columns(list(ddf.columns), id_col, text_col)
+    sha = load_patterns(patterns_dir).sha256
+    ddf = ddf[[c for c in (id_col, text_col) if c is not None]]
+    offsets = list(row_offsets) if row_offsets is not None else partition_offsets(ddf)
+    if len(offsets) != ddf.npartitions:
+        raise ValueError(f"row_offsets has {len(offsets)} entries for {ddf.npartitions} partitions")
+    # one frame per partition: the notes columns plus each note's event rows nested
+    nested = ddf.map_partitions(
+        _audit_part,
+        id_col,
+        text_col,
+        patterns_dir,
+        redact,
+        sha,
+        offsets,
+        batch_fn,
+        meta=_nested_meta(),
+        clear_divisions=True,
+        enforce_metadata=False,
+        align_dataframes=False,
     )
     notes_meta, events_meta = empty_frames()
     notes = nested.map_partitions(
@@ -216,7 +200,7 @@ def dask_stream(
         ``max(options.workers, 2)`` processes with one thread each. Dask reruns a task whose
         worker died (``distributed.scheduler.allowed-failures`` times); a partition that still
         fails is submitted once more (another partition on its worker may have killed it), and
-    one that fails again gets error rows (``engines.failed_part``). ``info`` gets the
+    one that fails again gets error rows (``partition.failed_part``). ``info`` gets the
     run.json fields.
     """
     workers = max(options.workers, 2)
@@ -276,4 +260,4 @@ def dask_stream(
     )
 
 
-__all__ = ["audit_dask", "audit_nested", "dask_stream", "partition_offsets"]
+__all__ = ["audit_dask", "dask_stream", "partition_offsets"]

@@ -31,7 +31,7 @@ from ..frames import EVENT_COLUMNS, NOTE_COLUMNS, ROW_COLUMN, spark_schema
 from ..io.readers import detect_columns
 from ..patterns import load_patterns
 from ..records import NoteRecord
-from . import PARTITION_NOTES, Pair, audit_part, failed_part
+from .partition import PARTITION_NOTES, Pair, audit_part, failed_part
 
 log = logging.getLogger("auditor")
 
@@ -228,7 +228,7 @@ def spark_stream(
 
     Records go to the executors in partitions of ``PARTITION_NOTES``, two waves of
     ``defaultParallelism`` partitions at a time. A partition that raises gets error rows
-    (``engines.failed_part``); when a job fails (a Python worker died), each partition of
+    (``partition.failed_part``); when a job fails (a Python worker died), each partition of
     its wave is run again as its own job, and one that fails again gets error rows. The
     session is ``local_session`` (``local[max(workers, 2)]``, or ``options.scheduler``, or
     spark-submit's); ``info`` gets the run.json fields.

@@ -31,7 +31,7 @@ from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
 from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
-from .sites import SitePick, find_sites, template_side
+from .sites import SitePick, find_sites, procedure_site_route, template_side
 from .view import Mention, NoteView
 
 
@@ -110,9 +110,18 @@ def _procedure_route(note: _Note, a: Mention) -> Mention | None:
 
 
 def _route(
-    note: _Note, a: Mention, route_m: Mention | None, block: list[Segment]
+    note: _Note,
+    a: Mention,
+    route_m: Mention | None,
+    block: list[Segment],
+    ind_range: tuple[int, int] | None = None,
 ) -> tuple[str | None, Mention | None]:
-    """The event's route and the mention it was read from (None: not in the text)."""
+    """The event's route and the mention it was read from (None: not in the text): a
+    route mention, a site word that states it ("muscle"), the body part injected when only
+    a procedure route reaches it (``sites.procedure_site_route``), the one route the
+    drug's label allows when that is ``routes.yaml`` ``only_label_route``, or the drug's
+    ``drug_route_if_unstated``.
+    ``ind_range``: the indication's characters (a body part there is not the place)."""
     segment, rules = note.segment(a), note.rules
     if route_m is None:
         route_m = pick([m for b in block for m in b.of("ROUTE")], a)
@@ -123,8 +132,20 @@ def _route(
         if implied:
             return implied.pop(), m  # "into the muscle": IM
     drug = rules.drugs.get(a.ident) if a.label == "DRUG" else None
+    placed = (
+        procedure_site_route(note.view, segment, ind_range, rules, drug.get("class"))
+        if drug
+        else None  # an unnamed "knee injection" is no event by its body part alone
+    )
+    if placed is not None:
+        return placed  # "the right knee was injected with triamcinolone": other
     if drug and drug.get("iv_only") and rules.infer_iv_only_route:
         return "IV", None
+    label_routes = set(drug.get("label_routes") or ()) if drug else set()
+    if len(label_routes) == 1 and label_routes <= rules.only_label_route:
+        return label_routes.pop(), None  # ranibizumab: intravitreal only
+    if a.label == "DRUG" and a.ident in rules.route_if_unstated:
+        return rules.route_if_unstated[a.ident], None  # botulinum toxin: chemodenervation
     return None, None
 
 
@@ -142,7 +163,7 @@ def _events_of(
     drug = rules.drugs.get(a.ident) if a.label == "DRUG" else None
     indication: Found | None = indication_in(view, segment, rules)
     ind_range = indication.cue_range if isinstance(indication, Indication) else None
-    route, route_from = _route(note, a, route_m, block)
+    route, route_from = _route(note, a, route_m, block, ind_range)
     dose = choose_dose(view, a, segment, block, rules)
     sites = find_sites(view, segment, ind_range, rules)
     if not sites:
@@ -302,6 +323,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     events: list[Event] = []
     not_given: list[NotGiven] = []
     cancer = bool(rules.cancer_re.search(view.text))
+    post_mortem = rules.post_mortem(view.text)
     evidence = note_evidence(view, rules)
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
@@ -354,7 +376,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         blocked = blocked_by(view, a, category, role, rules)
         if blocked and blocked.startswith("section:") and given == "record:today":
             blocked = None  # "Health maintenance, flu vaccination today." in a list
-        list_section = role == "not_administered" and not stated_given(view, a.sent, rules)
+        if blocked and blocked.startswith("context:") and given == "record:started_route":
+            blocked = None  # "started GCSF SQ": the first dose (only start modifiers on it)
+        if post_mortem:
+            blocked = "note:post_mortem"  # an autopsy report tells care of another encounter
+        list_section = post_mortem or (
+            role == "not_administered" and not stated_given(view, a.sent, rules)
+        )
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis)
             if a.label != "DRUG":

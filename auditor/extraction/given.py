@@ -6,12 +6,15 @@ An anchor is documented as given by: an administration verb in its sentence
 record-style entry, a route or dose plus a site, a verb, a provider, a response
 (``record:site``, ``record:admin``, ``record:provider``, ``record:response``), a clock
 time (``record:clock_time``) on its line or template block, a dose and an injection route
-in its own words outside a plan (``record:dose_route``, contract v2), or a count of two or more
-doses after it outside a plan ("x2": ``record:times``).
+in its own words outside a plan (``record:dose_route``, contract v2), a count of two or more
+doses after it outside a plan ("x2": ``record:times``), or a start with its injection route
+("started GCSF SQ": ``record:started_route``).
 
 It is *not* given now when a ConText modifier blocks it (``context:<category>``; a standing
 regimen or order, ``context:STANDING``, only when no administration verb is in the
-sentence: "on SQ heparin", "Toradol q6h prn", but "covered with SS insulin") or it
+sentence: "on SQ heparin", "Toradol q6h prn", but "covered with SS insulin"; a schedule,
+``context:REGIMEN``, only when no past-tense administration is told: "40 mg SC daily", but
+"was given IM once daily for three days") or it
 stands in a list section (home medications, allergies, histories:
 ``section:<category>``); a blocked anchor is reported as not given
 (``NotGiven.decided_by``) when the modifier is a not-given one (refused, held, planned) or
@@ -40,6 +43,16 @@ def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
 def stated_given(view: NoteView, sent: int, rules: ExtractionRules) -> bool:
     """Does sentence ``sent`` hold an affirmed administration verb?"""
     return any(affirmed_admin(view, m, rules) for m in view.in_sent(sent))
+
+
+def schedule_given(view: NoteView, sent: int, rules: ExtractionRules) -> bool:
+    """Does sentence ``sent`` tell a scheduled drug's doses as given: an affirmed past-tense
+    administration cue (``cues.yaml`` ``context.schedule_given``: "was given IM once daily for
+    three days"), or any affirmed one with a given-today word ("every 12 weeks, given today")?"""
+    admins = [m for m in view.in_sent(sent) if affirmed_admin(view, m, rules)]
+    if any(m.text.lower() in rules.schedule_given for m in admins):
+        return True
+    return bool(admins) and bool(view.sentence_words(sent) & rules.given_today)
 
 
 def given_by(
@@ -88,6 +101,8 @@ def given_by(
             return "cue:group_given"
     if started_then_tolerated(view, a, rules):
         return "record:started_tolerated"
+    if started_with_route(view, a, segment, rules):
+        return "record:started_route"
     if rules.excluded_kind(a.ident) and view.sentence_words(a.sent) & rules.given_today:
         return "record:today"  # "MMR #1 and Varivax #1 today"
     times = rules.repeat.search(text, a.end, segment.end)
@@ -122,6 +137,27 @@ def started_then_tolerated(view: NoteView, a: Mention, rules: ExtractionRules) -
     )
 
 
+def started_with_route(
+    view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules
+) -> bool:
+    """A drug "started" with its injection route in its own words and no schedule ("started
+    GCSF SQ", "Neupogen SQ started"): the first dose was given (``record:started_route``). A
+    regimen put in place ("started on Lovenox 40 mg SC daily", "started heparin 5000 units SC
+    q8h") is an order, not a dose (``cues.yaml`` ``context.started_routes`` and
+    ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md)."""
+    if a.label != "DRUG" or not a.modifiers <= rules.started_mods:
+        return False
+    if not any(m.label == "ROUTE" and m.ident in rules.started_routes for m in segment.mentions):
+        return False
+    sent = view.sentences[a.sent]
+    for i in range(sent.tok_start, sent.tok_end):
+        if view.tokens[i] in rules.started_words:
+            nxt = view.tokens[i + 1] if i + 1 < sent.tok_end else ""
+            if nxt not in rules.started_not_before:
+                return True
+    return False
+
+
 def blocked_by(
     view: NoteView, a: Mention, category: str | None, role: str | None, rules: ExtractionRules
 ) -> str | None:
@@ -136,6 +172,9 @@ def blocked_by(
     elsewhere = sorted(a.modifiers & rules.ed_elsewhere_mods)
     if elsewhere and not rules.emergency_note.search(view.text):
         return f"context:{elsewhere[0]}"  # "In the emergency room he was given morphine"
+    schedule = sorted(a.modifiers & rules.schedule_mods)
+    if schedule and not schedule_given(view, a.sent, rules):
+        return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     standing = sorted(a.modifiers & rules.standing_mods)
     if standing and not stated_given(view, a.sent, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
@@ -160,8 +199,8 @@ def not_given_by(
     if a.modifiers & rules.no_flag_mods or list_section:
         return None
     not_given = sorted(a.modifiers & rules.not_given_mods)
-    if a.modifiers & rules.schedule_mods and not not_given:
-        return None  # a schedule ("40 mg SC daily") without a plan or refusal
+    if a.modifiers & (rules.schedule_mods | rules.standing_mods) and not not_given:
+        return None  # a schedule ("40 mg SC daily") or standing order ("IM q6h prn"), not a plan
     if not_given:
         return f"context:{not_given[0]}"
     if not given and role == "planning" and a.label == "DRUG":

@@ -31,6 +31,14 @@ def _words(values: Any) -> frozenset[str]:
     return frozenset(str(v).lower() for v in values)
 
 
+def _phrases(values: Any) -> re.Pattern[str] | None:
+    """One case-insensitive regex matching any of the phrases as whole words (None: no phrase)."""
+    phrases = sorted((str(v) for v in values), key=len, reverse=True)
+    if not phrases:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.I)
+
+
 @dataclass(frozen=True)
 class Windows:
     """Window sizes and thresholds (``extraction.yaml`` ``window`` and ``cues.yaml`` ``window``);
@@ -128,6 +136,10 @@ class ExtractionRules:
         self.started_mods = frozenset(spec["modifiers"].get("started_then_tolerated", ()))
         self.started_words = frozenset(spec["words"].get("started", ()))
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
+        self.post_mortem_re = _phrases(cues["context"].get("post_mortem_report", ()))
+        self.schedule_given = _words(cues["context"].get("schedule_given", ()))
+        self.started_routes = frozenset(cues["context"].get("started_routes", ()))
+        self.started_not_before = _words(cues["context"].get("started_not_before", ()))
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
@@ -142,6 +154,30 @@ class ExtractionRules:
             str(word).lower(): route
             for route, words in routes["implied_by_site_words"].items()
             for word in words
+        }
+        by_part = routes.get("implied_by_body_part", {})
+        self.route_by_body_part = {
+            str(form).lower(): route for route, forms in by_part.items() for form in forms
+        }
+        by_class = routes.get("implied_by_body_part_for_classes", {})
+        self.body_part_classes = _words(by_class.get("classes", ()))
+        self.route_by_class_body_part = {
+            str(form).lower(): route
+            for route, forms in by_class.items()
+            if route != "classes"
+            for form in forms
+        }
+        anaphora = [re.escape(str(f)) for f in routes.get("site_anaphora", ())]
+        self.site_anaphora = re.compile(
+            r"\b(?:" + "|".join(anaphora) + r")\b" if anaphora else r"(?!)", re.I
+        )
+        self.anaphora_sentences = int(routes.get("anaphora_sentences", 0))
+        self.only_label_route = frozenset(routes.get("only_label_route", ()))
+        self.injected_words = _words(routes.get("injected_words", ()))
+        self.route_if_unstated = {
+            str(drug).lower(): route
+            for route, drugs in (routes.get("drug_route_if_unstated") or {}).items()
+            for drug in drugs
         }
         self.injection_routes = frozenset(spec["injection_routes"])
         self.history_sections = frozenset(spec.get("history_sections", ()))
@@ -190,6 +226,11 @@ class ExtractionRules:
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]
         self.history_title = rx["history_title"]
+
+    def post_mortem(self, text: str) -> bool:
+        """Is the note a post-mortem (autopsy) report (``cues.yaml``
+        ``context.post_mortem_report``)? The care it tells was given in another encounter."""
+        return self.post_mortem_re is not None and bool(self.post_mortem_re.search(text))
 
     def role(self, category: str | None) -> str | None:
         """The audit role of a section category (``section_rules.json`` ``roles``), or None."""

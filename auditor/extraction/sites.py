@@ -59,7 +59,8 @@ def find_sites(
 ) -> list[SitePick]:
     """Distinct site picks in a segment, in text order: usually one; two when a dose is
     split ("each buttock" gives left and right). With no site, a non-site body part after
-    "in/into" still gives its laterality: ``[SitePick(None, side)]``.
+    "in/into", or beside an injection word ("the left knee was injected"), still gives its
+    laterality: ``[SitePick(None, side)]``.
 
     Args:
         ind_range: the indication's character range: mentions inside it are not sites
@@ -108,7 +109,7 @@ def find_sites(
         return picks if len(picks) > 1 and all(p.side for p in picks) else picks[:1]
     for m in (m for m in segment.of("BODY") if outside(m)):
         before = set(view.words_before(m.tok_start, rules.window.locative_tokens))
-        if before & rules.locatives:
+        if before & rules.locatives or _injection_near(view, m, rules):
             lat = laterality_near(m, lats, rules)
             if lat is not None:
                 return [SitePick(None, lat.ident, None, lat.span)]
@@ -120,4 +121,90 @@ def template_side(view: NoteView, block: list[Segment], rules: ExtractionRules) 
     for b in block:
         if rules.side_line.match(view.text[b.start : b.end]) and b.of("LATERALITY"):
             return b.of("LATERALITY")[0]
+    return None
+
+
+def _injection_near(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
+    """An injection word (an INJECTION mention, or a word of ``routes.yaml``
+    ``injected_words``) within ``locative_tokens`` tokens of ``m`` in its sentence ("the
+    knee was injected")."""
+    reach = rules.window.locative_tokens
+    sent = view.sentences[m.sent]
+    lo, hi = max(sent.tok_start, m.tok_start - reach), min(sent.tok_end, m.tok_end + reach)
+    if any(view.token(i) in rules.injected_words for i in range(lo, hi)):
+        return True
+    return any(x.label == "INJECTION" and lo <= x.tok_start < hi for x in view.in_sent(m.sent))
+
+
+def body_part_route(
+    view: NoteView,
+    m: Mention,
+    rules: ExtractionRules,
+    drug_class: str | None,
+    placed: bool = False,
+) -> str | None:
+    """The route a BODY mention implies when it is the place injected (``routes.yaml``
+    ``implied_by_body_part``: "into the left knee", "the knee was injected" give ``other``;
+    ``implied_by_body_part_for_classes`` only for a drug of those classes), else None.
+
+    Args:
+        m: a BODY mention.
+        drug_class: the drug lexicon ``class`` of the event's drug (None: unnamed).
+        placed: the caller already knows ``m`` is the place injected (a site named by
+            reference, "at this site"), so no locative or injection word is needed.
+    """
+    text = m.text.lower()
+    forms = [text, *text.split()]
+    by_part = dict(rules.route_by_body_part)
+    if drug_class in rules.body_part_classes:
+        by_part |= rules.route_by_class_body_part
+    route = next((by_part[f] for f in forms if f in by_part), None)
+    if route is None:
+        return None
+    before = set(view.words_before(m.tok_start, rules.window.locative_tokens))
+    if placed or before & rules.locatives or _injection_near(view, m, rules):
+        return route
+    return None
+
+
+def procedure_site_route(
+    view: NoteView,
+    segment: Segment,
+    ind_range: CharSpan | None,
+    rules: ExtractionRules,
+    drug_class: str | None,
+) -> tuple[str, Mention] | None:
+    """``(route, body part)`` for an anchor injected into a body part that only a procedure
+    route reaches (``body_part_route``): a BODY mention of its segment outside the indication
+    ("for knee pain" names no place), else of its sentence when the segment names no 96372
+    site, else, when the segment names the place by reference ("injected at this site"), the
+    last such body part up to ``anaphora_sentences`` sentences back. In the sentence, only a
+    body part before the segment counts ("the knee was injected with Celestone and Marcaine").
+    None when there is none.
+    """
+
+    def outside(m: Mention) -> bool:
+        return ind_range is None or not (ind_range[0] <= m.start < ind_range[1])
+
+    for m in segment.of("BODY"):
+        if outside(m):
+            route = body_part_route(view, m, rules, drug_class)
+            if route:
+                return route, m
+    if not segment.mentions or segment.of("SITE"):
+        return None
+    sent = segment.mentions[0].sent
+    for m in view.in_sent(sent):
+        if m.label == "BODY" and outside(m) and m.start < segment.start:
+            route = body_part_route(view, m, rules, drug_class)
+            if route:
+                return route, m
+    if not rules.site_anaphora.search(view.text, segment.start, segment.end):
+        return None
+    for back in range(sent - 1, max(-1, sent - rules.anaphora_sentences - 1), -1):
+        for m in reversed(view.in_sent(back)):
+            if m.label == "BODY":
+                route = body_part_route(view, m, rules, drug_class, placed=True)
+                if route:
+                    return route, m
     return None

@@ -258,24 +258,22 @@ def context_component(
     return context
 
 
-@Language.factory("auditor_mentions", default_config={"patterns_dir": None})
-def make_mentions(nlp: Language, name: str, patterns_dir: str | None) -> MentionRuler:
-    return MentionRuler(nlp, name, patterns_dir)
+def _rule_factory(factory: str, component: type) -> Callable[[Language, str, str | None], Any]:
+    """Register spaCy factory ``factory`` of a rule component built as
+    ``component(nlp, name, patterns_dir)`` (config ``patterns_dir``, default None: the
+    bundled rules); returns the factory function (``pyproject.toml`` entry points name it)."""
+
+    def make(nlp: Language, name: str, patterns_dir: str | None) -> Any:
+        return component(nlp, name, patterns_dir)
+
+    make.__name__ = make.__qualname__ = f"make_{factory.removeprefix('auditor_')}"
+    return Language.factory(factory, default_config={"patterns_dir": None}, func=make)
 
 
-@Language.factory("auditor_sections", default_config={"patterns_dir": None})
-def make_sections(nlp: Language, name: str, patterns_dir: str | None) -> SectionsComponent:
-    return SectionsComponent(nlp, name, patterns_dir)
-
-
-@Language.factory("auditor_context", default_config={"patterns_dir": None})
-def make_context(nlp: Language, name: str, patterns_dir: str | None) -> ContextComponent:
-    return ContextComponent(nlp, name, patterns_dir)
-
-
-@Language.factory("auditor_events", default_config={"patterns_dir": None})
-def make_events(nlp: Language, name: str, patterns_dir: str | None) -> EventsComponent:
-    return EventsComponent(nlp, name, patterns_dir)
+make_mentions = _rule_factory("auditor_mentions", MentionRuler)
+make_sections = _rule_factory("auditor_sections", SectionsComponent)
+make_context = _rule_factory("auditor_context", ContextComponent)
+make_events = _rule_factory("auditor_events", EventsComponent)
 
 
 def build_pipeline(patterns_dir: str | None = None) -> Language:

@@ -22,6 +22,7 @@ reader yields (RTF and HTML already converted).
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from ...errors import InputError
@@ -34,12 +35,13 @@ from .columns import (
     column_listing,
     detect_columns,
 )
-from .common import RecordStream, frame_records
+from .common import ReadOptions, RecordStream, frame_records
 from .source import Source
 
 __all__ = [
     "ID_CANDIDATES",
     "LINE_CANDIDATES",
+    "ReadOptions",
     "TEXT_CANDIDATES",
     "VERSION_CANDIDATES",
     "RecordStream",
@@ -91,40 +93,28 @@ def read_records(
     if not path.exists():
         raise InputError(f"input not found: {path}")
     source = Source.resolve(path)
-    sep = parse_sep(sep)
+    options = ReadOptions(id_col, text_col, sheet, parse_sep(sep), line_col)
     fmt = source.format
-    if fmt == "csv":
-        from .delimited import read_delimited
-
-        return RecordStream(
-            fmt, lambda s: read_delimited(s, source, id_col, text_col, sep, line_col)
-        )
     if fmt == "jsonl":
-        from .fhir import read_fhir
-        from .jsonl import is_fhir, read_jsonl
+        from .jsonl import is_fhir
 
-        if is_fhir(source):
-            return RecordStream("fhir", lambda s: read_fhir(s, source, id_col, text_col))
-        return RecordStream(fmt, lambda s: read_jsonl(s, source, id_col, text_col, line_col))
-    if fmt == "parquet":
-        from .parquet import read_parquet
+        fmt = "fhir" if is_fhir(source) else fmt
+    module, name = _READERS.get(fmt, _READERS["txt"])
+    reader = getattr(importlib.import_module(module, __name__), name)
+    return RecordStream(fmt, lambda s: reader(s, source, options))
 
-        return RecordStream(fmt, lambda s: read_parquet(s, source, id_col, text_col, line_col))
-    if fmt == "xlsx":
-        from .excel import read_xlsx
 
-        return RecordStream(fmt, lambda s: read_xlsx(s, source, id_col, text_col, sheet, line_col))
-    if fmt == "xls":
-        from .excel import read_xls
-
-        return RecordStream(fmt, lambda s: read_xls(s, source, id_col, text_col, sheet, line_col))
-    if fmt == "hl7":
-        from .hl7v2 import read_hl7
-
-        return RecordStream(fmt, lambda s: read_hl7(s, source, id_col, text_col))
-    from .text import read_text_file
-
-    return RecordStream(fmt, lambda s: read_text_file(s, source))
+# the reader of each format (``Source.format``; JSON Lines holding FHIR resources: fhir)
+_READERS = {
+    "csv": (".delimited", "read_delimited"),
+    "jsonl": (".jsonl", "read_jsonl"),
+    "fhir": (".fhir", "read_fhir"),
+    "parquet": (".parquet", "read_parquet"),
+    "xlsx": (".excel", "read_xlsx"),
+    "xls": (".excel", "read_xls"),
+    "hl7": (".hl7v2", "read_hl7"),
+    "txt": (".text", "read_text_file"),
+}
 
 
 def reader_options(meta: dict) -> dict[str, str]:
@@ -133,14 +123,7 @@ def reader_options(meta: dict) -> dict[str, str]:
     return {k: meta[k] for k in ("sheet", "sep", "line_col") if meta.get(k) is not None}
 
 
-def count_records(
-    path: str | Path,
-    *,
-    sheet: str | None = None,
-    sep: str | None = None,
-    id_col: str | None = None,
-    line_col: str | None = None,
-) -> int | None:
+def count_records(path: str | Path, options: ReadOptions | None = None) -> int | None:
     """How many records ``read_records`` will yield, when that is cheap to know.
 
     Parquet: from the file metadata; Excel: the sheet's stored dimensions; a folder: its
@@ -149,11 +132,13 @@ def count_records(
     FHIR: the lines (or Bundle entries) naming a document resource type; HL7: the ``MSH``
     segments of ``MDM``/``ORU`` messages. None when counting would cost a real read
     (compressed Parquet/Excel, Excel/Parquet/JSONL note-line tables) or fails. For the
-    progress bar only: an estimate, never used for output.
+    progress bar only: an estimate, never used for output. ``options``: as the records will
+    be read (``sep`` as the user gave it).
     """
     import contextlib
 
     path = Path(path)
+    options = options or ReadOptions()
     with contextlib.suppress(Exception):
         if path.is_dir():
             from .text import note_files
@@ -167,7 +152,7 @@ def count_records(
         if source.format == "xlsx" and source.compression is None:
             from .excel import count_xlsx_rows
 
-            return count_xlsx_rows(str(path), sheet)
+            return count_xlsx_rows(str(path), options.sheet)
         if source.format == "txt":
             return 1
         if source.format == "hl7":
@@ -177,7 +162,7 @@ def count_records(
         if source.format == "csv":
             from .delimited import count_delimited, parse_sep
 
-            return count_delimited(source, parse_sep(sep), id_col, line_col)
+            return count_delimited(source, parse_sep(options.sep), options.id_col, options.line_col)
         if source.format == "jsonl":
             from .fhir import count_documents
             from .jsonl import count_lines, is_fhir

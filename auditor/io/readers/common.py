@@ -1,9 +1,10 @@
 """What every reader shares: the record stream, record builders, per-cell RTF conversion.
 
 Every reader yields ``records.NoteRecord``s, one per input record, in input order. A
-reader is a generator function ``reader(stream, ...)`` wrapped in a ``RecordStream``,
-which it tells its columns (once the header is read) and stream-level counts (``info``,
-merged into ``run.json`` by ``records.InputTally``).
+reader is a generator function ``reader(stream, source, options)`` wrapped in a
+``RecordStream``, which it tells its columns (once the header is read) and stream-level
+counts (``info``, merged into ``run.json`` by ``records.InputTally``); ``options`` is the
+one ``ReadOptions`` every reader takes.
 """
 
 from __future__ import annotations
@@ -11,12 +12,34 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ...errors import ColumnError
 from ...frames import is_missing
 from ...records import NoteRecord, Text, coerce_text
+from .columns import column_listing
 
 RTF_MAGIC = "{\\rtf"
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the user told the readers (``auditor audit`` options); None: detected/default.
+
+    Attributes:
+        id_col, text_col: the note id and text columns (``--id-col``, ``--text-col``).
+        sheet: the Excel sheet, by name or 1-based number (``--sheet``).
+        sep: the CSV delimiter: a character or a name such as ``tab``
+            (``delimited.parse_sep``).
+        line_col: the line-number column of a note-line table (``--line-col``).
+    """
+
+    id_col: str | None = None
+    text_col: str | None = None
+    sheet: str | None = None
+    sep: str | None = None
+    line_col: str | None = None
 
 
 class RecordStream(Iterator[NoteRecord]):
@@ -192,3 +215,49 @@ def as_text(value: Any) -> Text:
 def as_value(value: Any) -> Any:
     """A non-text cell's value: a decoded byte cell's text, dates as ISO strings."""
     return value.text if isinstance(value, Text) else plain_value(value)
+
+
+def document_records(
+    stream: RecordStream,
+    options: ReadOptions,
+    kind: str,
+    holder: str,
+    columns: list[str],
+    items: Iterator[NoteRecord | str],
+) -> Iterator[NoteRecord]:
+    """Records of an input whose note is not a column (FHIR, HL7 v2).
+
+    Args:
+        stream: told the columns, ``id`` (the reader's own note id) and ``columns``,
+            and (``info[f"{kind.lower()}_skipped"]``, name -> count, sorted) the items that
+            are not notes.
+        options: ``id_col`` may name one of ``columns``: its value becomes each record's
+            note id (the row number when that cell is empty).
+        kind: the format's name for messages (``FHIR``); holder: what holds the note
+            (``the attachment``).
+        items: the reader's records, and for each item that is not a note (a resource or
+            message type) its name.
+
+    Raises:
+        ColumnError: ``--text-col`` given, or ``--id-col`` names no kept column.
+    """
+    if options.text_col is not None:
+        raise ColumnError(
+            f"{kind} input has no text column: the note is {holder}; leave out --text-col"
+        )
+    stream.columns = ["id", *columns]
+    id_col = options.id_col
+    if id_col is not None and id_col not in stream.columns:
+        raise ColumnError(
+            f"id column {id_col!r} not found; columns are: {column_listing(stream.columns)}"
+        )
+    stream.id_col, stream.text_col = id_col or "id", None
+    skipped: dict[str, int] = {}
+    for item in items:
+        if isinstance(item, str):
+            skipped[item] = skipped.get(item, 0) + 1
+            stream.info[f"{kind.lower()}_skipped"] = dict(sorted(skipped.items()))
+            continue
+        if id_col and id_col != "id":
+            item.note_id = str(item.extra.get(id_col) or item.row)
+        yield item

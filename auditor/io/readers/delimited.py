@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 from ...errors import InputError
 from ...records import NoteRecord, Text, decode_bytes
-from .common import RecordStream, Row
+from .common import ReadOptions, RecordStream, Row
 from .source import Source, utf8_stream
 from .tabular import table_records
 
@@ -192,12 +192,7 @@ def _table(source: Source, sep: str | None) -> Iterator[tuple[str, _Lines, list[
 
 
 def read_delimited(
-    stream: RecordStream,
-    source: Source,
-    id_col: str | None,
-    text_col: str | None,
-    sep: str | None = None,
-    line_col: str | None = None,
+    stream: RecordStream, source: Source, options: ReadOptions
 ) -> Iterator[NoteRecord]:
     """Records of a delimited file with a header line.
 
@@ -208,7 +203,7 @@ def read_delimited(
         InputError: the file cannot be read or its header line is not valid CSV.
         ColumnError: a column cannot be found or chosen.
     """
-    with _table(source, sep) as (delimiter, lines, columns):
+    with _table(source, options.sep) as (delimiter, lines, columns):
         stream.info["delimiter"] = delimiter
         if columns is None:
             stream.columns = []
@@ -226,7 +221,7 @@ def read_delimited(
                 else:
                     yield Row(row, at, {c: _cell(v) for c, v in zip(header, fields, strict=True)})
 
-        yield from table_records(stream, columns, rows(), id_col, text_col, line_col)
+        yield from table_records(stream, columns, rows(), options)
 
 
 def count_delimited(

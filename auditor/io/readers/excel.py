@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from ...errors import InputError
 from ...records import NoteRecord
-from .common import RecordStream, Row
+from .common import ReadOptions, RecordStream, Row
 from .source import Source
 from .tabular import table_records
 
 EXCEL_CELL_LIMIT = 32_767  # characters in one cell (Excel specifications and limits)
 _ZERO_FORMAT = re.compile(r"0+")
+RawRows = Iterator[tuple[int, list[Any], list[str | None]]]  # (sheet row, values, formats)
 
 
 def _sheet_index(names: list[str], sheet: str | None, source: Source) -> int:
@@ -58,9 +60,7 @@ def _header(cells: list[Any]) -> list[str]:
     return [n if n is not None else f"(unnamed column {i})" for i, n in enumerate(names, 1)]
 
 
-def _rows(
-    raw_rows: Iterator[tuple[int, list[Any], list[str | None]]], columns: list[str]
-) -> Iterator[Row]:
+def _rows(raw_rows: RawRows, columns: list[str]) -> Iterator[Row]:
     """Data rows from ``(sheet row number, values, number formats)``."""
     width = len(columns)
     row = 0
@@ -89,47 +89,75 @@ def _rows(
         yield Row(row, where, cells, facts={"excel_cell_limit": 1} if long else None)
 
 
-def read_xlsx(
+# What a workbook library gives the reader: the sheet names, a sheet's raw rows by index,
+# and how to close the workbook.
+OpenBook = tuple[list[str], Callable[[int], RawRows], Callable[[], None]]
+
+
+def _read_book(
     stream: RecordStream,
     source: Source,
-    id_col: str | None,
-    text_col: str | None,
-    sheet: str | None = None,
-    line_col: str | None = None,
+    options: ReadOptions,
+    what: str,
+    open_book: Callable[[Path, Source], OpenBook],
 ) -> Iterator[NoteRecord]:
-    """Records of an ``.xlsx`` workbook's sheet (see the module docstring).
+    """Records of the sheet ``options.sheet`` picks (the first non-empty row is the header)
+    of a workbook ``open_book`` opens; ``what`` names the kind of workbook in messages.
 
     Raises:
-        InputError: not a readable workbook, or no such sheet.
+        InputError: not a readable workbook (the message names the exception's type only),
+            or no such sheet.
         ColumnError: a column cannot be found or chosen.
     """
-    import openpyxl
-
     with source.local_file() as path:
         try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - zipfile/XML/KeyError for broken files
+            names, sheet_rows, close = open_book(path, source)
+        except Exception as exc:  # noqa: BLE001 - zipfile/XML/KeyError, xlrd's several types
             raise InputError(
-                f"{source.name}: not a readable Excel workbook ({type(exc).__name__})"
+                f"{source.name}: not a readable {what} ({type(exc).__name__})"
             ) from exc
         try:
-            index = _sheet_index(book.sheetnames, sheet, source)
-            ws = book.worksheets[index]
-            stream.info["sheet"] = book.sheetnames[index]
-            raw = _xlsx_rows(ws, source)
+            index = _sheet_index(names, options.sheet, source)
+            stream.info["sheet"] = names[index]
+            raw = sheet_rows(index)
             header = next(((n, v) for n, v, _ in raw if any(x is not None for x in v)), None)
             if header is None:
                 stream.columns = []
                 return
             columns = _header(header[1])
-            yield from table_records(
-                stream, columns, _rows(raw, columns), id_col, text_col, line_col
-            )
+            yield from table_records(stream, columns, _rows(raw, columns), options)
         finally:
-            book.close()
+            close()
 
 
-def _xlsx_rows(ws: Any, source: Source) -> Iterator[tuple[int, list[Any], list[str | None]]]:
+def read_xlsx(stream: RecordStream, source: Source, options: ReadOptions) -> Iterator[NoteRecord]:
+    """Records of an ``.xlsx`` workbook's sheet (openpyxl; see the module docstring).
+
+    Raises:
+        InputError: not a readable workbook, or no such sheet.
+        ColumnError: a column cannot be found or chosen.
+    """
+    return _read_book(stream, source, options, "Excel workbook", _open_xlsx)
+
+
+def read_xls(stream: RecordStream, source: Source, options: ReadOptions) -> Iterator[NoteRecord]:
+    """Records of a legacy ``.xls`` workbook's sheet (xlrd; dates as ISO strings).
+
+    Raises:
+        InputError: not a readable workbook, or no such sheet.
+        ColumnError: a column cannot be found or chosen.
+    """
+    return _read_book(stream, source, options, ".xls workbook", _open_xls)
+
+
+def _open_xlsx(path: Path, source: Source) -> OpenBook:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    return book.sheetnames, lambda index: _xlsx_rows(book.worksheets[index], source), book.close
+
+
+def _xlsx_rows(ws: Any, source: Source) -> RawRows:
     try:
         for number, cells in enumerate(ws.iter_rows(), start=1):
             values = [getattr(c, "value", None) for c in cells]
@@ -141,61 +169,34 @@ def _xlsx_rows(ws: Any, source: Source) -> Iterator[tuple[int, list[Any], list[s
         raise InputError(f"{source.name}: the sheet cannot be read ({type(exc).__name__})") from exc
 
 
-def read_xls(
-    stream: RecordStream,
-    source: Source,
-    id_col: str | None,
-    text_col: str | None,
-    sheet: str | None = None,
-    line_col: str | None = None,
-) -> Iterator[NoteRecord]:
-    """Records of a legacy ``.xls`` workbook's sheet (xlrd; dates as ISO strings).
-
-    Raises:
-        InputError: not a readable workbook, or no such sheet.
-        ColumnError: a column cannot be found or chosen.
-    """
+def _open_xls(path: Path, source: Source) -> OpenBook:
     import xlrd
 
-    with source.local_file() as path:
-        try:
-            # xlrd prints format warnings to stdout unless given a log file
-            book = xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO())
-        except Exception as exc:  # noqa: BLE001 - xlrd raises several types
-            raise InputError(
-                f"{source.name}: not a readable .xls workbook ({type(exc).__name__})"
-            ) from exc
-        try:
-            names = book.sheet_names()
-            index = _sheet_index(names, sheet, source)
-            ws = book.sheet_by_index(index)
-            stream.info["sheet"] = names[index]
+    # xlrd prints format warnings to stdout unless given a log file
+    book = xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO())
+    return (
+        book.sheet_names(),
+        lambda index: _xls_rows(book, book.sheet_by_index(index)),
+        book.release_resources,
+    )
 
-            def raw() -> Iterator[tuple[int, list[Any], list[str | None]]]:
-                for r in range(ws.nrows):
-                    values = []
-                    for cell in ws.row(r):
-                        value = cell.value
-                        if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
-                            value = None
-                        elif cell.ctype == xlrd.XL_CELL_DATE:
-                            value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
-                        elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                            value = bool(value)
-                        values.append(value)
-                    yield r + 1, values, [None] * len(values)
 
-            rows = raw()
-            header = next(((n, v) for n, v, _ in rows if any(x is not None for x in v)), None)
-            if header is None:
-                stream.columns = []
-                return
-            columns = _header(header[1])
-            yield from table_records(
-                stream, columns, _rows(rows, columns), id_col, text_col, line_col
-            )
-        finally:
-            book.release_resources()
+def _xls_rows(book: Any, ws: Any) -> RawRows:
+    """An xlrd sheet's rows: empty cells as None, dates as datetimes, booleans as bools."""
+    import xlrd
+
+    for r in range(ws.nrows):
+        values = []
+        for cell in ws.row(r):
+            value = cell.value
+            if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
+                value = None
+            elif cell.ctype == xlrd.XL_CELL_DATE:
+                value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                value = bool(value)
+            values.append(value)
+        yield r + 1, values, [None] * len(values)
 
 
 def count_xlsx_rows(path: str, sheet: str | None) -> int | None:

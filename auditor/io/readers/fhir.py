@@ -24,10 +24,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ...errors import ColumnError, InputError
+from ...errors import InputError
 from ...records import NoteRecord, Text, decode_bytes
-from .columns import column_listing
-from .common import RecordStream, make_record, unreadable
+from .common import ReadOptions, RecordStream, document_records, make_record, unreadable
 from .jsonl import lines, parse_line
 from .source import Source, utf8_stream
 
@@ -201,9 +200,7 @@ def _resources(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield obj
 
 
-def read_fhir(
-    stream: RecordStream, source: Source, id_col: str | None, text_col: str | None
-) -> Iterator[NoteRecord]:
+def read_fhir(stream: RecordStream, source: Source, options: ReadOptions) -> Iterator[NoteRecord]:
     """Records of a FHIR NDJSON file or a JSON file holding one resource (a Bundle).
 
     Raises:
@@ -211,17 +208,12 @@ def read_fhir(
             not a kept column.
         InputError: a pretty-printed JSON file that is not valid JSON or too large.
     """
-    if text_col is not None:
-        raise ColumnError(
-            "FHIR input has no text column: the note is the attachment; " "leave out --text-col"
-        )
-    stream.columns = ["id", *COLUMNS]
-    if id_col is not None and id_col not in stream.columns:
-        raise ColumnError(
-            f"id column {id_col!r} not found; columns are: " f"{column_listing(stream.columns)}"
-        )
-    stream.id_col, stream.text_col = id_col or "id", None
-    skipped: dict[str, int] = {}
+    return document_records(stream, options, "FHIR", "the attachment", COLUMNS, _items(source))
+
+
+def _items(source: Source) -> Iterator[NoteRecord | str]:
+    """A record per document resource or unreadable line; a resource type that is not a
+    document, by name."""
     row = 0
     for where, obj, problem in _objects(source):
         if obj is None:
@@ -231,14 +223,10 @@ def read_fhir(
         for resource in _resources(obj):
             kind = str(resource.get("resourceType"))
             if kind not in DOCUMENTS:
-                skipped[kind[:40]] = skipped.get(kind[:40], 0) + 1
-                stream.info["fhir_skipped"] = dict(sorted(skipped.items()))
+                yield kind[:40]
                 continue
             row += 1
-            record = _record(row, f"{where} {kind}", resource)
-            if id_col and id_col != "id":
-                record.note_id = str(record.extra.get(id_col) or row)
-            yield record
+            yield _record(row, f"{where} {kind}", resource)
 
 
 _DOCUMENT_TYPE = re.compile(rb'"resourceType"\s*:\s*"(?:DocumentReference|DiagnosticReport)"')

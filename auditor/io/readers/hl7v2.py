@@ -21,10 +21,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ...errors import ColumnError
 from ...records import NoteRecord, Text, decode_bytes
-from .columns import column_listing
-from .common import RecordStream, make_record, quiet_logger
+from .common import ReadOptions, RecordStream, document_records, make_record, quiet_logger
 from .source import Source
 
 COLUMNS = ["message_type", "patient_id", "encounter", "patient_class", "type", "date", "status"]
@@ -139,9 +137,7 @@ def _has(message: Any, name: str) -> bool:
     return True
 
 
-def read_hl7(
-    stream: RecordStream, source: Source, id_col: str | None, text_col: str | None
-) -> Iterator[NoteRecord]:
+def read_hl7(stream: RecordStream, source: Source, options: ReadOptions) -> Iterator[NoteRecord]:
     """Records of an HL7 v2 file (see the module docstring).
 
     Raises:
@@ -155,17 +151,13 @@ def read_hl7(
     # python-hl7 logs whole field values (note text) under loggers named by file path
     for name in ("hl7", hl7.util.__file__, hl7.containers.__file__):
         quiet_logger(name)
-    if text_col is not None:
-        raise ColumnError(
-            "HL7 input has no text column: the note is the OBX segments; " "leave out --text-col"
-        )
-    stream.columns = ["id", *COLUMNS]
-    if id_col is not None and id_col not in stream.columns:
-        raise ColumnError(
-            f"id column {id_col!r} not found; columns are: " f"{column_listing(stream.columns)}"
-        )
-    stream.id_col, stream.text_col = id_col or "id", None
-    skipped: dict[str, int] = {}
+    return document_records(stream, options, "HL7", "the OBX segments", COLUMNS, _items(source))
+
+
+def _items(source: Source) -> Iterator[NoteRecord | str]:
+    """A record per MDM/ORU message or unreadable message; another message type, by name."""
+    import hl7
+
     row = 0
     for line_no, raw in _messages(source):
         where = f"message at line {line_no}"
@@ -189,9 +181,7 @@ def read_hl7(
             yield NoteRecord(row, str(row), None, f"{where}: no message type in MSH-9; not read")
             continue
         if kind not in ("MDM", "ORU"):
-            name = f"{kind or '?'}^{event}"[:20]
-            skipped[name] = skipped.get(name, 0) + 1
-            stream.info["hl7_skipped"] = dict(sorted(skipped.items()))
+            yield f"{kind or '?'}^{event}"[:20]
             continue
         row += 1
         mdm = kind == "MDM"
@@ -211,10 +201,7 @@ def read_hl7(
         )
         text, problem = _text(message)
         cell = Text(text, problem, cell.encoding)
-        record = make_record(row, where, nid, cell, None, extra)
-        if id_col and id_col != "id":
-            record.note_id = str(extra.get(id_col) or row)
-        yield record
+        yield make_record(row, where, nid, cell, None, extra)
 
 
 def _segment_field(message: Any, *paths: str) -> str | None:

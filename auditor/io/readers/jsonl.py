@@ -15,7 +15,7 @@ from typing import Any
 
 from ...errors import InputError
 from ...records import NoteRecord, decode_bytes
-from .common import RecordStream, Row, unreadable
+from .common import ReadOptions, RecordStream, Row, unreadable
 from .source import Source, utf8_stream
 from .tabular import table_records
 
@@ -72,13 +72,7 @@ def is_fhir(source: Source) -> bool:
     return head.startswith(b"{") and b'"resourceType"' in head
 
 
-def read_jsonl(
-    stream: RecordStream,
-    source: Source,
-    id_col: str | None,
-    text_col: str | None,
-    line_col: str | None = None,
-) -> Iterator[NoteRecord]:
+def read_jsonl(stream: RecordStream, source: Source, options: ReadOptions) -> Iterator[NoteRecord]:
     """Records of a JSON Lines file.
 
     Raises:
@@ -109,7 +103,7 @@ def read_jsonl(
         for r in buffered:
             yield unreadable(r.row, r.where, r.problem or "not readable")
         return
-    yield from table_records(stream, columns, rows(), id_col, text_col, line_col)
+    yield from table_records(stream, columns, rows(), options)
 
 
 def _row(row: int, line_no: int, raw: bytes) -> Row:

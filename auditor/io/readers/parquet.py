@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ...errors import InputError
 from ...records import NoteRecord
-from .common import RecordStream, Row
+from .common import ReadOptions, RecordStream, Row
 from .source import Source
 from .tabular import table_records
 
@@ -25,11 +25,7 @@ def count_rows(path: str) -> int | None:
 
 
 def read_parquet(
-    stream: RecordStream,
-    source: Source,
-    id_col: str | None,
-    text_col: str | None,
-    line_col: str | None = None,
+    stream: RecordStream, source: Source, options: ReadOptions
 ) -> Iterator[NoteRecord]:
     """Records of a Parquet file (a compressed one is spooled to a temporary file).
 
@@ -67,4 +63,4 @@ def read_parquet(
                     row += 1
 
         columns = parquet.schema_arrow.names
-        yield from table_records(stream, columns, rows(), id_col, text_col, line_col)
+        yield from table_records(stream, columns, rows(), options)

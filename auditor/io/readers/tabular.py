@@ -8,16 +8,14 @@ from collections.abc import Iterator
 from ...records import NoteRecord, Text
 from . import notelines
 from .columns import detect_columns
-from .common import RecordStream, Row, as_text, as_value, make_record, unreadable
+from .common import ReadOptions, RecordStream, Row, as_text, as_value, make_record, unreadable
 
 
 def table_records(
     stream: RecordStream,
     columns: list[str],
     rows: Iterator[Row],
-    id_col: str | None,
-    text_col: str | None,
-    line_col: str | None = None,
+    options: ReadOptions,
 ) -> Iterator[NoteRecord]:
     """Records of a tabular input (CSV, Excel, JSON Lines, Parquet) from its rows.
 
@@ -25,17 +23,18 @@ def table_records(
         stream: told the columns and the chosen id/text columns.
         columns: the header.
         rows: the data rows in input order.
-        id_col, text_col: as the user gave them (checked) or None (detected).
-        line_col: the line-number column of an EHR note-line table, given by the user or
-            None (detected from ``columns.LINE_CANDIDATES`` when the table also has an id
-            column); when there is one, each note is reassembled from its lines
-            (``notelines.fold``).
+        options: ``id_col``, ``text_col`` as the user gave them (checked) or None
+            (detected); ``line_col``, the line-number column of an EHR note-line table,
+            given by the user or None (detected from ``columns.LINE_CANDIDATES`` when the
+            table also has an id column); when there is one, each note is reassembled
+            from its lines (``notelines.fold``).
 
     Raises:
         ColumnError: a column cannot be found or chosen (when first iterated).
     """
+    id_col, text_col = options.id_col, options.text_col
     stream.columns = list(columns)
-    folded = notelines.line_column(columns, id_col, text_col, line_col)
+    folded = notelines.line_column(columns, id_col, text_col, options.line_col)
     if folded is not None:
         yield from notelines.fold(stream, columns, rows, id_col, text_col, folded)
         return

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...records import NoteRecord, decode_bytes
-from .common import RecordStream, finish_text
+from .common import ReadOptions, RecordStream, finish_text
 from .source import UTF16_BOMS, Source
 
 NOTE_SUFFIXES = (".txt", ".text", ".rtf")
@@ -119,8 +119,11 @@ def read_folder(stream: RecordStream, root: Path) -> Iterator[NoteRecord]:
         yield _note(row, file, file.relative_to(root).as_posix(), root)
 
 
-def read_text_file(stream: RecordStream, source: Source) -> Iterator[NoteRecord]:
-    """The one record of a single note file (compressed ones decompressed, capped)."""
+def read_text_file(
+    stream: RecordStream, source: Source, options: ReadOptions | None = None
+) -> Iterator[NoteRecord]:
+    """The one record of a single note file (compressed ones decompressed, capped).
+    ``options`` is taken as every reader takes it: a note file has no columns to choose."""
     stream.columns = ["file"]
     if source.compression is None:
         yield _note(1, source.path, source.name, None)

@@ -1,0 +1,25 @@
+"""The "given now?" decision on written sentences (tests/cases/given_now.yaml): historical
+narrative, care told from another encounter, plans, schedules, starts, oral forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor.records import clean_text
+
+CASES = yaml.safe_load(
+    (Path(__file__).parent / "cases" / "given_now.yaml").read_text(encoding="utf-8")
+)
+FIELDS = ("medication", "route", "dose_value", "dose_unit", "site", "laterality")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_given_now(case, extract_one):
+    result = extract_one(clean_text(case["text"]))
+    got = [{k: e[k] for k in FIELDS} for e in result["events"]]
+    assert got == [{k: e[k] for k in FIELDS} for e in case["events"]]
+    if "not_administered" in case:
+        assert result["not_administered"] == case["not_administered"]

@@ -1,0 +1,60 @@
+"""Procedure injections (route ``other``, flag ``other_route``) and drugs that serve a
+procedure (flag ``procedural``): contract sections 2 and 2b.
+
+Case table: tests/cases/procedures.yaml (one note per case, audited whole with the default
+spec). Rules: patterns/lexicons/routes.yaml, patterns/lexicons/sites.yaml,
+patterns/context/procedural.yaml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from auditor import audit
+from auditor.patterns import load_patterns
+from auditor.procedural import ProceduralRules
+
+CASES = yaml.safe_load(
+    (Path(__file__).parent / "cases" / "procedures.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_procedure_cases(case):
+    notes, events = audit([case["text"]])
+    note = notes.iloc[0]
+    assert (note["status"], list(note["flags"])) == (case["status"], case["flags"])
+    if "events" in case:
+        rows = events.to_dict("records")
+        assert len(rows) == len(case["events"])
+        got = [{k: row[k] for k in want} for row, want in zip(rows, case["events"], strict=True)]
+        assert got == case["events"]
+
+
+def test_named_procedure_after_a_heading_without_colon():
+    rules = ProceduralRules.from_rules(load_patterns(None).procedural)
+    text = "CHIEF COMPLAINT\n\nKnee pain.\n\nPROCEDURE\n\nRight knee injection.\nConsent obtained."
+    assert rules.named_procedures(text) == ["Right knee injection"]
+    assert rules.implied_route(text) == "other"
+    assert rules.report_context(text) is False
+
+
+def test_summary_of_a_stay_is_never_a_procedure_report():
+    rules = ProceduralRules.from_rules(load_patterns(None).procedural)
+    report = "PROCEDURES PERFORMED: Colonoscopy.\nThe patient was taken to the operating room."
+    assert rules.report_context(report) is True
+    assert rules.report_context("DISCHARGE SUMMARY\n" + report) is False
+
+
+def test_injection_that_is_the_procedure_serves_another_operation_only_in_its_report():
+    rules = ProceduralRules.from_rules(load_patterns(None).procedural)
+    event = {"medication": "triamcinolone", "route": "other", "start": 0, "end": 7}
+    assert rules.is_procedural("Kenalog injected.", event, in_report=False) is False
+    assert rules.is_procedural("Kenalog injected.", event, in_report=True) is True
+    botox = {"medication": "onabotulinumtoxina", "route": "other", "start": 0, "end": 5}
+    assert rules.is_procedural("Botox injected.", botox, in_report=True) is False
+    stress = {"medication": "regadenoson", "route": "IV", "start": 0, "end": 8}
+    assert rules.is_procedural("Lexiscan given.", stress, in_report=False) is True
