@@ -109,7 +109,14 @@ def _engine(
             billing=HcpcsTable(patterns.hcpcs_drugs),
             context=Context(
                 setting=SettingRules.from_rules(patterns.setting),
-                procedural=ProceduralRules.from_rules(patterns.procedural),
+                procedural=ProceduralRules.from_rules(
+                    patterns.procedural,
+                    local_anaesthetics=[
+                        d["generic"]
+                        for d in patterns.drugs["drugs"]
+                        if d.get("role") == "local_anesthetic"
+                    ],
+                ),
                 im_sc_form={d["generic"]: d["im_sc_form"] for d in patterns.drugs["drugs"]},
             ),
         )
@@ -243,16 +250,23 @@ def audit_one(
         found = extract(nlp, text)
         in_report = context.procedural.report_context(text)
         implied = context.procedural.implied_route(text)
-        events = []
-        for i, event in enumerate(found["events"], start=1):
+        kept = []
+        for event in found["events"]:
             if event.get("route") is None and implied is not None:
                 event["route"] = implied  # "Hip injection" report: intra-articular
+            procedural = context.procedural.is_procedural(text, event, in_report)
+            if context.procedural.not_an_event(text, event, procedural):
+                continue  # the block for the operation, contrast for the imaging
             event |= {
                 "setting": setting,
                 "im_sc_form": context.im_sc_form.get(event.get("medication")),
-                "procedural": context.procedural.is_procedural(text, event, in_report),
+                "procedural": procedural,
             }
-            events.append(_event_row(event, i, record, judge, billing, redact))
+            kept.append(event)
+        events = [
+            _event_row(event, i, record, judge, billing, redact)
+            for i, event in enumerate(kept, start=1)
+        ]
         note = judge.judge_note(events, found["not_administered"])
         raised = judge.raising_not_administered(events, found["not_administered"])
         note["not_administered"] = [found["not_given"][i] for i in raised]

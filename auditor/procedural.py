@@ -9,6 +9,7 @@ sedation, local anaesthetic, contrast, in the OR, ...).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,8 @@ class ProceduralRules:
         procedural_drugs: generic names of drugs given only to serve a procedure.
         itself_drugs: generic names of drugs whose injection is itself a procedure
             (botulinum toxin: chemodenervation), never procedural.
+        anaesthetics: generic names of local anaesthetics (drug lexicon role).
+        contrast: regex (``not_events.contrast``): a contrast agent named in a sentence.
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -79,11 +82,19 @@ class ProceduralRules:
     not_markers: tuple[re.Pattern[str], ...] = ()
     procedural_drugs: frozenset[str] = frozenset()
     itself_drugs: frozenset[str] = frozenset()
+    anaesthetics: frozenset[str] = frozenset()
+    contrast: re.Pattern[str] | None = None
     reach: int = 300
 
     @classmethod
-    def from_rules(cls, rules: dict[str, Any], path: str = "context/procedural.yaml"):
-        """Build from the parsed file.
+    def from_rules(
+        cls,
+        rules: dict[str, Any],
+        path: str = "context/procedural.yaml",
+        local_anaesthetics: Iterable[str] = (),
+    ):
+        """Build from the parsed file; ``local_anaesthetics``: the generic names of the
+        drug lexicon's ``role: local_anesthetic`` entries (for ``not_an_event``).
 
         Raises:
             PatternError: a key has the wrong type or a regex is invalid (names the key).
@@ -117,6 +128,12 @@ class ProceduralRules:
             ),
             procedural_drugs=frozenset(str(d).lower() for d in rules.get("procedural_drugs") or ()),
             itself_drugs=frozenset(str(d).lower() for d in rules.get("itself_drugs") or ()),
+            anaesthetics=frozenset(local_anaesthetics),
+            contrast=(
+                compile_rule(contrast, f"{path}: not_events.contrast")
+                if (contrast := (rules.get("not_events") or {}).get("contrast"))
+                else None
+            ),
         )
 
     def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
@@ -134,6 +151,20 @@ class ProceduralRules:
         if event.get("route") in self.itself_routes:
             return in_report
         return in_report or self.event_context(text, event["start"], event["end"])
+
+    def not_an_event(self, text: str, event: dict[str, Any], procedural: bool) -> bool:
+        """Whether an extracted ``event`` (``medication``, ``start``, ``end``) is no
+        administration event after all: a local anaesthetic that serves a procedure
+        (``procedural``: the block for an operation is anaesthesia), or an unnamed
+        injection whose sentence names a contrast agent (contrast for the imaging).
+        Source: corpora/README.md labelling decisions; contract section 2 (procedural)."""
+        medication = event.get("medication")
+        if medication in self.anaesthetics:
+            return procedural
+        if medication is None and self.contrast is not None:
+            left, right = sentence_around(text, event["start"], event["end"], self.reach)
+            return bool(self.contrast.search(text, left, right))
+        return False
 
     def named_procedures(self, text: str) -> list[str]:
         """The first item of each procedure line ("PROCEDURE: Left knee injection.", or

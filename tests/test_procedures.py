@@ -58,3 +58,19 @@ def test_injection_that_is_the_procedure_serves_another_operation_only_in_its_re
     assert rules.is_procedural("Botox injected.", botox, in_report=True) is False
     stress = {"medication": "regadenoson", "route": "IV", "start": 0, "end": 8}
     assert rules.is_procedural("Lexiscan given.", stress, in_report=False) is True
+
+
+def test_local_anaesthetic_for_a_procedure_and_unnamed_contrast_are_no_events():
+    rules = ProceduralRules.from_rules(
+        load_patterns(None).procedural, local_anaesthetics=["lidocaine"]
+    )
+    block = {"medication": "lidocaine", "route": "other", "start": 0, "end": 9}
+    assert rules.not_an_event("Lidocaine block.", block, procedural=True) is True
+    assert rules.not_an_event("Lidocaine block.", block, procedural=False) is False
+    text = "Then 5 mL of Omnipaque was injected. Kenalog 40 mg was injected."
+    unnamed = {"medication": None, "route": None, "start": 27, "end": 35}
+    kenalog = {"medication": "triamcinolone", "route": None, "start": 37, "end": 44}
+    assert rules.not_an_event(text, unnamed, procedural=False) is True
+    assert rules.not_an_event(text, kenalog, procedural=False) is False
+    later = {"medication": None, "route": None, "start": 51, "end": 59}
+    assert rules.not_an_event(text, later, procedural=False) is False
