@@ -12,6 +12,16 @@ DEV_GOLD = SHARED / "gold" / "dev.v2.jsonl"  # contract version 2 labels
 DEV_GOLD_V1 = SHARED / "gold" / "dev.jsonl"  # the same notes, version-1 labels
 TEAM_GOLD = sorted((ROOT / "corpora" / "gold").glob("*.jsonl"))
 SAMPLE = ROOT / "corpora" / "sample" / "clinic_notes.csv"  # the bundled sample corpus
+# what an audit writes into its report folder (with --claims also claims.csv, claims.jsonl)
+REPORT_FILES = [
+    "events.csv",
+    "events.jsonl",
+    "notes.csv",
+    "notes.jsonl",
+    "report.html",
+    "report.xlsx",
+    "run.json",
+]
 
 
 @pytest.fixture(scope="session")

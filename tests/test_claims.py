@@ -145,35 +145,12 @@ def test_claim_columns_are_detected_and_missing_ones_named():
 
 
 def test_python_api_reconcile():
+    blank = {"missing": [], "flags": [], "advisories": [], "error": None}
     notes_df = pd.DataFrame(
         [
-            {
-                "note_id": "1",
-                "status": "compliant",
-                "n_injections": 1,
-                "missing": [],
-                "flags": [],
-                "advisories": [],
-                "error": None,
-            },
-            {
-                "note_id": "2",
-                "status": "compliant",
-                "n_injections": 1,
-                "missing": [],
-                "flags": [],
-                "advisories": [],
-                "error": None,
-            },
-            {
-                "note_id": "3",
-                "status": "no_injection",
-                "n_injections": 0,
-                "missing": [],
-                "flags": [],
-                "advisories": [],
-                "error": None,
-            },
+            {"note_id": "1", "status": "compliant", "n_injections": 1, **blank},
+            {"note_id": "2", "status": "compliant", "n_injections": 1, **blank},
+            {"note_id": "3", "status": "no_injection", "n_injections": 0, **blank},
         ]
     )
     events_df = pd.DataFrame(

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from auditor.cli import app
 
+from .conftest import REPORT_FILES
+
 NOTES = [
     {
         "note_id": "n1",
@@ -54,17 +56,9 @@ def test_audit_with_claims(files):
     result = _run(str(files["notes"]), "--out", str(files["out"]), "--claims", str(files["claims"]))
     assert result.exit_code == 0, result.output
     out = files["out"]
-    assert sorted(p.name for p in out.iterdir()) == [
-        "claims.csv",
-        "claims.jsonl",
-        "events.csv",
-        "events.jsonl",
-        "notes.csv",
-        "notes.jsonl",
-        "report.html",
-        "report.xlsx",
-        "run.json",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["claims.csv", "claims.jsonl", *REPORT_FILES]
+    )
     events = _jsonl(out / "events.jsonl")
     assert [(e["note_id"], e["hcpcs"], e["hcpcs_units"]) for e in events] == [
         ("n1", "J1010", 80),

@@ -15,6 +15,8 @@ from auditor.frames import note_row
 from auditor.io.writers import ReportWriter
 from auditor.patterns import load_patterns
 
+from .conftest import REPORT_FILES
+
 GIVEN = "Toradol 60 mg IM given in the right deltoid for renal colic. Tolerated well."
 MESSY_CSV = (
     b"note_id,text\n"
@@ -72,15 +74,7 @@ def test_one_line_per_record_in_order_and_exit_1_for_record_errors(messy, tmp_pa
         "windows_1252": 1,
     }
     assert run_json["status"] == {"compliant": 3, "error": 1, "no_injection": 1}
-    assert sorted(p.name for p in out.iterdir()) == [
-        "events.csv",
-        "events.jsonl",
-        "notes.csv",
-        "notes.jsonl",
-        "report.html",
-        "report.xlsx",
-        "run.json",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == REPORT_FILES
 
 
 def test_exit_0_when_every_record_is_read(tmp_path):
