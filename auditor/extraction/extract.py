@@ -45,6 +45,7 @@ class _Note:
     segments: dict[int, Segment]  # id(anchor) -> its segment
     linked: dict[int, Indication | None]  # id(anchor) -> the indication in its segment
     sent_has_anchor: set[int]
+    home_families: frozenset[str] = frozenset()  # drugs the note lists as home or prescribed
 
     def segment(self, a: Mention) -> Segment:
         return self.segments[id(a)]
@@ -232,9 +233,16 @@ def _events_of(
     return events
 
 
-def _injection_cue(note: _Note, a: Mention, route_m: Mention | None, injected: set[str]) -> bool:
+def _injection_cue(
+    note: _Note, a: Mention, route_m: Mention | None, injected: set[str], role: str | None
+) -> bool:
     """Is the anchor about an injection (a route, site or injection word; a drug given in
-    its sentence, routed as an injection elsewhere, or always injected)?"""
+    its sentence, routed as an injection elsewhere in the note outside a plan section, always
+    injected (vaccines, allergen extracts, chemotherapy), or with no oral form (``cues.yaml``
+    ``context.injection_only``: "no sliding-scale insulin required") unless it is a regimen
+    ("not on insulin"), a home medication of the note ("Home meds: insulin glargine ...;
+    insulin dose review scheduled": a home drug's change raises no flag) or an infusion in its
+    sentence ("if the pump fails to deliver insulin")?"""
     rules = note.rules
     in_sent = note.view.in_sent(a.sent)
     if (
@@ -243,10 +251,17 @@ def _injection_cue(note: _Note, a: Mention, route_m: Mention | None, injected: s
         or any(m.label == "INJECTION" for m in in_sent)
     ):
         return True
-    return a.label == "DRUG" and (
-        any(m.label == "ADMIN" for m in in_sent)
-        or a.ident in injected
-        or rules.excluded_kind(a.ident)
+    if a.label != "DRUG":
+        return False
+    if any(m.label == "ADMIN" for m in in_sent) or rules.excluded_kind(a.ident):
+        return True
+    if a.ident in injected and role != "planning":
+        return True  # in a plan, "taper off p.r.n. Ativan" is the regimen, not an injection
+    return (
+        rules.injection_only(a.ident)
+        and not a.modifiers & rules.regimen_mods
+        and rules.family_of(a.ident) not in note.home_families
+        and not note.view.sentence_words(a.sent) & rules.infusion_words
     )
 
 
@@ -264,6 +279,26 @@ def _repeats(note: _Note, a: Mention) -> int:
         word = before.group(1).lower()
         return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
     return 1
+
+
+def _another_amount(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
+    """One more event when the anchor's own words, after its dose, give "another" amount in
+    the same unit ("4 mg of Versed was given ... and another 1 mg"): a second dose of the
+    same drug, with that amount (``extraction.yaml`` ``regex.another_amount``)."""
+    if len(found) != 1 or "dose" not in found[0].spans:
+        return []
+    first = found[0]
+    segment, text = note.segment(a), note.view.text
+    lead = note.rules.another_amount.search(text, first.spans["dose"][1], segment.end)
+    if lead is None:
+        return []
+    doses = note.rules.doses.find_all(text[lead.end() : segment.end])
+    if not doses or doses[0].start != 0 or doses[0].unit != first.dose_unit:
+        return []
+    extra = copy.deepcopy(first)
+    extra.dose_value = doses[0].value
+    extra.spans["dose"] = (lead.end(), lead.end() + doses[0].end)
+    return [extra]
 
 
 def seg_tokens(view: NoteView, segment: Segment) -> tuple[int, int]:
@@ -319,6 +354,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         segments=segments,
         linked={id(a): indication_in(view, segments[id(a)], rules) for a in anchors},
         sent_has_anchor={a.sent for a in anchors},
+        home_families=frozenset(
+            rules.family_of(a.ident)
+            for a in anchors
+            if a.label == "DRUG" and a.modifiers & rules.home_mods
+        ),
     )
     events: list[Event] = []
     not_given: list[NotGiven] = []
@@ -362,6 +402,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if a.ident in oral and route_m is None and not rules.doses.find_all(own_words):
             continue  # "... with good effect from the Ativan" after "Ativan 0.5 mg PO"
         entry = rules.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
+        if entry.get("role") == "oral":
+            continue  # an oral-only product (Percocet, Kayexalate): never an injection
         if entry.get("role", "drug") != "drug":
             other = [m for m in view.in_sent(a.sent) if m.label == "ROUTE" and m.ident == "other"]
             if not other:
@@ -418,6 +460,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             seg = note.segment(a)
             seg_words = set(view.tokens[seg_tokens(view, seg)[0] : seg_tokens(view, seg)[1]])
             another = bool(seg_words & rules.another_dose)
+            found += _another_amount(note, a, found)
             for event in found:
                 if another:
                     apart.add(id(event))
@@ -433,7 +476,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             continue
         if a.label == "DRUG" and not blocked:
             pending.append(a)
-        if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected):
+        if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
             if reason is not None:
                 medication = a.ident if a.label == "DRUG" else None

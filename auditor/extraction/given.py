@@ -145,7 +145,7 @@ def started_with_route(
     regimen put in place ("started on Lovenox 40 mg SC daily", "started heparin 5000 units SC
     q8h") is an order, not a dose (``cues.yaml`` ``context.started_routes`` and
     ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md)."""
-    if a.label != "DRUG" or not a.modifiers <= rules.started_mods:
+    if a.label != "DRUG" or not a.modifiers - rules.present_mods <= rules.started_mods:
         return False
     if not any(m.label == "ROUTE" and m.ident in rules.started_routes for m in segment.mentions):
         return False
@@ -180,7 +180,9 @@ def blocked_by(
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
         return f"section:{category}"
-    if category in rules.history_sections:
+    if category in rules.history_sections and not a.modifiers & rules.present_mods:
+        # a history's dose tied to this encounter's time ("This a.m. he required Haldol 1 mg IM")
+        # is this encounter's
         starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
         start = starts[-1] if starts else 0
         line_start = max(view.text.rfind("\n", 0, start), view.text.rfind(",", 0, start)) + 1
@@ -210,7 +212,8 @@ def not_given_by(
 
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
     """Does the drug run as an infusion: an infusion word ("gtt", "drip", "titrated") or a
-    rate ("800 units/hr") within ``infusion_after_tokens`` tokens after it, in its segment?
+    rate ("800 units/hr") within ``infusion_after_tokens`` tokens after it, in its segment,
+    with no dose of its own before the rate ("lasix 80 mg IVB 200 cc/hr": a urine output)?
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
@@ -218,5 +221,9 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     after = view.tokens[a.tok_end : a.tok_end + n]
     if any(w in rules.infusion_words for w in after):
         return True
+    sent_start = view.sentences[a.sent].start
+    if rules.infusion_before.search(view.text[max(sent_start, a.start - 40) : a.start]):
+        return True  # "arrived on 200 mcg of nitro"
     stop = min(segment.end, a.end + rules.window.infusion_after_chars)
-    return bool(rules.rate.search(view.text, a.end, max(a.end, stop)))
+    rate = rules.rate.search(view.text, a.end, max(a.end, stop))
+    return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])

@@ -85,6 +85,7 @@ class ContextualNames:
     cues: frozenset[str]
     joiners: frozenset[str]
     window_tokens: int
+    dosed: dict[str, frozenset[str]]  # generic name -> the words that name it beside a dose
 
 
 class ExtractionRules:
@@ -138,6 +139,10 @@ class ExtractionRules:
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.post_mortem_re = _phrases(cues["context"].get("post_mortem_report", ()))
         self.schedule_given = _words(cues["context"].get("schedule_given", ()))
+        self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
+        self.injection_only_families = _words(cues["context"].get("injection_only", ()))
+        self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
+        self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
@@ -194,6 +199,7 @@ class ExtractionRules:
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
+        self.not_dose_before = frozenset(words.get("not_dose_before", ()))
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
             generic_of={
@@ -204,6 +210,12 @@ class ExtractionRules:
             cues=_words(contextual.get("cues", ())),
             joiners=_words(contextual.get("joiners", ())),
             window_tokens=int(contextual.get("window_tokens", 0)),
+            dosed={
+                entry["generic"]: _words(
+                    [*entry.get("before_dose", ()), *entry.get("after_dose", ())]
+                )
+                for entry in spec.get("dosed_names", ())
+            },
         )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
@@ -219,6 +231,8 @@ class ExtractionRules:
         self.admixture = rx["admixture"]
         self.blank_line = rx["blank_line"]
         self.rate = rx["rate"]
+        self.infusion_before = rx["infusion_before"]
+        self.another_amount = rx["another_amount"]
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
@@ -226,6 +240,12 @@ class ExtractionRules:
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]
         self.history_title = rx["history_title"]
+
+    def injection_only(self, generic: str | None) -> bool:
+        """Is the drug given only by injection (its first word in ``cues.yaml``
+        ``context.injection_only``: insulin, heparin, ceftriaxone...)? Its mention is about an
+        injection even without a route ("no sliding-scale insulin needed")."""
+        return bool(generic) and self.family_of(generic or "") in self.injection_only_families
 
     def post_mortem(self, text: str) -> bool:
         """Is the note a post-mortem (autopsy) report (``cues.yaml``
