@@ -250,12 +250,13 @@ def audit_one(
         found = extract(nlp, text)
         in_report = context.procedural.report_context(text)
         implied = context.procedural.implied_route(text)
-        kept = []
+        kept, dropped = [], set()
         for event in found["events"]:
             if event.get("route") is None and implied is not None:
                 event["route"] = implied  # "Hip injection" report: intra-articular
             procedural = context.procedural.is_procedural(text, event, in_report)
             if context.procedural.not_an_event(text, event, procedural):
+                dropped.add(event.get("medication"))
                 continue  # the block for the operation, contrast for the imaging
             event |= {
                 "setting": setting,
@@ -267,9 +268,17 @@ def audit_one(
             _event_row(event, i, record, judge, billing, redact)
             for i, event in enumerate(kept, start=1)
         ]
-        note = judge.judge_note(events, found["not_administered"])
-        raised = judge.raising_not_administered(events, found["not_administered"])
-        note["not_administered"] = [found["not_given"][i] for i in raised]
+        # a drug given as anaesthesia for the procedure was given: a negated mention of it
+        # ("lidocaine without epinephrine") raises no not_administered
+        unsaid = [
+            (med, item)
+            for med, item in zip(found["not_administered"], found["not_given"], strict=True)
+            if med is None or med not in dropped
+        ]
+        not_administered = [med for med, _ in unsaid]
+        note = judge.judge_note(events, not_administered)
+        raised = judge.raising_not_administered(events, not_administered)
+        note["not_administered"] = [unsaid[i][1] for i in raised]
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         problem = f"pipeline error ({type(exc).__name__})"
         log.warning("row %d: %s; note marked error", record.row, problem)

@@ -40,7 +40,9 @@ class Dose:
     is_volume: bool
 
 
-def _number(text: str) -> float:
+def _number(text: str, words: dict[str, float] | None = None) -> float:
+    if words and text.lower() in words:
+        return float(words[text.lower()])
     return float(text.replace(",", ""))
 
 
@@ -67,6 +69,12 @@ class DoseParser:
         self.multipliers = {str(k).lower(): v for k, v in units_spec["multipliers"].items()}
         self.volume_unit = units_spec["volume_unit"]
         self.pct_factor = float(units_spec["percent_mg_per_ml"])
+        # "one gram": a number written as a word (only ever with a unit)
+        self.number_words = {
+            str(k).lower(): v for k, v in units_spec.get("number_words", {}).items()
+        }
+        word_alt = "|".join(re.escape(w) for w in sorted(self.number_words, key=len, reverse=True))
+        number = _NUM[:-1] + rf"|(?:{word_alt})\b)" if word_alt else _NUM
         denominators = units_spec.get("not_dose_denominators", [])
         unit_alt = "|".join(re.escape(u) for u in sorted(self.canonical, key=len, reverse=True))
         mult_alt = "|".join(re.escape(m) for m in sorted(self.multipliers, key=len, reverse=True))
@@ -74,7 +82,7 @@ class DoseParser:
         vol_alt = "|".join(re.escape(v) for v in sorted(volume_forms, key=len, reverse=True))
         den_alt = "|".join(re.escape(d) for d in sorted(denominators, key=len, reverse=True))
         self._amount = re.compile(
-            _NUM + _WS + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
+            number + _WS + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
             re.IGNORECASE,
         )
         self._per_volume = re.compile(rf"{_WS}/{_WS}(?:1{_WS})?(?:{vol_alt})(?![A-Za-z])", re.I)
@@ -89,6 +97,16 @@ class DoseParser:
             rf"{_WS}(?:[x×,(]|of|in)?{_WS}" + _NUM + _WS + rf"({vol_alt})(?![A-Za-z])", re.I
         )
         self._percent = re.compile(_NUM + _WS + r"%")
+        # "6 mL of 5% phenol": a volume of a percent solution, written before the percent
+        self._volume_of_percent = re.compile(
+            _NUM
+            + _WS
+            + rf"({vol_alt})(?![A-Za-z]){_WS}(?:of{_WS})?(?:an?{_WS})?"
+            + _NUM
+            + _WS
+            + "%",
+            re.I,
+        )
 
     def find_all(self, text: str) -> list[Dose]:
         """Return every amount in ``text`` in text order (concentrations resolved).
@@ -108,7 +126,9 @@ class DoseParser:
             if unit_form is None and not (mult and mult.lower() == "mu"):
                 continue
             unit = self.canonical.get((unit_form or "units").lower(), "units")
-            value = _number(number) * (self.multipliers[mult.lower()] if mult else 1)
+            value = _number(number, self.number_words) * (
+                self.multipliers[mult.lower()] if mult else 1
+            )
             end = m.end()
             if self._bad_den and self._bad_den.match(text, end):
                 continue
@@ -135,7 +155,13 @@ class DoseParser:
             mg = _number(then.group(1)) * 1000 / _number(m.group(1))  # 1:1000 = 1 mg/mL
             found = [d for d in found if not (m.start() <= d.start < then.end())]
             found.append(Dose(_tidy(mg), "mg", m.start(), then.end(), False))
+        for m in self._volume_of_percent.finditer(text):
+            mg = _number(m.group(3)) * self.pct_factor * _number(m.group(1))
+            found = [d for d in found if not (m.start() <= d.start < m.end())]
+            found.append(Dose(_tidy(mg), "mg", m.start(), m.end(), False))
         for m in self._percent.finditer(text):
+            if any(d.start <= m.start() < d.end for d in found):
+                continue  # "6 mL of 5%": read above
             then = self._then_volume.match(text, m.end())
             if then is None:
                 then = self._then_volume.search(text[m.end() : m.end() + 30])

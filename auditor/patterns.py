@@ -119,7 +119,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
 # the requirement spec used when none is named (contract version 2)
 DEFAULT_SPEC = "cpt_96372.v2"
 DRUG_EXCLUSIONS = {None, "vaccine_or_toxoid", "chemotherapy", "allergen_immunotherapy"}
-DRUG_ROLES = {"drug", "local_anesthetic"}
+DRUG_ROLES = {"drug", "local_anesthetic", "oral"}  # oral: an oral-only product, never an event
 
 # keys every row of billing/hcpcs_drugs.yaml must have (values may be null where documented)
 HCPCS_ROW_KEYS = (
@@ -423,7 +423,8 @@ def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
         if entry.get("role", "drug") not in DRUG_ROLES:
             raise PatternError(f"{where}: unknown role {entry.get('role')!r}")
         routes = entry.get("label_routes")
-        if not isinstance(routes, list) or not routes or set(routes) - ROUTES:
+        allowed = ROUTES | {"PO"} if entry.get("role") == "oral" else ROUTES
+        if not isinstance(routes, list) or not routes or set(routes) - allowed:
             raise PatternError(
                 f"{where}: 'label_routes' must be a non-empty list of {sorted(ROUTES)}"
             )

@@ -69,7 +69,8 @@ class ProceduralRules:
         itself_drugs: generic names of drugs whose injection is itself a procedure
             (botulinum toxin: chemodenervation), never procedural.
         anaesthetics: generic names of local anaesthetics (drug lexicon role).
-        contrast: regex (``not_events.contrast``): a contrast agent named in a sentence.
+        unnamed_not_events: regexes (``not_events``): an unnamed injection whose sentence
+            matches one is no event (contrast agent, anaesthesia technique).
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -83,7 +84,7 @@ class ProceduralRules:
     procedural_drugs: frozenset[str] = frozenset()
     itself_drugs: frozenset[str] = frozenset()
     anaesthetics: frozenset[str] = frozenset()
-    contrast: re.Pattern[str] | None = None
+    unnamed_not_events: tuple[re.Pattern[str], ...] = ()
     reach: int = 300
 
     @classmethod
@@ -129,10 +130,9 @@ class ProceduralRules:
             procedural_drugs=frozenset(str(d).lower() for d in rules.get("procedural_drugs") or ()),
             itself_drugs=frozenset(str(d).lower() for d in rules.get("itself_drugs") or ()),
             anaesthetics=frozenset(local_anaesthetics),
-            contrast=(
-                compile_rule(contrast, f"{path}: not_events.contrast")
-                if (contrast := (rules.get("not_events") or {}).get("contrast"))
-                else None
+            unnamed_not_events=tuple(
+                compile_rule(p, f"{path}: not_events.{kind}")
+                for kind, p in (rules.get("not_events") or {}).items()
             ),
         )
 
@@ -155,15 +155,17 @@ class ProceduralRules:
     def not_an_event(self, text: str, event: dict[str, Any], procedural: bool) -> bool:
         """Whether an extracted ``event`` (``medication``, ``start``, ``end``) is no
         administration event after all: a local anaesthetic that serves a procedure
-        (``procedural``: the block for an operation is anaesthesia), or an unnamed
-        injection whose sentence names a contrast agent (contrast for the imaging).
+        (``procedural``: the block for an operation is anaesthesia; or its sentence says
+        so, ``event_cues``: "anesthetized with lidocaine by local infiltration"), or an unnamed
+        injection whose sentence matches ``not_events`` (a contrast agent for the imaging,
+        the anaesthesia technique of a procedure).
         Source: corpora/README.md labelling decisions; contract section 2 (procedural)."""
         medication = event.get("medication")
-        if medication in self.anaesthetics:
-            return procedural
-        if medication is None and self.contrast is not None:
+        if medication in self.anaesthetics:  # the treatment only when nothing says otherwise
+            return procedural or self.event_context(text, event["start"], event["end"])
+        if medication is None and self.unnamed_not_events:
             left, right = sentence_around(text, event["start"], event["end"], self.reach)
-            return bool(self.contrast.search(text, left, right))
+            return any(rule.search(text, left, right) for rule in self.unnamed_not_events)
         return False
 
     def named_procedures(self, text: str) -> list[str]:

@@ -32,22 +32,23 @@ STATEMENT_END = re.compile(SENTENCE_END.pattern + r"|[.!?](?=,)|,(?=[ \t]*[A-Z][
 class CareProfile:
     """A kind of note recognised by the care it records (``setting.yaml`` ``profiles``).
 
-    A note fits when, outside sentences about another encounter (and not negated), at least
-    ``min_kinds`` of the cue kinds are present, including every kind in ``require``. A kind
-    is present when its pattern matches at least ``min`` distinct strings (lowercased), so
-    "three body-system headings" is one kind with ``min: 3``.
+    A note fits when at least ``min_kinds`` of the cue kinds are present, including every
+    kind in ``require``. A kind is present when its pattern matches at least ``min`` distinct
+    strings (lowercased), so "three body-system headings" is one kind with ``min: 3``;
+    matches in sentences about another encounter or negated do not count, except for a
+    ``layout`` kind (headings: the note's shape, not a statement).
 
     Attributes:
         setting: the setting a fitting note gets.
         name: what the profile describes (for readers of the file; never logged).
-        cues: ``(kind, pattern, min)`` in file order.
+        cues: ``(kind, pattern, min, layout)`` in file order.
         require: kinds that must be present.
         min_kinds: how many kinds must be present.
     """
 
     setting: str
     name: str
-    cues: tuple[tuple[str, re.Pattern[str], int], ...]
+    cues: tuple[tuple[str, re.Pattern[str], int, bool], ...]
     require: tuple[str, ...]
     min_kinds: int
 
@@ -177,8 +178,12 @@ class SettingRules:
 
     def _fits(self, text: str, profile: CareProfile) -> bool:
         present = set()
-        for kind, pattern, least in profile.cues:
-            if self._stated(text, pattern, least):
+        for kind, pattern, least, layout in profile.cues:
+            if layout:
+                found = {m.group(0).lower() for m in pattern.finditer(text)}
+                if len(found) >= least:
+                    present.add(kind)
+            elif self._stated(text, pattern, least):
                 present.add(kind)
         return len(present) >= profile.min_kinds and all(k in present for k in profile.require)
 
@@ -221,12 +226,22 @@ def _profile(data: Any, settings: tuple[str, ...], where: str) -> CareProfile:
         if isinstance(cue, str):
             cue = {"pattern": cue}
         least = cue.get("min", 1) if isinstance(cue, dict) else None
-        if not isinstance(least, int) or least < 1 or set(cue) - {"pattern", "min"}:
-            raise PatternError(f"{where}: cues.{kind}: needs pattern and an optional min >= 1")
-        cues.append((str(kind), compile_rule(cue["pattern"], f"{where}: cues.{kind}"), least))
+        layout = cue.get("layout", False) if isinstance(cue, dict) else None
+        if (
+            not isinstance(least, int)
+            or least < 1
+            or not isinstance(layout, bool)
+            or "pattern" not in cue
+            or set(cue) - {"pattern", "min", "layout"}
+        ):
+            raise PatternError(
+                f"{where}: cues.{kind}: needs pattern, an optional min >= 1 and layout (bool)"
+            )
+        pattern = compile_rule(cue["pattern"], f"{where}: cues.{kind}")
+        cues.append((str(kind), pattern, least, layout))
     require = tuple(data.get("require") or ())
     min_kinds = data["min_kinds"]
-    kinds = {k for k, _, _ in cues}
+    kinds = {k for k, _, _, _ in cues}
     if not set(require) <= kinds or not isinstance(min_kinds, int) or min_kinds < 1:
         raise PatternError(f"{where}: require names an unknown cue kind, or bad min_kinds")
     return CareProfile(

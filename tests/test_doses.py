@@ -78,3 +78,15 @@ def test_amount_preferred_over_volume_and_first_after_anchor():
 def test_amount_in_stated_volume_ratio_and_gauge(text, expected):
     dose = PARSER.choose(text)
     assert (dose.value, dose.unit) == expected
+
+
+def test_volume_written_before_a_percent_solution():
+    from auditor.patterns import load_patterns
+
+    parser = DoseParser(load_patterns().units)
+    found = parser.find_all("Approximately 6 mL of 5% phenol was injected")
+    assert [(d.value, d.unit, d.start, d.end) for d in found] == [(300, "mg", 14, 24)]
+    assert [(d.value, d.unit) for d in parser.find_all("received one gram of Rocephin")] == [
+        (1, "g")
+    ]
+    assert parser.find_all("someone given the ability") == []

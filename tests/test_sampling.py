@@ -33,6 +33,20 @@ def _sample_csv(folder: Path) -> list[dict[str, str]]:
 # --- size and allocation --------------------------------------------------------------------
 
 
+def _appraise(out: Path, tmp_path: Path, findings: list, reject_every: int) -> tuple[dict, str]:
+    """Decide ``findings`` (every ``reject_every``-th rejected, the others accepted), run
+    ``auditor appraise`` on the sample folder ``out``: its appraisal.json and its output."""
+    verdicts = [
+        {"finding_id": f.id, "decision": "accepted" if k % reject_every else "rejected"}
+        for k, f in enumerate(findings, start=1)
+    ]
+    decisions = tmp_path / "d.jsonl"
+    decisions.write_text("".join(json.dumps(v) + "\n" for v in verdicts))
+    result = _run("appraise", out, "--decisions", decisions)
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "appraisal.json").read_text()), result.output
+
+
 def test_size_for_attribute_follows_cochran():
     # the textbook case: 95% confidence, +-5%, p = 0.5, a very large frame -> 385
     big = size_for_attribute(10**9, 0.95, 0.05, 0.5)
@@ -162,16 +176,8 @@ def test_appraise_a_reviewed_note_sample(tmp_path, report):
     out = tmp_path / "s"
     assert _run("sample", report, "--out", out, "--unit", "notes", "--size", 20,
                 "--strata", "status", "--seed", 7).exit_code == 0  # fmt: skip
-    lines, k = [], 0
-    for note, events in read_rows(out):
-        for f in findings_of(note, events, "96372@1.1.0"):
-            k += 1
-            lines.append({"finding_id": f.id, "decision": "accepted" if k % 3 else "rejected"})
-    decisions = tmp_path / "d.jsonl"
-    decisions.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    result = _run("appraise", out, "--decisions", decisions)
-    assert result.exit_code == 0, result.output
-    got = json.loads((out / "appraisal.json").read_text())
+    findings = [f for n, e in read_rows(out) for f in findings_of(n, e, "96372@1.1.0")]
+    got, _ = _appraise(out, tmp_path, findings, reject_every=3)
     strata = {s["stratum"]: (s["N"], s["n"], s["errors"]) for s in got["attribute"]["strata"]}
     assert strata == {
         "compliant": (18, 6, 0),
@@ -192,21 +198,14 @@ def test_appraise_claim_lines_with_paid_amounts(tmp_path, report):
     assert plan["unit"] == "claims" and plan["frame"]["paid_column"] == "paid_amount"
     assert plan["frame"]["N"] == 51
     assert round(sum(plan["frame"]["paid_by_stratum"].values()), 2) == 1277.50
-    lines, k = [], 0
-    for row in read_jsonl(out / "claims.jsonl"):
-        for f in claim_findings(row, "96372@1.1.0"):
-            k += 1
-            lines.append({"finding_id": f.id, "decision": "accepted" if k % 4 else "rejected"})
-    decisions = tmp_path / "d.jsonl"
-    decisions.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    result = _run("appraise", out, "--decisions", decisions)
-    assert result.exit_code == 0, result.output
-    got = json.loads((out / "appraisal.json").read_text())
+    rows = read_jsonl(out / "claims.jsonl")
+    findings = [f for row in rows for f in claim_findings(row, "96372@1.1.0")]
+    got, output = _appraise(out, tmp_path, findings, reject_every=4)
     assert got["attribute"]["combined"]["n"] == 25
     v = got["variable"]
     assert (v["df"], round(v["t"], 4)) == (21, 1.3232)
     assert round(v["frame_paid"], 2) == 1277.50
-    assert "lower limit" in result.output
+    assert "lower limit" in output
     for name in ("mean_per_unit", "difference"):
         e = v[name]
         assert e["lower"] == pytest.approx(e["point"] - v["t"] * e["se"])

@@ -45,6 +45,13 @@ def test_a_profile_needs_distinct_matches_and_its_required_kind():
     assert rules.from_text("neuro: ok\nresp: ok") is None
     # a negated cue does not count
     assert rules.from_text("neuro: ok\nresp: ok\nno foley") is None
+    # a heading in a sentence about earlier care is skipped, unless its kind is layout
+    earlier = "neuro: ok\nresp: as before, as 2 weeks ago\nfoley in place"
+    assert rules.from_text(earlier) is None
+    layout = PROFILE | {
+        "cues": PROFILE["cues"] | {"systems": PROFILE["cues"]["systems"] | {"layout": True}}
+    }
+    assert _rules(note_rules=[], profiles=[layout]).from_text(earlier) == "inpatient"
 
 
 @pytest.mark.parametrize(
@@ -56,6 +63,8 @@ def test_a_profile_needs_distinct_matches_and_its_required_kind():
         (PROFILE | {"require": ["lines"]}, "require names an unknown cue kind"),
         (PROFILE | {"min_kinds": 0}, "bad min_kinds"),
         (PROFILE | {"cues": {"systems": {"pattern": "a", "min": 0}}}, "cues.systems"),
+        (PROFILE | {"cues": {"systems": {"pattern": "a", "layout": "yes"}}}, "cues.systems"),
+        (PROFILE | {"cues": {"systems": {"min": 2}}}, "cues.systems"),
         (PROFILE | {"cues": {"urine": "(unclosed"}}, "invalid regular expression"),
     ],
 )

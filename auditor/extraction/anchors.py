@@ -3,7 +3,8 @@
 Per sentence: its DRUG mentions (a brand in parentheses merged into its generic; diluents,
 conditions such as "B12 deficiency", the drug mixed into a local anaesthetic and the
 non-first drugs of a table row dropped); else its first INJECTION mention; else, in a
-sentence that documents an administration, its first injection ROUTE mention.
+sentence that documents an administration, its first injection ROUTE mention; else its first
+DOSE mention (a coverage dose, "covered with 2 units", ``contextual``).
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ def _same_drug_named_twice(
     prev: Mention, m: Mention, ms: list[Mention], text: str, rules: ExtractionRules
 ) -> bool:
     """Two close mentions of one drug ("Ceftriaxone (Rocephin)"), or of a drug family and a
-    member of it ("1 unit reg via SSI", "SSI 6 units reg": insulin and regular insulin), with
-    no site, route, verb or injection word between (and, for the same name, no dose)."""
+    member of it ("1 unit reg via SSI", "SSI 6 units reg", "SS reg SC insulin": insulin and
+    regular insulin), with no site, verb or injection word between, no route between two
+    mentions of the same name (a route may sit inside "reg SC insulin") and, for the same
+    name, no dose."""
     family = prev.ident != m.ident and rules.family_of(prev.ident) == rules.family_of(m.ident)
     if prev.ident != m.ident and not (family and rules.is_family(prev.ident, m.ident)):
         return False
     if m.start - prev.end > rules.window.same_drug_gap_chars:
         return False
-    if any(
-        x.label in ("SITE", "ROUTE", "ADMIN", "INJECTION") and prev.end <= x.start < m.start
-        for x in ms
-    ):
+    between = ("SITE", "ADMIN", "INJECTION") if family else ("SITE", "ROUTE", "ADMIN", "INJECTION")
+    if any(x.label in between and prev.end <= x.start < m.start for x in ms):
         return False
     return family or not rules.doses.find_all(text[prev.end : m.start])
 
@@ -86,5 +87,7 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 or len(line) <= rules.window.template_line_chars
             ):
                 kept = routes[:1]
+        if not kept and not drugs:
+            kept = [m for m in ms if m.label == "DOSE"][:1]  # "covered with 2 units"
         out.extend(kept)
     return out

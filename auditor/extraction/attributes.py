@@ -158,8 +158,11 @@ def choose_dose(
     found = doses.choose(seg_text, a.start - segment.start)
     if found is not None and found.unit == "mL":
         after = seg_text[found.end : found.end + 20].lower().split()[:1]
+        before = seg_text[max(0, found.start - 20) : found.start].lower().split()[-1:]
         if after and after[0].strip(".,;:") in rules.not_dose_after:
             found = None  # "760cc neg", "300 mL diuresis": an output, not a dose
+        elif before and before[0].strip(".,;:") in rules.not_dose_before:
+            found = None  # "residual was 25cc", "u/o 30cc": a measurement, not a dose
     dose = DoseAt(found, _shift(found, segment.start)) if found else None
     lead_from = max(segment.start, a.start - rules.window.dose_before_chars)
     lead = rules.dose_of.search(text[lead_from : a.start])

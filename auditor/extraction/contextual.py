@@ -1,5 +1,8 @@
 """Drug names that are a drug only beside a repletion word: "K repleted", "replete Mg",
-"K+, Ca++ treated" (ICU nursing shorthand for electrolytes replaced this shift).
+"K+, Ca++ treated" (ICU nursing shorthand for electrolytes replaced this shift), and
+words that name a drug only beside a dose: "MS 2 mg IV", "2 U regular" (DOSED mentions), and
+a units dose after a coverage word, "covered with 2 units" (COVERAGE: an ADMIN mention and a
+DOSE mention, the anchor of a sentence that names no drug).
 
 The words ``k``, ``mg`` or ``ca`` alone are a lab, a unit or an abbreviation, so they are
 not lexicon names. The mention ruler marks a name and a repletion cue within a few tokens
@@ -19,6 +22,8 @@ from .rules import ExtractionRules
 from .view import Mention, NoteView
 
 LABEL = "REPLETION"
+DOSED = "DOSED"  # a name beside a dose ("MS 2 mg", "2 U regular"): extraction.yaml dosed_names
+COVERAGE = "COVERAGE"  # "covered with 2 units": extraction.yaml coverage
 
 
 def _is_number(word: str) -> bool:
@@ -30,9 +35,41 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
     module docstring); ``view`` itself when it has none (or no token offsets)."""
     spec = rules.contextual
     found = [m for m in view.mentions if m.label == LABEL]
-    if not found or not view.offsets:
+    dosed = [m for m in view.mentions if m.label == DOSED]
+    covered = [m for m in view.mentions if m.label == COVERAGE]
+    if not (found or dosed or covered) or not view.offsets:
         return view
     added: list[Mention] = []
+    for r in covered:  # cue -> ADMIN; number + unit -> DOSE (the sentence's anchor if no drug)
+        cue_end = r.tok_start + 1
+        added.append(
+            Mention(
+                "ADMIN",
+                "admin",
+                r.start,
+                view.offsets[cue_end - 1] + len(view.tokens[cue_end - 1]),
+                r.tok_start,
+                cue_end,
+                "",
+                r.sent,
+            )
+        )
+        first = r.tok_end - 2
+        added.append(
+            Mention("DOSE", "dose", view.offsets[first], r.end, first, r.tok_end, "", r.sent)
+        )
+    for r in dosed:
+        names = spec.dosed.get(r.ident, frozenset())
+        named = {m.ident for m in view.in_sent(r.sent) if m.label == "DRUG"}
+        if r.ident in named:
+            continue  # "K 20 mEq KCl": the KCl is the event
+        for i in range(r.tok_start, r.tok_end):
+            if view.tokens[i] in names:
+                start = view.offsets[i]
+                end = start + len(view.tokens[i])
+                mods = r.modifiers
+                added.append(Mention("DRUG", r.ident, start, end, i, i + 1, "", r.sent, mods))
+                break
     for r in found:
         named = {m.ident for m in view.in_sent(r.sent) if m.label == "DRUG"}
         for i in range(r.tok_start, r.tok_end):
@@ -50,5 +87,5 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
             text = view.text[start:end]
             added.append(Mention("DRUG", generic, start, end, i, i + 1, text, r.sent, r.modifiers))
     added = [replace(m, text=view.text[m.start : m.end]) for m in added]
-    kept = [m for m in view.mentions if m.label != LABEL]
+    kept = [m for m in view.mentions if m.label not in (LABEL, DOSED, COVERAGE)]
     return replace(view, mentions=sorted(kept + added, key=lambda m: m.start), _words={})

@@ -281,6 +281,26 @@ def _repeats(note: _Note, a: Mention) -> int:
     return 1
 
 
+def _another_amount(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
+    """One more event when the anchor's own words, after its dose, give "another" amount in
+    the same unit ("4 mg of Versed was given ... and another 1 mg"): a second dose of the
+    same drug, with that amount (``extraction.yaml`` ``regex.another_amount``)."""
+    if len(found) != 1 or "dose" not in found[0].spans:
+        return []
+    first = found[0]
+    segment, text = note.segment(a), note.view.text
+    lead = note.rules.another_amount.search(text, first.spans["dose"][1], segment.end)
+    if lead is None:
+        return []
+    doses = note.rules.doses.find_all(text[lead.end() : segment.end])
+    if not doses or doses[0].start != 0 or doses[0].unit != first.dose_unit:
+        return []
+    extra = copy.deepcopy(first)
+    extra.dose_value = doses[0].value
+    extra.spans["dose"] = (lead.end(), lead.end() + doses[0].end)
+    return [extra]
+
+
 def seg_tokens(view: NoteView, segment: Segment) -> tuple[int, int]:
     """Token range ``[start, end)`` of a segment (from its mentions' sentence and offsets)."""
     if not view.offsets:
@@ -382,6 +402,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if a.ident in oral and route_m is None and not rules.doses.find_all(own_words):
             continue  # "... with good effect from the Ativan" after "Ativan 0.5 mg PO"
         entry = rules.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
+        if entry.get("role") == "oral":
+            continue  # an oral-only product (Percocet, Kayexalate): never an injection
         if entry.get("role", "drug") != "drug":
             other = [m for m in view.in_sent(a.sent) if m.label == "ROUTE" and m.ident == "other"]
             if not other:
@@ -438,6 +460,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             seg = note.segment(a)
             seg_words = set(view.tokens[seg_tokens(view, seg)[0] : seg_tokens(view, seg)[1]])
             another = bool(seg_words & rules.another_dose)
+            found += _another_amount(note, a, found)
             for event in found:
                 if another:
                     apart.add(id(event))

@@ -212,7 +212,8 @@ def not_given_by(
 
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
     """Does the drug run as an infusion: an infusion word ("gtt", "drip", "titrated") or a
-    rate ("800 units/hr") within ``infusion_after_tokens`` tokens after it, in its segment?
+    rate ("800 units/hr") within ``infusion_after_tokens`` tokens after it, in its segment,
+    with no dose of its own before the rate ("lasix 80 mg IVB 200 cc/hr": a urine output)?
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
@@ -220,5 +221,9 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     after = view.tokens[a.tok_end : a.tok_end + n]
     if any(w in rules.infusion_words for w in after):
         return True
+    sent_start = view.sentences[a.sent].start
+    if rules.infusion_before.search(view.text[max(sent_start, a.start - 40) : a.start]):
+        return True  # "arrived on 200 mcg of nitro"
     stop = min(segment.end, a.end + rules.window.infusion_after_chars)
-    return bool(rules.rate.search(view.text, a.end, max(a.end, stop)))
+    rate = rules.rate.search(view.text, a.end, max(a.end, stop))
+    return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])

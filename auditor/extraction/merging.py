@@ -8,6 +8,7 @@ from .view import Mention
 
 PLACE_AND_DOSE = ("route", "site", "laterality", "dose_value", "dose_unit")
 TEXT_ELEMENTS = ("route", "indication", "response", "provider")
+ADMIN_VERB = "cue:admin_verb"  # ``given.given_by``: an administration verb in the sentence
 
 
 def drug_before(
@@ -34,13 +35,25 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
     """A drug-less "injection given in R glut" (or a template's "Route: IM" line) right
     after a named drug's event completes that event instead of starting a new one.
 
+    A drug-less entry with another amount in the same unit as that event's dose is another
+    administration of the same drug ("K repleted with 60 mEq IV ... received 20 meq iv"); a
+    coverage dose ("covered with 2 units", anchor label DOSE) is always an event of its own.
+    Both stay events.
+
     Returns:
         True when ``event`` was merged into the last of ``events``.
     """
-    if not events:
+    if not events or a.label == "DOSE":
         return False
     prev = events[-1]
     if not 0 <= a.start - prev.end <= rules.window.merge_unnamed_chars:
+        return False
+    if (
+        event.dose_value is not None
+        and event.dose_unit == prev.dose_unit
+        and event.dose_value != prev.dose_value
+    ):
+        event.medication, event.medication_text = prev.medication, prev.medication_text
         return False
     prev.take(event, PLACE_AND_DOSE)
     return True
@@ -78,12 +91,15 @@ def merge_mentions(events: list[Event], apart: frozenset[int] = frozenset()) -> 
 
 def absorb_unnamed(events: list[Event], rules: ExtractionRules) -> None:
     """A drug-less event just before a named drug's event in the same entry (a template
-    whose "Route:" line comes before "Medication:") is absorbed into it, in place."""
+    whose "Route:" line comes before "Medication:") is absorbed into it, in place. One
+    documented with its own administration verb ("Mg repleted with 2 amps IV. Given 40 mg
+    Lasix") is an entry of its own: its route and dose are not the next drug's."""
     i = 0
     while i + 1 < len(events):
         cur, nxt = events[i], events[i + 1]
         if (
             cur.medication is None
+            and cur.decided_by != ADMIN_VERB
             and nxt.medication
             and 0 <= nxt.start - cur.end <= rules.window.absorb_unnamed_chars
         ):

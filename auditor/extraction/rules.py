@@ -85,6 +85,7 @@ class ContextualNames:
     cues: frozenset[str]
     joiners: frozenset[str]
     window_tokens: int
+    dosed: dict[str, frozenset[str]]  # generic name -> the words that name it beside a dose
 
 
 class ExtractionRules:
@@ -198,6 +199,7 @@ class ExtractionRules:
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
+        self.not_dose_before = frozenset(words.get("not_dose_before", ()))
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
             generic_of={
@@ -208,6 +210,12 @@ class ExtractionRules:
             cues=_words(contextual.get("cues", ())),
             joiners=_words(contextual.get("joiners", ())),
             window_tokens=int(contextual.get("window_tokens", 0)),
+            dosed={
+                entry["generic"]: _words(
+                    [*entry.get("before_dose", ()), *entry.get("after_dose", ())]
+                )
+                for entry in spec.get("dosed_names", ())
+            },
         )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
@@ -223,6 +231,8 @@ class ExtractionRules:
         self.admixture = rx["admixture"]
         self.blank_line = rx["blank_line"]
         self.rate = rx["rate"]
+        self.infusion_before = rx["infusion_before"]
+        self.another_amount = rx["another_amount"]
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]

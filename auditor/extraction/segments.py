@@ -84,10 +84,11 @@ def segment_of(
 
     def begin(x: Mention) -> int:
         start = x.start - lead_dose(x)
-        for m in ms:  # "... and subcutaneous heparin": the route is heparin's
+        for m in ms:  # "and subcutaneous heparin": the route is heparin's ("60 mEq po, Mg": not)
             if (
                 m.label == "ROUTE"
                 and 0 <= start - m.end <= rules.window.route_glued_chars
+                and not text[m.end : start].strip()
                 and m.start >= sent.start
             ):
                 start = m.start

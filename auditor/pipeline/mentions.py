@@ -10,6 +10,8 @@ ROUTE                 lexicons/routes.yaml ``routes``        IM, SC, IV, ID, oth
 SITE                  lexicons/sites.yaml ``sites/combined`` ``site`` or ``site|laterality``
 BODY                  lexicons/sites.yaml ``other_body_parts`` ``body``
 LATERALITY            lexicons/sites.yaml ``laterality``     left, right, bilateral
+DOSED                 extraction.yaml ``dosed_names``        generic name
+COVERAGE              extraction.yaml ``coverage``           ``coverage``
 ADMIN, INJECTION, ... cues/cues.yaml                         the label
 IGNORE                routes ``not_routes``, cues IGNORE     ``ignore``
 ====================  =====================================  ============================
@@ -26,7 +28,9 @@ from ..patterns import Patterns
 MENTIONS_KEY = "mentions"
 # what can anchor an event (ROUTE: "2 mg IM given"; REPLETION: "K repleted", a drug named by a
 # word that is a drug only beside a repletion cue, see auditor.extraction.contextual)
-ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION")
+# DOSED: a word that names a drug only beside a dose, "MS 2 mg", "2 U regular"; COVERAGE: "covered
+# with 2 units", a dose of an unnamed drug)
+ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION", "DOSED", "COVERAGE")
 
 
 def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:
@@ -53,6 +57,42 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
         {"label": "REPLETION", "pattern": [name, *number_or_joiner, *between, cue], "id": "rep"},
         {"label": "REPLETION", "pattern": [cue, *between, name], "id": "rep"},
     ]
+
+
+def dosed_patterns(spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DOSED token patterns (``extraction.yaml`` ``dosed_names``): for each entry, a name, a
+    number and one of its units (``before_dose``), or a number, a unit and a name
+    (``after_dose``); the span id is the entry's generic name."""
+    out: list[dict[str, Any]] = []
+    number = {"LIKE_NUM": True}
+    for entry in spec:
+        unit = {"LOWER": {"IN": sorted(str(u).lower() for u in entry["units"])}}
+        for side in ("before_dose", "after_dose"):
+            words = sorted(str(w).lower() for w in entry.get(side, ()))
+            if not words:
+                continue
+            name = {"LOWER": {"IN": words}}
+            pattern = [name, number, unit] if side == "before_dose" else [number, unit, name]
+            out.append({"label": "DOSED", "pattern": pattern, "id": entry["generic"]})
+    return out
+
+
+def coverage_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """COVERAGE token pattern (``extraction.yaml`` ``coverage``): a coverage cue, an optional
+    joiner, a number and a unit ("covered with 2 units")."""
+    if not spec:
+        return []
+
+    def words(key: str) -> list[str]:
+        return sorted(str(w).lower() for w in spec.get(key, ()))
+
+    pattern = [
+        {"LOWER": {"IN": words("cues")}},
+        {"LOWER": {"IN": words("joiners")}, "OP": "?"},
+        {"LIKE_NUM": True},
+        {"LOWER": {"IN": words("units")}},
+    ]
+    return [{"label": "COVERAGE", "pattern": pattern, "id": "coverage"}]
 
 
 def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
@@ -83,6 +123,8 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
         ident = "ignore" if label == "IGNORE" else label.lower()
         out += [_phrase(label, form, ident) for form in forms]
     out += repletion_patterns(patterns.extraction.get("contextual_names", {}))
+    out += dosed_patterns(patterns.extraction.get("dosed_names", []))
+    out += coverage_patterns(patterns.extraction.get("coverage", {}))
     for item in patterns.cues["token_patterns"]:
         out.append(
             {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}

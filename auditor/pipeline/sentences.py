@@ -3,7 +3,8 @@
 Lines are sentences (notes are line-oriented: headings, bullets, MAR rows, field: value
 templates), except that a hard-wrapped line continues when it ends without punctuation and
 the next line starts in lower case. Inside a line, ``.``, ``!``, ``?`` and ``;`` end a
-sentence. The scope of every ConText modifier is one of these sentences.
+sentence (a period after a drug abbreviation followed by a word, "reg. insulin", does not).
+The scope of every ConText modifier is one of these sentences.
 
 Boundaries are written once as an array, and ``doc.sents`` / ``Span.sent`` are served from
 a precomputed index through spaCy's user hooks: spaCy's own lookups re-scan the whole Doc
@@ -49,6 +50,11 @@ DANGLING = {
 }
 
 
+# a period after one of these drug abbreviations does not end a sentence when a word follows on
+# the same line ("re'd 12 units reg. insulin sc": the route is the insulin's)
+ABBREVIATIONS = {"reg", "vit", "ins"}
+
+
 @Language.factory("auditor_sentences", default_config={})
 def make_sentences(nlp: Language, name: str) -> "ClinicalSentencizer":
     return ClinicalSentencizer()
@@ -79,7 +85,14 @@ def _starts(doc: Doc) -> list[int]:
             )
             previous_break = not wrapped
         elif token.text in SENTENCE_END or (token.is_punct and token.text[-1:] == "."):
-            previous_break = True
+            previous_break = not (
+                token.text == "."
+                and token.i
+                and doc[token.i - 1].lower_ in ABBREVIATIONS
+                and token.i + 1 < len(doc)
+                and doc[token.i + 1].is_alpha
+                and not token.whitespace_.count("\n")
+            )
     return starts
 
 

@@ -2,7 +2,8 @@
 
 Splits a number glued to its unit ("80mg" -> "80", "mg"; "5,000u" -> "5,000", "u") and a
 brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arrows, equals
-signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), so
+signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4") and a
+period glued between two capitalised words ("PENDING.MAG"), so
 that lexicon names and unit cues match whole tokens however the note spaces them.
 """
 
@@ -23,6 +24,8 @@ EXTRA_INFIXES = (
     r"(?<=[A-Za-z.)])[,;](?=[A-Za-z0-9,])",  # "history.,PLAN" (flattened exports)
     r"(?<=[A-Za-z]):(?=[,;0-9A-Za-z])",  # "PLAN:,1." and "Site:R delt", never "10:40"
     r"(?<=[A-Za-z0-9.)%])(?:-+>|=+>|<-+|=)(?=[A-Za-z0-9(])",  # "agitated->haldol", "ENDO=BS"
+    r"(?<=[A-Z]{2})\.(?=[A-Z]{2})",  # "REPEAT PENDING.MAG,CALCIUM+K REPLACED" (all capitals)
+    r"(?<=[A-Za-z])\.(?=[,;])",  # "Atropine 0.6 mg IM.,4." (flattened numbered lists)
 )
 
 
