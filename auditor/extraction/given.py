@@ -45,12 +45,16 @@ def stated_given(view: NoteView, sent: int, rules: ExtractionRules) -> bool:
     return any(affirmed_admin(view, m, rules) for m in view.in_sent(sent))
 
 
-def schedule_given(view: NoteView, sent: int, rules: ExtractionRules) -> bool:
+def schedule_given(
+    view: NoteView, sent: int, rules: ExtractionRules, in_list: bool = False
+) -> bool:
     """Does sentence ``sent`` tell a scheduled drug's doses as given: an affirmed past-tense
     administration cue (``cues.yaml`` ``context.schedule_given``: "was given IM once daily for
-    three days"), or any affirmed one with a given-today word ("every 12 weeks, given today")?"""
+    three days"), or any affirmed one with a given-today word ("every 12 weeks, given today")?
+    In a medication-list section (``in_list``) only the given-today form counts: a list item
+    "50 mcg subcutaneously given daily" describes the regimen itself."""
     admins = [m for m in view.in_sent(sent) if affirmed_admin(view, m, rules)]
-    if any(m.text.lower() in rules.schedule_given for m in admins):
+    if not in_list and any(m.text.lower() in rules.schedule_given for m in admins):
         return True
     return bool(admins) and bool(view.sentence_words(sent) & rules.given_today)
 
@@ -173,7 +177,7 @@ def blocked_by(
     if elsewhere and not rules.emergency_note.search(view.text):
         return f"context:{elsewhere[0]}"  # "In the emergency room he was given morphine"
     schedule = sorted(a.modifiers & rules.schedule_mods)
-    if schedule and not schedule_given(view, a.sent, rules):
+    if schedule and not schedule_given(view, a.sent, rules, role == "not_administered"):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     standing = sorted(a.modifiers & rules.standing_mods)
     if standing and not stated_given(view, a.sent, rules):

@@ -92,8 +92,19 @@ def _starts(doc: Doc) -> list[int]:
                 and token.i + 1 < len(doc)
                 and doc[token.i + 1].is_alpha
                 and not token.whitespace_.count("\n")
-            )
+            ) and not _comma_continues(doc, token.i)
     return starts
+
+
+def _comma_continues(doc: Doc, i: int) -> bool:
+    """Is the period at token ``i`` inside a sentence: followed at once by a comma and a
+    lower-case word ("Plavix, Lovenox, etc., and transferred")? MTSamples joins sections with
+    ".," before a capital heading (".,PHYSICAL EXAMINATION:") and list items before a number
+    (".,2."): those still end the sentence."""
+    if doc[i].text != "." or doc[i].whitespace_ or i + 2 >= len(doc):
+        return False
+    comma, word = doc[i + 1], doc[i + 2]
+    return comma.text == "," and word.is_alpha and word.text[:1].islower()
 
 
 class ClinicalSentencizer:
