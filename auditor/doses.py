@@ -22,6 +22,14 @@ _NEEDLE = re.compile(
 )
 
 
+def alternation(words: Any) -> str:
+    """A regex alternation of ``words`` (any iterable of strings), escaped and longest first
+    so that a longer form wins over its prefix ("mg/kg" before "mg"); "" when empty."""
+    return "|".join(
+        re.escape(str(w)) for w in sorted(words, key=lambda w: len(str(w)), reverse=True)
+    )
+
+
 @dataclass(frozen=True)
 class Dose:
     """One amount found in text.
@@ -73,14 +81,14 @@ class DoseParser:
         self.number_words = {
             str(k).lower(): v for k, v in units_spec.get("number_words", {}).items()
         }
-        word_alt = "|".join(re.escape(w) for w in sorted(self.number_words, key=len, reverse=True))
+        word_alt = alternation(self.number_words)
         number = _NUM[:-1] + rf"|(?:{word_alt})\b)" if word_alt else _NUM
         denominators = units_spec.get("not_dose_denominators", [])
-        unit_alt = "|".join(re.escape(u) for u in sorted(self.canonical, key=len, reverse=True))
-        mult_alt = "|".join(re.escape(m) for m in sorted(self.multipliers, key=len, reverse=True))
+        unit_alt = alternation(self.canonical)
+        mult_alt = alternation(self.multipliers)
         volume_forms = [f for f, u in self.canonical.items() if u == self.volume_unit]
-        vol_alt = "|".join(re.escape(v) for v in sorted(volume_forms, key=len, reverse=True))
-        den_alt = "|".join(re.escape(d) for d in sorted(denominators, key=len, reverse=True))
+        vol_alt = alternation(volume_forms)
+        den_alt = alternation(denominators)
         self._amount = re.compile(
             number + _WS + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
             re.IGNORECASE,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..doses import DoseParser
+from ..doses import DoseParser, alternation
 
 # the pattern files (relative names, as in ``auditor.patterns.SCHEMA``) the extractor reads
 RULE_FILES = (
@@ -33,10 +33,8 @@ def _words(values: Any) -> frozenset[str]:
 
 def _phrases(values: Any) -> re.Pattern[str] | None:
     """One case-insensitive regex matching any of the phrases as whole words (None: no phrase)."""
-    phrases = sorted((str(v) for v in values), key=len, reverse=True)
-    if not phrases:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.I)
+    alt = alternation(values)
+    return re.compile(r"(?<!\w)(?:" + alt + r")(?!\w)", re.I) if alt else None
 
 
 @dataclass(frozen=True)
