@@ -112,6 +112,13 @@ def given_by(
     times = rules.repeat.search(text, a.end, segment.end)
     if times and int(times.group(1)) > 1 and role != "planning":
         return "record:times"  # "MSO4 x 2 for comfort", "reglan given x2"
+    if (
+        times
+        and role != "planning"
+        and a.label == "DRUG"
+        and any(m.label == "INDICATION_CUE" and m.start >= times.end() for m in segment.mentions)
+    ):
+        return "record:times"  # "labetalol x 1 for SBP 180s": a count and its reason
     if not has_route_or_dose:
         return None
     for m in record:
