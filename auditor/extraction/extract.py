@@ -383,6 +383,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             for m in note.segment(a).mentions
         )
     }
+    infused = {  # drugs the note runs as an infusion: a negated or planned mention is that drip
+        a.ident
+        for a in anchors
+        if a.label == "DRUG" and is_infusion(view, a, note.segment(a), rules)
+    }
     for a in anchors:
         adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start]
         route_m = (
@@ -490,7 +495,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             pending.append(a)
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
-            if reason is not None:
+            if reason is not None and not (a.label == "DRUG" and a.ident in infused):
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)

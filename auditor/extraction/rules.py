@@ -143,6 +143,15 @@ class ExtractionRules:
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
+        verbs = alternation(cues["context"].get("before_transfer_verbs", ()))
+        units = alternation(cues["context"].get("before_transfer_units", ()))
+        self.before_transfer = (
+            re.compile(
+                rf"(?<!\w)(?:{verbs})\s+(?:to|in|into|on)\s+(?:the\s+)?(?:{units})(?!\w)", re.I
+            )
+            if verbs and units
+            else None
+        )
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
