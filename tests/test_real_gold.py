@@ -290,3 +290,16 @@ def test_no_nursing_text_in_repository():
         if _ngrams(text) & notes:
             offending.append(name)
     assert offending == [], "files quoting nursing-note text (reword them): " + ", ".join(offending)
+
+
+NURSING_BATCH_2 = "nursing-2026-12-06"
+"""Helper nursing's seeded dev batch of issue 12 (PROVENANCE.md, nursing batch 2)."""
+
+
+def test_nursing_batch_2_is_24_dev_notes():
+    rows = _lines(REAL / "nursing.jsonl")
+    batch = [r for r in rows if r.get("batch") == NURSING_BATCH_2]
+    assert len(batch) == 24
+    assert {r["split"] for r in batch} == {"dev"}
+    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 9
+    assert sum(len(r["expected"]["events"]) for r in batch) == 30
