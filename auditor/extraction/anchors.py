@@ -76,14 +76,16 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
         drugs = [m for m in ms if m.label == "DRUG"]
         kept = _drug_anchors(view, ms, drugs, rules)
         # an oral-only product ("got 1-2 mg IM-IVP and Tylenol 650") leaves the sentence's
-        # injection unnamed: it does not stop the fallbacks below
+        # injection unnamed: it does not stop the fallbacks below; nor, for a coverage or
+        # given amount (DOSE), does a drug running as an infusion ("heparin gtt at 900
+        # units/hr, K 3.2 and given 40 mEq")
         drugs = [m for m in drugs if rules.drugs.get(m.ident, {}).get("role") != "oral"]
+        bolus_drugs = [m for m in drugs if view.token(m.tok_end) not in rules.infusion_words]
         if table_row:
             kept = kept[:1]
         if not drugs:
             kept += [m for m in ms if m.label == "INJECTION"][:1]
-        unnamed = not drugs and not any(m.label != "DRUG" for m in kept)
-        if unnamed:
+        if not drugs and not any(m.label != "DRUG" for m in kept):
             routes = [m for m in ms if m.label == "ROUTE" and m.ident in rules.injection_routes]
             if routes and (
                 any(m.label == "ADMIN" for m in ms)
@@ -91,8 +93,7 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 or len(line) <= rules.window.template_line_chars
             ):
                 kept = kept + routes[:1]
-                unnamed = False
-        if unnamed:
+        if not bolus_drugs and not any(m.label != "DRUG" for m in kept):
             kept = kept + [m for m in ms if m.label == "DOSE"][:1]  # "covered with 2 units"
         out.extend(sorted(kept, key=lambda m: m.start))
     return out

@@ -26,11 +26,41 @@ from .view import Mention, NoteView
 LABEL = "REPLETION"
 DOSED = "DOSED"  # a name beside a dose ("MS 2 mg", "2 U regular"): extraction.yaml dosed_names
 COVERAGE = "COVERAGE"  # "covered with 2 units": extraction.yaml coverage
+AMOUNT = "AMOUNT"  # "given 20 mEq": the amount after a given-word (a DOSE, as a coverage dose)
 FUZZY = "FUZZY"  # a drug name misspelt by one letter beside a dose ("2MG HALDOLL"): a DRUG
 
 
 def _is_number(word: str) -> bool:
     return any(ch.isdigit() for ch in word) and not any(ch.isalpha() for ch in word)
+
+
+def lab_named(
+    view: NoteView, a: Mention, dose_unit: str | None, rules: ExtractionRules
+) -> Mention | None:
+    """The electrolyte a drug-less dose is of ("K 3.3 at 0400, given 20 mEq IV"; "Mag 1.4
+    and pt received 2 g"): the last ``contextual_names`` word before the anchor in its
+    sentence (not right after a number: "2 mg given" is a unit) whose generic's
+    ``dosed_names`` units hold the dose's unit, with no drug mention between; as a DRUG
+    mention (None: no such word)."""
+    spec = rules.contextual
+    if dose_unit is None or not view.offsets:
+        return None
+    sent = view.sentences[a.sent]
+    found: Mention | None = None
+    for i in range(sent.tok_start, a.tok_start):
+        generic = spec.generic_of.get(view.tokens[i])
+        if generic is None or (i > 0 and _is_number(view.tokens[i - 1])):
+            continue
+        if dose_unit.lower() not in spec.dosed_units.get(generic, frozenset()):
+            continue
+        start = view.offsets[i]
+        end = start + len(view.tokens[i])
+        found = Mention("DRUG", generic, start, end, i, i + 1, view.text[start:end], a.sent)
+    if found is None:
+        return None
+    if any(m.label == "DRUG" and found.end <= m.start < a.start for m in view.in_sent(a.sent)):
+        return None
+    return found
 
 
 def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
@@ -41,9 +71,11 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
     dosed = [m for m in view.mentions if m.label == DOSED]
     covered = [m for m in view.mentions if m.label == COVERAGE]
     fuzzy = [m for m in view.mentions if m.label == FUZZY]
-    if not (found or dosed or covered or fuzzy) or not view.offsets:
+    amounts = [m for m in view.mentions if m.label == AMOUNT]
+    if not (found or dosed or covered or fuzzy or amounts) or not view.offsets:
         return view
     added: list[Mention] = [replace(m, label="DRUG") for m in fuzzy]
+    added += [replace(m, label="DOSE") for m in amounts]
     for r in covered:  # cue -> ADMIN; number + unit -> DOSE (the sentence's anchor if no drug)
         cue_end = r.tok_start + 1
         added.append(
@@ -60,7 +92,17 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
         )
         first = r.tok_end - 2
         added.append(
-            Mention("DOSE", "dose", view.offsets[first], r.end, first, r.tok_end, "", r.sent)
+            Mention(
+                "DOSE",
+                "dose",
+                view.offsets[first],
+                r.end,
+                first,
+                r.tok_end,
+                "",
+                r.sent,
+                r.modifiers,
+            )
         )
     for r in dosed:
         names = spec.dosed.get(r.ident, frozenset())
@@ -91,5 +133,5 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
             text = view.text[start:end]
             added.append(Mention("DRUG", generic, start, end, i, i + 1, text, r.sent, r.modifiers))
     added = [replace(m, text=view.text[m.start : m.end]) for m in added]
-    kept = [m for m in view.mentions if m.label not in (LABEL, DOSED, COVERAGE, FUZZY)]
+    kept = [m for m in view.mentions if m.label not in (LABEL, DOSED, COVERAGE, FUZZY, AMOUNT)]
     return replace(view, mentions=sorted(kept + added, key=lambda m: m.start), _words={})

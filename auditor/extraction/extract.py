@@ -27,7 +27,7 @@ from .attributes import (
     pick,
     section_indication,
 )
-from .contextual import add_contextual_mentions
+from .contextual import add_contextual_mentions, lab_named
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
 from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
@@ -87,6 +87,8 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
     for b in note.anchors:
         if b.sent == a.sent and b is not a:
             found = pick(note.segment(b).of("ROUTE"), b, note.rules.window.route_before_tokens)
+            if found is not None and found.text.lower() in note.rules.infusion_words:
+                continue  # "heparin gtt ..., K 3.2 and given 40 mEq": the drip's own route
             if found is not None and found.ident in note.rules.injection_routes:
                 lo, hi = sorted((found.end, a.start))
                 if any(
@@ -282,6 +284,29 @@ def _repeats(note: _Note, a: Mention) -> int:
     if before:  # "2 doses of Phenergan"
         word = before.group(1).lower()
         return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
+    return _repeats_before(note, a)
+
+
+def _repeats_before(note: _Note, a: Mention) -> int:
+    """N when a given-word and "xN" come before the drug in its clause ("med x2 for pain with
+    morphine IV"): ``words.repeat_lead`` right before the "xN", within ``repeat_before_chars``
+    before the drug in its sentence, no other drug and no ``,;.:`` between; else 1."""
+    rules, text = note.rules, note.view.text
+    sent_start = note.view.sentences[a.sent].start
+    back = max(sent_start, a.start - rules.window.repeat_before_chars)
+    for found in rules.repeat.finditer(text, back, a.start):
+        lead = text[max(0, found.start() - 12) : found.start()].split()[-1:]
+        between = text[found.end() : a.start]
+        if (
+            lead
+            and lead[0].lower() in rules.repeat_lead
+            and not any(ch in between for ch in ",;.:")
+            and not any(
+                m.label == "DRUG" and found.end() <= m.start < a.start
+                for m in note.view.in_sent(a.sent)
+            )
+        ):
+            return int(found.group(1))
     return 1
 
 
@@ -460,8 +485,14 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 if not (named or (a.label == "INJECTION" and own.route) or single):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
+                lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication
+                elif lab is not None:  # "K+ 3.3, given 40 mEq IV": the electrolyte of the lab
+                    for event in found:
+                        event.medication, event.medication_text = lab.ident, lab.text
+                        event.spans["medication"] = lab.span
+                    entry = rules.drugs.get(lab.ident, {})
                 elif named_before is not None and not has_event_after(named_before, events):
                     own.medication = named_before.ident
                     own.medication_text = named_before.text

@@ -144,9 +144,12 @@ def given_by(
         times
         and role != "planning"
         and a.label == "DRUG"
-        and any(m.label == "INDICATION_CUE" and m.start >= times.end() for m in segment.mentions)
+        and (
+            any(m.label == "INDICATION_CUE" and m.start >= times.end() for m in segment.mentions)
+            or rules.doses.find_all(text[a.end : times.start()])
+        )
     ):
-        return "record:times"  # "labetalol x 1 for SBP 180s": a count and its reason
+        return "record:times"  # "labetalol x 1 for SBP 180s", "lasix 20mg x1": a count given
     if not has_route_or_dose:
         return None
     for m in record:

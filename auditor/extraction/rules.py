@@ -64,6 +64,7 @@ class Windows:
     dose_after_chars: int
     single_injection_tokens: int
     repeat_after_chars: int
+    repeat_before_chars: int
     evidence_after_chars: int
     evidence_after_words: int
     site_cue_tokens: int
@@ -84,6 +85,7 @@ class ContextualNames:
     joiners: frozenset[str]
     window_tokens: int
     dosed: dict[str, frozenset[str]]  # generic name -> the words that name it beside a dose
+    dosed_units: dict[str, frozenset[str]]  # generic name -> its dose units (contract, lowercase)
 
 
 class ExtractionRules:
@@ -208,6 +210,7 @@ class ExtractionRules:
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         self.not_dose_before = frozenset(words.get("not_dose_before", ()))
         self.route_alternation = frozenset(words.get("route_alternation", ()))
+        self.repeat_lead = frozenset(words.get("repeat_lead", ()))
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
             generic_of={
@@ -221,6 +224,14 @@ class ExtractionRules:
             dosed={
                 entry["generic"]: _words(
                     [*entry.get("before_dose", ()), *entry.get("after_dose", ())]
+                )
+                for entry in spec.get("dosed_names", ())
+            },
+            dosed_units={
+                entry["generic"]: frozenset(
+                    unit.lower()
+                    for unit, forms in files["lexicons/units.yaml"]["units"].items()
+                    if {str(f).lower() for f in forms} & _words(entry.get("units", ()))
                 )
                 for entry in spec.get("dosed_names", ())
             },

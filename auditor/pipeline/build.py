@@ -48,7 +48,15 @@ from ..extraction.rules import RULE_FILES
 from ..patterns import Patterns, load_patterns
 from . import sentences  # noqa: F401  (registers the auditor_sentences factory)
 from .events import EventExtractor
-from .mentions import ANCHOR_LABELS, MENTIONS_KEY, FuzzyNames, fuzzy_settings, ruler_patterns
+from .mentions import (
+    ANCHOR_LABELS,
+    GIVEN_AMOUNT,
+    MENTIONS_KEY,
+    FuzzyNames,
+    fuzzy_settings,
+    ruler_patterns,
+    split_given_amounts,
+)
 from .tokenizer import customize_tokenizer
 
 MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.core
@@ -236,6 +244,9 @@ class MentionRuler(SpanRuler):
     def __call__(self, doc: Doc) -> Doc:
         """The SpanRuler's mentions, plus FUZZY mentions (``mentions.FuzzyNames``)."""
         doc = super().__call__(doc)
+        spans = list(doc.spans[MENTIONS_KEY])
+        if any(s.label_ == GIVEN_AMOUNT for s in spans):
+            doc.spans[MENTIONS_KEY] = split_given_amounts(doc, spans)
         if self.fuzzy:
             if self._fuzzy_names is None:
                 names = {

@@ -12,6 +12,7 @@ BODY                  lexicons/sites.yaml ``other_body_parts`` ``body``
 LATERALITY            lexicons/sites.yaml ``laterality``     left, right, bilateral
 DOSED                 extraction.yaml ``dosed_names``        generic name
 COVERAGE              extraction.yaml ``coverage``           ``coverage``
+AMOUNT (+ ADMIN)      extraction.yaml ``given_amount``       ``dose``
 FUZZY                 a drug name misspelt by one letter     generic name
                       beside a dose and a given word
                       (extraction.yaml ``fuzzy_names``)
@@ -38,7 +39,22 @@ MENTIONS_KEY = "mentions"
 # with 2 units", a dose of an unnamed drug)
 # FUZZY: a drug name misspelt by one letter, beside a dose and a given word ("NEEDED 2MG
 # HALDOLL"), see ``FuzzyNames``
-ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION", "DOSED", "COVERAGE", "FUZZY")
+ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION", "DOSED", "COVERAGE", "FUZZY", "AMOUNT")
+GIVEN_AMOUNT = "GIVEN_AMOUNT"  # matched as one span, then split by ``split_given_amounts``
+
+
+def split_given_amounts(doc: Doc, spans: list[Span]) -> list[Span]:
+    """Each GIVEN_AMOUNT span ("given 20 mEq", ``extraction.yaml`` ``given_amount``) as an
+    ADMIN span of its cue and an AMOUNT span of its number and unit, so that ConText judges
+    the amount apart from the cue ("will be given 40 mEq": the amount is hypothetical)."""
+    out: list[Span] = []
+    for s in spans:
+        if s.label_ != GIVEN_AMOUNT:
+            out.append(s)
+            continue
+        out.append(Span(doc, s.start, s.start + 1, label="ADMIN", span_id="admin"))
+        out.append(Span(doc, s.end - 2, s.end, label="AMOUNT", span_id="dose"))
+    return out
 
 
 def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:
@@ -133,6 +149,10 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     out += repletion_patterns(patterns.extraction.get("contextual_names", {}))
     out += dosed_patterns(patterns.extraction.get("dosed_names", []))
     out += coverage_patterns(patterns.extraction.get("coverage", {}))
+    out += [
+        {**p, "label": GIVEN_AMOUNT, "id": "given_amount"}
+        for p in coverage_patterns(patterns.extraction.get("given_amount", {}))
+    ]
     for item in patterns.cues["token_patterns"]:
         out.append(
             {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}
