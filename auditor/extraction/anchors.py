@@ -55,8 +55,9 @@ def _drug_anchors(
             for d in ms
         ):
             continue  # "lidocaine 1% with epinephrine": part of the anaesthetic
-        if view.token(m.tok_end) in rules.anchor_blockers:
-            continue
+        after = m.tok_end + 1 if view.token(m.tok_end) == "-" else m.tok_end
+        if view.token(after) in rules.anchor_blockers:
+            continue  # "B12 deficiency", "tobramycin-impregnated beads"
         if kept and _same_drug_named_twice(kept[-1], m, ms, text, rules):
             prev = kept[-1]
             keep = m if len(m.ident) > len(prev.ident) else prev  # the more specific name

@@ -31,7 +31,14 @@ from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
 from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
-from .sites import SitePick, find_sites, procedure_site_route, template_side
+from .sites import (
+    ListedDose,
+    SitePick,
+    find_sites,
+    listed_doses,
+    procedure_site_route,
+    template_side,
+)
 from .view import Mention, NoteView
 
 
@@ -206,6 +213,32 @@ def _events_of(
     ):
         if found is not None:
             spans[element] = found.span
+    listed = _listed_after(note, a) if drug and chosen is None and not sites else []
+    if listed:  # "Muscles injected with X were located. 50 units in A, 25 units in B.": per item
+        return [
+            Event(
+                medication=a.ident,
+                medication_text=a.text,
+                route=route,
+                dose_value=item.dose.value,
+                dose_unit=item.dose.unit,
+                site=p.site,
+                laterality=p.side,
+                indication=indication.value if indication else None,
+                response=response.value if response else None,
+                provider=provider.value if provider else None,
+                start=a.start,
+                end=a.end,
+                spans={
+                    **spans,
+                    "dose": (item.dose.start, item.dose.end),
+                    **({"site": p.site_span} if p.site_span else {}),
+                    **({"laterality": p.side_span} if p.side_span else {}),
+                },
+            )
+            for item in listed
+            for p in item.picks
+        ]
     events = []
     for p in sites or [SitePick(None, None)]:
         own = dict(spans)
@@ -231,6 +264,20 @@ def _events_of(
             )
         )
     return events
+
+
+def _listed_after(note: _Note, a: Mention) -> list[ListedDose]:
+    """The items of a dose-per-place list (``sites.listed_doses``) in the sentences just
+    after the anchor (``sites.yaml`` ``dose_list_sentences``), before any other drug is
+    named; empty when there is none."""
+    view = note.view
+    for sent_id in range(a.sent + 1, a.sent + 1 + note.rules.dose_list_sentences):
+        if sent_id >= len(view.sentences) or any(m.label == "DRUG" for m in view.in_sent(sent_id)):
+            break
+        items = listed_doses(view, sent_id, note.rules)
+        if items:
+            return items
+    return []
 
 
 def _injection_cue(
@@ -398,6 +445,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             )
         ):
             continue  # "... then 1 mg of Versed, for a total of 3 mg of Versed": a sum
+        if (
+            a.label == "DRUG"
+            and rules.total_of.search(view.text[view.sentences[a.sent].start : a.start])
+            and any(e.medication == a.ident and e.dose_value is not None for e in events)
+        ):
+            continue  # "Total amount of toxin injected was 450 units" after its doses: the sum
         own_words = view.text[note.segment(a).start : note.segment(a).end]
         if a.ident in oral and route_m is None and not rules.doses.find_all(own_words):
             continue  # "... with good effect from the Ativan" after "Ativan 0.5 mg PO"

@@ -153,6 +153,9 @@ class ExtractionRules:
         self.anchor_blockers = _words(cues["anchor_blockers"]["next_words"])
         self.template_fields = tuple(str(f).lower() for f in cues["template_fields"])
         self.site_cues = _words(sites["site_cues"])
+        self.dose_list_sentences = int(sites.get("dose_list_sentences", 0))
+        self.dose_list_cues = _words(sites.get("dose_list_cues", ()))
+        self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
         self.route_by_site_word = {
             str(word).lower(): route
             for route, words in routes["implied_by_site_words"].items()
@@ -237,6 +240,7 @@ class ExtractionRules:
         self.emergency_note = rx["emergency_note"]
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]
+        self.total_of = rx.get("total_of") or re.compile(r"(?!)")
         self.history_title = rx["history_title"]
 
     def injection_only(self, generic: str | None) -> bool:

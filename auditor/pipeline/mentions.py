@@ -13,7 +13,7 @@ LATERALITY            lexicons/sites.yaml ``laterality``     left, right, bilate
 DOSED                 extraction.yaml ``dosed_names``        generic name
 COVERAGE              extraction.yaml ``coverage``           ``coverage``
 ADMIN, INJECTION, ... cues/cues.yaml                         the label
-IGNORE                routes ``not_routes``, cues IGNORE     ``ignore``
+IGNORE                ``not_routes``/``not_sites``, IGNORE   ``ignore``
 ====================  =====================================  ============================
 
 Overlaps resolve longest-first, so an IGNORE phrase hides the cues inside it.
@@ -117,6 +117,7 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     for form, (site, side) in sites["combined"].items():
         out.append(_phrase("SITE", form, f"{site}|{side}"))
     out += [_phrase("BODY", form, "body") for form in sites["other_body_parts"]]
+    out += [_phrase("IGNORE", form, "ignore") for form in sites.get("not_sites", ())]
     for side, forms in sites["laterality"].items():
         out += [_phrase("LATERALITY", form, side) for form in forms]
     for label, forms in patterns.cues["phrases"].items():
