@@ -42,11 +42,22 @@ def _drug_anchors(
     kept: list[Mention] = []
     for m in drugs:
         near = rules.window.diluent_chars
-        if any(d.label == "DILUENT" and d.end <= m.start and m.start - d.end < near for d in ms):
-            continue
+        treatment = rules.drugs.get(m.ident, {}).get("class") in rules.admixture_treatment_classes
+        diluent = [
+            d for d in ms if d.label == "DILUENT" and d.end <= m.start and m.start - d.end < near
+        ]
+        if diluent and not (
+            treatment
+            and any(
+                d.label == "DRUG"
+                and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
+                and d.end <= diluent[-1].start
+                for d in ms
+            )
+        ):
+            continue  # "Rocephin mixed with lidocaine", not "Marcaine mixed with Depo-Medrol"
         if any(c.label == "INDICATION_CUE" and text[c.end : m.start].isspace() for c in ms):
             continue  # "for B12 deficiency"
-        treatment = rules.drugs.get(m.ident, {}).get("class") in rules.admixture_treatment_classes
         if not treatment and any(
             d.label == "DRUG"
             and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"

@@ -13,6 +13,7 @@ import copy
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from ..doses import Dose
 from .anchors import choose_anchors
 from .attributes import (
     DoseAt,
@@ -173,6 +174,9 @@ def _events_of(
     ind_range = indication.cue_range if isinstance(indication, Indication) else None
     route, route_from = _route(note, a, route_m, block, ind_range)
     dose = choose_dose(view, a, segment, block, rules)
+    mixed = _mixture_dose(view, a, rules) if drug else None
+    if mixed is not None and (dose is None or not mixed.dose.is_volume):
+        dose = mixed  # "2 cc of a 10 cc solution ... with 40 mg of X": 8 mg of X injected
     sites = find_sites(view, segment, ind_range, rules)
     if not sites:
         for b in block:
@@ -264,6 +268,75 @@ def _events_of(
             )
         )
     return events
+
+
+def _number(value: float) -> float | int:
+    """``value`` rounded to 6 places, an int when whole (as ``doses.Dose`` values are)."""
+    value = round(value, 6)
+    return int(value) if value == int(value) else value
+
+
+def _mixture_dose(view: NoteView, a: Mention, rules: ExtractionRules) -> DoseAt | None:
+    """The dose of a drug named inside a mixture whose injected volume is written before it
+    (``extraction.yaml`` ``regex.mixture_dose``): the drug's own amount in the mixture
+    scaled to the volume injected ("1cc of a 10 cc solution ... with 50mg of X": 5 mg), or,
+    with no amount of its own, the volume injected ("3 cc 2:1 mixture of lidocaine with X":
+    3 mL; contract section 5: an amount when written, else the volume). None otherwise."""
+    sent_start = view.sentences[a.sent].start
+    found = rules.mixture_dose.search(view.text, sent_start, a.start)
+    if found is None:
+        return None
+    injected, whole = float(found.group(1)), found.group(2)
+    tail = found.start(3)
+    inside = rules.doses.find_all(view.text[tail : a.start])
+    amounts = [d for d in inside if not d.is_volume]
+    if amounts and whole and float(whole) > 0:
+        own = amounts[-1]
+        value = own.value * injected / float(whole)
+        span = (tail + own.start, tail + own.end)
+        return DoseAt(Dose(_number(value), own.unit, span[0], span[1], False), span)
+    if amounts:
+        return None  # an amount in a mixture of unknown volume: not this injection's amount
+    span = (found.start(1), found.start(1) + len(found.group(1)))
+    return DoseAt(Dose(_number(injected), "mL", span[0], span[1], True), span)
+
+
+OPPOSITE = {"right": "left", "left": "right"}
+
+
+def _repeat_sides(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:
+    """Events given again on another side: after "The above sequence was repeated for the
+    right side" (``sites.yaml`` ``repeat_side``), each event anchored in the
+    ``repeat_side_sentences`` sentences before it (and after the previous such sentence) is
+    copied with the side named, or the side opposite its own ("contralateral"); an event
+    there with no side of its own takes the other side (contract section 1: the same drug at
+    two sites is two events)."""
+    if not events or rules.repeat_side_sentences <= 0:
+        return events
+    starts = [s.start for s in view.sentences]
+    out = list(events)
+    floor = -1
+    for match in rules.repeat_side.finditer(view.text):
+        sent = bisect_left(starts, match.start() + 1) - 1
+        low = max(floor + 1, sent - rules.repeat_side_sentences)
+        floor = sent
+        named = match.group(1).lower()
+        grown: list[Event] = []
+        for event in out:
+            grown.append(event)
+            if not low <= bisect_left(starts, event.start + 1) - 1 < sent:
+                continue
+            side = named if named in OPPOSITE else OPPOSITE.get(event.laterality or "")
+            if side is None:
+                continue
+            if event.laterality is None:
+                event.laterality = OPPOSITE[side]
+            again = copy.deepcopy(event)
+            again.laterality = side
+            again.spans["laterality"] = match.span(1)
+            grown.append(again)
+        out = grown
+    return out
 
 
 def _listed_after(note: _Note, a: Mention) -> list[ListedDose]:
@@ -536,4 +609,5 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
     merged = _expand_repeats(merge_mentions(events, frozenset(apart)), repeats)
+    merged = _repeat_sides(view, merged, rules)
     return Extraction(merged, not_given, evidence.value if evidence else None)

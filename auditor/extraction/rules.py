@@ -156,6 +156,8 @@ class ExtractionRules:
         self.dose_list_sentences = int(sites.get("dose_list_sentences", 0))
         self.dose_list_cues = _words(sites.get("dose_list_cues", ()))
         self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
+        self.repeat_side = re.compile(sites.get("repeat_side") or r"(?!)")
+        self.repeat_side_sentences = int(sites.get("repeat_side_sentences", 0))
         self.route_by_site_word = {
             str(word).lower(): route
             for route, words in routes["implied_by_site_words"].items()
@@ -241,6 +243,7 @@ class ExtractionRules:
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]
         self.total_of = rx.get("total_of") or re.compile(r"(?!)")
+        self.mixture_dose = rx.get("mixture_dose") or re.compile(r"(?!)")
         self.history_title = rx["history_title"]
 
     def injection_only(self, generic: str | None) -> bool:
