@@ -1,0 +1,160 @@
+"""Draw the blind held-out batch ``blind-2026-12-06`` of the real-text gold (issue 12).
+
+Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): MTSamples CSV, PhysioNet deid nursing
+``id.text``, ACI-BENCH CSVs; the gold files ``corpora/gold/*.jsonl`` and
+``corpora/gold/real/*.jsonl`` (notes already there are never drawn).
+
+Output (stdout, JSON): per pool its size and the drawn note ids, in draw order, with spares
+(the next ids of each shuffled pool) to replace notes that another helper labels first.
+No note text is printed. Draw: one ``random.Random(20261208)`` used in this order: the five
+MTSamples injection strata (ED, office/SOAP, consult/H&P, discharge, operative/procedure),
+the MTSamples trap pool, the nursing pool, the ACI-BENCH injection pool; each pool is sorted by
+note id, then shuffled. Pool definitions are the regular expressions below.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from auditor.evaluate import read_deid_records, shared_data_dir  # noqa: E402
+
+SEED = 20261208
+INJECTABLES = (
+    r"insulin|heparin|lovenox|enoxaparin|toradol|ketorolac|rocephin|ceftriaxone|morphine|"
+    r"demerol|meperidine|dilaudid|hydromorphone|phenergan|promethazine|zofran|ondansetron|"
+    r"kenalog|triamcinolone|depo-?medrol|solu-?medrol|methylprednisolone|decadron|"
+    r"dexamethasone|b12|cyanocobalamin|lasix|furosemide|haldol|haloperidol|ativan|lorazepam|"
+    r"epinephrine|narcan|naloxone|vit(?:amin)? ?k|penicillin|bicillin|depo-?provera|"
+    r"lopressor|hydralazine|benadryl|diphenhydramine|fentanyl|versed|midazolam"
+)
+DOSE = r"\d+(?:\.\d+)?\s*(?:mg|mcg|units?|u|meq|gm?|cc|ml)\b"
+INJECTION_WORDS = re.compile(
+    r"\b(?:IM|SC|SQ)\b|(?i:\b(?:subcut\w*|sub-?q|intramuscular\w*|inject\w*|shots?|"
+    r"vaccin\w*|immuniz\w*)\b)"
+)
+INJECTABLE_WITH_DOSE = re.compile(
+    rf"(?i:\b(?:{INJECTABLES})\b[^.\n]{{0,40}}?{DOSE}|{DOSE}[^.\n]{{0,20}}?\b(?:{INJECTABLES})\b)"
+)
+NURSING_POOL = re.compile(rf"(?i:{DOSE}|\b(?:{INJECTABLES}|mso4|reg|nph)\b)")
+
+
+def mts_type(specialty: str, name: str, text: str) -> str:
+    """Note type of an MTSamples row from its specialty, sample name and headings."""
+    if specialty == "Emergency Room Reports" or re.search(r"\bER\b|Emergency", name):
+        return "ed"
+    if specialty == "Discharge Summary" or re.search(r"Discharge", name):
+        return "discharge"
+    if specialty in ("SOAP / Chart / Progress Notes", "Office Notes") or re.search(
+        r"Progress|Office|Follow|SOAP|Clinic|Visit", name
+    ):
+        return "office"
+    if specialty == "Consult - History and Phy." or re.search(
+        r"Consult|H&P|History|Evaluation|Physical", name
+    ):
+        return "consult"
+    if re.search(r"PROCEDURES? PERFORMED|OPERATION|OPERATIVE|PROCEDURE:", text):
+        return "procedure"
+    return "other"
+
+
+def gold_ids() -> set[str]:
+    """Every note id (and MTSamples duplicate row id) already in a gold file."""
+    ids: set[str] = set()
+    files = [*(ROOT / "corpora" / "gold").glob("*.jsonl")]
+    files += [*(ROOT / "corpora" / "gold" / "real").glob("*.jsonl")]
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            ids.add(row["note_id"])
+            for dup in (row.get("source") or {}).get("duplicate_rows") or []:
+                ids.add(f"mts-{dup}")
+    return ids
+
+
+def gold_texts() -> set[str]:
+    """Texts of every gold line that stores one."""
+    texts = set()
+    for path in (ROOT / "corpora" / "gold").rglob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and "text" in (row := json.loads(line)):
+                texts.add(row["text"])
+    return texts
+
+
+def main() -> None:
+    """Print the draw as JSON (ids only)."""
+    rng = random.Random(SEED)
+    taken, texts = gold_ids(), gold_texts()
+    data = shared_data_dir()
+    out: dict[str, dict] = {}
+
+    frame = pd.read_csv(data / "mtsamples" / "mtsamples.csv", index_col=0, keep_default_na=False)
+    first: dict[str, int] = {}
+    rows: dict[str, list[int]] = {}
+    for idx, text in frame["transcription"].items():
+        if text.strip():
+            first.setdefault(text, idx)
+            rows.setdefault(text, []).append(idx)
+    strata: dict[str, list[str]] = {}
+    traps: list[str] = []
+    for text, idx in first.items():
+        if text in texts or any(f"mts-{i}" in taken for i in rows[text]):
+            continue
+        nid = f"mts-{idx}"
+        spec = frame.at[idx, "medical_specialty"].strip()
+        kind = mts_type(spec, frame.at[idx, "sample_name"].strip(), text)
+        if INJECTION_WORDS.search(text) or INJECTABLE_WITH_DOSE.search(text):
+            strata.setdefault(kind, []).append(nid)
+        else:
+            traps.append(nid)
+    key = lambda nid: int(nid.split("-")[1])  # noqa: E731
+    for kind in ("ed", "office", "consult", "discharge", "procedure"):
+        pool = sorted(strata.get(kind, []), key=key)
+        rng.shuffle(pool)
+        out[f"mtsamples_{kind}"] = {"pool": len(pool), "order": pool[:12]}
+    pool = sorted(traps, key=key)
+    rng.shuffle(pool)
+    out["mtsamples_trap"] = {"pool": len(pool), "order": pool[:10]}
+
+    records = read_deid_records(data / "physionet-deid-nursing" / "id.text")
+    nkey = lambda k: tuple(int(p) for p in k.split("||||"))  # noqa: E731
+    pool = sorted(
+        (k for k, t in records.items() if NURSING_POOL.search(t)),
+        key=nkey,
+    )
+    pool = [k for k in pool if "nurs-" + k.replace("||||", "-") not in taken]
+    rng.shuffle(pool)
+    out["nursing"] = {"pool": len(pool), "order": pool[:30]}
+
+    aci = []
+    seen: set[str] = set()
+    for csv in sorted((data / "aci-bench").glob("*.csv")):
+        if csv.stem.endswith("_metadata"):
+            continue
+        table = pd.read_csv(csv)
+        for enc, note in zip(table["encounter_id"], table["note"], strict=True):
+            nid = f"aci-{csv.stem}-{enc}"
+            if nid in taken or note in texts or note in seen:
+                continue
+            seen.add(note)
+            if INJECTION_WORDS.search(note) or INJECTABLE_WITH_DOSE.search(note):
+                aci.append(nid)
+    aci.sort()
+    rng.shuffle(aci)
+    out["aci_injection"] = {"pool": len(aci), "order": aci}
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
