@@ -86,6 +86,9 @@ class ProceduralRules:
     anaesthetics: frozenset[str] = frozenset()
     unnamed_not_events: tuple[re.Pattern[str], ...] = ()
     restated_in_injection_report: bool = False
+    airway_drugs: frozenset[str] = frozenset()
+    airway_done: re.Pattern[str] | None = None
+    airway_sentences: int = 0
     reach: int = 300
 
     @classmethod
@@ -136,6 +139,11 @@ class ProceduralRules:
                 for kind, p in (rules.get("not_events") or {}).items()
             ),
             restated_in_injection_report=bool(rules.get("restated_in_injection_report")),
+            airway_drugs=frozenset(str(d).lower() for d in rules.get("airway_drugs") or ()),
+            airway_done=compile_rule(rules["airway_done"], f"{path}: airway_done")
+            if rules.get("airway_done")
+            else None,
+            airway_sentences=int(rules.get("airway_sentences") or 0),
         )
 
     def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
@@ -152,7 +160,26 @@ class ProceduralRules:
             return True
         if event.get("route") in self.itself_routes:
             return in_report
-        return in_report or self.event_context(text, event["start"], event["end"])
+        return (
+            in_report
+            or self.event_context(text, event["start"], event["end"])
+            or self.after_airway(text, event)
+        )
+
+    def after_airway(self, text: str, event: dict[str, Any]) -> bool:
+        """Whether ``event``'s drug is one of ``airway_drugs`` and an intubation told as done
+        (``airway_done``) is in its sentence or up to ``airway_sentences`` sentences before
+        it ("After two minutes, intubation was successful. ... The patient was given 1 mg of
+        Versed")."""
+        if self.airway_done is None or event.get("medication") not in self.airway_drugs:
+            return False
+        left, right = sentence_around(text, event["start"], event["end"], self.reach)
+        for _ in range(self.airway_sentences):
+            before = [m.end() for m in SENTENCE_END.finditer(text, max(0, left - 400), left - 1)]
+            if not before:
+                break
+            left = before[-1] if len(before) > 0 else left
+        return bool(self.airway_done.search(text, left, right))
 
     def not_an_event(self, text: str, event: dict[str, Any], procedural: bool) -> bool:
         """Whether an extracted ``event`` (``medication``, ``start``, ``end``) is no

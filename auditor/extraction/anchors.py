@@ -101,5 +101,14 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 kept = routes[:1]
         if not kept and not drugs:
             kept = [m for m in ms if m.label == "DOSE"][:1]  # "covered with 2 units"
+        if drugs and rules.unnamed_class_words:
+            unnamed = [  # "received preoperative IV antibiotics ... and heparin subcutaneously"
+                m
+                for m in ms
+                if m.label == "ROUTE"
+                and m.ident in rules.injection_routes
+                and view.token(m.tok_end) in rules.unnamed_class_words
+            ]
+            kept = sorted([*kept, *unnamed], key=lambda m: m.start)
         out.extend(kept)
     return out

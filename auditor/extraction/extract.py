@@ -29,6 +29,7 @@ from .attributes import (
 from .contextual import add_contextual_mentions
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
+from .lists import add_shared_head_mentions
 from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
@@ -464,7 +465,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         An ``Extraction``: events in text order (``Event``), not-given mentions
         (``NotGiven``) and the note's lab evidence.
     """
-    view = add_contextual_mentions(view, rules)
+    view = add_shared_head_mentions(add_contextual_mentions(view, rules), rules)
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(
@@ -568,7 +569,17 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         for m in view.in_sent(a.sent)
                     )
                 )
-                if not (named or (a.label == "INJECTION" and own.route) or single):
+                classed = (  # "He was given intravenous antibiotics for prophylaxis"
+                    a.label == "ROUTE"
+                    and view.token(a.tok_end) in rules.unnamed_class_words
+                    and any(
+                        m.label == "ADMIN"
+                        and set(m.text.lower().split()) & rules.unnamed_class_admin
+                        and abs(m.tok_start - a.tok_start) <= rules.window.single_injection_tokens
+                        for m in view.in_sent(a.sent)
+                    )
+                )
+                if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = drug_before(a, anchors, pending, rules)
                 if named_before is not None and not has_event_after(named_before, events):

@@ -191,6 +191,15 @@ class ExtractionRules:
         self.history_sections = frozenset(spec.get("history_sections", ()))
         self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
+        self.shared_heads = {
+            str(head).lower(): tuple(str(s).lower() for s in singulars)
+            for head, singulars in (spec.get("shared_heads") or {}).items()
+        }
+        self.generic_of_name = {
+            str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
+        }
+        self.unnamed_class_words = frozenset(words.get("unnamed_class", ()))
+        self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
         self.locatives = frozenset(words["locatives"])
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
