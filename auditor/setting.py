@@ -15,6 +15,8 @@ from .errors import PatternError
 from .procedural import SENTENCE_END, compile_rule
 
 SCOPES = ("title", "heading", "text")
+# optional keys of a note rule: note-wide regexes that must all match / must none match
+RULE_CONDITIONS = ("note_has", "note_lacks")
 # a heading: from a line start (or MTSamples' ", " joins) up to a colon
 # "Reason for visit: ..." is a field, not a title; "Nurse Note 14:20" is a title
 LABEL_COLON = re.compile(r"[^\d\s]\s*:(?!\d)")
@@ -62,6 +64,9 @@ class SettingRules:
         columns: input column names detected as the setting column (lowercase).
         values: cell value (lowercase, trimmed) -> setting.
         rules: ``(scope, setting, regex)`` in file order.
+        conditions: per rule (same order), ``(note_has, note_lacks)``: regexes that must
+            each match somewhere in the note, and that must none match, for the rule to
+            apply (empty tuples: no condition).
         other_encounter: regex of a sentence about another (past or future) encounter,
             skipped by text-scope rules and profile cues.
         negation: regex of a negation just before a match ("was not admitted", "denies
@@ -80,6 +85,7 @@ class SettingRules:
     negation: re.Pattern[str] | None = None
     this_encounter: re.Pattern[str] | None = None
     profiles: tuple[CareProfile, ...] = ()
+    conditions: tuple[tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]], ...] = ()
 
     @classmethod
     def from_rules(cls, data: dict[str, Any], path: str = "setting/setting.yaml"):
@@ -101,20 +107,30 @@ class SettingRules:
                 if key in values:
                     raise PatternError(f"{path}: values.{setting}: {key!r} mapped twice")
                 values[key] = setting
-        rules = []
+        rules, conditions = [], []
         for i, rule in enumerate(data["note_rules"]):
             where = f"{path}: note_rules[{i}]"
-            if not isinstance(rule, dict) or set(rule) != {"scope", "setting", "pattern"}:
-                raise PatternError(f"{where}: needs exactly scope, setting, pattern")
+            if (
+                not isinstance(rule, dict)
+                or not {"scope", "setting", "pattern"} <= set(rule)
+                or set(rule) - {"scope", "setting", "pattern", *RULE_CONDITIONS}
+            ):
+                raise PatternError(
+                    f"{where}: needs scope, setting, pattern and optionally note_has, note_lacks"
+                )
             if rule["scope"] not in SCOPES or rule["setting"] not in settings:
                 raise PatternError(f"{where}: unknown scope or setting")
             rules.append((rule["scope"], rule["setting"], compile_rule(rule["pattern"], where)))
+            conditions.append(
+                tuple(_patterns(rule.get(key), f"{where}.{key}") for key in RULE_CONDITIONS)
+            )
         negation, this_encounter = data.get("negation"), data.get("this_encounter")
         return cls(
             settings=settings,
             columns=tuple(str(c).lower() for c in data["columns"]),
             values=values,
             rules=tuple(rules),
+            conditions=tuple(conditions),
             other_encounter=compile_rule(data["other_encounter"], f"{path}: other_encounter"),
             negation=compile_rule(negation, f"{path}: negation") if negation else None,
             this_encounter=(
@@ -154,6 +170,12 @@ class SettingRules:
         """The setting the note's own words give (title, then headings, then statements
         outside sentences about another encounter or negated, then care profiles), or
         None."""
+        return self.decide(text)[0]
+
+    def decide(self, text: str) -> tuple[str | None, str | None]:
+        """``(setting, rule)``: the setting of ``from_text`` and the rule that gave it,
+        ``"<scope>:<index in note_rules>"`` or ``"profile:<index in profiles>"`` (None when
+        no rule applies). For tests and for reading why a note got its setting."""
         first = next((line for line in text.splitlines() if line.strip()), "")
         is_title = (
             len(first) <= 80 and not LABEL_COLON.search(first) and not SENTENCES.search(first)
@@ -162,19 +184,26 @@ class SettingRules:
         headings = [m.group(1) for m in HEADING.finditer(text)]
         headings += [m.group(1) + ":" for m in CAPS_HEADING.finditer(text)]
         for scope in SCOPES:
-            for rule_scope, setting, pattern in self.rules:
+            for i, (rule_scope, setting, pattern) in enumerate(self.rules):
                 if rule_scope != scope:
                     continue
-                if scope == "title" and title and pattern.search(title):
-                    return setting
-                if scope == "heading" and any(pattern.search(h) for h in headings):
-                    return setting
-                if scope == "text" and self._stated(text, pattern):
-                    return setting
-        for profile in self.profiles:
+                if self.conditions and not self._holds(text, i):
+                    continue
+                if (
+                    (scope == "title" and title and pattern.search(title))
+                    or (scope == "heading" and any(pattern.search(h) for h in headings))
+                    or (scope == "text" and self._stated(text, pattern))
+                ):
+                    return setting, f"{scope}:{i}"
+        for i, profile in enumerate(self.profiles):
             if self._fits(text, profile):
-                return profile.setting
-        return None
+                return profile.setting, f"profile:{i}"
+        return None, None
+
+    def _holds(self, text: str, rule: int) -> bool:
+        """The note-wide conditions of ``note_rules[rule]`` hold for ``text``."""
+        has, lacks = self.conditions[rule]
+        return all(p.search(text) for p in has) and not any(p.search(text) for p in lacks)
 
     def _fits(self, text: str, profile: CareProfile) -> bool:
         present = set()
@@ -205,6 +234,20 @@ class SettingRules:
             if len(seen) >= least:
                 return True
         return False
+
+
+def _patterns(data: Any, where: str) -> tuple[re.Pattern[str], ...]:
+    """Compile a rule condition: a regex or a list of them (None: no condition).
+
+    Raises:
+        PatternError: not a string or a list of strings, or an invalid regex.
+    """
+    if data is None:
+        return ()
+    items = [data] if isinstance(data, str) else data
+    if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
+        raise PatternError(f"{where}: must be a regex or a list of regexes")
+    return tuple(compile_rule(p, f"{where}[{i}]") for i, p in enumerate(items))
 
 
 def _profile(data: Any, settings: tuple[str, ...], where: str) -> CareProfile:

@@ -81,3 +81,35 @@ def test_negation_and_this_encounter_are_optional_and_checked():
         _rules(negation="(unclosed")
     with pytest.raises(PatternError, match="this_encounter"):
         _rules(this_encounter="(unclosed")
+
+
+def test_note_conditions_gate_a_rule_and_decide_names_it():
+    rule = {
+        "scope": "text",
+        "setting": "outpatient",
+        "pattern": r"\bin the office\b",
+        "note_has": [r"\bknee\b"],
+        "note_lacks": r"\bprocedure:",
+    }
+    rules = _rules(note_rules=[rule], profiles=[])
+    assert rules.decide("Seen in the office for the knee.") == ("outpatient", "text:0")
+    # a condition that must match does not
+    assert rules.decide("Seen in the office for the hip.") == (None, None)
+    # a condition that must not match does
+    assert rules.decide("Seen in the office for the knee. Procedure: tap.") == (None, None)
+    assert rules.from_text("Seen in the office for the knee.") == "outpatient"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"note_has": 3}, "note_has: must be a regex or a list"),
+        ({"note_lacks": ["(unclosed"]}, r"note_lacks\[0\]: invalid regular expression"),
+        ({"unless": "x"}, "needs scope, setting, pattern"),
+    ],
+)
+def test_a_malformed_rule_condition_is_a_pattern_error(change, message):
+    rule = {"scope": "text", "setting": "outpatient", "pattern": "x"} | change
+    with pytest.raises(PatternError, match=message) as err:
+        _rules(note_rules=[rule])
+    assert "note_rules[0]" in str(err.value)
