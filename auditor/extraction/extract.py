@@ -344,6 +344,18 @@ def _repeat_sides(view: NoteView, events: list[Event], rules: ExtractionRules) -
     return out
 
 
+def _route_before_break(view: NoteView, a: Mention) -> Mention | None:
+    """A dotted route abbreviation written right before the drug, whose period the sentence
+    splitter read as a sentence end ("three more days of p.o. Levaquin 750 mg"): the route
+    mention ending the previous sentence with only its period and spaces before the drug."""
+    if a.label != "DRUG" or a.sent == 0:
+        return None
+    for m in view.in_sent(a.sent - 1):
+        if m.label == "ROUTE" and "." in m.text and view.text[m.end : a.start].strip() in ("", "."):
+            return m
+    return None
+
+
 def _listed_after(note: _Note, a: Mention) -> list[ListedDose]:
     """The items of a dose-per-place list (``sites.listed_doses``) in the sentences just
     after the anchor (``sites.yaml`` ``dose_list_sentences``), before any other drug is
@@ -516,6 +528,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             or pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
             or _sentence_route(note, a)
             or _procedure_route(note, a)
+            or _route_before_break(view, a)
         )
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
