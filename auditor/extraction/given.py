@@ -303,5 +303,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if rules.infusion_before.search(view.text[max(sent_start, a.start - 40) : a.start]):
         return True  # "arrived on 200 mcg of nitro"
     stop = min(segment.end, a.end + rules.window.infusion_after_chars)
+    if rules.bag_after.match(view.text, a.end, max(a.end, stop)):
+        return True  # "Pitocin 20 units in 1000 mL": a drug put in a fluid bag
     rate = rules.rate.search(view.text, a.end, max(a.end, stop))
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])

@@ -253,6 +253,7 @@ class ExtractionRules:
         self.admixture = rx["admixture"]
         self.blank_line = rx["blank_line"]
         self.rate = rx["rate"]
+        self.bag_after = rx.get("bag_after") or re.compile(r"(?!)")
         self.infusion_before = rx["infusion_before"]
         self.another_amount = rx["another_amount"]
         self.repeat = rx["repeat"]
