@@ -18,7 +18,9 @@ from .attributes import (
     DoseAt,
     Found,
     Indication,
+    alternative_route,
     choose_dose,
+    dose_range_in,
     follow_up,
     indication_in,
     note_evidence,
@@ -127,6 +129,8 @@ def _route(
     if route_m is None:
         route_m = pick([m for b in block for m in b.of("ROUTE")], a)
     if route_m is not None and route_m.ident != "PO":
+        if alternative_route(note.view, route_m, rules):
+            return None, None  # "1-2 mg IM-IVP": one of two routes, which one is not stated
         return route_m.ident, route_m
     for m in segment.of("SITE") + segment.of("BODY"):
         implied = {rules.route_by_site_word.get(w) for w in m.text.lower().split()} - {None}
@@ -379,6 +383,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             for m in note.segment(a).mentions
         )
     }
+    infused = {  # drugs the note runs as an infusion: a negated or planned mention is that drip
+        a.ident
+        for a in anchors
+        if a.label == "DRUG" and is_infusion(view, a, note.segment(a), rules)
+    }
     for a in anchors:
         adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start]
         route_m = (
@@ -429,7 +438,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis)
             if a.label != "DRUG":
                 own = found[0]
-                named = own.site or own.dose_value is not None
+                ranged = (  # "got 1-2 mg IM-IVP": an unnamed dose of its own
+                    a.label == "ROUTE"
+                    and not own.site
+                    and own.dose_value is None
+                    and dose_range_in(view, note.segment(a), rules)
+                )
+                named = own.site or own.dose_value is not None or ranged
                 single = (
                     a.label == "INJECTION"
                     and a.text.lower() in rules.single_injection_words
@@ -444,8 +459,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 )
                 if not (named or (a.label == "INJECTION" and own.route) or single):
                     continue  # "both injections given", "IV sedation": no one injection
-                named_before = drug_before(a, anchors, pending, rules)
-                if named_before is not None and not has_event_after(named_before, events):
+                named_before = None if ranged else drug_before(a, anchors, pending, rules)
+                if ranged:
+                    pass  # its drug is not written: an event missing its medication
+                elif named_before is not None and not has_event_after(named_before, events):
                     own.medication = named_before.ident
                     own.medication_text = named_before.text
                     own.start, own.end = named_before.start, named_before.end
@@ -478,7 +495,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             pending.append(a)
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
-            if reason is not None:
+            if reason is not None and not (a.label == "DRUG" and a.ident in infused):
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)

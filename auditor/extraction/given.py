@@ -13,8 +13,11 @@ doses after it outside a plan ("x2": ``record:times``), or a start with its inje
 It is *not* given now when a ConText modifier blocks it (``context:<category>``; a standing
 regimen or order, ``context:STANDING``, only when no administration verb is in the
 sentence: "on SQ heparin", "Toradol q6h prn", but "covered with SS insulin"; a schedule,
-``context:REGIMEN``, only when no past-tense administration is told: "40 mg SC daily", but
-"was given IM once daily for three days") or it
+``context:REGIMEN``, only when no past-tense administration and no response after it is
+told: "40 mg SC daily", but "was given IM once daily for three days", "medicated with MS 2 mg
+IV q2-3h", "Ativan 0.5 mg IV q4h with good effect"), it is told in a note's opening
+paragraph before a transfer to this unit (``paragraph:before_transfer``: care of an earlier
+encounter), or it
 stands in a list section (home medications, allergies, histories:
 ``section:<category>``); a blocked anchor is reported as not given
 (``NotGiven.decided_by``) when the modifier is a not-given one (refused, held, planned) or
@@ -57,6 +60,31 @@ def schedule_given(
     if not in_list and any(m.text.lower() in rules.schedule_given for m in admins):
         return True
     return bool(admins) and bool(view.sentence_words(sent) & rules.given_today)
+
+
+def responded_after(view: NoteView, a: Mention) -> bool:
+    """A response after anchor ``a`` in its sentence, before any other drug ("Ativan 0.5 mg IV
+    every 4 hours with good effect"): the doses of the schedule were given (their effect is
+    told)."""
+    drugs_after = [m.start for m in view.in_sent(a.sent) if m.label == "DRUG" and m.start > a.end]
+    stop = min(drugs_after, default=view.sentences[a.sent].end)
+    return any(m.label == "RESPONSE" and a.end <= m.start < stop for m in view.in_sent(a.sent))
+
+
+def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is anchor ``a`` told in the opening narrative of a note made of paragraphs, before a
+    transfer to this unit in that paragraph ("... received versed in the lab ... He was
+    transferred to CCU": ``cues.yaml`` ``context.before_transfer``)? Care given before the
+    transfer is care of another encounter (contract v2 section 1)."""
+    if rules.before_transfer is None:
+        return False
+    text = view.text
+    if rules.blank_line.search(text, 0, a.start):
+        return False  # not in the first paragraph
+    end = rules.blank_line.search(text, a.end)
+    if end is None:
+        return False  # one paragraph only (no paragraph structure: transcriptions)
+    return rules.before_transfer.search(text, a.end, end.start()) is not None
 
 
 def given_by(
@@ -112,6 +140,13 @@ def given_by(
     times = rules.repeat.search(text, a.end, segment.end)
     if times and int(times.group(1)) > 1 and role != "planning":
         return "record:times"  # "MSO4 x 2 for comfort", "reglan given x2"
+    if (
+        times
+        and role != "planning"
+        and a.label == "DRUG"
+        and any(m.label == "INDICATION_CUE" and m.start >= times.end() for m in segment.mentions)
+    ):
+        return "record:times"  # "labetalol x 1 for SBP 180s": a count and its reason
     if not has_route_or_dose:
         return None
     for m in record:
@@ -133,9 +168,10 @@ def given_by(
 def started_then_tolerated(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """A drug "started" (only ``modifiers.started_then_tolerated`` on it) with a response after
     it in its sentence ("started on her Rituxan, which she tolerated well")."""
+    mods = a.modifiers - rules.present_mods
     return (
-        bool(a.modifiers)
-        and a.modifiers <= rules.started_mods
+        bool(mods)
+        and mods <= rules.started_mods
         and bool(view.sentence_words(a.sent) & rules.started_words)
         and any(m.label == "RESPONSE" and m.start > a.end for m in view.in_sent(a.sent))
     )
@@ -176,15 +212,22 @@ def blocked_by(
     elsewhere = sorted(a.modifiers & rules.ed_elsewhere_mods)
     if elsewhere and not rules.emergency_note.search(view.text):
         return f"context:{elsewhere[0]}"  # "In the emergency room he was given morphine"
+    if before_transfer(view, a, rules):
+        return "paragraph:before_transfer"  # "... received versed. Transferred to CCU."
     schedule = sorted(a.modifiers & rules.schedule_mods)
-    if schedule and not schedule_given(view, a.sent, rules, role == "not_administered"):
+    listed = role == "not_administered"
+    if (
+        schedule
+        and not schedule_given(view, a.sent, rules, listed)
+        and (listed or not responded_after(view, a))
+    ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     standing = sorted(a.modifiers & rules.standing_mods)
     if standing and not stated_given(view, a.sent, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
         return f"section:{category}"
-    if category in rules.history_sections and not a.modifiers & rules.present_mods:
+    if category in rules.history_sections and not this_encounter(view, a, rules):
         # a history's dose tied to this encounter's time ("This a.m. he required Haldol 1 mg IM")
         # is this encounter's
         starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
@@ -194,6 +237,17 @@ def blocked_by(
         if starts and at_line_start and rules.history_title.match(view.text[start : start + 60]):
             return f"section:{category}"  # the history of the present illness: told, not given now
     return None
+
+
+def this_encounter(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is anchor ``a``, or a drug before it in its sentence, tied to this encounter's time by a
+    ConText PRESENT modifier ("This a.m. he required Haldol 1 mg IM", "was admitted and started
+    on IV Unasyn, ... and required morphine")?"""
+    return any(
+        m.modifiers & rules.present_mods
+        for m in view.in_sent(a.sent)
+        if m is a or (m.label == "DRUG" and m.start < a.start)
+    )
 
 
 def not_given_by(

@@ -143,6 +143,15 @@ class ExtractionRules:
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
+        verbs = alternation(cues["context"].get("before_transfer_verbs", ()))
+        units = alternation(cues["context"].get("before_transfer_units", ()))
+        self.before_transfer = (
+            re.compile(
+                rf"(?<!\w)(?:{verbs})\s+(?:to|in|into|on)\s+(?:the\s+)?(?:{units})(?!\w)", re.I
+            )
+            if verbs and units
+            else None
+        )
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
@@ -198,6 +207,7 @@ class ExtractionRules:
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         self.not_dose_before = frozenset(words.get("not_dose_before", ()))
+        self.route_alternation = frozenset(words.get("route_alternation", ()))
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
             generic_of={
@@ -234,6 +244,7 @@ class ExtractionRules:
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
+        self.dose_range_before = rx["dose_range_before"]
         self.emergency_note = rx["emergency_note"]
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]
