@@ -75,19 +75,24 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
         table_row = is_table_row(line, rules)
         drugs = [m for m in ms if m.label == "DRUG"]
         kept = _drug_anchors(view, ms, drugs, rules)
+        # an oral-only product ("got 1-2 mg IM-IVP and Tylenol 650") leaves the sentence's
+        # injection unnamed: it does not stop the fallbacks below
+        drugs = [m for m in drugs if rules.drugs.get(m.ident, {}).get("role") != "oral"]
         if table_row:
             kept = kept[:1]
-        if not kept and not drugs:
-            kept = [m for m in ms if m.label == "INJECTION"][:1]
-        if not kept and not drugs:
+        if not drugs:
+            kept += [m for m in ms if m.label == "INJECTION"][:1]
+        unnamed = not drugs and not any(m.label != "DRUG" for m in kept)
+        if unnamed:
             routes = [m for m in ms if m.label == "ROUTE" and m.ident in rules.injection_routes]
             if routes and (
                 any(m.label == "ADMIN" for m in ms)
                 or table_row
                 or len(line) <= rules.window.template_line_chars
             ):
-                kept = routes[:1]
-        if not kept and not drugs:
-            kept = [m for m in ms if m.label == "DOSE"][:1]  # "covered with 2 units"
-        out.extend(kept)
+                kept = kept + routes[:1]
+                unnamed = False
+        if unnamed:
+            kept = kept + [m for m in ms if m.label == "DOSE"][:1]  # "covered with 2 units"
+        out.extend(sorted(kept, key=lambda m: m.start))
     return out

@@ -184,7 +184,36 @@ def choose_dose(
                 break
             found = doses.choose(text[b.start : b.end])
             dose = DoseAt(found, _shift(found, b.start)) if found else None
+    if dose is not None and is_range(text, dose.span[0], dose.dose.value, rules):
+        return None  # "2-4 mg": a range ordered, not the amount given (contract section 3)
     return dose
+
+
+def is_range(text: str, start: int, value: float, rules: ExtractionRules) -> bool:
+    """Is the dose starting at ``start`` (amount ``value``) the top of a range: a smaller
+    number and a dash or "to" right before it ("2-4 mg"; ``regex.dose_range_before``)?"""
+    low = rules.dose_range_before.search(text[max(0, start - 12) : start])
+    return low is not None and float(low.group(1)) < value
+
+
+def dose_range_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> bool:
+    """Does the segment hold a dose written as a range ("2-4 mg")? An unnamed injection with
+    one is an amount-less event ("got 1-2 mg IM-IVP")."""
+    text = view.text[segment.start : segment.end]
+    return any(is_range(text, d.start, d.value, rules) for d in rules.doses.find_all(text))
+
+
+def alternative_route(view: NoteView, route: Mention, rules: ExtractionRules) -> bool:
+    """Is the route written as one of two ("IM-IVP", "IM/IV", "IM or IV"): another route
+    mention joined to it by a ``words.route_alternation`` joiner only? Which one was used is
+    then not stated (route null)."""
+    for m in view.in_sent(route.sent):
+        if m.label != "ROUTE" or m.ident == route.ident or m is route:
+            continue
+        lo, hi = (route.end, m.start) if m.start >= route.end else (m.end, route.start)
+        if 0 <= hi - lo <= 4 and view.text[lo:hi].strip().lower() in rules.route_alternation:
+            return True
+    return False
 
 
 def _shift(dose: Dose, offset: int) -> CharSpan:

@@ -2,7 +2,9 @@
 "K+, Ca++ treated" (ICU nursing shorthand for electrolytes replaced this shift), and
 words that name a drug only beside a dose: "MS 2 mg IV", "2 U regular" (DOSED mentions), and
 a units dose after a coverage word, "covered with 2 units" (COVERAGE: an ADMIN mention and a
-DOSE mention, the anchor of a sentence that names no drug).
+DOSE mention, the anchor of a sentence that names no drug), and a drug name misspelt by one
+letter beside a dose and a given word (FUZZY, ``auditor.pipeline.mentions.FuzzyNames``): a DRUG
+mention with its ConText modifiers.
 
 The words ``k``, ``mg`` or ``ca`` alone are a lab, a unit or an abbreviation, so they are
 not lexicon names. The mention ruler marks a name and a repletion cue within a few tokens
@@ -24,6 +26,7 @@ from .view import Mention, NoteView
 LABEL = "REPLETION"
 DOSED = "DOSED"  # a name beside a dose ("MS 2 mg", "2 U regular"): extraction.yaml dosed_names
 COVERAGE = "COVERAGE"  # "covered with 2 units": extraction.yaml coverage
+FUZZY = "FUZZY"  # a drug name misspelt by one letter beside a dose ("2MG HALDOLL"): a DRUG
 
 
 def _is_number(word: str) -> bool:
@@ -37,9 +40,10 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
     found = [m for m in view.mentions if m.label == LABEL]
     dosed = [m for m in view.mentions if m.label == DOSED]
     covered = [m for m in view.mentions if m.label == COVERAGE]
-    if not (found or dosed or covered) or not view.offsets:
+    fuzzy = [m for m in view.mentions if m.label == FUZZY]
+    if not (found or dosed or covered or fuzzy) or not view.offsets:
         return view
-    added: list[Mention] = []
+    added: list[Mention] = [replace(m, label="DRUG") for m in fuzzy]
     for r in covered:  # cue -> ADMIN; number + unit -> DOSE (the sentence's anchor if no drug)
         cue_end = r.tok_start + 1
         added.append(
@@ -87,5 +91,5 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
             text = view.text[start:end]
             added.append(Mention("DRUG", generic, start, end, i, i + 1, text, r.sent, r.modifiers))
     added = [replace(m, text=view.text[m.start : m.end]) for m in added]
-    kept = [m for m in view.mentions if m.label not in (LABEL, DOSED, COVERAGE)]
+    kept = [m for m in view.mentions if m.label not in (LABEL, DOSED, COVERAGE, FUZZY)]
     return replace(view, mentions=sorted(kept + added, key=lambda m: m.start), _words={})

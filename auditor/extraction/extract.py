@@ -18,7 +18,9 @@ from .attributes import (
     DoseAt,
     Found,
     Indication,
+    alternative_route,
     choose_dose,
+    dose_range_in,
     follow_up,
     indication_in,
     note_evidence,
@@ -127,6 +129,8 @@ def _route(
     if route_m is None:
         route_m = pick([m for b in block for m in b.of("ROUTE")], a)
     if route_m is not None and route_m.ident != "PO":
+        if alternative_route(note.view, route_m, rules):
+            return None, None  # "1-2 mg IM-IVP": one of two routes, which one is not stated
         return route_m.ident, route_m
     for m in segment.of("SITE") + segment.of("BODY"):
         implied = {rules.route_by_site_word.get(w) for w in m.text.lower().split()} - {None}
@@ -434,7 +438,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis)
             if a.label != "DRUG":
                 own = found[0]
-                named = own.site or own.dose_value is not None
+                ranged = (  # "got 1-2 mg IM-IVP": an unnamed dose of its own
+                    a.label == "ROUTE"
+                    and not own.site
+                    and own.dose_value is None
+                    and dose_range_in(view, note.segment(a), rules)
+                )
+                named = own.site or own.dose_value is not None or ranged
                 single = (
                     a.label == "INJECTION"
                     and a.text.lower() in rules.single_injection_words
@@ -449,8 +459,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 )
                 if not (named or (a.label == "INJECTION" and own.route) or single):
                     continue  # "both injections given", "IV sedation": no one injection
-                named_before = drug_before(a, anchors, pending, rules)
-                if named_before is not None and not has_event_after(named_before, events):
+                named_before = None if ranged else drug_before(a, anchors, pending, rules)
+                if ranged:
+                    pass  # its drug is not written: an event missing its medication
+                elif named_before is not None and not has_event_after(named_before, events):
                     own.medication = named_before.ident
                     own.medication_text = named_before.text
                     own.start, own.end = named_before.start, named_before.end

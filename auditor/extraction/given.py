@@ -152,8 +152,15 @@ def given_by(
     if rules.excluded_kind(a.ident) and view.sentence_words(a.sent) & rules.given_today:
         return "record:today"  # "MMR #1 and Varivax #1 today"
     times = rules.repeat.search(text, a.end, segment.end)
-    if times and int(times.group(1)) >= 1 and role != "planning":
-        return "record:times"  # "MSO4 x 2 for comfort", "reglan given x2", "hydralazine x1"
+    if times and int(times.group(1)) > 1 and role != "planning":
+        return "record:times"  # "MSO4 x 2 for comfort", "reglan given x2"
+    if (
+        times
+        and role != "planning"
+        and a.label == "DRUG"
+        and any(m.label == "INDICATION_CUE" and m.start >= times.end() for m in segment.mentions)
+    ):
+        return "record:times"  # "labetalol x 1 for SBP 180s": a count and its reason
     if not has_route_or_dose:
         return None
     for m in record:

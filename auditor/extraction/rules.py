@@ -210,6 +210,7 @@ class ExtractionRules:
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         self.not_dose_before = frozenset(words.get("not_dose_before", ()))
+        self.route_alternation = frozenset(words.get("route_alternation", ()))
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
             generic_of={
@@ -246,6 +247,7 @@ class ExtractionRules:
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
+        self.dose_range_before = rx["dose_range_before"]
         self.emergency_note = rx["emergency_note"]
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]

@@ -4,7 +4,9 @@
 
 1. the clinical tokenizer (``tokenizer.py``), registered as ``auditor.clinical_tokenizer.v1``;
 2. ``auditor_mentions``: a spaCy SpanRuler holding every lexicon and cue pattern
-   (``mentions.py``), writing ``doc.spans["mentions"]``;
+   (``mentions.py``), writing ``doc.spans["mentions"]``, plus drug names misspelt by one
+   letter beside a dose and a given word (``mentions.FuzzyNames``; its settings are saved
+   beside the patterns);
 3. ``auditor_sentences``: the line-aware sentence splitter (``sentences.py``);
 4. ``auditor_sections``: medspaCy's Sectionizer with ``patterns/sections`` rules;
 5. ``auditor_context``: medspaCy's ConText with ``patterns/context`` rules, applied to the
@@ -46,12 +48,13 @@ from ..extraction.rules import RULE_FILES
 from ..patterns import Patterns, load_patterns
 from . import sentences  # noqa: F401  (registers the auditor_sentences factory)
 from .events import EventExtractor
-from .mentions import ANCHOR_LABELS, MENTIONS_KEY, ruler_patterns
+from .mentions import ANCHOR_LABELS, MENTIONS_KEY, FuzzyNames, fuzzy_settings, ruler_patterns
 from .tokenizer import customize_tokenizer
 
 MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.core
 TARGETS_KEY = "auditor_targets"  # span group of ConText's targets (the anchors), while it runs
 RULES_FILE = "rules.json"  # what a rule component's to_disk writes
+FUZZY_FILE = "fuzzy.json"  # the mention ruler's fuzzy-name settings (beside its patterns)
 
 
 def has_anchor(doc: Doc) -> bool:
@@ -227,6 +230,50 @@ class MentionRuler(SpanRuler):
             overwrite=True,
         )
         self.patterns_dir = patterns_dir
+        self.fuzzy: dict[str, Any] = {}  # mentions.fuzzy_settings (saved as FUZZY_FILE)
+        self._fuzzy_names: FuzzyNames | None = None
+
+    def __call__(self, doc: Doc) -> Doc:
+        """The SpanRuler's mentions, plus FUZZY mentions (``mentions.FuzzyNames``)."""
+        doc = super().__call__(doc)
+        if self.fuzzy:
+            if self._fuzzy_names is None:
+                names = {
+                    str(p["pattern"]): str(p.get("id"))
+                    for p in self.patterns
+                    if p["label"] == "DRUG" and isinstance(p["pattern"], str)
+                }
+                self._fuzzy_names = FuzzyNames(self.fuzzy, names)
+            spans = list(doc.spans[MENTIONS_KEY])
+            extra = self._fuzzy_names.spans(doc, spans)
+            if extra:
+                doc.spans[MENTIONS_KEY] = sorted(spans + extra, key=lambda s: (s.start, s.end))
+        return doc
+
+    def _set_fuzzy(self, settings: dict[str, Any]) -> None:
+        self.fuzzy = dict(settings)
+        self._fuzzy_names = None
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.msgpack_dumps(
+            {"ruler": super().to_bytes(exclude=exclude), "fuzzy": srsly.json_dumps(self.fuzzy)}
+        )
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "MentionRuler":
+        msg = srsly.msgpack_loads(data)
+        super().from_bytes(msg["ruler"], exclude=exclude)
+        self._set_fuzzy(srsly.json_loads(msg["fuzzy"]))
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        super().to_disk(path, exclude=exclude)
+        srsly.write_json(ensure_path(path) / FUZZY_FILE, self.fuzzy)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "MentionRuler":
+        super().from_disk(path, exclude=exclude)
+        fuzzy = ensure_path(path) / FUZZY_FILE
+        self._set_fuzzy(srsly.read_json(fuzzy) if fuzzy.exists() else {})
+        return self
 
     def initialize(
         self,
@@ -241,9 +288,11 @@ class MentionRuler(SpanRuler):
         Raises:
             PatternError: the folder's rule files are missing or invalid.
         """
+        loaded = load_patterns(patterns_dir or self.patterns_dir)
         if patterns is None:
-            patterns = ruler_patterns(load_patterns(patterns_dir or self.patterns_dir))
+            patterns = ruler_patterns(loaded)
         super().initialize(get_examples, nlp=nlp, patterns=patterns)
+        self._set_fuzzy(fuzzy_settings(loaded))
 
 
 def context_component(

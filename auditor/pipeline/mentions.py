@@ -12,6 +12,9 @@ BODY                  lexicons/sites.yaml ``other_body_parts`` ``body``
 LATERALITY            lexicons/sites.yaml ``laterality``     left, right, bilateral
 DOSED                 extraction.yaml ``dosed_names``        generic name
 COVERAGE              extraction.yaml ``coverage``           ``coverage``
+FUZZY                 a drug name misspelt by one letter     generic name
+                      beside a dose and a given word
+                      (extraction.yaml ``fuzzy_names``)
 ADMIN, INJECTION, ... cues/cues.yaml                         the label
 IGNORE                routes ``not_routes``, cues IGNORE     ``ignore``
 ====================  =====================================  ============================
@@ -21,7 +24,10 @@ Overlaps resolve longest-first, so an IGNORE phrase hides the cues inside it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from spacy.tokens import Doc, Span
 
 from ..patterns import Patterns
 
@@ -30,7 +36,9 @@ MENTIONS_KEY = "mentions"
 # word that is a drug only beside a repletion cue, see auditor.extraction.contextual)
 # DOSED: a word that names a drug only beside a dose, "MS 2 mg", "2 U regular"; COVERAGE: "covered
 # with 2 units", a dose of an unnamed drug)
-ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION", "DOSED", "COVERAGE")
+# FUZZY: a drug name misspelt by one letter, beside a dose and a given word ("NEEDED 2MG
+# HALDOLL"), see ``FuzzyNames``
+ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION", "DOSED", "COVERAGE", "FUZZY")
 
 
 def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:
@@ -130,3 +138,116 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
             {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}
         )
     return out
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Are two different words one edit apart: one letter changed, added, dropped, or two
+    neighbouring letters swapped (Damerau-Levenshtein distance 1)?"""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1 :]
+
+
+def fuzzy_settings(patterns: Patterns) -> dict[str, Any]:
+    """The settings ``FuzzyNames`` reads: ``extraction.yaml`` ``fuzzy_names`` plus the
+    single-word unit forms of ``lexicons/units.yaml`` (the dose beside the name); empty when
+    the file has no ``fuzzy_names`` (no fuzzy matching)."""
+    spec = dict(patterns.extraction.get("fuzzy_names") or {})
+    if not spec:
+        return {}
+    forms = [str(f).lower() for fs in patterns.units["units"].values() for f in fs]
+    spec["units"] = sorted(f for f in forms if f.isalpha())
+    return spec
+
+
+@dataclass(frozen=True)
+class FuzzyNames:
+    """Drug names misspelt by one letter in shorthand ("2MG HALDOLL", "LASXI 40MG"), kept only
+    with strong evidence, so that the misspelt name goes through ConText and the given-now
+    decision like any DRUG mention (label FUZZY, span id the generic; ``auditor.extraction.
+    contextual`` makes it a DRUG).
+
+    A token is a FUZZY mention when (``extraction.yaml`` ``fuzzy_names``): it is letters only,
+    at least ``min_chars`` long, in capitals when ``all_caps``, in no other mention; it is
+    one edit (``one_edit``) from a single-word lexicon name of exactly one generic, of the same
+    first letter when ``same_first_letter``; a number and a unit are right before it (an "of"
+    between allowed) or right after it; and an ADMIN cue is within ``admin_tokens`` tokens.
+
+    Args:
+        settings: ``fuzzy_settings`` (empty: no FUZZY mention).
+        drug_names: lexicon name (lowercase) -> generic name.
+    """
+
+    settings: dict[str, Any]
+    drug_names: dict[str, str]
+
+    def candidates(self) -> dict[int, list[tuple[str, str]]]:
+        """Single-word names of at least ``min_chars`` letters, by length."""
+        low = int(self.settings.get("min_chars", 6))
+        out: dict[int, list[tuple[str, str]]] = {}
+        for name, generic in self.drug_names.items():
+            if name.isalpha() and len(name) >= low:
+                out.setdefault(len(name), []).append((name, generic))
+        return out
+
+    def generic_of(self, word: str, by_len: dict[int, list[tuple[str, str]]]) -> str | None:
+        """The one generic whose name is one edit from ``word`` (None: none, or several)."""
+        first = bool(self.settings.get("same_first_letter", True))
+        found = {
+            generic
+            for n in (len(word) - 1, len(word), len(word) + 1)
+            for name, generic in by_len.get(n, ())
+            if (not first or name[0] == word[0]) and one_edit(word, name)
+        }
+        return found.pop() if len(found) == 1 else None
+
+    def spans(self, doc: Doc, mentions: list[Span]) -> list[Span]:
+        """The FUZZY spans of ``doc`` (``mentions``: the ruler's spans)."""
+        if not self.settings:
+            return []
+        low = int(self.settings.get("min_chars", 6))
+        caps = bool(self.settings.get("all_caps", True))
+        units = frozenset(self.settings.get("units", ()))
+        reach = int(self.settings.get("admin_tokens", 8))
+        taken = {i for m in mentions for i in range(m.start, m.end)}
+        never = frozenset(str(w).lower() for w in self.settings.get("not_names", ()))
+        admins = [m.start for m in mentions if m.label_ == "ADMIN"]
+        if not admins:
+            return []
+        by_len: dict[int, list[tuple[str, str]]] | None = None
+        out: list[Span] = []
+        n = len(doc)
+
+        def dose_at(i: int, j: int) -> bool:  # tokens i, j: a number and its unit
+            return 0 <= i < j < n and doc[i].like_num and doc[j].lower_ in units
+
+        for tok in doc:
+            word = tok.text
+            i = tok.i
+            if i in taken or not word.isalpha() or len(word) < low or (caps and not word.isupper()):
+                continue
+            if tok.lower_ in never:
+                continue
+            before = dose_at(i - 2, i - 1) or (
+                doc[i - 1].lower_ == "of" and dose_at(i - 3, i - 2) if i >= 3 else False
+            )
+            if not (before or dose_at(i + 1, i + 2)):
+                continue
+            if not any(abs(a - i) <= reach for a in admins):
+                continue
+            if by_len is None:
+                by_len = self.candidates()
+            generic = self.generic_of(tok.lower_, by_len)
+            if generic is not None:
+                out.append(Span(doc, i, i + 1, label="FUZZY", span_id=generic))
+        return out
