@@ -251,7 +251,11 @@ def audit_one(
         in_report = context.procedural.report_context(text)
         implied = context.procedural.implied_route(text)
         kept, dropped = [], set()
-        for event in found["events"]:
+        restated = context.procedural.restated(text, found["events"])
+        for event, again in zip(found["events"], restated, strict=True):
+            if again:  # the injection procedure's own line, or its anaesthetic vehicle
+                dropped.add(event.get("medication"))
+                continue
             if event.get("route") is None and implied is not None:
                 event["route"] = implied  # "Hip injection" report: intra-articular
             procedural = context.procedural.is_procedural(text, event, in_report)

@@ -85,6 +85,10 @@ class ProceduralRules:
     itself_drugs: frozenset[str] = frozenset()
     anaesthetics: frozenset[str] = frozenset()
     unnamed_not_events: tuple[re.Pattern[str], ...] = ()
+    restated_in_injection_report: bool = False
+    airway_drugs: frozenset[str] = frozenset()
+    airway_done: re.Pattern[str] | None = None
+    airway_sentences: int = 0
     reach: int = 300
 
     @classmethod
@@ -134,6 +138,12 @@ class ProceduralRules:
                 compile_rule(p, f"{path}: not_events.{kind}")
                 for kind, p in (rules.get("not_events") or {}).items()
             ),
+            restated_in_injection_report=bool(rules.get("restated_in_injection_report")),
+            airway_drugs=frozenset(str(d).lower() for d in rules.get("airway_drugs") or ()),
+            airway_done=compile_rule(rules["airway_done"], f"{path}: airway_done")
+            if rules.get("airway_done")
+            else None,
+            airway_sentences=int(rules.get("airway_sentences") or 0),
         )
 
     def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
@@ -150,7 +160,26 @@ class ProceduralRules:
             return True
         if event.get("route") in self.itself_routes:
             return in_report
-        return in_report or self.event_context(text, event["start"], event["end"])
+        return (
+            in_report
+            or self.event_context(text, event["start"], event["end"])
+            or self.after_airway(text, event)
+        )
+
+    def after_airway(self, text: str, event: dict[str, Any]) -> bool:
+        """Whether ``event``'s drug is one of ``airway_drugs`` and an intubation told as done
+        (``airway_done``) is in its sentence or up to ``airway_sentences`` sentences before
+        it ("After two minutes, intubation was successful. ... The patient was given 1 mg of
+        Versed")."""
+        if self.airway_done is None or event.get("medication") not in self.airway_drugs:
+            return False
+        left, right = sentence_around(text, event["start"], event["end"], self.reach)
+        for _ in range(self.airway_sentences):
+            before = [m.end() for m in SENTENCE_END.finditer(text, max(0, left - 400), left - 1)]
+            if not before:
+                break
+            left = before[-1] if len(before) > 0 else left
+        return bool(self.airway_done.search(text, left, right))
 
     def not_an_event(self, text: str, event: dict[str, Any], procedural: bool) -> bool:
         """Whether an extracted ``event`` (``medication``, ``start``, ``end``) is no
@@ -167,6 +196,38 @@ class ProceduralRules:
             left, right = sentence_around(text, event["start"], event["end"], self.reach)
             return any(rule.search(text, left, right) for rule in self.unnamed_not_events)
         return False
+
+    def restated(self, text: str, events: list[dict[str, Any]]) -> list[bool]:
+        """Per event (``medication``, ``dose_value``): whether it is no event of its own
+        because the note is a report of an injection procedure (a named procedure matching
+        ``itself_procedure``) that names a drug other than a local anaesthetic: an unnamed
+        injection with no dose restates that injection ("PROCEDURE: Lumbar epidural steroid
+        injection"), so does a drug named on the procedure line that the report's body then
+        describes as injected, and a local anaesthetic is the skin wheal or the injectate's
+        vehicle.
+        All False when ``restated_in_injection_report`` is off or the note is no such
+        report. Source: corpora/README.md labelling decisions (procedures)."""
+        none = [False] * len(events)
+        treated = any(e.get("medication") not in (None, *self.anaesthetics) for e in events)
+        if not (self.restated_in_injection_report and treated):
+            return none
+        if not any(self.itself.search(name) for name in self.named_procedures(text)):
+            return none
+        lines = [m.span() for m in self.procedure_line.finditer(text)]
+        return [
+            (e.get("medication") is None and e.get("dose_value") is None)
+            or e.get("medication") in self.anaesthetics
+            or (  # the procedure line names the drug the body then describes as injected
+                any(lo <= e["start"] < hi for lo, hi in lines)
+                and any(
+                    later["start"] > e["start"]
+                    and later.get("medication") == e.get("medication")
+                    and not any(lo <= later["start"] < hi for lo, hi in lines)
+                    for later in events
+                )
+            )
+            for e in events
+        ]
 
     def named_procedures(self, text: str) -> list[str]:
         """The first item of each procedure line ("PROCEDURE: Left knee injection.", or

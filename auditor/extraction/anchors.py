@@ -42,11 +42,22 @@ def _drug_anchors(
     kept: list[Mention] = []
     for m in drugs:
         near = rules.window.diluent_chars
-        if any(d.label == "DILUENT" and d.end <= m.start and m.start - d.end < near for d in ms):
-            continue
+        treatment = rules.drugs.get(m.ident, {}).get("class") in rules.admixture_treatment_classes
+        diluent = [
+            d for d in ms if d.label == "DILUENT" and d.end <= m.start and m.start - d.end < near
+        ]
+        if diluent and not (
+            treatment
+            and any(
+                d.label == "DRUG"
+                and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
+                and d.end <= diluent[-1].start
+                for d in ms
+            )
+        ):
+            continue  # "Rocephin mixed with lidocaine", not "Marcaine mixed with Depo-Medrol"
         if any(c.label == "INDICATION_CUE" and text[c.end : m.start].isspace() for c in ms):
             continue  # "for B12 deficiency"
-        treatment = rules.drugs.get(m.ident, {}).get("class") in rules.admixture_treatment_classes
         if not treatment and any(
             d.label == "DRUG"
             and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
@@ -55,8 +66,9 @@ def _drug_anchors(
             for d in ms
         ):
             continue  # "lidocaine 1% with epinephrine": part of the anaesthetic
-        if view.token(m.tok_end) in rules.anchor_blockers:
-            continue
+        after = m.tok_end + 1 if view.token(m.tok_end) == "-" else m.tok_end
+        if view.token(after) in rules.anchor_blockers:
+            continue  # "B12 deficiency", "tobramycin-impregnated beads"
         if kept and _same_drug_named_twice(kept[-1], m, ms, text, rules):
             prev = kept[-1]
             keep = m if len(m.ident) > len(prev.ident) else prev  # the more specific name
@@ -94,5 +106,13 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 unnamed = False
         if unnamed:
             kept = kept + [m for m in ms if m.label == "DOSE"][:1]  # "covered with 2 units"
+        if drugs and rules.unnamed_class_words:
+            kept = kept + [  # "received preoperative IV antibiotics ... and heparin subcutaneously"
+                m
+                for m in ms
+                if m.label == "ROUTE"
+                and m.ident in rules.injection_routes
+                and view.token(m.tok_end) in rules.unnamed_class_words
+            ]
         out.extend(sorted(kept, key=lambda m: m.start))
     return out

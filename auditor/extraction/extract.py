@@ -13,6 +13,7 @@ import copy
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from ..doses import Dose
 from .anchors import choose_anchors
 from .attributes import (
     DoseAt,
@@ -30,10 +31,18 @@ from .attributes import (
 from .contextual import add_contextual_mentions
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
+from .lists import add_shared_head_mentions
 from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
-from .sites import SitePick, find_sites, procedure_site_route, template_side
+from .sites import (
+    ListedDose,
+    SitePick,
+    find_sites,
+    listed_doses,
+    procedure_site_route,
+    template_side,
+)
 from .view import Mention, NoteView
 
 
@@ -170,6 +179,9 @@ def _events_of(
     ind_range = indication.cue_range if isinstance(indication, Indication) else None
     route, route_from = _route(note, a, route_m, block, ind_range)
     dose = choose_dose(view, a, segment, block, rules)
+    mixed = _mixture_dose(view, a, rules) if drug else None
+    if mixed is not None and (dose is None or not mixed.dose.is_volume):
+        dose = mixed  # "2 cc of a 10 cc solution ... with 40 mg of X": 8 mg of X injected
     sites = find_sites(view, segment, ind_range, rules)
     if not sites:
         for b in block:
@@ -210,6 +222,32 @@ def _events_of(
     ):
         if found is not None:
             spans[element] = found.span
+    listed = _listed_after(note, a) if drug and chosen is None and not sites else []
+    if listed:  # "Muscles injected with X were located. 50 units in A, 25 units in B.": per item
+        return [
+            Event(
+                medication=a.ident,
+                medication_text=a.text,
+                route=route,
+                dose_value=item.dose.value,
+                dose_unit=item.dose.unit,
+                site=p.site,
+                laterality=p.side,
+                indication=indication.value if indication else None,
+                response=response.value if response else None,
+                provider=provider.value if provider else None,
+                start=a.start,
+                end=a.end,
+                spans={
+                    **spans,
+                    "dose": (item.dose.start, item.dose.end),
+                    **({"site": p.site_span} if p.site_span else {}),
+                    **({"laterality": p.side_span} if p.side_span else {}),
+                },
+            )
+            for item in listed
+            for p in item.picks
+        ]
     events = []
     for p in sites or [SitePick(None, None)]:
         own = dict(spans)
@@ -235,6 +273,101 @@ def _events_of(
             )
         )
     return events
+
+
+def _number(value: float) -> float | int:
+    """``value`` rounded to 6 places, an int when whole (as ``doses.Dose`` values are)."""
+    value = round(value, 6)
+    return int(value) if value == int(value) else value
+
+
+def _mixture_dose(view: NoteView, a: Mention, rules: ExtractionRules) -> DoseAt | None:
+    """The dose of a drug named inside a mixture whose injected volume is written before it
+    (``extraction.yaml`` ``regex.mixture_dose``): the drug's own amount in the mixture
+    scaled to the volume injected ("1cc of a 10 cc solution ... with 50mg of X": 5 mg), or,
+    with no amount of its own, the volume injected ("3 cc 2:1 mixture of lidocaine with X":
+    3 mL; contract section 5: an amount when written, else the volume). None otherwise."""
+    sent_start = view.sentences[a.sent].start
+    found = rules.mixture_dose.search(view.text, sent_start, a.start)
+    if found is None:
+        return None
+    injected, whole = float(found.group(1)), found.group(2)
+    tail = found.start(3)
+    inside = rules.doses.find_all(view.text[tail : a.start])
+    amounts = [d for d in inside if not d.is_volume]
+    if amounts and whole and float(whole) > 0:
+        own = amounts[-1]
+        value = own.value * injected / float(whole)
+        span = (tail + own.start, tail + own.end)
+        return DoseAt(Dose(_number(value), own.unit, span[0], span[1], False), span)
+    if amounts:
+        return None  # an amount in a mixture of unknown volume: not this injection's amount
+    span = (found.start(1), found.start(1) + len(found.group(1)))
+    return DoseAt(Dose(_number(injected), "mL", span[0], span[1], True), span)
+
+
+OPPOSITE = {"right": "left", "left": "right"}
+
+
+def _repeat_sides(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:
+    """Events given again on another side: after "The above sequence was repeated for the
+    right side" (``sites.yaml`` ``repeat_side``), each event anchored in the
+    ``repeat_side_sentences`` sentences before it (and after the previous such sentence) is
+    copied with the side named, or the side opposite its own ("contralateral"); an event
+    there with no side of its own takes the other side (contract section 1: the same drug at
+    two sites is two events)."""
+    if not events or rules.repeat_side_sentences <= 0:
+        return events
+    starts = [s.start for s in view.sentences]
+    out = list(events)
+    floor = -1
+    for match in rules.repeat_side.finditer(view.text):
+        sent = bisect_left(starts, match.start() + 1) - 1
+        low = max(floor + 1, sent - rules.repeat_side_sentences)
+        floor = sent
+        named = match.group(1).lower()
+        grown: list[Event] = []
+        for event in out:
+            grown.append(event)
+            if not low <= bisect_left(starts, event.start + 1) - 1 < sent:
+                continue
+            side = named if named in OPPOSITE else OPPOSITE.get(event.laterality or "")
+            if side is None:
+                continue
+            if event.laterality is None:
+                event.laterality = OPPOSITE[side]
+            again = copy.deepcopy(event)
+            again.laterality = side
+            again.spans["laterality"] = match.span(1)
+            grown.append(again)
+        out = grown
+    return out
+
+
+def _route_before_break(view: NoteView, a: Mention) -> Mention | None:
+    """A dotted route abbreviation written right before the drug, whose period the sentence
+    splitter read as a sentence end ("three more days of p.o. Levaquin 750 mg"): the route
+    mention ending the previous sentence with only its period and spaces before the drug."""
+    if a.label != "DRUG" or a.sent == 0:
+        return None
+    for m in view.in_sent(a.sent - 1):
+        if m.label == "ROUTE" and "." in m.text and view.text[m.end : a.start].strip() in ("", "."):
+            return m
+    return None
+
+
+def _listed_after(note: _Note, a: Mention) -> list[ListedDose]:
+    """The items of a dose-per-place list (``sites.listed_doses``) in the sentences just
+    after the anchor (``sites.yaml`` ``dose_list_sentences``), before any other drug is
+    named; empty when there is none."""
+    view = note.view
+    for sent_id in range(a.sent + 1, a.sent + 1 + note.rules.dose_list_sentences):
+        if sent_id >= len(view.sentences) or any(m.label == "DRUG" for m in view.in_sent(sent_id)):
+            break
+        items = listed_doses(view, sent_id, note.rules)
+        if items:
+            return items
+    return []
 
 
 def _injection_cue(
@@ -348,7 +481,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         An ``Extraction``: events in text order (``Event``), not-given mentions
         (``NotGiven``) and the note's lab evidence.
     """
-    view = add_contextual_mentions(view, rules)
+    view = add_shared_head_mentions(add_contextual_mentions(view, rules), rules)
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(
@@ -395,6 +528,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             or pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
             or _sentence_route(note, a)
             or _procedure_route(note, a)
+            or _route_before_break(view, a)
         )
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
@@ -407,6 +541,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             )
         ):
             continue  # "... then 1 mg of Versed, for a total of 3 mg of Versed": a sum
+        if (
+            a.label == "DRUG"
+            and rules.total_of.search(view.text[view.sentences[a.sent].start : a.start])
+            and any(e.medication == a.ident and e.dose_value is not None for e in events)
+        ):
+            continue  # "Total amount of toxin injected was 450 units" after its doses: the sum
         own_words = view.text[note.segment(a).start : note.segment(a).end]
         if a.ident in oral and route_m is None and not rules.doses.find_all(own_words):
             continue  # "... with good effect from the Ativan" after "Ativan 0.5 mg PO"
@@ -457,7 +597,17 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         for m in view.in_sent(a.sent)
                     )
                 )
-                if not (named or (a.label == "INJECTION" and own.route) or single):
+                classed = (  # "He was given intravenous antibiotics for prophylaxis"
+                    a.label == "ROUTE"
+                    and view.token(a.tok_end) in rules.unnamed_class_words
+                    and any(
+                        m.label == "ADMIN"
+                        and set(m.text.lower().split()) & rules.unnamed_class_admin
+                        and abs(m.tok_start - a.tok_start) <= rules.window.single_injection_tokens
+                        for m in view.in_sent(a.sent)
+                    )
+                )
+                if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
                 if ranged:
@@ -500,4 +650,5 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
     merged = _expand_repeats(merge_mentions(events, frozenset(apart)), repeats)
+    merged = _repeat_sides(view, merged, rules)
     return Extraction(merged, not_given, evidence.value if evidence else None)

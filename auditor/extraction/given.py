@@ -48,6 +48,26 @@ def stated_given(view: NoteView, sent: int, rules: ExtractionRules) -> bool:
     return any(affirmed_admin(view, m, rules) for m in view.in_sent(sent))
 
 
+def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Does the sentence of anchor ``a`` hold an affirmed administration verb of ``a`` itself:
+    not one after it that starts a clause of its own with another object ("was placed on
+    heparin and given incentive spirometry": the verb's object names no drug, dose or
+    route)?"""
+    text = view.text
+    for m in view.in_sent(a.sent):
+        if not affirmed_admin(view, m, rules):
+            continue
+        if m.start > a.end and " and " in f" {text[a.end : m.start].lower()} ":
+            nxt = [x for x in view.in_sent(a.sent) if x.start >= m.end and x.label != "ADMIN"]
+            own = nxt and nxt[0].label in ("DRUG", "DOSE", "ROUTE")
+            if not (own and nxt[0].tok_start - m.tok_end <= 3) and not rules.doses.find_all(
+                text[m.end : m.end + 25]
+            ):
+                continue  # "and given incentive spirometry": another thing given
+        return True
+    return False
+
+
 def schedule_given(
     view: NoteView, sent: int, rules: ExtractionRules, in_list: bool = False
 ) -> bool:
@@ -239,7 +259,7 @@ def blocked_by(
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     standing = sorted(a.modifiers & rules.standing_mods)
-    if standing and not stated_given(view, a.sent, rules):
+    if standing and not _given_this(view, a, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
         return f"section:{category}"
@@ -308,5 +328,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if rules.infusion_before.search(view.text[max(sent_start, a.start - 40) : a.start]):
         return True  # "arrived on 200 mcg of nitro"
     stop = min(segment.end, a.end + rules.window.infusion_after_chars)
+    if rules.bag_after.match(view.text, a.end, max(a.end, stop)):
+        return True  # "Pitocin 20 units in 1000 mL": a drug put in a fluid bag
     rate = rules.rate.search(view.text, a.end, max(a.end, stop))
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])

@@ -80,6 +80,7 @@ def merge_mentions(events: list[Event], apart: frozenset[int] = frozenset()) -> 
             and e.dose_unit == event.dose_unit
             and e.site is None
             and event.site is None
+            and (e.laterality == event.laterality or None in (e.laterality, event.laterality))
             and (e.route == event.route or None in (e.route, event.route))
         ]
         if restated:

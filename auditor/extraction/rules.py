@@ -165,6 +165,11 @@ class ExtractionRules:
         self.anchor_blockers = _words(cues["anchor_blockers"]["next_words"])
         self.template_fields = tuple(str(f).lower() for f in cues["template_fields"])
         self.site_cues = _words(sites["site_cues"])
+        self.dose_list_sentences = int(sites.get("dose_list_sentences", 0))
+        self.dose_list_cues = _words(sites.get("dose_list_cues", ()))
+        self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
+        self.repeat_side = re.compile(sites.get("repeat_side") or r"(?!)")
+        self.repeat_side_sentences = int(sites.get("repeat_side_sentences", 0))
         self.route_by_site_word = {
             str(word).lower(): route
             for route, words in routes["implied_by_site_words"].items()
@@ -198,6 +203,15 @@ class ExtractionRules:
         self.history_sections = frozenset(spec.get("history_sections", ()))
         self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
+        self.shared_heads = {
+            str(head).lower(): tuple(str(s).lower() for s in singulars)
+            for head, singulars in (spec.get("shared_heads") or {}).items()
+        }
+        self.generic_of_name = {
+            str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
+        }
+        self.unnamed_class_words = frozenset(words.get("unnamed_class", ()))
+        self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
         self.locatives = frozenset(words["locatives"])
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
@@ -242,6 +256,7 @@ class ExtractionRules:
         self.admixture = rx["admixture"]
         self.blank_line = rx["blank_line"]
         self.rate = rx["rate"]
+        self.bag_after = rx.get("bag_after") or re.compile(r"(?!)")
         self.infusion_before = rx["infusion_before"]
         self.another_amount = rx["another_amount"]
         self.repeat = rx["repeat"]
@@ -251,6 +266,8 @@ class ExtractionRules:
         self.emergency_note = rx["emergency_note"]
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]
+        self.total_of = rx.get("total_of") or re.compile(r"(?!)")
+        self.mixture_dose = rx.get("mixture_dose") or re.compile(r"(?!)")
         self.history_title = rx["history_title"]
 
     def injection_only(self, generic: str | None) -> bool:

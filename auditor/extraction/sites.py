@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..doses import Dose
 from .rules import ExtractionRules
 from .segments import Segment, is_row
 from .view import CharSpan, Mention, NoteView
+
+PLACE_LABELS = ("SITE", "BODY", "LATERALITY")
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,109 @@ def find_sites(
         if before & rules.locatives or _injection_near(view, m, rules):
             lat = laterality_near(m, lats, rules)
             if lat is not None:
-                return [SitePick(None, lat.ident, None, lat.span)]
+                return _per_side(SitePick(None, lat.ident, None, lat.span))
+    return _side_only(view, segment, [m for m in lats if outside(m)], rules)
+
+
+def _per_side(pick: SitePick) -> list[SitePick]:
+    """A bilateral pick is one per side (corpora/README.md: the same drug on both sides is
+    one event per side); any other pick stays one."""
+    if pick.side != "bilateral":
+        return [pick]
+    return [
+        SitePick(pick.site, "right", pick.site_span, pick.side_span),
+        SitePick(pick.site, "left", pick.site_span, pick.side_span),
+    ]
+
+
+def _side_only(
+    view: NoteView, segment: Segment, lats: list[Mention], rules: ExtractionRules
+) -> list[SitePick]:
+    """The side of an injection that names no place of its own: "injected ... bilaterally"
+    (a ``sites.yaml`` ``bilateral_alone`` word after an injection word of the segment: one
+    pick per side), or a place
+    named by reference ("injected in this location", ``routes.yaml`` ``site_anaphora``):
+    the side of the last body part or site with a side, up to ``anaphora_sentences``
+    sentences back ("The right obturator nerve was found ... 6 mL was injected in this
+    location": right). Empty when there is none."""
+    text = view.text
+    for lat in lats:
+        if lat.text.lower() in rules.bilateral_alone and any(
+            w in rules.injected_words
+            for w in text[segment.start : lat.start].lower().replace(",", " ").split()
+        ):
+            return _per_side(SitePick(None, "bilateral", None, lat.span))
+    if not segment.mentions or not rules.site_anaphora.search(text, segment.start, segment.end):
+        return []
+    sent = segment.mentions[0].sent
+    for back in range(sent - 1, max(-1, sent - rules.anaphora_sentences - 1), -1):
+        ms = view.in_sent(back)
+        sides = [m for m in ms if m.label == "LATERALITY"]
+        for m in reversed(ms):
+            if m.label in ("BODY", "SITE"):
+                lat = laterality_near(m, sides, rules)
+                if lat is not None:
+                    return _per_side(SitePick(None, lat.ident, None, lat.span))
     return []
+
+
+@dataclass(frozen=True)
+class ListedDose:
+    """One amount of a dose-per-place list and where it was injected.
+
+    Attributes:
+        dose: the amount (``start``/``end``: character offsets in the note).
+        picks: one ``SitePick`` per side it was given at (a bilateral item gives right and
+            left; no side: one pick with side None).
+    """
+
+    dose: Dose
+    picks: tuple[SitePick, ...]
+
+
+def listed_doses(view: NoteView, sent_id: int, rules: ExtractionRules) -> list[ListedDose]:
+    """The items of a sentence that lists amounts injected at places and names no drug
+    ("Approximately 40 units was injected in the left biceps and 20 units in the right
+    deltoid"): each amount, followed within 4 words by a ``sites.yaml`` ``dose_list_cues``
+    word, with the site, body part or side written before the next amount. Empty unless
+    the sentence has an injection word and every amount is such an item.
+
+    Source: corpora/README.md labelling decisions (one event per side; chemodenervation
+    reports list the units per muscle)."""
+    ms = view.in_sent(sent_id)
+    if not rules.dose_list_cues or any(m.label == "DRUG" for m in ms):
+        return []
+    if not (
+        view.sentence_words(sent_id) & rules.injected_words
+        or any(m.label == "INJECTION" for m in ms)
+    ):
+        return []
+    sent = view.sentences[sent_id]
+    text = view.text[sent.start : sent.end]
+    doses = rules.doses.find_all(text)
+    items: list[ListedDose] = []
+    for i, d in enumerate(doses):
+        lo = sent.start + d.start
+        hi = sent.start + doses[i + 1].start if i + 1 < len(doses) else sent.end
+        after = [w.strip(",.;:") for w in text[d.end : hi - sent.start].lower().split()[:4]]
+        places = [m for m in ms if lo <= m.start < hi and m.label in PLACE_LABELS]
+        if not set(after) & rules.dose_list_cues or not places:
+            return []
+        site = next((m for m in places if m.label == "SITE"), None)
+        value, _, own_side = site.ident.partition("|") if site else ("", "", "")
+        side_ms = [m for m in places if m.label == "LATERALITY"]
+        site_span = site.span if site else None
+        if own_side:
+            picks = _per_side(SitePick(value, own_side, site_span, site_span))
+        elif side_ms:
+            both = next((m for m in side_ms if m.ident == "bilateral"), None)
+            first = both or side_ms[0]
+            picks = _per_side(SitePick(value or None, first.ident, site_span, first.span))
+        else:
+            picks = [SitePick(value or None, None, site_span, None)]
+        note_dose = Dose(d.value, d.unit, lo, sent.start + d.end, d.is_volume)
+        items.append(ListedDose(note_dose, tuple(picks)))
+    return items
 
 
 def template_side(view: NoteView, block: list[Segment], rules: ExtractionRules) -> Mention | None:

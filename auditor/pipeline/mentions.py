@@ -16,7 +16,7 @@ FUZZY                 a drug name misspelt by one letter     generic name
                       beside a dose and a given word
                       (extraction.yaml ``fuzzy_names``)
 ADMIN, INJECTION, ... cues/cues.yaml                         the label
-IGNORE                routes ``not_routes``, cues IGNORE     ``ignore``
+IGNORE                ``not_routes``/``not_sites``, IGNORE   ``ignore``
 ====================  =====================================  ============================
 
 Overlaps resolve longest-first, so an IGNORE phrase hides the cues inside it.
@@ -125,6 +125,7 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     for form, (site, side) in sites["combined"].items():
         out.append(_phrase("SITE", form, f"{site}|{side}"))
     out += [_phrase("BODY", form, "body") for form in sites["other_body_parts"]]
+    out += [_phrase("IGNORE", form, "ignore") for form in sites.get("not_sites", ())]
     for side, forms in sites["laterality"].items():
         out += [_phrase("LATERALITY", form, side) for form in forms]
     for label, forms in patterns.cues["phrases"].items():

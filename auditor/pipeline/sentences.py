@@ -53,6 +53,8 @@ DANGLING = {
 # a period after one of these drug abbreviations does not end a sentence when a word follows on
 # the same line ("re'd 12 units reg. insulin sc": the route is the insulin's)
 ABBREVIATIONS = {"reg", "vit", "ins"}
+# the same for a route abbreviation followed by a lower-case word ("placed on Subq. heparin")
+ROUTE_ABBREVIATIONS = {"subq", "subcu", "sq", "sc"}
 
 
 @Language.factory("auditor_sentences", default_config={})
@@ -88,10 +90,16 @@ def _starts(doc: Doc) -> list[int]:
             previous_break = not (
                 token.text == "."
                 and token.i
-                and doc[token.i - 1].lower_ in ABBREVIATIONS
                 and token.i + 1 < len(doc)
                 and doc[token.i + 1].is_alpha
                 and not token.whitespace_.count("\n")
+                and (
+                    doc[token.i - 1].lower_ in ABBREVIATIONS
+                    or (
+                        doc[token.i - 1].lower_ in ROUTE_ABBREVIATIONS
+                        and doc[token.i + 1].text[:1].islower()
+                    )
+                )
             ) and not _comma_continues(doc, token.i)
     return starts
 
