@@ -75,6 +75,10 @@ class SettingRules:
         this_encounter: regex of words that, inside a match, tie it to this encounter
             ("today"), so that its sentence is not skipped as another encounter; or None.
         profiles: care profiles, tried after every note rule.
+        other_sections: regex of a heading (its text up to the colon) whose section tells
+            of other encounters (past medical or psychiatric history, social history) or
+            later ones (the plan), or None: text-rule statements and profile cues in such a
+            section are skipped like a sentence about another encounter.
     """
 
     settings: tuple[str, ...]
@@ -85,6 +89,7 @@ class SettingRules:
     negation: re.Pattern[str] | None = None
     this_encounter: re.Pattern[str] | None = None
     profiles: tuple[CareProfile, ...] = ()
+    other_sections: re.Pattern[str] | None = None
     conditions: tuple[tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]], ...] = ()
 
     @classmethod
@@ -125,12 +130,16 @@ class SettingRules:
                 tuple(_patterns(rule.get(key), f"{where}.{key}") for key in RULE_CONDITIONS)
             )
         negation, this_encounter = data.get("negation"), data.get("this_encounter")
+        sections = data.get("other_sections")
         return cls(
             settings=settings,
             columns=tuple(str(c).lower() for c in data["columns"]),
             values=values,
             rules=tuple(rules),
             conditions=tuple(conditions),
+            other_sections=(
+                compile_rule(sections, f"{path}: other_sections") if sections else None
+            ),
             other_encounter=compile_rule(data["other_encounter"], f"{path}: other_encounter"),
             negation=compile_rule(negation, f"{path}: negation") if negation else None,
             this_encounter=(
@@ -181,8 +190,10 @@ class SettingRules:
             len(first) <= 80 and not LABEL_COLON.search(first) and not SENTENCES.search(first)
         )
         title = first if is_title else ""
-        headings = [m.group(1) for m in HEADING.finditer(text)]
-        headings += [m.group(1) + ":" for m in CAPS_HEADING.finditer(text)]
+        found = [(m.start(1), m.group(1)) for m in HEADING.finditer(text)]
+        found += [(m.start(1), m.group(1) + ":") for m in CAPS_HEADING.finditer(text)]
+        headings = [h for _, h in found]
+        skip = self._other_sections(text, sorted(found))
         for scope in SCOPES:
             for i, (rule_scope, setting, pattern) in enumerate(self.rules):
                 if rule_scope != scope:
@@ -192,11 +203,11 @@ class SettingRules:
                 if (
                     (scope == "title" and title and pattern.search(title))
                     or (scope == "heading" and any(pattern.search(h) for h in headings))
-                    or (scope == "text" and self._stated(text, pattern))
+                    or (scope == "text" and self._stated(text, pattern, skip=skip))
                 ):
                     return setting, f"{scope}:{i}"
         for i, profile in enumerate(self.profiles):
-            if self._fits(text, profile):
+            if self._fits(text, profile, skip):
                 return profile.setting, f"profile:{i}"
         return None, None
 
@@ -205,27 +216,50 @@ class SettingRules:
         has, lacks = self.conditions[rule]
         return all(p.search(text) for p in has) and not any(p.search(text) for p in lacks)
 
-    def _fits(self, text: str, profile: CareProfile) -> bool:
+    def _other_sections(self, text: str, headings: list[tuple[int, str]]) -> list[tuple[int, int]]:
+        """``(start, end)`` of each section whose heading matches ``other_sections``: from
+        its heading to the next heading (or the end of the note)."""
+        if self.other_sections is None:
+            return []
+        spans = []
+        for i, (start, heading) in enumerate(headings):
+            if self.other_sections.search(heading):
+                end = next((s for s, _ in headings[i + 1 :] if s > start), len(text))
+                spans.append((start, end))
+        return spans
+
+    def _fits(
+        self, text: str, profile: CareProfile, skip: list[tuple[int, int]] | None = None
+    ) -> bool:
         present = set()
         for kind, pattern, least, layout in profile.cues:
             if layout:
                 found = {m.group(0).lower() for m in pattern.finditer(text)}
                 if len(found) >= least:
                     present.add(kind)
-            elif self._stated(text, pattern, least):
+            elif self._stated(text, pattern, least, skip or []):
                 present.add(kind)
         return len(present) >= profile.min_kinds and all(k in present for k in profile.require)
 
-    def _stated(self, text: str, pattern: re.Pattern[str], least: int = 1) -> bool:
+    def _stated(
+        self,
+        text: str,
+        pattern: re.Pattern[str],
+        least: int = 1,
+        skip: list[tuple[int, int]] | None = None,
+    ) -> bool:
         """At least ``least`` distinct matches of ``pattern`` (lowercased) in sentences not
-        about another encounter and not negated."""
+        about another encounter, not negated and, unless the match itself says "today"
+        (``this_encounter``), outside the ``skip`` spans (``other_sections``)."""
         seen: set[str] = set()
         for match in pattern.finditer(text):
+            now = self.this_encounter is not None and self.this_encounter.search(match.group(0))
+            if not now and any(a <= match.start() < b for a, b in skip or ()):
+                continue
             before = [m.end() for m in STATEMENT_END.finditer(text, 0, match.start())]
             left = before[-1] if before else 0
             after = STATEMENT_END.search(text, match.end())
             right = after.start() if after else len(text)
-            now = self.this_encounter is not None and self.this_encounter.search(match.group(0))
             if not now and self.other_encounter.search(text, left, right):
                 continue
             if self.negation is not None and self.negation.search(text, left, match.start()):

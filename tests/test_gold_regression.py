@@ -89,8 +89,9 @@ def test_real_dev_setting_accuracy():
     levels = {Path(name).stem: split["dev"]["setting_accuracy"] for name, split in scores.items()}
     assert levels.keys() == {"aci", "mtsamples", "nursing"}
     # MTSamples 0.92: the 27 dev notes of gold batch 2 (2026-12-06, helper procedures) bring
-    # settings the rules do not read yet (a consult during an admission, "outpatient recovery");
-    # its first 75 dev notes stay at 0.960
+    # settings the rules do not read yet (a consult during an admission, "outpatient recovery"),
+    # and so do the 30 of the setting batch (0.867: 'hospitalized' unit consults, plans); the
+    # first 75 dev notes are at 0.987 since setting.yaml 1.6 (0.932 over the 132)
     floors = {"aci": 0.95, "mtsamples": 0.92, "nursing": 0.95}
     for name, level in levels.items():
         assert level >= floors[name], name

@@ -113,3 +113,22 @@ def test_a_malformed_rule_condition_is_a_pattern_error(change, message):
     with pytest.raises(PatternError, match=message) as err:
         _rules(note_rules=[rule])
     assert "note_rules[0]" in str(err.value)
+
+
+def test_other_sections_skip_statements_unless_tied_to_this_encounter():
+    rule = {"scope": "text", "setting": "inpatient", "pattern": r"\badmitted\b|\bthis stay\b"}
+    rules = _rules(
+        note_rules=[rule],
+        profiles=[],
+        other_sections=r"^\s*past history",
+        this_encounter=r"\bthis stay\b",
+    )
+    assert rules.decide("HPI: admitted overnight.") == ("inpatient", "text:0")
+    # a statement under a past-history heading is skipped, up to the next heading
+    assert rules.decide("PAST HISTORY: admitted in the past.\nPLAN: rest.") == (None, None)
+    assert rules.decide("PAST HISTORY: asthma.\nHPI: admitted overnight.")[0] == "inpatient"
+    # a match tied to this encounter counts even there
+    assert rules.decide("PAST HISTORY: seen during this stay.")[0] == "inpatient"
+    assert _rules(other_sections=None).other_sections is None
+    with pytest.raises(PatternError, match="other_sections"):
+        _rules(other_sections="(unclosed")

@@ -91,6 +91,20 @@ def responded_after(view: NoteView, a: Mention) -> bool:
     return any(m.label == "RESPONSE" and a.end <= m.start < stop for m in view.in_sent(a.sent))
 
 
+def ordered_then_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """An affirmed past administration cue (``cues.yaml`` ``context.order_then_given``) after
+    anchor ``a`` in its sentence, with no other drug between ("Dr. X ordered Toradol 30 mg
+    IM, which was given in the R glut")."""
+    drugs_after = [m.start for m in view.in_sent(a.sent) if m.label == "DRUG" and m.start > a.end]
+    stop = min(drugs_after, default=view.sentences[a.sent].end)
+    return any(
+        a.end <= m.start < stop
+        and m.text.lower() in rules.order_then_given
+        and affirmed_admin(view, m, rules)
+        for m in view.in_sent(a.sent)
+    )
+
+
 def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is anchor ``a`` told in the opening narrative of a note made of paragraphs, before a
     transfer to this unit in that paragraph ("... received versed in the lab ... He was
@@ -230,6 +244,8 @@ def blocked_by(
     if started_then_tolerated(view, a, rules):
         return None  # "started on IV Unasyn, which he tolerated well": the first dose was given
     mods = sorted(a.modifiers & rules.blocking)
+    if mods and set(mods) <= rules.hypothetical_mods and ordered_then_given(view, a, rules):
+        mods = []  # "ordered Toradol 30 mg IM, which was given": the order was carried out
     if mods:
         return f"context:{mods[0]}"
     elsewhere = sorted(a.modifiers & rules.ed_elsewhere_mods)
@@ -294,10 +310,19 @@ def not_given_by(
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
     """Does the drug run as an infusion: an infusion word ("gtt", "drip", "titrated") or a
     rate ("800 units/hr") within ``infusion_after_tokens`` tokens after it, in its segment,
-    with no dose of its own before the rate ("lasix 80 mg IVB 200 cc/hr": a urine output)?
+    with no dose of its own before the rate ("lasix 80 mg IVB 200 cc/hr": a urine output), or
+    a drug given only by continuous infusion in practice with no amount in its own words and
+    no administration verb in its sentence (``cues.yaml`` ``context.infusion_only``: "IV NTG
+    started", but "nitroglycerin was given in the left main" is a bolus)?
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
+    if (
+        rules.family_of(a.ident) in rules.infusion_only_families
+        and not rules.doses.find_all(view.text[segment.start : segment.end])
+        and not stated_given(view, a.sent, rules)
+    ):
+        return True  # "IV NTG started @ 1900": a drip (cues.yaml context.infusion_only)
     n = rules.window.infusion_after_tokens
     after = view.tokens[a.tok_end : a.tok_end + n]
     if any(w in rules.infusion_words for w in after):

@@ -141,10 +141,13 @@ class ExtractionRules:
         self.schedule_given = _words(cues["context"].get("schedule_given", ()))
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
+        self.infusion_only_families = _words(cues["context"].get("infusion_only", ()))
         self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
+        self.order_then_given = _words(cues["context"].get("order_then_given", ()))
+        self.hypothetical_mods = frozenset(("HYPOTHETICAL",))
         verbs = alternation(cues["context"].get("before_transfer_verbs", ()))
         units = alternation(cues["context"].get("before_transfer_units", ()))
         self.before_transfer = (
