@@ -114,6 +114,14 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 if m.label == "ROUTE"
                 and m.ident in rules.injection_routes
                 and view.token(m.tok_end) in rules.unnamed_class_words
+                and not any(  # "IV antibiotics of Ancef": the class is named, one event
+                    0 < d.tok_start - m.tok_end <= rules.window.class_named_tokens
+                    and all(
+                        view.token(i).lower() in rules.class_naming_words
+                        for i in range(m.tok_end + 1, d.tok_start)
+                    )
+                    for d in drugs
+                )
             ]
         out.extend(sorted(kept, key=lambda m: m.start))
     return out

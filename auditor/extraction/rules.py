@@ -63,6 +63,7 @@ class Windows:
     time_before_chars: int
     dose_after_chars: int
     single_injection_tokens: int
+    class_named_tokens: int
     repeat_after_chars: int
     repeat_before_chars: int
     evidence_after_chars: int
@@ -213,6 +214,7 @@ class ExtractionRules:
             str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
         }
         self.unnamed_class_words = frozenset(words.get("unnamed_class", ()))
+        self.class_naming_words = frozenset(words.get("class_naming", ()))
         self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
         self.locatives = frozenset(words["locatives"])
