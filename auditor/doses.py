@@ -54,7 +54,9 @@ def _number(text: str, words: dict[str, float] | None = None) -> float:
     return float(text.replace(",", ""))
 
 
-def _tidy(value: float) -> float | int:
+def tidy_number(value: float) -> float | int:
+    """``value`` rounded to 6 places, an int when whole (how every ``Dose.value`` is kept);
+    a non-finite value unchanged."""
     if not math.isfinite(value):
         return value  # a number past float range ("9" * 310): dropped by find_all
     value = round(value, 6)
@@ -145,7 +147,7 @@ class DoseParser:
             in_volume = self._in_volume.match(text, end)
             per = self._per_volume.match(text, end)
             if in_volume and not self._then_volume.match(text, in_volume.end()):
-                found.append(Dose(_tidy(value), unit, m.start(), in_volume.end(), False))
+                found.append(Dose(tidy_number(value), unit, m.start(), in_volume.end(), False))
                 pos = in_volume.end()
                 continue
             if per:
@@ -155,18 +157,18 @@ class DoseParser:
                 volume = _number(then.group(1))
                 value, end = value * volume, then.end()
                 pos = end
-            found.append(Dose(_tidy(value), unit, m.start(), end, unit == self.volume_unit))
+            found.append(Dose(tidy_number(value), unit, m.start(), end, unit == self.volume_unit))
         for m in _RATIO.finditer(text):
             then = self._then_volume.match(text, m.end())
             if then is None:
                 continue
             mg = _number(then.group(1)) * 1000 / _number(m.group(1))  # 1:1000 = 1 mg/mL
             found = [d for d in found if not (m.start() <= d.start < then.end())]
-            found.append(Dose(_tidy(mg), "mg", m.start(), then.end(), False))
+            found.append(Dose(tidy_number(mg), "mg", m.start(), then.end(), False))
         for m in self._volume_of_percent.finditer(text):
             mg = _number(m.group(3)) * self.pct_factor * _number(m.group(1))
             found = [d for d in found if not (m.start() <= d.start < m.end())]
-            found.append(Dose(_tidy(mg), "mg", m.start(), m.end(), False))
+            found.append(Dose(tidy_number(mg), "mg", m.start(), m.end(), False))
         for m in self._percent.finditer(text):
             if any(d.start <= m.start() < d.end for d in found):
                 continue  # "6 mL of 5%": read above
@@ -180,7 +182,7 @@ class DoseParser:
                 vol_end = then.end()
             mg = _number(m.group(1)) * self.pct_factor * _number(then.group(1))
             found = [d for d in found if not (m.start() <= d.start < vol_end)]
-            found.append(Dose(_tidy(mg), "mg", m.start(), vol_end, False))
+            found.append(Dose(tidy_number(mg), "mg", m.start(), vol_end, False))
         return sorted((d for d in found if math.isfinite(d.value)), key=lambda d: d.start)
 
     def concentration_times_volume(self, text: str, volume_text: str) -> Dose | None:
@@ -197,7 +199,7 @@ class DoseParser:
             value = _number(m.group(1)) * volumes[0].value
             if not math.isfinite(value):
                 return None
-            return Dose(_tidy(value), unit, m.start(), m.end(), False)
+            return Dose(tidy_number(value), unit, m.start(), m.end(), False)
         return None
 
     def choose(self, text: str, anchor: int = 0) -> Dose | None:

@@ -18,6 +18,8 @@ import re
 import sys
 from pathlib import Path
 
+from auditor.evaluate import read_deid_records, shared_data_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 INJECTABLE = (
     "insulin|lasix|morphine|mso4|ativan|haldol|heparin|lovenox|vit k|vitamin k|dilaudid|"
@@ -33,10 +35,7 @@ NEAR = 60
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 25
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 20261206
-    import os
-
-    shared = Path(os.environ.get("AUDITOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
-    raw = (shared / "physionet-deid-nursing" / "id.text").read_text(encoding="utf-8")
+    records = read_deid_records(shared_data_dir() / "physionet-deid-nursing" / "id.text")
     done = {
         json.loads(line)["note_id"]
         for line in (ROOT / "corpora/gold/real/nursing.jsonl").read_text().splitlines()
@@ -47,15 +46,12 @@ def main() -> None:
         rf"(?:{GIVEN})\W+(?:\w+\W+){{0,6}}?{UNIT}|{UNIT}(?:\W+\w+){{0,6}}?\W+(?:{GIVEN})", re.I
     )
     pool = []
-    for m in re.finditer(
-        r"START_OF_RECORD=(\d+)\|\|\|\|(\d+)\|\|\|\|\n(.*?)\|\|\|\|END_OF_RECORD", raw, re.S
-    ):
-        note_id = f"nurs-{m.group(1)}-{m.group(2)}"
-        text = m.group(3)
+    for key, text in records.items():
+        note_id = "nurs-" + key.replace("||||", "-")
         if note_id in done:
             continue
         if drug.search(text) or any(len(x.group(0)) <= NEAR for x in near.finditer(text)):
-            pool.append((note_id, f"{m.group(1)}||||{m.group(2)}"))
+            pool.append((note_id, key))
     pool.sort()
     for _, key in random.Random(seed).sample(pool, n):
         print(key)

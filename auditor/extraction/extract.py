@@ -13,7 +13,7 @@ import copy
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from ..doses import Dose
+from ..doses import Dose, tidy_number
 from .anchors import choose_anchors
 from .attributes import (
     DoseAt,
@@ -43,7 +43,7 @@ from .sites import (
     procedure_site_route,
     template_side,
 )
-from .view import Mention, NoteView
+from .view import CharSpan, Mention, NoteView
 
 
 @dataclass
@@ -224,63 +224,38 @@ def _events_of(
     ):
         if found is not None:
             spans[element] = found.span
-    listed = _listed_after(note, a) if drug and chosen is None and not sites else []
-    if listed:  # "Muscles injected with X were located. 50 units in A, 25 units in B.": per item
-        return [
-            Event(
-                medication=a.ident,
-                medication_text=a.text,
-                route=route,
-                dose_value=item.dose.value,
-                dose_unit=item.dose.unit,
-                site=p.site,
-                laterality=p.side,
-                indication=indication.value if indication else None,
-                response=response.value if response else None,
-                provider=provider.value if provider else None,
-                start=a.start,
-                end=a.end,
-                spans={
-                    **spans,
-                    "dose": (item.dose.start, item.dose.end),
-                    **({"site": p.site_span} if p.site_span else {}),
-                    **({"laterality": p.side_span} if p.side_span else {}),
-                },
-            )
-            for item in listed
-            for p in item.picks
-        ]
-    events = []
-    for p in sites or [SitePick(None, None)]:
-        own = dict(spans)
+
+    def event(p: SitePick, dose: Dose | None, own: dict[str, CharSpan]) -> Event:
+        own = dict(own)
         if p.site_span is not None:
             own["site"] = p.site_span
         if p.side_span is not None:
             own["laterality"] = p.side_span
-        events.append(
-            Event(
-                medication=a.ident if drug else None,
-                medication_text=a.text if drug else None,
-                route=route,
-                dose_value=chosen.dose.value if chosen else None,
-                dose_unit=chosen.dose.unit if chosen else None,
-                site=p.site,
-                laterality=p.side,
-                indication=indication.value if indication else None,
-                response=response.value if response else None,
-                provider=provider.value if provider else None,
-                start=a.start,
-                end=a.end,
-                spans=own,
-            )
+        return Event(
+            medication=a.ident if drug else None,
+            medication_text=a.text if drug else None,
+            route=route,
+            dose_value=dose.value if dose else None,
+            dose_unit=dose.unit if dose else None,
+            site=p.site,
+            laterality=p.side,
+            indication=indication.value if indication else None,
+            response=response.value if response else None,
+            provider=provider.value if provider else None,
+            start=a.start,
+            end=a.end,
+            spans=own,
         )
-    return events
 
-
-def _number(value: float) -> float | int:
-    """``value`` rounded to 6 places, an int when whole (as ``doses.Dose`` values are)."""
-    value = round(value, 6)
-    return int(value) if value == int(value) else value
+    listed = _listed_after(note, a) if drug and chosen is None and not sites else []
+    if listed:  # "Muscles injected with X were located. 50 units in A, 25 units in B.": per item
+        return [
+            event(p, item.dose, {**spans, "dose": (item.dose.start, item.dose.end)})
+            for item in listed
+            for p in item.picks
+        ]
+    own_dose = chosen.dose if chosen else None
+    return [event(p, own_dose, spans) for p in sites or [SitePick(None, None)]]
 
 
 def _mixture_dose(view: NoteView, a: Mention, rules: ExtractionRules) -> DoseAt | None:
@@ -301,11 +276,11 @@ def _mixture_dose(view: NoteView, a: Mention, rules: ExtractionRules) -> DoseAt 
         own = amounts[-1]
         value = own.value * injected / float(whole)
         span = (tail + own.start, tail + own.end)
-        return DoseAt(Dose(_number(value), own.unit, span[0], span[1], False), span)
+        return DoseAt(Dose(tidy_number(value), own.unit, span[0], span[1], False), span)
     if amounts:
         return None  # an amount in a mixture of unknown volume: not this injection's amount
     span = (found.start(1), found.start(1) + len(found.group(1)))
-    return DoseAt(Dose(_number(injected), "mL", span[0], span[1], True), span)
+    return DoseAt(Dose(tidy_number(injected), "mL", span[0], span[1], True), span)
 
 
 OPPOSITE = {"right": "left", "left": "right"}

@@ -26,6 +26,7 @@ Overlaps resolve longest-first, so an IGNORE phrase hides the cues inside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from spacy.tokens import Doc, Span
@@ -212,8 +213,9 @@ class FuzzyNames:
     settings: dict[str, Any]
     drug_names: dict[str, str]
 
+    @cached_property
     def candidates(self) -> dict[int, list[tuple[str, str]]]:
-        """Single-word names of at least ``min_chars`` letters, by length."""
+        """Single-word names of at least ``min_chars`` letters, by length (built once)."""
         low = int(self.settings.get("min_chars", 6))
         out: dict[int, list[tuple[str, str]]] = {}
         for name, generic in self.drug_names.items():
@@ -245,7 +247,6 @@ class FuzzyNames:
         admins = [m.start for m in mentions if m.label_ == "ADMIN"]
         if not admins:
             return []
-        by_len: dict[int, list[tuple[str, str]]] | None = None
         out: list[Span] = []
         n = len(doc)
 
@@ -266,9 +267,7 @@ class FuzzyNames:
                 continue
             if not any(abs(a - i) <= reach for a in admins):
                 continue
-            if by_len is None:
-                by_len = self.candidates()
-            generic = self.generic_of(tok.lower_, by_len)
+            generic = self.generic_of(tok.lower_, self.candidates)
             if generic is not None:
                 out.append(Span(doc, i, i + 1, label="FUZZY", span_id=generic))
         return out
