@@ -325,4 +325,26 @@ def test_nursing_batch_3_is_25_dev_notes_outside_the_reserved_ids():
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (162, 119, 43)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (182, 119, 63)
+
+
+BLIND_BATCH_3 = "blind-2026-12-06-r3"
+"""Helper blind's third-round held-out batch (PROVENANCE.md), labelled before any tool run."""
+
+
+def test_blind_batch_3_is_55_heldout_notes():
+    batch = {
+        path.stem: [r for r in _lines(path) if r.get("batch") == BLIND_BATCH_3]
+        for path in REAL_FILES
+    }
+    assert {name: len(rows) for name, rows in batch.items()} == {
+        "aci": 5,
+        "mtsamples": 30,
+        "nursing": 20,
+    }
+    rows = [r for name in sorted(batch) for r in batch[name]]
+    assert {r["split"] for r in rows} == {"heldout"}
+    statuses = [r["expected"]["status"] for r in rows]
+    assert (statuses.count("excluded"), statuses.count("no_injection")) == (13, 42)
+    events = {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch}
+    assert events == {"aci": 0, "mtsamples": 10, "nursing": 13}
