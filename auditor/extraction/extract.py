@@ -466,6 +466,11 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
             break
         if rules.dose_list_stop.match(text, end, min(len(text), end + 20)):
             break
+        if any(  # "Decadron 0.25 cc, 0.25 cc of antibiotic", "..., 2 cc of 1% Xylocaine"
+            m.label == "DRUG" and m is not a and pos <= m.start < end + rules.window.dose_before_chars
+            for m in note.view.in_sent(a.sent)
+        ):
+            break
         extra = copy.deepcopy(first)
         extra.dose_value = dose.value
         extra.spans["dose"] = (start, end)

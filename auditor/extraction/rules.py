@@ -221,6 +221,7 @@ class ExtractionRules:
         self.negators = frozenset(words["negators"])
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
+        self.system_headings = frozenset(words.get("system_headings", ()))
         self.finding_stops = frozenset(words.get("finding_stops", ()))
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
         self.group_words = frozenset(words["group"])
