@@ -302,7 +302,7 @@ def not_given_by(
     if a.modifiers & rules.no_flag_mods or list_section:
         return None
     if a.label == "DRUG" and rules.family_of(a.ident) in rules.infusion_only_families:
-        return None  # "no VEA, dobutamine started", "hold dopamine": a drip (cues.yaml infusion_only)
+        return None  # "dopamine started", "hold dobutamine": a drip (cues.yaml infusion_only)
     not_given = sorted(a.modifiers & rules.not_given_mods)
     if a.modifiers & (rules.schedule_mods | rules.standing_mods) and not not_given:
         return None  # a schedule ("40 mg SC daily") or standing order ("IM q6h prn"), not a plan
