@@ -23,8 +23,8 @@ from .attributes import (
     choose_dose,
     dose_range_in,
     follow_up,
-    is_range,
     indication_in,
+    is_range,
     note_evidence,
     pick,
     section_indication,
@@ -456,6 +456,7 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     if rules.dose_list_stop.match(text, pos, min(len(text), pos + 20)):
         return []  # "Lasix 40 mg IV q12h, 20 mg ...": a regimen, not a list of doses given
     stop = min(segment.end, pos + rules.window.dose_list_chars)
+    reach = rules.window.dose_before_chars  # another drug named this close after an amount
     out: list[Event] = []
     for dose in rules.doses.find_all(text[pos:stop]):
         start, end = pos + dose.start, pos + dose.end
@@ -467,7 +468,7 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
         if rules.dose_list_stop.match(text, end, min(len(text), end + 20)):
             break
         if any(  # "Decadron 0.25 cc, 0.25 cc of antibiotic", "..., 2 cc of 1% Xylocaine"
-            m.label == "DRUG" and m is not a and pos <= m.start < end + rules.window.dose_before_chars
+            m.label == "DRUG" and m is not a and pos <= m.start < end + reach
             for m in note.view.in_sent(a.sent)
         ):
             break
