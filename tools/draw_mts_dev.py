@@ -17,7 +17,8 @@ and the file's split rule holds. Pools and note types are those of
 ``mts_type``): the injection pool per type ED, office/SOAP, consult/H&P, discharge,
 operative/procedure, other, and the trap pool (none of those words). One
 ``random.Random(20261210)`` is used in that order; each pool is sorted by row number and
-shuffled, and the first ``PER_TYPE[type]`` ids are taken.
+shuffled, and the first ``PER_TYPE[type]`` ids are taken. Lines of the batch itself
+(``batch: mtsamples-3``) do not count as gold, so a rerun gives the same draw.
 """
 
 from __future__ import annotations
@@ -38,14 +39,15 @@ sys.path.insert(0, str(ROOT / "tools"))
 from draw_blind_heldout import (  # noqa: E402
     INJECTABLE_WITH_DOSE,
     INJECTION_WORDS,
-    gold_ids,
-    gold_texts,
     mts_type,
 )
 
 from auditor.evaluate import shared_data_dir  # noqa: E402
 
 SEED = 20261210
+BATCH = "mtsamples-3"
+"""Gold lines of this batch are not "already gold" for the draw, so that rerunning the tool
+after the batch was added gives the same notes."""
 PER_TYPE = {
     "ed": 5,
     "office": 7,
@@ -65,6 +67,16 @@ def seeded_split(note_id: str) -> str:
     return "heldout" if int(digest[:8], 16) / 2**32 < 0.25 else "dev"
 
 
+def gold_rows() -> list[dict]:
+    """Every gold line (older and real-text files) except those of ``BATCH``."""
+    rows = []
+    for path in sorted((ROOT / "corpora" / "gold").rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and (row := json.loads(line)).get("batch") != BATCH:
+                rows.append(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the draw as JSON (ids only)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -72,7 +84,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     reserved = {line.strip() for line in args.reserved.read_text().splitlines() if line.strip()}
     rng = random.Random(SEED)
-    taken, texts = gold_ids() | reserved, gold_texts()
+    rows_in_gold = gold_rows()
+    taken = reserved | {r["note_id"] for r in rows_in_gold}
+    taken |= {
+        f"mts-{i}"
+        for r in rows_in_gold
+        for i in (r.get("source") or {}).get("duplicate_rows") or []
+    }
+    texts = {r["text"] for r in rows_in_gold if "text" in r}
     frame = pd.read_csv(
         shared_data_dir() / "mtsamples" / "mtsamples.csv", index_col=0, keep_default_na=False
     )
