@@ -191,9 +191,17 @@ def choose_dose(
 
 def is_range(text: str, start: int, value: float, rules: ExtractionRules) -> bool:
     """Is the dose starting at ``start`` (amount ``value``) the top of a range: a smaller
-    number and a dash or "to" right before it ("2-4 mg"; ``regex.dose_range_before``)?"""
-    low = rules.dose_range_before.search(text[max(0, start - 12) : start])
-    return low is not None and float(low.group(1)) < value
+    number and a dash or "to" right before it ("2-4 mg"; ``regex.dose_range_before``)? Not
+    when a lab word comes right before that number: it is the lab value the dose answers
+    ("K+ 3.3- 40 meq KCl", "Mag 1.5 - 2 gm given"; ``words.lab_before_range`` and the
+    electrolyte names of ``contextual_names``)."""
+    window_start = max(0, start - 12)
+    low = rules.dose_range_before.search(text[window_start:start])
+    if low is None or float(low.group(1)) >= value:
+        return False
+    before = text[max(0, window_start + low.start() - 12) : window_start + low.start()].split()
+    word = before[-1].lower().rstrip(":=") if before else ""
+    return not (word in rules.lab_before_range or word in rules.contextual.generic_of)
 
 
 def dose_range_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> bool:

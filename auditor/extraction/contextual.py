@@ -125,6 +125,13 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
                 mods = r.modifiers
                 added.append(Mention("DRUG", r.ident, start, end, i, i + 1, "", r.sent, mods))
                 break
+    # an electrolyte named by its salt elsewhere in the note ("calcium chloride given ... K+,
+    # Ca++ treated"): a contextual name of that electrolyte is that salt, so that a later
+    # dose-less mention is read as the same administration (merging.merge_mentions)
+    salt = {}
+    for m in view.mentions:
+        if m.label == "DRUG" and rules.drugs.get(m.ident, {}).get("role", "drug") == "drug":
+            salt.setdefault(rules.family_of(m.ident), m.ident)
     for r in found:
         named = {m.ident for m in view.in_sent(r.sent) if m.label == "DRUG"}
         for i in range(r.tok_start, r.tok_end):
@@ -137,6 +144,7 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
             generic = spec.generic_of.get(word)
             if generic is None or generic in named:
                 continue
+            generic = salt.get(rules.family_of(generic), generic)
             if i > 0 and _is_number(view.tokens[i - 1]):
                 continue  # "2 mg given": a unit
             text = view.text[start:end]

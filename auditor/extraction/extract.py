@@ -479,6 +479,47 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     return out
 
 
+def _second_route(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
+    """One more event when the drug's own words, after it, state a second injection route
+    apart from the event's ("morphine given SC without relief, then IV with relief"; "tried
+    sq, then iv"): the drug given by each route (contract section 1: two administrations).
+    The second route is a phrase of its own: right after a ``words.second_route_lead`` word
+    ("with", "then", "via", a comma) and not before a ``words.second_route_not_before`` noun
+    ("then intravenous medications of Demerol", "a retrobulbar block": the route of another
+    thing). Not a route written as an alternative ("IM/IV", ``attributes.alternative_route``),
+    nor an infusion word ("gtt", "drip", "infusion": ``words.infusion`` and
+    ``words.infused``). The second event has no dose unless one is written right after its
+    route."""
+    if len(found) != 1 or "route" not in found[0].spans:
+        return []
+    first, rules, view = found[0], note.rules, note.view
+    if first.route not in rules.injection_routes:
+        return []
+    for m in note.segment(a).of("ROUTE"):
+        if (
+            m.start <= a.start
+            or m.span == first.spans["route"]
+            or m.ident == first.route
+            or m.ident not in rules.injection_routes
+            or m.text.lower() in rules.infusion_words | rules.infused_words
+            or alternative_route(view, m, rules)
+            or view.token(m.tok_start - 1) not in rules.second_route_lead
+            or view.token(m.tok_end) in rules.second_route_not_before
+        ):
+            continue
+        extra = copy.deepcopy(first)
+        extra.route = m.ident
+        extra.spans["route"] = m.span
+        extra.dose_value = extra.dose_unit = None
+        extra.spans.pop("dose", None)
+        own = rules.doses.find_all(view.text[m.end : m.end + 12])
+        if own and own[0].start <= 2:
+            extra.dose_value, extra.dose_unit = own[0].value, own[0].unit
+            extra.spans["dose"] = (m.end + own[0].start, m.end + own[0].end)
+        return [extra]
+    return []
+
+
 def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     """Is the event a dose given at a clock time of its own: an administration verb decided
     it (``given.given_by`` ``cue:admin_verb``), it has its dose, and its sentence states a
@@ -690,7 +731,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 lo = max(view.sentences[a.sent].tok_start, lo - 2)
             seg_words = set(view.tokens[lo:hi])
             another = bool(seg_words & rules.another_dose)
-            more = _another_amount(note, a, found) or _dose_list(note, a, found)
+            more = (
+                _another_amount(note, a, found)
+                or _dose_list(note, a, found)
+                or _second_route(note, a, found)
+            )
             found += more
             for event in found:
                 if another or any(event is m for m in more) or _timed_again(note, a, given, event):

@@ -42,6 +42,7 @@ MENTIONS_KEY = "mentions"
 # HALDOLL"), see ``FuzzyNames``
 ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION", "DOSED", "COVERAGE", "FUZZY", "AMOUNT")
 GIVEN_AMOUNT = "GIVEN_AMOUNT"  # matched as one span, then split by ``split_given_amounts``
+AMOUNT_FIRST = "amount_first"  # the id of a GIVEN_AMOUNT written amount first ("2 gm given")
 
 
 def split_given_amounts(doc: Doc, spans: list[Span]) -> list[Span]:
@@ -52,6 +53,10 @@ def split_given_amounts(doc: Doc, spans: list[Span]) -> list[Span]:
     for s in spans:
         if s.label_ != GIVEN_AMOUNT:
             out.append(s)
+            continue
+        if s.id_ == AMOUNT_FIRST:  # "2 gm given", "40 meq was given": amount, then its cue
+            out.append(Span(doc, s.start, s.start + 2, label="AMOUNT", span_id="dose"))
+            out.append(Span(doc, s.end - 1, s.end, label="ADMIN", span_id="admin"))
             continue
         out.append(Span(doc, s.start, s.start + 1, label="ADMIN", span_id="admin"))
         out.append(Span(doc, s.end - 2, s.end, label="AMOUNT", span_id="dose"))
@@ -120,6 +125,25 @@ def coverage_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"label": "COVERAGE", "pattern": pattern, "id": "coverage"}]
 
 
+def amount_first_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """GIVEN_AMOUNT token pattern written amount first (``extraction.yaml`` ``given_amount``
+    ``cues``, ``units`` and ``linkers``): a number, a unit, an optional linker and a given
+    cue ("Mag 1.6, 2 gm given", "40 meq was given"); id ``AMOUNT_FIRST``."""
+    if not spec or not spec.get("linkers"):
+        return []
+
+    def words(key: str) -> list[str]:
+        return sorted(str(w).lower() for w in spec.get(key, ()))
+
+    pattern = [
+        {"LIKE_NUM": True},
+        {"LOWER": {"IN": words("units")}},
+        {"LOWER": {"IN": words("linkers")}, "OP": "?"},
+        {"LOWER": {"IN": words("cues")}},
+    ]
+    return [{"label": GIVEN_AMOUNT, "pattern": pattern, "id": AMOUNT_FIRST}]
+
+
 def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     """Return SpanRuler pattern dicts (``label``, ``pattern``, ``id``) for all mentions.
 
@@ -151,10 +175,11 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     out += repletion_patterns(patterns.extraction.get("contextual_names", {}))
     out += dosed_patterns(patterns.extraction.get("dosed_names", []))
     out += coverage_patterns(patterns.extraction.get("coverage", {}))
+    given_amount = patterns.extraction.get("given_amount", {})
     out += [
-        {**p, "label": GIVEN_AMOUNT, "id": "given_amount"}
-        for p in coverage_patterns(patterns.extraction.get("given_amount", {}))
+        {**p, "label": GIVEN_AMOUNT, "id": "given_amount"} for p in coverage_patterns(given_amount)
     ]
+    out += amount_first_patterns(given_amount)
     for item in patterns.cues["token_patterns"]:
         out.append(
             {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}
