@@ -303,3 +303,18 @@ def test_nursing_batch_2_is_24_dev_notes():
     assert {r["split"] for r in batch} == {"dev"}
     assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 9
     assert sum(len(r["expected"]["events"]) for r in batch) == 30
+
+
+ACI_BATCH_3 = "aci-3"
+"""Helper setting's seeded ACI-BENCH dev batch of issue 12 (PROVENANCE.md, ACI batch 3)."""
+
+
+def test_aci_batch_3_is_12_dev_traps():
+    rows = _lines(REAL / "aci.jsonl")
+    assert len(rows) == 46
+    batch = [r for r in rows if r.get("batch") == ACI_BATCH_3]
+    assert len(batch) == 12
+    assert {r["split"] for r in batch} == {"dev"}
+    assert {r["expected"]["status"] for r in batch} == {"no_injection"}
+    settings = [r["expected"]["setting"] for r in batch]
+    assert (settings.count("outpatient"), settings.count(None)) == (5, 7)
