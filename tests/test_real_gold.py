@@ -305,13 +305,35 @@ def test_nursing_batch_2_is_24_dev_notes():
     assert sum(len(r["expected"]["events"]) for r in batch) == 30
 
 
+BLIND_BATCH_3 = "blind-2026-12-06-r3"
+"""Helper blind's third-round held-out batch (PROVENANCE.md), labelled before any tool run."""
+
+
+def test_blind_batch_3_is_55_heldout_notes():
+    batch = {
+        path.stem: [r for r in _lines(path) if r.get("batch") == BLIND_BATCH_3]
+        for path in REAL_FILES
+    }
+    assert {name: len(rows) for name, rows in batch.items()} == {
+        "aci": 5,
+        "mtsamples": 30,
+        "nursing": 20,
+    }
+    rows = [r for name in sorted(batch) for r in batch[name]]
+    assert {r["split"] for r in rows} == {"heldout"}
+    statuses = [r["expected"]["status"] for r in rows]
+    assert (statuses.count("excluded"), statuses.count("no_injection")) == (13, 42)
+    events = {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch}
+    assert events == {"aci": 0, "mtsamples": 10, "nursing": 13}
+
+
 ACI_BATCH_3 = "aci-3"
 """Helper setting's seeded ACI-BENCH dev batch of issue 12 (PROVENANCE.md, ACI batch 3)."""
 
 
 def test_aci_batch_3_is_12_dev_traps():
     rows = _lines(REAL / "aci.jsonl")
-    assert len(rows) == 46
+    assert len(rows) == 51
     batch = [r for r in rows if r.get("batch") == ACI_BATCH_3]
     assert len(batch) == 12
     assert {r["split"] for r in batch} == {"dev"}
