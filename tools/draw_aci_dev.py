@@ -5,10 +5,13 @@ Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): the ACI-BENCH CSVs; the
 ``/work/blind3_reserved.txt`` when present (ids the blind batch keeps; never drawn).
 
 Output (stdout, JSON, ids only, no note text):
-- ``injection``: the ``aci_injection`` order of ``tools/draw_blind_heldout.py`` run with its
-  ``SEED`` set to 20261209 (one generator shared with the MTSamples and nursing pools drawn
-  before it, as that script does); positions 1-5 are the blind batch's (reserved), positions
-  6-11 this batch's.
+- ``injection``: the ``aci_injection`` order of ``tools/draw_blind_heldout.py --seed 20261209``
+  (one generator shared with the MTSamples and nursing pools drawn before it, as that script
+  does); positions 1-5 are the blind batch ``blind-2026-12-06-r3``'s, positions 6-11 this
+  batch's.
+
+Run at main aea1112 (batch ``aci-3``): notes already in gold are excluded at draw time, so a
+later re-run draws from smaller pools; the record of the batch is its ids in PROVENANCE.md.
 - ``trap``: the other ACI-BENCH notes (no injection word, no injectable with a dose) that
   name a setting or a care-elsewhere cue (emergency room, hospital, admitted, urgent care,
   clinic, office, IV, infusion), not in gold and not reserved; sorted, shuffled with
@@ -70,10 +73,9 @@ def main(n_traps: int = 6) -> None:
                 injection.append(nid)
             elif nid not in reserved and TRAP_WORDS.search(note):
                 traps.append(nid)
-    draw_blind_heldout.SEED = INJECTION_SEED
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        draw_blind_heldout.main()
+        draw_blind_heldout.main(["--seed", str(INJECTION_SEED)])
     injection = json.loads(buffer.getvalue())["aci_injection"]["order"]
     traps.sort()
     random.Random(TRAP_SEED).shuffle(traps)
