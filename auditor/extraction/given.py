@@ -340,4 +340,6 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if rules.bag_after.match(view.text, a.end, max(a.end, stop)):
         return True  # "Pitocin 20 units in 1000 mL": a drug put in a fluid bag
     rate = rules.rate.search(view.text, a.end, max(a.end, stop))
+    if rate is not None and rules.clause_break.search(view.text, a.end, rate.start()):
+        return False  # "K repleted, NS 75cc/hr": the rate of another thing in the next clause
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])

@@ -284,6 +284,7 @@ class ExtractionRules:
         self.another_amount = rx["another_amount"]
         self.dose_list_joiner = rx.get("dose_list_joiner") or re.compile(r"(?!)")
         self.dose_list_stop = rx.get("dose_list_stop") or re.compile(r"(?!)")
+        self.clause_break = rx.get("clause_break") or re.compile(r"(?!)")
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
