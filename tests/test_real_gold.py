@@ -303,3 +303,25 @@ def test_nursing_batch_2_is_24_dev_notes():
     assert {r["split"] for r in batch} == {"dev"}
     assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 9
     assert sum(len(r["expected"]["events"]) for r in batch) == 30
+
+
+BLIND_BATCH_3 = "blind-2026-12-06-r3"
+"""Helper blind's third-round held-out batch (PROVENANCE.md), labelled before any tool run."""
+
+
+def test_blind_batch_3_is_55_heldout_notes():
+    batch = {
+        path.stem: [r for r in _lines(path) if r.get("batch") == BLIND_BATCH_3]
+        for path in REAL_FILES
+    }
+    assert {name: len(rows) for name, rows in batch.items()} == {
+        "aci": 5,
+        "mtsamples": 30,
+        "nursing": 20,
+    }
+    rows = [r for name in sorted(batch) for r in batch[name]]
+    assert {r["split"] for r in rows} == {"heldout"}
+    statuses = [r["expected"]["status"] for r in rows]
+    assert (statuses.count("excluded"), statuses.count("no_injection")) == (13, 42)
+    events = {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch}
+    assert events == {"aci": 0, "mtsamples": 10, "nursing": 13}

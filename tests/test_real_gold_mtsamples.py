@@ -44,13 +44,13 @@ def test_no_overlap_with_older_mtsamples_gold(rows):
     assert len(rows) >= 60
 
 
-BLIND_BATCH = "blind-2026-12-06"
-"""Batch of notes drawn and labelled blind as held-out only (PROVENANCE.md, blind batch)."""
+BLIND_BATCHES = ("blind-2026-12-06", "blind-2026-12-06-r3")
+"""Batches of notes drawn and labelled blind as held-out only (PROVENANCE.md, blind batches)."""
 
 
 def test_split_is_the_seeded_per_note_draw(rows):
     for row in rows:
-        if row.get("batch") == BLIND_BATCH:
+        if row.get("batch") in BLIND_BATCHES:
             assert row["split"] == "heldout", row["note_id"]
             continue
         digest = hashlib.sha256(f"gold-mts/heldout:{row['note_id']}".encode()).hexdigest()
@@ -71,3 +71,21 @@ def test_texts_are_the_csv_transcriptions(rows):
         assert source["medical_specialty"] == frame.at[first, "medical_specialty"].strip()
         same = frame.index[frame["transcription"] == text].tolist()
         assert same == [first, *source["duplicate_rows"]], row["note_id"]
+
+
+def test_batch_3_is_30_dev_notes_labelled_before_the_tool(rows):
+    # batch mtsamples-3 (PROVENANCE.md; tools/draw_mts_dev.py, seed 20261210)
+    batch = [r for r in rows if r.get("batch") == "mtsamples-3"]
+    assert len(batch) == 30
+    assert {r["split"] for r in batch} == {"dev"}
+    statuses = [r["expected"]["status"] for r in batch]
+    assert (statuses.count("no_injection"), statuses.count("excluded")) == (23, 7)
+    assert sum(len(r["expected"]["events"]) for r in batch) == 10
+    pools = [r["stratum"] for r in batch]
+    assert {p: pools.count(p) for p in set(pools)} == {
+        "office": 7,
+        "consult": 8,
+        "procedure": 8,
+        "other": 2,
+        "trap": 5,
+    }

@@ -1,4 +1,17 @@
-"""Draw the blind held-out batch ``blind-2026-12-06`` of the real-text gold (issue 12).
+"""Draw a blind held-out batch of the real-text gold (issue 12), ids only.
+
+Batches drawn with it (``corpora/gold/real/PROVENANCE.md``):
+- ``blind-2026-12-06``: ``--seed 20261208`` (the default), run at main 78cdcc4;
+- ``blind-2026-12-06-r3``: ``--seed 20261209``, run at main aea1112 (the draw is kept in
+  ``/work/blind3_draw.json`` for the session; the first 5 of each MTSamples pool, 20 nursing
+  records and 5 ACI-BENCH notes were labelled).
+
+Notes already in a gold file are excluded at draw time, so re-running the tool after a
+batch was labelled gives a different draw (its notes are gone from the pools, and the
+shuffles run over smaller pools): the record of a batch is the ids in PROVENANCE.md, not a
+re-run. To reproduce one, run at the commit named above.
+
+Usage: ``python tools/draw_blind_heldout.py [--seed N] > draw.json``.
 
 Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): MTSamples CSV, PhysioNet deid nursing
 ``id.text``, ACI-BENCH CSVs; the gold files ``corpora/gold/*.jsonl`` and
@@ -6,7 +19,7 @@ Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): MTSamples CSV, PhysioNe
 
 Output (stdout, JSON): per pool its size and the drawn note ids, in draw order, with spares
 (the next ids of each shuffled pool) to replace notes that another helper labels first.
-No note text is printed. Draw: one ``random.Random(20261208)`` used in this order: the five
+No note text is printed. Draw: one ``random.Random(seed)`` used in this order: the five
 MTSamples injection strata (ED, office/SOAP, consult/H&P, discharge, operative/procedure),
 the MTSamples trap pool, the nursing pool, the ACI-BENCH injection pool; each pool is sorted by
 note id, then shuffled. Pool definitions are the regular expressions below.
@@ -14,6 +27,7 @@ note id, then shuffled. Pool definitions are the regular expressions below.
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import re
@@ -92,9 +106,17 @@ def gold_texts() -> set[str]:
     return texts
 
 
-def main() -> None:
-    """Print the draw as JSON (ids only)."""
-    rng = random.Random(SEED)
+def main(argv: list[str] | None = None) -> None:
+    """Print the draw as JSON (ids only).
+
+    Args:
+        argv: command-line arguments (``--seed N``, default ``SEED``, the seed of the first
+            blind batch); ``None`` reads ``sys.argv``.
+    """
+    parser = argparse.ArgumentParser(description="Draw a blind held-out batch (ids only).")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
     taken, texts = gold_ids(), gold_texts()
     data = shared_data_dir()
     out: dict[str, dict] = {}

@@ -34,13 +34,17 @@ RECORD_LABELS = ("SITE", "ADMIN", "PROVIDER", "RESPONSE")
 
 
 def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
-    """An ADMIN cue not negated by "no"/"not"/"never" just before it ("no correction
-    insulin was given")."""
+    """An ADMIN cue not negated by "no"/"not"/"never" just before it in its clause ("no
+    correction insulin was given"; but "no chest pain and given morphine": a clause break,
+    ``cues.yaml`` ``context.clause_breaks``, after the negator ends its reach)."""
     if m.label != "ADMIN":
         return False
     floor = view.sentences[m.sent].tok_start
     window = view.words_before(m.tok_start, rules.window.negator_tokens, floor)
-    return not any(w in rules.negators for w in window)
+    for i, w in enumerate(window):
+        if w in rules.negators and not any(x in rules.clause_breaks for x in window[i + 1 :]):
+            return False
+    return True
 
 
 def stated_given(view: NoteView, sent: int, rules: ExtractionRules) -> bool:
@@ -297,6 +301,8 @@ def not_given_by(
     section, a schedule without a plan or refusal)."""
     if a.modifiers & rules.no_flag_mods or list_section:
         return None
+    if a.label == "DRUG" and rules.family_of(a.ident) in rules.infusion_only_families:
+        return None  # "dopamine started", "hold dobutamine": a drip (cues.yaml infusion_only)
     not_given = sorted(a.modifiers & rules.not_given_mods)
     if a.modifiers & (rules.schedule_mods | rules.standing_mods) and not not_given:
         return None  # a schedule ("40 mg SC daily") or standing order ("IM q6h prn"), not a plan

@@ -143,6 +143,7 @@ class ExtractionRules:
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
         self.infusion_only_families = _words(cues["context"].get("infusion_only", ()))
+        self.clause_breaks = _words(cues["context"].get("clause_breaks", ()))
         self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
