@@ -2,7 +2,8 @@
 
 Lines are sentences (notes are line-oriented: headings, bullets, MAR rows, field: value
 templates), except that a hard-wrapped line continues when it ends without punctuation and
-the next line starts in lower case. Inside a line, ``.``, ``!``, ``?`` and ``;`` end a
+the next line starts in lower case with a word that would not have fitted on it (the wrap
+width is the note's longest line), or when it ends in a word that cannot end a sentence. Inside a line, ``.``, ``!``, ``?`` and ``;`` end a
 sentence (a period after a drug abbreviation followed by a word, "reg. insulin", does not),
 and so does a temperature's unit ("T 98.6 F. Dexamethasone"); a capitalised field label
 inside a line ("... 1 mL Route: IM Site: deltoid") starts one, so that an export that
@@ -72,6 +73,7 @@ def _starts(doc: Doc) -> list[int]:
     text = doc.text
     starts = [0]
     line_start = 0
+    width = max(len(line.rstrip()) for line in text.split("\n"))
     previous_break = False
     for token in doc:
         if previous_break and token.i:
@@ -90,7 +92,10 @@ def _starts(doc: Doc) -> list[int]:
                 and "\t" not in line
                 and line.count("|") < 2
                 and nxt is not None
-                and (nxt.text[:1].islower() or line.rsplit(None, 1)[-1].lower() in DANGLING)
+                and (
+                    (nxt.text[:1].islower() and _next_word_overflows(text, line, nxt.idx, width))
+                    or line.rsplit(None, 1)[-1].lower() in DANGLING
+                )
             )
             previous_break = not wrapped
         elif token.text in SENTENCE_END or (token.is_punct and token.text[-1:] == "."):
@@ -111,6 +116,15 @@ def _starts(doc: Doc) -> list[int]:
         elif token.text in TEMPERATURE_UNITS and token.i and doc[token.i - 1].like_num:
             previous_break = token.i + 1 < len(doc) and doc[token.i + 1].text[:1].isupper()
     return starts
+
+
+def _next_word_overflows(text: str, line: str, at: int, width: int) -> bool:
+    """Would the word at ``at`` (the next line's first) have overflowed ``line`` at the
+    note's wrap width (its longest line, ``width``)? Only then was the line broken by a
+    wrap: a short line followed by a lower-case line is a line of its own, as in notes
+    typed in lower case ("labs last wk: ...\ntestosterone 100mg im given")."""
+    word = text[at:].split(None, 1)
+    return len(line) + 1 + len(word[0] if word else "") > width
 
 
 def _label_start(doc: Doc, colon: int) -> int:
