@@ -3,11 +3,12 @@
 Lines are sentences (notes are line-oriented: headings, bullets, MAR rows, field: value
 templates), except that a hard-wrapped line continues when it ends without punctuation and
 the next line starts in lower case with a word that would not have fitted on it (the wrap
-width is the note's longest line), or when it ends in a word that cannot end a sentence. Inside a line, ``.``, ``!``, ``?`` and ``;`` end a
-sentence (a period after a drug abbreviation followed by a word, "reg. insulin", does not),
-and so does a temperature's unit ("T 98.6 F. Dexamethasone"); a capitalised field label
-inside a line ("... 1 mL Route: IM Site: deltoid") starts one, so that an export that
-flattened a form onto one line keeps its fields apart.
+width is the note's longest line) and is not a body-system heading ("r-weaned ...", "cv: ...",
+"gi->..."), or when it ends in a word that cannot end a sentence. Inside a line, ``.``,
+``!``, ``?`` and ``;`` end a sentence (a period after a drug abbreviation followed by a word,
+"reg. insulin", does not), and so does a temperature's unit ("T 98.6 F. Dexamethasone"); a
+capitalised field label inside a line ("... 1 mL Route: IM Site: deltoid") starts one, so
+that an export that flattened a form onto one line keeps its fields apart.
 The scope of every ConText modifier is one of these sentences.
 
 Boundaries are written once as an array, and ``doc.sents`` / ``Span.sent`` are served from
@@ -15,6 +16,7 @@ a precomputed index through spaCy's user hooks: spaCy's own lookups re-scan the 
 on every call, which made ConText quadratic in note length.
 """
 
+import re
 from bisect import bisect_right
 
 import numpy
@@ -52,6 +54,16 @@ DANGLING = {
     "be",
     "given",
 }
+
+
+# a line starting with one of these body-system headings of nursing shorthand, then "-", "->",
+# ":", "=" or ";" ("r-weaned to psv", "cv-remains in nsr", "gi/gu: ..."), starts a new sentence
+# even in lower case after a long line with no end punctuation (it is the next system's entry)
+HEADING_LINE = re.compile(
+    r"(?i)[ \t]*(?:n|neuro|r|resp|pulm|cv|c/v|gi|gu|gi/gu|id|skin|integ|heme|endo|f/e|fen|renal|"
+    r"social|soc|dispo|access|lines?|labs?|a|p|a/p|s|o|ms|pain|comfort|psych|activity)"
+    r"[ \t]*(?:-+>?|:|=|;)"
+)
 
 
 # a period after one of these drug abbreviations does not end a sentence when a word follows on
@@ -96,6 +108,7 @@ def _starts(doc: Doc) -> list[int]:
                     (nxt.text[:1].islower() and _next_word_overflows(text, line, nxt.idx, width))
                     or line.rsplit(None, 1)[-1].lower() in DANGLING
                 )
+                and not HEADING_LINE.match(text, line_start)
             )
             previous_break = not wrapped
         elif token.text in SENTENCE_END or (token.is_punct and token.text[-1:] == "."):
