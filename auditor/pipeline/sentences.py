@@ -2,8 +2,7 @@
 
 Lines are sentences (notes are line-oriented: headings, bullets, MAR rows, field: value
 templates), except that a hard-wrapped line continues when it ends without punctuation and
-the next line starts in lower case with a word that would not have fitted on it (the wrap
-width is the note's longest line) and is not a body-system heading ("r-weaned ...", "cv: ...",
+the next line starts in lower case and is not a body-system heading ("r-weaned ...", "cv: ...",
 "gi->..."), or when it ends in a word that cannot end a sentence. Inside a line, ``.``,
 ``!``, ``?`` and ``;`` end a sentence (a period after a drug abbreviation followed by a word,
 "reg. insulin", does not), and so does a temperature's unit ("T 98.6 F. Dexamethasone"); a
@@ -72,7 +71,9 @@ ABBREVIATIONS = {"reg", "vit", "ins"}
 # the same for a route abbreviation followed by a lower-case word ("placed on Subq. heparin")
 ROUTE_ABBREVIATIONS = {"subq", "subcu", "sq", "sc"}
 TEMPERATURE_UNITS = {"F.", "C."}  # one token after a number: "98.6 F." ends a sentence
-LABEL_TOKENS = 3  # words of a field label before its colon ("Given by:", "Post-injection:")
+LABEL_WORDS = 2  # words of a field label before its colon ("Given by:", "Post-injection:")
+# the lower-case second word of a two-word field label ("Given by:", "Time of:", "Lot no:")
+LABEL_JOINERS = {"by", "of", "at", "to", "for", "in", "on", "no", "#"}
 
 
 @Language.factory("auditor_sentences", default_config={})
@@ -85,7 +86,6 @@ def _starts(doc: Doc) -> list[int]:
     text = doc.text
     starts = [0]
     line_start = 0
-    width = max(len(line.rstrip()) for line in text.split("\n"))
     previous_break = False
     for token in doc:
         if previous_break and token.i:
@@ -104,10 +104,7 @@ def _starts(doc: Doc) -> list[int]:
                 and "\t" not in line
                 and line.count("|") < 2
                 and nxt is not None
-                and (
-                    (nxt.text[:1].islower() and _next_word_overflows(text, line, nxt.idx, width))
-                    or line.rsplit(None, 1)[-1].lower() in DANGLING
-                )
+                and (nxt.text[:1].islower() or line.rsplit(None, 1)[-1].lower() in DANGLING)
                 and not HEADING_LINE.match(text, line_start)
             )
             previous_break = not wrapped
@@ -131,32 +128,27 @@ def _starts(doc: Doc) -> list[int]:
     return starts
 
 
-def _next_word_overflows(text: str, line: str, at: int, width: int) -> bool:
-    """Would the word at ``at`` (the next line's first) have overflowed ``line`` at the
-    note's wrap width (its longest line, ``width``)? Only then was the line broken by a
-    wrap: a short line followed by a lower-case line is a line of its own, as in notes
-    typed in lower case ("labs last wk: ...\ntestosterone 100mg im given")."""
-    word = text[at:].split(None, 1)
-    return len(line) + 1 + len(word[0] if word else "") > width
-
-
 def _label_start(doc: Doc, colon: int) -> int:
     """Index of the first word of a field label ending at the colon at ``colon`` inside a
-    line ("1 mL Route:", "7:30 Post-injection:", "Given by:"): the nearest capitalised word
-    before the colon, with at most ``LABEL_TOKENS`` words from it to the colon, all others
-    lower case (hyphens between them allowed); 0 when there is none, when the label opens
-    the line (a sentence starts there anyway), or when a capitalised word comes right before
-    it ("CURRENT MEDICATIONS:", "Lot Number:": a heading of several words, or a capitalised
-    word whose label it may be)."""
+    line: a capitalised word right before the colon ("1 mL Route:", "HR 88 NEURO:"), or a
+    title-case word and one of ``LABEL_JOINERS`` ("Given by:"), hyphenated parts counting
+    as one ("Post-injection:"). 0 when there is none, when the label opens the line (a sentence
+    starts there anyway), or when a capitalised word comes right before it ("CURRENT
+    MEDICATIONS:", "Lot Number:": a heading of several words, or a word whose label it
+    may be). A capital word further from the colon is no label: in "120 mg SC held today:"
+    the colon explains the hold."""
     i, words = colon - 1, 0
-    while i > 0 and words < LABEL_TOKENS and (doc[i].is_alpha or doc[i].text == "-"):
+    while i > 0 and words < LABEL_WORDS and (doc[i].is_alpha or doc[i].text == "-"):
         token = doc[i]
-        words += token.is_alpha
-        if token.is_alpha and (token.is_title or token.is_upper):
+        if token.text == "-" or (doc[i - 1].text == "-" and not doc[i - 1].whitespace_):
+            i -= 1  # the hyphen and the part after it belong to the word before
+            continue
+        words += 1
+        if token.is_title or (token.is_upper and words == 1):
             before = doc[i - 1]
             heading = before.is_alpha and (before.is_title or before.is_upper)
             return 0 if heading or "\n" in before.text or "\n" in before.whitespace_ else i
-        if token.is_alpha and not token.is_lower:
+        if not (token.is_lower and token.lower_ in LABEL_JOINERS):
             return 0
         i -= 1
     return 0
