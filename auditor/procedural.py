@@ -71,6 +71,8 @@ class ProceduralRules:
         anaesthetics: generic names of local anaesthetics (drug lexicon role).
         unnamed_not_events: regexes (``not_events``): an unnamed injection whose sentence
             matches one is no event (contrast agent, anaesthesia technique).
+        not_events_unless: regex (``not_events_unless``): an unnamed injection whose sentence
+            matches it (a steroid named) is an event whatever ``not_events`` says.
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -85,6 +87,7 @@ class ProceduralRules:
     itself_drugs: frozenset[str] = frozenset()
     anaesthetics: frozenset[str] = frozenset()
     unnamed_not_events: tuple[re.Pattern[str], ...] = ()
+    not_events_unless: re.Pattern[str] | None = None
     restated_in_injection_report: bool = False
     airway_drugs: frozenset[str] = frozenset()
     airway_done: re.Pattern[str] | None = None
@@ -138,6 +141,11 @@ class ProceduralRules:
                 compile_rule(p, f"{path}: not_events.{kind}")
                 for kind, p in (rules.get("not_events") or {}).items()
             ),
+            not_events_unless=compile_rule(
+                rules["not_events_unless"], f"{path}: not_events_unless"
+            )
+            if rules.get("not_events_unless")
+            else None,
             restated_in_injection_report=bool(rules.get("restated_in_injection_report")),
             airway_drugs=frozenset(str(d).lower() for d in rules.get("airway_drugs") or ()),
             airway_done=compile_rule(rules["airway_done"], f"{path}: airway_done")
@@ -194,6 +202,8 @@ class ProceduralRules:
             return procedural or self.event_context(text, event["start"], event["end"])
         if medication is None and self.unnamed_not_events:
             left, right = sentence_around(text, event["start"], event["end"], self.reach)
+            if self.not_events_unless and self.not_events_unless.search(text, left, right):
+                return False  # "epidural steroid injection with contrast": the steroid's
             return any(rule.search(text, left, right) for rule in self.unnamed_not_events)
         return False
 

@@ -321,6 +321,18 @@ def _repeat_sides(view: NoteView, events: list[Event], rules: ExtractionRules) -
     return out
 
 
+def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules) -> bool:
+    """Is ``m`` an injection route written before drug ``a`` with only ``routes.yaml``
+    ``route_naming_words`` between ("IV sedation in the form of propofol")?"""
+    return (
+        m.label == "ROUTE"
+        and a.label == "DRUG"
+        and m.ident in rules.injection_routes
+        and m.tok_end < a.tok_start
+        and all(view.token(i) in rules.route_naming_words for i in range(m.tok_end, a.tok_start))
+    )
+
+
 def _route_before_break(view: NoteView, a: Mention) -> Mention | None:
     """A dotted route abbreviation written right before the drug, whose period the sentence
     splitter read as a sentence end ("three more days of p.o. Levaquin 750 mg"): the route
@@ -522,7 +534,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if a.label == "DRUG" and is_infusion(view, a, note.segment(a), rules)
     }
     for a in anchors:
-        adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start]
+        adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start] or [
+            m for m in view.in_sent(a.sent) if _route_names(view, m, a, rules)
+        ]
         route_m = (
             (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"
             or pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
