@@ -1,7 +1,8 @@
 """The "given now?" decision (contract section 1), and the rule that decided it.
 
 An anchor is documented as given by: an administration verb in its sentence
-(``cue:admin_verb``); a name that is the act of giving it ("heparinized": ``cue:given_by_name``); an administration section with a route, dose or site
+(``cue:admin_verb``); a name that is the act of giving it ("heparinized":
+``cue:given_by_name``); an administration section with a route, dose or site
 (``section:administration``); a "Both given" line after a list (``cue:group_given``); or a
 record-style entry, a route or dose plus a site, a verb, a provider, a response
 (``record:site``, ``record:admin``, ``record:provider``, ``record:response``), a clock
