@@ -141,9 +141,7 @@ class ProceduralRules:
                 compile_rule(p, f"{path}: not_events.{kind}")
                 for kind, p in (rules.get("not_events") or {}).items()
             ),
-            not_events_unless=compile_rule(
-                rules["not_events_unless"], f"{path}: not_events_unless"
-            )
+            not_events_unless=compile_rule(rules["not_events_unless"], f"{path}: not_events_unless")
             if rules.get("not_events_unless")
             else None,
             restated_in_injection_report=bool(rules.get("restated_in_injection_report")),
