@@ -321,6 +321,36 @@ def _repeat_sides(view: NoteView, events: list[Event], rules: ExtractionRules) -
     return out
 
 
+def _at_another_level(note: _Note, a: Mention, events: list[Event]) -> bool:
+    """Is drug ``a`` injected again at another spinal level: its sentence holds an affirmed
+    administration verb and names a level (``sites.yaml`` ``spinal_level``) first that the
+    sentence of an earlier event of the same drug does not name ("Depo-Medrol 80 mg was
+    injected at the L4-5 level just as at the L5-S1 level" after "Depo-Medrol 80 mg ... was
+    injected" at L5-S1)?"""
+    view, rules = note.view, note.rules
+    if rules.spinal_level is None or a.label != "DRUG" or not stated_given(view, a.sent, rules):
+        return False
+    sent = view.sentences[a.sent]
+    level = rules.spinal_level.search(view.text, sent.start, sent.end)
+    if level is None:
+        return False
+    name = level.group(0).replace(" ", "").upper()
+    starts = [s.start for s in view.sentences]
+    for e in events:
+        if e.medication != a.ident:
+            continue
+        other = view.sentences[bisect_left(starts, e.start + 1) - 1]
+        if other.start == sent.start:
+            return False  # the same sentence: its doses are read apart already
+        named = {
+            m.group(0).replace(" ", "").upper()
+            for m in rules.spinal_level.finditer(view.text, other.start, other.end)
+        }
+        if name not in named:
+            return True
+    return False
+
+
 def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules) -> bool:
     """Is ``m`` an injection route written before drug ``a`` with only ``routes.yaml``
     ``route_naming_words`` between ("IV sedation in the form of propofol")?"""
@@ -646,7 +676,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             times = _repeats(note, a)
             seg = note.segment(a)
             seg_words = set(view.tokens[seg_tokens(view, seg)[0] : seg_tokens(view, seg)[1]])
-            another = bool(seg_words & rules.another_dose)
+            another = bool(seg_words & rules.another_dose) or _at_another_level(note, a, events)
             found += _another_amount(note, a, found)
             for event in found:
                 if another:

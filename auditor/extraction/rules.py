@@ -174,6 +174,7 @@ class ExtractionRules:
         self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
         self.repeat_side = re.compile(sites.get("repeat_side") or r"(?!)")
         self.repeat_side_sentences = int(sites.get("repeat_side_sentences", 0))
+        self.spinal_level = re.compile(sites["spinal_level"]) if sites.get("spinal_level") else None
         self.route_by_site_word = {
             str(word).lower(): route
             for route, words in routes["implied_by_site_words"].items()
