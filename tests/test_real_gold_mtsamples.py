@@ -71,3 +71,21 @@ def test_texts_are_the_csv_transcriptions(rows):
         assert source["medical_specialty"] == frame.at[first, "medical_specialty"].strip()
         same = frame.index[frame["transcription"] == text].tolist()
         assert same == [first, *source["duplicate_rows"]], row["note_id"]
+
+
+def test_batch_3_is_30_dev_notes_labelled_before_the_tool(rows):
+    # batch mtsamples-3 (PROVENANCE.md; tools/draw_mts_dev.py, seed 20261210)
+    batch = [r for r in rows if r.get("batch") == "mtsamples-3"]
+    assert len(batch) == 30
+    assert {r["split"] for r in batch} == {"dev"}
+    statuses = [r["expected"]["status"] for r in batch]
+    assert (statuses.count("no_injection"), statuses.count("excluded")) == (23, 7)
+    assert sum(len(r["expected"]["events"]) for r in batch) == 10
+    pools = [r["stratum"] for r in batch]
+    assert {p: pools.count(p) for p in set(pools)} == {
+        "office": 7,
+        "consult": 8,
+        "procedure": 8,
+        "other": 2,
+        "trap": 5,
+    }

@@ -1,0 +1,130 @@
+"""Draw MTSamples dev gold batch ``mtsamples-3`` (issue 12, helper procedures, 2026-12-06).
+
+Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): the MTSamples CSV; the gold files
+``corpora/gold/*.jsonl`` and ``corpora/gold/real/*.jsonl`` (notes already there, their
+duplicate rows and their exact texts are never drawn); a file of reserved note ids
+(``--reserved``, default ``/work/blind3_reserved.txt``: the blind held-out batch's ids and
+spares, never drawn and never opened).
+
+Output (stdout, JSON): per pool its size and the drawn note ids in draw order, with spares.
+No note text is printed.
+
+Draw: the distinct non-empty transcriptions (first CSV row of each) not in gold and with no
+row reserved, whose seeded per-note split (``corpora/gold/real/PROVENANCE.md``:
+``sha256("gold-mts/heldout:" + note_id)``) is ``dev``, so that every drawn line is ``dev``
+and the file's split rule holds. Pools and note types are those of
+``tools/draw_blind_heldout.py`` (``INJECTION_WORDS``, ``INJECTABLE_WITH_DOSE``,
+``mts_type``): the injection pool per type ED, office/SOAP, consult/H&P, discharge,
+operative/procedure, other, and the trap pool (none of those words). One
+``random.Random(20261210)`` is used in that order; each pool is sorted by row number and
+shuffled, and the first ``PER_TYPE[type]`` ids are taken. Lines of the batch itself
+(``batch: mtsamples-3``) do not count as gold, so a rerun gives the same draw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from draw_blind_heldout import (  # noqa: E402
+    INJECTABLE_WITH_DOSE,
+    INJECTION_WORDS,
+    mts_type,
+)
+
+from auditor.evaluate import shared_data_dir  # noqa: E402
+
+SEED = 20261210
+BATCH = "mtsamples-3"
+"""Gold lines of this batch are not "already gold" for the draw, so that rerunning the tool
+after the batch was added gives the same notes."""
+PER_TYPE = {
+    "ed": 5,
+    "office": 7,
+    "consult": 8,
+    "discharge": 5,
+    "procedure": 8,
+    "other": 2,
+    "trap": 5,
+}
+"""Notes taken per pool, in draw order. The dev-split ED and discharge pools were empty at
+the draw (every such note was already gold or reserved), so 30 notes were drawn in all."""
+
+
+def seeded_split(note_id: str) -> str:
+    """The per-note split of ``mtsamples.jsonl`` (``dev`` or ``heldout``)."""
+    digest = hashlib.sha256(f"gold-mts/heldout:{note_id}".encode()).hexdigest()
+    return "heldout" if int(digest[:8], 16) / 2**32 < 0.25 else "dev"
+
+
+def gold_rows() -> list[dict]:
+    """Every gold line (older and real-text files) except those of ``BATCH``."""
+    rows = []
+    for path in sorted((ROOT / "corpora" / "gold").rglob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and (row := json.loads(line)).get("batch") != BATCH:
+                rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the draw as JSON (ids only)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reserved", type=Path, default=Path("/work/blind3_reserved.txt"))
+    args = parser.parse_args(argv)
+    reserved = {line.strip() for line in args.reserved.read_text().splitlines() if line.strip()}
+    rng = random.Random(SEED)
+    rows_in_gold = gold_rows()
+    taken = reserved | {r["note_id"] for r in rows_in_gold}
+    taken |= {
+        f"mts-{i}"
+        for r in rows_in_gold
+        for i in (r.get("source") or {}).get("duplicate_rows") or []
+    }
+    texts = {r["text"] for r in rows_in_gold if "text" in r}
+    frame = pd.read_csv(
+        shared_data_dir() / "mtsamples" / "mtsamples.csv", index_col=0, keep_default_na=False
+    )
+    first: dict[str, int] = {}
+    rows: dict[str, list[int]] = {}
+    for idx, text in frame["transcription"].items():
+        if text.strip():
+            first.setdefault(text, idx)
+            rows.setdefault(text, []).append(idx)
+    pools: dict[str, list[int]] = {kind: [] for kind in PER_TYPE}
+    for text, idx in first.items():
+        if text in texts or any(f"mts-{i}" in taken for i in rows[text]):
+            continue
+        if seeded_split(f"mts-{idx}") != "dev":
+            continue
+        spec = frame.at[idx, "medical_specialty"].strip()
+        kind = mts_type(spec, frame.at[idx, "sample_name"].strip(), text)
+        if INJECTION_WORDS.search(text) or INJECTABLE_WITH_DOSE.search(text):
+            if kind in pools:
+                pools[kind].append(idx)
+        else:
+            pools["trap"].append(idx)
+    out = {}
+    for kind, n in PER_TYPE.items():
+        pool = sorted(pools[kind])
+        rng.shuffle(pool)
+        out[kind] = {
+            "pool": len(pool),
+            "drawn": [f"mts-{i}" for i in pool[:n]],
+            "spares": [f"mts-{i}" for i in pool[n : n + 5]],
+        }
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
