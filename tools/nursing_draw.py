@@ -1,17 +1,24 @@
 """Draw a batch of PhysioNet deid nursing records for new real-text gold (record keys only).
 
-Usage: ``python tools/nursing_draw.py [N] [SEED]`` (default 25, 20261206). Prints the record
-keys (``<patient>||||<note>``) drawn, in draw order; never any note text.
+Usage: ``python tools/nursing_draw.py [N] [SEED] [--exclude FILE ...]`` (default 25,
+20261206). Prints the record keys (``<patient>||||<note>``) drawn, in draw order; never any
+note text.
 
 The pool: every record of ``$AUDITOR_SHARED_DATA/physionet-deid-nursing/id.text`` (default
-``../shared/data``) whose note id is not yet in ``corpora/gold/real/nursing.jsonl`` and that
-mentions an injectable drug (``INJECTABLE``) or a dose with a unit within ``NEAR`` characters
-of a given-word (``GIVEN``). The pool is sorted by note id and ``random.Random(SEED).sample``
-draws from it. Used for nursing batch 2 (helper nursing, 2026-12-06; PROVENANCE.md).
+``../shared/data``) whose note id is not yet in ``corpora/gold/real/nursing.jsonl``, is not
+listed in any ``--exclude`` file (one note id ``nurs-<patient>-<note>`` a line; other lines,
+such as MTSamples or ACI-bench ids, blank lines and ``#`` comments, are ignored; used for the
+ids reserved for a blind held-out batch, whose texts are never opened) and that mentions an
+injectable drug (``INJECTABLE``) or a dose with a unit within ``NEAR`` characters of a
+given-word (``GIVEN``). The pool is sorted by note id and ``random.Random(SEED).sample``
+draws from it. Without ``--exclude`` the draw is the one used for nursing batch 2 (helper
+nursing, 2026-12-06); batch 3 used ``25 20261210 --exclude /work/blind3_reserved.txt``
+(PROVENANCE.md).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import re
@@ -32,15 +39,37 @@ UNIT = r"\d+(?:\.\d+)?\s*(?:mg|mcg|u|units?|meq|gm?|cc|ml)\b"
 NEAR = 60
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 25
-    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 20261206
+def excluded_ids(paths: list[Path]) -> set[str]:
+    """Nursing note ids listed in ``paths``.
+
+    Input: text files, one note id a line. Output: the set of ids that start with ``nurs-``
+    (stripped); other ids, blank lines and ``#`` comments are ignored. Raises
+    ``FileNotFoundError`` when a file is absent (a reserved list must never be skipped
+    silently).
+    """
+    ids: set[str] = set()
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line.startswith("nurs-"):
+                ids.add(line)
+    return ids
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the drawn record keys (stdout) and the pool size (stderr)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=25)
+    parser.add_argument("seed", nargs="?", type=int, default=20261206)
+    parser.add_argument("--exclude", action="append", type=Path, default=[], metavar="FILE")
+    args = parser.parse_args(argv)
     records = read_deid_records(shared_data_dir() / "physionet-deid-nursing" / "id.text")
     done = {
         json.loads(line)["note_id"]
         for line in (ROOT / "corpora/gold/real/nursing.jsonl").read_text().splitlines()
         if line.strip()
     }
+    done |= excluded_ids(args.exclude)
     drug = re.compile(rf"\b(?:{INJECTABLE})\b", re.I)
     near = re.compile(
         rf"(?:{GIVEN})\W+(?:\w+\W+){{0,6}}?{UNIT}|{UNIT}(?:\W+\w+){{0,6}}?\W+(?:{GIVEN})", re.I
@@ -53,7 +82,7 @@ def main() -> None:
         if drug.search(text) or any(len(x.group(0)) <= NEAR for x in near.finditer(text)):
             pool.append((note_id, key))
     pool.sort()
-    for _, key in random.Random(seed).sample(pool, n):
+    for _, key in random.Random(args.seed).sample(pool, args.n):
         print(key)
     print(f"# pool {len(pool)} records", file=sys.stderr)
 

@@ -37,15 +37,24 @@ def _is_number(word: str) -> bool:
 def lab_named(
     view: NoteView, a: Mention, dose_unit: str | None, rules: ExtractionRules
 ) -> Mention | None:
-    """The electrolyte a drug-less dose is of ("K 3.3 at 0400, given 20 mEq IV"; "Mag 1.4
-    and pt received 2 g"): the last ``contextual_names`` word before the anchor in its
-    sentence (not right after a number: "2 mg given" is a unit) whose generic's
-    ``dosed_names`` units hold the dose's unit, with no drug mention between; as a DRUG
-    mention (None: no such word)."""
+    """The electrolyte a drug-less dose is of: a ``contextual_names`` word written right
+    after the amount ("given 2 gm mag", "received 40 meq K"), else the last such word before
+    the anchor in its sentence ("K 3.3 at 0400, given 20 mEq IV"; "Mag 1.4 and pt received
+    2 g"; not right after a number: "2 mg given" is a unit), whose generic's ``dosed_names``
+    units hold the dose's unit, with no drug mention between; as a DRUG mention (None: no
+    such word)."""
     spec = rules.contextual
     if dose_unit is None or not view.offsets:
         return None
     sent = view.sentences[a.sent]
+    if a.tok_end < min(sent.tok_end, len(view.tokens)):
+        after = spec.generic_of.get(view.tokens[a.tok_end])
+        if after and dose_unit.lower() in spec.dosed_units.get(after, frozenset()):
+            start = view.offsets[a.tok_end]
+            end = start + len(view.tokens[a.tok_end])
+            return Mention(
+                "DRUG", after, start, end, a.tok_end, a.tok_end + 1, view.text[start:end], a.sent
+            )
     found: Mention | None = None
     for i in range(sent.tok_start, a.tok_start):
         generic = spec.generic_of.get(view.tokens[i])

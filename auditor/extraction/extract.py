@@ -24,6 +24,7 @@ from .attributes import (
     dose_range_in,
     follow_up,
     indication_in,
+    is_range,
     note_evidence,
     pick,
     section_indication,
@@ -438,6 +439,57 @@ def _another_amount(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     return [extra]
 
 
+def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
+    """More events when the anchor's own words, after its dose, list further amounts in the
+    same unit, each joined to the one before by a list word (``extraction.yaml``
+    ``regex.dose_list_joiner``: a comma, "and", "then", "followed by", an arrow): the same
+    drug given again, each with its amount ("40 mg IV Lasix with little response, 80 mg with
+    little response and 160 mg"; "Ativan 1 mg, then 2 mg"), by the route written once for
+    the list. The list stops at the first amount in another unit, a range, a total, or one
+    followed by an oral route or a frequency (``regex.dose_list_stop``: "then 60 mg po",
+    "then 60 mg q6h" is the regimen), and at ``window.dose_list_chars`` after the first dose."""
+    if len(found) != 1 or "dose" not in found[0].spans:
+        return []
+    first, rules, text = found[0], note.rules, note.view.text
+    segment = note.segment(a)
+    pos = first.spans["dose"][1]
+    if rules.dose_list_stop.match(text, pos, min(len(text), pos + 20)):
+        return []  # "Lasix 40 mg IV q12h, 20 mg ...": a regimen, not a list of doses given
+    stop = min(segment.end, pos + rules.window.dose_list_chars)
+    reach = rules.window.dose_before_chars  # another drug named this close after an amount
+    out: list[Event] = []
+    for dose in rules.doses.find_all(text[pos:stop]):
+        start, end = pos + dose.start, pos + dose.end
+        if dose.unit != first.dose_unit or is_range(text, start, dose.value, rules):
+            break
+        before = text[first.spans["dose"][1] if not out else out[-1].spans["dose"][1] : start]
+        if not rules.dose_list_joiner.search(before) or rules.repeat_total.search(before):
+            break
+        if rules.dose_list_stop.match(text, end, min(len(text), end + 20)):
+            break
+        if any(  # "Decadron 0.25 cc, 0.25 cc of antibiotic", "..., 2 cc of 1% Xylocaine"
+            m.label == "DRUG" and m is not a and pos <= m.start < end + reach
+            for m in note.view.in_sent(a.sent)
+        ):
+            break
+        extra = copy.deepcopy(first)
+        extra.dose_value = dose.value
+        extra.spans["dose"] = (start, end)
+        out.append(extra)
+    return out
+
+
+def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
+    """Is the event a dose given at a clock time of its own: an administration verb decided
+    it (``given.given_by`` ``cue:admin_verb``), it has its dose, and its sentence states a
+    time before it ("at 3am ... was given 5 mg IV Haldol")? Then it is another dose, not a
+    restatement of an earlier one with the same amount (``merging.merge_mentions``)."""
+    if given != "cue:admin_verb" or event.dose_value is None:
+        return False
+    sent_start = note.view.sentences[a.sent].start
+    return bool(note.rules.clock_time.search(note.view.text, sent_start, a.start))
+
+
 def seg_tokens(view: NoteView, segment: Segment) -> tuple[int, int]:
     """Token range ``[start, end)`` of a segment (from its mentions' sentence and offsets)."""
     if not view.offsets:
@@ -631,11 +683,17 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 exclusion = None
             times = _repeats(note, a)
             seg = note.segment(a)
-            seg_words = set(view.tokens[seg_tokens(view, seg)[0] : seg_tokens(view, seg)[1]])
+            lo, hi = seg_tokens(view, seg)
+            # with the two words before a segment that starts at the drug's own dose
+            # ("followed by additional 1mg IV Ativan")
+            if lo < a.tok_start:
+                lo = max(view.sentences[a.sent].tok_start, lo - 2)
+            seg_words = set(view.tokens[lo:hi])
             another = bool(seg_words & rules.another_dose)
-            found += _another_amount(note, a, found)
+            more = _another_amount(note, a, found) or _dose_list(note, a, found)
+            found += more
             for event in found:
-                if another:
+                if another or any(event is m for m in more) or _timed_again(note, a, given, event):
                     apart.add(id(event))
                 if times > 1:
                     repeats[id(event)] = times

@@ -72,6 +72,8 @@ class Windows:
     locative_tokens: int
     laterality_before_tokens: int
     laterality_after_tokens: int
+    dose_list_chars: int
+    finding_after_tokens: int
     followup_chars: int
     template_line_chars: int
 
@@ -224,6 +226,9 @@ class ExtractionRules:
         self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
         self.locatives = frozenset(words["locatives"])
+        self.site_findings = frozenset(words.get("site_findings", ()))
+        self.system_headings = frozenset(words.get("system_headings", ()))
+        self.finding_stops = frozenset(words.get("finding_stops", ()))
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
@@ -278,6 +283,8 @@ class ExtractionRules:
         self.bag_after = rx.get("bag_after") or re.compile(r"(?!)")
         self.infusion_before = rx["infusion_before"]
         self.another_amount = rx["another_amount"]
+        self.dose_list_joiner = rx.get("dose_list_joiner") or re.compile(r"(?!)")
+        self.dose_list_stop = rx.get("dose_list_stop") or re.compile(r"(?!)")
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]

@@ -39,11 +39,17 @@ def is_field_line(line: str, rules: ExtractionRules) -> bool:
 
 
 def is_row(view: NoteView, segment: Segment, rules: ExtractionRules) -> bool:
-    """Is the segment's line structured (a table row or a ``Field:`` line)?"""
+    """Is the segment's line structured: a table row, or a ``Field:`` line ("Site: R
+    deltoid", "Procedure: Hip injection") whose name is not a body-system heading of a
+    narrative entry (``extraction.yaml`` ``words.system_headings``: on "GI/GU: abd soft" or
+    "Neuro: R arm twitching" a body part needs a site cue like any narrative one)?"""
     if not segment.mentions:
         return False
     line = view.sentence_text(segment.mentions[0].sent)
-    return is_table_row(line, rules) or bool(rules.field_line.match(line))
+    if is_table_row(line, rules):
+        return True
+    field = rules.field_line.match(line)
+    return bool(field) and field.group(1).strip().lower() not in rules.system_headings
 
 
 def segment_of(

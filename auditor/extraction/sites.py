@@ -53,6 +53,31 @@ def _site_cue_before(view: NoteView, m: Mention, rules: ExtractionRules) -> bool
     )
 
 
+def exam_finding_after(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
+    """Is the body part the subject of an exam finding ("abd soft", "R arm, facial
+    seizure", "L thigh twitching"): an ``extraction.yaml`` ``words.site_findings`` word
+    within ``window.finding_after_tokens`` tokens after it, in its sentence, before any
+    ``words.finding_stops`` word ("site", "no", "without": "R thigh, site soft" tells the
+    injection site's state) and before any drug, route, dose or administration mention?
+    Then it names the part examined, not where a drug was injected."""
+    n = rules.window.finding_after_tokens
+    if not n or not rules.site_findings:
+        return False
+    sent = view.sentences[m.sent]
+    stops = {x.tok_start for x in view.in_sent(m.sent) if x.label in FINDING_BREAK}
+    for i in range(m.tok_end, min(m.tok_end + n, sent.tok_end)):
+        word = view.token(i)
+        if i in stops or word in rules.finding_stops:
+            return False
+        if word in rules.site_findings:
+            return True
+    return False
+
+
+FINDING_BREAK = ("DRUG", "ROUTE", "DOSE", "ADMIN", "INJECTION")
+"""Mention labels that end the words read after a body part for an exam finding."""
+
+
 def find_sites(
     view: NoteView,
     segment: Segment,
@@ -80,6 +105,8 @@ def find_sites(
     for m in (m for m in segment.of("SITE") if outside(m)):
         if not (structured or _site_cue_before(view, m, rules) or "|" in m.ident):
             continue  # "abdominal pain", "hip pain": a word for a place, not a site
+        if not structured and exam_finding_after(view, m, rules):
+            continue  # "abd soft", "R arm, facial seizure": the part examined
         value, _, own_side = m.ident.partition("|")
         side: str | None = own_side or None
         side_span = m.span if own_side else None

@@ -2,7 +2,8 @@
 
 Lines are sentences (notes are line-oriented: headings, bullets, MAR rows, field: value
 templates), except that a hard-wrapped line continues when it ends without punctuation and
-the next line starts in lower case. Inside a line, ``.``, ``!``, ``?`` and ``;`` end a
+the next line starts in lower case and is not a body-system heading ("r-weaned ...", "cv: ...",
+"gi->..."). Inside a line, ``.``, ``!``, ``?`` and ``;`` end a
 sentence (a period after a drug abbreviation followed by a word, "reg. insulin", does not).
 The scope of every ConText modifier is one of these sentences.
 
@@ -11,6 +12,7 @@ a precomputed index through spaCy's user hooks: spaCy's own lookups re-scan the 
 on every call, which made ConText quadratic in note length.
 """
 
+import re
 from bisect import bisect_right
 
 import numpy
@@ -50,6 +52,16 @@ DANGLING = {
 }
 
 
+# a line starting with one of these body-system headings of nursing shorthand, then "-", "->",
+# ":", "=" or ";" ("r-weaned to psv", "cv-remains in nsr", "gi/gu: ..."), starts a new sentence
+# even in lower case after a long line with no end punctuation (it is the next system's entry)
+HEADING_LINE = re.compile(
+    r"(?i)[ \t]*(?:n|neuro|r|resp|pulm|cv|c/v|gi|gu|gi/gu|id|skin|integ|heme|endo|f/e|fen|renal|"
+    r"social|soc|dispo|access|lines?|labs?|a|p|a/p|s|o|ms|pain|comfort|psych|activity)"
+    r"[ \t]*(?:-+>?|:|=|;)"
+)
+
+
 # a period after one of these drug abbreviations does not end a sentence when a word follows on
 # the same line ("re'd 12 units reg. insulin sc": the route is the insulin's)
 ABBREVIATIONS = {"reg", "vit", "ins"}
@@ -84,6 +96,7 @@ def _starts(doc: Doc) -> list[int]:
                 and line.count("|") < 2
                 and nxt is not None
                 and (nxt.text[:1].islower() or line.rsplit(None, 1)[-1].lower() in DANGLING)
+                and not HEADING_LINE.match(text, line_start)
             )
             previous_break = not wrapped
         elif token.text in SENTENCE_END or (token.is_punct and token.text[-1:] == "."):

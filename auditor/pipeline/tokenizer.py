@@ -2,15 +2,17 @@
 
 Splits a number glued to its unit ("80mg" -> "80", "mg"; "5,000u" -> "5,000", "u") and a
 brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arrows, equals
-signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4") and a
-period glued between two capitalised words ("PENDING.MAG"), so
+signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), a
+period glued between two capitalised words ("PENDING.MAG") or glued before the next word after
+a space ("MSO4 .NEG 2500": the sentence ends there), a repeat count glued to the word before
+it ("IVx2", "givenX3") and an at-sign glued to a clock time ("sq@0200", "2mg@0400"), so
 that lexicon names and unit cues match whole tokens however the note spaces them.
 """
 
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.util import compile_infix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex
 
 EXTRA_INFIXES = (
     r"(?<=[0-9])(?=[A-Za-z\u00b5\u03bc%])",  # 80mg, 1000mcg, 0.5mL, 1%
@@ -26,12 +28,17 @@ EXTRA_INFIXES = (
     r"(?<=[A-Za-z0-9.)%])(?:-+>|=+>|<-+|=)(?=[A-Za-z0-9(])",  # "agitated->haldol", "ENDO=BS"
     r"(?<=[A-Z]{2})\.(?=[A-Z]{2})",  # "REPEAT PENDING.MAG,CALCIUM+K REPLACED" (all capitals)
     r"(?<=[A-Za-z])\.(?=[,;])",  # "Atropine 0.6 mg IM.,4." (flattened numbered lists)
+    r"(?<=[A-Za-z]{2})(?=[xX][1-9](?![0-9A-Za-z]))",  # "IVx2", "givenX3": a repeat count
+    r"(?<=[A-Za-z0-9])@(?=[0-9A-Za-z])",  # "sq@0200", "2mg@0400": at a clock time
 )
+# a period glued to the start of a word ("MSO4 .NEG 2500", "given .pt resting"): the
+# period ends the sentence before the word (a number, ".5 mg", keeps its point)
+EXTRA_PREFIXES = (r"\.(?=[A-Za-z]{2})",)
 
 
 def customize_tokenizer(nlp: Language) -> None:
-    """Add ``EXTRA_INFIXES`` to ``nlp.tokenizer`` and drop apostrophe-less contraction
-    exceptions, in place.
+    """Add ``EXTRA_INFIXES`` and ``EXTRA_PREFIXES`` to ``nlp.tokenizer`` and drop
+    apostrophe-less contraction exceptions, in place.
 
     spaCy splits "Im" and "Id" as contractions (I'm, I'd); in notes they are the routes IM
     and ID, so every exception whose key is letters only and splits into several tokens is
@@ -39,6 +46,8 @@ def customize_tokenizer(nlp: Language) -> None:
     """
     infixes = list(nlp.Defaults.infixes) + list(EXTRA_INFIXES)
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    prefixes = list(nlp.Defaults.prefixes) + list(EXTRA_PREFIXES)
+    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     nlp.tokenizer.rules = {
         key: value
         for key, value in nlp.tokenizer.rules.items()
