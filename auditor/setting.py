@@ -17,6 +17,12 @@ from .procedural import SENTENCE_END, compile_rule
 SCOPES = ("title", "heading", "text")
 # optional keys of a note rule: note-wide regexes that must all match / must none match
 RULE_CONDITIONS = ("note_has", "note_lacks")
+# optional key of a note rule: true when a statement in a sentence about a later encounter
+# still counts (``later_encounter``), because the statement dates itself by this stay
+RULE_OPTIONS = (*RULE_CONDITIONS, "later_ok")
+# "today" or "this visit" right after a statement ties it to this encounter ("presents to
+# the ER today with pain that began last night"): characters after the match searched
+THIS_ENCOUNTER_AFTER = 16
 # a heading: from a line start (or MTSamples' ", " joins) up to a colon
 # "Reason for visit: ..." is a field, not a title; "Nurse Note 14:20" is a title
 LABEL_COLON = re.compile(r"[^\d\s]\s*:(?!\d)")
@@ -67,8 +73,14 @@ class SettingRules:
         conditions: per rule (same order), ``(note_has, note_lacks)``: regexes that must
             each match somewhere in the note, and that must none match, for the rule to
             apply (empty tuples: no condition).
-        other_encounter: regex of a sentence about another (past or future) encounter,
-            skipped by text-scope rules and profile cues.
+        other_encounter: regex of a sentence about another, earlier encounter (or, when
+            ``later_encounter`` is None, about any other encounter), skipped by text-scope
+            rules and profile cues.
+        later_encounter: regex of a sentence about a later or hypothetical encounter
+            ("will", "scheduled", "if"), or None: skipped by text-scope rules unless the rule
+            is ``later_ok``; not by profile cues (a nurse's "MD aware, will continue to
+            monitor" still charts the stay in progress).
+        later_ok: per rule (same order), whether ``later_encounter`` sentences count.
         negation: regex of a negation just before a match ("was not admitted", "denies
             urgent care visits"), searched from the sentence start to the match, or None;
             a negated match is skipped like a sentence about another encounter.
@@ -91,6 +103,8 @@ class SettingRules:
     profiles: tuple[CareProfile, ...] = ()
     other_sections: re.Pattern[str] | None = None
     conditions: tuple[tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]], ...] = ()
+    later_encounter: re.Pattern[str] | None = None
+    later_ok: tuple[bool, ...] = ()
 
     @classmethod
     def from_rules(cls, data: dict[str, Any], path: str = "setting/setting.yaml"):
@@ -112,16 +126,18 @@ class SettingRules:
                 if key in values:
                     raise PatternError(f"{path}: values.{setting}: {key!r} mapped twice")
                 values[key] = setting
-        rules, conditions = [], []
+        rules, conditions, later_ok = [], [], []
         for i, rule in enumerate(data["note_rules"]):
             where = f"{path}: note_rules[{i}]"
             if (
                 not isinstance(rule, dict)
                 or not {"scope", "setting", "pattern"} <= set(rule)
-                or set(rule) - {"scope", "setting", "pattern", *RULE_CONDITIONS}
+                or set(rule) - {"scope", "setting", "pattern", *RULE_OPTIONS}
+                or not isinstance(rule.get("later_ok", False), bool)
             ):
                 raise PatternError(
-                    f"{where}: needs scope, setting, pattern and optionally note_has, note_lacks"
+                    f"{where}: needs scope, setting, pattern and optionally note_has, "
+                    "note_lacks, later_ok (bool)"
                 )
             if rule["scope"] not in SCOPES or rule["setting"] not in settings:
                 raise PatternError(f"{where}: unknown scope or setting")
@@ -129,7 +145,9 @@ class SettingRules:
             conditions.append(
                 tuple(_patterns(rule.get(key), f"{where}.{key}") for key in RULE_CONDITIONS)
             )
+            later_ok.append(bool(rule.get("later_ok", False)))
         negation, this_encounter = data.get("negation"), data.get("this_encounter")
+        later = data.get("later_encounter")
         sections = data.get("other_sections")
         return cls(
             settings=settings,
@@ -137,6 +155,8 @@ class SettingRules:
             values=values,
             rules=tuple(rules),
             conditions=tuple(conditions),
+            later_ok=tuple(later_ok),
+            later_encounter=compile_rule(later, f"{path}: later_encounter") if later else None,
             other_sections=(
                 compile_rule(sections, f"{path}: other_sections") if sections else None
             ),
@@ -203,7 +223,15 @@ class SettingRules:
                 if (
                     (scope == "title" and title and pattern.search(title))
                     or (scope == "heading" and any(pattern.search(h) for h in headings))
-                    or (scope == "text" and self._stated(text, pattern, skip=skip))
+                    or (
+                        scope == "text"
+                        and self._stated(
+                            text,
+                            pattern,
+                            skip=skip,
+                            later=not (self.later_ok and self.later_ok[i]),
+                        )
+                    )
                 ):
                     return setting, f"{scope}:{i}"
         for i, profile in enumerate(self.profiles):
@@ -237,7 +265,7 @@ class SettingRules:
                 found = {m.group(0).lower() for m in pattern.finditer(text)}
                 if len(found) >= least:
                     present.add(kind)
-            elif self._stated(text, pattern, least, skip or []):
+            elif self._stated(text, pattern, least, skip or [], later=False):
                 present.add(kind)
         return len(present) >= profile.min_kinds and all(k in present for k in profile.require)
 
@@ -247,20 +275,33 @@ class SettingRules:
         pattern: re.Pattern[str],
         least: int = 1,
         skip: list[tuple[int, int]] | None = None,
+        later: bool = True,
     ) -> bool:
         """At least ``least`` distinct matches of ``pattern`` (lowercased) in sentences not
-        about another encounter, not negated and, unless the match itself says "today"
-        (``this_encounter``), outside the ``skip`` spans (``other_sections``)."""
+        about an earlier encounter (``other_encounter``) nor, when ``later``, a later one
+        (``later_encounter``), not negated and outside the ``skip`` spans
+        (``other_sections``); a match that says "today" (``this_encounter``, in the match or
+        in the ``THIS_ENCOUNTER_AFTER`` characters after it, within its statement) is
+        exempt from the encounter and section checks."""
         seen: set[str] = set()
         for match in pattern.finditer(text):
-            now = self.this_encounter is not None and self.this_encounter.search(match.group(0))
+            after = STATEMENT_END.search(text, match.end())
+            right = after.start() if after else len(text)
+            now = self.this_encounter is not None and self.this_encounter.search(
+                text, match.start(), min(right, match.end() + THIS_ENCOUNTER_AFTER)
+            )
             if not now and any(a <= match.start() < b for a, b in skip or ()):
                 continue
             before = [m.end() for m in STATEMENT_END.finditer(text, 0, match.start())]
             left = before[-1] if before else 0
-            after = STATEMENT_END.search(text, match.end())
-            right = after.start() if after else len(text)
             if not now and self.other_encounter.search(text, left, right):
+                continue
+            if (
+                not now
+                and later
+                and self.later_encounter is not None
+                and self.later_encounter.search(text, left, right)
+            ):
                 continue
             if self.negation is not None and self.negation.search(text, left, match.start()):
                 continue

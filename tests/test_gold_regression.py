@@ -98,7 +98,9 @@ def test_real_dev_setting_accuracy():
     # nursing 0.94: the 25 dev notes of nursing batch 3 (2026-12-06, helper nursing, labelled
     # before running the tool) bring three notes whose setting the rules do not read (a short
     # night note, a respiratory-care note, a note with no ICU words; 0.880 on the batch); the
-    # first 94 dev notes stay at 0.968 (0.950 over the 119)
-    floors = {"aci": 0.95, "mtsamples": 0.91, "nursing": 0.94}
+    # first 94 dev notes stay at 0.968 (0.950 over the 119).
+    # setting.yaml 1.10 (helper setting, third round): ACI 1.000 (34 dev notes with batch
+    # aci-3); floors keep room for new dev batches
+    floors = {"aci": 0.97, "mtsamples": 0.91, "nursing": 0.94}
     for name, level in levels.items():
         assert level >= floors[name], name

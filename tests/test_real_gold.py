@@ -348,3 +348,18 @@ def test_blind_batch_3_is_55_heldout_notes():
     assert (statuses.count("excluded"), statuses.count("no_injection")) == (13, 42)
     events = {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch}
     assert events == {"aci": 0, "mtsamples": 10, "nursing": 13}
+
+
+ACI_BATCH_3 = "aci-3"
+"""Helper setting's seeded ACI-BENCH dev batch of issue 12 (PROVENANCE.md, ACI batch 3)."""
+
+
+def test_aci_batch_3_is_12_dev_traps():
+    rows = _lines(REAL / "aci.jsonl")
+    assert len(rows) == 51
+    batch = [r for r in rows if r.get("batch") == ACI_BATCH_3]
+    assert len(batch) == 12
+    assert {r["split"] for r in batch} == {"dev"}
+    assert {r["expected"]["status"] for r in batch} == {"no_injection"}
+    settings = [r["expected"]["setting"] for r in batch]
+    assert (settings.count("outpatient"), settings.count(None)) == (5, 7)

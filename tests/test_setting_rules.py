@@ -132,3 +132,36 @@ def test_other_sections_skip_statements_unless_tied_to_this_encounter():
     assert _rules(other_sections=None).other_sections is None
     with pytest.raises(PatternError, match="other_sections"):
         _rules(other_sections="(unclosed")
+
+
+def test_later_encounter_skips_text_rules_unless_later_ok_but_never_profile_cues():
+    rule = {"scope": "text", "setting": "inpatient", "pattern": r"\bon admission\b"}
+    plan = "We will repeat the culture drawn on admission."
+    rules = _rules(note_rules=[rule], profiles=[], later_encounter=r"\bwill\b")
+    assert rules.decide(plan) == (None, None)
+    assert _rules(note_rules=[rule | {"later_ok": True}], profiles=[]).decide(plan) == (
+        "inpatient",
+        "text:0",
+    )
+    # a profile cue in a sentence about later care still counts (a nurse's plan)
+    cues = "neuro: ok\nresp: ok\nwill keep the foley"
+    assert _rules(note_rules=[], profiles=[PROFILE], later_encounter=r"\bwill\b").from_text(
+        cues
+    ) == ("inpatient")
+    # an earlier-encounter word still hides it
+    assert _rules(note_rules=[], profiles=[PROFILE]).from_text(cues + " as 2 weeks ago") is None
+    with pytest.raises(PatternError, match="later_ok"):
+        _rules(note_rules=[rule | {"later_ok": "yes"}])
+    with pytest.raises(PatternError, match="later_encounter"):
+        _rules(later_encounter="(unclosed")
+
+
+def test_today_right_after_a_statement_ties_it_to_this_encounter():
+    rule = {"scope": "text", "setting": "emergency", "pattern": r"\bpresents to the ER\b"}
+    rules = _rules(note_rules=[rule], profiles=[], this_encounter=r"\btoday\b")
+    assert rules.decide("He presents to the ER today with pain since last night.")[0] == (
+        "emergency"
+    )
+    # "today" further on in the sentence does not
+    far = "He presents to the ER with pain that started last night and is worse today."
+    assert rules.decide(far) == (None, None)
