@@ -660,7 +660,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         role = rules.role(category)
         block = template_block(view, a, rules)
         given = given_by(view, a, note.segment(a), block, role, note.sent_has_anchor, rules)
-        blocked = blocked_by(view, a, category, role, rules)
+        blocked = blocked_by(view, a, category, role, rules, note.segment(a))
         if blocked and blocked.startswith("section:") and given == "record:today":
             blocked = None  # "Health maintenance, flu vaccination today." in a list
         if blocked and blocked.startswith("context:") and given == "record:started_route":
