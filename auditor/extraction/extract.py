@@ -635,7 +635,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 [  # "Ancef, and the patient was on oral antibiotics at home": not Ancef's route
                     m
                     for m in note.segment(a).of("ROUTE")
-                    if m.start < a.start or not (m.modifiers & rules.blocking) - a.modifiers
+                    if m.start < a.start or not (m.modifiers & rules.route_of_another) - a.modifiers
                 ],
                 a,
                 rules.window.route_before_tokens,

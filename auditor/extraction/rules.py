@@ -167,6 +167,7 @@ class ExtractionRules:
             else None
         )
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
+        self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
         for role, categories in files["sections/section_rules.json"]["roles"].items():
