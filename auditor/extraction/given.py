@@ -1,7 +1,8 @@
 """The "given now?" decision (contract section 1), and the rule that decided it.
 
 An anchor is documented as given by: an administration verb in its sentence
-(``cue:admin_verb``); an administration section with a route, dose or site
+(``cue:admin_verb``); a name that is the act of giving it ("heparinized":
+``cue:given_by_name``); an administration section with a route, dose or site
 (``section:administration``); a "Both given" line after a list (``cue:group_given``); or a
 record-style entry, a route or dose plus a site, a verb, a provider, a response
 (``record:site``, ``record:admin``, ``record:provider``, ``record:response``), a clock
@@ -63,6 +64,13 @@ def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
             continue
         if m.start > a.end and " and " in f" {text[a.end : m.start].lower()} ":
             nxt = [x for x in view.in_sent(a.sent) if x.start >= m.end and x.label != "ADMIN"]
+            if (
+                nxt
+                and nxt[0].label == "DRUG"
+                and nxt[0].ident != a.ident
+                and nxt[0].tok_start - m.tok_end <= 3
+            ):
+                continue  # "placed on heparin and treated with Solu-Medrol": Solu-Medrol's verb
             own = nxt and nxt[0].label in ("DRUG", "DOSE", "ROUTE")
             if not (own and nxt[0].tok_start - m.tok_end <= 3) and not rules.doses.find_all(
                 text[m.end : m.end + 25]
@@ -144,6 +152,8 @@ def given_by(
     text = view.text
     if stated_given(view, a.sent, rules):
         return "cue:admin_verb"
+    if a.label == "DRUG" and a.text.lower() in rules.given_by_name:
+        return "cue:given_by_name"  # "full heparinization": the name is the act of giving it
     record = segment.mentions + [m for b in block for m in b.mentions]
     record_text = (
         text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
@@ -188,6 +198,8 @@ def given_by(
         )
     ):
         return "record:times"  # "labetalol x 1 for SBP 180s", "lasix 20mg x1": a count given
+    if role not in ("planning", "indication") and for_symptom(view, a, rules):
+        return "record:for_symptom"  # "Ativan for agitation", "Dilaudid and Percocet for pain"
     if not has_route_or_dose:
         return None
     for m in record:
@@ -204,6 +216,32 @@ def given_by(
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` named with the acute symptom it was given for, with no verb ("Ativan
+    for agitation", "Dilaudid and Percocet for pain control")? After the drug, within
+    ``cues.yaml`` ``window.for_symptom_tokens`` tokens, only other drug names, routes, doses
+    and list words (``context.for_symptom_list_words``), then a link word (``for_symptom_links``:
+    "for"), then a symptom word (``for_symptom_words``) among the next two tokens. Nursing and
+    progress-note shorthand (corpora/README.md: what counts as given)."""
+    if a.label != "DRUG" or rules.symptom_max_tokens <= 0:
+        return False
+    end = view.sentences[a.sent].tok_end
+    named = {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label in ("DRUG", "ROUTE", "DOSE") and m.start > a.start
+        for i in range(m.tok_start, m.tok_end)
+    }
+    i = a.tok_end
+    while i < min(end, a.tok_end + rules.symptom_max_tokens) and (
+        i in named or view.tokens[i] in rules.symptom_list_words or view.tokens[i].isdigit()
+    ):
+        i += 1
+    if i >= end or view.tokens[i] not in rules.symptom_links:
+        return False
+    return any(w in rules.acute_symptoms for w in view.tokens[i + 1 : min(end, i + 3)])
 
 
 def started_then_tolerated(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
@@ -240,14 +278,25 @@ def started_with_route(
 
 
 def blocked_by(
-    view: NoteView, a: Mention, category: str | None, role: str | None, rules: ExtractionRules
+    view: NoteView,
+    a: Mention,
+    category: str | None,
+    role: str | None,
+    rules: ExtractionRules,
+    segment: Segment | None = None,
 ) -> str | None:
     """Why anchor ``a`` cannot be an event of this encounter, or None: a blocking ConText
     modifier (``context:<category>``, first in name order) or a list section with no
-    administration verb in the sentence (``section:<category>``)."""
+    administration verb in the sentence (``section:<category>``). A perfect-aspect modifier
+    alone (``cues.yaml`` ``context.recent_unless_dosed``: "has received") does not block a drug
+    with an amount in its own words (``segment``) or a this-encounter modifier."""
     if started_then_tolerated(view, a, rules):
         return None  # "started on IV Unasyn, which he tolerated well": the first dose was given
     mods = sorted(a.modifiers & rules.blocking)
+    own = view.text[segment.start : segment.end] if segment is not None else ""
+    if mods and set(mods) <= rules.recent_mods:
+        if a.modifiers & rules.present_mods or rules.doses.find_all(own):
+            mods = []  # "Has received 1 mg vit K IV": this stay's dose
     if mods and set(mods) <= rules.hypothetical_mods and ordered_then_given(view, a, rules):
         mods = []  # "ordered Toradol 30 mg IM, which was given": the order was carried out
     if mods:
@@ -331,8 +380,11 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         return True  # "IV NTG started @ 1900": a drip (cues.yaml context.infusion_only)
     n = rules.window.infusion_after_tokens
     after = view.tokens[a.tok_end : a.tok_end + n]
-    if any(w in rules.infusion_words for w in after):
-        return True
+    for w in after:
+        if w in rules.infusion_not_across:
+            break  # "fentanyl with titrated conscious sedation": the word is the sedation's
+        if w in rules.infusion_words:
+            return True
     sent_start = view.sentences[a.sent].start
     if rules.infusion_before.search(view.text[max(sent_start, a.start - 40) : a.start]):
         return True  # "arrived on 200 mcg of nitro"
