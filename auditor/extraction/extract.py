@@ -820,6 +820,6 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
-    merged = _expand_repeats(merge_mentions(events, frozenset(apart)), repeats)
+    merged = _expand_repeats(merge_mentions(events, rules, frozenset(apart)), repeats)
     merged = _repeat_sides(view, merged, rules)
     return Extraction(merged, not_given, evidence.value if evidence else None)
