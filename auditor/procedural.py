@@ -71,6 +71,10 @@ class ProceduralRules:
         anaesthetics: generic names of local anaesthetics (drug lexicon role).
         unnamed_not_events: regexes (``not_events``): an unnamed injection whose sentence
             matches one is no event (contrast agent, anaesthesia technique).
+        not_events_unless: regex (``not_events_unless``): an unnamed injection whose sentence
+            matches it (a steroid named) is an event whatever ``not_events`` says.
+        sedatives_in_injection_reports: generic names of sedatives and opioids that serve as
+            sedation in the report of an injection procedure (``injection_report``).
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -85,7 +89,9 @@ class ProceduralRules:
     itself_drugs: frozenset[str] = frozenset()
     anaesthetics: frozenset[str] = frozenset()
     unnamed_not_events: tuple[re.Pattern[str], ...] = ()
+    not_events_unless: re.Pattern[str] | None = None
     restated_in_injection_report: bool = False
+    sedatives_in_injection_reports: frozenset[str] = frozenset()
     airway_drugs: frozenset[str] = frozenset()
     airway_done: re.Pattern[str] | None = None
     airway_sentences: int = 0
@@ -138,7 +144,13 @@ class ProceduralRules:
                 compile_rule(p, f"{path}: not_events.{kind}")
                 for kind, p in (rules.get("not_events") or {}).items()
             ),
+            not_events_unless=compile_rule(rules["not_events_unless"], f"{path}: not_events_unless")
+            if rules.get("not_events_unless")
+            else None,
             restated_in_injection_report=bool(rules.get("restated_in_injection_report")),
+            sedatives_in_injection_reports=frozenset(
+                str(d).lower() for d in rules.get("sedatives_in_injection_reports") or ()
+            ),
             airway_drugs=frozenset(str(d).lower() for d in rules.get("airway_drugs") or ()),
             airway_done=compile_rule(rules["airway_done"], f"{path}: airway_done")
             if rules.get("airway_done")
@@ -164,7 +176,21 @@ class ProceduralRules:
             in_report
             or self.event_context(text, event["start"], event["end"])
             or self.after_airway(text, event)
+            or (
+                event.get("medication") in self.sedatives_in_injection_reports
+                and self.injection_report(text)
+            )
         )
+
+    def injection_report(self, text: str) -> bool:
+        """Whether the note is the report of a procedure that is itself an injection (an
+        epidural, a nerve block: ``report.markers`` and ``itself_procedure``), not a summary
+        of a stay (``not_markers``)."""
+        if not any(m.search(text) for m in self.markers):
+            return False
+        if any(m.search(text) for m in self.not_markers):
+            return False
+        return any(self.itself.search(name) for name in self.named_procedures(text))
 
     def after_airway(self, text: str, event: dict[str, Any]) -> bool:
         """Whether ``event``'s drug is one of ``airway_drugs`` and an intubation told as done
@@ -194,6 +220,8 @@ class ProceduralRules:
             return procedural or self.event_context(text, event["start"], event["end"])
         if medication is None and self.unnamed_not_events:
             left, right = sentence_around(text, event["start"], event["end"], self.reach)
+            if self.not_events_unless and self.not_events_unless.search(text, left, right):
+                return False  # "epidural steroid injection with contrast": the steroid's
             return any(rule.search(text, left, right) for rule in self.unnamed_not_events)
         return False
 

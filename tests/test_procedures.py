@@ -74,3 +74,22 @@ def test_local_anaesthetic_for_a_procedure_and_unnamed_contrast_are_no_events():
     assert rules.not_an_event(text, kenalog, procedural=False) is False
     later = {"medication": None, "route": None, "start": 51, "end": 59}
     assert rules.not_an_event(text, later, procedural=False) is False
+
+
+DICTATION = yaml.safe_load(
+    (Path(__file__).parent / "cases" / "dictation.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("case", DICTATION, ids=[c["name"] for c in DICTATION])
+def test_dictation_cases(case):
+    # tests/cases/dictation.yaml: dictated-prose wordings of transcribed notes
+    notes, events = audit([case["text"]])
+    note = notes.iloc[0]
+    assert (note["status"], list(note["flags"])) == (case["status"], case["flags"])
+    if "missing" in case:
+        assert list(note["missing"]) == case["missing"]
+    rows = events.to_dict("records")
+    assert len(rows) == len(case["events"])
+    got = [{k: row[k] for k in want} for row, want in zip(rows, case["events"], strict=True)]
+    assert got == case["events"]

@@ -322,6 +322,48 @@ def _repeat_sides(view: NoteView, events: list[Event], rules: ExtractionRules) -
     return out
 
 
+def _at_another_level(note: _Note, a: Mention, events: list[Event]) -> bool:
+    """Is drug ``a`` injected again at another spinal level: its sentence holds an affirmed
+    administration verb and names a level (``sites.yaml`` ``spinal_level``) first that the
+    sentence of an earlier event of the same drug does not name ("Depo-Medrol 80 mg was
+    injected at the L4-5 level just as at the L5-S1 level" after "Depo-Medrol 80 mg ... was
+    injected" at L5-S1)?"""
+    view, rules = note.view, note.rules
+    if rules.spinal_level is None or a.label != "DRUG" or not stated_given(view, a.sent, rules):
+        return False
+    sent = view.sentences[a.sent]
+    level = rules.spinal_level.search(view.text, sent.start, sent.end)
+    if level is None:
+        return False
+    name = level.group(0).replace(" ", "").upper()
+    starts = [s.start for s in view.sentences]
+    for e in events:
+        if e.medication != a.ident:
+            continue
+        other = view.sentences[bisect_left(starts, e.start + 1) - 1]
+        if other.start == sent.start:
+            return False  # the same sentence: its doses are read apart already
+        named = {
+            m.group(0).replace(" ", "").upper()
+            for m in rules.spinal_level.finditer(view.text, other.start, other.end)
+        }
+        if name not in named:
+            return True
+    return False
+
+
+def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules) -> bool:
+    """Is ``m`` an injection route written before drug ``a`` with only ``routes.yaml``
+    ``route_naming_words`` between ("IV sedation in the form of propofol")?"""
+    return (
+        m.label == "ROUTE"
+        and a.label == "DRUG"
+        and m.ident in rules.injection_routes
+        and m.tok_end < a.tok_start
+        and all(view.token(i) in rules.route_naming_words for i in range(m.tok_end, a.tok_start))
+    )
+
+
 def _route_before_break(view: NoteView, a: Mention) -> Mention | None:
     """A dotted route abbreviation written right before the drug, whose period the sentence
     splitter read as a sentence end ("three more days of p.o. Levaquin 750 mg"): the route
@@ -574,7 +616,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if a.label == "DRUG" and is_infusion(view, a, note.segment(a), rules)
     }
     for a in anchors:
-        adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start]
+        adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start] or [
+            m for m in view.in_sent(a.sent) if _route_names(view, m, a, rules)
+        ]
         route_m = (
             (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"
             or pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
@@ -689,7 +733,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             if lo < a.tok_start:
                 lo = max(view.sentences[a.sent].tok_start, lo - 2)
             seg_words = set(view.tokens[lo:hi])
-            another = bool(seg_words & rules.another_dose)
+            another = bool(seg_words & rules.another_dose) or _at_another_level(note, a, events)
             more = _another_amount(note, a, found) or _dose_list(note, a, found)
             found += more
             for event in found:

@@ -1,7 +1,8 @@
 """The "given now?" decision (contract section 1), and the rule that decided it.
 
 An anchor is documented as given by: an administration verb in its sentence
-(``cue:admin_verb``); an administration section with a route, dose or site
+(``cue:admin_verb``); a name that is the act of giving it ("heparinized":
+``cue:given_by_name``); an administration section with a route, dose or site
 (``section:administration``); a "Both given" line after a list (``cue:group_given``); or a
 record-style entry, a route or dose plus a site, a verb, a provider, a response
 (``record:site``, ``record:admin``, ``record:provider``, ``record:response``), a clock
@@ -63,6 +64,13 @@ def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
             continue
         if m.start > a.end and " and " in f" {text[a.end : m.start].lower()} ":
             nxt = [x for x in view.in_sent(a.sent) if x.start >= m.end and x.label != "ADMIN"]
+            if (
+                nxt
+                and nxt[0].label == "DRUG"
+                and nxt[0].ident != a.ident
+                and nxt[0].tok_start - m.tok_end <= 3
+            ):
+                continue  # "placed on heparin and treated with Solu-Medrol": Solu-Medrol's verb
             own = nxt and nxt[0].label in ("DRUG", "DOSE", "ROUTE")
             if not (own and nxt[0].tok_start - m.tok_end <= 3) and not rules.doses.find_all(
                 text[m.end : m.end + 25]
@@ -144,6 +152,8 @@ def given_by(
     text = view.text
     if stated_given(view, a.sent, rules):
         return "cue:admin_verb"
+    if a.label == "DRUG" and a.text.lower() in rules.given_by_name:
+        return "cue:given_by_name"  # "full heparinization": the name is the act of giving it
     record = segment.mentions + [m for b in block for m in b.mentions]
     record_text = (
         text[segment.start : segment.end] + " " + " ".join(text[b.start : b.end] for b in block)
@@ -370,8 +380,11 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         return True  # "IV NTG started @ 1900": a drip (cues.yaml context.infusion_only)
     n = rules.window.infusion_after_tokens
     after = view.tokens[a.tok_end : a.tok_end + n]
-    if any(w in rules.infusion_words for w in after):
-        return True
+    for w in after:
+        if w in rules.infusion_not_across:
+            break  # "fentanyl with titrated conscious sedation": the word is the sedation's
+        if w in rules.infusion_words:
+            return True
     sent_start = view.sentences[a.sent].start
     if rules.infusion_before.search(view.text[max(sent_start, a.start - 40) : a.start]):
         return True  # "arrived on 200 mcg of nitro"

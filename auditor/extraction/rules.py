@@ -181,6 +181,7 @@ class ExtractionRules:
         self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
         self.repeat_side = re.compile(sites.get("repeat_side") or r"(?!)")
         self.repeat_side_sentences = int(sites.get("repeat_side_sentences", 0))
+        self.spinal_level = re.compile(sites["spinal_level"]) if sites.get("spinal_level") else None
         self.route_by_site_word = {
             str(word).lower(): route
             for route, words in routes["implied_by_site_words"].items()
@@ -204,6 +205,7 @@ class ExtractionRules:
         )
         self.anaphora_sentences = int(routes.get("anaphora_sentences", 0))
         self.only_label_route = frozenset(routes.get("only_label_route", ()))
+        self.route_naming_words = _words(routes.get("route_naming_words", ()))
         self.injected_words = _words(routes.get("injected_words", ()))
         self.route_if_unstated = {
             str(drug).lower(): route
@@ -232,6 +234,8 @@ class ExtractionRules:
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
+        self.infusion_not_across = frozenset(words.get("infusion_not_across", ()))
+        self.given_by_name = frozenset(words.get("given_by_name", ()))
         self.another_dose = frozenset(words.get("another_dose", ()))
         self.given_today = frozenset(words.get("given_today", ()))
         self.single_injection_words = frozenset(words.get("single_injection", ()))
