@@ -113,6 +113,11 @@ _CLEAN_MAP = {
     0x202F: " ",  # narrow no-break space
     0x205F: " ",
     0x3000: " ",
+    # typographic punctuation from word processors and HTML exports: the rules are written
+    # with ASCII apostrophes, quotes and hyphens ("rec'd", "2-4 mg")
+    **dict.fromkeys((0x2018, 0x2019, 0x201A, 0x201B, 0x2032, 0x02BC), "'"),
+    **dict.fromkeys((0x201C, 0x201D, 0x201E, 0x2033), '"'),
+    **dict.fromkeys((*range(0x2010, 0x2016), 0x2212, 0xFE63, 0xFF0D), "-"),
 }
 
 
@@ -121,7 +126,8 @@ def clean_text(text: str) -> str:
 
     Line endings become ``\\n`` (CRLF -> space + LF, a lone CR -> LF), Unicode spaces
     and control characters (NUL, BOM, no-break spaces) become spaces, other line
-    separators (form feed, U+2028) become LF, lone surrogates become U+FFFD. Every
+    separators (form feed, U+2028) become LF, typographic apostrophes, quotes and dashes
+    become ASCII ``'``, ``"`` and ``-``, lone surrogates become U+FFFD. Every
     replacement is one character for one, so event offsets index the original text and
     ``len(clean_text(t)) == len(t)``.
     """

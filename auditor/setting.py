@@ -234,8 +234,9 @@ class SettingRules:
                     )
                 ):
                     return setting, f"{scope}:{i}"
+        seen: dict[tuple[str, int, bool], bool] = {}
         for i, profile in enumerate(self.profiles):
-            if self._fits(text, profile, skip):
+            if self._fits(text, profile, skip, seen):
                 return profile.setting, f"profile:{i}"
         return None, None
 
@@ -257,15 +258,25 @@ class SettingRules:
         return spans
 
     def _fits(
-        self, text: str, profile: CareProfile, skip: list[tuple[int, int]] | None = None
+        self,
+        text: str,
+        profile: CareProfile,
+        skip: list[tuple[int, int]] | None = None,
+        seen: dict[tuple[str, int, bool], bool] | None = None,
     ) -> bool:
+        """Does ``text`` fit ``profile`` (``CareProfile``)? ``seen`` holds the answer of each
+        cue already asked of this text by another profile (the profiles share most cues:
+        asked once, the setting decision takes half the time)."""
         present = set()
+        seen = {} if seen is None else seen
         for kind, pattern, least, layout in profile.cues:
-            if layout:
-                found = {m.group(0).lower() for m in pattern.finditer(text)}
-                if len(found) >= least:
-                    present.add(kind)
-            elif self._stated(text, pattern, least, skip or [], later=False):
+            key = (pattern.pattern, least, layout)
+            if key not in seen:
+                if layout:
+                    seen[key] = len({m.group(0).lower() for m in pattern.finditer(text)}) >= least
+                else:
+                    seen[key] = self._stated(text, pattern, least, skip or [], later=False)
+            if seen[key]:
                 present.add(kind)
         return len(present) >= profile.min_kinds and all(k in present for k in profile.require)
 

@@ -1,5 +1,6 @@
-"""The "given now?" decision on written sentences (tests/cases/given_now.yaml): historical
-narrative, care told from another encounter, plans, schedules, starts, oral forms."""
+"""The "given now?" decision on written sentences (tests/cases/given_now.yaml and
+later_doses.yaml): historical narrative, care told from another encounter, plans, schedules,
+starts, oral forms, later doses."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import yaml
 
 from auditor.records import clean_text
 
-CASES = yaml.safe_load(
-    (Path(__file__).parent / "cases" / "given_now.yaml").read_text(encoding="utf-8")
-)
+CASES = [
+    case
+    for table in ("given_now.yaml", "later_doses.yaml")
+    for case in yaml.safe_load((Path(__file__).parent / "cases" / table).read_text("utf-8"))
+]
 FIELDS = ("medication", "route", "dose_value", "dose_unit", "site", "laterality")
 
 

@@ -54,6 +54,7 @@ def test_coerce_text(value, expected):
         ("p1\x0cp2\u2028p3", "p1\np2\np3"),
         ("bad \ud800 surrogate", "bad \ufffd surrogate"),
         ("tab\tstays", "tab\tstays"),
+        ("rec\u2019d 2\u20134 mg \u201cok\u201d \u2212", 'rec\'d 2-4 mg "ok" -'),
         ("", ""),
     ],
 )

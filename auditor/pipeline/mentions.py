@@ -128,7 +128,10 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
 
     Returns:
         A list of spaCy SpanRuler patterns; phrase patterns are lowercase strings matched
-        on ``LOWER``, token patterns are lists of token dicts.
+        on ``LOWER``, token patterns are lists of token dicts. A phrase with a period also
+        comes in upper case: the tokenizer splits a final period after a lowercase letter
+        only ("i.m." is two tokens, "I.M." one), so the lowercase pattern alone misses the
+        capitalised abbreviation.
     """
     out: list[dict[str, Any]] = []
     for entry in patterns.drugs["drugs"]:
@@ -159,7 +162,12 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
         out.append(
             {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}
         )
-    return out
+    dotted = [
+        {**p, "pattern": p["pattern"].upper()}
+        for p in out
+        if isinstance(p["pattern"], str) and "." in p["pattern"]
+    ]
+    return out + dotted
 
 
 def one_edit(a: str, b: str) -> bool:

@@ -3,8 +3,11 @@
 Lines are sentences (notes are line-oriented: headings, bullets, MAR rows, field: value
 templates), except that a hard-wrapped line continues when it ends without punctuation and
 the next line starts in lower case and is not a body-system heading ("r-weaned ...", "cv: ...",
-"gi->..."). Inside a line, ``.``, ``!``, ``?`` and ``;`` end a
-sentence (a period after a drug abbreviation followed by a word, "reg. insulin", does not).
+"gi->..."), or when it ends in a word that cannot end a sentence. Inside a line, ``.``,
+``!``, ``?`` and ``;`` end a sentence (a period after a drug abbreviation followed by a word,
+"reg. insulin", does not), and so does a temperature's unit ("T 98.6 F. Dexamethasone"); a
+capitalised field label inside a line ("... 1 mL Route: IM Site: deltoid") starts one, so
+that an export that flattened a form onto one line keeps its fields apart.
 The scope of every ConText modifier is one of these sentences.
 
 Boundaries are written once as an array, and ``doc.sents`` / ``Span.sent`` are served from
@@ -67,6 +70,10 @@ HEADING_LINE = re.compile(
 ABBREVIATIONS = {"reg", "vit", "ins"}
 # the same for a route abbreviation followed by a lower-case word ("placed on Subq. heparin")
 ROUTE_ABBREVIATIONS = {"subq", "subcu", "sq", "sc"}
+TEMPERATURE_UNITS = {"F.", "C."}  # one token after a number: "98.6 F." ends a sentence
+LABEL_WORDS = 2  # words of a field label before its colon ("Given by:", "Post-injection:")
+# the lower-case second word of a two-word field label ("Given by:", "Time of:", "Lot no:")
+LABEL_JOINERS = {"by", "of", "at", "to", "for", "in", "on", "no", "#"}
 
 
 @Language.factory("auditor_sentences", default_config={})
@@ -83,6 +90,8 @@ def _starts(doc: Doc) -> list[int]:
     for token in doc:
         if previous_break and token.i:
             starts.append(token.i)
+        elif token.text == ":" and (label := _label_start(doc, token.i)) > starts[-1]:
+            starts.append(label)
         previous_break = False
         if token.is_space and "\n" in token.text:
             line = text[line_start : token.idx].rstrip()
@@ -114,7 +123,35 @@ def _starts(doc: Doc) -> list[int]:
                     )
                 )
             ) and not _comma_continues(doc, token.i)
+        elif token.text in TEMPERATURE_UNITS and token.i and doc[token.i - 1].like_num:
+            previous_break = token.i + 1 < len(doc) and doc[token.i + 1].text[:1].isupper()
     return starts
+
+
+def _label_start(doc: Doc, colon: int) -> int:
+    """Index of the first word of a field label ending at the colon at ``colon`` inside a
+    line: a capitalised word right before the colon ("1 mL Route:", "HR 88 NEURO:"), or a
+    title-case word and one of ``LABEL_JOINERS`` ("Given by:"), hyphenated parts counting
+    as one ("Post-injection:"). 0 when there is none, when the label opens the line (a sentence
+    starts there anyway), or when a capitalised word comes right before it ("CURRENT
+    MEDICATIONS:", "Lot Number:": a heading of several words, or a word whose label it
+    may be). A capital word further from the colon is no label: in "120 mg SC held today:"
+    the colon explains the hold."""
+    i, words = colon - 1, 0
+    while i > 0 and words < LABEL_WORDS and (doc[i].is_alpha or doc[i].text == "-"):
+        token = doc[i]
+        if token.text == "-" or (doc[i - 1].text == "-" and not doc[i - 1].whitespace_):
+            i -= 1  # the hyphen and the part after it belong to the word before
+            continue
+        words += 1
+        if token.is_title or (token.is_upper and words == 1):
+            before = doc[i - 1]
+            heading = before.is_alpha and (before.is_title or before.is_upper)
+            return 0 if heading or "\n" in before.text or "\n" in before.whitespace_ else i
+        if not (token.is_lower and token.lower_ in LABEL_JOINERS):
+            return 0
+        i -= 1
+    return 0
 
 
 def _comma_continues(doc: Doc, i: int) -> bool:
