@@ -354,14 +354,24 @@ def _at_another_level(note: _Note, a: Mention, events: list[Event]) -> bool:
 
 def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules) -> bool:
     """Is ``m`` an injection route written before drug ``a`` with only ``routes.yaml``
-    ``route_naming_words`` between ("IV sedation in the form of propofol")?"""
-    return (
+    ``route_naming_words`` between ("IV sedation in the form of propofol"), or those and the
+    drugs and joiners (``route_list_joiners``) of a list it heads ("Subconjunctival
+    injections of Ancef and dexamethasone": dexamethasone's route too)?"""
+    if not (
         m.label == "ROUTE"
         and a.label == "DRUG"
         and m.ident in rules.injection_routes
         and m.tok_end < a.tok_start
-        and all(view.token(i) in rules.route_naming_words for i in range(m.tok_end, a.tok_start))
-    )
+    ):
+        return False
+    listed = {
+        i
+        for d in view.in_sent(a.sent)
+        if d.label == "DRUG" and m.tok_end <= d.tok_start and d.tok_end <= a.tok_start
+        for i in range(d.tok_start, d.tok_end)
+    }
+    words = rules.route_naming_words | (rules.route_list_joiners if listed else frozenset())
+    return all(i in listed or view.token(i) in words for i in range(m.tok_end, a.tok_start))
 
 
 def _route_before_break(view: NoteView, a: Mention) -> Mention | None:
@@ -621,7 +631,15 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         ]
         route_m = (
             (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"
-            or pick(note.segment(a).of("ROUTE"), a, rules.window.route_before_tokens)
+            or pick(
+                [  # "Ancef, and the patient was on oral antibiotics at home": not Ancef's route
+                    m
+                    for m in note.segment(a).of("ROUTE")
+                    if m.start < a.start or not (m.modifiers & rules.route_of_another) - a.modifiers
+                ],
+                a,
+                rules.window.route_before_tokens,
+            )
             or _sentence_route(note, a)
             or _procedure_route(note, a)
             or _route_before_break(view, a)
@@ -757,6 +775,6 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
-    merged = _expand_repeats(merge_mentions(events, frozenset(apart)), repeats)
+    merged = _expand_repeats(merge_mentions(events, rules, frozenset(apart)), repeats)
     merged = _repeat_sides(view, merged, rules)
     return Extraction(merged, not_given, evidence.value if evidence else None)

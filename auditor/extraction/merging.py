@@ -59,20 +59,31 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
     return True
 
 
-def merge_mentions(events: list[Event], apart: frozenset[int] = frozenset()) -> list[Event]:
+def merge_mentions(
+    events: list[Event], rules: ExtractionRules, apart: frozenset[int] = frozenset()
+) -> list[Event]:
     """A later mention of an already given drug with no dose and no site of its own
-    ("responding to the Benadryl we gave"), or with the same dose and route as it and no
-    site in either ("received 40 mg IVP Lasix ... diuresing with 40 mg IVP Lasix"), is the same
-    administration, not a new one. Events whose ``id`` is in ``apart`` are said to be another
-    dose ("Additional Narcan was given") and stay separate."""
+    ("responding to the Benadryl we gave"; also when it names only the drug's family: "Novolog
+    8 units SC given per sliding scale", whose "sliding scale" is insulin), or with the same
+    dose and route as it and no site in either ("received 40 mg IVP Lasix ... diuresing with
+    40 mg IVP Lasix"), is the same administration, not a new one. Events whose ``id`` is in
+    ``apart`` are said to be another dose ("Additional Narcan was given") and stay separate."""
     out: list[Event] = []
     for event in events:
         same = [e for e in out if e.medication and e.medication == event.medication]
         if id(event) in apart:
             same = []
-        if same and event.dose_value is None and event.site is None:
-            same[0].take(event, TEXT_ELEMENTS)
-            continue
+        if event.dose_value is None and event.site is None and id(event) not in apart:
+            same = same or [
+                e
+                for e in out
+                if e.medication
+                and event.medication
+                and event.medication == rules.family_of(e.medication) != e.medication
+            ]
+            if same:
+                same[0].take(event, TEXT_ELEMENTS)
+                continue
         restated = [
             e
             for e in same

@@ -167,6 +167,7 @@ class ExtractionRules:
             else None
         )
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
+        self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
         for role, categories in files["sections/section_rules.json"]["roles"].items():
@@ -206,6 +207,7 @@ class ExtractionRules:
         self.anaphora_sentences = int(routes.get("anaphora_sentences", 0))
         self.only_label_route = frozenset(routes.get("only_label_route", ()))
         self.route_naming_words = _words(routes.get("route_naming_words", ()))
+        self.route_list_joiners = _words(routes.get("route_list_joiners", ()))
         self.injected_words = _words(routes.get("injected_words", ()))
         self.route_if_unstated = {
             str(drug).lower(): route
