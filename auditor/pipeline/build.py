@@ -37,6 +37,7 @@ from typing import Any
 import spacy
 import srsly
 from medspacy.context import ConText, ConTextRule
+from medspacy.context import context_modifier as _context_modifier
 from medspacy.section_detection import Sectionizer, SectionRule
 from spacy.language import Language
 from spacy.pipeline import SpanRuler
@@ -304,6 +305,20 @@ class MentionRuler(SpanRuler):
             patterns = ruler_patterns(loaded)
         super().initialize(get_examples, nlp=nlp, patterns=patterns)
         self._set_fuzzy(fuzzy_settings(loaded))
+
+
+def _spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Do token spans ``a`` and ``b`` (start, end) share a token? medspaCy 1.3.1's
+    ``util.tuple_overlaps`` misses a span that contains the other, so once a modifier's scope
+    was narrowed (by a this-encounter word before it), a terminator whose scope is the whole
+    sentence no longer ended it ("FS 206 today, SSRI held since pt rec'd NPH last evening":
+    "since" must end the backward scope of "last evening")."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
+# ConTextModifier.limit_scope reads the module-level name: a terminator, or a modifier of a
+# category in a rule's terminated_by, now ends the scope whatever was narrowed before it
+_context_modifier.tuple_overlaps = _spans_overlap
 
 
 def context_component(
