@@ -57,7 +57,6 @@ def main(n_traps: int = 6) -> None:
     """Print both pools' draws as JSON (ids only)."""
     taken, texts = gold_ids(), gold_texts()
     reserved = set(RESERVED.read_text().split()) if RESERVED.exists() else set()
-    injection: list[str] = []
     traps: list[str] = []
     seen: set[str] = set()
     for csv in sorted((shared_data_dir() / "aci-bench").glob("*.csv")):
@@ -69,9 +68,8 @@ def main(n_traps: int = 6) -> None:
             if nid in taken or note in texts or note in seen:
                 continue
             seen.add(note)
-            if INJECTION_WORDS.search(note) or INJECTABLE_WITH_DOSE.search(note):
-                injection.append(nid)
-            elif nid not in reserved and TRAP_WORDS.search(note):
+            injection_note = INJECTION_WORDS.search(note) or INJECTABLE_WITH_DOSE.search(note)
+            if not injection_note and nid not in reserved and TRAP_WORDS.search(note):
                 traps.append(nid)
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):

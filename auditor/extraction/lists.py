@@ -2,7 +2,8 @@
 vaccines" names three vaccines, though only "HiB" is a lexicon name on its own.
 
 For each head word of ``extraction.yaml`` ``shared_heads`` (a plural such as "vaccines"), the
-words before it joined by list punctuation ("," "and" "or") are read back one item at a time;
+words before it joined by list punctuation (``words.list_joiners``: "," "and" "or") are read
+back one item at a time;
 an item (one or two words) that with one of the head's singular forms is a lexicon name
 ("meningococcal" + "vaccine") becomes a DRUG mention of that drug, with the ConText modifiers
 of the head's own mention. Only a list of two or more items counts (a single "pneumococcal
@@ -16,8 +17,6 @@ from dataclasses import replace
 
 from .rules import ExtractionRules
 from .view import Mention, NoteView
-
-JOINERS = frozenset({",", "and", "or", "&", "/"})
 
 
 def add_shared_head_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
@@ -36,13 +35,13 @@ def add_shared_head_mentions(view: NoteView, rules: ExtractionRules) -> NoteView
         items: list[tuple[int, int, str]] = []  # (first token, end token, generic)
         j = i  # items end before token j
         while j > 0:
-            if view.tokens[j - 1] in JOINERS and items:
+            if view.tokens[j - 1] in rules.list_joiners and items:
                 j -= 1
                 continue
             found = None
             for width in (2, 1):
                 lo = j - width
-                if lo < 0 or any(t in JOINERS for t in view.tokens[lo:j]):
+                if lo < 0 or any(t in rules.list_joiners for t in view.tokens[lo:j]):
                     continue
                 phrase = " ".join(view.tokens[lo:j])
                 generic = next(

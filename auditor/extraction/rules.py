@@ -16,6 +16,7 @@ from typing import Any
 from ..doses import DoseParser, alternation
 
 # the pattern files (relative names, as in ``auditor.patterns.SCHEMA``) the extractor reads
+NEVER = re.compile(r"(?!)")  # an optional expression absent from the rule files matches nothing
 RULE_FILES = (
     "lexicons/drugs.yaml",
     "lexicons/routes.yaml",
@@ -180,7 +181,7 @@ class ExtractionRules:
         self.dose_list_sentences = int(sites.get("dose_list_sentences", 0))
         self.dose_list_cues = _words(sites.get("dose_list_cues", ()))
         self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
-        self.repeat_side = re.compile(sites.get("repeat_side") or r"(?!)")
+        self.repeat_side = re.compile(sites["repeat_side"]) if sites.get("repeat_side") else NEVER
         self.repeat_side_sentences = int(sites.get("repeat_side_sentences", 0))
         self.spinal_level = re.compile(sites["spinal_level"]) if sites.get("spinal_level") else None
         self.route_by_site_word = {
@@ -229,6 +230,7 @@ class ExtractionRules:
         self.class_naming_words = frozenset(words.get("class_naming", ()))
         self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
+        self.list_joiners = frozenset(words.get("list_joiners", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))
@@ -290,12 +292,12 @@ class ExtractionRules:
         self.admixture = rx["admixture"]
         self.blank_line = rx["blank_line"]
         self.rate = rx["rate"]
-        self.bag_after = rx.get("bag_after") or re.compile(r"(?!)")
+        self.bag_after = rx.get("bag_after", NEVER)
         self.infusion_before = rx["infusion_before"]
         self.another_amount = rx["another_amount"]
-        self.dose_list_joiner = rx.get("dose_list_joiner") or re.compile(r"(?!)")
-        self.dose_list_stop = rx.get("dose_list_stop") or re.compile(r"(?!)")
-        self.clause_break = rx.get("clause_break") or re.compile(r"(?!)")
+        self.dose_list_joiner = rx.get("dose_list_joiner", NEVER)
+        self.dose_list_stop = rx.get("dose_list_stop", NEVER)
+        self.clause_break = rx.get("clause_break", NEVER)
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
@@ -303,8 +305,8 @@ class ExtractionRules:
         self.emergency_note = rx["emergency_note"]
         self.doses_before = rx["doses_before"]
         self.total_before = rx["total_before"]
-        self.total_of = rx.get("total_of") or re.compile(r"(?!)")
-        self.mixture_dose = rx.get("mixture_dose") or re.compile(r"(?!)")
+        self.total_of = rx.get("total_of", NEVER)
+        self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
 
     def injection_only(self, generic: str | None) -> bool:
