@@ -89,3 +89,28 @@ def test_batch_3_is_30_dev_notes_labelled_before_the_tool(rows):
         "other": 2,
         "trap": 5,
     }
+
+
+def test_setting_batch_4_is_30_dev_notes_labelled_before_the_tool(rows):
+    # batch mtsamples-setting-4 (PROVENANCE.md; tools/draw_setting_dev.py, seed 20261213)
+    batch = [r for r in rows if r.get("batch") == "mtsamples-setting-4"]
+    assert len(batch) == 30
+    assert {r["split"] for r in batch} == {"dev"}
+    statuses = [r["expected"]["status"] for r in batch]
+    assert (statuses.count("no_injection"), statuses.count("excluded")) == (28, 2)
+    settings = [r["expected"]["setting"] for r in batch]
+    assert {s: settings.count(s) for s in set(settings)} == {
+        None: 16,
+        "inpatient": 9,
+        "emergency": 4,
+        "outpatient": 1,
+    }
+    pools = [r["stratum"] for r in batch]
+    assert {p: pools.count(p) for p in set(pools)} == {
+        "ed": 5,
+        "discharge": 5,
+        "consult": 6,
+        "office": 6,
+        "procedure": 4,
+        "other": 4,
+    }
