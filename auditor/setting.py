@@ -30,6 +30,15 @@ SENTENCES = re.compile(r"[.!?]\s+\S")  # a line of two sentences is text, not a 
 # MTSamples also writes headings without a colon: "DISCHARGE DIAGNOSES,1.  Neck pain"
 CAPS_HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Z][A-Z /&-]{3,60}),")
 HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Za-z][^:\n,]{0,60}:)")
+# a heading inside a line, after a sentence end or a run of blanks (a note whose line breaks
+# were flattened: "... on day three. DISCHARGE DIAGNOSES: ..." or "... improved. Hospital
+# Course: ..."): a capitalised word and at most five more words, then a colon
+INLINE_HEADING = re.compile(
+    r"(?:[.!?][ \t]+|[ \t]{2,})([A-Z][A-Za-z]*(?:[ \t]*[/&-]?[ \t]*[A-Za-z]+){0,5}[ \t]*:)(?!\d)"
+)
+# the capitalised words that open a flattened note ("EMERGENCY ROOM REPORT CHIEF COMPLAINT:
+# ...", "Office Visit Subjective: ..."): its title fused with its first heading
+LEADING_WORDS = re.compile(r"\W*((?:[A-Z][\w&/'-]*[ \t]+){0,11}[A-Z][\w&/'-]*)")
 # where a statement ends: a sentence end (``procedural.SENTENCE_END``), a period before a
 # comma, or an MTSamples heading join (", PHYSICAL EXAMINATION:"), so a sentence never runs
 # on into the next section
@@ -87,6 +96,24 @@ class SettingRules:
         this_encounter: regex of words that, inside a match, tie it to this encounter
             ("today"), so that its sentence is not skipped as another encounter; or None.
         profiles: care profiles, tried after every note rule.
+        title_words: regex of a document-type word ("report", "note", "summary", "visit"),
+            or None: when the first line is no title (a note whose line breaks were
+            flattened), the capitalised words that open it, up to the last such word, are
+            its title ("EMERGENCY ROOM REPORT" of "EMERGENCY ROOM REPORT CHIEF COMPLAINT:").
+        patient_description: regex of the start of a description of the patient inside a
+            sentence ("with a history of", "status post"), or None: an earlier-encounter word
+            between it and a statement describes the patient, not the statement ("a
+            70-year-old with a history of a bypass in 2005 presented to the emergency room"),
+            so ``other_encounter`` is not searched there, unless a ``clause_break`` ("and",
+            "who", ";") follows the earlier-encounter word before the statement (then the
+            statement is a later clause about that encounter: "a history of pericarditis in
+            2006 and went to an urgent care center").
+        later_sections: regex of a heading whose section tells of later care (PLAN,
+            RECOMMENDATIONS, FOLLOW-UP), or None: a statement there is read like a sentence
+            about a later encounter (skipped by text rules unless ``later_ok`` or tied to
+            this encounter; "PLAN: Cystoscopy in the office." is a later visit), unless it
+            holds a ``done_words`` word (a past-tense report of what was done: "was
+            performed in the office").
         other_sections: regex of a heading (its text up to the colon) whose section tells
             of other encounters (past medical or psychiatric history, social history) or
             later ones (the plan), or None: text-rule statements and profile cues in such a
@@ -105,6 +132,11 @@ class SettingRules:
     conditions: tuple[tuple[tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]], ...] = ()
     later_encounter: re.Pattern[str] | None = None
     later_ok: tuple[bool, ...] = ()
+    title_words: re.Pattern[str] | None = None
+    patient_description: re.Pattern[str] | None = None
+    later_sections: re.Pattern[str] | None = None
+    clause_break: re.Pattern[str] | None = None
+    done_words: re.Pattern[str] | None = None
 
     @classmethod
     def from_rules(cls, data: dict[str, Any], path: str = "setting/setting.yaml"):
@@ -149,6 +181,16 @@ class SettingRules:
         negation, this_encounter = data.get("negation"), data.get("this_encounter")
         later = data.get("later_encounter")
         sections = data.get("other_sections")
+        optional = {
+            key: compile_rule(data[key], f"{path}: {key}") if data.get(key) else None
+            for key in (
+                "title_words",
+                "patient_description",
+                "later_sections",
+                "clause_break",
+                "done_words",
+            )
+        }
         return cls(
             settings=settings,
             columns=tuple(str(c).lower() for c in data["columns"]),
@@ -169,6 +211,7 @@ class SettingRules:
                 _profile(p, settings, f"{path}: profiles[{i}]")
                 for i, p in enumerate(data.get("profiles") or [])
             ),
+            **optional,
         )
 
     def detect_column(self, columns: list[str]) -> str | None:
@@ -209,11 +252,14 @@ class SettingRules:
         is_title = (
             len(first) <= 80 and not LABEL_COLON.search(first) and not SENTENCES.search(first)
         )
-        title = first if is_title else ""
+        title = first if is_title else self._fused_title(first)
         found = [(m.start(1), m.group(1)) for m in HEADING.finditer(text)]
         found += [(m.start(1), m.group(1) + ":") for m in CAPS_HEADING.finditer(text)]
+        found += [(m.start(1), m.group(1)) for m in INLINE_HEADING.finditer(text)]
+        found.sort()
         headings = [h for _, h in found]
-        skip = self._other_sections(text, sorted(found))
+        skip = self._sections(text, found, self.other_sections)
+        later_spans = self._sections(text, found, self.later_sections)
         for scope in SCOPES:
             for i, (rule_scope, setting, pattern) in enumerate(self.rules):
                 if rule_scope != scope:
@@ -230,6 +276,7 @@ class SettingRules:
                             pattern,
                             skip=skip,
                             later=not (self.later_ok and self.later_ok[i]),
+                            later_spans=later_spans,
                         )
                     )
                 ):
@@ -245,14 +292,29 @@ class SettingRules:
         has, lacks = self.conditions[rule]
         return all(p.search(text) for p in has) and not any(p.search(text) for p in lacks)
 
-    def _other_sections(self, text: str, headings: list[tuple[int, str]]) -> list[tuple[int, int]]:
-        """``(start, end)`` of each section whose heading matches ``other_sections``: from
-        its heading to the next heading (or the end of the note)."""
-        if self.other_sections is None:
+    def _fused_title(self, first: str) -> str:
+        """The title of a note whose first line is no title: its opening capitalised words
+        up to the last ``title_words`` match among them ("" when there is none)."""
+        if self.title_words is None:
+            return ""
+        words = LEADING_WORDS.match(first)
+        if words is None:
+            return ""
+        ends = [m.end() for m in self.title_words.finditer(words.group(1))]
+        return words.group(1)[: ends[-1]] if ends else ""
+
+    @staticmethod
+    def _sections(
+        text: str, headings: list[tuple[int, str]], kind: re.Pattern[str] | None
+    ) -> list[tuple[int, int]]:
+        """``(start, end)`` of each section whose heading (``(start, heading)``, sorted)
+        matches ``kind`` (``other_sections`` or ``later_sections``): from its heading to
+        the next heading (or the end of the note)."""
+        if kind is None:
             return []
         spans = []
         for i, (start, heading) in enumerate(headings):
-            if self.other_sections.search(heading):
+            if kind.search(heading):
                 end = next((s for s, _ in headings[i + 1 :] if s > start), len(text))
                 spans.append((start, end))
         return spans
@@ -280,6 +342,26 @@ class SettingRules:
                 present.add(kind)
         return len(present) >= profile.min_kinds and all(k in present for k in profile.require)
 
+    def _other_encounter(self, text: str, left: int, start: int, right: int) -> bool:
+        """Does the statement ``text[left:right]`` (its match starting at ``start``) speak of
+        another encounter (``other_encounter``)? Words between a description of the patient
+        (``patient_description``) and the match are not searched."""
+        description = (
+            self.patient_description.search(text, left, start)
+            if self.patient_description is not None
+            else None
+        )
+        if description is None:
+            return bool(self.other_encounter.search(text, left, right))
+        if self.other_encounter.search(text, left, description.start()) or (
+            self.other_encounter.search(text, start, right)
+        ):
+            return True
+        return self.clause_break is not None and any(
+            self.clause_break.search(text, m.end(), start)
+            for m in self.other_encounter.finditer(text, description.start(), start)
+        )
+
     def _stated(
         self,
         text: str,
@@ -287,6 +369,7 @@ class SettingRules:
         least: int = 1,
         skip: list[tuple[int, int]] | None = None,
         later: bool = True,
+        later_spans: list[tuple[int, int]] | None = None,
     ) -> bool:
         """At least ``least`` distinct matches of ``pattern`` (lowercased) in sentences not
         about an earlier encounter (``other_encounter``) nor, when ``later``, a later one
@@ -305,13 +388,24 @@ class SettingRules:
                 continue
             before = [m.end() for m in STATEMENT_END.finditer(text, 0, match.start())]
             left = before[-1] if before else 0
-            if not now and self.other_encounter.search(text, left, right):
+            if not now and self._other_encounter(text, left, match.start(), right):
                 continue
             if (
                 not now
                 and later
-                and self.later_encounter is not None
-                and self.later_encounter.search(text, left, right)
+                and (
+                    (
+                        self.later_encounter is not None
+                        and self.later_encounter.search(text, left, right)
+                    )
+                    or (
+                        any(a <= match.start() < b for a, b in later_spans or ())
+                        and not (
+                            self.done_words is not None
+                            and self.done_words.search(text, left, right)
+                        )
+                    )
+                )
             ):
                 continue
             if self.negation is not None and self.negation.search(text, left, match.start()):

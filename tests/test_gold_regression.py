@@ -101,6 +101,9 @@ def test_real_dev_setting_accuracy():
     # first 94 dev notes stay at 0.968 (0.950 over the 119).
     # setting.yaml 1.10 (helper setting, third round): ACI 1.000 (34 dev notes with batch
     # aci-3); floors keep room for new dev batches
-    floors = {"aci": 0.97, "mtsamples": 0.91, "nursing": 0.94}
+    # setting.yaml 1.13 (helper setting, fourth round): MTSamples 0.995 over 192 dev notes
+    # (batch mtsamples-setting-4, 30 notes labelled before running the tool: 0.867 before any
+    # rule, 1.000 after); floor 0.95
+    floors = {"aci": 0.97, "mtsamples": 0.95, "nursing": 0.94}
     for name, level in levels.items():
         assert level >= floors[name], name

@@ -165,3 +165,51 @@ def test_today_right_after_a_statement_ties_it_to_this_encounter():
     # "today" further on in the sentence does not
     far = "He presents to the ER with pain that started last night and is worse today."
     assert rules.decide(far) == (None, None)
+
+
+def test_the_keys_of_setting_yaml_1_13_are_optional_and_checked():
+    admitted = {"scope": "text", "setting": "inpatient", "pattern": r"\bwas admitted\b"}
+    office = {"scope": "text", "setting": "outpatient", "pattern": r"\bin the office\b"}
+    title = {"scope": "title", "setting": "emergency", "pattern": r"^\W*ER\b"}
+    bare = _rules(
+        note_rules=[title, admitted, office],
+        profiles=[],
+        other_encounter=r"\bin 2005\b",
+        this_encounter=None,
+        title_words=None,
+        patient_description=None,
+        later_sections=None,
+        clause_break=None,
+        done_words=None,
+    )
+    described = "A man with a history of a bypass in 2005 was admitted with chest pain."
+    planned = "PLAN: , Cystoscopy in the office."
+    flattened = "ER REPORT CHIEF COMPLAINT: Cut finger."
+    # without the keys: the description hides the statement, the plan counts, no title
+    assert [bare.from_text(t) for t in (described, planned, flattened)] == [
+        None,
+        "outpatient",
+        None,
+    ]
+    keyed = _rules(
+        note_rules=[title, admitted, office],
+        profiles=[],
+        other_encounter=r"\bin 2005\b",
+        this_encounter=None,
+        title_words=r"\breport\b",
+        patient_description=r"\bwith a history of\b",
+        later_sections=r"^\W*plan\s*:",
+        clause_break=r"\band\b",
+        done_words=r"\bwas\b",
+    )
+    assert [keyed.from_text(t) for t in (described, planned, flattened)] == [
+        "inpatient",
+        None,
+        "emergency",
+    ]
+    # a clause after the earlier-encounter word, or a report of what was done in the plan
+    assert keyed.from_text(described.replace("2005 was", "2005 and was")) is None
+    assert keyed.from_text("PLAN: , Biopsy was done in the office.") == "outpatient"
+    for key in ("title_words", "patient_description", "later_sections", "clause_break"):
+        with pytest.raises(PatternError, match=key):
+            _rules(**{key: "(unclosed"})
