@@ -345,15 +345,17 @@ class SettingRules:
                 present.add(kind)
         return len(present) >= profile.min_kinds and all(k in present for k in profile.require)
 
-    def _other_encounter(self, text: str, left: int, start: int, right: int) -> bool:
-        """Does the statement ``text[left:right]`` (its match starting at ``start``) speak of
-        another encounter (``other_encounter``)? Words between a description of the patient
-        (``patient_description``) and the match are not searched."""
-        description = (
-            self.patient_description.search(text, left, start)
-            if self.patient_description is not None
-            else None
-        )
+    def _other_encounter(self, text: str, left: int, start: int, end: int, right: int) -> bool:
+        """Does the statement ``text[left:right]`` (its match at ``start:end``) speak of
+        another encounter (``other_encounter``)? Words of a description of the patient
+        (``patient_description``) are not searched: those between it and the match, and
+        those from a description after the match to the statement's end ("a 78-year-old
+        inpatient with a long history of stenosis")."""
+        if self.patient_description is None:
+            return bool(self.other_encounter.search(text, left, right))
+        after = self.patient_description.search(text, end, right)
+        right = after.start() if after else right
+        description = self.patient_description.search(text, left, start)
         if description is None:
             return bool(self.other_encounter.search(text, left, right))
         if self.other_encounter.search(text, left, description.start()) or (
@@ -391,7 +393,7 @@ class SettingRules:
                 continue
             before = [m.end() for m in STATEMENT_END.finditer(text, 0, match.start())]
             left = before[-1] if before else 0
-            if not now and self._other_encounter(text, left, match.start(), right):
+            if not now and self._other_encounter(text, left, match.start(), match.end(), right):
                 continue
             if (
                 not now
