@@ -13,7 +13,7 @@ injectable drug (``INJECTABLE``) or a dose with a unit within ``NEAR`` character
 given-word (``GIVEN``). The pool is sorted by note id and ``random.Random(SEED).sample``
 draws from it. Without ``--exclude`` the draw is the one used for nursing batch 2 (helper
 nursing, 2026-12-06); batch 3 used ``25 20261210 --exclude /work/blind3_reserved.txt``
-(PROVENANCE.md).
+(PROVENANCE.md), batch 4 ``25 20261212 --exclude /work/blind4_reserved.txt``.
 """
 
 from __future__ import annotations
