@@ -33,7 +33,14 @@ from .contextual import add_contextual_mentions, lab_named
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
 from .lists import add_shared_head_mentions
-from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
+from .merging import (
+    absorb_unnamed,
+    drip_bolused,
+    drug_before,
+    has_event_after,
+    merge_mentions,
+    merge_unnamed,
+)
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
 from .sites import (
@@ -649,6 +656,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     evidence = note_evidence(view, rules)
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+    drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
     repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
     apart: set[int] = set()  # id(event) of events written as another dose
     oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
@@ -714,6 +722,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
         if is_infusion(view, a, note.segment(a), rules):
+            drips.append(a)
             continue  # a running infusion ("heparin gtt at 800 units/hr"): no event, no flag
         category = view.section_at(a.start)
         role = rules.role(category)
@@ -765,6 +774,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
+                if named_before is None and not ranged:  # "Lasix gtt ... Bolused w 40 mg IVP"
+                    named_before = drip_bolused(a, own.dose_unit, view, drips, anchors, rules)
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication

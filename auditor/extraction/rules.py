@@ -247,6 +247,7 @@ class ExtractionRules:
         self.another_dose = frozenset(words.get("another_dose", ()))
         self.given_today = frozenset(words.get("given_today", ()))
         self.single_injection_words = frozenset(words.get("single_injection", ()))
+        self.bolus_words = frozenset(w.lower() for w in words.get("bolus", ()))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
