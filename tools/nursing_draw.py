@@ -42,10 +42,12 @@ NEAR = 60
 def excluded_ids(paths: list[Path]) -> set[str]:
     """Nursing note ids listed in ``paths``.
 
-    Input: text files, one note id a line. Output: the set of ids that start with ``nurs-``
-    (stripped); other ids, blank lines and ``#`` comments are ignored. Raises
-    ``FileNotFoundError`` when a file is absent (a reserved list must never be skipped
-    silently).
+    Input: text files, one id a line: a note id ``nurs-<patient>-<note>`` or a record key
+    ``<patient>||||<note>`` (as ``/work/blind4_reserved.txt`` lists the nursing records; until
+    2026-12-06 record-key lines were skipped, so batch 4's first draw took two reserved
+    records, PROVENANCE.md). Output: the set of note ids ``nurs-...`` (stripped); other ids,
+    blank lines and ``#`` comments are ignored. Raises ``FileNotFoundError`` when a file is
+    absent (a reserved list must never be skipped silently).
     """
     ids: set[str] = set()
     for path in paths:
@@ -53,6 +55,8 @@ def excluded_ids(paths: list[Path]) -> set[str]:
             line = line.strip()
             if line.startswith("nurs-"):
                 ids.add(line)
+            elif "||||" in line and not line.startswith("#"):
+                ids.add("nurs-" + line.replace("||||", "-"))
     return ids
 
 
