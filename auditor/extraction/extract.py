@@ -657,6 +657,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
     drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
+    ordered: list[Mention] = []  # drugs ordered, standing or oral: a later dose may be theirs
     repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
     apart: set[int] = set()  # id(event) of events written as another dose
     oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
@@ -695,6 +696,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
+            if (
+                a.label == "DRUG"
+                and not a.modifiers & rules.drug_before_not_if
+                and rules.drugs.get(a.ident, {}).get("role", "drug") == "drug"
+            ):
+                ordered.append(a)  # "Lopressor 25mg po bid; extra 5mg IV x1": its IV dose
             continue  # oral, inhaled, topical...: not an injection
         if (
             a.label == "DRUG"
@@ -776,6 +783,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
                 if named_before is None and not ranged:  # "Lasix gtt ... Bolused w 40 mg IVP"
                     named_before = drip_bolused(a, own.dose_unit, view, drips, anchors, rules)
+                if named_before is None and not ranged:
+                    named_before = drug_before(a, anchors, ordered, rules)
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication
@@ -825,6 +834,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             continue
         if a.label == "DRUG" and not blocked:
             pending.append(a)
+        elif a.label == "DRUG" and not a.modifiers & rules.drug_before_not_if:
+            ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
             if reason is not None and not (a.label == "DRUG" and a.ident in infused):
