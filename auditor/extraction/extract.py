@@ -799,6 +799,16 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     own.start, own.end = named_before.start, named_before.end
                     own.spans["medication"] = named_before.span
                     entry = rules.drugs.get(named_before.ident, {})
+                elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
+                    prev = events[-1] if events else None
+                    if (
+                        prev is None
+                        or not view.sentence_words(a.sent) & rules.another_dose
+                        or not 0 <= a.start - prev.end <= rules.window.merge_unnamed_chars
+                    ):
+                        continue  # "given 2 mg" with no drug named before: no event of its own
+                    own.medication, own.medication_text = prev.medication, prev.medication_text
+                    entry = rules.drugs.get(prev.medication or "", {})  # "40 mg given again"
                 elif merge_unnamed(own, events, a, rules):
                     continue
             exclusion = entry.get("exclusion")

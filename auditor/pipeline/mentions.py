@@ -70,8 +70,9 @@ def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:
 
 def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """REPLETION token patterns: a contextual name and a repletion cue, in either order, with
-    at most ``window_tokens - 1`` joiners, names or numbers (lab values) between, or twice
-    as many joiners and names with no number (a list of names; ``extraction.yaml``
+    at most ``window_tokens - 1`` joiners and names between (and, name first, numbers: lab values,
+    "K 3.4, Mg 1.6 repleted"; not cue first, "given 2 mg" is a dose), or, name first, twice as
+    many joiners and names with no number (a list of names; ``extraction.yaml``
     ``contextual_names``)."""
     names = sorted({str(w).lower() for forms in spec.get("names", {}).values() for w in forms})
     cues = sorted(str(w).lower() for w in spec.get("cues", ()))
@@ -81,7 +82,8 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     gap = max(int(spec.get("window_tokens", 1)) - 1, 0)
     # a joiner, another name or a lab value ("K 3.4, Mg 1.6 repleted")
     joiner_or_value = "^(?:" + "|".join(re.escape(w) for w in joiners) + r"|\d+(?:\.\d+)?)$"
-    between = [{"LOWER": {"REGEX": joiner_or_value}, "OP": f"{{0,{gap}}}"}] if gap else []
+    with_values = [{"LOWER": {"REGEX": joiner_or_value}, "OP": f"{{0,{gap}}}"}] if gap else []
+    between = [{"LOWER": {"IN": joiners}, "OP": f"{{0,{gap}}}"}] if gap else []
     number_or_joiner = (
         [{"LOWER": {"IN": joiners}, "OP": "?"}, {"LIKE_NUM": True, "OP": "?"}] if gap else []
     )
@@ -91,7 +93,11 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     # REPLACED": each name of the list is replaced)
     listed = [{"LOWER": {"IN": joiners}, "OP": f"{{0,{2 * gap}}}"}] if gap else []
     return [
-        {"label": "REPLETION", "pattern": [name, *number_or_joiner, *between, cue], "id": "rep"},
+        {
+            "label": "REPLETION",
+            "id": "rep",
+            "pattern": [name, *number_or_joiner, *with_values, cue],
+        },
         {"label": "REPLETION", "pattern": [name, *listed, cue], "id": "rep"},
         {"label": "REPLETION", "pattern": [cue, *between, name], "id": "rep"},
     ]
