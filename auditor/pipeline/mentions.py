@@ -92,7 +92,22 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     # a list of names with no lab values may run twice as long ("MG, CA, AND CURRENTLY K BEING
     # REPLACED": each name of the list is replaced)
     listed = [{"LOWER": {"IN": joiners}, "OP": f"{{0,{2 * gap}}}"}] if gap else []
-    return [
+    # "to replete K and Mg", "plan to replace K": a plan, not a repletion given; matched as a
+    # longer IGNORE span, so that the REPLETION inside it is dropped (``plan_leads``, ``plan_cues``)
+    leads = sorted(str(w).lower() for w in spec.get("plan_leads", ()))
+    plan_cues = sorted(str(w).lower() for w in spec.get("plan_cues", ()))
+    planned = (
+        [
+            {
+                "label": "IGNORE",
+                "id": "ignore",
+                "pattern": [{"LOWER": {"IN": leads}}, {"LOWER": {"IN": plan_cues}}, *between, name],
+            }
+        ]
+        if leads and plan_cues
+        else []
+    )
+    return planned + [
         {
             "label": "REPLETION",
             "id": "rep",
