@@ -44,7 +44,7 @@ def test_no_overlap_with_older_mtsamples_gold(rows):
     assert len(rows) >= 60
 
 
-BLIND_BATCHES = ("blind-2026-12-06", "blind-2026-12-06-r3")
+BLIND_BATCHES = ("blind-2026-12-06", "blind-2026-12-06-r3", "blind-2026-12-06-r4")
 """Batches of notes drawn and labelled blind as held-out only (PROVENANCE.md, blind batches)."""
 
 
