@@ -158,6 +158,16 @@ def _comma_continues(doc: Doc, i: int) -> bool:
     return comma.text == "," and word.is_alpha and word.text[:1].islower()
 
 
+def make_sentences(nlp: Any, name: str, patterns_dir: str | None = None) -> Any:
+    """The ``auditor_sentences`` factory named by the package's ``spacy_factories`` entry
+    point: ``build.SentencesComponent(nlp, name, patterns_dir)`` (imported here, not at the
+    top, because ``build`` imports this module). ``build.make_sentences`` registers the same
+    component for a pipeline built without the installed entry points."""
+    from .build import SentencesComponent
+
+    return SentencesComponent(nlp, name, patterns_dir)
+
+
 class ClinicalSentencizer:
     """Sets sentence starts on a Doc and installs O(1) sentence lookups (see module doc).
 
