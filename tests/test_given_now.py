@@ -1,6 +1,6 @@
-"""The "given now?" decision on written sentences (tests/cases/given_now.yaml and
-later_doses.yaml): historical narrative, care told from another encounter, plans, schedules,
-starts, oral forms, later doses."""
+"""The "given now?" decision on written sentences (tests/cases/given_now.yaml,
+later_doses.yaml and shot_records.yaml): historical narrative, care told from another
+encounter, plans, schedules, starts, oral forms, later doses, verbless shot records."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from auditor.records import clean_text
 
 CASES = [
     case
-    for table in ("given_now.yaml", "later_doses.yaml")
+    for table in ("given_now.yaml", "later_doses.yaml", "shot_records.yaml")
     for case in yaml.safe_load((Path(__file__).parent / "cases" / table).read_text("utf-8"))
 ]
 FIELDS = ("medication", "route", "dose_value", "dose_unit", "site", "laterality")

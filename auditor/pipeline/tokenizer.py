@@ -5,8 +5,9 @@ brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arro
 signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), a
 period glued between two capitalised words ("PENDING.MAG") or glued before the next word after
 a space ("MSO4 .NEG 2500": the sentence ends there), a repeat count glued to the word before
-it ("IVx2", "givenX3"), a word glued after an electrolyte's plus signs ("K+REPLETED") and an at-sign glued to a clock time ("sq@0200", "2mg@0400"), so
-that lexicon names and unit cues match whole tokens however the note spaces them.
+it ("IVx2", "givenX3"), a word glued after an electrolyte's plus signs ("K+REPLETED") and
+an at-sign glued to a clock time ("sq@0200", "2mg@0400"), so that lexicon names and unit cues
+match whole tokens however the note spaces them.
 """
 
 from __future__ import annotations
