@@ -467,7 +467,7 @@ def _repeats(note: _Note, a: Mention) -> int:
     segment = note.segment(a)
     stop = min(segment.end, a.end + note.rules.window.repeat_after_chars)
     found = note.rules.repeat.search(note.view.text, a.end, max(a.end, stop))
-    if found:
+    if found and not _other_subject_before(note, a, found.start()):
         return int(found.group(1))
     if note.rules.given_again.search(note.view.text, a.end, max(a.end, segment.end)):
         return 2  # "IVIG was given on admission and again on day 3": given twice
@@ -477,6 +477,25 @@ def _repeats(note: _Note, a: Mention) -> int:
         word = before.group(1).lower()
         return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
     return _repeats_before(note, a)
+
+
+def _other_subject_before(note: _Note, a: Mention, end: int) -> bool:
+    """Is another thing named between drug anchor ``a`` and character ``end`` (an "xN" there):
+    another drug, or an electrolyte word of ``extraction.yaml`` ``contextual_names`` not right
+    after a number ("AM LASIX GIVEN, K REPLACED X2 WITH 40MEQ KCL": the count is the K's)?"""
+    view = note.view
+    if any(
+        m.label == "DRUG" and m.ident != a.ident and a.end <= m.start < end
+        for m in view.in_sent(a.sent)
+    ):
+        return True
+    hi = bisect_left(view.offsets, end)
+    for i in range(a.tok_end, min(hi, len(view.tokens))):
+        if view.tokens[i] in note.rules.contextual.generic_of and not (
+            i > 0 and any(ch.isdigit() for ch in view.tokens[i - 1])
+        ):
+            return True
+    return False
 
 
 def _repeats_before(note: _Note, a: Mention) -> int:
