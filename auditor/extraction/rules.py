@@ -249,6 +249,7 @@ class ExtractionRules:
         self.single_injection_words = frozenset(words.get("single_injection", ()))
         self.bolus_words = frozenset(w.lower() for w in words.get("bolus", ()))
         self.drug_before_not_if = frozenset(words.get("drug_before_not_if", ()))
+        self.fluid_words = frozenset(w.lower() for w in words.get("fluid_words", ()))
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
