@@ -828,7 +828,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
                 if named_before is None and not ranged:  # "Lasix gtt ... Bolused w 40 mg IVP"
                     named_before = drip_bolused(a, own.dose_unit, view, drips, anchors, rules)
-                if named_before is None and not ranged:
+                if (
+                    named_before is None
+                    and not ranged
+                    and own.dose_unit not in rules.amount_unnamed_units
+                ):  # "Continues on iv hydralazine. Given 2g mgso45 iv": grams are not its dose
                     named_before = drug_before(a, anchors, ordered, rules)
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
