@@ -104,9 +104,9 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 if m.label == "ROUTE"
                 and m.ident in rules.injection_routes
                 and m.text.lower() not in rules.infusion_words | rules.infused_words
-            ]  # "NEO GTT AT 1.5 MICS": a drip of a drug the lexicon does not name, no dose
+            ]  # "neo drip up to 2 mics": a drip of a drug the lexicon does not name
             if view.sentence_words(sent_id) & rules.fluid_words:
-                routes = []  # "NS IVB 300-500cc", "2 units PRBC infused": fluids and blood
+                routes = []  # "LR 250cc IVB x2", "1 more unit of prbcs IV": fluids and blood
             if routes and (
                 any(m.label == "ADMIN" for m in ms)
                 or table_row

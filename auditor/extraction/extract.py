@@ -482,7 +482,7 @@ def _repeats(note: _Note, a: Mention) -> int:
 def _other_subject_before(note: _Note, a: Mention, end: int) -> bool:
     """Is another thing named between drug anchor ``a`` and character ``end`` (an "xN" there):
     another drug, or an electrolyte word of ``extraction.yaml`` ``contextual_names`` not right
-    after a number ("AM LASIX GIVEN, K REPLACED X2 WITH 40MEQ KCL": the count is the K's)?"""
+    after a number ("MORNING LASIX DONE, K+ REPLETED X2 W/ 20MEQ KCL": the K's count)?"""
     view = note.view
     if any(
         m.label == "DRUG" and m.ident != a.ident and a.end <= m.start < end
@@ -826,13 +826,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
-                if named_before is None and not ranged:  # "Lasix gtt ... Bolused w 40 mg IVP"
+                if named_before is None and not ranged:  # "Lasix drip ... bolused w 80 mg"
                     named_before = drip_bolused(a, own.dose_unit, view, drips, anchors, rules)
                 if (
                     named_before is None
                     and not ranged
                     and own.dose_unit not in rules.amount_unnamed_units
-                ):  # "Continues on iv hydralazine. Given 2g mgso45 iv": grams are not its dose
+                ):  # "Remains on iv labetalol. Got 2 gm mgso4": grams are not its dose
                     named_before = drug_before(a, anchors, ordered, rules)
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:

@@ -390,7 +390,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     no administration verb in its sentence (``cues.yaml`` ``context.infusion_only``: "IV NTG
     started", but "nitroglycerin was given in the left main" is a bolus), or such a drug with an
     amount in micrograms and no time right after it and no administration verb in its own
-    words (``extraction.yaml`` ``regex.infusion_only_rate``: "NITRO 4.5MCGS ..., LOPRESSOR 5MG
+    words (``extraction.yaml`` ``regex.infusion_only_rate``: "NTG 3MCG FOR BP, LABETALOL 10MG
     GIVEN": the drip's rate in ICU shorthand)?
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
@@ -406,7 +406,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         and rules.infusion_only_rate.match(view.text[a.end : segment.end])
         and not any(m.label == "ADMIN" for m in segment.mentions)
     ):
-        return True  # "NITRO 4.5MCGS ..., LOPRESSOR 5MG GIVEN": the drip's rate, not a dose
+        return True  # "NTG 3MCG FOR BP, LABETALOL 10MG GIVEN": the drip's rate
     n = rules.window.infusion_after_tokens
     after = view.tokens[a.tok_end : a.tok_end + n]
     for w in after:

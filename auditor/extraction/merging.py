@@ -37,8 +37,8 @@ def drip_bolused(
     """The drip a drug-less dose is a bolus of: its sentence holds a bolus word
     (``extraction.yaml`` ``words.bolus``), its dose is an amount, not a volume (a volume is a
     fluid bolus), and a drug running as an infusion (``drips``) is named before it within
-    ``drug_before_chars`` with no other drug anchor between ("LASIX GTT @ 15MG/HR. BOLUSED X1
-    W 40MG IVP": a furosemide dose); None otherwise."""
+    ``drug_before_chars`` with no other drug anchor between ("LASIX DRIP AT 10MG/HR. BOLUSED W
+    80MG IVP": a furosemide dose); None otherwise."""
     if dose_unit in (None, "mL") or not view.sentence_words(a.sent) & rules.bolus_words:
         return None
     return drug_before(a, anchors, drips, rules)

@@ -89,11 +89,12 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     )
     name = {"LOWER": {"IN": names}}
     cue = {"LOWER": {"IN": cues}}
-    # a list of names with no lab values may run twice as long ("MG, CA, AND CURRENTLY K BEING
+    # a list of names with no lab values may run twice as long ("CA++, K+ AND NOW MG ALL
     # REPLACED": each name of the list is replaced)
     listed = [{"LOWER": {"IN": joiners}, "OP": f"{{0,{2 * gap}}}"}] if gap else []
-    # "to replete K and Mg", "plan to replace K": a plan, not a repletion given; matched as a
-    # longer IGNORE span, so that the REPLETION inside it is dropped (``plan_leads``, ``plan_cues``)
+    # "need orders to replete Mg and K", "plan to replace K": a plan, not a repletion given;
+    # matched as a longer IGNORE span, so that the REPLETION inside it is dropped
+    # (``plan_leads``, ``plan_cues``)
     leads = sorted(str(w).lower() for w in spec.get("plan_leads", ()))
     plan_cues = sorted(str(w).lower() for w in spec.get("plan_cues", ()))
     planned = (
