@@ -29,7 +29,7 @@ from .attributes import (
     pick,
     section_indication,
 )
-from .contextual import add_contextual_mentions, lab_named
+from .contextual import add_contextual_mentions, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
 from .lists import add_shared_head_mentions
@@ -425,7 +425,7 @@ def _injection_cue(
     if a.ident in injected and role != "planning":
         return True  # in a plan, "taper off p.r.n. Ativan" is the regimen, not an injection
     return (
-        rules.injection_only(a.ident)
+        rules.injection_only(a.ident, a.text)
         and not a.modifiers & rules.regimen_mods
         and rules.family_of(a.ident) not in note.home_families
         and not note.view.sentence_words(a.sent) & rules.infusion_words
@@ -626,7 +626,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         An ``Extraction``: events in text order (``Event``), not-given mentions
         (``NotGiven``) and the note's lab evidence.
     """
-    view = add_shared_head_mentions(add_contextual_mentions(view, rules), rules)
+    view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
+    view = add_shared_head_mentions(view, rules)
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(
