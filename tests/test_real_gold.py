@@ -325,7 +325,7 @@ def test_nursing_batch_3_is_25_dev_notes_outside_the_reserved_ids():
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (182, 119, 63)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (202, 119, 83)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"
@@ -350,13 +350,40 @@ def test_blind_batch_3_is_55_heldout_notes():
     assert events == {"aci": 0, "mtsamples": 10, "nursing": 13}
 
 
+BLIND_BATCH_4 = "blind-2026-12-06-r4"
+"""Helper blind's fourth-round held-out batch (PROVENANCE.md), labelled before any tool run."""
+
+
+def test_blind_batch_4_is_49_heldout_notes():
+    batch = {
+        path.stem: [r for r in _lines(path) if r.get("batch") == BLIND_BATCH_4]
+        for path in REAL_FILES
+    }
+    assert {name: len(rows) for name, rows in batch.items()} == {
+        "aci": 5,
+        "mtsamples": 24,
+        "nursing": 20,
+    }
+    rows = [r for name in sorted(batch) for r in batch[name]]
+    assert {r["split"] for r in rows} == {"heldout"}
+    statuses = [r["expected"]["status"] for r in rows]
+    assert (statuses.count("excluded"), statuses.count("no_injection")) == (18, 31)
+    events = {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch}
+    assert events == {"aci": 0, "mtsamples": 5, "nursing": 31}
+    reserved = Path("/work/blind4_reserved.txt")
+    if reserved.is_file():
+        # the reserved list names MTSamples/ACI-BENCH notes by id, nursing notes by record key
+        keys = {r["source"].get("record") or r["note_id"] for r in rows}
+        assert keys <= set(reserved.read_text().split())
+
+
 ACI_BATCH_3 = "aci-3"
 """Helper setting's seeded ACI-BENCH dev batch of issue 12 (PROVENANCE.md, ACI batch 3)."""
 
 
 def test_aci_batch_3_is_12_dev_traps():
     rows = _lines(REAL / "aci.jsonl")
-    assert len(rows) == 51
+    assert len(rows) == 56
     batch = [r for r in rows if r.get("batch") == ACI_BATCH_3]
     assert len(batch) == 12
     assert {r["split"] for r in batch} == {"dev"}

@@ -44,7 +44,7 @@ def test_no_overlap_with_older_mtsamples_gold(rows):
     assert len(rows) >= 60
 
 
-BLIND_BATCHES = ("blind-2026-12-06", "blind-2026-12-06-r3")
+BLIND_BATCHES = ("blind-2026-12-06", "blind-2026-12-06-r3", "blind-2026-12-06-r4")
 """Batches of notes drawn and labelled blind as held-out only (PROVENANCE.md, blind batches)."""
 
 
@@ -89,3 +89,25 @@ def test_batch_3_is_30_dev_notes_labelled_before_the_tool(rows):
         "other": 2,
         "trap": 5,
     }
+
+
+def test_batch_4_is_30_dev_notes_labelled_before_the_tool(rows):
+    # batch mtsamples-4 (PROVENANCE.md; tools/draw_mts_dev.py --seed 20261212 --batch
+    # mtsamples-4 --reserved /work/blind4_reserved.txt)
+    batch = [r for r in rows if r.get("batch") == "mtsamples-4"]
+    assert len(batch) == 30
+    assert {r["split"] for r in batch} == {"dev"}
+    statuses = [r["expected"]["status"] for r in batch]
+    assert (statuses.count("no_injection"), statuses.count("excluded")) == (25, 5)
+    assert sum(len(r["expected"]["events"]) for r in batch) == 6
+    pools = [r["stratum"] for r in batch]
+    assert {p: pools.count(p) for p in set(pools)} == {
+        "office": 6,
+        "consult": 8,
+        "procedure": 8,
+        "other": 3,
+        "trap": 5,
+    }
+    reserved = Path("/work/blind4_reserved.txt")
+    if reserved.is_file():
+        assert not {r["note_id"] for r in batch} & set(reserved.read_text().split())

@@ -4,7 +4,15 @@ Batches drawn with it (``corpora/gold/real/PROVENANCE.md``):
 - ``blind-2026-12-06``: ``--seed 20261208`` (the default), run at main 78cdcc4;
 - ``blind-2026-12-06-r3``: ``--seed 20261209``, run at main aea1112 (the draw is kept in
   ``/work/blind3_draw.json`` for the session; the first 5 of each MTSamples pool, 20 nursing
-  records and 5 ACI-BENCH notes were labelled).
+  records and 5 ACI-BENCH notes were labelled);
+- ``blind-2026-12-06-r4``: ``--seed 20261211``, run by the coordinator at main 93ed704
+  (``AUDITOR_SHARED_DATA=/work/shared/data``; kept in ``/work/blind4_draw.json`` for the session;
+  pools ed 1, office 20, consult 62, discharge 7, procedure 635, trap 1256, nursing 1030, ACI-BENCH
+  injection 0). Taken in draw order: MTSamples ed 1, office 5, consult 5, discharge 3,
+  procedure 5, trap 5 (24), the first 20 nursing records; no replacement. The ACI-BENCH injection
+  pool being empty, the 5 ACI-BENCH notes come from a fallback draw outside this tool:
+  ``random.Random(20261211).sample(sorted(ACI-BENCH note ids not in gold), 8)`` (ids
+  ``aci-<file stem>-<encounter_id>``), the first 5 taken, the other 3 kept as spares.
 
 Notes already in a gold file are excluded at draw time, so re-running the tool after a
 batch was labelled gives a different draw (its notes are gone from the pools, and the

@@ -1,4 +1,11 @@
-"""Draw MTSamples dev gold batch ``mtsamples-3`` (issue 12, helper procedures, 2026-12-06).
+"""Draw an MTSamples dev gold batch by note type (issue 12, helper procedures, 2026-12-06).
+
+Defaults reproduce batch ``mtsamples-3`` (seed 20261210, reserved ids
+``/work/blind3_reserved.txt``, ``PER_TYPE``). Batch ``mtsamples-4`` was drawn with
+``python tools/draw_mts_dev.py --seed 20261212 --batch mtsamples-4 --reserved
+/work/blind4_reserved.txt --per-type
+ed=0,office=6,consult=8,discharge=0,procedure=8,other=3,trap=5`` at main 93ed704 (pool sizes and
+ids in ``corpora/gold/real/PROVENANCE.md``).
 
 Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): the MTSamples CSV; the gold files
 ``corpora/gold/*.jsonl`` and ``corpora/gold/real/*.jsonl`` (notes already there, their
@@ -16,9 +23,13 @@ and the file's split rule holds. Pools and note types are those of
 ``tools/draw_blind_heldout.py`` (``INJECTION_WORDS``, ``INJECTABLE_WITH_DOSE``,
 ``mts_type``): the injection pool per type ED, office/SOAP, consult/H&P, discharge,
 operative/procedure, other, and the trap pool (none of those words). One
-``random.Random(20261210)`` is used in that order; each pool is sorted by row number and
-shuffled, and the first ``PER_TYPE[type]`` ids are taken. Lines of the batch itself
-(``batch: mtsamples-3``) do not count as gold, so a rerun gives the same draw.
+``random.Random(seed)`` (``--seed``, default 20261210) is used in that order; each pool is
+sorted by row number and shuffled, and the first ``PER_TYPE[type]`` ids are taken
+(``--per-type``). Lines of the batch itself (``--batch``, default ``mtsamples-3``) do not count
+as gold, so a rerun gives the same draw.
+
+Errors: a ``--per-type`` item that is not ``type=N`` with a known type stops with a usage error
+(exit 2).
 """
 
 from __future__ import annotations
@@ -67,12 +78,12 @@ def seeded_split(note_id: str) -> str:
     return "heldout" if int(digest[:8], 16) / 2**32 < 0.25 else "dev"
 
 
-def gold_rows() -> list[dict]:
-    """Every gold line (older and real-text files) except those of ``BATCH``."""
+def gold_rows(batch: str = BATCH) -> list[dict]:
+    """Every gold line (older and real-text files) except those of ``batch``."""
     rows = []
     for path in sorted((ROOT / "corpora" / "gold").rglob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and (row := json.loads(line)).get("batch") != BATCH:
+            if line.strip() and (row := json.loads(line)).get("batch") != batch:
                 rows.append(row)
     return rows
 
@@ -81,10 +92,23 @@ def main(argv: list[str] | None = None) -> None:
     """Print the draw as JSON (ids only)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reserved", type=Path, default=Path("/work/blind3_reserved.txt"))
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--batch", default=BATCH)
+    parser.add_argument(
+        "--per-type",
+        default=",".join(f"{k}={v}" for k, v in PER_TYPE.items()),
+        help="notes per pool, e.g. ed=5,office=7,...,trap=5 (pools not named: 0)",
+    )
     args = parser.parse_args(argv)
+    per_type: dict[str, int] = {kind: 0 for kind in PER_TYPE}
+    for item in args.per_type.split(","):
+        kind, _, n = item.partition("=")
+        if kind.strip() not in per_type or not n.strip().isdigit():
+            parser.error(f"--per-type: expected type=N with type in {sorted(per_type)}")
+        per_type[kind.strip()] = int(n)
     reserved = {line.strip() for line in args.reserved.read_text().splitlines() if line.strip()}
-    rng = random.Random(SEED)
-    rows_in_gold = gold_rows()
+    rng = random.Random(args.seed)
+    rows_in_gold = gold_rows(args.batch)
     taken = reserved | {r["note_id"] for r in rows_in_gold}
     taken |= {
         f"mts-{i}"
@@ -115,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             pools["trap"].append(idx)
     out = {}
-    for kind, n in PER_TYPE.items():
+    for kind, n in per_type.items():
         pool = sorted(pools[kind])
         rng.shuffle(pool)
         out[kind] = {
