@@ -405,6 +405,8 @@ def not_given_by(
     not_given = sorted(a.modifiers & rules.not_given_mods)
     if a.modifiers & (rules.schedule_mods | rules.standing_mods) and not not_given:
         return None  # a schedule ("40 mg SC daily") or standing order ("IM q6h prn"), not a plan
+    if not_given == ["NEXT_DOSE"] and a.label != "DRUG":
+        return None  # "return 13 wks for next shot": a later dose of a series, no drug named
     if not_given:
         return f"context:{not_given[0]}"
     if not given and role == "planning" and a.label == "DRUG":
