@@ -16,6 +16,7 @@ from typing import Any
 
 _NUM = r"(?<![\w./])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _WS = r"[\s\u00a0\u202f]*"
+_TIME_AFTER_RATE = "ago|later|earlier|before|after|prior"
 _RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
 _NEEDLE = re.compile(
     r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|x\s*\d+(?:\.\d+)?\s*(?:in|inch|\"))", re.I
@@ -68,7 +69,7 @@ class DoseParser:
 
     Args:
         units_spec: the parsed ``units.yaml`` mapping (keys ``units``, ``multipliers``,
-            ``volume_unit``, ``percent_mg_per_ml``, ``not_dose_denominators``).
+            ``volume_unit``, ``percent_mg_per_ml``, ``not_dose_denominators``, ``rate_words``).
     """
 
     def __init__(self, units_spec: dict[str, Any]) -> None:
@@ -102,6 +103,14 @@ class DoseParser:
         )
         self._bad_den = (
             re.compile(rf"{_WS}/{_WS}(?:{den_alt})(?![A-Za-z])", re.I) if den_alt else None
+        )
+        # "125 mL per hour", "5 units an hour", "2 mcg per kg per minute": a rate, not an amount
+        # ("an hour ago", "an hour later" are times, not rates)
+        rate_alt = alternation(units_spec.get("rate_words", [])).replace(r"\ ", r"\s+")
+        self._rate = (
+            re.compile(rf"{_WS}(?:{rate_alt})(?![A-Za-z])(?!\s+(?:{_TIME_AFTER_RATE}))", re.I)
+            if rate_alt
+            else None
         )
         self._then_volume = re.compile(
             rf"{_WS}(?:[x×,(]|of|in)?{_WS}" + _NUM + _WS + rf"({vol_alt})(?![A-Za-z])", re.I
@@ -142,6 +151,8 @@ class DoseParser:
             end = m.end()
             if self._bad_den and self._bad_den.match(text, end):
                 continue
+            if self._rate and self._rate.match(text, end):
+                continue  # "IV fluids at 125 mL per hour": a rate (units.yaml rate_words)
             if _NEEDLE.match(text, end):
                 continue  # "25g needle", "22 gauge": a needle size, not grams
             in_volume = self._in_volume.match(text, end)

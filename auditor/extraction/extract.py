@@ -93,20 +93,39 @@ def _shared_indication(note: _Note, a: Mention) -> Found | None:
 
 
 def _sentence_route(note: _Note, a: Mention) -> Mention | None:
-    """One route written for a list ("given IV Norflex, Zofran and morphine")."""
+    """One route written for a list ("given IV Norflex, Zofran and morphine"; "Haldol 5 mg
+    and Ativan 2 mg IM"). Not a route written after another drug's dose and before this
+    drug ("Toradol 30 mg IV, Zofran and Benadryl"; "Demerol 50 mg IM and Vistaril 25 mg"):
+    it closes that drug's own words (contract section 2: a route counts only where the note
+    states it; issue 12, a route written for one drug is given to its neighbour)."""
     for b in note.anchors:
         if b.sent == a.sent and b is not a:
             found = pick(note.segment(b).of("ROUTE"), b, note.rules.window.route_before_tokens)
             if found is not None and found.text.lower() in note.rules.infusion_words:
                 continue  # "heparin gtt ..., K 3.2 and given 40 mEq": the drip's own route
             if found is not None and found.ident in note.rules.injection_routes:
-                lo, hi = sorted((found.end, a.start))
+                # "covered with sc insulin, then given rocephin": another dose; but not the
+                # verb of the whole list after its last item ("X 50 mg, Y 125 mg and Z 20 mg
+                # were given intravenously")
+                lo, hi = (found.end, a.start) if found.end <= a.start else (a.end, b.start)
                 if any(
                     m.label == "ADMIN" and lo <= m.start < hi for m in note.view.in_sent(a.sent)
                 ):
-                    continue  # "covered with sc insulin, then given rocephin": another dose
+                    continue
+                if found.end <= a.start and _closes_a_dose(note, found):
+                    continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
                 return found
     return None
+
+
+def _closes_a_dose(note: _Note, route: Mention) -> bool:
+    """Is ``route`` written right after a dose of the anchor before it in its sentence
+    ("Toradol 30 mg IV")?"""
+    before = [c for c in note.anchors if c.sent == route.sent and c.end <= route.start]
+    if not before:
+        return False
+    last = max(before, key=lambda c: c.end)
+    return bool(note.rules.doses.find_all(note.view.text[last.end : route.start]))
 
 
 def _procedure_route(note: _Note, a: Mention) -> Mention | None:
@@ -356,7 +375,8 @@ def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules)
     """Is ``m`` an injection route written before drug ``a`` with only ``routes.yaml``
     ``route_naming_words`` between ("IV sedation in the form of propofol"), or those and the
     drugs and joiners (``route_list_joiners``) of a list it heads ("Subconjunctival
-    injections of Ancef and dexamethasone": dexamethasone's route too)?"""
+    injections of Ancef and dexamethasone": dexamethasone's route too)? The caller skips a
+    route that closes another drug's dose ("Toradol 30 mg IV, Zofran and Benadryl")."""
     if not (
         m.label == "ROUTE"
         and a.label == "DRUG"
@@ -434,12 +454,16 @@ def _injection_cue(
 
 def _repeats(note: _Note, a: Mention) -> int:
     """N when the anchor's dose is written as given N times ("haldol 5mg im given x2"): an
-    "xN" within ``repeat_after_chars`` after the drug, in its segment; else 1."""
+    "xN" within ``repeat_after_chars`` after the drug, in its segment; 2 for a second time
+    told in its segment ("given on admission and again on day 3": ``regex.given_again``);
+    else 1."""
     segment = note.segment(a)
     stop = min(segment.end, a.end + note.rules.window.repeat_after_chars)
     found = note.rules.repeat.search(note.view.text, a.end, max(a.end, stop))
     if found:
         return int(found.group(1))
+    if note.rules.given_again.search(note.view.text, a.end, max(a.end, segment.end)):
+        return 2  # "IVIG was given on admission and again on day 3": given twice
     back = max(segment.start, a.start - note.rules.window.dose_before_chars)
     before = note.rules.doses_before.search(note.view.text[back : a.start])
     if before:  # "2 doses of Phenergan"
@@ -669,7 +693,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     }
     for a in anchors:
         adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start] or [
-            m for m in view.in_sent(a.sent) if _route_names(view, m, a, rules)
+            m
+            for m in view.in_sent(a.sent)
+            if _route_names(view, m, a, rules) and not _closes_a_dose(note, m)
         ]
         route_m = (
             (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"
@@ -792,6 +818,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             # ("followed by additional 1mg IV Ativan")
             if lo < a.tok_start:
                 lo = max(view.sentences[a.sent].tok_start, lo - 2)
+            elif view.token(a.tok_start - 1) in rules.dose_of_words:
+                # "..., and a second dose of Rituxan was given": the words naming it another
+                # dose end the segment of the drug before it
+                lo = max(view.sentences[a.sent].tok_start, a.tok_start - 4)
             seg_words = set(view.tokens[lo:hi])
             another = bool(seg_words & rules.another_dose) or _at_another_level(note, a, events)
             more = (

@@ -186,8 +186,9 @@ def given_by(
         return "record:started_tolerated"
     if started_with_route(view, a, segment, rules):
         return "record:started_route"
-    if rules.excluded_kind(a.ident) and view.sentence_words(a.sent) & rules.given_today:
-        return "record:today"  # "MMR #1 and Varivax #1 today"
+    shot = shot_record(view, a, segment, role, rules)
+    if view.sentence_words(a.sent) & rules.given_today and (rules.excluded_kind(a.ident) or shot):
+        return "record:today"  # "MMR #1 and Varivax #1 today", "B12 injection today"
     times = rules.repeat.search(text, a.end, segment.end)
     if times and int(times.group(1)) > 1 and role != "planning":
         return "record:times"  # "MSO4 x 2 for comfort", "reglan given x2"
@@ -205,7 +206,7 @@ def given_by(
         return "record:for_symptom"  # "Ativan for agitation", "Dilaudid and Percocet for pain"
     if role not in ("planning", "indication", "not_administered") and effect_after(view, a, rules):
         return "record:with_effect"  # "PRN Haldol with therapeutic results", "Ativan w/ effect"
-    if not has_route_or_dose:
+    if not (has_route_or_dose or shot):
         return None
     for m in record:
         if m.label in RECORD_LABELS:
@@ -221,6 +222,25 @@ def given_by(
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def shot_record(
+    view: NoteView, a: Mention, segment: Segment, role: str | None, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a`` the head of a verbless record of one shot ("B12 injection today",
+    "Depo shot, L deltoid, tolerated well", "2. Anemia: B12 injection today")? Outside a plan,
+    no word before the drug in its sentence (after a label's colon), and one of
+    ``extraction.yaml`` ``words.single_injection`` in its segment: not "her insulin
+    injections" (a plural is a habit) nor "she asks about a B12 shot" (a word before it)."""
+    lead = view.text[view.sentences[a.sent].start : a.start].rsplit(":", 1)[-1]
+    return (
+        role != "planning"
+        and not any(c.isalpha() for c in lead)
+        and any(
+            m.label == "INJECTION" and m.text.lower() in rules.single_injection_words
+            for m in segment.mentions
+        )
+    )
 
 
 def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:

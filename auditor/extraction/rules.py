@@ -257,6 +257,7 @@ class ExtractionRules:
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
+        self.dose_of_words = frozenset(words.get("dose_of_words", ()))
         self.not_dose_before = frozenset(words.get("not_dose_before", ()))
         self.route_alternation = frozenset(words.get("route_alternation", ()))
         self.repeat_lead = frozenset(words.get("repeat_lead", ()))
@@ -294,6 +295,8 @@ class ExtractionRules:
         rx = {key: re.compile(value) for key, value in spec["regex"].items()}
         self.clock_time = rx["clock_time"]
         self.dose_of = rx["dose_of"]
+        self.dose_of_other = rx.get("dose_of_other", NEVER)
+        self.given_again = rx.get("given_again", NEVER)
         self.field_line = rx["field_line"]
         self.side_line = rx["side_line"]
         self.admixture = rx["admixture"]

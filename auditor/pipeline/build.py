@@ -7,7 +7,8 @@
    (``mentions.py``), writing ``doc.spans["mentions"]``, plus drug names misspelt by one
    letter beside a dose and a given word (``mentions.FuzzyNames``; its settings are saved
    beside the patterns);
-3. ``auditor_sentences``: the line-aware sentence splitter (``sentences.py``);
+3. ``auditor_sentences``: the line-aware sentence splitter (``sentences.py``) with
+   ``patterns/sections/sentences.yaml`` rules;
 4. ``auditor_sections``: medspaCy's Sectionizer with ``patterns/sections`` rules;
 5. ``auditor_context``: medspaCy's ConText with ``patterns/context`` rules, applied to the
    DRUG, INJECTION and ROUTE mentions only;
@@ -19,7 +20,7 @@ still runs on every note).
 
 Every component is a registered spaCy factory whose only config value is the patterns
 folder (``patterns_dir``: a path, or null for the bundled one), so the pipeline is
-described by ``nlp.config``. As spaCy means it, a rule-holding component (2, 4-6) is built
+described by ``nlp.config``. As spaCy means it, every component (2-6) is built
 empty and reads its rules in ``initialize()`` (from that folder, or one given to
 ``initialize``), and saves them with ``to_disk``/``to_bytes``: ``nlp.to_disk(path)`` then
 ``spacy.load(path)`` (after importing this module, which registers the factories) gives the
@@ -47,7 +48,6 @@ from spacy.util import ensure_path, make_first_longest_spans_filter, registry
 
 from ..extraction.rules import RULE_FILES
 from ..patterns import Patterns, load_patterns
-from . import sentences  # noqa: F401  (registers the auditor_sentences factory)
 from .events import EventExtractor
 from .mentions import (
     ANCHOR_LABELS,
@@ -58,11 +58,19 @@ from .mentions import (
     ruler_patterns,
     split_given_amounts,
 )
+from .sentences import ClinicalSentencizer, SentenceRules
 from .tokenizer import customize_tokenizer
 
 MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.core
 TARGETS_KEY = "auditor_targets"  # span group of ConText's targets (the anchors), while it runs
 RULES_FILE = "rules.json"  # what a rule component's to_disk writes
+PIPE_NAMES = (
+    "auditor_mentions",
+    "auditor_sentences",
+    "auditor_sections",
+    "auditor_context",
+    "auditor_events",
+)
 FUZZY_FILE = "fuzzy.json"  # the mention ruler's fuzzy-name settings (beside its patterns)
 
 
@@ -146,6 +154,23 @@ class RuleComponent:
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "RuleComponent":
         self.load(srsly.read_json(ensure_path(path) / RULES_FILE))
         return self
+
+
+class SentencesComponent(RuleComponent):
+    """``sentences.ClinicalSentencizer`` holding ``sections/sentences.yaml``. Unlike the
+    other rule components it runs on every Doc, anchor or not (see the module docstring)."""
+
+    def rules_from(self, patterns: Patterns) -> dict[str, Any]:
+        return patterns.sentences
+
+    def load(self, rules: dict[str, Any]) -> None:
+        self.rules = rules
+        self.sentencizer = ClinicalSentencizer(SentenceRules.from_dict(rules))
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.rules is None:
+            raise ValueError(f"{self.name} has no rules: call nlp.initialize() first")
+        return self.sentencizer(doc)
 
 
 class SectionsComponent(RuleComponent):
@@ -346,6 +371,7 @@ def _rule_factory(factory: str, component: type) -> Callable[[Language, str, str
 
 
 make_mentions = _rule_factory("auditor_mentions", MentionRuler)
+make_sentences = _rule_factory("auditor_sentences", SentencesComponent)
 make_sections = _rule_factory("auditor_sections", SectionsComponent)
 make_context = _rule_factory("auditor_context", ContextComponent)
 make_events = _rule_factory("auditor_events", EventsComponent)
@@ -371,9 +397,7 @@ def build_pipeline(patterns_dir: str | None = None) -> Language:
         "en", config={"nlp": {"tokenizer": {"@tokenizers": "auditor.clinical_tokenizer.v1"}}}
     )
     nlp.max_length = MAX_LENGTH
-    for name in ("auditor_mentions", "auditor_sentences"):
-        nlp.add_pipe(name, config={"patterns_dir": root} if name != "auditor_sentences" else {})
-    for name in ("auditor_sections", "auditor_context", "auditor_events"):
+    for name in PIPE_NAMES:
         nlp.add_pipe(name, config={"patterns_dir": root})
     nlp.initialize()
     return nlp
