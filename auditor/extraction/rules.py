@@ -223,6 +223,14 @@ class ExtractionRules:
             str(head).lower(): tuple(str(s).lower() for s in singulars)
             for head, singulars in (spec.get("shared_heads") or {}).items()
         }
+        led = spec.get("heads_before") or {}
+        self.heads_before = {
+            str(head).lower(): tuple(str(s).lower() for s in singulars)
+            for head, singulars in (led.get("heads") or {}).items()
+        }
+        self.heads_before_leads = frozenset(str(w).lower() for w in led.get("leads", ()))
+        self.heads_before_window = int(led.get("window_tokens", 0))
+        self.heads_before_marks = frozenset(str(w).lower() for w in led.get("item_marks", ()))
         self.generic_of_name = {
             str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
         }
@@ -289,6 +297,7 @@ class ExtractionRules:
         self.clock_time = rx["clock_time"]
         self.dose_of = rx["dose_of"]
         self.dose_of_other = rx.get("dose_of_other", NEVER)
+        self.combined_with = rx.get("combined_with", NEVER)
         self.given_again = rx.get("given_again", NEVER)
         self.field_line = rx["field_line"]
         self.side_line = rx["side_line"]
