@@ -33,7 +33,14 @@ from .contextual import add_contextual_mentions, lab_named
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
 from .lists import add_led_mentions, add_shared_head_mentions
-from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
+from .merging import (
+    absorb_unnamed,
+    drip_bolused,
+    drug_before,
+    has_event_after,
+    merge_mentions,
+    merge_unnamed,
+)
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
 from .sites import (
@@ -686,6 +693,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     evidence = note_evidence(view, rules)
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+    drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
+    ordered: list[Mention] = []  # drugs ordered, standing or oral: a later dose may be theirs
     repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
     apart: set[int] = set()  # id(event) of events written as another dose
     oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
@@ -726,6 +735,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
+            if (
+                a.label == "DRUG"
+                and not a.modifiers & rules.drug_before_not_if
+                and rules.drugs.get(a.ident, {}).get("role", "drug") == "drug"
+            ):
+                ordered.append(a)  # "Lopressor 25mg po bid; extra 5mg IV x1": its IV dose
             continue  # oral, inhaled, topical...: not an injection
         if (
             a.label == "DRUG"
@@ -753,6 +768,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
         if is_infusion(view, a, note.segment(a), rules):
+            drips.append(a)
             continue  # a running infusion ("heparin gtt at 800 units/hr"): no event, no flag
         category = view.section_at(a.start)
         role = rules.role(category)
@@ -804,6 +820,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
+                if named_before is None and not ranged:  # "Lasix gtt ... Bolused w 40 mg IVP"
+                    named_before = drip_bolused(a, own.dose_unit, view, drips, anchors, rules)
+                if named_before is None and not ranged:
+                    named_before = drug_before(a, anchors, ordered, rules)
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication
@@ -818,6 +838,16 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     own.start, own.end = named_before.start, named_before.end
                     own.spans["medication"] = named_before.span
                     entry = rules.drugs.get(named_before.ident, {})
+                elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
+                    prev = events[-1] if events else None
+                    if (
+                        prev is None
+                        or not view.sentence_words(a.sent) & rules.another_dose
+                        or not 0 <= a.start - prev.end <= rules.window.merge_unnamed_chars
+                    ):
+                        continue  # "given 2 mg" with no drug named before: no event of its own
+                    own.medication, own.medication_text = prev.medication, prev.medication_text
+                    entry = rules.drugs.get(prev.medication or "", {})  # "40 mg given again"
                 elif merge_unnamed(own, events, a, rules):
                     continue
             exclusion = entry.get("exclusion")
@@ -857,6 +887,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             continue
         if a.label == "DRUG" and not blocked:
             pending.append(a)
+        elif a.label == "DRUG" and not a.modifiers & rules.drug_before_not_if:
+            ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
             if reason is not None and not (a.label == "DRUG" and a.ident in infused):

@@ -255,6 +255,9 @@ class ExtractionRules:
         self.another_dose = frozenset(words.get("another_dose", ()))
         self.given_today = frozenset(words.get("given_today", ()))
         self.single_injection_words = frozenset(words.get("single_injection", ()))
+        self.bolus_words = frozenset(w.lower() for w in words.get("bolus", ()))
+        self.drug_before_not_if = frozenset(words.get("drug_before_not_if", ()))
+        self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
@@ -306,6 +309,7 @@ class ExtractionRules:
         self.rate = rx["rate"]
         self.bag_after = rx.get("bag_after", NEVER)
         self.infusion_before = rx["infusion_before"]
+        self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
         self.another_amount = rx["another_amount"]
         self.dose_list_joiner = rx.get("dose_list_joiner", NEVER)
         self.dose_list_stop = rx.get("dose_list_stop", NEVER)
