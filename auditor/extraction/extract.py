@@ -32,8 +32,15 @@ from .attributes import (
 from .contextual import add_contextual_mentions, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
-from .lists import add_shared_head_mentions
-from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
+from .lists import add_led_mentions, add_shared_head_mentions
+from .merging import (
+    absorb_unnamed,
+    drip_bolused,
+    drug_before,
+    has_event_after,
+    merge_mentions,
+    merge_unnamed,
+)
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
 from .sites import (
@@ -96,8 +103,10 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
     """One route written for a list ("given IV Norflex, Zofran and morphine"; "Haldol 5 mg
     and Ativan 2 mg IM"). Not a route written after another drug's dose and before this
     drug ("Toradol 30 mg IV, Zofran and Benadryl"; "Demerol 50 mg IM and Vistaril 25 mg"):
-    it closes that drug's own words (contract section 2: a route counts only where the note
-    states it; issue 12, a route written for one drug is given to its neighbour)."""
+    it closes that drug's own words, unless the drug is joined to it by "with", one combined
+    injection ("50 mg of Demerol IM with 25 mg of Phenergan": ``regex.combined_with``)
+    (contract section 2: a route counts only where the note states it; issue 12, a route
+    written for one drug is given to its neighbour)."""
     for b in note.anchors:
         if b.sent == a.sent and b is not a:
             found = pick(note.segment(b).of("ROUTE"), b, note.rules.window.route_before_tokens)
@@ -112,20 +121,30 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     m.label == "ADMIN" and lo <= m.start < hi for m in note.view.in_sent(a.sent)
                 ):
                     continue
-                if found.end <= a.start and _closes_a_dose(note, found):
+                if (
+                    found.end <= a.start
+                    and _closes_a_dose(note, found)
+                    and not note.rules.combined_with.match(note.view.text, found.end, a.start)
+                ):
                     continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
                 return found
     return None
 
 
 def _closes_a_dose(note: _Note, route: Mention) -> bool:
-    """Is ``route`` written right after a dose of the anchor before it in its sentence
-    ("Toradol 30 mg IV")?"""
+    """Is ``route`` written after the anchor before it in its sentence, whose dose is written
+    right after it or right before it ("Toradol 30 mg IV", "30 mg of Toradol IV", "1 g of
+    Rocephin intramuscularly")?"""
     before = [c for c in note.anchors if c.sent == route.sent and c.end <= route.start]
     if not before:
         return False
     last = max(before, key=lambda c: c.end)
-    return bool(note.rules.doses.find_all(note.view.text[last.end : route.start]))
+    text, rules = note.view.text, note.rules
+    if rules.doses.find_all(text[last.end : route.start]):
+        return True
+    sent_start = note.view.sentences[last.sent].start
+    lead = text[max(sent_start, last.start - rules.window.dose_before_chars) : last.start]
+    return bool(rules.dose_of.search(lead) or rules.dose_lead.search(lead))
 
 
 def _procedure_route(note: _Note, a: Mention) -> Mention | None:
@@ -652,6 +671,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     """
     view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
     view = add_shared_head_mentions(view, rules)
+    view = add_led_mentions(view, rules)
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(
@@ -674,6 +694,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     evidence = note_evidence(view, rules)
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+    drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
+    ordered: list[Mention] = []  # drugs ordered, standing or oral: a later dose may be theirs
     repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
     apart: set[int] = set()  # id(event) of events written as another dose
     oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
@@ -714,6 +736,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
+            if (
+                a.label == "DRUG"
+                and not a.modifiers & rules.drug_before_not_if
+                and rules.drugs.get(a.ident, {}).get("role", "drug") == "drug"
+            ):
+                ordered.append(a)  # "Lopressor 25mg po bid; extra 5mg IV x1": its IV dose
             continue  # oral, inhaled, topical...: not an injection
         if (
             a.label == "DRUG"
@@ -741,6 +769,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
         if is_infusion(view, a, note.segment(a), rules):
+            drips.append(a)
             continue  # a running infusion ("heparin gtt at 800 units/hr"): no event, no flag
         category = view.section_at(a.start)
         role = rules.role(category)
@@ -792,6 +821,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
+                if named_before is None and not ranged:  # "Lasix gtt ... Bolused w 40 mg IVP"
+                    named_before = drip_bolused(a, own.dose_unit, view, drips, anchors, rules)
+                if named_before is None and not ranged:
+                    named_before = drug_before(a, anchors, ordered, rules)
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication
@@ -806,6 +839,16 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     own.start, own.end = named_before.start, named_before.end
                     own.spans["medication"] = named_before.span
                     entry = rules.drugs.get(named_before.ident, {})
+                elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
+                    prev = events[-1] if events else None
+                    if (
+                        prev is None
+                        or not view.sentence_words(a.sent) & rules.another_dose
+                        or not 0 <= a.start - prev.end <= rules.window.merge_unnamed_chars
+                    ):
+                        continue  # "given 2 mg" with no drug named before: no event of its own
+                    own.medication, own.medication_text = prev.medication, prev.medication_text
+                    entry = rules.drugs.get(prev.medication or "", {})  # "40 mg given again"
                 elif merge_unnamed(own, events, a, rules):
                     continue
             exclusion = entry.get("exclusion")
@@ -845,6 +888,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             continue
         if a.label == "DRUG" and not blocked:
             pending.append(a)
+        elif a.label == "DRUG" and not a.modifiers & rules.drug_before_not_if:
+            ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
             if reason is not None and not (a.label == "DRUG" and a.ident in infused):

@@ -440,7 +440,10 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     with no dose of its own before the rate ("lasix 80 mg IVB 200 cc/hr": a urine output), or
     a drug given only by continuous infusion in practice with no amount in its own words and
     no administration verb in its sentence (``cues.yaml`` ``context.infusion_only``: "IV NTG
-    started", but "nitroglycerin was given in the left main" is a bolus)?
+    started", but "nitroglycerin was given in the left main" is a bolus), or such a drug with an
+    amount in micrograms and no time right after it and no administration verb in its own
+    words (``extraction.yaml`` ``regex.infusion_only_rate``: "NITRO 4.5MCGS ..., LOPRESSOR 5MG
+    GIVEN": the drip's rate in ICU shorthand)?
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
@@ -450,6 +453,12 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         and not stated_given(view, a.sent, rules)
     ):
         return True  # "IV NTG started @ 1900": a drip (cues.yaml context.infusion_only)
+    if (
+        rules.family_of(a.ident) in rules.infusion_only_families
+        and rules.infusion_only_rate.match(view.text[a.end : segment.end])
+        and not any(m.label == "ADMIN" for m in segment.mentions)
+    ):
+        return True  # "NITRO 4.5MCGS ..., LOPRESSOR 5MG GIVEN": the drip's rate, not a dose
     n = rules.window.infusion_after_tokens
     after = view.tokens[a.tok_end : a.tok_end + n]
     for w in after:

@@ -230,6 +230,14 @@ class ExtractionRules:
             str(head).lower(): tuple(str(s).lower() for s in singulars)
             for head, singulars in (spec.get("shared_heads") or {}).items()
         }
+        led = spec.get("heads_before") or {}
+        self.heads_before = {
+            str(head).lower(): tuple(str(s).lower() for s in singulars)
+            for head, singulars in (led.get("heads") or {}).items()
+        }
+        self.heads_before_leads = frozenset(str(w).lower() for w in led.get("leads", ()))
+        self.heads_before_window = int(led.get("window_tokens", 0))
+        self.heads_before_marks = frozenset(str(w).lower() for w in led.get("item_marks", ()))
         self.generic_of_name = {
             str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
         }
@@ -254,6 +262,9 @@ class ExtractionRules:
         self.another_dose = frozenset(words.get("another_dose", ()))
         self.given_today = frozenset(words.get("given_today", ()))
         self.single_injection_words = frozenset(words.get("single_injection", ()))
+        self.bolus_words = frozenset(w.lower() for w in words.get("bolus", ()))
+        self.drug_before_not_if = frozenset(words.get("drug_before_not_if", ()))
+        self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
@@ -296,6 +307,7 @@ class ExtractionRules:
         self.clock_time = rx["clock_time"]
         self.dose_of = rx["dose_of"]
         self.dose_of_other = rx.get("dose_of_other", NEVER)
+        self.combined_with = rx.get("combined_with", NEVER)
         self.given_again = rx.get("given_again", NEVER)
         self.field_line = rx["field_line"]
         self.side_line = rx["side_line"]
@@ -304,6 +316,7 @@ class ExtractionRules:
         self.rate = rx["rate"]
         self.bag_after = rx.get("bag_after", NEVER)
         self.infusion_before = rx["infusion_before"]
+        self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
         self.another_amount = rx["another_amount"]
         self.dose_list_joiner = rx.get("dose_list_joiner", NEVER)
         self.dose_list_stop = rx.get("dose_list_stop", NEVER)
