@@ -16,7 +16,6 @@ from typing import Any
 
 _NUM = r"(?<![\w./])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _WS = r"[\s\u00a0\u202f]*"
-_TIME_AFTER_RATE = "ago|later|earlier|before|after|prior"
 _RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
 _NEEDLE = re.compile(
     r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|x\s*\d+(?:\.\d+)?\s*(?:in|inch|\"))", re.I
@@ -69,7 +68,8 @@ class DoseParser:
 
     Args:
         units_spec: the parsed ``units.yaml`` mapping (keys ``units``, ``multipliers``,
-            ``volume_unit``, ``percent_mg_per_ml``, ``not_dose_denominators``, ``rate_words``).
+            ``volume_unit``, ``percent_mg_per_ml``, ``not_dose_denominators``, ``rate_words``,
+            ``rate_time_words``).
     """
 
     def __init__(self, units_spec: dict[str, Any]) -> None:
@@ -107,8 +107,9 @@ class DoseParser:
         # "125 mL per hour", "5 units an hour", "2 mcg per kg per minute": a rate, not an amount
         # ("an hour ago", "an hour later" are times, not rates)
         rate_alt = alternation(units_spec.get("rate_words", [])).replace(r"\ ", r"\s+")
+        time_alt = alternation(units_spec.get("rate_time_words", [])) or "(?!)"
         self._rate = (
-            re.compile(rf"{_WS}(?:{rate_alt})(?![A-Za-z])(?!\s+(?:{_TIME_AFTER_RATE}))", re.I)
+            re.compile(rf"{_WS}(?:{rate_alt})(?![A-Za-z])(?!\s+(?:{time_alt}))", re.I)
             if rate_alt
             else None
         )

@@ -29,10 +29,10 @@ from .attributes import (
     pick,
     section_indication,
 )
-from .contextual import add_contextual_mentions, lab_named
+from .contextual import add_contextual_mentions, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
-from .lists import add_shared_head_mentions
+from .lists import add_led_mentions, add_shared_head_mentions
 from .merging import (
     absorb_unnamed,
     drip_bolused,
@@ -103,8 +103,10 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
     """One route written for a list ("given IV Norflex, Zofran and morphine"; "Haldol 5 mg
     and Ativan 2 mg IM"). Not a route written after another drug's dose and before this
     drug ("Toradol 30 mg IV, Zofran and Benadryl"; "Demerol 50 mg IM and Vistaril 25 mg"):
-    it closes that drug's own words (contract section 2: a route counts only where the note
-    states it; issue 12, a route written for one drug is given to its neighbour)."""
+    it closes that drug's own words, unless the drug is joined to it by "with", one combined
+    injection ("50 mg of Demerol IM with 25 mg of Phenergan": ``regex.combined_with``)
+    (contract section 2: a route counts only where the note states it; issue 12, a route
+    written for one drug is given to its neighbour)."""
     for b in note.anchors:
         if b.sent == a.sent and b is not a:
             found = pick(note.segment(b).of("ROUTE"), b, note.rules.window.route_before_tokens)
@@ -119,20 +121,30 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     m.label == "ADMIN" and lo <= m.start < hi for m in note.view.in_sent(a.sent)
                 ):
                     continue
-                if found.end <= a.start and _closes_a_dose(note, found):
+                if (
+                    found.end <= a.start
+                    and _closes_a_dose(note, found)
+                    and not note.rules.combined_with.match(note.view.text, found.end, a.start)
+                ):
                     continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
                 return found
     return None
 
 
 def _closes_a_dose(note: _Note, route: Mention) -> bool:
-    """Is ``route`` written right after a dose of the anchor before it in its sentence
-    ("Toradol 30 mg IV")?"""
+    """Is ``route`` written after the anchor before it in its sentence, whose dose is written
+    right after it or right before it ("Toradol 30 mg IV", "30 mg of Toradol IV", "1 g of
+    Rocephin intramuscularly")?"""
     before = [c for c in note.anchors if c.sent == route.sent and c.end <= route.start]
     if not before:
         return False
     last = max(before, key=lambda c: c.end)
-    return bool(note.rules.doses.find_all(note.view.text[last.end : route.start]))
+    text, rules = note.view.text, note.rules
+    if rules.doses.find_all(text[last.end : route.start]):
+        return True
+    sent_start = note.view.sentences[last.sent].start
+    lead = text[max(sent_start, last.start - rules.window.dose_before_chars) : last.start]
+    return bool(rules.dose_of.search(lead) or rules.dose_lead.search(lead))
 
 
 def _procedure_route(note: _Note, a: Mention) -> Mention | None:
@@ -452,7 +464,7 @@ def _injection_cue(
     if a.ident in injected and role != "planning":
         return True  # in a plan, "taper off p.r.n. Ativan" is the regimen, not an injection
     return (
-        rules.injection_only(a.ident)
+        rules.injection_only(a.ident, a.text)
         and not a.modifiers & rules.regimen_mods
         and rules.family_of(a.ident) not in note.home_families
         and not note.view.sentence_words(a.sent) & rules.infusion_words
@@ -676,7 +688,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         An ``Extraction``: events in text order (``Event``), not-given mentions
         (``NotGiven``) and the note's lab evidence.
     """
-    view = add_shared_head_mentions(add_contextual_mentions(view, rules), rules)
+    view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
+    view = add_shared_head_mentions(view, rules)
+    view = add_led_mentions(view, rules)
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(

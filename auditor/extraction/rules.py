@@ -145,18 +145,25 @@ class ExtractionRules:
         self.schedule_given = _words(cues["context"].get("schedule_given", ()))
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
+        self.injection_only_names = _words(cues["context"].get("injection_only_names", ()))
         self.infusion_only_families = _words(cues["context"].get("infusion_only", ()))
         self.clause_breaks = _words(cues["context"].get("clause_breaks", ()))
         self.recent_mods = frozenset(cues["context"].get("recent_unless_dosed", ()))
         self.symptom_max_tokens = int(cues["window"].get("for_symptom_tokens", 0))
         self.symptom_list_words = _words(cues["context"].get("for_symptom_list_words", ()))
         self.symptom_links = _words(cues["context"].get("for_symptom_links", ()))
+        self.effect_between_words = _words(cues["context"].get("effect_between_words", ()))
+        self.question_tokens = int(cues["window"].get("question_tokens", 0))
+        self.question_stop_words = _words(cues["context"].get("question_stop_words", ()))
         self.acute_symptoms = _words(cues["context"].get("for_symptom_words", ()))
         self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
         self.order_then_given = _words(cues["context"].get("order_then_given", ()))
+        self.order_then_given_not_after = _words(
+            cues["context"].get("order_then_given_not_after", ())
+        )
         self.hypothetical_mods = frozenset(("HYPOTHETICAL",))
         verbs = alternation(cues["context"].get("before_transfer_verbs", ()))
         units = alternation(cues["context"].get("before_transfer_units", ()))
@@ -223,6 +230,14 @@ class ExtractionRules:
             str(head).lower(): tuple(str(s).lower() for s in singulars)
             for head, singulars in (spec.get("shared_heads") or {}).items()
         }
+        led = spec.get("heads_before") or {}
+        self.heads_before = {
+            str(head).lower(): tuple(str(s).lower() for s in singulars)
+            for head, singulars in (led.get("heads") or {}).items()
+        }
+        self.heads_before_leads = frozenset(str(w).lower() for w in led.get("leads", ()))
+        self.heads_before_window = int(led.get("window_tokens", 0))
+        self.heads_before_marks = frozenset(str(w).lower() for w in led.get("item_marks", ()))
         self.generic_of_name = {
             str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
         }
@@ -293,6 +308,7 @@ class ExtractionRules:
         self.clock_time = rx["clock_time"]
         self.dose_of = rx["dose_of"]
         self.dose_of_other = rx.get("dose_of_other", NEVER)
+        self.combined_with = rx.get("combined_with", NEVER)
         self.given_again = rx.get("given_again", NEVER)
         self.field_line = rx["field_line"]
         self.side_line = rx["side_line"]
@@ -317,10 +333,14 @@ class ExtractionRules:
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
 
-    def injection_only(self, generic: str | None) -> bool:
+    def injection_only(self, generic: str | None, name: str = "") -> bool:
         """Is the drug given only by injection (its first word in ``cues.yaml``
-        ``context.injection_only``: insulin, heparin, ceftriaxone...)? Its mention is about an
+        ``context.injection_only``: insulin, heparin, ceftriaxone...), or is ``name`` (the
+        mention's words) an injection-only product of a drug that also has an oral form
+        (``context.injection_only_names``: Depo-Provera, Solu-Medrol)? Its mention is about an
         injection even without a route ("no sliding-scale insulin needed")."""
+        if name and name.lower() in self.injection_only_names:
+            return True
         return bool(generic) and self.family_of(generic or "") in self.injection_only_families
 
     def post_mortem(self, text: str) -> bool:

@@ -48,6 +48,8 @@ from spacy.util import ensure_path, make_first_longest_spans_filter, registry
 
 from ..extraction.rules import RULE_FILES
 from ..patterns import Patterns, load_patterns
+from . import sentences  # noqa: F401  (registers the auditor_sentences factory)
+from .component import RuleComponent
 from .events import EventExtractor
 from .mentions import (
     ANCHOR_LABELS,
@@ -58,12 +60,10 @@ from .mentions import (
     ruler_patterns,
     split_given_amounts,
 )
-from .sentences import ClinicalSentencizer, SentenceRules
 from .tokenizer import customize_tokenizer
 
 MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.core
 TARGETS_KEY = "auditor_targets"  # span group of ConText's targets (the anchors), while it runs
-RULES_FILE = "rules.json"  # what a rule component's to_disk writes
 PIPE_NAMES = (
     "auditor_mentions",
     "auditor_sentences",
@@ -72,11 +72,6 @@ PIPE_NAMES = (
     "auditor_events",
 )
 FUZZY_FILE = "fuzzy.json"  # the mention ruler's fuzzy-name settings (beside its patterns)
-
-
-def has_anchor(doc: Doc) -> bool:
-    """True when the Doc has a DRUG, INJECTION or ROUTE mention (worth the full pipeline)."""
-    return any(span.label_ in ANCHOR_LABELS for span in doc.spans.get(MENTIONS_KEY, ()))
 
 
 @registry.tokenizers("auditor.clinical_tokenizer.v1")
@@ -91,86 +86,6 @@ def make_clinical_tokenizer() -> Callable[[Language], Tokenizer]:
         return nlp.tokenizer
 
     return make
-
-
-class RuleComponent:
-    """A gated spaCy component whose rules are plain JSON data (see the module docstring).
-
-    Subclasses say which rules they take from a patterns folder (``rules_from``) and how
-    they build themselves from those rules (``load``). Docs without an anchor pass through.
-
-    Args:
-        nlp, name: as for every spaCy factory.
-        patterns_dir: the patterns folder ``initialize`` reads (None: ``$AUDITOR_PATTERNS``
-            or the bundled one).
-    """
-
-    def __init__(self, nlp: Language, name: str, patterns_dir: str | None) -> None:
-        self.nlp = nlp
-        self.name = name
-        self.patterns_dir = patterns_dir
-        self.rules: Any = None
-
-    def rules_from(self, patterns: Patterns) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def load(self, rules: Any) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def process(self, doc: Doc) -> Doc:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def __call__(self, doc: Doc) -> Doc:
-        if self.rules is None:
-            raise ValueError(f"{self.name} has no rules: call nlp.initialize() first")
-        return self.process(doc) if has_anchor(doc) else doc
-
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
-        *,
-        nlp: Language | None = None,
-        patterns_dir: str | None = None,
-    ) -> None:
-        """(Re)load the rules from ``patterns_dir``, else from the folder of the config.
-
-        Raises:
-            PatternError: the folder's rule files are missing or invalid.
-        """
-        self.load(self.rules_from(load_patterns(patterns_dir or self.patterns_dir)))
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.json_dumps(self.rules).encode("utf-8")
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "RuleComponent":
-        self.load(srsly.json_loads(data))
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / RULES_FILE, self.rules)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "RuleComponent":
-        self.load(srsly.read_json(ensure_path(path) / RULES_FILE))
-        return self
-
-
-class SentencesComponent(RuleComponent):
-    """``sentences.ClinicalSentencizer`` holding ``sections/sentences.yaml``. Unlike the
-    other rule components it runs on every Doc, anchor or not (see the module docstring)."""
-
-    def rules_from(self, patterns: Patterns) -> dict[str, Any]:
-        return patterns.sentences
-
-    def load(self, rules: dict[str, Any]) -> None:
-        self.rules = rules
-        self.sentencizer = ClinicalSentencizer(SentenceRules.from_dict(rules))
-
-    def __call__(self, doc: Doc) -> Doc:
-        if self.rules is None:
-            raise ValueError(f"{self.name} has no rules: call nlp.initialize() first")
-        return self.sentencizer(doc)
 
 
 class SectionsComponent(RuleComponent):
@@ -371,7 +286,6 @@ def _rule_factory(factory: str, component: type) -> Callable[[Language, str, str
 
 
 make_mentions = _rule_factory("auditor_mentions", MentionRuler)
-make_sentences = _rule_factory("auditor_sentences", SentencesComponent)
 make_sections = _rule_factory("auditor_sections", SectionsComponent)
 make_context = _rule_factory("auditor_context", ContextComponent)
 make_events = _rule_factory("auditor_events", EventsComponent)

@@ -15,8 +15,6 @@ a precomputed index through spaCy's user hooks: spaCy's own lookups re-scan the 
 on every call, which made ConText quadratic in note length.
 """
 
-from __future__ import annotations
-
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -24,7 +22,11 @@ from typing import Any
 
 import numpy
 from spacy.attrs import SENT_START
+from spacy.language import Language
 from spacy.tokens import Doc, Span
+
+from ..patterns import Patterns
+from .component import RuleComponent
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class SentenceRules:
     label_joiners: frozenset[str]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SentenceRules:
+    def from_dict(cls, data: dict[str, Any]) -> "SentenceRules":
         """Build from the parsed pattern file (a dict as in ``sentences.yaml``)."""
         wrap, periods, labels = data["wrap"], data["abbreviation_periods"], data["field_labels"]
         headings = "|".join(
@@ -158,16 +160,6 @@ def _comma_continues(doc: Doc, i: int) -> bool:
     return comma.text == "," and word.is_alpha and word.text[:1].islower()
 
 
-def make_sentences(nlp: Any, name: str, patterns_dir: str | None = None) -> Any:
-    """The ``auditor_sentences`` factory named by the package's ``spacy_factories`` entry
-    point: ``build.SentencesComponent(nlp, name, patterns_dir)`` (imported here, not at the
-    top, because ``build`` imports this module). ``build.make_sentences`` registers the same
-    component for a pipeline built without the installed entry points."""
-    from .build import SentencesComponent
-
-    return SentencesComponent(nlp, name, patterns_dir)
-
-
 class ClinicalSentencizer:
     """Sets sentence starts on a Doc and installs O(1) sentence lookups (see module doc).
 
@@ -194,3 +186,27 @@ class ClinicalSentencizer:
         doc.user_span_hooks["sent"] = sent_of
         doc.user_token_hooks["sent"] = lambda token: sents[bisect_right(starts, token.i) - 1]
         return doc
+
+
+class SentencesComponent(RuleComponent):
+    """``ClinicalSentencizer`` holding ``sections/sentences.yaml``. Unlike the
+    other rule components it runs on every Doc, anchor or not (``build.py`` module docstring)."""
+
+    def rules_from(self, patterns: Patterns) -> dict[str, Any]:
+        return patterns.sentences
+
+    def load(self, rules: dict[str, Any]) -> None:
+        self.rules = rules
+        self.sentencizer = ClinicalSentencizer(SentenceRules.from_dict(rules))
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.rules is None:
+            raise ValueError(f"{self.name} has no rules: call nlp.initialize() first")
+        return self.sentencizer(doc)
+
+
+@Language.factory("auditor_sentences", default_config={"patterns_dir": None})
+def make_sentences(nlp: Language, name: str, patterns_dir: str | None) -> SentencesComponent:
+    """The ``auditor_sentences`` factory (config ``patterns_dir``: the rules folder, None for
+    the bundled one)."""
+    return SentencesComponent(nlp, name, patterns_dir)
