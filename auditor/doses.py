@@ -68,7 +68,8 @@ class DoseParser:
 
     Args:
         units_spec: the parsed ``units.yaml`` mapping (keys ``units``, ``multipliers``,
-            ``volume_unit``, ``percent_mg_per_ml``, ``not_dose_denominators``).
+            ``volume_unit``, ``percent_mg_per_ml``, ``not_dose_denominators``, ``rate_words``,
+            ``rate_time_words``).
     """
 
     def __init__(self, units_spec: dict[str, Any]) -> None:
@@ -102,6 +103,15 @@ class DoseParser:
         )
         self._bad_den = (
             re.compile(rf"{_WS}/{_WS}(?:{den_alt})(?![A-Za-z])", re.I) if den_alt else None
+        )
+        # "125 mL per hour", "5 units an hour", "2 mcg per kg per minute": a rate, not an amount
+        # ("an hour ago", "an hour later" are times, not rates)
+        rate_alt = alternation(units_spec.get("rate_words", [])).replace(r"\ ", r"\s+")
+        time_alt = alternation(units_spec.get("rate_time_words", [])) or "(?!)"
+        self._rate = (
+            re.compile(rf"{_WS}(?:{rate_alt})(?![A-Za-z])(?!\s+(?:{time_alt}))", re.I)
+            if rate_alt
+            else None
         )
         self._then_volume = re.compile(
             rf"{_WS}(?:[x×,(]|of|in)?{_WS}" + _NUM + _WS + rf"({vol_alt})(?![A-Za-z])", re.I
@@ -142,6 +152,8 @@ class DoseParser:
             end = m.end()
             if self._bad_den and self._bad_den.match(text, end):
                 continue
+            if self._rate and self._rate.match(text, end):
+                continue  # "IV fluids at 125 mL per hour": a rate (units.yaml rate_words)
             if _NEEDLE.match(text, end):
                 continue  # "25g needle", "22 gauge": a needle size, not grams
             in_volume = self._in_volume.match(text, end)

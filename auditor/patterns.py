@@ -57,6 +57,14 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "laterality",
     ),
     "lexicons/units.yaml": ("version", "units", "multipliers", "volume_unit", "percent_mg_per_ml"),
+    "sections/sentences.yaml": (
+        "version",
+        "end_tokens",
+        "wrap",
+        "abbreviation_periods",
+        "temperature_units",
+        "field_labels",
+    ),
     "cues/cues.yaml": (
         "version",
         "phrases",
@@ -625,6 +633,10 @@ class Patterns:
     @property
     def context(self) -> dict[str, Any]:
         return self.files["context/context_rules.json"]
+
+    @property
+    def sentences(self) -> dict[str, Any]:
+        return self.files["sections/sentences.yaml"]
 
     @property
     def sections(self) -> dict[str, Any]:

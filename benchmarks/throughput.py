@@ -155,7 +155,7 @@ def profile_components(texts: list[str]) -> dict[str, float]:
     calls inside them (keys ``pipe/call``), timed with ``process_time``."""
     from medspacy.context import context_graph
 
-    from auditor.audit import _engine
+    from auditor.core import _engine
     from auditor.pipeline import sentences
 
     cpu = time.process_time
@@ -177,24 +177,26 @@ def profile_components(texts: list[str]) -> dict[str, float]:
         def __getattr__(self, name: str):
             return getattr(self._inner, name)
 
-    nlp, _ = _engine(None)
+    nlp = _engine(None)[0]
     ruler = nlp.get_pipe("auditor_mentions")
     ruler.matcher = Timed("auditor_mentions/token-pattern Matcher", ruler.matcher)
     ruler.phrase_matcher = Timed("auditor_mentions/PhraseMatcher", ruler.phrase_matcher)
     sentences._starts = Timed("auditor_sentences/_starts (rebuilds Doc.text)", sentences._starts)
-    section = nlp.get_pipe("auditor_sections").component
+    section = nlp.get_pipe("auditor_sections").sectionizer
     section._Sectionizer__matcher = Timed("auditor_sections/matcher", section._Sectionizer__matcher)
     section.set_assertion_attributes = Timed(
         "auditor_sections/set_assertion_attributes", section.set_assertion_attributes
     )
-    context = nlp.get_pipe("auditor_context").component
+    context = nlp.get_pipe("auditor_context").context
     context._ConText__matcher = Timed("auditor_context/matcher", context._ConText__matcher)
     original_scopes = context_graph.ConTextGraph.update_scopes
     context_graph.ConTextGraph.update_scopes = lambda self: Timed(
         "auditor_context/ConTextGraph.update_scopes", original_scopes
     )(self)
-    events = nlp.get_pipe("auditor_events").component
-    events.extract = Timed("auditor_events/EventExtractor.extract", events.extract)
+    events = nlp.get_pipe("auditor_events")
+    events.extractor = Timed(
+        "auditor_events/EventExtractor (NoteView + extraction)", events.extractor
+    )
     total = 0.0
     try:
         for text in texts:

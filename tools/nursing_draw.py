@@ -13,7 +13,7 @@ injectable drug (``INJECTABLE``) or a dose with a unit within ``NEAR`` character
 given-word (``GIVEN``). The pool is sorted by note id and ``random.Random(SEED).sample``
 draws from it. Without ``--exclude`` the draw is the one used for nursing batch 2 (helper
 nursing, 2026-12-06); batch 3 used ``25 20261210 --exclude /work/blind3_reserved.txt``
-(PROVENANCE.md).
+(PROVENANCE.md), batch 4 ``25 20261212 --exclude /work/blind4_reserved.txt``.
 """
 
 from __future__ import annotations
@@ -42,10 +42,12 @@ NEAR = 60
 def excluded_ids(paths: list[Path]) -> set[str]:
     """Nursing note ids listed in ``paths``.
 
-    Input: text files, one note id a line. Output: the set of ids that start with ``nurs-``
-    (stripped); other ids, blank lines and ``#`` comments are ignored. Raises
-    ``FileNotFoundError`` when a file is absent (a reserved list must never be skipped
-    silently).
+    Input: text files, one id a line: a note id ``nurs-<patient>-<note>`` or a record key
+    ``<patient>||||<note>`` (as ``/work/blind4_reserved.txt`` lists the nursing records; until
+    2026-12-06 record-key lines were skipped, so batch 4's first draw took two reserved
+    records, PROVENANCE.md). Output: the set of note ids ``nurs-...`` (stripped); other ids,
+    blank lines and ``#`` comments are ignored. Raises ``FileNotFoundError`` when a file is
+    absent (a reserved list must never be skipped silently).
     """
     ids: set[str] = set()
     for path in paths:
@@ -53,6 +55,8 @@ def excluded_ids(paths: list[Path]) -> set[str]:
             line = line.strip()
             if line.startswith("nurs-"):
                 ids.add(line)
+            elif "||||" in line and not line.startswith("#"):
+                ids.add("nurs-" + line.replace("||||", "-"))
     return ids
 
 

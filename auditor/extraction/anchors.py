@@ -98,7 +98,15 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
         if not drugs:
             kept += [m for m in ms if m.label == "INJECTION"][:1]
         if not drugs and not any(m.label != "DRUG" for m in kept):
-            routes = [m for m in ms if m.label == "ROUTE" and m.ident in rules.injection_routes]
+            routes = [
+                m
+                for m in ms
+                if m.label == "ROUTE"
+                and m.ident in rules.injection_routes
+                and m.text.lower() not in rules.infusion_words | rules.infused_words
+            ]  # "neo drip up to 2 mics": a drip of a drug the lexicon does not name
+            if view.sentence_words(sent_id) & rules.fluid_words:
+                routes = []  # "LR 250cc IVB x2", "1 more unit of prbcs IV": fluids and blood
             if routes and (
                 any(m.label == "ADMIN" for m in ms)
                 or table_row

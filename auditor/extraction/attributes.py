@@ -149,7 +149,8 @@ def follow_up(view: NoteView, a: Mention, label: str, rules: ExtractionRules) ->
 def choose_dose(
     view: NoteView, a: Mention, segment: Segment, block: list[Segment], rules: ExtractionRules
 ) -> DoseAt | None:
-    """The anchor's dose: in its segment (the first after it, else the last before it), a
+    """The anchor's dose: in its segment (the first after it, else the last before it, but
+    not an amount "of" another thing written before a list word: ``regex.dose_of_other``), a
     dose written just before it ("2 cc of Triamcinolone"), a concentration times a
     template volume, else the first dose of a template block line."""
     text = view.text
@@ -163,6 +164,9 @@ def choose_dose(
             found = None  # "760cc neg", "300 mL diuresis": an output, not a dose
         elif before and before[0].strip(".,;:") in rules.not_dose_before:
             found = None  # "residual was 25cc", "u/o 30cc": a measurement, not a dose
+    if found is not None and found.end <= a.start - segment.start:
+        if rules.dose_of_other.match(seg_text, found.end, a.start - segment.start):
+            found = None  # "500 mL of normal saline and Zofran": the saline's amount
     dose = DoseAt(found, _shift(found, segment.start)) if found else None
     lead_from = max(segment.start, a.start - rules.window.dose_before_chars)
     lead = rules.dose_of.search(text[lead_from : a.start])

@@ -152,3 +152,42 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
     added = [replace(m, text=view.text[m.start : m.end]) for m in added]
     kept = [m for m in view.mentions if m.label not in (LABEL, DOSED, COVERAGE, FUZZY, AMOUNT)]
     return replace(view, mentions=sorted(kept + added, key=lambda m: m.start), _words={})
+
+
+QUESTION = "HYPOTHETICAL"  # the modifier a question-marked drug gets ("? rebolus w/ amio")
+
+
+def question_marked(view: NoteView, rules: ExtractionRules) -> NoteView:
+    """``view`` with the ConText modifier HYPOTHETICAL added to each DRUG and ROUTE mention that
+    stands within ``cues.yaml`` ``window.question_tokens`` tokens after a question mark written
+    before a word ("? rebolus with IV amiodarone", "?REBOLUS W AMIO", "?haldol vs ativan"): in
+    nursing shorthand a question mark before a treatment asks whether to give it (a plan, not a
+    dose). The clinical sentencizer ends a sentence at the "?", so ConText alone cannot see it.
+    A question mark after a word ("pain?") or right after a number ("?150") is not one; the
+    reach stops at a sentence end other than that question mark's own, and at an administration
+    word ("? pain, given morphine"). ``view`` itself when no such mark is found."""
+    reach = rules.question_tokens
+    if reach <= 0 or "?" not in view.text or not view.offsets:
+        return view
+    marked: set[int] = set()
+    tokens, offsets, text = view.tokens, view.offsets, view.text
+    for i, tok in enumerate(tokens):
+        if not tok.startswith("?") or tok.strip("?"):
+            continue
+        start = offsets[i]
+        before = text[start - 1] if start > 0 else " "
+        if not (before.isspace() or before in ",;:(-" or start == 0):
+            continue  # "pain?": a question about the word before
+        for j in range(i + 1, min(len(tokens), i + 1 + reach)):
+            if tokens[j] in (".", "!", "?") or tokens[j] in rules.question_stop_words:
+                break
+            marked.add(j)
+    if not marked:
+        return view
+    mentions = [
+        replace(m, modifiers=m.modifiers | {QUESTION})
+        if m.label in ("DRUG", "ROUTE") and m.tok_start in marked
+        else m
+        for m in view.mentions
+    ]
+    return replace(view, mentions=mentions, _words={})

@@ -29,11 +29,18 @@ from .attributes import (
     pick,
     section_indication,
 )
-from .contextual import add_contextual_mentions, lab_named
+from .contextual import add_contextual_mentions, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
-from .lists import add_shared_head_mentions
-from .merging import absorb_unnamed, drug_before, has_event_after, merge_mentions, merge_unnamed
+from .lists import add_led_mentions, add_shared_head_mentions
+from .merging import (
+    absorb_unnamed,
+    drip_bolused,
+    drug_before,
+    has_event_after,
+    merge_mentions,
+    merge_unnamed,
+)
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
 from .sites import (
@@ -93,20 +100,51 @@ def _shared_indication(note: _Note, a: Mention) -> Found | None:
 
 
 def _sentence_route(note: _Note, a: Mention) -> Mention | None:
-    """One route written for a list ("given IV Norflex, Zofran and morphine")."""
+    """One route written for a list ("given IV Norflex, Zofran and morphine"; "Haldol 5 mg
+    and Ativan 2 mg IM"). Not a route written after another drug's dose and before this
+    drug ("Toradol 30 mg IV, Zofran and Benadryl"; "Demerol 50 mg IM and Vistaril 25 mg"):
+    it closes that drug's own words, unless the drug is joined to it by "with", one combined
+    injection ("50 mg of Demerol IM with 25 mg of Phenergan": ``regex.combined_with``)
+    (contract section 2: a route counts only where the note states it; issue 12, a route
+    written for one drug is given to its neighbour)."""
     for b in note.anchors:
         if b.sent == a.sent and b is not a:
             found = pick(note.segment(b).of("ROUTE"), b, note.rules.window.route_before_tokens)
             if found is not None and found.text.lower() in note.rules.infusion_words:
                 continue  # "heparin gtt ..., K 3.2 and given 40 mEq": the drip's own route
             if found is not None and found.ident in note.rules.injection_routes:
-                lo, hi = sorted((found.end, a.start))
+                # "covered with sc insulin, then given rocephin": another dose; but not the
+                # verb of the whole list after its last item ("X 50 mg, Y 125 mg and Z 20 mg
+                # were given intravenously")
+                lo, hi = (found.end, a.start) if found.end <= a.start else (a.end, b.start)
                 if any(
                     m.label == "ADMIN" and lo <= m.start < hi for m in note.view.in_sent(a.sent)
                 ):
-                    continue  # "covered with sc insulin, then given rocephin": another dose
+                    continue
+                if (
+                    found.end <= a.start
+                    and _closes_a_dose(note, found)
+                    and not note.rules.combined_with.match(note.view.text, found.end, a.start)
+                ):
+                    continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
                 return found
     return None
+
+
+def _closes_a_dose(note: _Note, route: Mention) -> bool:
+    """Is ``route`` written after the anchor before it in its sentence, whose dose is written
+    right after it or right before it ("Toradol 30 mg IV", "30 mg of Toradol IV", "1 g of
+    Rocephin intramuscularly")?"""
+    before = [c for c in note.anchors if c.sent == route.sent and c.end <= route.start]
+    if not before:
+        return False
+    last = max(before, key=lambda c: c.end)
+    text, rules = note.view.text, note.rules
+    if rules.doses.find_all(text[last.end : route.start]):
+        return True
+    sent_start = note.view.sentences[last.sent].start
+    lead = text[max(sent_start, last.start - rules.window.dose_before_chars) : last.start]
+    return bool(rules.dose_of.search(lead) or rules.dose_lead.search(lead))
 
 
 def _procedure_route(note: _Note, a: Mention) -> Mention | None:
@@ -356,7 +394,8 @@ def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules)
     """Is ``m`` an injection route written before drug ``a`` with only ``routes.yaml``
     ``route_naming_words`` between ("IV sedation in the form of propofol"), or those and the
     drugs and joiners (``route_list_joiners``) of a list it heads ("Subconjunctival
-    injections of Ancef and dexamethasone": dexamethasone's route too)?"""
+    injections of Ancef and dexamethasone": dexamethasone's route too)? The caller skips a
+    route that closes another drug's dose ("Toradol 30 mg IV, Zofran and Benadryl")."""
     if not (
         m.label == "ROUTE"
         and a.label == "DRUG"
@@ -425,7 +464,7 @@ def _injection_cue(
     if a.ident in injected and role != "planning":
         return True  # in a plan, "taper off p.r.n. Ativan" is the regimen, not an injection
     return (
-        rules.injection_only(a.ident)
+        rules.injection_only(a.ident, a.text)
         and not a.modifiers & rules.regimen_mods
         and rules.family_of(a.ident) not in note.home_families
         and not note.view.sentence_words(a.sent) & rules.infusion_words
@@ -434,18 +473,41 @@ def _injection_cue(
 
 def _repeats(note: _Note, a: Mention) -> int:
     """N when the anchor's dose is written as given N times ("haldol 5mg im given x2"): an
-    "xN" within ``repeat_after_chars`` after the drug, in its segment; else 1."""
+    "xN" within ``repeat_after_chars`` after the drug, in its segment; 2 for a second time
+    told in its segment ("given on admission and again on day 3": ``regex.given_again``);
+    else 1."""
     segment = note.segment(a)
     stop = min(segment.end, a.end + note.rules.window.repeat_after_chars)
     found = note.rules.repeat.search(note.view.text, a.end, max(a.end, stop))
-    if found:
+    if found and not _other_subject_before(note, a, found.start()):
         return int(found.group(1))
+    if note.rules.given_again.search(note.view.text, a.end, max(a.end, segment.end)):
+        return 2  # "IVIG was given on admission and again on day 3": given twice
     back = max(segment.start, a.start - note.rules.window.dose_before_chars)
     before = note.rules.doses_before.search(note.view.text[back : a.start])
     if before:  # "2 doses of Phenergan"
         word = before.group(1).lower()
         return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
     return _repeats_before(note, a)
+
+
+def _other_subject_before(note: _Note, a: Mention, end: int) -> bool:
+    """Is another thing named between drug anchor ``a`` and character ``end`` (an "xN" there):
+    another drug, or an electrolyte word of ``extraction.yaml`` ``contextual_names`` not right
+    after a number ("MORNING LASIX DONE, K+ REPLETED X2 W/ 20MEQ KCL": the K's count)?"""
+    view = note.view
+    if any(
+        m.label == "DRUG" and m.ident != a.ident and a.end <= m.start < end
+        for m in view.in_sent(a.sent)
+    ):
+        return True
+    hi = bisect_left(view.offsets, end)
+    for i in range(a.tok_end, min(hi, len(view.tokens))):
+        if view.tokens[i] in note.rules.contextual.generic_of and not (
+            i > 0 and any(ch.isdigit() for ch in view.tokens[i - 1])
+        ):
+            return True
+    return False
 
 
 def _repeats_before(note: _Note, a: Mention) -> int:
@@ -626,7 +688,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         An ``Extraction``: events in text order (``Event``), not-given mentions
         (``NotGiven``) and the note's lab evidence.
     """
-    view = add_shared_head_mentions(add_contextual_mentions(view, rules), rules)
+    view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
+    view = add_shared_head_mentions(view, rules)
+    view = add_led_mentions(view, rules)
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(
@@ -649,6 +713,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     evidence = note_evidence(view, rules)
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+    drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
+    ordered: list[Mention] = []  # drugs ordered, standing or oral: a later dose may be theirs
     repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
     apart: set[int] = set()  # id(event) of events written as another dose
     oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
@@ -668,7 +734,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     }
     for a in anchors:
         adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start] or [
-            m for m in view.in_sent(a.sent) if _route_names(view, m, a, rules)
+            m
+            for m in view.in_sent(a.sent)
+            if _route_names(view, m, a, rules) and not _closes_a_dose(note, m)
         ]
         route_m = (
             (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"
@@ -687,6 +755,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
+            if (
+                a.label == "DRUG"
+                and not a.modifiers & rules.drug_before_not_if
+                and rules.drugs.get(a.ident, {}).get("role", "drug") == "drug"
+            ):
+                ordered.append(a)  # "Lopressor 25mg po bid; extra 5mg IV x1": its IV dose
             continue  # oral, inhaled, topical...: not an injection
         if (
             a.label == "DRUG"
@@ -714,6 +788,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
         if is_infusion(view, a, note.segment(a), rules):
+            drips.append(a)
             continue  # a running infusion ("heparin gtt at 800 units/hr"): no event, no flag
         category = view.section_at(a.start)
         role = rules.role(category)
@@ -765,6 +840,14 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
+                if named_before is None and not ranged:  # "Lasix drip ... bolused w 80 mg"
+                    named_before = drip_bolused(a, own.dose_unit, view, drips, anchors, rules)
+                if (
+                    named_before is None
+                    and not ranged
+                    and own.dose_unit not in rules.amount_unnamed_units
+                ):  # "Remains on iv labetalol. Got 2 gm mgso4": grams are not its dose
+                    named_before = drug_before(a, anchors, ordered, rules)
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication
@@ -779,6 +862,16 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     own.start, own.end = named_before.start, named_before.end
                     own.spans["medication"] = named_before.span
                     entry = rules.drugs.get(named_before.ident, {})
+                elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
+                    prev = events[-1] if events else None
+                    if (
+                        prev is None
+                        or not view.sentence_words(a.sent) & rules.another_dose
+                        or not 0 <= a.start - prev.end <= rules.window.merge_unnamed_chars
+                    ):
+                        continue  # "given 2 mg" with no drug named before: no event of its own
+                    own.medication, own.medication_text = prev.medication, prev.medication_text
+                    entry = rules.drugs.get(prev.medication or "", {})  # "40 mg given again"
                 elif merge_unnamed(own, events, a, rules):
                     continue
             exclusion = entry.get("exclusion")
@@ -791,6 +884,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             # ("followed by additional 1mg IV Ativan")
             if lo < a.tok_start:
                 lo = max(view.sentences[a.sent].tok_start, lo - 2)
+            elif view.token(a.tok_start - 1) in rules.dose_of_words:
+                # "..., and a second dose of Rituxan was given": the words naming it another
+                # dose end the segment of the drug before it
+                lo = max(view.sentences[a.sent].tok_start, a.tok_start - 4)
             seg_words = set(view.tokens[lo:hi])
             another = bool(seg_words & rules.another_dose) or _at_another_level(note, a, events)
             more = (
@@ -814,6 +911,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             continue
         if a.label == "DRUG" and not blocked:
             pending.append(a)
+        elif a.label == "DRUG" and not a.modifiers & rules.drug_before_not_if:
+            ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
             if reason is not None and not (a.label == "DRUG" and a.ident in infused):

@@ -106,13 +106,16 @@ def responded_after(view: NoteView, a: Mention) -> bool:
 def ordered_then_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """An affirmed past administration cue (``cues.yaml`` ``context.order_then_given``) after
     anchor ``a`` in its sentence, with no other drug between ("Dr. X ordered Toradol 30 mg
-    IM, which was given in the R glut")."""
+    IM, which was given in the R glut", "MD ordered dilaudid 0.5mg IV, given @0400"), not
+    itself part of a future or negated phrase (a word of ``order_then_given_not_after`` right
+    before it: "to be given", "will be administered", "not given")."""
     drugs_after = [m.start for m in view.in_sent(a.sent) if m.label == "DRUG" and m.start > a.end]
     stop = min(drugs_after, default=view.sentences[a.sent].end)
     return any(
         a.end <= m.start < stop
         and m.text.lower() in rules.order_then_given
         and affirmed_admin(view, m, rules)
+        and view.token(m.tok_start - 1) not in rules.order_then_given_not_after
         for m in view.in_sent(a.sent)
     )
 
@@ -183,8 +186,9 @@ def given_by(
         return "record:started_tolerated"
     if started_with_route(view, a, segment, rules):
         return "record:started_route"
-    if rules.excluded_kind(a.ident) and view.sentence_words(a.sent) & rules.given_today:
-        return "record:today"  # "MMR #1 and Varivax #1 today"
+    shot = shot_record(view, a, segment, role, rules)
+    if view.sentence_words(a.sent) & rules.given_today and (rules.excluded_kind(a.ident) or shot):
+        return "record:today"  # "MMR #1 and Varivax #1 today", "B12 injection today"
     times = rules.repeat.search(text, a.end, segment.end)
     if times and int(times.group(1)) > 1 and role != "planning":
         return "record:times"  # "MSO4 x 2 for comfort", "reglan given x2"
@@ -200,7 +204,9 @@ def given_by(
         return "record:times"  # "labetalol x 1 for SBP 180s", "lasix 20mg x1": a count given
     if role not in ("planning", "indication") and for_symptom(view, a, rules):
         return "record:for_symptom"  # "Ativan for agitation", "Dilaudid and Percocet for pain"
-    if not has_route_or_dose:
+    if role not in ("planning", "indication", "not_administered") and effect_after(view, a, rules):
+        return "record:with_effect"  # "PRN Haldol with therapeutic results", "Ativan w/ effect"
+    if not (has_route_or_dose or shot):
         return None
     for m in record:
         if m.label in RECORD_LABELS:
@@ -216,6 +222,25 @@ def given_by(
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def shot_record(
+    view: NoteView, a: Mention, segment: Segment, role: str | None, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a`` the head of a verbless record of one shot ("B12 injection today",
+    "Depo shot, L deltoid, tolerated well", "2. Anemia: B12 injection today")? Outside a plan,
+    no word before the drug in its sentence (after a label's colon), and one of
+    ``extraction.yaml`` ``words.single_injection`` in its segment: not "her insulin
+    injections" (a plural is a habit) nor "she asks about a B12 shot" (a word before it)."""
+    lead = view.text[view.sentences[a.sent].start : a.start].rsplit(":", 1)[-1]
+    return (
+        role != "planning"
+        and not any(c.isalpha() for c in lead)
+        and any(
+            m.label == "INJECTION" and m.text.lower() in rules.single_injection_words
+            for m in segment.mentions
+        )
+    )
 
 
 def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
@@ -242,6 +267,38 @@ def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     if i >= end or view.tokens[i] not in rules.symptom_links:
         return False
     return any(w in rules.acute_symptoms for w in view.tokens[i + 1 : min(end, i + 3)])
+
+
+def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` followed, with no verb, by the effect it had ("PRN Haldol with
+    therapeutic results", "Ativan prn w/ good effect", "MSO4 2 mg IV with relief")? A RESPONSE
+    mention starts within ``cues.yaml`` ``window.for_symptom_tokens`` tokens after the drug, and
+    only routes, doses, numbers and the list words of ``context.for_symptom_list_words`` and
+    ``context.effect_between_words`` ("prn", "with") stand between. A dose given this shift,
+    told by its effect (nursing and progress-note shorthand; corpora/README.md, what counts as
+    given)."""
+    if a.label != "DRUG" or rules.symptom_max_tokens <= 0:
+        return False
+    sent = view.sentences[a.sent]
+    named = {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label in ("ROUTE", "DOSE") and m.start > a.start
+        for i in range(m.tok_start, m.tok_end)
+    }
+    for m in view.in_sent(a.sent):
+        if m.label != "RESPONSE" or m.start < a.end:
+            continue
+        if m.tok_start - a.tok_end > rules.symptom_max_tokens:
+            return False
+        return all(
+            i in named
+            or view.tokens[i] in rules.symptom_list_words
+            or view.tokens[i] in rules.effect_between_words
+            or view.tokens[i].replace(".", "").isdigit()
+            for i in range(a.tok_end, min(m.tok_start, sent.tok_end))
+        )
+    return False
 
 
 def started_then_tolerated(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
@@ -306,7 +363,20 @@ def blocked_by(
         return f"context:{elsewhere[0]}"  # "In the emergency room he was given morphine"
     if before_transfer(view, a, rules):
         return "paragraph:before_transfer"  # "... received versed. Transferred to CCU."
-    schedule = sorted(a.modifiers & rules.schedule_mods)
+    # a schedule written on the dose's own words ("Heparin 5,000 units subcutaneously BID": the
+    # frequency reaches the route, not the drug four words back) is the drug's schedule too
+    own_mods = (
+        a.modifiers.union(
+            *(
+                m.modifiers
+                for m in segment.mentions
+                if m.label in ("ROUTE", "DOSE") and m.start > a.end
+            )
+        )
+        if segment is not None
+        else a.modifiers
+    )
+    schedule = sorted(own_mods & rules.schedule_mods)
     listed = role == "not_administered"
     if (
         schedule
@@ -315,7 +385,7 @@ def blocked_by(
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     standing = sorted(a.modifiers & rules.standing_mods)
-    if standing and not _given_this(view, a, rules):
+    if standing and not _given_this(view, a, rules) and not effect_after(view, a, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
         return f"section:{category}"
@@ -355,6 +425,8 @@ def not_given_by(
     not_given = sorted(a.modifiers & rules.not_given_mods)
     if a.modifiers & (rules.schedule_mods | rules.standing_mods) and not not_given:
         return None  # a schedule ("40 mg SC daily") or standing order ("IM q6h prn"), not a plan
+    if not_given == ["NEXT_DOSE"] and a.label != "DRUG":
+        return None  # "return 13 wks for next shot": a later dose of a series, no drug named
     if not_given:
         return f"context:{not_given[0]}"
     if not given and role == "planning" and a.label == "DRUG":
@@ -368,7 +440,10 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     with no dose of its own before the rate ("lasix 80 mg IVB 200 cc/hr": a urine output), or
     a drug given only by continuous infusion in practice with no amount in its own words and
     no administration verb in its sentence (``cues.yaml`` ``context.infusion_only``: "IV NTG
-    started", but "nitroglycerin was given in the left main" is a bolus)?
+    started", but "nitroglycerin was given in the left main" is a bolus), or such a drug with an
+    amount in micrograms and no time right after it and no administration verb in its own
+    words (``extraction.yaml`` ``regex.infusion_only_rate``: "NTG 3MCG FOR BP, LABETALOL 10MG
+    GIVEN": the drip's rate in ICU shorthand)?
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
@@ -378,6 +453,12 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         and not stated_given(view, a.sent, rules)
     ):
         return True  # "IV NTG started @ 1900": a drip (cues.yaml context.infusion_only)
+    if (
+        rules.family_of(a.ident) in rules.infusion_only_families
+        and rules.infusion_only_rate.match(view.text[a.end : segment.end])
+        and not any(m.label == "ADMIN" for m in segment.mentions)
+    ):
+        return True  # "NTG 3MCG FOR BP, LABETALOL 10MG GIVEN": the drip's rate
     n = rules.window.infusion_after_tokens
     after = view.tokens[a.tok_end : a.tok_end + n]
     for w in after:

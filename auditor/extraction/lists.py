@@ -70,3 +70,72 @@ def add_shared_head_mentions(view: NoteView, rules: ExtractionRules) -> NoteView
     if not added:
         return view
     return replace(view, mentions=sorted([*view.mentions, *added], key=lambda m: m.start))
+
+
+def add_led_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
+    """``view`` with a DRUG mention for each item named after a vaccination head word and a
+    lead word ("updated with hepatitis B": the hepatitis B vaccine), ``view`` itself when there
+    is none. For each head of ``extraction.yaml`` ``heads_before.heads`` (a word such as
+    "immunizations", an INJECTION mention of ``cues.yaml``), the first lead word
+    (``heads_before.leads``: "with", "against", ":") within ``window_tokens`` after it in its
+    sentence starts a list of items
+    (one to three words each, joined by ``words.list_joiners``, a dose number such as "#1"
+    between: ``heads_before.item_marks``); an item that with one of the
+    head's singular forms is a lexicon name ("hepatitis b" + "vaccine") becomes a DRUG mention
+    of that drug with the head mention's ConText modifiers. The list ends at the first word
+    that is no such item; an item a DRUG mention already covers is kept as is. Source: issue
+    12, MTSamples dev note wording of a vaccine named by its disease (helper procedures)."""
+    heads, leads, window = rules.heads_before, rules.heads_before_leads, rules.heads_before_window
+    if not heads or not view.offsets or not heads.keys() & set(view.tokens):
+        return view
+    names = rules.generic_of_name
+    tok_starts = [s.tok_start for s in view.sentences]
+    added: list[Mention] = []
+    for i, tok in enumerate(view.tokens):
+        singulars = heads.get(tok)
+        if not singulars:
+            continue
+        sent = bisect_right(tok_starts, i) - 1
+        sent_end = view.sentences[sent].tok_end
+        stop = min(sent_end, i + 1 + window)
+        lead = next((k for k in range(i + 1, stop) if view.tokens[k] in leads), None)
+        if lead is None:
+            continue
+        head = next((m for m in view.in_sent(sent) if m.start == view.offsets[i]), None)
+        mods = head.modifiers if head is not None else frozenset()
+        j = lead + 1
+        while j < sent_end:
+            found = None
+            for width in (3, 2, 1):
+                hi = j + width
+                if hi > sent_end or any(t in rules.list_joiners for t in view.tokens[j:hi]):
+                    continue
+                # "hepatitis b." at a sentence end: the tokenizer keeps the period on "b"
+                phrase = " ".join(view.tokens[j:hi]).rstrip(".")
+                generic = next(
+                    (names[f"{phrase} {s}"] for s in singulars if f"{phrase} {s}" in names), None
+                )
+                if generic:
+                    found = (j, hi, generic)
+                    break
+            if found is None:
+                break
+            lo, hi, generic = found
+            start = view.offsets[lo]
+            end = view.offsets[hi - 1] + len(view.tokens[hi - 1].rstrip("."))
+            if not any(
+                m.label == "DRUG" and m.start < end and start < m.end for m in view.in_sent(sent)
+            ):
+                added.append(
+                    Mention("DRUG", generic, start, end, lo, hi, view.text[start:end], sent, mods)
+                )
+            j = hi
+            while j < sent_end and (
+                view.tokens[j] in rules.list_joiners
+                or view.tokens[j] in rules.heads_before_marks
+                or view.tokens[j].isdigit()
+            ):
+                j += 1  # "hepatitis A #1 and HPV #2": a dose number after an item
+    if not added:
+        return view
+    return replace(view, mentions=sorted([*view.mentions, *added], key=lambda m: m.start))

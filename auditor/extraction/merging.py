@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .event import Event
 from .rules import ExtractionRules
-from .view import Mention
+from .view import Mention, NoteView
 
 PLACE_AND_DOSE = ("route", "site", "laterality", "dose_value", "dose_unit")
 TEXT_ELEMENTS = ("route", "indication", "response", "provider")
@@ -24,6 +24,24 @@ def drug_before(
     m = earlier[-1]
     between = [x for x in anchors if m.start < x.start < a.start and x.label == "DRUG"]
     return None if between else m
+
+
+def drip_bolused(
+    a: Mention,
+    dose_unit: str | None,
+    view: NoteView,
+    drips: list[Mention],
+    anchors: list[Mention],
+    rules: ExtractionRules,
+) -> Mention | None:
+    """The drip a drug-less dose is a bolus of: its sentence holds a bolus word
+    (``extraction.yaml`` ``words.bolus``), its dose is an amount, not a volume (a volume is a
+    fluid bolus), and a drug running as an infusion (``drips``) is named before it within
+    ``drug_before_chars`` with no other drug anchor between ("LASIX DRIP AT 10MG/HR. BOLUSED W
+    80MG IVP": a furosemide dose); None otherwise."""
+    if dose_unit in (None, "mL") or not view.sentence_words(a.sent) & rules.bolus_words:
+        return None
+    return drug_before(a, anchors, drips, rules)
 
 
 def has_event_after(m: Mention, events: list[Event]) -> bool:

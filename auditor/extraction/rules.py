@@ -145,18 +145,25 @@ class ExtractionRules:
         self.schedule_given = _words(cues["context"].get("schedule_given", ()))
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
+        self.injection_only_names = _words(cues["context"].get("injection_only_names", ()))
         self.infusion_only_families = _words(cues["context"].get("infusion_only", ()))
         self.clause_breaks = _words(cues["context"].get("clause_breaks", ()))
         self.recent_mods = frozenset(cues["context"].get("recent_unless_dosed", ()))
         self.symptom_max_tokens = int(cues["window"].get("for_symptom_tokens", 0))
         self.symptom_list_words = _words(cues["context"].get("for_symptom_list_words", ()))
         self.symptom_links = _words(cues["context"].get("for_symptom_links", ()))
+        self.effect_between_words = _words(cues["context"].get("effect_between_words", ()))
+        self.question_tokens = int(cues["window"].get("question_tokens", 0))
+        self.question_stop_words = _words(cues["context"].get("question_stop_words", ()))
         self.acute_symptoms = _words(cues["context"].get("for_symptom_words", ()))
         self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
         self.order_then_given = _words(cues["context"].get("order_then_given", ()))
+        self.order_then_given_not_after = _words(
+            cues["context"].get("order_then_given_not_after", ())
+        )
         self.hypothetical_mods = frozenset(("HYPOTHETICAL",))
         verbs = alternation(cues["context"].get("before_transfer_verbs", ()))
         units = alternation(cues["context"].get("before_transfer_units", ()))
@@ -223,6 +230,14 @@ class ExtractionRules:
             str(head).lower(): tuple(str(s).lower() for s in singulars)
             for head, singulars in (spec.get("shared_heads") or {}).items()
         }
+        led = spec.get("heads_before") or {}
+        self.heads_before = {
+            str(head).lower(): tuple(str(s).lower() for s in singulars)
+            for head, singulars in (led.get("heads") or {}).items()
+        }
+        self.heads_before_leads = frozenset(str(w).lower() for w in led.get("leads", ()))
+        self.heads_before_window = int(led.get("window_tokens", 0))
+        self.heads_before_marks = frozenset(str(w).lower() for w in led.get("item_marks", ()))
         self.generic_of_name = {
             str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
         }
@@ -247,9 +262,14 @@ class ExtractionRules:
         self.another_dose = frozenset(words.get("another_dose", ()))
         self.given_today = frozenset(words.get("given_today", ()))
         self.single_injection_words = frozenset(words.get("single_injection", ()))
+        self.bolus_words = frozenset(w.lower() for w in words.get("bolus", ()))
+        self.drug_before_not_if = frozenset(words.get("drug_before_not_if", ()))
+        self.fluid_words = frozenset(w.lower() for w in words.get("fluid_words", ()))
+        self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
+        self.dose_of_words = frozenset(words.get("dose_of_words", ()))
         self.not_dose_before = frozenset(words.get("not_dose_before", ()))
         self.route_alternation = frozenset(words.get("route_alternation", ()))
         self.repeat_lead = frozenset(words.get("repeat_lead", ()))
@@ -287,6 +307,9 @@ class ExtractionRules:
         rx = {key: re.compile(value) for key, value in spec["regex"].items()}
         self.clock_time = rx["clock_time"]
         self.dose_of = rx["dose_of"]
+        self.dose_of_other = rx.get("dose_of_other", NEVER)
+        self.combined_with = rx.get("combined_with", NEVER)
+        self.given_again = rx.get("given_again", NEVER)
         self.field_line = rx["field_line"]
         self.side_line = rx["side_line"]
         self.admixture = rx["admixture"]
@@ -294,6 +317,7 @@ class ExtractionRules:
         self.rate = rx["rate"]
         self.bag_after = rx.get("bag_after", NEVER)
         self.infusion_before = rx["infusion_before"]
+        self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
         self.another_amount = rx["another_amount"]
         self.dose_list_joiner = rx.get("dose_list_joiner", NEVER)
         self.dose_list_stop = rx.get("dose_list_stop", NEVER)
@@ -309,10 +333,14 @@ class ExtractionRules:
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
 
-    def injection_only(self, generic: str | None) -> bool:
+    def injection_only(self, generic: str | None, name: str = "") -> bool:
         """Is the drug given only by injection (its first word in ``cues.yaml``
-        ``context.injection_only``: insulin, heparin, ceftriaxone...)? Its mention is about an
+        ``context.injection_only``: insulin, heparin, ceftriaxone...), or is ``name`` (the
+        mention's words) an injection-only product of a drug that also has an oral form
+        (``context.injection_only_names``: Depo-Provera, Solu-Medrol)? Its mention is about an
         injection even without a route ("no sliding-scale insulin needed")."""
+        if name and name.lower() in self.injection_only_names:
+            return True
         return bool(generic) and self.family_of(generic or "") in self.injection_only_families
 
     def post_mortem(self, text: str) -> bool:

@@ -7,7 +7,8 @@
    (``mentions.py``), writing ``doc.spans["mentions"]``, plus drug names misspelt by one
    letter beside a dose and a given word (``mentions.FuzzyNames``; its settings are saved
    beside the patterns);
-3. ``auditor_sentences``: the line-aware sentence splitter (``sentences.py``);
+3. ``auditor_sentences``: the line-aware sentence splitter (``sentences.py``) with
+   ``patterns/sections/sentences.yaml`` rules;
 4. ``auditor_sections``: medspaCy's Sectionizer with ``patterns/sections`` rules;
 5. ``auditor_context``: medspaCy's ConText with ``patterns/context`` rules, applied to the
    DRUG, INJECTION and ROUTE mentions only;
@@ -19,7 +20,7 @@ still runs on every note).
 
 Every component is a registered spaCy factory whose only config value is the patterns
 folder (``patterns_dir``: a path, or null for the bundled one), so the pipeline is
-described by ``nlp.config``. As spaCy means it, a rule-holding component (2, 4-6) is built
+described by ``nlp.config``. As spaCy means it, every component (2-6) is built
 empty and reads its rules in ``initialize()`` (from that folder, or one given to
 ``initialize``), and saves them with ``to_disk``/``to_bytes``: ``nlp.to_disk(path)`` then
 ``spacy.load(path)`` (after importing this module, which registers the factories) gives the
@@ -48,6 +49,7 @@ from spacy.util import ensure_path, make_first_longest_spans_filter, registry
 from ..extraction.rules import RULE_FILES
 from ..patterns import Patterns, load_patterns
 from . import sentences  # noqa: F401  (registers the auditor_sentences factory)
+from .component import RuleComponent
 from .events import EventExtractor
 from .mentions import (
     ANCHOR_LABELS,
@@ -62,13 +64,14 @@ from .tokenizer import customize_tokenizer
 
 MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.core
 TARGETS_KEY = "auditor_targets"  # span group of ConText's targets (the anchors), while it runs
-RULES_FILE = "rules.json"  # what a rule component's to_disk writes
+PIPE_NAMES = (
+    "auditor_mentions",
+    "auditor_sentences",
+    "auditor_sections",
+    "auditor_context",
+    "auditor_events",
+)
 FUZZY_FILE = "fuzzy.json"  # the mention ruler's fuzzy-name settings (beside its patterns)
-
-
-def has_anchor(doc: Doc) -> bool:
-    """True when the Doc has a DRUG, INJECTION or ROUTE mention (worth the full pipeline)."""
-    return any(span.label_ in ANCHOR_LABELS for span in doc.spans.get(MENTIONS_KEY, ()))
 
 
 @registry.tokenizers("auditor.clinical_tokenizer.v1")
@@ -83,69 +86,6 @@ def make_clinical_tokenizer() -> Callable[[Language], Tokenizer]:
         return nlp.tokenizer
 
     return make
-
-
-class RuleComponent:
-    """A gated spaCy component whose rules are plain JSON data (see the module docstring).
-
-    Subclasses say which rules they take from a patterns folder (``rules_from``) and how
-    they build themselves from those rules (``load``). Docs without an anchor pass through.
-
-    Args:
-        nlp, name: as for every spaCy factory.
-        patterns_dir: the patterns folder ``initialize`` reads (None: ``$AUDITOR_PATTERNS``
-            or the bundled one).
-    """
-
-    def __init__(self, nlp: Language, name: str, patterns_dir: str | None) -> None:
-        self.nlp = nlp
-        self.name = name
-        self.patterns_dir = patterns_dir
-        self.rules: Any = None
-
-    def rules_from(self, patterns: Patterns) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def load(self, rules: Any) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def process(self, doc: Doc) -> Doc:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def __call__(self, doc: Doc) -> Doc:
-        if self.rules is None:
-            raise ValueError(f"{self.name} has no rules: call nlp.initialize() first")
-        return self.process(doc) if has_anchor(doc) else doc
-
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Any]] | None = None,
-        *,
-        nlp: Language | None = None,
-        patterns_dir: str | None = None,
-    ) -> None:
-        """(Re)load the rules from ``patterns_dir``, else from the folder of the config.
-
-        Raises:
-            PatternError: the folder's rule files are missing or invalid.
-        """
-        self.load(self.rules_from(load_patterns(patterns_dir or self.patterns_dir)))
-
-    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.json_dumps(self.rules).encode("utf-8")
-
-    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "RuleComponent":
-        self.load(srsly.json_loads(data))
-        return self
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / RULES_FILE, self.rules)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "RuleComponent":
-        self.load(srsly.read_json(ensure_path(path) / RULES_FILE))
-        return self
 
 
 class SectionsComponent(RuleComponent):
@@ -371,9 +311,7 @@ def build_pipeline(patterns_dir: str | None = None) -> Language:
         "en", config={"nlp": {"tokenizer": {"@tokenizers": "auditor.clinical_tokenizer.v1"}}}
     )
     nlp.max_length = MAX_LENGTH
-    for name in ("auditor_mentions", "auditor_sentences"):
-        nlp.add_pipe(name, config={"patterns_dir": root} if name != "auditor_sentences" else {})
-    for name in ("auditor_sections", "auditor_context", "auditor_events"):
+    for name in PIPE_NAMES:
         nlp.add_pipe(name, config={"patterns_dir": root})
     nlp.initialize()
     return nlp

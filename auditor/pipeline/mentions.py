@@ -25,6 +25,7 @@ Overlaps resolve longest-first, so an IGNORE phrase hides the cues inside it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -69,7 +70,9 @@ def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:
 
 def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """REPLETION token patterns: a contextual name and a repletion cue, in either order, with
-    at most ``window_tokens - 1`` joiners, names or numbers between (``extraction.yaml``
+    at most ``window_tokens - 1`` joiners and names between (and, name first, numbers: lab values,
+    "K 3.4, Mg 1.6 repleted"; not cue first, "given 2 mg" is a dose), or, name first, twice as
+    many joiners and names with no number (a list of names; ``extraction.yaml``
     ``contextual_names``)."""
     names = sorted({str(w).lower() for forms in spec.get("names", {}).values() for w in forms})
     cues = sorted(str(w).lower() for w in spec.get("cues", ()))
@@ -77,14 +80,41 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     joiners = sorted({str(w).lower() for w in spec.get("joiners", ())} | set(names))
     gap = max(int(spec.get("window_tokens", 1)) - 1, 0)
+    # a joiner, another name or a lab value ("K 3.4, Mg 1.6 repleted")
+    joiner_or_value = "^(?:" + "|".join(re.escape(w) for w in joiners) + r"|\d+(?:\.\d+)?)$"
+    with_values = [{"LOWER": {"REGEX": joiner_or_value}, "OP": f"{{0,{gap}}}"}] if gap else []
     between = [{"LOWER": {"IN": joiners}, "OP": f"{{0,{gap}}}"}] if gap else []
     number_or_joiner = (
         [{"LOWER": {"IN": joiners}, "OP": "?"}, {"LIKE_NUM": True, "OP": "?"}] if gap else []
     )
     name = {"LOWER": {"IN": names}}
     cue = {"LOWER": {"IN": cues}}
-    return [
-        {"label": "REPLETION", "pattern": [name, *number_or_joiner, *between, cue], "id": "rep"},
+    # a list of names with no lab values may run twice as long ("CA++, K+ AND NOW MG ALL
+    # REPLACED": each name of the list is replaced)
+    listed = [{"LOWER": {"IN": joiners}, "OP": f"{{0,{2 * gap}}}"}] if gap else []
+    # "need orders to replete Mg and K", "plan to replace K": a plan, not a repletion given;
+    # matched as a longer IGNORE span, so that the REPLETION inside it is dropped
+    # (``plan_leads``, ``plan_cues``)
+    leads = sorted(str(w).lower() for w in spec.get("plan_leads", ()))
+    plan_cues = sorted(str(w).lower() for w in spec.get("plan_cues", ()))
+    planned = (
+        [
+            {
+                "label": "IGNORE",
+                "id": "ignore",
+                "pattern": [{"LOWER": {"IN": leads}}, {"LOWER": {"IN": plan_cues}}, *between, name],
+            }
+        ]
+        if leads and plan_cues
+        else []
+    )
+    return planned + [
+        {
+            "label": "REPLETION",
+            "id": "rep",
+            "pattern": [name, *number_or_joiner, *with_values, cue],
+        },
+        {"label": "REPLETION", "pattern": [name, *listed, cue], "id": "rep"},
         {"label": "REPLETION", "pattern": [cue, *between, name], "id": "rep"},
     ]
 

@@ -17,71 +17,66 @@ on every call, which made ConText quadratic in note length.
 
 import re
 from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
 
 import numpy
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-SENTENCE_END = {".", "!", "?", ";"}
-WRAP_MIN_LINE = 40  # chars: shorter lines are headings or list items, never wrapped prose
-# a line ending in one of these words cannot end a sentence: the next line continues it
-DANGLING = {
-    "the",
-    "a",
-    "an",
-    "in",
-    "into",
-    "to",
-    "of",
-    "and",
-    "or",
-    "with",
-    "for",
-    "by",
-    "at",
-    "on",
-    "per",
-    "under",
-    "from",
-    "as",
-    "than",
-    "was",
-    "were",
-    "is",
-    "are",
-    "be",
-    "given",
-}
+from ..patterns import Patterns
+from .component import RuleComponent
 
 
-# a line starting with one of these body-system headings of nursing shorthand, then "-", "->",
-# ":", "=" or ";" ("r-weaned to psv", "cv-remains in nsr", "gi/gu: ..."), starts a new sentence
-# even in lower case after a long line with no end punctuation (it is the next system's entry)
-HEADING_LINE = re.compile(
-    r"(?i)[ \t]*(?:n|neuro|r|resp|pulm|cv|c/v|gi|gu|gi/gu|id|skin|integ|heme|endo|f/e|fen|renal|"
-    r"social|soc|dispo|access|lines?|labs?|a|p|a/p|s|o|ms|pain|comfort|psych|activity)"
-    r"[ \t]*(?:-+>?|:|=|;)"
-)
+@dataclass(frozen=True)
+class SentenceRules:
+    """The splitter's rules, read from ``patterns/sections/sentences.yaml`` (see that file
+    for what each one means and why).
+
+    Attributes:
+        end_tokens: tokens that end a sentence inside a line.
+        min_line_chars: a shorter line is never wrapped prose (characters).
+        dangling: lower-case words after which a line continues on the next one.
+        heading_line: matches a line opening with a body-system heading and its mark.
+        drug_abbreviations, route_abbreviations: lower-case words whose period does not end
+            a sentence before a word on the same line.
+        temperature_units: unit tokens that end a sentence right after a number.
+        label_words: most words of a field label before its colon.
+        label_joiners: lower-case second words of a two-word field label.
+    """
+
+    end_tokens: frozenset[str]
+    min_line_chars: int
+    dangling: frozenset[str]
+    heading_line: re.Pattern[str]
+    drug_abbreviations: frozenset[str]
+    route_abbreviations: frozenset[str]
+    temperature_units: frozenset[str]
+    label_words: int
+    label_joiners: frozenset[str]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SentenceRules":
+        """Build from the parsed pattern file (a dict as in ``sentences.yaml``)."""
+        wrap, periods, labels = data["wrap"], data["abbreviation_periods"], data["field_labels"]
+        headings = "|".join(
+            re.escape(w) for w in sorted(wrap["body_system_headings"], key=len, reverse=True)
+        )
+        return cls(
+            end_tokens=frozenset(data["end_tokens"]),
+            min_line_chars=wrap["min_line_chars"],
+            dangling=frozenset(w.lower() for w in wrap["dangling_words"]),
+            heading_line=re.compile(rf"(?i)[ \t]*(?:{headings})[ \t]*{wrap['heading_mark']}"),
+            drug_abbreviations=frozenset(w.lower() for w in periods["drug_abbreviations"]),
+            route_abbreviations=frozenset(w.lower() for w in periods["route_abbreviations"]),
+            temperature_units=frozenset(data["temperature_units"]),
+            label_words=labels["max_words"],
+            label_joiners=frozenset(labels["joiners"]),
+        )
 
 
-# a period after one of these drug abbreviations does not end a sentence when a word follows on
-# the same line ("re'd 12 units reg. insulin sc": the route is the insulin's)
-ABBREVIATIONS = {"reg", "vit", "ins"}
-# the same for a route abbreviation followed by a lower-case word ("placed on Subq. heparin")
-ROUTE_ABBREVIATIONS = {"subq", "subcu", "sq", "sc"}
-TEMPERATURE_UNITS = {"F.", "C."}  # one token after a number: "98.6 F." ends a sentence
-LABEL_WORDS = 2  # words of a field label before its colon ("Given by:", "Post-injection:")
-# the lower-case second word of a two-word field label ("Given by:", "Time of:", "Lot no:")
-LABEL_JOINERS = {"by", "of", "at", "to", "for", "in", "on", "no", "#"}
-
-
-@Language.factory("auditor_sentences", default_config={})
-def make_sentences(nlp: Language, name: str) -> "ClinicalSentencizer":
-    return ClinicalSentencizer()
-
-
-def _starts(doc: Doc) -> list[int]:
+def _starts(doc: Doc, rules: SentenceRules) -> list[int]:
     """Token indices that start a sentence (always includes 0)."""
     text = doc.text
     starts = [0]
@@ -90,7 +85,7 @@ def _starts(doc: Doc) -> list[int]:
     for token in doc:
         if previous_break and token.i:
             starts.append(token.i)
-        elif token.text == ":" and (label := _label_start(doc, token.i)) > starts[-1]:
+        elif token.text == ":" and (label := _label_start(doc, token.i, rules)) > starts[-1]:
             starts.append(label)
         previous_break = False
         if token.is_space and "\n" in token.text:
@@ -99,16 +94,16 @@ def _starts(doc: Doc) -> list[int]:
             nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
             wrapped = (
                 token.text.count("\n") == 1
-                and len(line) >= WRAP_MIN_LINE
+                and len(line) >= rules.min_line_chars
                 and line[-1:] not in ".:;!?|"
                 and "\t" not in line
                 and line.count("|") < 2
                 and nxt is not None
-                and (nxt.text[:1].islower() or line.rsplit(None, 1)[-1].lower() in DANGLING)
-                and not HEADING_LINE.match(text, line_start)
+                and (nxt.text[:1].islower() or line.rsplit(None, 1)[-1].lower() in rules.dangling)
+                and not rules.heading_line.match(text, line_start)
             )
             previous_break = not wrapped
-        elif token.text in SENTENCE_END or (token.is_punct and token.text[-1:] == "."):
+        elif token.text in rules.end_tokens or (token.is_punct and token.text[-1:] == "."):
             previous_break = not (
                 token.text == "."
                 and token.i
@@ -116,29 +111,29 @@ def _starts(doc: Doc) -> list[int]:
                 and doc[token.i + 1].is_alpha
                 and not token.whitespace_.count("\n")
                 and (
-                    doc[token.i - 1].lower_ in ABBREVIATIONS
+                    doc[token.i - 1].lower_ in rules.drug_abbreviations
                     or (
-                        doc[token.i - 1].lower_ in ROUTE_ABBREVIATIONS
+                        doc[token.i - 1].lower_ in rules.route_abbreviations
                         and doc[token.i + 1].text[:1].islower()
                     )
                 )
             ) and not _comma_continues(doc, token.i)
-        elif token.text in TEMPERATURE_UNITS and token.i and doc[token.i - 1].like_num:
+        elif token.text in rules.temperature_units and token.i and doc[token.i - 1].like_num:
             previous_break = token.i + 1 < len(doc) and doc[token.i + 1].text[:1].isupper()
     return starts
 
 
-def _label_start(doc: Doc, colon: int) -> int:
+def _label_start(doc: Doc, colon: int, rules: SentenceRules) -> int:
     """Index of the first word of a field label ending at the colon at ``colon`` inside a
     line: a capitalised word right before the colon ("1 mL Route:", "HR 88 NEURO:"), or a
-    title-case word and one of ``LABEL_JOINERS`` ("Given by:"), hyphenated parts counting
+    title-case word and one of ``rules.label_joiners`` ("Given by:"), hyphenated parts counting
     as one ("Post-injection:"). 0 when there is none, when the label opens the line (a sentence
     starts there anyway), or when a capitalised word comes right before it ("CURRENT
     MEDICATIONS:", "Lot Number:": a heading of several words, or a word whose label it
     may be). A capital word further from the colon is no label: in "120 mg SC held today:"
     the colon explains the hold."""
     i, words = colon - 1, 0
-    while i > 0 and words < LABEL_WORDS and (doc[i].is_alpha or doc[i].text == "-"):
+    while i > 0 and words < rules.label_words and (doc[i].is_alpha or doc[i].text == "-"):
         token = doc[i]
         if token.text == "-" or (doc[i - 1].text == "-" and not doc[i - 1].whitespace_):
             i -= 1  # the hyphen and the part after it belong to the word before
@@ -148,7 +143,7 @@ def _label_start(doc: Doc, colon: int) -> int:
             before = doc[i - 1]
             heading = before.is_alpha and (before.is_title or before.is_upper)
             return 0 if heading or "\n" in before.text or "\n" in before.whitespace_ else i
-        if not (token.is_lower and token.lower_ in LABEL_JOINERS):
+        if not (token.is_lower and token.lower_ in rules.label_joiners):
             return 0
         i -= 1
     return 0
@@ -166,12 +161,19 @@ def _comma_continues(doc: Doc, i: int) -> bool:
 
 
 class ClinicalSentencizer:
-    """Sets sentence starts on a Doc and installs O(1) sentence lookups (see module doc)."""
+    """Sets sentence starts on a Doc and installs O(1) sentence lookups (see module doc).
+
+    Args:
+        rules: the splitter's rules (``SentenceRules.from_dict`` of ``sentences.yaml``).
+    """
+
+    def __init__(self, rules: SentenceRules) -> None:
+        self.rules = rules
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        starts = _starts(doc)
+        starts = _starts(doc, self.rules)
         values = numpy.full(len(doc), -1, dtype="int32")
         values[starts] = 1
         doc.from_array([SENT_START], values.reshape(-1, 1).astype("uint64"))
@@ -184,3 +186,27 @@ class ClinicalSentencizer:
         doc.user_span_hooks["sent"] = sent_of
         doc.user_token_hooks["sent"] = lambda token: sents[bisect_right(starts, token.i) - 1]
         return doc
+
+
+class SentencesComponent(RuleComponent):
+    """``ClinicalSentencizer`` holding ``sections/sentences.yaml``. Unlike the
+    other rule components it runs on every Doc, anchor or not (``build.py`` module docstring)."""
+
+    def rules_from(self, patterns: Patterns) -> dict[str, Any]:
+        return patterns.sentences
+
+    def load(self, rules: dict[str, Any]) -> None:
+        self.rules = rules
+        self.sentencizer = ClinicalSentencizer(SentenceRules.from_dict(rules))
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.rules is None:
+            raise ValueError(f"{self.name} has no rules: call nlp.initialize() first")
+        return self.sentencizer(doc)
+
+
+@Language.factory("auditor_sentences", default_config={"patterns_dir": None})
+def make_sentences(nlp: Language, name: str, patterns_dir: str | None) -> SentencesComponent:
+    """The ``auditor_sentences`` factory (config ``patterns_dir``: the rules folder, None for
+    the bundled one)."""
+    return SentencesComponent(nlp, name, patterns_dir)

@@ -5,8 +5,9 @@ brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arro
 signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), a
 period glued between two capitalised words ("PENDING.MAG") or glued before the next word after
 a space ("MSO4 .NEG 2500": the sentence ends there), a repeat count glued to the word before
-it ("IVx2", "givenX3") and an at-sign glued to a clock time ("sq@0200", "2mg@0400"), so
-that lexicon names and unit cues match whole tokens however the note spaces them.
+it ("IVx2", "givenX3"), a word glued after an electrolyte's plus signs ("K+REPLETED") and
+an at-sign glued to a clock time ("sq@0200", "2mg@0400"), so that lexicon names and unit cues
+match whole tokens however the note spaces them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ EXTRA_INFIXES = (
     r"(?<=[0-9A-Za-z])/(?=[A-Za-z])",  # mg/mL, mg/dL as three tokens
     r"(?<=[A-Za-z]{2})/(?=[0-9])",  # "6u reg/40u nph": a list of doses
     r"(?<=[A-Za-z]{2})\+(?=[A-Za-z])",  # "CALCIUM+K": a list (but "K+" stays one token)
+    r"(?<![A-Za-z]{2}\+)(?<=[A-Za-z]\+)(?=[A-Za-z]{3})",  # "K+REPLETED": "K+", "REPLETED"
+    r"(?<=[A-Za-z]\+\+)(?=[A-Za-z]{3})",  # "MG++REPLACED": "MG++", "REPLACED"
     r"[\u00a0\u202f\u2007]",  # non-breaking spaces inside "60 mg"
     r"(?<=[A-Za-z0-9])[\[\]\(\)](?=[A-Za-z0-9])",  # Rho(D), [x]IM
     r"(?<=[A-Za-z.)])[,;](?=[A-Za-z0-9,])",  # "history.,PLAN" (flattened exports)
