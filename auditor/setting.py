@@ -34,9 +34,11 @@ HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Za-z][^:\n,]{0,60}:)")
 # were flattened: "... on day three. DISCHARGE DIAGNOSES: ..." or "... improved. Hospital
 # Course: ..."): a capitalised word and at most five more words, then a colon; words are
 # split only at blanks or a / & - (a word that could be split anywhere backtracks
-# exponentially on long words: 23 s against 0.08 s on 400 MTSamples notes)
+# exponentially on long words: 23 s against 0.08 s on 400 MTSamples notes); a run of blanks is
+# taken whole and only from its start (possessive, after a non-blank), or a note with a long
+# blank run (a padded export) is searched quadratically
 INLINE_HEADING = re.compile(
-    r"(?:[.!?][ \t]+|[ \t]{2,})"
+    r"(?:[.!?][ \t]++|(?<![ \t])[ \t]{2,}+)"
     r"([A-Z][A-Za-z]*(?:(?:[ \t]+|[ \t]*[/&-][ \t]*)[A-Za-z]+){0,5}[ \t]*:)(?!\d)"
 )
 # the capitalised words that open a flattened note ("EMERGENCY ROOM REPORT CHIEF COMPLAINT:
