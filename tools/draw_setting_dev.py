@@ -22,7 +22,6 @@ count as gold, so a rerun after the batch was added gives the same draw.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import sys
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from draw_blind_heldout import mts_type  # noqa: E402
+from draw_mts_dev import gold_rows, seeded_split  # noqa: E402
 
 from auditor.evaluate import shared_data_dir  # noqa: E402
 
@@ -42,22 +42,6 @@ SEED = 20261213
 BATCH = "mtsamples-setting-4"
 PER_TYPE = {"ed": 5, "discharge": 5, "consult": 6, "office": 6, "procedure": 4, "other": 4}
 """Notes taken per note type, in draw order (30 in all)."""
-
-
-def seeded_split(note_id: str) -> str:
-    """The per-note split of ``mtsamples.jsonl`` (``dev`` or ``heldout``)."""
-    digest = hashlib.sha256(f"gold-mts/heldout:{note_id}".encode()).hexdigest()
-    return "heldout" if int(digest[:8], 16) / 2**32 < 0.25 else "dev"
-
-
-def gold_rows() -> list[dict]:
-    """Every gold line (older and real-text files) except those of ``BATCH``."""
-    rows = []
-    for path in sorted((ROOT / "corpora" / "gold").rglob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and (row := json.loads(line)).get("batch") != BATCH:
-                rows.append(row)
-    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         for line in path.read_text().splitlines()
         if line.strip()
     }
-    rows_in_gold = gold_rows()
+    rows_in_gold = gold_rows(BATCH)
     taken = excluded | {r["note_id"] for r in rows_in_gold}
     for row in rows_in_gold:
         taken |= {f"mts-{i}" for i in (row.get("source") or {}).get("duplicate_rows") or []}

@@ -13,6 +13,7 @@ vaccine" is already a lexicon name), and an item a DRUG mention already covers i
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import replace
 
 from .rules import ExtractionRules
@@ -43,10 +44,7 @@ def add_shared_head_mentions(view: NoteView, rules: ExtractionRules) -> NoteView
                 lo = j - width
                 if lo < 0 or any(t in rules.list_joiners for t in view.tokens[lo:j]):
                     continue
-                phrase = " ".join(view.tokens[lo:j])
-                generic = next(
-                    (names[f"{phrase} {s}"] for s in singulars if f"{phrase} {s}" in names), None
-                )
+                generic = _item_name(" ".join(view.tokens[lo:j]), singulars, names)
                 if generic:
                     found = (lo, j, generic)
                     break
@@ -57,8 +55,7 @@ def add_shared_head_mentions(view: NoteView, rules: ExtractionRules) -> NoteView
         if len(items) < 2:
             continue
         sent = bisect_right(tok_starts, i) - 1
-        head = next((m for m in view.in_sent(sent) if m.start == view.offsets[i]), None)
-        mods = head.modifiers if head is not None else frozenset()
+        mods = _head_modifiers(view, sent, i)
         for lo, hi, generic in reversed(items):
             start = view.offsets[lo]
             end = view.offsets[hi - 1] + len(view.tokens[hi - 1])
@@ -67,9 +64,7 @@ def add_shared_head_mentions(view: NoteView, rules: ExtractionRules) -> NoteView
             added.append(
                 Mention("DRUG", generic, start, end, lo, hi, view.text[start:end], sent, mods)
             )
-    if not added:
-        return view
-    return replace(view, mentions=sorted([*view.mentions, *added], key=lambda m: m.start))
+    return _with_mentions(view, added)
 
 
 def add_led_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
@@ -101,8 +96,7 @@ def add_led_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
         lead = next((k for k in range(i + 1, stop) if view.tokens[k] in leads), None)
         if lead is None:
             continue
-        head = next((m for m in view.in_sent(sent) if m.start == view.offsets[i]), None)
-        mods = head.modifiers if head is not None else frozenset()
+        mods = _head_modifiers(view, sent, i)
         j = lead + 1
         while j < sent_end:
             found = None
@@ -111,10 +105,7 @@ def add_led_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
                 if hi > sent_end or any(t in rules.list_joiners for t in view.tokens[j:hi]):
                     continue
                 # "hepatitis b." at a sentence end: the tokenizer keeps the period on "b"
-                phrase = " ".join(view.tokens[j:hi]).rstrip(".")
-                generic = next(
-                    (names[f"{phrase} {s}"] for s in singulars if f"{phrase} {s}" in names), None
-                )
+                generic = _item_name(" ".join(view.tokens[j:hi]).rstrip("."), singulars, names)
                 if generic:
                     found = (j, hi, generic)
                     break
@@ -136,6 +127,24 @@ def add_led_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
                 or view.tokens[j].isdigit()
             ):
                 j += 1  # "hepatitis A #1 and HPV #2": a dose number after an item
+    return _with_mentions(view, added)
+
+
+def _item_name(phrase: str, singulars: Iterable[str], names: dict[str, str]) -> str | None:
+    """The generic of the lexicon name ``phrase`` + a singular head ("hepatitis b" +
+    "vaccine"), or None."""
+    return next((names[f"{phrase} {s}"] for s in singulars if f"{phrase} {s}" in names), None)
+
+
+def _head_modifiers(view: NoteView, sent: int, tok: int) -> frozenset[str]:
+    """The ConText modifiers of the mention starting at token ``tok`` of sentence ``sent``
+    (the list's head), none when no mention starts there."""
+    head = next((m for m in view.in_sent(sent) if m.start == view.offsets[tok]), None)
+    return head.modifiers if head is not None else frozenset()
+
+
+def _with_mentions(view: NoteView, added: list[Mention]) -> NoteView:
+    """``view`` with the ``added`` mentions in text order; ``view`` itself when none."""
     if not added:
         return view
     return replace(view, mentions=sorted([*view.mentions, *added], key=lambda m: m.start))
