@@ -44,7 +44,12 @@ def test_no_overlap_with_older_mtsamples_gold(rows):
     assert len(rows) >= 60
 
 
-BLIND_BATCHES = ("blind-2026-12-06", "blind-2026-12-06-r3", "blind-2026-12-06-r4")
+BLIND_BATCHES = (
+    "blind-2026-12-06",
+    "blind-2026-12-06-r3",
+    "blind-2026-12-06-r4",
+    "blind-2026-12-06-r5",
+)
 """Batches of notes drawn and labelled blind as held-out only (PROVENANCE.md, blind batches)."""
 
 
