@@ -166,10 +166,28 @@ def given_by(
     )
     if role == "administration" and (has_route_or_dose or segment.of("SITE")):
         return "section:administration"
+    if (
+        role == "procedure_title"
+        and (has_route_or_dose or segment.of("SITE"))
+        and on_heading_line(view, a, rules)
+    ):
+        return "section:procedure_title"  # "OPERATION: Lumbar epidural steroid injection."
+    if (
+        role == "anesthesia_record"
+        and rules.doses.find_all(text[segment.start : segment.end])
+        and on_heading_line(view, a, rules)
+    ):
+        # "ANESTHESIA: Conscious sedation with Versed 3 mg": a named drug with its amount under
+        # a report's anaesthesia heading; "Monitored intravenous Versed sedation" names none
+        return "section:anesthesia_record"
     # "Both given by RN." / "All administered." after the list (never for a diagnosis
     # or complaint line: it lists no doses given)
     sents = view.sentences
-    lookahead = rules.window.group_line_lookahead if role != "indication" else 0
+    # (nor for an anaesthesia heading: "ANESTHESIA: Propofol and Versed." names a technique, and
+    # a later sentence of the report is no "Both given" line for it)
+    lookahead = (
+        rules.window.group_line_lookahead if role not in ("indication", "anesthesia_record") else 0
+    )
     for step in range(1, lookahead + 1):
         nxt = a.sent + step
         if nxt >= len(sents) or rules.blank_line.search(
@@ -222,6 +240,19 @@ def given_by(
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def on_heading_line(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is anchor ``a`` on the line its section heading opens ("OPERATION: Lumbar epidural
+    steroid injection, ..."): no sentence end (``regex.heading_line_end``: a period not after a
+    digit, as "1." of a numbered list is not one, or a line break) between the section's start
+    and the anchor? A discharge summary's "OPERATION: ..." line followed by the history with no
+    heading of its own leaves that history outside the title (``section_rules.json`` roles
+    ``procedure_title`` and ``anesthesia_record``)."""
+    starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
+    if not starts:
+        return False
+    return rules.heading_line_end.search(view.text, starts[-1], a.start) is None
 
 
 def shot_record(

@@ -310,6 +310,12 @@ class ExtractionRules:
         self.dose_of_other = rx.get("dose_of_other", NEVER)
         self.combined_with = rx.get("combined_with", NEVER)
         self.given_again = rx.get("given_again", NEVER)
+        self.heading_line_end = rx.get("heading_line_end", NEVER)
+        self.repeat_word = rx.get("repeat_word", NEVER)
+        self.repeat_counts: dict[str, int] = {
+            **{w.lower(): 2 for w in spec["words"].get("repeat_two", [])},
+            **{w.lower(): 3 for w in spec["words"].get("repeat_three", [])},
+        }
         self.field_line = rx["field_line"]
         self.side_line = rx["side_line"]
         self.admixture = rx["admixture"]
