@@ -660,11 +660,17 @@ def _second_route(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
 def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     """Is the event a dose given at a clock time of its own: an administration verb decided
     it (``given.given_by`` ``cue:admin_verb``), it has its dose, and its sentence states a
-    time before it ("at 3am ... was given 5 mg IV Haldol")? Then it is another dose, not a
-    restatement of an earlier one with the same amount (``merging.merge_mentions``)."""
-    if given != "cue:admin_verb" or event.dose_value is None:
+    time before it ("at 3am ... was given 5 mg IV Haldol")? Or, with or without a dose, its
+    sentence names a later day of the stay before it (``regex.later_day``: "on hospital day
+    3", "the following morning", "prior to discharge")? Then it is another dose, not a
+    restatement of an earlier one (``merging.merge_mentions``)."""
+    if given != "cue:admin_verb":
         return False
     sent_start = note.view.sentences[a.sent].start
+    if note.rules.later_day.search(note.view.text, sent_start, a.start):
+        return True  # "On the day prior to discharge, she received her weekly dose of Rituxan"
+    if event.dose_value is None:
+        return False
     return bool(note.rules.clock_time.search(note.view.text, sent_start, a.start))
 
 

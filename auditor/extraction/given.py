@@ -506,4 +506,17 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     rate = rules.rate.search(view.text, a.end, max(a.end, stop))
     if rate is not None and rules.clause_break.search(view.text, a.end, rate.start()):
         return False  # "K repleted, NS 75cc/hr": the rate of another thing in the next clause
+    if rate is not None and _total_over_duration(view, a, rules):
+        return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
+
+
+def _total_over_duration(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` given as a stated total amount written right before it ("38 mg
+    of adenosine", ``regex.dose_of``) over a stated finite time after it, in its sentence
+    ("over a period of four minutes": ``regex.over_duration``)? That is one dose given at a
+    rate (a pharmacologic stress dose, a short infusion), not a running drip (corpora/README.md:
+    a stated total received is one administration, mts-1618)."""
+    sent = view.sentences[a.sent]
+    lead = rules.dose_of.search(view.text[max(sent.start, a.start - 30) : a.start])
+    return bool(lead) and rules.over_duration.search(view.text, a.end, sent.end) is not None

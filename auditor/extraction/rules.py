@@ -312,6 +312,8 @@ class ExtractionRules:
         self.given_again = rx.get("given_again", NEVER)
         self.heading_line_end = rx.get("heading_line_end", NEVER)
         self.repeat_word = rx.get("repeat_word", NEVER)
+        self.later_day = rx.get("later_day", NEVER)
+        self.over_duration = rx.get("over_duration", NEVER)
         self.repeat_counts: dict[str, int] = {
             **{w.lower(): 2 for w in spec["words"].get("repeat_two", [])},
             **{w.lower(): 3 for w in spec["words"].get("repeat_three", [])},
