@@ -415,7 +415,7 @@ def blocked_by(
         and (listed or not responded_after(view, a))
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
-    standing = sorted(a.modifiers & rules.standing_mods)
+    standing = sorted(a.modifiers & rules.standing_mods) or _standing_list_item(view, a, rules)
     if standing and not _given_this(view, a, rules) and not effect_after(view, a, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
@@ -509,6 +509,28 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if rate is not None and _total_over_duration(view, a, rules):
         return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
+
+
+def _standing_list_item(view: NoteView, a: Mention, rules: ExtractionRules) -> list[str]:
+    """The standing modifiers of the list a drug anchor ends ("improved on IV steroids and
+    empiric IV Lasix": Lasix is on the regimen "on" heads): walking back from the anchor over
+    the drug and route mentions of its sentence, as long as only list joiners and the words of
+    ``extraction.yaml`` ``words.standing_list`` (class nouns, "empiric") stand between two of
+    them, the first that carries a standing modifier gives its modifiers. Empty when there is
+    none (contract section 1: a standing regimen is no event)."""
+    if a.label != "DRUG":
+        return []
+    before = [m for m in view.in_sent(a.sent) if m.end <= a.start and m.label in ("DRUG", "ROUTE")]
+    after = a
+    for head in reversed(before):
+        words = view.text[head.end : after.start].replace(",", " , ").lower().split()
+        if not set(words) <= rules.standing_list_words:
+            return []  # "on SQ heparin, was given Lasix": a new clause
+        mods = sorted(head.modifiers & rules.standing_mods)
+        if mods:
+            return mods
+        after = head
+    return []
 
 
 def _total_over_duration(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:

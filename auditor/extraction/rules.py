@@ -242,6 +242,9 @@ class ExtractionRules:
             str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
         }
         self.unnamed_class_words = frozenset(words.get("unnamed_class", ()))
+        self.standing_list_words = frozenset(
+            w.lower() for w in (*words.get("standing_list", ()), *self.unnamed_class_words)
+        )
         self.class_naming_words = frozenset(words.get("class_naming", ()))
         self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
