@@ -340,10 +340,28 @@ def test_nursing_batch_4_is_25_dev_notes_outside_the_reserved_ids():
         assert not ({r["note_id"] for r in batch} | keys) & set(reserved.read_text().split())
 
 
+NURSING_BATCH_5 = "nursing-5"
+"""Helper nursing's fifth seeded dev batch (PROVENANCE.md, nursing batch 5): drawn with every id
+of ``/work/reserved_all.txt`` excluded, labelled before the tool was run on it."""
+
+
+def test_nursing_batch_5_is_25_dev_notes_outside_the_reserved_ids():
+    rows = _lines(REAL / "nursing.jsonl")
+    batch = [r for r in rows if r.get("batch") == NURSING_BATCH_5]
+    assert len(batch) == 25
+    assert {r["split"] for r in batch} == {"dev"}
+    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 9
+    assert sum(len(r["expected"]["events"]) for r in batch) == 31
+    reserved = Path("/work/reserved_all.txt")
+    if reserved.is_file():  # nursing records are listed both as note ids and record keys
+        keys = {r["source"]["record"] for r in batch}
+        assert not ({r["note_id"] for r in batch} | keys) & set(reserved.read_text().split())
+
+
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (247, 144, 103)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (272, 169, 103)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"
