@@ -146,6 +146,8 @@ class ExtractionRules:
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
         self.injection_only_names = _words(cues["context"].get("injection_only_names", ()))
+        self.injection_act_words = _words(cues["context"].get("injection_act_words", ()))
+        self.injection_act_tokens = int(cues["window"].get("injection_act_tokens", 0))
         self.infusion_only_families = _words(cues["context"].get("infusion_only", ()))
         self.clause_breaks = _words(cues["context"].get("clause_breaks", ()))
         self.recent_mods = frozenset(cues["context"].get("recent_unless_dosed", ()))
