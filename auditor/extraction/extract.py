@@ -806,6 +806,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             )
         ):
             route_m = None  # "refused the ceftriaxone injection and took oral cefixime"
+        if (
+            route_m is not None
+            and route_m.ident == "PO"
+            and route_m.start > a.end
+            and rules.contrast_words.intersection(view.tokens[a.tok_end : route_m.tok_start])
+        ):
+            route_m = None  # "Ceftriaxone was recommended, but she preferred oral antibiotics"
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
             if (
@@ -968,7 +975,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
-            if reason is not None and not (a.label == "DRUG" and a.ident in infused):
+            if reason is not None and not (
+                a.label == "DRUG"
+                and a.ident in infused
+                and not _injection_act_near(view, a, rules)  # "?rebolus w amio": not the drip
+            ):
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)

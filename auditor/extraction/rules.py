@@ -147,6 +147,7 @@ class ExtractionRules:
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
         self.injection_only_names = _words(cues["context"].get("injection_only_names", ()))
         self.injection_act_words = _words(cues["context"].get("injection_act_words", ()))
+        self.contrast_words = _words(cues["context"].get("contrast_words", ()))
         self.injection_act_tokens = int(cues["window"].get("injection_act_tokens", 0))
         self.infusion_only_families = _words(cues["context"].get("infusion_only", ()))
         self.clause_breaks = _words(cues["context"].get("clause_breaks", ()))
