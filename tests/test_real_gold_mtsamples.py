@@ -44,7 +44,12 @@ def test_no_overlap_with_older_mtsamples_gold(rows):
     assert len(rows) >= 60
 
 
-BLIND_BATCHES = ("blind-2026-12-06", "blind-2026-12-06-r3", "blind-2026-12-06-r4")
+BLIND_BATCHES = (
+    "blind-2026-12-06",
+    "blind-2026-12-06-r3",
+    "blind-2026-12-06-r4",
+    "blind-2026-12-06-r5",
+)
 """Batches of notes drawn and labelled blind as held-out only (PROVENANCE.md, blind batches)."""
 
 
@@ -136,3 +141,55 @@ def test_setting_batch_4_is_30_dev_notes_labelled_before_the_tool(rows):
         "procedure": 4,
         "other": 4,
     }
+
+
+def test_setting_batch_5_is_30_dev_notes_labelled_before_the_tool(rows):
+    # batch mtsamples-setting-5 (PROVENANCE.md; tools/draw_setting_dev.py --batch
+    # mtsamples-setting-5, seed 20261223, weighted to letters, consults, discharge summaries
+    # and procedure notes)
+    batch = [r for r in rows if r.get("batch") == "mtsamples-setting-5"]
+    assert len(batch) == 30
+    assert {r["split"] for r in batch} == {"dev"}
+    statuses = [r["expected"]["status"] for r in batch]
+    assert (statuses.count("no_injection"), statuses.count("excluded")) == (27, 3)
+    settings = [r["expected"]["setting"] for r in batch]
+    assert {s: settings.count(s) for s in set(settings)} == {
+        None: 13,
+        "inpatient": 12,
+        "emergency": 1,
+        "outpatient": 4,
+    }
+    pools = [r["stratum"] for r in batch]
+    assert {p: pools.count(p) for p in set(pools)} == {
+        "letter": 3,
+        "consult": 8,
+        "discharge": 6,
+        "procedure": 6,
+        "office": 3,
+        "ed": 2,
+        "other": 2,
+    }
+    for name in ("/work/reserved_all.txt", "/work/mts5_taken.txt"):
+        if Path(name).is_file():
+            assert not {r["note_id"] for r in batch} & set(Path(name).read_text().split())
+
+
+def test_batch_5_is_30_dev_notes_labelled_before_the_tool(rows):
+    # batch mtsamples-5 (PROVENANCE.md; tools/draw_mts_dev.py --seed 20261222 --batch
+    # mtsamples-5 --reserved /work/reserved_all.txt)
+    batch = [r for r in rows if r.get("batch") == "mtsamples-5"]
+    assert len(batch) == 30
+    assert {r["split"] for r in batch} == {"dev"}
+    statuses = [r["expected"]["status"] for r in batch]
+    assert (statuses.count("no_injection"), statuses.count("excluded")) == (24, 6)
+    assert sum(len(r["expected"]["events"]) for r in batch) == 8
+    pools = [r["stratum"] for r in batch]
+    assert {p: pools.count(p) for p in set(pools)} == {
+        "consult": 10,
+        "procedure": 12,
+        "other": 3,
+        "trap": 5,
+    }
+    reserved = Path("/work/reserved_all.txt")
+    if reserved.is_file():
+        assert not {r["note_id"] for r in batch} & set(reserved.read_text().split())

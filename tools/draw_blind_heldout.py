@@ -12,7 +12,16 @@ Batches drawn with it (``corpora/gold/real/PROVENANCE.md``):
   procedure 5, trap 5 (24), the first 20 nursing records; no replacement. The ACI-BENCH injection
   pool being empty, the 5 ACI-BENCH notes come from a fallback draw outside this tool:
   ``random.Random(20261211).sample(sorted(ACI-BENCH note ids not in gold), 8)`` (ids
-  ``aci-<file stem>-<encounter_id>``), the first 5 taken, the other 3 kept as spares.
+  ``aci-<file stem>-<encounter_id>``), the first 5 taken, the other 3 kept as spares;
+- ``blind-2026-12-06-r5``: ``--seed 20261221``, run by the coordinator at main 2f91666
+  (``AUDITOR_SHARED_DATA=/work/shared/data``; kept in ``/work/blind5_draw.json`` for the session
+  and re-run by helper blind on an export of 2f91666 with the same ids; pools ed 0, office 9,
+  consult 49, discharge 4, procedure 621, trap 1219, nursing 985, ACI-BENCH injection 0). Taken
+  in draw order: MTSamples office 4, consult 5, discharge 2, procedure 5, trap 5 (21), the first
+  20 nursing records; no replacement. ACI-BENCH fallback outside this tool:
+  ``random.Random(20261221).sample(sorted(ACI-BENCH note ids not in gold and not duplicating a
+  gold text), 8)`` (pool 151), the first 5 taken, the other 3 kept as spares. Labels committed
+  at 6889d5f before any tool run.
 
 Notes already in a gold file are excluded at draw time, so re-running the tool after a
 batch was labelled gives a different draw (its notes are gone from the pools, and the

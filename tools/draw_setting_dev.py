@@ -1,4 +1,4 @@
-"""Draw the MTSamples setting dev batch ``mtsamples-setting-4`` (issue 12, helper setting).
+"""Draw an MTSamples setting dev batch (``mtsamples-setting-4``/``-5``; issue 12, helper setting).
 
 Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): the MTSamples CSV; the gold files
 ``corpora/gold/*.jsonl`` and ``corpora/gold/real/*.jsonl`` (notes already there, their
@@ -13,7 +13,8 @@ row excluded, whose seeded per-note split (``corpora/gold/real/PROVENANCE.md``:
 ``sha256("gold-mts/heldout:" + note_id)``) is ``dev``, so that every drawn line is ``dev``.
 Setting is decided for every note, so no injection word is required: the notes are typed by
 ``tools/draw_blind_heldout.py`` ``mts_type`` (specialty, sample name, headings: ED,
-discharge, office/SOAP, consult/H&P, operative/procedure, other). One
+discharge, office/SOAP, consult/H&P, operative/procedure, other; for batch 5 also letters:
+specialty "Letters" or a sample name with "Letter", typed before the others). One
 ``random.Random(SEED)`` is used in ``PER_TYPE`` order; each pool is sorted by row number and
 shuffled, and the first ``PER_TYPE[type]`` ids are taken. Lines of the batch itself do not
 count as gold, so a rerun after the batch was added gives the same draw.
@@ -38,25 +39,54 @@ from draw_mts_dev import gold_rows, seeded_split  # noqa: E402
 
 from auditor.evaluate import shared_data_dir  # noqa: E402
 
-SEED = 20261213
+BATCHES = {
+    "mtsamples-setting-4": (
+        20261213,
+        {"ed": 5, "discharge": 5, "consult": 6, "office": 6, "procedure": 4, "other": 4},
+    ),
+    # weighted to where setting is hardest: consults/H&Ps, discharge summaries, procedure notes
+    # done in an office or a hospital, letters (helper setting, fifth round)
+    "mtsamples-setting-5": (
+        20261223,
+        {
+            "letter": 3,
+            "consult": 8,
+            "discharge": 6,
+            "procedure": 6,
+            "office": 3,
+            "ed": 2,
+            "other": 2,
+        },
+    ),
+}
+"""Per batch: the seed and the notes taken per note type, in draw order (30 in all)."""
 BATCH = "mtsamples-setting-4"
-PER_TYPE = {"ed": 5, "discharge": 5, "consult": 6, "office": 6, "procedure": 4, "other": 4}
-"""Notes taken per note type, in draw order (30 in all)."""
+SEED, PER_TYPE = BATCHES[BATCH]
+
+
+def note_type(specialty: str, name: str, text: str, letters: bool) -> str:
+    """``mts_type``, with letters typed first when ``letters`` (batch 5)."""
+    if letters and (specialty == "Letters" or "Letter" in name):
+        return "letter"
+    return mts_type(specialty, name, text)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Print the draw as JSON (ids only)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exclude", type=Path, action="append", default=[])
-    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--batch", choices=sorted(BATCHES), default=BATCH)
+    parser.add_argument("--seed", type=int, default=None, help="default: the batch's seed")
     args = parser.parse_args(argv)
+    seed, per_type = BATCHES[args.batch]
+    seed = seed if args.seed is None else args.seed
     excluded = {
         line.strip()
         for path in args.exclude
         for line in path.read_text().splitlines()
         if line.strip()
     }
-    rows_in_gold = gold_rows(BATCH)
+    rows_in_gold = gold_rows(args.batch)
     taken = excluded | {r["note_id"] for r in rows_in_gold}
     for row in rows_in_gold:
         taken |= {f"mts-{i}" for i in (row.get("source") or {}).get("duplicate_rows") or []}
@@ -70,17 +100,18 @@ def main(argv: list[str] | None = None) -> None:
         if text.strip():
             first.setdefault(text, idx)
             rows.setdefault(text, []).append(idx)
-    pools: dict[str, list[int]] = {kind: [] for kind in PER_TYPE}
+    pools: dict[str, list[int]] = {kind: [] for kind in per_type}
     for text, idx in first.items():
         if text in texts or any(f"mts-{i}" in taken for i in rows[text]):
             continue
         if seeded_split(f"mts-{idx}") != "dev":
             continue
         spec = frame.at[idx, "medical_specialty"].strip()
-        pools[mts_type(spec, frame.at[idx, "sample_name"].strip(), text)].append(idx)
-    rng = random.Random(args.seed)
+        kind = note_type(spec, frame.at[idx, "sample_name"].strip(), text, "letter" in per_type)
+        pools[kind].append(idx)
+    rng = random.Random(seed)
     out = {}
-    for kind, n in PER_TYPE.items():
+    for kind, n in per_type.items():
         pool = sorted(pools[kind])
         rng.shuffle(pool)
         out[kind] = {

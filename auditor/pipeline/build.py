@@ -51,6 +51,7 @@ from ..patterns import Patterns, load_patterns
 from . import sentences  # noqa: F401  (registers the auditor_sentences factory)
 from .component import RuleComponent
 from .events import EventExtractor
+from .matching import plain_first_token
 from .mentions import (
     ANCHOR_LABELS,
     GIVEN_AMOUNT,
@@ -202,6 +203,21 @@ class MentionRuler(SpanRuler):
                 doc.spans[MENTIONS_KEY] = sorted(spans + extra, key=lambda s: (s.start, s.end))
         return doc
 
+    def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
+        """Add SpanRuler patterns, token patterns compiled by ``matching.plain_first_token``
+        (the same matches, fewer Python calls per token)."""
+        super().add_patterns(
+            [
+                {**p, "pattern": alternative}
+                for p in patterns
+                for alternative in (
+                    plain_first_token(p["pattern"])
+                    if isinstance(p["pattern"], list)
+                    else [p["pattern"]]
+                )
+            ]
+        )
+
     def _set_fuzzy(self, settings: dict[str, Any]) -> None:
         self.fuzzy = dict(settings)
         self._fuzzy_names = None
@@ -268,8 +284,20 @@ def context_component(
     ``group``, constructed then filled (``ConText(rules=path)`` is avoided: it fails in
     medspaCy 1.3.1)."""
     context = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=group)
-    # ConTextRule(**rule) rather than from_dict: from_dict rejects the terminated_by key
-    context.add([ConTextRule(**_with_lookahead(rule)) for rule in rules])
+    # ConTextRule(**rule) rather than from_dict: from_dict rejects the terminated_by key;
+    # a token pattern goes in as the patterns ``matching.plain_first_token`` compiles it to
+    # (each keeps the rule's lookahead: the split changes only the first token)
+    context.add(
+        [
+            ConTextRule(**_with_lookahead({**rule, "pattern": pattern}))
+            for rule in rules
+            for pattern in (
+                plain_first_token(rule["pattern"])
+                if isinstance(rule.get("pattern"), list)
+                else [rule.get("pattern")]
+            )
+        ]
+    )
     return context
 
 
