@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from re import (
+    _parser,
+)  # the stdlib's own regex parser (Python 3.11, pinned in pyproject)
 from typing import Any
 
 from .errors import PatternError
@@ -48,6 +52,15 @@ LEADING_WORDS = re.compile(r"\W*((?:[A-Z][\w&/'-]*[ \t]+){0,11}[A-Z][\w&/'-]*)")
 # comma, or an MTSamples heading join (", PHYSICAL EXAMINATION:"), so a sentence never runs
 # on into the next section
 STATEMENT_END = re.compile(SENTENCE_END.pattern + r"|[.!?](?=,)|,(?=[ \t]*[A-Z][A-Z /&()-]{2,60}:)")
+# where a statement starts is searched back from a match a window at a time (doubling), not
+# from the note's start: every STATEMENT_END match is one character decided at its own
+# position (and the characters after it up to the match), so the last one in the window is
+# the last one before the match
+STATEMENT_WINDOW = 512
+# literal prefilter (``may_match``): the literal sets kept per alternative of a rule regex,
+# those with the longest shortest string first
+LITERAL_SETS_KEPT = 3
+_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
 
 
 @dataclass(frozen=True)
@@ -253,6 +266,9 @@ class SettingRules:
         """``(setting, rule)``: the setting of ``from_text`` and the rule that gave it,
         ``"<scope>:<index in note_rules>"`` or ``"profile:<index in profiles>"`` (None when
         no rule applies). For tests and for reading why a note got its setting."""
+        # the note lowercased for the literal prefilter (``may_match``); only an ASCII note,
+        # where a case-insensitive regex matches exactly the lowercase-equal characters
+        lowered = text.lower() if text.isascii() else None
         first = next((line for line in text.splitlines() if line.strip()), "")
         is_title = (
             len(first) <= 80 and not LABEL_COLON.search(first) and not SENTENCES.search(first)
@@ -269,7 +285,10 @@ class SettingRules:
             for i, (rule_scope, setting, pattern) in enumerate(self.rules):
                 if rule_scope != scope:
                     continue
-                if self.conditions and not self._holds(text, i):
+                # a text rule whose regex cannot match is skipped before its conditions
+                if scope == "text" and not may_match(pattern, text, lowered):
+                    continue
+                if self.conditions and not self._holds(text, i, lowered):
                     continue
                 if (
                     (scope == "title" and title and pattern.search(title))
@@ -288,14 +307,19 @@ class SettingRules:
                     return setting, f"{scope}:{i}"
         seen: dict[tuple[str, int, bool], bool] = {}
         for i, profile in enumerate(self.profiles):
-            if self._fits(text, profile, skip, seen):
+            if self._fits(text, profile, skip, seen, lowered):
                 return profile.setting, f"profile:{i}"
         return None, None
 
-    def _holds(self, text: str, rule: int) -> bool:
-        """The note-wide conditions of ``note_rules[rule]`` hold for ``text``."""
+    def _holds(self, text: str, rule: int, lowered: str | None = None) -> bool:
+        """The note-wide conditions of ``note_rules[rule]`` hold for ``text`` (``lowered``:
+        see ``may_match``)."""
         has, lacks = self.conditions[rule]
-        return all(p.search(text) for p in has) and not any(p.search(text) for p in lacks)
+
+        def found(pattern: re.Pattern[str]) -> bool:
+            return may_match(pattern, text, lowered) and bool(pattern.search(text))
+
+        return all(found(p) for p in has) and not any(found(p) for p in lacks)
 
     def _fused_title(self, first: str) -> str:
         """The title of a note whose first line is no title: its opening capitalised words
@@ -330,22 +354,35 @@ class SettingRules:
         profile: CareProfile,
         skip: list[tuple[int, int]] | None = None,
         seen: dict[tuple[str, int, bool], bool] | None = None,
+        lowered: str | None = None,
     ) -> bool:
         """Does ``text`` fit ``profile`` (``CareProfile``)? ``seen`` holds the answer of each
         cue already asked of this text by another profile (the profiles share most cues:
-        asked once, the setting decision takes half the time)."""
-        present = set()
+        asked once, the setting decision takes half the time); ``lowered``: see
+        ``may_match``. The required kinds are asked first, and no more cues once the answer
+        is known (a required kind absent; the required kinds and enough others present; too
+        few cues left to reach ``min_kinds``)."""
         seen = {} if seen is None else seen
-        for kind, pattern, least, layout in profile.cues:
+        cues = sorted(profile.cues, key=lambda cue: cue[0] not in profile.require)
+        present = 0
+        for asked, (kind, pattern, least, layout) in enumerate(cues):
+            if present + len(cues) - asked < profile.min_kinds:
+                return False
             key = (pattern.pattern, least, layout)
             if key not in seen:
-                if layout:
+                if not may_match(pattern, text, lowered):
+                    seen[key] = False
+                elif layout:
                     seen[key] = len({m.group(0).lower() for m in pattern.finditer(text)}) >= least
                 else:
                     seen[key] = self._stated(text, pattern, least, skip or [], later=False)
             if seen[key]:
-                present.add(kind)
-        return len(present) >= profile.min_kinds and all(k in present for k in profile.require)
+                present += 1
+            elif kind in profile.require:
+                return False
+            if present >= profile.min_kinds and asked + 1 >= len(profile.require):
+                return True
+        return False
 
     def _other_encounter(self, text: str, left: int, start: int, end: int, right: int) -> bool:
         """Does the statement ``text[left:right]`` (its match at ``start:end``) speak of
@@ -383,7 +420,7 @@ class SettingRules:
         (``later_encounter``), not negated and outside the ``skip`` spans
         (``other_sections``); a match that says "today" (``this_encounter``, in the match or
         in the ``THIS_ENCOUNTER_AFTER`` characters after it, within its statement) is
-        exempt from the encounter and section checks."""
+        exempt from the encounter and section checks. (Its callers ask ``may_match`` first.)"""
         seen: set[str] = set()
         for match in pattern.finditer(text):
             after = STATEMENT_END.search(text, match.end())
@@ -393,8 +430,7 @@ class SettingRules:
             )
             if not now and any(a <= match.start() < b for a, b in skip or ()):
                 continue
-            before = [m.end() for m in STATEMENT_END.finditer(text, 0, match.start())]
-            left = before[-1] if before else 0
+            left = statement_start(text, match.start())
             if not now and self._other_encounter(text, left, match.start(), match.end(), right):
                 continue
             if (
@@ -423,6 +459,104 @@ class SettingRules:
         return False
 
 
+def statement_start(text: str, position: int) -> int:
+    """Where the statement holding ``position`` starts: the end of the last
+    ``STATEMENT_END`` match in ``text[:position]`` (0 when there is none), searched back
+    from ``position`` in windows that double (``STATEMENT_WINDOW``)."""
+    low, window = position, STATEMENT_WINDOW
+    while low > 0:
+        low, window = max(0, position - window), window * 2
+        ends = [m.end() for m in STATEMENT_END.finditer(text, low, position)]
+        if ends:
+            return ends[-1]
+    return 0
+
+
+def may_match(pattern: re.Pattern[str], text: str, lowered: str | None) -> bool:
+    """False only when ``pattern`` cannot match ``text``: no alternative of it has, for
+    each of its literal sets (``required_literals``), one string in the note. A
+    case-insensitive pattern is checked against ``lowered`` (the note lowercased, given only
+    for an ASCII note; None: not checked). Scanning a long note with a case-insensitive
+    regex that begins with ``\b`` tries every position (the regex engine has no literal to
+    skip to), and most rules match in few notes: the check costs a few substring searches."""
+    found = required_literals(pattern)
+    if found is None:
+        return True
+    ignorecase, alternatives = found
+    if ignorecase:
+        if lowered is None:
+            return True
+        text = lowered
+    return any(
+        all(any(s in text for s in options) for options in alternative)
+        for alternative in alternatives
+    )
+
+
+@cache
+def required_literals(
+    pattern: re.Pattern[str],
+) -> tuple[bool, tuple[tuple[tuple[str, ...], ...], ...]] | None:
+    """``(ignorecase, alternatives)``: per top-level alternative of ``pattern``, up to
+    ``LITERAL_SETS_KEPT`` literal sets such that every match of that alternative holds one
+    string of each set (lowercased when ``ignorecase``); None when some alternative has no
+    literal that every match holds (then ``may_match`` always says yes). Read from the
+    parse tree of the regex: literal runs, groups and repeats of at least one, branches
+    whose every alternative holds a literal; lookarounds and classes are not used."""
+    try:
+        data = _parser.parse(pattern.pattern, pattern.flags).data
+    except (re.error, TypeError, ValueError, RecursionError):  # pragma: no cover
+        return None
+    ignorecase = bool(pattern.flags & re.IGNORECASE)
+    branches = data[0][1][1] if len(data) == 1 and data[0][0] is _parser.BRANCH else [data]
+    alternatives = []
+    for branch in branches:
+        sets = sorted(set(_literal_sets(branch, ignorecase)), key=_selectivity, reverse=True)
+        if not sets:
+            return None
+        alternatives.append(tuple(tuple(sorted(s)) for s in sets[:LITERAL_SETS_KEPT]))
+    return ignorecase, tuple(alternatives)
+
+
+def _selectivity(options: frozenset[str]) -> tuple[int, int]:
+    """Longer shortest string first, then fewer strings."""
+    return min(map(len, options)), -len(options)
+
+
+def _literal_sets(items: Any, ignorecase: bool) -> list[frozenset[str]]:
+    """The literal sets of a parsed regex sequence: every match holds one string of each."""
+    sets: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            sets.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, av in items:
+        if op is _parser.LITERAL and not (ignorecase and not chr(av).isascii()):
+            run.append(chr(av).lower() if ignorecase else chr(av))
+            continue
+        close_run()
+        if op is _parser.BRANCH:
+            best = []
+            for alternative in av[1]:
+                options = _literal_sets(alternative, ignorecase)
+                if not options:
+                    break
+                best.append(max(options, key=_selectivity))
+            else:
+                sets.append(frozenset().union(*best))
+        elif op is _parser.SUBPATTERN and not (av[1] | av[2]) & re.IGNORECASE:
+            sets.extend(_literal_sets(av[3], ignorecase))
+        elif op in _REPEATS and av[0] >= 1:
+            sets.extend(_literal_sets(av[2], ignorecase))
+        elif op is _parser.ATOMIC_GROUP:
+            sets.extend(_literal_sets(av, ignorecase))
+    close_run()
+    return sets
+
+
 def _patterns(data: Any, where: str) -> tuple[re.Pattern[str], ...]:
     """Compile a rule condition: a regex or a list of them (None: no condition).
 
@@ -445,7 +579,12 @@ def _profile(data: Any, settings: tuple[str, ...], where: str) -> CareProfile:
             not a cue, a bad count or an invalid regex; the message names the entry.
     """
     keys = {"setting", "name", "cues", "min_kinds", "require"}
-    if not isinstance(data, dict) or not {"setting", "name", "cues", "min_kinds"} <= set(data):
+    if not isinstance(data, dict) or not {
+        "setting",
+        "name",
+        "cues",
+        "min_kinds",
+    } <= set(data):
         raise PatternError(f"{where}: needs setting, name, cues, min_kinds")
     if set(data) - keys or data["setting"] not in settings:
         raise PatternError(f"{where}: unknown key or setting")

@@ -8,14 +8,27 @@ malformed profile, negation or this_encounter entry fails with a PatternError na
 from __future__ import annotations
 
 import copy
+import re
+from pathlib import Path
+from random import Random
 
 import pytest
+import yaml
 
+import auditor.setting as setting_module
 from auditor.errors import PatternError
 from auditor.patterns import load_patterns
-from auditor.setting import SettingRules
+from auditor.setting import (
+    STATEMENT_END,
+    SettingRules,
+    may_match,
+    required_literals,
+    statement_start,
+)
 
 BASE = load_patterns().setting
+BASE_RULES = SettingRules.from_rules(BASE)
+CASES = Path(__file__).parent / "cases"
 
 
 def _rules(**changes) -> SettingRules:
@@ -213,3 +226,59 @@ def test_the_keys_of_setting_yaml_1_13_are_optional_and_checked():
     for key in ("title_words", "patient_description", "later_sections", "clause_break"):
         with pytest.raises(PatternError, match=key):
             _rules(**{key: "(unclosed"})
+
+
+# --- speed without a changed decision (setting.py: statement_start, may_match, _fits) ---
+CASE_TEXTS = [
+    row["text"]
+    for row in yaml.safe_load((CASES / "setting.yaml").read_text(encoding="utf-8"))
+    if row.get("text")
+]
+
+
+def _every_regex(rules: SettingRules) -> list[re.Pattern[str]]:
+    found = [p for _, _, p in rules.rules]
+    found += [p for has, lacks in rules.conditions for p in (*has, *lacks)]
+    found += [p for profile in rules.profiles for _, p, _, _ in profile.cues]
+    return found
+
+
+def test_statement_start_is_the_last_statement_end_before_the_position():
+    random = Random(7)
+    alphabet = "ab .,!?\n\tAB:C"
+    for _ in range(300):
+        text = "".join(random.choice(alphabet) for _ in range(random.randint(0, 1400)))
+        for position in {0, len(text), *(random.randint(0, len(text)) for _ in range(5))}:
+            ends = [m.end() for m in STATEMENT_END.finditer(text, 0, position)]
+            assert statement_start(text, position) == (ends[-1] if ends else 0)
+
+
+def test_may_match_never_refuses_a_note_the_regex_matches():
+    regexes = _every_regex(BASE_RULES)
+    for text in CASE_TEXTS:
+        for variant in (text, text.upper(), text.swapcase(), text + " \u00e9"):
+            lowered = variant.lower() if variant.isascii() else None
+            for pattern in regexes:
+                if pattern.search(variant):
+                    assert may_match(pattern, variant, lowered), pattern.pattern[:60]
+
+
+def test_required_literals_reads_the_alternatives_of_a_regex():
+    either = re.compile(r"(?:is|are) (?:now )?being admitted\b|hospital day \d", re.I)
+    assert required_literals(either) == (
+        True,
+        ((("being admitted",), ("are", "is"), (" ",)), (("hospital day ",),)),
+    )
+    assert may_match(either, "Hospital Day 3", "hospital day 3")
+    assert not may_match(either, "Admitted on day 3", "admitted on day 3")
+    assert may_match(either, "Admitted on day 3 \u00e9", None)  # not ASCII: not checked
+    # a case-sensitive regex is checked against the note itself
+    assert not may_match(re.compile(r"\bICU\b"), "icu", "icu")
+    # an alternative without a literal that every match holds: no prefilter
+    assert required_literals(re.compile(r"\bfoley\b|\d+", re.I)) is None
+
+
+def test_the_decision_is_the_same_without_the_prefilter(monkeypatch):
+    expected = [BASE_RULES.decide(text) for text in CASE_TEXTS]
+    monkeypatch.setattr(setting_module, "may_match", lambda *_: True)
+    assert [BASE_RULES.decide(text) for text in CASE_TEXTS] == expected
