@@ -473,14 +473,19 @@ def _injection_cue(
 
 def _repeats(note: _Note, a: Mention) -> int:
     """N when the anchor's dose is written as given N times ("haldol 5mg im given x2"): an
-    "xN" within ``repeat_after_chars`` after the drug, in its segment; 2 for a second time
-    told in its segment ("given on admission and again on day 3": ``regex.given_again``);
-    else 1."""
+    "xN" within ``repeat_after_chars`` after the drug, in its segment, or the count as a word
+    ("given twice": ``regex.repeat_word``, ``words.repeat_two``/``repeat_three``); 2 for a
+    second time told in its segment ("given on admission and again on day 3":
+    ``regex.given_again``); else 1."""
     segment = note.segment(a)
     stop = min(segment.end, a.end + note.rules.window.repeat_after_chars)
     found = note.rules.repeat.search(note.view.text, a.end, max(a.end, stop))
     if found and not _other_subject_before(note, a, found.start()):
         return int(found.group(1))
+    word = note.rules.repeat_word.search(note.view.text, a.end, max(a.end, stop))
+    if word and not _other_subject_before(note, a, word.start()):
+        # "Narcan 0.4 mg IV was given twice": the count written as a word
+        return note.rules.repeat_counts.get(word.group(1).lower(), 1)
     if note.rules.given_again.search(note.view.text, a.end, max(a.end, segment.end)):
         return 2  # "IVIG was given on admission and again on day 3": given twice
     back = max(segment.start, a.start - note.rules.window.dose_before_chars)
@@ -550,6 +555,7 @@ def _another_amount(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     extra = copy.deepcopy(first)
     extra.dose_value = doses[0].value
     extra.spans["dose"] = (lead.end(), lead.end() + doses[0].end)
+    _route_right_after(note, a, extra, lead.end() + doses[0].end)
     return [extra]
 
 
@@ -589,8 +595,25 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
         extra = copy.deepcopy(first)
         extra.dose_value = dose.value
         extra.spans["dose"] = (start, end)
+        _route_right_after(note, a, extra, end)
         out.append(extra)
     return out
+
+
+def _route_right_after(note: _Note, a: Mention, extra: Event, end: int) -> None:
+    """Give a later dose of the drug the injection route written right after its amount
+    ("Narcan 0.4 mg IV x2, then 2 mg IM": the 2 mg was IM), not the first dose's route
+    (contract section 2: the route stated for that dose)."""
+    for m in note.view.in_sent(a.sent):
+        if (
+            m.label == "ROUTE"
+            and m.ident in note.rules.injection_routes
+            and end <= m.start
+            and not note.view.text[end : m.start].strip(" \u00a0.")
+        ):
+            extra.route = m.ident
+            extra.spans["route"] = m.span
+            return
 
 
 def _second_route(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
@@ -637,11 +660,17 @@ def _second_route(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
 def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     """Is the event a dose given at a clock time of its own: an administration verb decided
     it (``given.given_by`` ``cue:admin_verb``), it has its dose, and its sentence states a
-    time before it ("at 3am ... was given 5 mg IV Haldol")? Then it is another dose, not a
-    restatement of an earlier one with the same amount (``merging.merge_mentions``)."""
-    if given != "cue:admin_verb" or event.dose_value is None:
+    time before it ("at 3am ... was given 5 mg IV Haldol")? Or, with or without a dose, its
+    sentence names a later day of the stay before it (``regex.later_day``: "on hospital day
+    3", "the following morning", "prior to discharge")? Then it is another dose, not a
+    restatement of an earlier one (``merging.merge_mentions``)."""
+    if given != "cue:admin_verb":
         return False
     sent_start = note.view.sentences[a.sent].start
+    if note.rules.later_day.search(note.view.text, sent_start, a.start):
+        return True  # "On the day prior to discharge, she received her weekly dose of Rituxan"
+    if event.dose_value is None:
+        return False
     return bool(note.rules.clock_time.search(note.view.text, sent_start, a.start))
 
 
@@ -899,8 +928,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             for event in found:
                 if another or any(event is m for m in more) or _timed_again(note, a, given, event):
                     apart.add(id(event))
-                if times > 1:
-                    repeats[id(event)] = times
+                if times > 1 and not any(event is m for m in more):
+                    repeats[id(event)] = times  # the count is the first dose's, not "then 2 mg"
                     _drop_total(note, a, event)
                 event.evidence = evidence.value if evidence else None
                 if evidence is not None:
