@@ -943,7 +943,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         elif a.label == "DRUG" and not a.modifiers & rules.drug_before_not_if:
             ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
-            reason = not_given_by(a, bool(given), role, rules, list_section)
+            reason = not_given_by(a, bool(given), role, rules, list_section, view)
             if reason is not None and not (a.label == "DRUG" and a.ident in infused):
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))

@@ -444,13 +444,25 @@ def this_encounter(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
 
 
 def not_given_by(
-    a: Mention, given: bool, role: str | None, rules: ExtractionRules, list_section: bool
+    a: Mention,
+    given: bool,
+    role: str | None,
+    rules: ExtractionRules,
+    list_section: bool,
+    view: NoteView | None = None,
 ) -> str | None:
     """The rule that reports a non-event injection anchor as not given, or None when it is
     silently not an event (history, family, home medication, prescription, allergy, list
-    section, a schedule without a plan or refusal)."""
+    section, a schedule without a plan or refusal, a possibility named among the risks of a
+    procedure: ``risk_listed``)."""
     if a.modifiers & rules.no_flag_mods or list_section:
         return None
+    if (
+        view is not None
+        and a.modifiers & rules.not_given_mods <= {"HYPOTHETICAL"}
+        and risk_listed(view, a, rules)
+    ):
+        return None  # "The risks included ... need for further injections": no plan
     if a.label == "DRUG" and rules.family_of(a.ident) in rules.infusion_only_families:
         return None  # "dopamine started", "hold dobutamine": a drip (cues.yaml infusion_only)
     not_given = sorted(a.modifiers & rules.not_given_mods)
@@ -463,6 +475,16 @@ def not_given_by(
     if not given and role == "planning" and a.label == "DRUG":
         return "section:planning"  # an order in the plan, not documented as given
     return None
+
+
+def risk_listed(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is anchor ``a`` an item of a list of risks or complications its sentence opens before
+    it ("The risks included, but are not limited to, bleeding, infection ... or injections":
+    ``regex.risk_listing``), as in the informed-consent paragraph of a procedure report? What
+    might happen later is neither given nor planned (contract section 1: only a documented
+    plan, hold or refusal raises ``not_administered``)."""
+    sent = view.sentences[a.sent]
+    return rules.risk_listing.search(view.text, sent.start, a.start) is not None
 
 
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:

@@ -316,6 +316,7 @@ class ExtractionRules:
         self.heading_line_end = rx.get("heading_line_end", NEVER)
         self.repeat_word = rx.get("repeat_word", NEVER)
         self.later_day = rx.get("later_day", NEVER)
+        self.risk_listing = rx.get("risk_listing", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
         self.repeat_counts: dict[str, int] = {
             **{w.lower(): 2 for w in spec["words"].get("repeat_two", [])},
