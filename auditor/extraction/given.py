@@ -174,7 +174,12 @@ def given_by(
         return "section:procedure_title"  # "OPERATION: Lumbar epidural steroid injection."
     if (
         role == "anesthesia_record"
-        and rules.doses.find_all(text[segment.start : segment.end])
+        and (
+            rules.doses.find_all(text[segment.start : segment.end])
+            # "PREMEDICATION AND SEDATION: Fentanyl 100, midazolam 5.": the amount given with
+            # its unit left out (no dose: contract section 3), still a record of the drug given
+            or (a.label == "DRUG" and rules.bare_amount.match(text, a.end))
+        )
         and on_heading_line(view, a, rules)
     ):
         # "ANESTHESIA: Conscious sedation with Versed 3 mg": a named drug with its amount under
