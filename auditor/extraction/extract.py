@@ -14,7 +14,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from ..doses import Dose, tidy_number
-from .anchors import choose_anchors
+from .anchors import choose_anchors, class_infused
 from .attributes import (
     DoseAt,
     Found,
@@ -893,6 +893,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         for m in view.in_sent(a.sent)
                     )
                 )
+                # "Antibiotics were infused prior to the incision": the class told as infused
+                classed = classed or (a.label == "ROUTE" and class_infused(view, a, rules))
                 if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)

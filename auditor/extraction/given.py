@@ -27,6 +27,7 @@ it is an order in a plan section (``section:planning``).
 
 from __future__ import annotations
 
+from .anchors import class_infused
 from .rules import ExtractionRules
 from .segments import Segment
 from .view import Mention, NoteView
@@ -155,6 +156,8 @@ def given_by(
     text = view.text
     if stated_given(view, a.sent, rules):
         return "cue:admin_verb"
+    if a.label == "ROUTE" and class_infused(view, a, rules):
+        return "cue:class_infused"  # "Antibiotics were infused prior to the incision"
     if a.label == "DRUG" and a.text.lower() in rules.given_by_name:
         return "cue:given_by_name"  # "full heparinization": the name is the act of giving it
     record = segment.mentions + [m for b in block for m in b.mentions]
