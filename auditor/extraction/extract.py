@@ -893,10 +893,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         for m in view.in_sent(a.sent)
                     )
                 )
-                # "Antibiotics were infused prior to the incision": the class told as infused
-                classed = classed or (a.label == "ROUTE" and class_infused(view, a, rules))
+                # "Antibiotics were infused prior to the incision": the class told as infused,
+                # its drug unnamed (no drug written before it is the one infused)
+                infused_class = a.label == "ROUTE" and class_infused(view, a, rules)
+                classed = classed or infused_class
                 if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
+                ranged = ranged or infused_class
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
                 if named_before is None and not ranged:  # "Lasix drip ... bolused w 80 mg"
                     named_before = drip_bolused(a, own.dose_unit, view, drips, anchors, rules)
