@@ -10,6 +10,7 @@ their own modules: ``anchors`` (what can be an event), ``segments`` (whose words
 from __future__ import annotations
 
 import copy
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
@@ -459,8 +460,10 @@ def _injection_cue(
         return True
     if a.label != "DRUG":
         return False
-    if any(m.label == "ADMIN" for m in in_sent) or rules.excluded_kind(a.ident):
+    if any(_admin_of(note.view, m, a) for m in in_sent) or rules.excluded_kind(a.ident):
         return True
+    if _injection_act_near(note.view, a, rules):
+        return True  # "will not rebolus with amiodarone"
     if a.ident in injected and role != "planning":
         return True  # in a plan, "taper off p.r.n. Ativan" is the regimen, not an injection
     return (
@@ -469,6 +472,46 @@ def _injection_cue(
         and rules.family_of(a.ident) not in note.home_families
         and not note.view.sentence_words(a.sent) & rules.infusion_words
     )
+
+
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")  # the words of a glued token ("af-?rebolus")
+
+
+def _injection_act_near(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is a word naming the act of injecting (``cues.yaml`` ``context.injection_act_words``:
+    "rebolus", "bolus") within ``window.injection_act_tokens`` tokens of drug anchor ``a`` in its
+    sentence, with no other drug between ("will not rebolus with amiodarone")?"""
+    n = rules.injection_act_tokens
+    if n <= 0 or not rules.injection_act_words:
+        return False
+    sent = view.sentences[a.sent]
+    lo, hi = max(sent.tok_start, a.tok_start - n - 1), min(sent.tok_end, a.tok_end + n + 1)
+    drugs = {
+        i
+        for d in view.in_sent(a.sent)
+        if d.label == "DRUG" and d is not a
+        for i in range(d.tok_start, d.tok_end)
+    }
+    for i in range(lo, hi):
+        if any(w in rules.injection_act_words for w in _WORD.findall(view.tokens[i])):
+            between = range(min(i, a.tok_end), max(i, a.tok_start))
+            if not any(j in drugs for j in between):
+                return True
+    return False
+
+
+def _admin_of(view: NoteView, m: Mention, a: Mention) -> bool:
+    """Is ``m`` an administration cue of drug anchor ``a`` ("Toradol was not given", "did not
+    receive her Lovenox"): an ADMIN mention with no other drug between them, and, when it is
+    written before the drug, no comma or semicolon between (in a run-on line "lovenox 40mg SC
+    given @2100, lopressor held" the verb is the Lovenox's: the held Lopressor, commonly oral,
+    is no injection)."""
+    if m.label != "ADMIN":
+        return False
+    lo, hi = (m.end, a.start) if m.end <= a.start else (a.end, m.start)
+    if any(d.label == "DRUG" and d is not a and lo <= d.start < hi for d in view.in_sent(a.sent)):
+        return False
+    return not (m.end <= a.start and any(ch in ",;" for ch in view.text[lo:hi]))
 
 
 def _repeats(note: _Note, a: Mention) -> int:
@@ -809,6 +852,23 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             or _procedure_route(note, a)
             or _route_before_break(view, a)
         )
+        if (
+            route_m is not None
+            and route_m.ident == "PO"
+            and route_m.start > a.end
+            and any(
+                m.label == "INJECTION" and a.end <= m.start < route_m.start
+                for m in view.in_sent(a.sent)
+            )
+        ):
+            route_m = None  # "refused the ceftriaxone injection and took oral cefixime"
+        if (
+            route_m is not None
+            and route_m.ident == "PO"
+            and route_m.start > a.end
+            and rules.contrast_words.intersection(view.tokens[a.tok_end : route_m.tok_start])
+        ):
+            route_m = None  # "Ceftriaxone was recommended, but she preferred oral antibiotics"
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
             if (
@@ -976,7 +1036,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section, view)
-            if reason is not None and not (a.label == "DRUG" and a.ident in infused):
+            if reason is not None and not (
+                a.label == "DRUG"
+                and a.ident in infused
+                and not _injection_act_near(view, a, rules)  # "?rebolus w amio": not the drip
+            ):
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
