@@ -361,7 +361,7 @@ def test_nursing_batch_5_is_25_dev_notes_outside_the_reserved_ids():
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (272, 169, 103)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (292, 169, 123)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"
@@ -447,13 +447,49 @@ def test_blind_batch_5_is_46_heldout_notes_of_the_reserved_draw():
         assert {r["note_id"] for r in rows} <= set(reserved.read_text().split())
 
 
+BLIND_BATCH_6 = "blind-2026-12-06-r6"
+"""Helper blind's sixth-round held-out batch (PROVENANCE.md), labelled before any tool run."""
+
+
+def test_blind_batch_6_is_46_heldout_notes_of_the_reserved_draw():
+    batch = {
+        path.stem: [r for r in _lines(path) if r.get("batch") == BLIND_BATCH_6]
+        for path in REAL_FILES
+    }
+    assert {name: len(rows) for name, rows in batch.items()} == {
+        "aci": 5,
+        "mtsamples": 21,
+        "nursing": 20,
+    }
+    rows = [r for name in sorted(batch) for r in batch[name]]
+    assert {r["split"] for r in rows} == {"heldout"}
+    statuses = [r["expected"]["status"] for r in rows]
+    assert (statuses.count("excluded"), statuses.count("no_injection")) == (11, 35)
+    events = {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch}
+    assert events == {"aci": 0, "mtsamples": 6, "nursing": 23}
+    strata = [r["stratum"] for r in batch["mtsamples"]]
+    assert {s: strata.count(s) for s in set(strata)} == {
+        "office": 4,
+        "consult": 5,
+        "discharge": 2,
+        "procedure": 5,
+        "trap": 5,
+    }
+    reserved = Path("/work/reserved_all.txt")
+    if reserved.is_file():
+        # the reserved list names nursing records in both forms (note id and record key)
+        listed = set(reserved.read_text().split())
+        assert {r["note_id"] for r in rows} <= listed
+        assert {r["source"]["record"] for r in batch["nursing"]} <= listed
+
+
 ACI_BATCH_3 = "aci-3"
 """Helper setting's seeded ACI-BENCH dev batch of issue 12 (PROVENANCE.md, ACI batch 3)."""
 
 
 def test_aci_batch_3_is_12_dev_traps():
     rows = _lines(REAL / "aci.jsonl")
-    assert len(rows) == 61
+    assert len(rows) == 66
     batch = [r for r in rows if r.get("batch") == ACI_BATCH_3]
     assert len(batch) == 12
     assert {r["split"] for r in batch} == {"dev"}

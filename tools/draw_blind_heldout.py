@@ -22,6 +22,13 @@ Batches drawn with it (``corpora/gold/real/PROVENANCE.md``):
   ``random.Random(20261221).sample(sorted(ACI-BENCH note ids not in gold and not duplicating a
   gold text), 8)`` (pool 151), the first 5 taken, the other 3 kept as spares. Labels committed
   at 6889d5f before any tool run.
+- ``blind-2026-12-06-r6``: ``--seed 20261231``, run by helper blind at main c593130
+  (``AUDITOR_SHARED_DATA=/work/shared/data``; pools ed 0, office 5, consult 34, discharge 2,
+  procedure 602, trap 1183, nursing 940, ACI-BENCH injection 0). Taken in draw order: MTSamples
+  office 4, consult 5, discharge 2, procedure 5, trap 5 (21), the first 20 nursing records; no
+  replacement. ACI-BENCH fallback outside this tool, the r5 rule with ``random.Random(20261231)``
+  (pool 146), the first 5 taken, the other 3 kept as spares. Labels committed at 5a9fe93 before
+  any tool run.
 
 Notes already in a gold file are excluded at draw time, so re-running the tool after a
 batch was labelled gives a different draw (its notes are gone from the pools, and the
