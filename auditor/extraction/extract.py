@@ -562,6 +562,8 @@ def _injection_cue(
         return False
     if any(m.label == "ADMIN" for m in in_sent) or rules.excluded_kind(a.ident):
         return True
+    if bolus_named(note.view, a, rules):
+        return True  # "? rebolus w/ amiodarone": a bolus is an IV push, never an oral dose
     if a.ident in injected and role != "planning":
         return True  # in a plan, "taper off p.r.n. Ativan" is the regimen, not an injection
     return (
@@ -1057,7 +1059,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
-            if reason is not None and not (a.label == "DRUG" and a.ident in infused):
+            if reason is not None and not (a.label == "DRUG" and a.ident in infused and not bolus):
+                # a planned or negated mention of a drug run as a drip is that drip, unless it
+                # is written as a bolus ("? rebolus w/ amio" beside its running drip: a dose)
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
