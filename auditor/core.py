@@ -249,14 +249,18 @@ def audit_one(
         setting = record.setting or context.setting.from_text(text)
         found = extract(nlp, text)
         in_report = context.procedural.report_context(text)
-        implied = context.procedural.implied_route(text)
         kept, dropped = [], set()
         restated = context.procedural.restated(text, found["events"])
         for event, again in zip(found["events"], restated, strict=True):
             if again:  # the injection procedure's own line, or its anaesthetic vehicle
                 dropped.add(event.get("medication"))
                 continue
-            if event.get("route") is None and implied is not None:
+            implied = (
+                context.procedural.implied_route(text, event.get("medication"))
+                if event.get("route") is None
+                else None
+            )
+            if implied is not None:
                 event["route"] = implied  # "Hip injection" report: intra-articular
             procedural = context.procedural.is_procedural(text, event, in_report)
             if context.procedural.not_an_event(text, event, procedural):

@@ -117,6 +117,15 @@ class DoseParser:
             rf"{_WS}(?:[x×,(]|of|in)?{_WS}" + _NUM + _WS + rf"({vol_alt})(?![A-Za-z])", re.I
         )
         self._percent = re.compile(_NUM + _WS + r"%")
+        # "1 mL of Kenalog 40 mg/mL", "0.3 mL of 1:1000 epinephrine", "0.3 cc of epinephrine
+        # 1:1000": the volume given, written before a concentration with no volume of its own
+        # (up to three words between: the drug's name); contract section 3, the amount is the
+        # concentration times the volume
+        self._volume_before = re.compile(
+            rf"(\d+(?:\.\d+)?){_WS}(?:{vol_alt})(?![A-Za-z]){_WS}of{_WS}"
+            rf"(?:(?:an?|the){_WS})?(?:[A-Za-z][\w-]*[\s\u00a0]+){{0,3}}$",
+            re.I,
+        )
         # "6 mL of 5% phenol": a volume of a percent solution, written before the percent
         self._volume_of_percent = re.compile(
             _NUM
@@ -165,6 +174,19 @@ class DoseParser:
             if per:
                 then = self._then_volume.match(text, per.end())
                 if then is None:
+                    given = self._given_volume(text, m.start())
+                    if given is not None:  # "1 mL of Kenalog 40 mg/mL": 40 mg
+                        found = [d for d in found if not given.start() <= d.start < m.start()]
+                        found.append(
+                            Dose(
+                                tidy_number(value * _number(given.group(1))),
+                                unit,
+                                given.start(),
+                                per.end(),
+                                False,
+                            )
+                        )
+                        pos = per.end()
                     continue  # a bare concentration is not an amount given
                 volume = _number(then.group(1))
                 value, end = value * volume, then.end()
@@ -173,6 +195,12 @@ class DoseParser:
         for m in _RATIO.finditer(text):
             then = self._then_volume.match(text, m.end())
             if then is None:
+                given = self._given_volume(text, m.start())
+                if given is None:
+                    continue
+                mg = _number(given.group(1)) * 1000 / _number(m.group(1))  # "0.3 mL of 1:1000"
+                found = [d for d in found if not (given.start() <= d.start < m.end())]
+                found.append(Dose(tidy_number(mg), "mg", given.start(), m.end(), False))
                 continue
             mg = _number(then.group(1)) * 1000 / _number(m.group(1))  # 1:1000 = 1 mg/mL
             found = [d for d in found if not (m.start() <= d.start < then.end())]
@@ -196,6 +224,11 @@ class DoseParser:
             found = [d for d in found if not (m.start() <= d.start < vol_end)]
             found.append(Dose(tidy_number(mg), "mg", m.start(), vol_end, False))
         return sorted((d for d in found if math.isfinite(d.value)), key=lambda d: d.start)
+
+    def _given_volume(self, text: str, at: int) -> re.Match[str] | None:
+        """The volume written "<n> mL of" up to three words before character ``at`` (a
+        concentration there: "1 mL of Kenalog 40 mg/mL"), or None."""
+        return self._volume_before.search(text, max(0, at - 60), at)
 
     def concentration_times_volume(self, text: str, volume_text: str) -> Dose | None:
         """A bare concentration in ``text`` ("1000 mcg/mL") times the first volume in

@@ -63,6 +63,10 @@ class ProceduralRules:
         cues: regexes for the event's own sentence.
         itself_routes: routes of injections that are themselves the procedure.
         procedure_routes: route -> regex: a named injection procedure that implies it.
+        lesion_routes: route -> regex: a named needle procedure that is not itself an
+            injection (radiofrequency lesioning of a nerve or the sympathetic chain) and
+            implies that route for the route-less drugs injected through its needle, but not
+            for its sedation (``sedatives_in_injection_reports``).
         not_markers: regexes, one match of any marks a summary (discharge summary) that is
             never a procedure report, whatever markers it has.
         procedural_drugs: generic names of drugs given only to serve a procedure.
@@ -84,6 +88,7 @@ class ProceduralRules:
     cues: tuple[re.Pattern[str], ...]
     itself_routes: frozenset[str] = frozenset()
     procedure_routes: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    lesion_routes: tuple[tuple[str, re.Pattern[str]], ...] = ()
     not_markers: tuple[re.Pattern[str], ...] = ()
     procedural_drugs: frozenset[str] = frozenset()
     itself_drugs: frozenset[str] = frozenset()
@@ -132,6 +137,10 @@ class ProceduralRules:
             procedure_routes=tuple(
                 (route, compile_rule(p, f"{path}: procedure_routes.{route}"))
                 for route, p in (rules.get("procedure_routes") or {}).items()
+            ),
+            lesion_routes=tuple(
+                (route, compile_rule(p, f"{path}: lesion_routes.{route}"))
+                for route, p in (rules.get("lesion_routes") or {}).items()
             ),
             not_markers=tuple(
                 compile_rule(p, f"{path}: report.not_markers[{i}]")
@@ -280,14 +289,25 @@ class ProceduralRules:
             return False
         return not any(self.itself.search(name) for name in self.named_procedures(text))
 
-    def implied_route(self, text: str) -> str | None:
+    def implied_route(self, text: str, medication: str | None = None) -> str | None:
         """The route a named injection procedure implies for route-less injections of the
-        note (a "Hip injection" report: ``other``), or None."""
-        for name in self.named_procedures(text):
+        note (a "Hip injection" report: ``other``), or, for a drug that is not sedation
+        (``sedatives_in_injection_reports``), the route a named needle lesioning procedure
+        implies (``lesion_routes``: "Radiofrequency thermocoagulation of the lumbar
+        sympathetic chain": the steroid injected at the needle tip is route ``other``); or
+        None."""
+        names = self.named_procedures(text)
+        for name in names:
             if self.itself.search(name):
                 for route, pattern in self.procedure_routes:
                     if pattern.search(name):
                         return route
+        if (medication or "").lower() in self.sedatives_in_injection_reports:
+            return None
+        for name in names:
+            for route, pattern in self.lesion_routes:
+                if pattern.search(name):
+                    return route
         return None
 
     def event_context(self, text: str, start: int, end: int) -> bool:

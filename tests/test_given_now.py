@@ -2,7 +2,8 @@
 later_doses.yaml, shot_records.yaml and given_now_styles.yaml): historical narrative, care told
 from another encounter, plans, schedules, starts, oral forms, later doses, verbless shot records;
 the styles table writes each kind in nursing shorthand, dictated narrative, summaries and
-conversational plans. A field a case leaves out of an event is expected null."""
+conversational plans. A field a case leaves out of an event is expected null; a case with
+``xfail`` (its reason) is a kind known to fail, expected to fail (strict)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,16 @@ CASES = [
 FIELDS = ("medication", "route", "dose_value", "dose_unit", "site", "laterality")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=pytest.mark.xfail(reason=c["xfail"], strict=True))
+        if c.get("xfail")
+        else c
+        for c in CASES
+    ],
+    ids=[c["name"] for c in CASES],
+)
 def test_given_now(case, extract_one):
     result = extract_one(clean_text(case["text"]))
     got = [{k: e[k] for k in FIELDS} for e in result["events"]]

@@ -172,6 +172,9 @@ def choose_dose(
     lead = rules.dose_of.search(text[lead_from : a.start])
     if lead:  # "2 cc of Triamcinolone and 1 cc of Wydase": the dose written before it
         before = doses.choose(lead.group(0))
+        at = lead_from + lead.start()
+        if before and dose is not None and dose.span[0] <= at < dose.span[1]:
+            before = None  # "1 mL of Kenalog 40 mg/mL": the amount read over that volume
         if before:
             dose = DoseAt(before, _shift(before, lead_from + lead.start()))
     else:  # "2mg vit k sq, 3 units plts": a dose right before the drug is its own

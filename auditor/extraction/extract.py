@@ -10,6 +10,7 @@ their own modules: ``anchors`` (what can be an event), ``segments`` (whose words
 from __future__ import annotations
 
 import copy
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 
@@ -560,10 +561,10 @@ def _injection_cue(
         return True
     if a.label != "DRUG":
         return False
-    if any(m.label == "ADMIN" for m in in_sent) or rules.excluded_kind(a.ident):
+    if any(_admin_of(note.view, m, a) for m in in_sent) or rules.excluded_kind(a.ident):
         return True
-    if bolus_named(note.view, a, rules):
-        return True  # "? rebolus w/ amiodarone": a bolus is an IV push, never an oral dose
+    if _injection_act_near(note.view, a, rules) or bolus_named(note.view, a, rules):
+        return True  # "will not rebolus with amiodarone": a bolus is an IV push
     if a.ident in injected and role != "planning":
         return True  # in a plan, "taper off p.r.n. Ativan" is the regimen, not an injection
     return (
@@ -574,16 +575,61 @@ def _injection_cue(
     )
 
 
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")  # the words of a glued token ("af-?rebolus")
+
+
+def _injection_act_near(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is a word naming the act of injecting (``cues.yaml`` ``context.injection_act_words``:
+    "rebolus", "bolus") within ``window.injection_act_tokens`` tokens of drug anchor ``a`` in its
+    sentence, with no other drug between ("will not rebolus with amiodarone")?"""
+    n = rules.injection_act_tokens
+    if n <= 0 or not rules.injection_act_words:
+        return False
+    sent = view.sentences[a.sent]
+    lo, hi = max(sent.tok_start, a.tok_start - n - 1), min(sent.tok_end, a.tok_end + n + 1)
+    drugs = {
+        i
+        for d in view.in_sent(a.sent)
+        if d.label == "DRUG" and d is not a
+        for i in range(d.tok_start, d.tok_end)
+    }
+    for i in range(lo, hi):
+        if any(w in rules.injection_act_words for w in _WORD.findall(view.tokens[i])):
+            between = range(min(i, a.tok_end), max(i, a.tok_start))
+            if not any(j in drugs for j in between):
+                return True
+    return False
+
+
+def _admin_of(view: NoteView, m: Mention, a: Mention) -> bool:
+    """Is ``m`` an administration cue of drug anchor ``a`` ("Toradol was not given", "did not
+    receive her Lovenox"): an ADMIN mention with no other drug between them, and, when it is
+    written before the drug, no comma or semicolon between (in a run-on line "lovenox 40mg SC
+    given @2100, lopressor held" the verb is the Lovenox's: the held Lopressor, commonly oral,
+    is no injection)."""
+    if m.label != "ADMIN":
+        return False
+    lo, hi = (m.end, a.start) if m.end <= a.start else (a.end, m.start)
+    if any(d.label == "DRUG" and d is not a and lo <= d.start < hi for d in view.in_sent(a.sent)):
+        return False
+    return not (m.end <= a.start and any(ch in ",;" for ch in view.text[lo:hi]))
+
+
 def _repeats(note: _Note, a: Mention) -> int:
     """N when the anchor's dose is written as given N times ("haldol 5mg im given x2"): an
-    "xN" within ``repeat_after_chars`` after the drug, in its segment; 2 for a second time
-    told in its segment ("given on admission and again on day 3": ``regex.given_again``);
-    else 1."""
+    "xN" within ``repeat_after_chars`` after the drug, in its segment, or the count as a word
+    ("given twice": ``regex.repeat_word``, ``words.repeat_two``/``repeat_three``); 2 for a
+    second time told in its segment ("given on admission and again on day 3":
+    ``regex.given_again``); else 1."""
     segment = note.segment(a)
     stop = min(segment.end, a.end + note.rules.window.repeat_after_chars)
     found = note.rules.repeat.search(note.view.text, a.end, max(a.end, stop))
     if found and not _other_subject_before(note, a, found.start()):
         return int(found.group(1))
+    word = note.rules.repeat_word.search(note.view.text, a.end, max(a.end, stop))
+    if word and not _other_subject_before(note, a, word.start()):
+        # "Narcan 0.4 mg IV was given twice": the count written as a word
+        return note.rules.repeat_counts.get(word.group(1).lower(), 1)
     if note.rules.given_again.search(note.view.text, a.end, max(a.end, segment.end)):
         return 2  # "IVIG was given on admission and again on day 3": given twice
     back = max(segment.start, a.start - note.rules.window.dose_before_chars)
@@ -653,6 +699,7 @@ def _another_amount(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     extra = copy.deepcopy(first)
     extra.dose_value = doses[0].value
     extra.spans["dose"] = (lead.end(), lead.end() + doses[0].end)
+    _route_right_after(note, a, extra, lead.end() + doses[0].end)
     return [extra]
 
 
@@ -692,8 +739,25 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
         extra = copy.deepcopy(first)
         extra.dose_value = dose.value
         extra.spans["dose"] = (start, end)
+        _route_right_after(note, a, extra, end)
         out.append(extra)
     return out
+
+
+def _route_right_after(note: _Note, a: Mention, extra: Event, end: int) -> None:
+    """Give a later dose of the drug the injection route written right after its amount
+    ("Narcan 0.4 mg IV x2, then 2 mg IM": the 2 mg was IM), not the first dose's route
+    (contract section 2: the route stated for that dose)."""
+    for m in note.view.in_sent(a.sent):
+        if (
+            m.label == "ROUTE"
+            and m.ident in note.rules.injection_routes
+            and end <= m.start
+            and not note.view.text[end : m.start].strip(" \u00a0.")
+        ):
+            extra.route = m.ident
+            extra.spans["route"] = m.span
+            return
 
 
 def _second_route(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
@@ -740,11 +804,17 @@ def _second_route(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
 def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     """Is the event a dose given at a clock time of its own: an administration verb decided
     it (``given.given_by`` ``cue:admin_verb``), it has its dose, and its sentence states a
-    time before it ("at 3am ... was given 5 mg IV Haldol")? Then it is another dose, not a
-    restatement of an earlier one with the same amount (``merging.merge_mentions``)."""
-    if given != "cue:admin_verb" or event.dose_value is None:
+    time before it ("at 3am ... was given 5 mg IV Haldol")? Or, with or without a dose, its
+    sentence names a later day of the stay before it (``regex.later_day``: "on hospital day
+    3", "the following morning", "prior to discharge")? Then it is another dose, not a
+    restatement of an earlier one (``merging.merge_mentions``)."""
+    if given != "cue:admin_verb":
         return False
     sent_start = note.view.sentences[a.sent].start
+    if note.rules.later_day.search(note.view.text, sent_start, a.start):
+        return True  # "On the day prior to discharge, she received her weekly dose of Rituxan"
+    if event.dose_value is None:
+        return False
     return bool(note.rules.clock_time.search(note.view.text, sent_start, a.start))
 
 
@@ -859,6 +929,23 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             or _procedure_route(note, a)
             or _route_before_break(view, a)
         )
+        if (
+            route_m is not None
+            and route_m.ident == "PO"
+            and route_m.start > a.end
+            and any(
+                m.label == "INJECTION" and a.end <= m.start < route_m.start
+                for m in view.in_sent(a.sent)
+            )
+        ):
+            route_m = None  # "refused the ceftriaxone injection and took oral cefixime"
+        if (
+            route_m is not None
+            and route_m.ident == "PO"
+            and route_m.start > a.end
+            and rules.contrast_words.intersection(view.tokens[a.tok_end : route_m.tok_start])
+        ):
+            route_m = None  # "Ceftriaxone was recommended, but she preferred oral antibiotics"
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
             if (
@@ -1043,8 +1130,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             for event in found:
                 if another or any(event is m for m in more) or _timed_again(note, a, given, event):
                     apart.add(id(event))
-                if times > 1:
-                    repeats[id(event)] = times
+                if times > 1 and not any(event is m for m in more):
+                    repeats[id(event)] = times  # the count is the first dose's, not "then 2 mg"
                     _drop_total(note, a, event)
                 event.evidence = evidence.value if evidence else None
                 if evidence is not None:
@@ -1059,9 +1146,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section)
-            if reason is not None and not (a.label == "DRUG" and a.ident in infused and not bolus):
-                # a planned or negated mention of a drug run as a drip is that drip, unless it
-                # is written as a bolus ("? rebolus w/ amio" beside its running drip: a dose)
+            if reason is not None and not (
+                a.label == "DRUG"
+                and a.ident in infused
+                and not bolus  # "no amio bolus needed" beside its drip: a bolus, not the drip
+                and not _injection_act_near(view, a, rules)  # "?rebolus w amio": not the drip
+            ):
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)

@@ -166,10 +166,28 @@ def given_by(
     )
     if role == "administration" and (has_route_or_dose or segment.of("SITE")):
         return "section:administration"
+    if (
+        role == "procedure_title"
+        and (has_route_or_dose or segment.of("SITE"))
+        and on_heading_line(view, a, rules)
+    ):
+        return "section:procedure_title"  # "OPERATION: Lumbar epidural steroid injection."
+    if (
+        role == "anesthesia_record"
+        and rules.doses.find_all(text[segment.start : segment.end])
+        and on_heading_line(view, a, rules)
+    ):
+        # "ANESTHESIA: Conscious sedation with Versed 3 mg": a named drug with its amount under
+        # a report's anaesthesia heading; "Monitored intravenous Versed sedation" names none
+        return "section:anesthesia_record"
     # "Both given by RN." / "All administered." after the list (never for a diagnosis
     # or complaint line: it lists no doses given)
     sents = view.sentences
-    lookahead = rules.window.group_line_lookahead if role != "indication" else 0
+    # (nor for an anaesthesia heading: "ANESTHESIA: Propofol and Versed." names a technique, and
+    # a later sentence of the report is no "Both given" line for it)
+    lookahead = (
+        rules.window.group_line_lookahead if role not in ("indication", "anesthesia_record") else 0
+    )
     for step in range(1, lookahead + 1):
         nxt = a.sent + step
         if nxt >= len(sents) or rules.blank_line.search(
@@ -222,6 +240,19 @@ def given_by(
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def on_heading_line(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is anchor ``a`` on the line its section heading opens ("OPERATION: Lumbar epidural
+    steroid injection, ..."): no sentence end (``regex.heading_line_end``: a period not after a
+    digit, as "1." of a numbered list is not one, or a line break) between the section's start
+    and the anchor? A discharge summary's "OPERATION: ..." line followed by the history with no
+    heading of its own leaves that history outside the title (``section_rules.json`` roles
+    ``procedure_title`` and ``anesthesia_record``)."""
+    starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
+    if not starts:
+        return False
+    return rules.heading_line_end.search(view.text, starts[-1], a.start) is None
 
 
 def shot_record(
@@ -385,7 +416,7 @@ def blocked_by(
         and (listed or not responded_after(view, a))
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
-    standing = sorted(a.modifiers & rules.standing_mods)
+    standing = sorted(a.modifiers & rules.standing_mods) or _standing_list_item(view, a, rules)
     if standing and not _given_this(view, a, rules) and not effect_after(view, a, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
     if role == "not_administered" and not stated_given(view, a.sent, rules):
@@ -476,4 +507,39 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     rate = rules.rate.search(view.text, a.end, max(a.end, stop))
     if rate is not None and rules.clause_break.search(view.text, a.end, rate.start()):
         return False  # "K repleted, NS 75cc/hr": the rate of another thing in the next clause
+    if rate is not None and _total_over_duration(view, a, rules):
+        return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
+
+
+def _standing_list_item(view: NoteView, a: Mention, rules: ExtractionRules) -> list[str]:
+    """The standing modifiers of the list a drug anchor ends ("improved on IV steroids and
+    empiric IV Lasix": Lasix is on the regimen "on" heads): walking back from the anchor over
+    the drug and route mentions of its sentence, as long as only list joiners and the words of
+    ``extraction.yaml`` ``words.standing_list`` (class nouns, "empiric") stand between two of
+    them, the first that carries a standing modifier gives its modifiers. Empty when there is
+    none (contract section 1: a standing regimen is no event)."""
+    if a.label != "DRUG":
+        return []
+    before = [m for m in view.in_sent(a.sent) if m.end <= a.start and m.label in ("DRUG", "ROUTE")]
+    after = a
+    for head in reversed(before):
+        words = view.text[head.end : after.start].replace(",", " , ").lower().split()
+        if not set(words) <= rules.standing_list_words:
+            return []  # "on SQ heparin, was given Lasix": a new clause
+        mods = sorted(head.modifiers & rules.standing_mods)
+        if mods:
+            return mods
+        after = head
+    return []
+
+
+def _total_over_duration(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` given as a stated total amount written right before it ("38 mg
+    of adenosine", ``regex.dose_of``) over a stated finite time after it, in its sentence
+    ("over a period of four minutes": ``regex.over_duration``)? That is one dose given at a
+    rate (a pharmacologic stress dose, a short infusion), not a running drip (corpora/README.md:
+    a stated total received is one administration, mts-1618)."""
+    sent = view.sentences[a.sent]
+    lead = rules.dose_of.search(view.text[max(sent.start, a.start - 30) : a.start])
+    return bool(lead) and rules.over_duration.search(view.text, a.end, sent.end) is not None

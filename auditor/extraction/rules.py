@@ -150,6 +150,9 @@ class ExtractionRules:
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
         self.injection_only_names = _words(cues["context"].get("injection_only_names", ()))
+        self.injection_act_words = _words(cues["context"].get("injection_act_words", ()))
+        self.contrast_words = _words(cues["context"].get("contrast_words", ()))
+        self.injection_act_tokens = int(cues["window"].get("injection_act_tokens", 0))
         self.infusion_only_families = _words(cues["context"].get("infusion_only", ()))
         self.clause_breaks = _words(cues["context"].get("clause_breaks", ()))
         self.recent_mods = frozenset(cues["context"].get("recent_unless_dosed", ()))
@@ -247,6 +250,9 @@ class ExtractionRules:
             str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
         }
         self.unnamed_class_words = frozenset(words.get("unnamed_class", ()))
+        self.standing_list_words = frozenset(
+            w.lower() for w in (*words.get("standing_list", ()), *self.unnamed_class_words)
+        )
         self.class_naming_words = frozenset(words.get("class_naming", ()))
         self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
@@ -319,6 +325,14 @@ class ExtractionRules:
         self.dose_of_other = rx.get("dose_of_other", NEVER)
         self.combined_with = rx.get("combined_with", NEVER)
         self.given_again = rx.get("given_again", NEVER)
+        self.heading_line_end = rx.get("heading_line_end", NEVER)
+        self.repeat_word = rx.get("repeat_word", NEVER)
+        self.later_day = rx.get("later_day", NEVER)
+        self.over_duration = rx.get("over_duration", NEVER)
+        self.repeat_counts: dict[str, int] = {
+            **{w.lower(): 2 for w in spec["words"].get("repeat_two", [])},
+            **{w.lower(): 3 for w in spec["words"].get("repeat_three", [])},
+        }
         self.field_line = rx["field_line"]
         self.side_line = rx["side_line"]
         self.admixture = rx["admixture"]

@@ -286,9 +286,10 @@ def context_component(
     context = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=group)
     # ConTextRule(**rule) rather than from_dict: from_dict rejects the terminated_by key;
     # a token pattern goes in as the patterns ``matching.plain_first_token`` compiles it to
+    # (each keeps the rule's lookahead: the split changes only the first token)
     context.add(
         [
-            ConTextRule(**{**rule, "pattern": pattern})
+            ConTextRule(**_with_lookahead({**rule, "pattern": pattern}))
             for rule in rules
             for pattern in (
                 plain_first_token(rule["pattern"])
@@ -298,6 +299,22 @@ def context_component(
         ]
     )
     return context
+
+
+def _with_lookahead(rule: dict[str, Any]) -> dict[str, Any]:
+    """``rule`` with an ``on_match`` callback when its ``metadata`` names ``lookahead_tokens``
+    N: the pattern's last N tokens must match but are not part of the modifier's span (a
+    lookahead), so that a terminator such as ", <a new subject>" ends a scope before the
+    subject, which stays in the scope of a cue after it ("..., SSI held")."""
+    n = int((rule.get("metadata") or {}).get("lookahead_tokens", 0))
+    if n <= 0:
+        return rule
+
+    def on_match(matcher: Any, doc: Doc, i: int, matches: list[tuple[int, int, int]]) -> None:
+        key, start, end = matches[i]
+        matches[i] = (key, start, max(start + 1, end - n))
+
+    return {**rule, "on_match": on_match}
 
 
 def _rule_factory(factory: str, component: type) -> Callable[[Language, str, str | None], Any]:
