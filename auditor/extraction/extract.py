@@ -986,13 +986,18 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if (
             bolus
             and route_m is not None
-            and route_m.end <= a.start
+            and route_m.sent == a.sent
             and any(
-                d.label == "DRUG" and route_m.end <= d.start and d.end <= a.start
+                d.label == "DRUG"
+                and d is not a
+                and min(route_m.end, a.end) <= d.start
+                and d.end <= max(route_m.start, a.start)
                 for d in view.in_sent(a.sent)
             )
         ):
-            route_m = None  # "IV Lopressor, amio bolus and gtt": the route of the drug after it
+            # "IV Lopressor, amio bolus and gtt", "amio bolus & metoprolol 5mg IV given": a
+            # route with another drug between it and the bolus is that drug's
+            route_m = None
         drip_bolus: _DripBolus | None = None
         if not bolus and is_infusion(view, a, note.segment(a), rules):
             drips.append(a)
