@@ -69,3 +69,59 @@ def test_rewritten_rule_patterns_match_the_same_spans():
         assert _matches(plain_first_token(pattern), docs) == _matches([pattern], docs), pattern
         matched += any(_matches([pattern], docs))
     assert matched >= 15  # the texts exercise the patterns (18 of them at 2f91666)
+
+
+def _context_categories(rules: list[dict], text: str, target: tuple[int, int]) -> set[str]:
+    """ConText categories on the DRUG span ``target`` (token offsets) of ``text``."""
+    import spacy
+    from spacy.tokens import Span
+
+    from auditor.pipeline.build import context_component
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    context = context_component(nlp, rules, "tie_test", group="targets")
+    doc = nlp(text)
+    doc.spans["targets"] = [Span(doc, *target, label="DRUG")]
+    context(doc)
+    return {m.category for m in doc.spans["targets"][0]._.modifiers}
+
+
+def test_a_tie_on_the_same_words_goes_to_the_rule_written_first():
+    home = {"category": "HOME_MEDICATION", "literal": "remains on", "direction": "FORWARD"}
+    standing = {"category": "STANDING", "literal": "remains on", "direction": "FORWARD"}
+    text = "Patient remains on heparin ."
+    # rules before them (each shifts medspaCy's rule ids) do not change the winner
+    for n in range(12):
+        filler = [{"category": "FAMILY", "literal": f"word{i}"} for i in range(n)]
+        assert _context_categories([*filler, home, standing], text, (3, 4)) == {"HOME_MEDICATION"}
+        assert _context_categories([*filler, standing, home], text, (3, 4)) == {"STANDING"}
+
+
+def test_a_token_pattern_wins_a_tie_over_a_literal_and_the_longer_match_wins():
+    literal = {"category": "HISTORICAL", "literal": "prior to delivery"}
+    pattern = {
+        "category": "HYPOTHETICAL",
+        "literal": "prior to <word>",
+        "pattern": [{"LOWER": "prior"}, {"LOWER": "to"}, {"IS_ALPHA": True}],
+    }
+    text = "Heparin given prior to delivery ."
+    assert _context_categories([literal, pattern], text, (0, 1)) == {"HYPOTHETICAL"}
+    shorter = {"category": "NEGATED_EXISTENCE", "literal": "prior to"}
+    assert _context_categories([shorter, literal], text, (0, 1)) == {"HISTORICAL"}
+
+
+def test_no_context_literal_is_written_twice():
+    """Two rules with one literal tie on every match, and only one can ever apply."""
+    import json
+    from collections import Counter
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "patterns" / "context"
+    for name in ("context_rules.json", "condition_rules.json"):
+        rules = json.loads((root / name).read_text(encoding="utf-8"))
+        rules = rules.get("context_rules", rules) if isinstance(rules, dict) else rules
+        literals = Counter(
+            r["literal"].lower() for r in rules if "pattern" not in r or r["pattern"] is None
+        )
+        assert [w for w, n in literals.items() if n > 1] == [], name

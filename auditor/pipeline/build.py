@@ -37,6 +37,7 @@ from typing import Any
 
 import spacy
 import srsly
+from medspacy.common.util import prune_overlapping_matches
 from medspacy.context import ConText, ConTextRule
 from medspacy.context import context_modifier as _context_modifier
 from medspacy.section_detection import Sectionizer, SectionRule
@@ -298,7 +299,49 @@ def context_component(
             )
         ]
     )
+    matcher = context._ConText__matcher  # medspaCy keeps it private; no setter exists
+    context._ConText__matcher = RuleOrderMatcher(matcher)
     return context
+
+
+class RuleOrderMatcher:
+    """medspaCy's ConText matcher with overlapping modifiers pruned as medspaCy prunes them
+    (the longer span wins) but a tie between two rules on the same words decided by the rule
+    files: a token pattern before a literal, then the rule written first.
+
+    medspaCy leaves such a tie ("remains on": HOME_MEDICATION and STANDING) to the order its
+    matchers return matches in, and its PhraseMatcher orders them by a hash of rule ids
+    numbered in order of addition, so any rule added or compiled into several patterns
+    (``matching.plain_first_token``) could silently flip the category of another rule's words.
+
+    Args:
+        inner: the ``MedspacyMatcher`` ConText built (its pruning is turned off here).
+
+    Calling it with a Doc returns ``(match_id, start, end)`` tuples, pruned.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        inner._prune = False
+        self._order: dict[int, tuple[int, int]] = {}
+
+    def __getattr__(self, name: str) -> Any:  # rule_map, rules, labels: medspaCy's own
+        return getattr(self._inner, name)
+
+    def _rank(self, vocab: Any, match_id: int) -> tuple[int, int]:
+        rank = self._order.get(match_id)
+        if rank is None:
+            rule_id = vocab.strings[match_id]
+            rule = self._inner.rule_map[rule_id]
+            # medspaCy numbers rule ids in order of addition: "<CATEGORY>_<n>"
+            rank = (0 if isinstance(rule.pattern, list) else 1, int(rule_id.rsplit("_", 1)[1]))
+            self._order[match_id] = rank
+        return rank
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        matches = self._inner(doc)
+        matches.sort(key=lambda m: (m[1], m[2], self._rank(doc.vocab, m[0])))
+        return prune_overlapping_matches(matches)
 
 
 def _with_lookahead(rule: dict[str, Any]) -> dict[str, Any]:
