@@ -79,6 +79,9 @@ class ProceduralRules:
             matches it (a steroid named) is an event whatever ``not_events`` says.
         sedatives_in_injection_reports: generic names of sedatives and opioids that serve as
             sedation in the report of an injection procedure (``injection_report``).
+        stress_agents: generic names of drugs that also serve as pharmacologic stress agents
+            (adenosine, dipyridamole, dobutamine): procedural in a note that names a
+            pharmacologic stress test (``stress_test``), whatever their sentence says.
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -100,6 +103,8 @@ class ProceduralRules:
     airway_drugs: frozenset[str] = frozenset()
     airway_done: re.Pattern[str] | None = None
     airway_sentences: int = 0
+    stress_agents: frozenset[str] = frozenset()
+    stress_test: re.Pattern[str] | None = None
     reach: int = 300
 
     @classmethod
@@ -165,6 +170,10 @@ class ProceduralRules:
             if rules.get("airway_done")
             else None,
             airway_sentences=int(rules.get("airway_sentences") or 0),
+            stress_agents=frozenset(str(d).lower() for d in rules.get("stress_agents") or ()),
+            stress_test=compile_rule(rules["stress_test"], f"{path}: stress_test")
+            if rules.get("stress_test")
+            else None,
         )
 
     def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
@@ -179,6 +188,12 @@ class ProceduralRules:
             return False
         if event.get("medication") in self.procedural_drugs:
             return True
+        if (
+            event.get("medication") in self.stress_agents
+            and self.stress_test is not None
+            and self.stress_test.search(text)
+        ):
+            return True  # "Pharmacologic stress testing was done using adenosine infusion"
         if event.get("route") in self.itself_routes:
             return in_report
         return (

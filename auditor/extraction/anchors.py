@@ -80,6 +80,15 @@ def _drug_anchors(
     return kept
 
 
+def class_infused(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
+    """Is route mention ``m`` an infusion verb told of an unnamed drug class ("Antibiotics
+    were infused prior to the incision": ``regex.unnamed_class_infused`` right before it)?
+    That is one intravenous dose of an unnamed drug, an event missing its medication, as "IV
+    antibiotics were given" is (corpora/README.md: an unnamed drug given by a route)."""
+    sent = view.sentences[m.sent]
+    return rules.unnamed_class_infused.search(view.text, sent.start, m.start) is not None
+
+
 def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
     """The note's anchors, in text order (see the module docstring)."""
     out: list[Mention] = []
@@ -105,12 +114,16 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 for m in ms
                 if m.label == "ROUTE"
                 and m.ident in rules.injection_routes
-                and m.text.lower() not in rules.infusion_words | rules.infused_words
+                and (
+                    m.text.lower() not in rules.infusion_words | rules.infused_words
+                    or class_infused(view, m, rules)
+                )
             ]  # "neo drip up to 2 mics": a drip of a drug the lexicon does not name
             if view.sentence_words(sent_id) & rules.fluid_words:
                 routes = []  # "LR 250cc IVB x2", "1 more unit of prbcs IV": fluids and blood
             if routes and (
                 any(m.label == "ADMIN" for m in ms)
+                or class_infused(view, routes[0], rules)
                 or table_row
                 or len(line) <= rules.window.template_line_chars
             ):

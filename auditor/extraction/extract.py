@@ -15,7 +15,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, replace
 
 from ..doses import Dose, tidy_number
-from .anchors import bolus_named, choose_anchors
+from .anchors import bolus_named, choose_anchors, class_infused
 from .attributes import (
     DoseAt,
     Found,
@@ -801,6 +801,33 @@ def _second_route(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     return []
 
 
+def _record_route(note: _Note, events: list[Event]) -> None:
+    """Give the route-less drugs recorded under a report's anaesthesia heading
+    (``section:anesthesia_record``: "PREMEDICATION AND SEDATION: Fentanyl 100, midazolam 5.")
+    the injection route of a later sentence that says the heading's drugs were given
+    (``regex.record_route``: "Premedications were given slowly by intravenous push"): the
+    report states their route once, for all of them (contract section 2: the route stated)."""
+    recorded = [e for e in events if e.decided_by == "section:anesthesia_record" and not e.route]
+    if not recorded:
+        return
+    first = min(e.start for e in recorded)
+    for i, sent in enumerate(note.view.sentences):
+        if sent.start <= first or not note.rules.record_route.match(
+            note.view.text, sent.start, sent.end
+        ):
+            continue
+        routes = [
+            m
+            for m in note.view.in_sent(i)
+            if m.label == "ROUTE" and m.ident in note.rules.injection_routes
+        ]
+        if routes:
+            for event in recorded:
+                event.route = routes[0].ident
+                event.spans["route"] = routes[0].span
+            return
+
+
 def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     """Is the event a dose given at a clock time of its own: an administration verb decided
     it (``given.given_by`` ``cue:admin_verb``), it has its dose, and its sentence states a
@@ -1066,8 +1093,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         for m in view.in_sent(a.sent)
                     )
                 )
+                # "Antibiotics were infused prior to the incision": the class told as infused,
+                # its drug unnamed (no drug written before it is the one infused)
+                infused_class = a.label == "ROUTE" and class_infused(view, a, rules)
+                classed = classed or infused_class
                 if not (named or (a.label == "INJECTION" and own.route) or single or classed):
                     continue  # "both injections given", "IV sedation": no one injection
+                ranged = ranged or infused_class
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
                 if named_before is None and not ranged:  # "Lasix drip ... bolused w 80 mg"
                     named_before = drip_bolused(
@@ -1150,7 +1182,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         elif a.label == "DRUG" and not a.modifiers & rules.drug_before_not_if:
             ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
-            reason = not_given_by(a, bool(given), role, rules, list_section)
+            reason = not_given_by(a, bool(given), role, rules, list_section, view)
             if reason is not None and not (
                 a.label == "DRUG"
                 and a.ident in infused
@@ -1160,6 +1192,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
+    _record_route(note, events)
     merged = _expand_repeats(merge_mentions(events, rules, frozenset(apart)), repeats)
     merged = _repeat_sides(view, merged, rules)
     return Extraction(merged, not_given, evidence.value if evidence else None)

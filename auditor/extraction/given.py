@@ -27,6 +27,7 @@ it is an order in a plan section (``section:planning``).
 
 from __future__ import annotations
 
+from .anchors import class_infused
 from .rules import ExtractionRules
 from .segments import Segment
 from .view import Mention, NoteView
@@ -155,6 +156,8 @@ def given_by(
     text = view.text
     if stated_given(view, a.sent, rules):
         return "cue:admin_verb"
+    if a.label == "ROUTE" and class_infused(view, a, rules):
+        return "cue:class_infused"  # "Antibiotics were infused prior to the incision"
     if a.label == "DRUG" and a.text.lower() in rules.given_by_name:
         return "cue:given_by_name"  # "full heparinization": the name is the act of giving it
     record = segment.mentions + [m for b in block for m in b.mentions]
@@ -174,7 +177,12 @@ def given_by(
         return "section:procedure_title"  # "OPERATION: Lumbar epidural steroid injection."
     if (
         role == "anesthesia_record"
-        and rules.doses.find_all(text[segment.start : segment.end])
+        and (
+            rules.doses.find_all(text[segment.start : segment.end])
+            # "PREMEDICATION AND SEDATION: Fentanyl 100, midazolam 5.": the amount given with
+            # its unit left out (no dose: contract section 3), still a record of the drug given
+            or (a.label == "DRUG" and rules.bare_amount.match(text, a.end))
+        )
         and on_heading_line(view, a, rules)
     ):
         # "ANESTHESIA: Conscious sedation with Versed 3 mg": a named drug with its amount under
@@ -445,13 +453,25 @@ def this_encounter(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
 
 
 def not_given_by(
-    a: Mention, given: bool, role: str | None, rules: ExtractionRules, list_section: bool
+    a: Mention,
+    given: bool,
+    role: str | None,
+    rules: ExtractionRules,
+    list_section: bool,
+    view: NoteView | None = None,
 ) -> str | None:
     """The rule that reports a non-event injection anchor as not given, or None when it is
     silently not an event (history, family, home medication, prescription, allergy, list
-    section, a schedule without a plan or refusal)."""
+    section, a schedule without a plan or refusal, a possibility named among the risks of a
+    procedure: ``risk_listed``)."""
     if a.modifiers & rules.no_flag_mods or list_section:
         return None
+    if (
+        view is not None
+        and a.modifiers & rules.not_given_mods <= {"HYPOTHETICAL"}
+        and risk_listed(view, a, rules)
+    ):
+        return None  # "The risks included ... need for further injections": no plan
     if a.label == "DRUG" and rules.family_of(a.ident) in rules.infusion_only_families:
         return None  # "dopamine started", "hold dobutamine": a drip (cues.yaml infusion_only)
     not_given = sorted(a.modifiers & rules.not_given_mods)
@@ -464,6 +484,16 @@ def not_given_by(
     if not given and role == "planning" and a.label == "DRUG":
         return "section:planning"  # an order in the plan, not documented as given
     return None
+
+
+def risk_listed(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is anchor ``a`` an item of a list of risks or complications its sentence opens before
+    it ("The risks included, but are not limited to, bleeding, infection ... or injections":
+    ``regex.risk_listing``), as in the informed-consent paragraph of a procedure report? What
+    might happen later is neither given nor planned (contract section 1: only a documented
+    plan, hold or refusal raises ``not_administered``)."""
+    sent = view.sentences[a.sent]
+    return rules.risk_listing.search(view.text, sent.start, a.start) is not None
 
 
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:

@@ -328,6 +328,10 @@ class ExtractionRules:
         self.heading_line_end = rx.get("heading_line_end", NEVER)
         self.repeat_word = rx.get("repeat_word", NEVER)
         self.later_day = rx.get("later_day", NEVER)
+        self.risk_listing = rx.get("risk_listing", NEVER)
+        self.bare_amount = rx.get("bare_amount", NEVER)
+        self.unnamed_class_infused = rx.get("unnamed_class_infused", NEVER)
+        self.record_route = rx.get("record_route", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
         self.repeat_counts: dict[str, int] = {
             **{w.lower(): 2 for w in spec["words"].get("repeat_two", [])},
