@@ -919,12 +919,16 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
     apart: set[int] = set()  # id(event) of events written as another dose
     oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
-    injected = {  # drugs the note routes as an injection somewhere
+    injected = {  # drugs the note routes as an injection somewhere: a route of the drug's
+        # segment after it, or before it within window.route_before_tokens (not "ns iv bolus x 1
+        # for sbp 80, lopressor held": the route of the fluid that opens the segment)
         a.ident
         for a in anchors
         if a.label == "DRUG"
         and any(
-            m.label == "ROUTE" and m.ident in rules.injection_routes
+            m.label == "ROUTE"
+            and m.ident in rules.injection_routes
+            and (m.start >= a.start or a.tok_start - m.tok_end <= rules.window.route_before_tokens)
             for m in note.segment(a).mentions
         )
     }
