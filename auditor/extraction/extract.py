@@ -920,8 +920,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     apart: set[int] = set()  # id(event) of events written as another dose
     oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
     injected = {  # drugs the note routes as an injection somewhere: a route of the drug's
-        # segment after it, or before it within window.route_before_tokens (not "ns iv bolus x 1
-        # for sbp 80, lopressor held": the route of the fluid that opens the segment)
+        # segment after it, or before it within window.route_before_tokens (not "500cc saline iv
+        # bolus for low bp, then lopressor held": the route of the fluid that opens the segment)
         a.ident
         for a in anchors
         if a.label == "DRUG"
