@@ -72,6 +72,8 @@ def _drug_anchors(
         if kept and _same_drug_named_twice(kept[-1], m, ms, text, rules):
             prev = kept[-1]
             keep = m if len(m.ident) > len(prev.ident) else prev  # the more specific name
+            if bolus_named(view, m, rules) and not bolus_named(view, prev, rules):
+                keep = m  # "insulin titrated up ... multiple insulin boluses": the bolus
             kept[-1] = replace(keep, modifiers=prev.modifiers | m.modifiers)
             continue  # "Ceftriaxone (Rocephin)": one drug named twice
         kept.append(m)
@@ -146,3 +148,26 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
             ]
         out.extend(sorted(kept, key=lambda m: m.start))
     return out
+
+
+def bolus_named(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` written as a bolus of itself: a bolus word right after it or its
+    amount ("amio bolus and gtt", "propofol boluses given", "heparin 5000u bolus":
+    ``extraction.yaml`` ``words.bolus``, ``regex.bolus_after``) or right before it, with at
+    most a joining word ("bolused w/ amio", "bolus of heparin": ``regex.bolus_before``), each
+    within ``window.bolus_before_chars``?
+
+    Input: the note view, a mention, the rules (``words.bolus``). Output: bool (False for a
+    mention that is not a DRUG). A bolus of a drug that runs, or is then started, as a drip is
+    one administration, not the running infusion (corpora/README.md, decisions of nursing
+    batches 2-5 and of the third blind batch; contract section 1)."""
+    if a.label != "DRUG":
+        return False
+    if view.token(a.tok_end) in rules.bolus_words:
+        return True
+    stop = min(view.sentences[a.sent].end, a.end + rules.window.bolus_before_chars)
+    if rules.bolus_after.match(view.text, a.end, stop):
+        return True  # "heparin 5000u bolus", "Versed 2mg bolus x1"
+    sent_start = view.sentences[a.sent].start
+    lo = max(sent_start, a.start - rules.window.bolus_before_chars)
+    return rules.bolus_before.search(view.text, lo, a.start) is not None

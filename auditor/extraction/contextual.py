@@ -163,8 +163,9 @@ def question_marked(view: NoteView, rules: ExtractionRules) -> NoteView:
     before a word ("? rebolus with IV amiodarone", "?REBOLUS W AMIO", "?haldol vs ativan"): in
     nursing shorthand a question mark before a treatment asks whether to give it (a plan, not a
     dose). The clinical sentencizer ends a sentence at the "?", so ConText alone cannot see it.
-    A question mark after a word ("pain?") or right after a number ("?150") is not one; the
-    reach stops at a sentence end other than that question mark's own, and at an administration
+    A question mark after a word ("pain?") or right after a number ("?150") is not one; a
+    hyphen glued inside a word ("re-bolus") is not counted as a word of the reach; the reach
+    stops at a sentence end other than that question mark's own, and at an administration
     word ("? pain, given morphine"). ``view`` itself when no such mark is found."""
     reach = rules.question_tokens
     if reach <= 0 or "?" not in view.text or not view.offsets:
@@ -178,10 +179,15 @@ def question_marked(view: NoteView, rules: ExtractionRules) -> NoteView:
         before = text[start - 1] if start > 0 else " "
         if not (before.isspace() or before in ",;:(-" or start == 0):
             continue  # "pain?": a question about the word before
-        for j in range(i + 1, min(len(tokens), i + 1 + reach)):
+        words, j = 0, i + 1
+        while j < len(tokens) and words < reach:
             if tokens[j] in (".", "!", "?") or tokens[j] in rules.question_stop_words:
                 break
             marked.add(j)
+            # a hyphen inside a word ("re-bolus": three tokens) does not count as a word
+            glued = tokens[j] == "-" and j > 0 and offsets[j] == offsets[j - 1] + len(tokens[j - 1])
+            words += 0 if glued else 1
+            j += 1
     if not marked:
         return view
     mentions = [

@@ -12,10 +12,10 @@ from __future__ import annotations
 import copy
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..doses import Dose, tidy_number
-from .anchors import choose_anchors, class_infused
+from .anchors import bolus_named, choose_anchors, class_infused
 from .attributes import (
     DoseAt,
     Found,
@@ -146,6 +146,107 @@ def _closes_a_dose(note: _Note, route: Mention) -> bool:
     sent_start = note.view.sentences[last.sent].start
     lead = text[max(sent_start, last.start - rules.window.dose_before_chars) : last.start]
     return bool(rules.dose_of.search(lead) or rules.dose_lead.search(lead))
+
+
+@dataclass(frozen=True)
+class _DripBolus:
+    """A bolus written with no drug after a drip (``_drip_bolus``): where the bolus word or
+    bolus route starts (character offset) and the route mention written with it, if any."""
+
+    start: int
+    route: Mention | None
+
+
+def _drip_bolus(note: _Note, a: Mention) -> _DripBolus | None:
+    """A drug-less bolus of drip ``a``: a bolus word (``words.bolus``) or bolus route
+    (``words.drip_bolus_routes``: "IVB") within ``window.drip_bolus_after_tokens`` tokens after
+    it in its sentence, before any other drug, with none of ``words.drip_bolus_not_with`` in the
+    ``window.drip_bolus_tokens`` words before it nor of ``words.drip_bolus_not_after`` in the
+    two after it ("no bolus", "NS bolus", "may bolus", "boluses ordered").
+    "PROPOFOL GTT INCREASED & REQUIRING PRN BOLUSES", "fentanyl gtt at 50mcg with occ 100mcg
+    IVB": one dose of the drip's drug (corpora/README.md, nursing decisions: boluses from a
+    running drip are one event per drug, route as written). Reads only the mentions in that
+    window (bisect), so a long one-line note costs no more per drip."""
+    view, rules = note.view, note.rules
+    if not view.offsets:
+        return None
+    sent = view.sentences[a.sent]
+    limit = min(sent.tok_end, a.tok_end + rules.window.drip_bolus_after_tokens)
+    ms = view.in_sent(a.sent)
+    routes: dict[int, Mention] = {}
+    for m in ms[bisect_left(ms, a.end, key=lambda x: x.start) :]:
+        if m.tok_start >= limit:
+            break
+        if m.label == "DRUG":
+            limit = m.tok_start  # another drug: its own words from here
+            break
+        if m.label == "ROUTE":
+            routes[m.tok_start] = m
+    n = rules.window.drip_bolus_tokens
+    for i in range(a.tok_end, limit):
+        route = routes.get(i)
+        if route is None and view.token(i) not in rules.bolus_words:
+            continue
+        if route is not None and route.text.lower() not in rules.drip_bolus_routes:
+            continue
+        before = view.words_before(i, n, max(sent.tok_start, a.tok_end))
+        if set(before) & rules.drip_bolus_not_with or (
+            set(view.tokens[i + 1 : i + 3]) & rules.drip_bolus_not_after
+        ):
+            return None  # "no bolus", "NS bolus", "may bolus", "boluses ordered"
+        start = route.start if route is not None else view.offsets[i]
+        if route is None:  # "... boluses IV x2": the route written with the bolus word
+            route = next((routes[j] for j in (i + 1, i + 2) if j in routes), None)
+        return _DripBolus(start, route)
+    return None
+
+
+def _bolus_amount(note: _Note, bolus: _DripBolus, found: list[Event]) -> None:
+    """The dose of a drug-less drip bolus: an amount right before its bolus word ("occ 100mcg
+    IVB", within ``window.drip_bolus_dose_chars``), not a range ("100-200mcg IVB") nor a
+    volume; else none (the drip's rate is not the bolus's dose)."""
+    text, rules = note.view.text, note.rules
+    lo = max(0, bolus.start - rules.window.drip_bolus_dose_chars)
+    doses = [d for d in rules.doses.find_all(text[lo : bolus.start]) if not d.is_volume]
+    amount = doses[-1] if doses else None
+    if amount is not None and (
+        text[lo + amount.end : bolus.start].strip()
+        or rules.dose_range_before.search(text[max(0, lo + amount.start - 12) : lo + amount.start])
+    ):
+        amount = None  # not right before the bolus word, or the top of a range
+    for event in found:
+        event.dose_value = event.dose_unit = None
+        event.spans.pop("dose", None)
+        if amount is not None:
+            event.dose_value, event.dose_unit = amount.value, amount.unit
+            event.spans["dose"] = (lo + amount.start, lo + amount.end)
+
+
+def _drop_drip_rate(note: _Note, a: Mention, found: list[Event]) -> None:
+    """A bolus's dose written after an infusion word ("propofol bolus x1, gtt at 30mcg") is
+    the drip's rate, not the bolus: drop it (the bolus has no dose in a unit; contract
+    section 3). An amount written right before the drug in its sentence (``regex.dose_lead``,
+    within ``window.dose_before_chars``: "plus 4000 unit heparin bolus", which the segment of
+    the drip before it holds) is the bolus's dose when it has none. ``a`` is a bolus anchor
+    (``anchors.bolus_named``); ``found`` its events."""
+    for event in found:
+        span = event.spans.get("dose")
+        if span is None or span[0] <= a.end:
+            continue
+        words = note.view.text[a.end : span[0]].lower().replace("@", " ").split()
+        if {w.strip(".,;:-()") for w in words} & note.rules.infusion_words:
+            event.dose_value = event.dose_unit = None
+            del event.spans["dose"]
+    view, rules = note.view, note.rules
+    lead_from = max(view.sentences[a.sent].start, a.start - rules.window.dose_before_chars)
+    bare = rules.dose_lead.search(view.text, lead_from, a.start)
+    amount = rules.doses.choose(bare.group(0)) if bare else None
+    if amount is None or amount.is_volume:
+        return
+    for event in found:  # "gtt at 900u/hr plus 4000 unit heparin bolus": its own amount
+        if event.dose_value is None:
+            event.dose_value, event.dose_unit = amount.value, amount.unit
+            event.spans["dose"] = (bare.start() + amount.start, bare.start() + amount.end)
 
 
 def _procedure_route(note: _Note, a: Mention) -> Mention | None:
@@ -462,8 +563,8 @@ def _injection_cue(
         return False
     if any(_admin_of(note.view, m, a) for m in in_sent) or rules.excluded_kind(a.ident):
         return True
-    if _injection_act_near(note.view, a, rules):
-        return True  # "will not rebolus with amiodarone"
+    if _injection_act_near(note.view, a, rules) or bolus_named(note.view, a, rules):
+        return True  # "will not rebolus with amiodarone": a bolus is an IV push
     if a.ident in injected and role != "planning":
         return True  # in a plan, "taper off p.r.n. Ativan" is the regimen, not an injection
     return (
@@ -813,13 +914,14 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     diagnosis = section_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
     drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
+    bolused: set[int] = set()  # id() of drips given a drug-less bolus ("gtt with prn boluses")
     ordered: list[Mention] = []  # drugs ordered, standing or oral: a later dose may be theirs
     repeats: dict[int, int] = {}  # id(event) -> N of an "xN" written for it
     apart: set[int] = set()  # id(event) of events written as another dose
     oral: set[str] = set()  # drugs the note has given by mouth (a later bare mention is that)
     injected = {  # drugs the note routes as an injection somewhere: a route of the drug's
-        # segment after it, or before it within window.route_before_tokens (not "ns iv bolus x 1
-        # for sbp 80, lopressor held": the route of the fluid that opens the segment)
+        # segment after it, or before it within window.route_before_tokens (not "500cc saline iv
+        # bolus for low bp, then lopressor held": the route of the fluid that opens the segment)
         a.ident
         for a in anchors
         if a.label == "DRUG"
@@ -833,7 +935,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     infused = {  # drugs the note runs as an infusion: a negated or planned mention is that drip
         a.ident
         for a in anchors
-        if a.label == "DRUG" and is_infusion(view, a, note.segment(a), rules)
+        if a.label == "DRUG"
+        and is_infusion(view, a, note.segment(a), rules)
+        and not bolus_named(view, a, rules)
     }
     for a in anchors:
         adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start] or [
@@ -907,14 +1011,46 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             if not other:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
-        if is_infusion(view, a, note.segment(a), rules):
+        bolus = bolus_named(view, a, rules)  # "amio bolus and gtt": the bolus, not the drip
+        if bolus and route_m is not None and route_m.text.lower() in rules.drip_route_words:
+            route_m = None  # "propofol boluses ..., remains on gtt": the drip's route word
+        if (
+            bolus
+            and route_m is not None
+            and route_m.sent == a.sent
+            and any(
+                d.label == "DRUG"
+                and d is not a
+                and min(route_m.end, a.end) <= d.start
+                and d.end <= max(route_m.start, a.start)
+                for d in view.in_sent(a.sent)
+            )
+        ):
+            # "IV Lopressor, amio bolus and gtt", "amio bolus & metoprolol 5mg IV given": a
+            # route with another drug between it and the bolus is that drug's
+            route_m = None
+        drip_bolus: _DripBolus | None = None
+        if not bolus and is_infusion(view, a, note.segment(a), rules):
             drips.append(a)
-            continue  # a running infusion ("heparin gtt at 800 units/hr"): no event, no flag
+            drip_bolus = _drip_bolus(note, a)
+            if drip_bolus is None:
+                continue  # a running infusion ("heparin gtt at 800 units/hr"): no event, no flag
+            bolus, route_m = True, drip_bolus.route  # "propofol gtt & requiring prn boluses"
+            bolused.add(id(a))
         category = view.section_at(a.start)
         role = rules.role(category)
         block = template_block(view, a, rules)
         given = given_by(view, a, note.segment(a), block, role, note.sent_has_anchor, rules)
-        blocked = blocked_by(view, a, category, role, rules, note.segment(a))
+        blocked = blocked_by(
+            view,
+            replace(a, modifiers=a.modifiers - rules.bolus_ignores) if bolus else a,
+            category,
+            role,
+            rules,
+            note.segment(a),
+        )  # a bolus is one dose: the drip's standing or regimen words do not block it
+        if bolus and not given:
+            given = "record:bolus"  # "AMIODARONE BOLUS AND GTT FOR AF": a bolus is a dose given
         if blocked and blocked.startswith("section:") and given == "record:today":
             blocked = None  # "Health maintenance, flu vaccination today." in a list
         if blocked and blocked.startswith("context:") and given == "record:started_route":
@@ -926,6 +1062,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis)
+            if bolus:
+                _drop_drip_rate(note, a, found)
+            if drip_bolus is not None:
+                _bolus_amount(note, drip_bolus, found)
             if a.label != "DRUG":
                 own = found[0]
                 ranged = (  # "got 1-2 mg IM-IVP": an unnamed dose of its own
@@ -966,7 +1106,14 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 ranged = ranged or infused_class
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
                 if named_before is None and not ranged:  # "Lasix drip ... bolused w 80 mg"
-                    named_before = drip_bolused(a, own.dose_unit, view, drips, anchors, rules)
+                    named_before = drip_bolused(
+                        a,
+                        own.dose_unit,
+                        view,
+                        [d for d in drips if id(d) not in bolused],
+                        anchors,
+                        rules,
+                    )
                 if (
                     named_before is None
                     and not ranged
@@ -1043,6 +1190,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             if reason is not None and not (
                 a.label == "DRUG"
                 and a.ident in infused
+                and not bolus  # "no amio bolus needed" beside its drip: a bolus, not the drip
                 and not _injection_act_near(view, a, rules)  # "?rebolus w amio": not the drip
             ):
                 medication = a.ident if a.label == "DRUG" else None

@@ -310,9 +310,10 @@ def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
 
 def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is drug anchor ``a`` followed, with no verb, by the effect it had ("PRN Haldol with
-    therapeutic results", "Ativan prn w/ good effect", "MSO4 2 mg IV with relief")? A RESPONSE
-    mention starts within ``cues.yaml`` ``window.for_symptom_tokens`` tokens after the drug, and
-    only routes, doses, numbers and the list words of ``context.for_symptom_list_words`` and
+    therapeutic results", "Ativan prn w/ good effect", "MSO4 2 mg IV with relief", "Toradol and
+    morphine with good effect": each drug of the list)? A RESPONSE mention starts within
+    ``cues.yaml`` ``window.for_symptom_tokens`` tokens after the drug, and only other drug names,
+    routes, doses, numbers and the list words of ``context.for_symptom_list_words`` and
     ``context.effect_between_words`` ("prn", "with") stand between. A dose given this shift,
     told by its effect (nursing and progress-note shorthand; corpora/README.md, what counts as
     given)."""
@@ -322,7 +323,7 @@ def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     named = {
         i
         for m in view.in_sent(a.sent)
-        if m.label in ("ROUTE", "DOSE") and m.start > a.start
+        if m.label in ("DRUG", "ROUTE", "DOSE") and m.start > a.start
         for i in range(m.tok_start, m.tok_end)
     }
     for m in view.in_sent(a.sent):

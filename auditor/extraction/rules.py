@@ -77,6 +77,10 @@ class Windows:
     finding_after_tokens: int
     followup_chars: int
     template_line_chars: int
+    bolus_before_chars: int = 25
+    drip_bolus_tokens: int = 3
+    drip_bolus_after_tokens: int = 30
+    drip_bolus_dose_chars: int = 15
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,7 @@ class ExtractionRules:
         )
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
+        self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
         for role, categories in files["sections/section_rules.json"]["roles"].items():
@@ -263,6 +268,10 @@ class ExtractionRules:
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
+        self.drip_route_words = frozenset(words.get("drip_route_words", ()))
+        self.drip_bolus_routes = frozenset(words.get("drip_bolus_routes", ()))
+        self.drip_bolus_not_with = frozenset(words.get("drip_bolus_not_with", ()))
+        self.drip_bolus_not_after = frozenset(words.get("drip_bolus_not_after", ()))
         self.infusion_not_across = frozenset(words.get("infusion_not_across", ()))
         self.given_by_name = frozenset(words.get("given_by_name", ()))
         self.another_dose = frozenset(words.get("another_dose", ()))
@@ -340,6 +349,8 @@ class ExtractionRules:
         self.dose_list_joiner = rx.get("dose_list_joiner", NEVER)
         self.dose_list_stop = rx.get("dose_list_stop", NEVER)
         self.clause_break = rx.get("clause_break", NEVER)
+        self.bolus_before = rx.get("bolus_before", NEVER)
+        self.bolus_after = rx.get("bolus_after", NEVER)
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]

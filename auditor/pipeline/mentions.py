@@ -73,7 +73,8 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     at most ``window_tokens - 1`` joiners and names between (and, name first, numbers: lab values,
     "K 3.4, Mg 1.6 repleted"; not cue first, "given 2 mg" is a dose), or, name first, twice as
     many joiners and names with no number (a list of names; ``extraction.yaml``
-    ``contextual_names``)."""
+    ``contextual_names``); a cue, a name and a decimal lab value with no unit after it is an
+    IGNORE span ("given mg 2.1-": ``lab_value_units``)."""
     names = sorted({str(w).lower() for forms in spec.get("names", {}).values() for w in forms})
     cues = sorted(str(w).lower() for w in spec.get("cues", ()))
     if not names or not cues:
@@ -81,7 +82,8 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     joiners = sorted({str(w).lower() for w in spec.get("joiners", ())} | set(names))
     gap = max(int(spec.get("window_tokens", 1)) - 1, 0)
     # a joiner, another name or a lab value ("K 3.4, Mg 1.6 repleted")
-    joiner_or_value = "^(?:" + "|".join(re.escape(w) for w in joiners) + r"|\d+(?:\.\d+)?)$"
+    # a lab value may carry the arrow or dash glued after it ("Mg 1.7-> both replaced": "1.7-")
+    joiner_or_value = "^(?:" + "|".join(re.escape(w) for w in joiners) + r"|\d+(?:\.\d+)?[-=>]*)$"
     with_values = [{"LOWER": {"REGEX": joiner_or_value}, "OP": f"{{0,{gap}}}"}] if gap else []
     between = [{"LOWER": {"IN": joiners}, "OP": f"{{0,{gap}}}"}] if gap else []
     number_or_joiner = (
@@ -108,15 +110,40 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
         if leads and plan_cues
         else []
     )
-    return planned + [
-        {
-            "label": "REPLETION",
-            "id": "rep",
-            "pattern": [name, *number_or_joiner, *with_values, cue],
-        },
-        {"label": "REPLETION", "pattern": [name, *listed, cue], "id": "rep"},
-        {"label": "REPLETION", "pattern": [cue, *between, name], "id": "rep"},
-    ]
+    # "kcl 20 meq per ogt given mg 1.9- resting": a cue, a name and a decimal lab value not
+    # followed by a unit is a lab read after another drug's given-word, not a repletion
+    # (``lab_value_units``; matched as a longer IGNORE span, as a plan)
+    units = sorted(str(w).lower() for w in spec.get("lab_value_units", ()))
+    lab_read = (
+        [
+            {
+                "label": "IGNORE",
+                "id": "ignore",
+                "pattern": [
+                    cue,
+                    *between,
+                    name,
+                    {"LOWER": {"REGEX": r"^\d+\.\d+[-=>]*$"}},
+                    {"LOWER": {"NOT_IN": units}},
+                ],
+            }
+        ]
+        if units
+        else []
+    )
+    return (
+        planned
+        + lab_read
+        + [
+            {
+                "label": "REPLETION",
+                "id": "rep",
+                "pattern": [name, *number_or_joiner, *with_values, cue],
+            },
+            {"label": "REPLETION", "pattern": [name, *listed, cue], "id": "rep"},
+            {"label": "REPLETION", "pattern": [cue, *between, name], "id": "rep"},
+        ]
+    )
 
 
 def dosed_patterns(spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
