@@ -413,14 +413,25 @@ def test_blind_batch_4_is_49_heldout_notes():
         assert keys <= set(reserved.read_text().split())
 
 
-BLIND_BATCH_5 = "blind-2026-12-06-r5"
-"""Helper blind's fifth-round held-out batch (PROVENANCE.md), labelled before any tool run."""
+BLIND_STRATA = {"office": 4, "consult": 5, "discharge": 2, "procedure": 5, "trap": 5}
+"""MTSamples strata of the fifth- and sixth-round blind draws (tools/draw_blind_heldout.py)."""
 
 
-def test_blind_batch_5_is_46_heldout_notes_of_the_reserved_draw():
+@pytest.mark.parametrize(
+    ("batch_name", "statuses", "events"),
+    [
+        # (excluded, no_injection) notes; gold events per file
+        ("blind-2026-12-06-r5", (14, 32), {"aci": 0, "mtsamples": 4, "nursing": 20}),
+        ("blind-2026-12-06-r6", (11, 35), {"aci": 0, "mtsamples": 6, "nursing": 23}),
+    ],
+)
+def test_blind_batches_5_and_6_are_46_heldout_notes_of_the_reserved_draw(
+    batch_name: str, statuses: tuple[int, int], events: dict[str, int]
+):
+    """Helper blind's fifth- and sixth-round held-out batches (PROVENANCE.md), labelled
+    before any tool run: sizes, split, statuses, events and MTSamples strata."""
     batch = {
-        path.stem: [r for r in _lines(path) if r.get("batch") == BLIND_BATCH_5]
-        for path in REAL_FILES
+        path.stem: [r for r in _lines(path) if r.get("batch") == batch_name] for path in REAL_FILES
     }
     assert {name: len(rows) for name, rows in batch.items()} == {
         "aci": 5,
@@ -429,52 +440,13 @@ def test_blind_batch_5_is_46_heldout_notes_of_the_reserved_draw():
     }
     rows = [r for name in sorted(batch) for r in batch[name]]
     assert {r["split"] for r in rows} == {"heldout"}
-    statuses = [r["expected"]["status"] for r in rows]
-    assert (statuses.count("excluded"), statuses.count("no_injection")) == (14, 32)
-    events = {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch}
-    assert events == {"aci": 0, "mtsamples": 4, "nursing": 20}
+    got = [r["expected"]["status"] for r in rows]
+    assert (got.count("excluded"), got.count("no_injection")) == statuses
+    assert {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch} == (
+        events
+    )
     strata = [r["stratum"] for r in batch["mtsamples"]]
-    assert {s: strata.count(s) for s in set(strata)} == {
-        "office": 4,
-        "consult": 5,
-        "discharge": 2,
-        "procedure": 5,
-        "trap": 5,
-    }
-    reserved = Path("/work/reserved_all.txt")
-    if reserved.is_file():
-        # the reserved list names nursing records in both forms (note id and record key)
-        assert {r["note_id"] for r in rows} <= set(reserved.read_text().split())
-
-
-BLIND_BATCH_6 = "blind-2026-12-06-r6"
-"""Helper blind's sixth-round held-out batch (PROVENANCE.md), labelled before any tool run."""
-
-
-def test_blind_batch_6_is_46_heldout_notes_of_the_reserved_draw():
-    batch = {
-        path.stem: [r for r in _lines(path) if r.get("batch") == BLIND_BATCH_6]
-        for path in REAL_FILES
-    }
-    assert {name: len(rows) for name, rows in batch.items()} == {
-        "aci": 5,
-        "mtsamples": 21,
-        "nursing": 20,
-    }
-    rows = [r for name in sorted(batch) for r in batch[name]]
-    assert {r["split"] for r in rows} == {"heldout"}
-    statuses = [r["expected"]["status"] for r in rows]
-    assert (statuses.count("excluded"), statuses.count("no_injection")) == (11, 35)
-    events = {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch}
-    assert events == {"aci": 0, "mtsamples": 6, "nursing": 23}
-    strata = [r["stratum"] for r in batch["mtsamples"]]
-    assert {s: strata.count(s) for s in set(strata)} == {
-        "office": 4,
-        "consult": 5,
-        "discharge": 2,
-        "procedure": 5,
-        "trap": 5,
-    }
+    assert {s: strata.count(s) for s in set(strata)} == BLIND_STRATA
     reserved = Path("/work/reserved_all.txt")
     if reserved.is_file():
         # the reserved list names nursing records in both forms (note id and record key)
