@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from re import (
-    _parser,
-)  # the stdlib's own regex parser (Python 3.11, pinned in pyproject)
+from re import _parser  # the stdlib's regex parser (private; Python 3.11 is pinned)
 from typing import Any
 
 from .errors import PatternError

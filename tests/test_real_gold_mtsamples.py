@@ -119,58 +119,51 @@ def test_batch_4_is_30_dev_notes_labelled_before_the_tool(rows):
         assert not {r["note_id"] for r in batch} & set(reserved.read_text().split())
 
 
-def test_setting_batch_4_is_30_dev_notes_labelled_before_the_tool(rows):
-    # batch mtsamples-setting-4 (PROVENANCE.md; tools/draw_setting_dev.py, seed 20261213)
-    batch = [r for r in rows if r.get("batch") == "mtsamples-setting-4"]
+@pytest.mark.parametrize(
+    ("batch_name", "statuses", "settings", "pools", "reserved"),
+    [
+        # tools/draw_setting_dev.py, seed 20261213
+        (
+            "mtsamples-setting-4",
+            (28, 2),
+            {None: 16, "inpatient": 9, "emergency": 4, "outpatient": 1},
+            {"ed": 5, "discharge": 5, "consult": 6, "office": 6, "procedure": 4, "other": 4},
+            (),
+        ),
+        # --batch mtsamples-setting-5, seed 20261223, weighted to letters, consults, discharge
+        # summaries and procedure notes
+        (
+            "mtsamples-setting-5",
+            (27, 3),
+            {None: 13, "inpatient": 12, "emergency": 1, "outpatient": 4},
+            {
+                "letter": 3,
+                "consult": 8,
+                "discharge": 6,
+                "procedure": 6,
+                "office": 3,
+                "ed": 2,
+                "other": 2,
+            },
+            ("/work/reserved_all.txt", "/work/mts5_taken.txt"),
+        ),
+    ],
+)
+def test_setting_batches_are_30_dev_notes_labelled_before_the_tool(
+    rows, batch_name, statuses, settings, pools, reserved
+):
+    """The setting batches (PROVENANCE.md): size, split, (no_injection, excluded) counts,
+    settings and draw pools; none of their notes on a reserved list."""
+    batch = [r for r in rows if r.get("batch") == batch_name]
     assert len(batch) == 30
     assert {r["split"] for r in batch} == {"dev"}
-    statuses = [r["expected"]["status"] for r in batch]
-    assert (statuses.count("no_injection"), statuses.count("excluded")) == (28, 2)
-    settings = [r["expected"]["setting"] for r in batch]
-    assert {s: settings.count(s) for s in set(settings)} == {
-        None: 16,
-        "inpatient": 9,
-        "emergency": 4,
-        "outpatient": 1,
-    }
-    pools = [r["stratum"] for r in batch]
-    assert {p: pools.count(p) for p in set(pools)} == {
-        "ed": 5,
-        "discharge": 5,
-        "consult": 6,
-        "office": 6,
-        "procedure": 4,
-        "other": 4,
-    }
-
-
-def test_setting_batch_5_is_30_dev_notes_labelled_before_the_tool(rows):
-    # batch mtsamples-setting-5 (PROVENANCE.md; tools/draw_setting_dev.py --batch
-    # mtsamples-setting-5, seed 20261223, weighted to letters, consults, discharge summaries
-    # and procedure notes)
-    batch = [r for r in rows if r.get("batch") == "mtsamples-setting-5"]
-    assert len(batch) == 30
-    assert {r["split"] for r in batch} == {"dev"}
-    statuses = [r["expected"]["status"] for r in batch]
-    assert (statuses.count("no_injection"), statuses.count("excluded")) == (27, 3)
-    settings = [r["expected"]["setting"] for r in batch]
-    assert {s: settings.count(s) for s in set(settings)} == {
-        None: 13,
-        "inpatient": 12,
-        "emergency": 1,
-        "outpatient": 4,
-    }
-    pools = [r["stratum"] for r in batch]
-    assert {p: pools.count(p) for p in set(pools)} == {
-        "letter": 3,
-        "consult": 8,
-        "discharge": 6,
-        "procedure": 6,
-        "office": 3,
-        "ed": 2,
-        "other": 2,
-    }
-    for name in ("/work/reserved_all.txt", "/work/mts5_taken.txt"):
+    got = [r["expected"]["status"] for r in batch]
+    assert (got.count("no_injection"), got.count("excluded")) == statuses
+    got = [r["expected"]["setting"] for r in batch]
+    assert {s: got.count(s) for s in set(got)} == settings
+    got = [r["stratum"] for r in batch]
+    assert {p: got.count(p) for p in set(got)} == pools
+    for name in reserved:
         if Path(name).is_file():
             assert not {r["note_id"] for r in batch} & set(Path(name).read_text().split())
 
