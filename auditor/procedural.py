@@ -103,6 +103,8 @@ class ProceduralRules:
     airway_drugs: frozenset[str] = frozenset()
     airway_done: re.Pattern[str] | None = None
     airway_sentences: int = 0
+    airway_ongoing: re.Pattern[str] | None = None
+    cue_after_history: re.Pattern[str] | None = None
     stress_agents: frozenset[str] = frozenset()
     stress_test: re.Pattern[str] | None = None
     reach: int = 300
@@ -170,6 +172,14 @@ class ProceduralRules:
             if rules.get("airway_done")
             else None,
             airway_sentences=int(rules.get("airway_sentences") or 0),
+            airway_ongoing=compile_rule(rules["airway_ongoing"], f"{path}: airway_ongoing")
+            if rules.get("airway_ongoing")
+            else None,
+            cue_after_history=compile_rule(
+                rules["cue_after_history"], f"{path}: cue_after_history"
+            )
+            if rules.get("cue_after_history")
+            else None,
             stress_agents=frozenset(str(d).lower() for d in rules.get("stress_agents") or ()),
             stress_test=compile_rule(rules["stress_test"], f"{path}: stress_test")
             if rules.get("stress_test")
@@ -220,10 +230,14 @@ class ProceduralRules:
         """Whether ``event``'s drug is one of ``airway_drugs`` and an intubation told as done
         (``airway_done``) is in its sentence or up to ``airway_sentences`` sentences before
         it ("After two minutes, intubation was successful. ... The patient was given 1 mg of
-        Versed")."""
+        Versed"). Not when the drug's own sentence tells of the airway as a state kept
+        (``airway_ongoing``: "he remained intubated, ... ativan and versed given"): that
+        sedates a ventilated patient."""
         if self.airway_done is None or event.get("medication") not in self.airway_drugs:
             return False
         left, right = sentence_around(text, event["start"], event["end"], self.reach)
+        if self.airway_ongoing is not None and self.airway_ongoing.search(text, left, right):
+            return False
         for _ in range(self.airway_sentences):
             before = [m.end() for m in SENTENCE_END.finditer(text, max(0, left - 400), left - 1)]
             if not before:
@@ -327,6 +341,16 @@ class ProceduralRules:
 
     def event_context(self, text: str, start: int, end: int) -> bool:
         """Whether the sentence around the anchor ``text[start:end]`` says the injection
-        serves a procedure (an ``event_cues`` match)."""
+        serves a procedure (an ``event_cues`` match). A match after the anchor with a
+        history word between (``cue_after_history``: "amiodarone bolus for h/o AF (pre-op,
+        pre CPB)") dates that history, not the drug."""
         left, right = sentence_around(text, start, end, self.reach)
-        return any(cue.search(text, left, right) for cue in self.cues)
+        for cue in self.cues:
+            for match in cue.finditer(text, left, right):
+                if not (
+                    self.cue_after_history is not None
+                    and match.start() >= end
+                    and self.cue_after_history.search(text, end, match.start())
+                ):
+                    return True
+        return False

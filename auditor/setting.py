@@ -124,6 +124,10 @@ class SettingRules:
             "who", ";") follows the earlier-encounter word before the statement (then the
             statement is a later clause about that encounter: "a history of pericarditis in
             2006 and went to an urgent care center").
+        description_words: regex of earlier-encounter words that, inside a description, name
+            a diagnosis's history ("history of"), not an encounter, or None: they start no
+            clause about another encounter ("with a past medical history of kidney disease;
+            history of diabetes; ..., admitted to the hospital because of").
         later_sections: regex of a heading whose section tells of later care (PLAN,
             RECOMMENDATIONS, FOLLOW-UP), or None: a statement there is read like a sentence
             about a later encounter (skipped by text rules unless ``later_ok`` or tied to
@@ -152,6 +156,7 @@ class SettingRules:
     patient_description: re.Pattern[str] | None = None
     later_sections: re.Pattern[str] | None = None
     clause_break: re.Pattern[str] | None = None
+    description_words: re.Pattern[str] | None = None
     done_words: re.Pattern[str] | None = None
 
     @classmethod
@@ -205,6 +210,7 @@ class SettingRules:
                 "later_sections",
                 "clause_break",
                 "done_words",
+                "description_words",
             )
         }
         return cls(
@@ -402,6 +408,7 @@ class SettingRules:
         return self.clause_break is not None and any(
             self.clause_break.search(text, m.end(), start)
             for m in self.other_encounter.finditer(text, description.start(), start)
+            if not (self.description_words and self.description_words.fullmatch(m.group(0)))
         )
 
     def _stated(
