@@ -175,9 +175,7 @@ class ProceduralRules:
             airway_ongoing=compile_rule(rules["airway_ongoing"], f"{path}: airway_ongoing")
             if rules.get("airway_ongoing")
             else None,
-            cue_after_history=compile_rule(
-                rules["cue_after_history"], f"{path}: cue_after_history"
-            )
+            cue_after_history=compile_rule(rules["cue_after_history"], f"{path}: cue_after_history")
             if rules.get("cue_after_history")
             else None,
             stress_agents=frozenset(str(d).lower() for d in rules.get("stress_agents") or ()),
