@@ -229,8 +229,8 @@ class ProceduralRules:
         (``airway_done``) is in its sentence or up to ``airway_sentences`` sentences before
         it ("After two minutes, intubation was successful. ... The patient was given 1 mg of
         Versed"). Not when the drug's own sentence tells of the airway as a state kept
-        (``airway_ongoing``: "he remained intubated, ... ativan and versed given"): that
-        sedates a ventilated patient."""
+        (``airway_ongoing``: "Later he remained intubated and restless, Ativan 2 mg IV
+        given"): that sedates a ventilated patient."""
         if self.airway_done is None or event.get("medication") not in self.airway_drugs:
             return False
         left, right = sentence_around(text, event["start"], event["end"], self.reach)
@@ -340,8 +340,8 @@ class ProceduralRules:
     def event_context(self, text: str, start: int, end: int) -> bool:
         """Whether the sentence around the anchor ``text[start:end]`` says the injection
         serves a procedure (an ``event_cues`` match). A match after the anchor with a
-        history word between (``cue_after_history``: "amiodarone bolus for h/o AF (pre-op,
-        pre CPB)") dates that history, not the drug."""
+        history word between (``cue_after_history``: "Lopressor 5 mg IV given for hx of
+        rapid AF pre-op") dates that history, not the drug."""
         left, right = sentence_around(text, start, end, self.reach)
         for cue in self.cues:
             for match in cue.finditer(text, left, right):
