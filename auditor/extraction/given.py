@@ -527,11 +527,26 @@ def not_given_by(
         return None  # "return 13 wks for next shot": a later dose of a series, no drug named
     if not_given:
         return f"context:{not_given[0]}"
-    if not given and role == "planning" and a.label in ("DRUG", "INJECTION"):
-        # an order in the plan, not documented as given ("5. Parenteral antibiotics.": an
-        # unnamed injection planned; corpora/README.md, blind batch decisions)
+    if not given and role == "planning" and a.label == "DRUG":
+        return "section:planning"  # an order in the plan, not documented as given
+    if not given and role == "planning" and a.label == "INJECTION" and _item_head(view, a):
+        # a plan item that is an injection ("5. Parenteral antibiotics.", "Flu shot."): an
+        # unnamed injection planned (corpora/README.md, blind batch decisions); not one named
+        # inside an item's words ("pen injection technique video sent")
         return "section:planning"
     return None
+
+
+def _item_head(view: NoteView | None, a: Mention) -> bool:
+    """Is anchor ``a`` the whole of its sentence, after a label's colon or a list number ("3.
+    Parenteral antibiotics.", "P: Flu shot.")? Not "2. Immunizations reviewed." (the item
+    tells what was done about it)."""
+    if view is None:
+        return False
+    sent = view.sentences[a.sent]
+    lead = view.text[sent.start : a.start].rsplit(":", 1)[-1]
+    tail = view.text[a.end : sent.end]
+    return not any(c.isalpha() for c in lead + tail)
 
 
 def risk_listed(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
