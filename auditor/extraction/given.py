@@ -142,11 +142,11 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     transferred to CCU": ``cues.yaml`` ``context.before_transfer``)? Care given before the
     transfer is care of another encounter (contract v2 section 1). A note's title on a line of
     its own (at most ``cues.yaml`` ``window.title_paragraph_chars`` long) before a blank line is
-    no paragraph: the narrative after it is the first ("Nursing Admit Note" then the story)."""
+    no paragraph: the narrative after it is the first ("ICU Transfer Note", then the story)."""
     if rules.before_transfer is None:
         return False
     text = view.text
-    start = 0  # the first paragraph, after any title lines ("Nursing Admit Note", blank line)
+    start = 0  # the first paragraph, after any title lines ("ICU Transfer Note", blank line)
     while (gap := rules.blank_line.search(text, start, a.start)) is not None:
         title = text[start : gap.start()].strip()
         if "\n" in title or len(title) > rules.title_paragraph_chars:
@@ -446,7 +446,7 @@ def blocked_by(
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     if coverage_regimen(view, a, segment, rules):
-        return "cue:coverage_regimen"  # "covered with flagyl, vanco and levo": the course
+        return "cue:coverage_regimen"  # "covered w/ zosyn + vanco": the course
     standing = sorted(a.modifiers & rules.standing_mods) or _standing_list_item(view, a, rules)
     if standing and not _given_this(view, a, rules) and not effect_after(view, a, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
@@ -469,7 +469,7 @@ def coverage_regimen(
 ) -> bool:
     """Is drug anchor ``a`` an antimicrobial (``extraction.yaml`` ``words.coverage_classes``)
     told only as the coverage the patient is on: every affirmed administration cue of its
-    sentence is a coverage cue (``words.coverage_cues``: "covered with flagyl, vanco and levo"),
+    sentence is a coverage cue (``words.coverage_cues``: "ID: remains febrile, covered w/ zosyn + vanco"),
     and no amount is in its own words? That is a course (a regimen), not a dose of this shift
     (contract v2 section 1); "covered w/ 6u regular insulin" (an amount, and not an
     antimicrobial) is a dose given."""
@@ -507,7 +507,7 @@ def not_given_by(
     procedure: ``risk_listed``)."""
     mods = a.modifiers
     if role in rules.plan_over_history_roles and mods & rules.not_given_mods:
-        # "Will recommend a well-child check at 1 year and immunizations at that time": in a
+        # "Return at 15 months for a well visit, with her vaccines at that time": in a
         # plan, "at that time" is the planned time (cues.yaml context.plan_over_history)
         mods = mods - rules.plan_over_history
     if mods & rules.no_flag_mods or list_section:

@@ -142,9 +142,7 @@ class ExtractionRules:
         self.not_given_mods = frozenset(cues["context"]["not_administered"])
         self.no_flag_mods = frozenset(cues["context"]["no_flag"])
         self.plan_over_history = frozenset(cues["context"].get("plan_over_history", ()))
-        self.plan_over_history_roles = frozenset(
-            cues["context"].get("plan_over_history_roles", ())
-        )
+        self.plan_over_history_roles = frozenset(cues["context"].get("plan_over_history_roles", ()))
         self.standing_mods = frozenset(cues["context"].get("standing", ()))
         self.started_mods = frozenset(spec["modifiers"].get("started_then_tolerated", ()))
         self.started_words = frozenset(spec["words"].get("started", ()))
