@@ -32,7 +32,14 @@ from .attributes import (
 )
 from .contextual import add_contextual_mentions, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
-from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
+from .given import (
+    blocked_by,
+    given_by,
+    is_infusion,
+    not_given_by,
+    procedure_done_with,
+    stated_given,
+)
 from .lists import add_led_mentions, add_shared_head_mentions
 from .merging import (
     absorb_unnamed,
@@ -1055,6 +1062,14 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             blocked = None  # "Health maintenance, flu vaccination today." in a list
         if blocked and blocked.startswith("context:") and given == "record:started_route":
             blocked = None  # "started GCSF SQ": the first dose (only start modifiers on it)
+        if (
+            given
+            and blocked
+            and a.modifiers
+            and a.modifiers <= rules.procedure_done_ignores
+            and procedure_done_with(view, a, rules)
+        ):
+            blocked = None  # "Using 0.5% Marcaine, I performed a nerve block": not a home drug
         if post_mortem:
             blocked = "note:post_mortem"  # an autopsy report tells care of another encounter
         list_section = post_mortem or (

@@ -253,6 +253,12 @@ def given_by(
         return "record:for_symptom"  # "Ativan for agitation", "Dilaudid and Percocet for pain"
     if role not in ("planning", "indication", "not_administered") and effect_after(view, a, rules):
         return "record:with_effect"  # "PRN Haldol with therapeutic results", "Ativan w/ effect"
+    if role not in ("planning", "indication", "not_administered") and tolerated_which(
+        view, a, rules
+    ):
+        return "record:tolerated"  # "VP-16 and ifosfamide infusions, which she tolerated well"
+    if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):
+        return "cue:procedure_done"  # "Using 0.5% Marcaine, I performed a nerve block"
     if not (has_route_or_dose or shot):
         return None
     for m in record:
@@ -360,6 +366,58 @@ def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
             for i in range(a.tok_end, min(m.tok_start, sent.tok_end))
         )
     return False
+
+
+def tolerated_which(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` the antecedent of a relative clause telling how the patient
+    tolerated it ("cycle seven of VP-16, ifosfamide, and mesna infusions, which she tolerated
+    well throughout the admission")? After the drug, in its sentence, only other drugs, routes,
+    doses, numbers, list words (``cues.yaml`` ``context.for_symptom_list_words``) and the head
+    nouns of ``extraction.yaml`` ``words.tolerated_heads`` stand before a relative word
+    (``words.tolerated_relative``) whose clause, within three tokens, holds a RESPONSE mention."""
+    if a.label != "DRUG" or not rules.tolerated_relative:
+        return False
+    sent = view.sentences[a.sent]
+    named = {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label in ("DRUG", "ROUTE", "DOSE") and m.start > a.start
+        for i in range(m.tok_start, m.tok_end)
+    }
+    responses = [m.tok_start for m in view.in_sent(a.sent) if m.label == "RESPONSE"]
+    for i in range(a.tok_end, sent.tok_end):
+        w = view.tokens[i]
+        if w in rules.tolerated_relative:
+            return any(i < r <= i + 3 for r in responses)
+        if not (
+            i in named
+            or w in rules.symptom_list_words
+            or w in rules.tolerated_heads
+            or w.replace(".", "").isdigit()
+        ):
+            return False
+    return False
+
+
+def procedure_done_with(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` the means of an injection procedure its sentence tells as done
+    ("Using 0.5% Marcaine with epinephrine, I performed a left inferior alveolar nerve block",
+    "The block was performed with 40 mg of Depo-Medrol")? The sentence holds a route-``other``
+    or INJECTION mention and a word of ``extraction.yaml`` ``words.procedure_done``, and one of
+    ``words.procedure_means`` stands within ``window.procedure_means_tokens`` tokens before the
+    drug."""
+    if a.label != "DRUG" or not rules.procedure_done or rules.window.procedure_means_tokens <= 0:
+        return False
+    if not view.sentence_words(a.sent) & rules.procedure_done:
+        return False
+    if not any(
+        (m.label == "ROUTE" and m.ident == "other") or m.label == "INJECTION"
+        for m in view.in_sent(a.sent)
+    ):
+        return False
+    floor = view.sentences[a.sent].tok_start
+    before = view.words_before(a.tok_start, rules.window.procedure_means_tokens, floor)
+    return bool(set(before) & rules.procedure_means)
 
 
 def started_then_tolerated(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
@@ -520,6 +578,11 @@ def not_given_by(
         return None  # "The risks included ... need for further injections": no plan
     if a.label == "DRUG" and rules.family_of(a.ident) in rules.infusion_only_families:
         return None  # "dopamine started", "hold dobutamine": a drip (cues.yaml infusion_only)
+    entry = rules.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
+    if entry.get("exclusion") in rules.no_flag_iv_only_exclusions and set(
+        entry.get("label_routes") or ()
+    ) == {"IV"}:
+        return None  # "plan cisplatin and paclitaxel after surgery": a later course by infusion
     not_given = sorted(a.modifiers & rules.not_given_mods)
     if a.modifiers & (rules.schedule_mods | rules.standing_mods) and not not_given:
         return None  # a schedule ("40 mg SC daily") or standing order ("IM q6h prn"), not a plan

@@ -81,6 +81,7 @@ class Windows:
     drip_bolus_tokens: int = 3
     drip_bolus_after_tokens: int = 30
     drip_bolus_dose_chars: int = 15
+    procedure_means_tokens: int = 3
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,15 @@ class ExtractionRules:
         self.plan_over_history_roles = frozenset(cues["context"].get("plan_over_history_roles", ()))
         self.standing_mods = frozenset(cues["context"].get("standing", ()))
         self.started_mods = frozenset(spec["modifiers"].get("started_then_tolerated", ()))
+        self.procedure_done_ignores = frozenset(spec["modifiers"].get("procedure_done_ignores", ()))
         self.started_words = frozenset(spec["words"].get("started", ()))
+        self.tolerated_relative = frozenset(spec["words"].get("tolerated_relative", ()))
+        self.tolerated_heads = frozenset(spec["words"].get("tolerated_heads", ()))
+        self.procedure_done = frozenset(spec["words"].get("procedure_done", ()))
+        self.no_flag_iv_only_exclusions = frozenset(
+            spec["words"].get("no_flag_iv_only_exclusions", ())
+        )
+        self.procedure_means = frozenset(spec["words"].get("procedure_means", ()))
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.post_mortem_re = _phrases(cues["context"].get("post_mortem_report", ()))
         self.schedule_given = _words(cues["context"].get("schedule_given", ()))
