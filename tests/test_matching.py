@@ -265,3 +265,74 @@ def test_windowed_context_on_the_pipeline_equals_the_whole_doc():
         assert results[0] == results[1]
         seen += bool(results[0] and results[0]["events"])
     assert seen >= 5
+
+
+def test_start_key_and_second_values():
+    from spacy.vocab import Vocab
+
+    from auditor.pipeline.matching import second_values, start_key
+
+    vocab = Vocab()
+    assert start_key([{"LOWER": "given"}, {"LIKE_NUM": True}]) == (0, "given")
+    assert start_key([{"ORTH": ",", "OP": "1"}, {"ORTH": "RN"}]) == (1, ",")
+    assert start_key([{"LIKE_NUM": True, "SPACY": False}, {"LOWER": "td"}]) == (2, 1)
+    for pattern in (
+        [{"LOWER": "a", "OP": "?"}, {"LOWER": "b"}],  # optional first
+        [{"LOWER": {"REGEX": "^a$"}}],  # a regular expression
+        [{"LOWER": "a"}, {"IS_ALPHA": True, "OP": "+"}],  # no longest match
+        [{"IS_ALPHA": True}],
+    ):
+        assert start_key(pattern) is None
+    s = vocab.strings
+    assert second_values([{"LOWER": "a"}, {"LOWER": {"IN": ["b", "c"]}}], vocab) == {
+        (0, s["b"]),
+        (0, s["c"]),
+    }
+    assert second_values([{"ORTH": ","}, {"ORTH": "RN", "IS_UPPER": True}], vocab) == {(1, s["RN"])}
+    assert second_values([{"LOWER": "a"}], vocab) is None
+    assert second_values([{"LOWER": "a"}, {"LOWER": "b", "OP": "?"}], vocab) is None
+    assert second_values([{"LOWER": "a"}, {"LOWER": {"NOT_IN": ["b"]}}], vocab) is None
+
+
+def test_start_index_gives_the_matcher_s_matches():
+    import spacy
+
+    from auditor.pipeline.matching import StartIndex
+
+    nlp = spacy.blank("en")
+    patterns = [
+        ("given", [{"LOWER": "given"}, {"LIKE_NUM": True}, {"LOWER": "mg", "OP": "?"}]),
+        ("dose", [{"LIKE_NUM": True}, {"LOWER": {"IN": ["mg", "units"]}}]),
+        ("rn", [{"ORTH": ","}, {"ORTH": {"IN": ["RN", "MD"]}}]),
+        ("to", [{"LOWER": "to"}, {"IS_ALPHA": True, "OP": "{0,2}"}, {"LOWER": "given"}]),
+        ("any", [{"IS_ALPHA": True, "OP": "?"}, {"LOWER": "im"}]),  # not indexed
+        ("run", [{"LOWER": "w"}, {"LOWER": "w", "OP": "+"}]),  # not indexed
+    ]
+    index = StartIndex(nlp.vocab, patterns)
+    assert len(index.groups) == 4
+    assert index.groups[(2, 1)][2] is not None  # a number must be followed by mg or units
+    text = "Given 2 mg IM, given 4 units to be given , RN , md w w w 5 , MD to given"
+    doc = nlp.make_doc(text)
+    whole = Matcher(nlp.vocab)
+    for key, pattern in patterns:
+        whole.add(key, [pattern])
+    found = sorted((nlp.vocab.strings[k], s, e) for k, s, e in index(doc))
+    assert found == sorted((nlp.vocab.strings[k], s, e) for k, s, e in whole(doc))
+    assert found == [
+        *(("any", 2, 4), ("any", 3, 4)),  # "mg IM", "IM"
+        *(("dose", 1, 3), ("dose", 6, 8)),  # "2 mg", "4 units"
+        *(("given", 0, 2), ("given", 0, 3), ("given", 5, 7)),  # "Given 2 (mg)", "given 4"
+        *(("rn", 11, 13), ("rn", 19, 21)),  # ", RN", ", MD" (not ", md")
+        *(("run", 15, 17), ("run", 15, 18), ("run", 16, 18)),  # "w w (w)", "w w"
+        *(("to", 8, 11), ("to", 21, 23)),  # "to be given", "to given"
+    ]
+
+
+def test_the_mention_ruler_finds_the_span_ruler_s_spans():
+    from spacy.pipeline import SpanRuler
+
+    nlp = build_pipeline()
+    ruler = nlp.get_pipe("auditor_mentions")
+    for text in [*TEXTS, " ".join(TEXTS).upper(), ""]:
+        doc = nlp.make_doc(text)
+        assert ruler.match(doc) == SpanRuler.match(ruler, doc)

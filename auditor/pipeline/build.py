@@ -47,7 +47,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.pipeline import SpanRuler
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.util import ensure_path, make_first_longest_spans_filter, registry
 
 from ..extraction.rules import RULE_FILES
@@ -55,7 +55,7 @@ from ..patterns import Patterns, load_patterns
 from . import sentences  # noqa: F401  (registers the auditor_sentences factory)
 from .component import RuleComponent
 from .events import EventExtractor
-from .matching import TargetWindows, max_length, plain_first_token
+from .matching import StartIndex, TargetWindows, max_length, plain_first_token
 from .mentions import (
     ANCHOR_LABELS,
     GIVEN_AMOUNT,
@@ -186,6 +186,7 @@ class MentionRuler(SpanRuler):
         self.patterns_dir = patterns_dir
         self.fuzzy: dict[str, Any] = {}  # mentions.fuzzy_settings (saved as FUZZY_FILE)
         self._fuzzy_names: FuzzyNames | None = None
+        self._start_index: StartIndex | None = None  # built from the patterns when first used
 
     def __call__(self, doc: Doc) -> Doc:
         """The SpanRuler's mentions, plus FUZZY mentions (``mentions.FuzzyNames``)."""
@@ -207,9 +208,43 @@ class MentionRuler(SpanRuler):
                 doc.spans[MENTIONS_KEY] = sorted(spans + extra, key=lambda s: (s.start, s.end))
         return doc
 
+    def match(self, doc: Doc) -> list[Any]:
+        """The SpanRuler's matches (``SpanRuler.match``: the same Spans, deduplicated and
+        sorted), token patterns matched through ``matching.StartIndex``."""
+        if self._start_index is None:
+            self._start_index = StartIndex(
+                self.nlp.vocab,
+                [
+                    (repr((p["label"], p.get("id", ""))), p["pattern"])
+                    for p in self._patterns
+                    if isinstance(p["pattern"], list)
+                ],
+            )
+        matches = self._start_index(doc) + list(self.phrase_matcher(doc))
+        found = {
+            Span(doc, start, end, label=label["label"], span_id=label["id"])
+            for m_id, start, end in matches
+            if start != end
+            for label in (self._match_label_id_map[m_id],)
+        }
+        return sorted(found)
+
+    def clear(self) -> None:
+        self._start_index = None
+        super().clear()
+
+    def remove(self, label: str) -> None:
+        self._start_index = None
+        super().remove(label)
+
+    def remove_by_id(self, pattern_id: str) -> None:
+        self._start_index = None
+        super().remove_by_id(pattern_id)
+
     def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
         """Add SpanRuler patterns, token patterns compiled by ``matching.plain_first_token``
         (the same matches, fewer Python calls per token)."""
+        self._start_index = None
         super().add_patterns(
             [
                 {**p, "pattern": alternative}

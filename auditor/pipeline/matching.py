@@ -18,6 +18,8 @@ import bisect
 import math
 from typing import Any
 
+import numpy as np
+
 TokenSpec = dict[str, Any]
 Pattern = list[TokenSpec]
 
@@ -212,3 +214,126 @@ def target_sentences(doc: Any, targets: Any) -> list[tuple[int, int]]:
         else:
             runs.append((starts[i], ends[i]))
     return runs
+
+
+# the attributes a first token is indexed on (``StartIndex``): a plain LOWER or ORTH value,
+# or LIKE_NUM true; the column of each in ``Doc.to_array(START_ATTRS)``
+START_ATTRS = ("LOWER", "ORTH", "LIKE_NUM")
+
+
+def start_key(pattern: Pattern) -> tuple[int, Any] | None:
+    """``(column, value)`` of the plain first token of ``pattern`` that every match starts
+    on (a column of ``START_ATTRS``), or None: the first token is optional, repeats, is
+    negated or is no plain LOWER, ORTH or LIKE_NUM value, or the pattern has no longest
+    match."""
+    if not pattern or max_length(pattern) == math.inf:
+        return None
+    first = pattern[0]
+    if str(first.get("OP") or "1") != "1":
+        return None
+    for column, attr in enumerate(START_ATTRS):
+        value = first.get(attr)
+        if attr == "LIKE_NUM" and value is True:
+            return column, 1
+        if attr != "LIKE_NUM" and isinstance(value, str):
+            return column, value
+    return None
+
+
+def second_values(pattern: Pattern, vocab: Any) -> set[tuple[int, int]] | None:
+    """The ``(column, value hash)`` pairs (columns 0 LOWER, 1 ORTH of ``START_ATTRS``) one of
+    which the second token of every match of ``pattern`` has, or None when the pattern says
+    no such thing (no second token, an optional or repeated one, no plain value or set of
+    strings on LOWER or ORTH)."""
+    if len(pattern) < 2 or str(pattern[1].get("OP") or "1") != "1":
+        return None
+    second = pattern[1]
+    for column, attr in enumerate(START_ATTRS[:2]):
+        value = second.get(attr)
+        if isinstance(value, dict) and set(value) == {"IN"}:
+            value = value["IN"]
+        elif isinstance(value, str):
+            value = [value]
+        else:
+            continue
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return {(column, vocab.strings.add(v)) for v in value}
+    return None
+
+
+class StartIndex:
+    """Token patterns matched only from the tokens they can start on, with the same matches.
+
+    spaCy's Matcher starts every pattern at every token. Most of the mention ruler's
+    patterns open on one plain word ("given", "to", a comma) or on a number, so they are
+    grouped by that first value, one Matcher a value, and each group is run only on the
+    tokens that carry its value, over a window as long as the group's longest match
+    (``max_length``); a match found there that does not start on the window's first token
+    is found again from its own first token, so it is dropped. The other patterns (a
+    regular expression or an optional token first, a repeat without bound) run on the whole
+    Doc. Every match starts on its first token, so the union is the whole Doc's matches.
+
+    Args:
+        vocab: the pipeline's Vocab.
+        patterns: ``(match key, token pattern)`` pairs.
+    """
+
+    def __init__(self, vocab: Any, patterns: list[tuple[str, Pattern]]) -> None:
+        from spacy.matcher import Matcher
+
+        self.rest = Matcher(vocab)
+        groups: dict[tuple[int, int], Any] = {}
+        reach: dict[tuple[int, int], int] = {}
+        # the (column, value) pairs the token after the first must have, None: any
+        follows: dict[tuple[int, int], set[tuple[int, int]] | None] = {}
+        for key, pattern in patterns:
+            found = start_key(pattern)
+            if found is None:
+                self.rest.add(key, [pattern])
+                continue
+            column, value = found
+            group = (column, value if isinstance(value, int) else vocab.strings.add(value))
+            if group not in groups:
+                groups[group], reach[group] = Matcher(vocab), 0
+                follows[group] = set()
+            groups[group].add(key, [pattern])
+            reach[group] = max(reach[group], int(max_length(pattern)))
+            second = second_values(pattern, vocab)
+            if second is None or follows[group] is None:
+                follows[group] = None
+            else:
+                follows[group] |= second
+        self.groups = {group: (groups[group], reach[group], follows.get(group)) for group in groups}
+        self.values = [
+            np.array(sorted(v for c, v in groups if c == column), dtype=np.uint64)
+            for column in range(len(START_ATTRS))
+        ]
+
+    def __call__(self, doc: Any) -> list[Match]:
+        """Every match of the patterns in ``doc``, as spaCy's Matcher gives them (order
+        aside)."""
+        out: list[Match] = list(self.rest(doc)) if len(self.rest) else []
+        if not len(doc):
+            return out
+        columns = doc.to_array(list(START_ATTRS)).astype(np.uint64)
+        n = len(doc)
+        for column, values in enumerate(self.values):
+            if not len(values):
+                continue
+            cells = columns[:, column]
+            for i in np.flatnonzero(np.isin(cells, values)).tolist():
+                matcher, reach, follows = self.groups[(column, int(cells[i]))]
+                if follows is not None and (
+                    i + 1 >= n
+                    or (
+                        (0, int(columns[i + 1, 0])) not in follows
+                        and (1, int(columns[i + 1, 1])) not in follows
+                    )
+                ):
+                    continue  # no pattern of the group can match its second token
+                out += [
+                    (key, i, i + end)
+                    for key, start, end in matcher(doc[i : min(n, i + reach)])
+                    if start == 0
+                ]
+        return out
