@@ -276,9 +276,11 @@ def test_start_key_and_second_values():
     assert start_key([{"LOWER": "given"}, {"LIKE_NUM": True}]) == (0, "given")
     assert start_key([{"ORTH": ",", "OP": "1"}, {"ORTH": "RN"}]) == (1, ",")
     assert start_key([{"LIKE_NUM": True, "SPACY": False}, {"LOWER": "td"}]) == (2, 1)
+    assert start_key([{"TEXT": {"REGEX": "^d(iu|ui)res"}}]) == (1, ("REGEX", "^d(iu|ui)res"))
     for pattern in (
         [{"LOWER": "a", "OP": "?"}, {"LOWER": "b"}],  # optional first
-        [{"LOWER": {"REGEX": "^a$"}}],  # a regular expression
+        [{"LOWER": {"REGEX": "^a$"}, "OP": "?"}, {"LOWER": "b"}],  # optional, a regex
+        [{"NORM": {"REGEX": "^a$"}}],  # a regular expression on another attribute
         [{"LOWER": "a"}, {"IS_ALPHA": True, "OP": "+"}],  # no longest match
         [{"IS_ALPHA": True}],
     ):
@@ -306,10 +308,11 @@ def test_start_index_gives_the_matcher_s_matches():
         ("rn", [{"ORTH": ","}, {"ORTH": {"IN": ["RN", "MD"]}}]),
         ("to", [{"LOWER": "to"}, {"IS_ALPHA": True, "OP": "{0,2}"}, {"LOWER": "given"}]),
         ("any", [{"IS_ALPHA": True, "OP": "?"}, {"LOWER": "im"}]),  # not indexed
+        ("re", [{"LOWER": {"REGEX": "^(iv|i[mn])$"}}, {"LIKE_NUM": True, "OP": "?"}]),
         ("run", [{"LOWER": "w"}, {"LOWER": "w", "OP": "+"}]),  # not indexed
     ]
     index = StartIndex(nlp.vocab, patterns)
-    assert len(index.groups) == 4
+    assert len(index.groups) == 5
     assert index.groups[(2, 1)][2] is not None  # a number must be followed by mg or units
     text = "Given 2 mg IM, given 4 units to be given , RN , md w w w 5 , MD to given"
     doc = nlp.make_doc(text)
@@ -322,6 +325,7 @@ def test_start_index_gives_the_matcher_s_matches():
         *(("any", 2, 4), ("any", 3, 4)),  # "mg IM", "IM"
         *(("dose", 1, 3), ("dose", 6, 8)),  # "2 mg", "4 units"
         *(("given", 0, 2), ("given", 0, 3), ("given", 5, 7)),  # "Given 2 (mg)", "given 4"
+        *(("re", 3, 4),),  # "IM" ("in" and "iv" are not in the text)
         *(("rn", 11, 13), ("rn", 19, 21)),  # ", RN", ", MD" (not ", md")
         *(("run", 15, 17), ("run", 15, 18), ("run", 16, 18)),  # "w w (w)", "w w"
         *(("to", 8, 11), ("to", 21, 23)),  # "to be given", "to given"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -222,10 +223,11 @@ START_ATTRS = ("LOWER", "ORTH", "LIKE_NUM")
 
 
 def start_key(pattern: Pattern) -> tuple[int, Any] | None:
-    """``(column, value)`` of the plain first token of ``pattern`` that every match starts
-    on (a column of ``START_ATTRS``), or None: the first token is optional, repeats, is
-    negated or is no plain LOWER, ORTH or LIKE_NUM value, or the pattern has no longest
-    match."""
+    """``(column, value)`` of the first token of ``pattern`` that every match starts on (a
+    column of ``START_ATTRS``; the value a string, 1 for LIKE_NUM, or ``("REGEX", r)`` for a
+    LOWER, ORTH or TEXT value that must match regular expression ``r``), or None: the first
+    token is optional, repeats, is negated or holds none of these, or the pattern has no
+    longest match."""
     if not pattern or max_length(pattern) == math.inf:
         return None
     first = pattern[0]
@@ -237,6 +239,10 @@ def start_key(pattern: Pattern) -> tuple[int, Any] | None:
             return column, 1
         if attr != "LIKE_NUM" and isinstance(value, str):
             return column, value
+    for attr, column in (("LOWER", 0), ("ORTH", 1), ("TEXT", 1)):
+        value = first.get(attr)
+        if isinstance(value, dict) and set(value) == {"REGEX"} and isinstance(value["REGEX"], str):
+            return column, ("REGEX", value["REGEX"])
     return None
 
 
@@ -269,9 +275,12 @@ class StartIndex:
     grouped by that first value, one Matcher a value, and each group is run only on the
     tokens that carry its value, over a window as long as the group's longest match
     (``max_length``); a match found there that does not start on the window's first token
-    is found again from its own first token, so it is dropped. The other patterns (a
-    regular expression or an optional token first, a repeat without bound) run on the whole
-    Doc. Every match starts on its first token, so the union is the whole Doc's matches.
+    is found again from its own first token, so it is dropped. A pattern whose first token
+    is a regular expression on LOWER, ORTH or TEXT is grouped by it the same way, the
+    expression tested once per distinct string (spaCy's Matcher tests it at every token, a
+    Python call each). The other patterns (an optional token first, a repeat without
+    bound) run on the whole Doc. Every match starts on its first token, so the union is the
+    whole Doc's matches.
 
     Args:
         vocab: the pipeline's Vocab.
@@ -292,7 +301,10 @@ class StartIndex:
                 self.rest.add(key, [pattern])
                 continue
             column, value = found
-            group = (column, value if isinstance(value, int) else vocab.strings.add(value))
+            if isinstance(value, tuple):
+                group = (column, value)
+            else:
+                group = (column, value if isinstance(value, int) else vocab.strings.add(value))
             if group not in groups:
                 groups[group], reach[group] = Matcher(vocab), 0
                 follows[group] = set()
@@ -305,9 +317,19 @@ class StartIndex:
                 follows[group] |= second
         self.groups = {group: (groups[group], reach[group], follows.get(group)) for group in groups}
         self.values = [
-            np.array(sorted(v for c, v in groups if c == column), dtype=np.uint64)
+            np.array(
+                sorted(v for c, v in groups if c == column and isinstance(v, int)),
+                dtype=np.uint64,
+            )
             for column in range(len(START_ATTRS))
         ]
+        # a regular expression first: (column, group, compiled, value hash -> does it match)
+        self.regexes = [
+            (column, (column, value), re.compile(value[1]), {})
+            for column, value in groups
+            if isinstance(value, tuple)
+        ]
+        self.strings = vocab.strings
 
     def __call__(self, doc: Any) -> list[Match]:
         """Every match of the patterns in ``doc``, as spaCy's Matcher gives them (order
@@ -316,24 +338,44 @@ class StartIndex:
         if not len(doc):
             return out
         columns = doc.to_array(list(START_ATTRS)).astype(np.uint64)
-        n = len(doc)
         for column, values in enumerate(self.values):
             if not len(values):
                 continue
             cells = columns[:, column]
             for i in np.flatnonzero(np.isin(cells, values)).tolist():
-                matcher, reach, follows = self.groups[(column, int(cells[i]))]
-                if follows is not None and (
-                    i + 1 >= n
-                    or (
-                        (0, int(columns[i + 1, 0])) not in follows
-                        and (1, int(columns[i + 1, 1])) not in follows
-                    )
-                ):
-                    continue  # no pattern of the group can match its second token
-                out += [
-                    (key, i, i + end)
-                    for key, start, end in matcher(doc[i : min(n, i + reach)])
-                    if start == 0
-                ]
+                self._from(doc, columns, i, self.groups[(column, int(cells[i]))], out)
+        for column, group, regex, seen in self.regexes:
+            # spaCy's REGEX predicate: re.search on the token's string; tested once a string
+            cells = columns[:, column]
+            hits = []
+            for value in np.unique(cells).tolist():
+                found = seen.get(value)
+                if found is None:
+                    found = seen[value] = bool(regex.search(self.strings[value]))
+                if found:
+                    hits.append(value)
+            if hits:
+                starts = np.flatnonzero(np.isin(cells, np.array(hits, dtype=np.uint64)))
+                for i in starts.tolist():
+                    self._from(doc, columns, i, self.groups[group], out)
         return out
+
+    @staticmethod
+    def _from(doc: Any, columns: Any, i: int, group: tuple[Any, int, Any], out: list) -> None:
+        """Add to ``out`` the matches of ``group`` (its Matcher, reach and second tokens)
+        that start on token ``i``."""
+        matcher, reach, follows = group
+        n = len(doc)
+        if follows is not None and (
+            i + 1 >= n
+            or (
+                (0, int(columns[i + 1, 0])) not in follows
+                and (1, int(columns[i + 1, 1])) not in follows
+            )
+        ):
+            return  # no pattern of the group can match the token after the first
+        out += [
+            (key, i, i + end)
+            for key, start, end in matcher(doc[i : min(n, i + reach)])
+            if start == 0
+        ]
