@@ -179,7 +179,7 @@ def profile_components(texts: list[str]) -> dict[str, float]:
 
     nlp = _engine(None)[0]
     ruler = nlp.get_pipe("auditor_mentions")
-    ruler.matcher = Timed("auditor_mentions/token-pattern Matcher", ruler.matcher)
+    ruler.match = Timed("auditor_mentions/match (token patterns: StartIndex)", ruler.match)
     ruler.phrase_matcher = Timed("auditor_mentions/PhraseMatcher", ruler.phrase_matcher)
     sentences._starts = Timed("auditor_sentences/_starts (rebuilds Doc.text)", sentences._starts)
     section = nlp.get_pipe("auditor_sections").sectionizer

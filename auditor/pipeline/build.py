@@ -31,6 +31,8 @@ and its graph (which holds Spans) and medspaCy's Section objects are dropped onc
 Doc round-trips through ``to_bytes``/``from_bytes``.
 """
 
+import bisect
+import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -42,9 +44,10 @@ from medspacy.context import ConText, ConTextRule
 from medspacy.context import context_modifier as _context_modifier
 from medspacy.section_detection import Sectionizer, SectionRule
 from spacy.language import Language
+from spacy.matcher import Matcher
 from spacy.pipeline import SpanRuler
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.util import ensure_path, make_first_longest_spans_filter, registry
 
 from ..extraction.rules import RULE_FILES
@@ -52,7 +55,7 @@ from ..patterns import Patterns, load_patterns
 from . import sentences  # noqa: F401  (registers the auditor_sentences factory)
 from .component import RuleComponent
 from .events import EventExtractor
-from .matching import plain_first_token
+from .matching import StartIndex, TargetWindows, max_length, plain_first_token
 from .mentions import (
     ANCHOR_LABELS,
     GIVEN_AMOUNT,
@@ -183,6 +186,7 @@ class MentionRuler(SpanRuler):
         self.patterns_dir = patterns_dir
         self.fuzzy: dict[str, Any] = {}  # mentions.fuzzy_settings (saved as FUZZY_FILE)
         self._fuzzy_names: FuzzyNames | None = None
+        self._start_index: StartIndex | None = None  # built from the patterns when first used
 
     def __call__(self, doc: Doc) -> Doc:
         """The SpanRuler's mentions, plus FUZZY mentions (``mentions.FuzzyNames``)."""
@@ -204,9 +208,43 @@ class MentionRuler(SpanRuler):
                 doc.spans[MENTIONS_KEY] = sorted(spans + extra, key=lambda s: (s.start, s.end))
         return doc
 
+    def match(self, doc: Doc) -> list[Any]:
+        """The SpanRuler's matches (``SpanRuler.match``: the same Spans, deduplicated and
+        sorted), token patterns matched through ``matching.StartIndex``."""
+        if self._start_index is None:
+            self._start_index = StartIndex(
+                self.nlp.vocab,
+                [
+                    (repr((p["label"], p.get("id", ""))), p["pattern"])
+                    for p in self._patterns
+                    if isinstance(p["pattern"], list)
+                ],
+            )
+        matches = self._start_index(doc) + list(self.phrase_matcher(doc))
+        found = {
+            Span(doc, start, end, label=label["label"], span_id=label["id"])
+            for m_id, start, end in matches
+            if start != end
+            for label in (self._match_label_id_map[m_id],)
+        }
+        return sorted(found)
+
+    def clear(self) -> None:
+        self._start_index = None
+        super().clear()
+
+    def remove(self, label: str) -> None:
+        self._start_index = None
+        super().remove(label)
+
+    def remove_by_id(self, pattern_id: str) -> None:
+        self._start_index = None
+        super().remove_by_id(pattern_id)
+
     def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
         """Add SpanRuler patterns, token patterns compiled by ``matching.plain_first_token``
         (the same matches, fewer Python calls per token)."""
+        self._start_index = None
         super().add_patterns(
             [
                 {**p, "pattern": alternative}
@@ -300,7 +338,7 @@ def context_component(
         ]
     )
     matcher = context._ConText__matcher  # medspaCy keeps it private; no setter exists
-    context._ConText__matcher = RuleOrderMatcher(matcher)
+    context._ConText__matcher = RuleOrderMatcher(matcher, group)
     return context
 
 
@@ -320,10 +358,13 @@ class RuleOrderMatcher:
     Calling it with a Doc returns ``(match_id, start, end)`` tuples, pruned.
     """
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, targets_key: str | None = None) -> None:
         self._inner = inner
         inner._prune = False
         self._order: dict[int, tuple[int, int]] = {}
+        self.targets_key = targets_key
+        self.windowed = targets_key is not None  # False: match the whole Doc (tests compare)
+        self._windows: tuple[int, TargetWindows | None] = (-1, None)
 
     def __getattr__(self, name: str) -> Any:  # rule_map, rules, labels: medspaCy's own
         return getattr(self._inner, name)
@@ -338,10 +379,54 @@ class RuleOrderMatcher:
             self._order[match_id] = rank
         return rank
 
+    def target_windows(self) -> TargetWindows | None:
+        """The rules as ``matching.TargetWindows`` (built once per rule set), or None when a
+        rule is a regular expression over the text (medspaCy's RegexMatcher: its matches are
+        not token patterns, so the whole Doc is matched)."""
+        rules = self._inner.rule_map
+        if self._windows[0] == len(rules):
+            return self._windows[1]
+        windows = None
+        if not any(isinstance(rule.pattern, str) for rule in rules.values()):
+            vocab = self._inner._MedspacyMatcher__matcher.vocab
+            bounded, unbounded = Matcher(vocab), Matcher(vocab)
+            reach = 1
+            for rule_id, rule in rules.items():
+                if isinstance(rule.pattern, list):
+                    longest = max_length(rule.pattern)
+                    if longest == math.inf:
+                        unbounded.add(rule_id, [rule.pattern], on_match=rule.on_match)
+                    else:
+                        bounded.add(rule_id, [rule.pattern], on_match=rule.on_match)
+                        reach = max(reach, int(longest))
+                elif rule.pattern is None:
+                    reach = max(reach, len(self._inner.nlp(rule.literal.lower())))
+            phrases = self._inner._MedspacyMatcher__phrase_matcher
+            windows = TargetWindows(
+                *(m if len(m) else None for m in (bounded, unbounded, phrases)), reach
+            )
+        self._windows = (len(rules), windows)
+        return windows
+
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        matches = self._inner(doc)
+        windows = self.target_windows() if self.windowed else None
+        if windows is None or self.targets_key not in doc.spans:
+            matches = self._inner(doc)
+            regions = None
+        else:
+            matches, regions = windows.matches(doc, doc.spans[self.targets_key])
         matches.sort(key=lambda m: (m[1], m[2], self._rank(doc.vocab, m[0])))
-        return prune_overlapping_matches(matches)
+        pruned = prune_overlapping_matches(matches)
+        if regions is None:
+            return pruned
+        # a modifier that starts in a sentence holding no target modifies no target
+        # (``matching.TargetWindows``)
+        starts = [a for a, _ in regions]
+        return [
+            m
+            for m in pruned
+            if (i := bisect.bisect_right(starts, m[1]) - 1) >= 0 and m[1] < regions[i][1]
+        ]
 
 
 def _with_lookahead(rule: dict[str, Any]) -> dict[str, Any]:
