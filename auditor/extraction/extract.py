@@ -30,7 +30,7 @@ from .attributes import (
     pick,
     section_indication,
 )
-from .contextual import add_contextual_mentions, lab_named, question_marked
+from .contextual import add_contextual_mentions, effect_cues, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
 from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
 from .lists import add_led_mentions, add_shared_head_mentions
@@ -744,6 +744,51 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     return out
 
 
+def _dose_list_before(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
+    """More events when the anchor's dose is written before it and the anchor's own words,
+    before that dose, list earlier amounts in the same unit, each joined to the next by a list
+    word (``regex.dose_list_joiner``): "given 20 mg and then 40 mg of Lasix IV" (two doses, the
+    route written once for the list, as ``_dose_list`` reads "Lasix 20 mg, then 40 mg IV").
+    Only amounts inside the anchor's segment (its sentence start, or its own lead dose for a
+    later drug) and with no drug mention between them and the anchor; the list stops at a
+    range, a total, or an amount followed by an oral route or a frequency. The earlier doses
+    come first, in text order."""
+    if len(found) != 1 or "dose" not in found[0].spans:
+        return []
+    first, rules, text = found[0], note.rules, note.view.text
+    dose_start, dose_end = first.spans["dose"]
+    if dose_end > a.start:
+        return []  # the dose is written after the drug: _dose_list reads that list
+    segment = note.segment(a)
+    lo = max(segment.start, dose_start - rules.window.dose_list_chars)
+    if any(
+        m.label == "DRUG" and m is not a and lo <= m.start < a.start
+        for m in note.view.in_sent(a.sent)
+    ):
+        return []
+    amounts = [
+        (lo + d.start, lo + d.end, d) for d in rules.doses.find_all(text[lo:dose_start])
+    ]
+    out: list[Event] = []
+    nxt = dose_start
+    for start, end, dose in reversed(amounts):
+        if dose.unit != first.dose_unit or is_range(text, start, dose.value, rules):
+            break
+        between = text[end:nxt]
+        if not rules.dose_list_joiner.search(between) or rules.repeat_total.search(
+            text[max(lo, start - 12) : nxt]
+        ):
+            break
+        if rules.dose_list_stop.match(text, end, min(len(text), end + 20)):
+            break
+        extra = copy.deepcopy(first)
+        extra.dose_value = dose.value
+        extra.spans["dose"] = (start, end)
+        out.insert(0, extra)
+        nxt = start
+    return out
+
+
 def _route_right_after(note: _Note, a: Mention, extra: Event, end: int) -> None:
     """Give a later dose of the drug the injection route written right after its amount
     ("Narcan 0.4 mg IV x2, then 2 mg IM": the 2 mg was IM), not the first dose's route
@@ -889,6 +934,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         (``NotGiven``) and the note's lab evidence.
     """
     view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
+    view = effect_cues(view, rules)  # "HR down to 70s after 50 mg Lopressor"
     view = add_shared_head_mentions(view, rules)
     view = add_led_mentions(view, rules)
     anchors = choose_anchors(view, rules)
@@ -1012,7 +1058,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
         bolus = bolus_named(view, a, rules)  # "amio bolus and gtt": the bolus, not the drip
-        if bolus and route_m is not None and route_m.text.lower() in rules.drip_route_words:
+        if route_m is not None and route_m.text.lower() in rules.drip_route_words:
             route_m = None  # "propofol boluses ..., remains on gtt": the drip's route word
         if (
             bolus
@@ -1167,7 +1213,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 or _dose_list(note, a, found)
                 or _second_route(note, a, found)
             )
+            earlier = [] if more else _dose_list_before(note, a, found)
             found += more
+            found[:0] = earlier  # "given 20 mg and then 40 mg of Lasix": the 20 mg first
+            more += earlier
             for event in found:
                 if another or any(event is m for m in more) or _timed_again(note, a, given, event):
                     apart.add(id(event))
