@@ -766,9 +766,7 @@ def _dose_list_before(note: _Note, a: Mention, found: list[Event]) -> list[Event
         for m in note.view.in_sent(a.sent)
     ):
         return []
-    amounts = [
-        (lo + d.start, lo + d.end, d) for d in rules.doses.find_all(text[lo:dose_start])
-    ]
+    amounts = [(lo + d.start, lo + d.end, d) for d in rules.doses.find_all(text[lo:dose_start])]
     out: list[Event] = []
     nxt = dose_start
     for start, end, dose in reversed(amounts):
