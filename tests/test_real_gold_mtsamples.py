@@ -187,3 +187,24 @@ def test_batch_5_is_30_dev_notes_labelled_before_the_tool(rows):
     reserved = Path("/work/reserved_all.txt")
     if reserved.is_file():
         assert not {r["note_id"] for r in batch} & set(reserved.read_text().split())
+
+
+def test_batch_7_is_25_dev_notes_labelled_before_the_tool(rows):
+    # batch mtsamples-7 (PROVENANCE.md; tools/draw_mts_dev.py --seed 20270108 --batch
+    # mtsamples-7 --reserved /work/blind7_reserved.txt; ED, office and discharge pools empty)
+    batch = [r for r in rows if r.get("batch") == "mtsamples-7"]
+    assert len(batch) == 25
+    assert {r["split"] for r in batch} == {"dev"}
+    statuses = [r["expected"]["status"] for r in batch]
+    assert (statuses.count("no_injection"), statuses.count("excluded")) == (23, 2)
+    assert sum(len(r["expected"]["events"]) for r in batch) == 3
+    pools = [r["stratum"] for r in batch]
+    assert {p: pools.count(p) for p in set(pools)} == {
+        "consult": 8,
+        "procedure": 8,
+        "other": 4,
+        "trap": 5,
+    }
+    for name in ("/work/blind7_reserved.txt", "/work/reserved_all.txt"):
+        if Path(name).is_file():
+            assert not {r["note_id"] for r in batch} & set(Path(name).read_text().split())
