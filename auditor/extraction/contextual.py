@@ -141,12 +141,15 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
         named = {
             rules.family_of(m.ident) for m in view.in_sent(r.sent) if m.label in ("DRUG", DOSED)
         }
+        floor = max(view.sentences[r.sent].tok_start, r.tok_start - spec.regimen_lead_tokens)
+        standing = bool(set(view.tokens[floor : r.tok_start]) & spec.regimen_leads)
         for i in range(r.tok_start, r.tok_end):
             word = view.tokens[i]
             start = view.offsets[i]
             end = start + len(word)
             if word in spec.cues:
-                added.append(Mention("ADMIN", "admin", start, end, i, i + 1, "", r.sent))
+                if not standing:  # "cont to have K repleted": the standing order
+                    added.append(Mention("ADMIN", "admin", start, end, i, i + 1, "", r.sent))
                 continue
             generic = spec.generic_of.get(word)
             if generic is None or rules.family_of(generic) in named:

@@ -32,7 +32,14 @@ from .attributes import (
 )
 from .contextual import add_contextual_mentions, effect_cues, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
-from .given import blocked_by, given_by, is_infusion, not_given_by, stated_given
+from .given import (
+    affirmed_admin,
+    blocked_by,
+    given_by,
+    is_infusion,
+    not_given_by,
+    stated_given,
+)
 from .lists import add_led_mentions, add_shared_head_mentions
 from .merging import (
     absorb_unnamed,
@@ -130,6 +137,21 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
                 return found
     return None
+
+
+def _coverage_regimen(note: _Note, a: Mention) -> bool:
+    """Is drug ``a`` an antimicrobial (``words.coverage_regimen_classes``) whose only affirmed
+    administration cues in its sentence are coverage words (``coverage.cues``: "covered with",
+    "cvd w/")? Antimicrobial "coverage" names the regimen an infection is treated with ("temp
+    100.4, covered with flagyl, vanco and levo"), not a dose given this shift; insulin "covered
+    with" a sugar stays a dose (corpora/README.md nursing decisions: standing regimens)."""
+    rules, view = note.rules, note.view
+    if a.label != "DRUG":
+        return False
+    if rules.drugs.get(a.ident, {}).get("class") not in rules.coverage_regimen_classes:
+        return False
+    cues = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
+    return bool(cues) and all(m.text.lower().split()[0] in rules.coverage_cue_words for m in cues)
 
 
 def _closes_a_dose(note: _Note, route: Mention) -> bool:
@@ -1101,6 +1123,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             blocked = None  # "started GCSF SQ": the first dose (only start modifiers on it)
         if post_mortem:
             blocked = "note:post_mortem"  # an autopsy report tells care of another encounter
+        if given == "cue:admin_verb" and not blocked and _coverage_regimen(note, a):
+            blocked = "context:coverage_regimen"  # "wbc up, covered with flagyl and vanco"
         list_section = post_mortem or (
             role == "not_administered" and not stated_given(view, a.sent, rules)
         )

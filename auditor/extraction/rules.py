@@ -94,6 +94,8 @@ class ContextualNames:
     window_tokens: int
     dosed: dict[str, frozenset[str]]  # generic name -> the words that name it beside a dose
     dosed_units: dict[str, frozenset[str]]  # generic name -> its dose units (contract, lowercase)
+    regimen_leads: frozenset[str] = frozenset()  # "cont to have K repleted": a standing order
+    regimen_lead_tokens: int = 0
 
 
 class ExtractionRules:
@@ -282,6 +284,10 @@ class ExtractionRules:
         self.fluid_words = frozenset(w.lower() for w in words.get("fluid_words", ()))
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
+        self.coverage_regimen_classes = frozenset(words.get("coverage_regimen_classes", ()))
+        self.coverage_cue_words = frozenset(
+            str(w).lower() for w in (spec.get("coverage") or {}).get("cues", ())
+        )
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         self.dose_of_words = frozenset(words.get("dose_of_words", ()))
@@ -312,6 +318,8 @@ class ExtractionRules:
                 )
                 for entry in spec.get("dosed_names", ())
             },
+            regimen_leads=_words(contextual.get("regimen_leads", ())),
+            regimen_lead_tokens=int(contextual.get("regimen_lead_tokens", 0)),
         )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
