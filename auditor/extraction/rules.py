@@ -271,6 +271,7 @@ class ExtractionRules:
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
+        self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))
         self.drip_bolus_routes = frozenset(words.get("drip_bolus_routes", ()))
         self.drip_bolus_not_with = frozenset(words.get("drip_bolus_not_with", ()))
         self.drip_bolus_not_after = frozenset(words.get("drip_bolus_not_after", ()))
@@ -284,6 +285,7 @@ class ExtractionRules:
         self.fluid_words = frozenset(w.lower() for w in words.get("fluid_words", ()))
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
+        self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
         self.coverage_regimen_classes = frozenset(words.get("coverage_regimen_classes", ()))
         self.coverage_cue_words = frozenset(
             str(w).lower() for w in (spec.get("coverage") or {}).get("cues", ())
