@@ -380,7 +380,7 @@ def test_nursing_batch_7_is_25_dev_notes_outside_the_reserved_ids():
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (317, 194, 123)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (337, 194, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"
@@ -435,19 +435,28 @@ def test_blind_batch_4_is_49_heldout_notes():
 BLIND_STRATA = {"office": 4, "consult": 5, "discharge": 2, "procedure": 5, "trap": 5}
 """MTSamples strata of the fifth- and sixth-round blind draws (tools/draw_blind_heldout.py)."""
 
+BLIND_STRATA_7 = {"office": 1, "consult": 7, "procedure": 7, "trap": 6}
+"""MTSamples strata of the seventh-round blind draw (office pool of 1, no discharge pool)."""
+
 
 @pytest.mark.parametrize(
-    ("batch_name", "statuses", "events"),
+    ("batch_name", "statuses", "events", "strata"),
     [
-        # (excluded, no_injection) notes; gold events per file
-        ("blind-2026-12-06-r5", (14, 32), {"aci": 0, "mtsamples": 4, "nursing": 20}),
-        ("blind-2026-12-06-r6", (11, 35), {"aci": 0, "mtsamples": 6, "nursing": 23}),
+        # (excluded, no_injection) notes; gold events per file; MTSamples strata
+        ("blind-2026-12-06-r5", (14, 32), {"aci": 0, "mtsamples": 4, "nursing": 20}, BLIND_STRATA),
+        ("blind-2026-12-06-r6", (11, 35), {"aci": 0, "mtsamples": 6, "nursing": 23}, BLIND_STRATA),
+        (
+            "blind-2026-12-06-r7",
+            (19, 27),
+            {"aci": 0, "mtsamples": 6, "nursing": 26},
+            BLIND_STRATA_7,
+        ),
     ],
 )
-def test_blind_batches_5_and_6_are_46_heldout_notes_of_the_reserved_draw(
-    batch_name: str, statuses: tuple[int, int], events: dict[str, int]
+def test_blind_batches_5_to_7_are_46_heldout_notes_of_the_reserved_draw(
+    batch_name: str, statuses: tuple[int, int], events: dict[str, int], strata: dict[str, int]
 ):
-    """Helper blind's fifth- and sixth-round held-out batches (PROVENANCE.md), labelled
+    """Helper blind's fifth- to seventh-round held-out batches (PROVENANCE.md), labelled
     before any tool run: sizes, split, statuses, events and MTSamples strata."""
     batch = {
         path.stem: [r for r in _lines(path) if r.get("batch") == batch_name] for path in REAL_FILES
@@ -464,8 +473,8 @@ def test_blind_batches_5_and_6_are_46_heldout_notes_of_the_reserved_draw(
     assert {name: sum(len(r["expected"]["events"]) for r in batch[name]) for name in batch} == (
         events
     )
-    strata = [r["stratum"] for r in batch["mtsamples"]]
-    assert {s: strata.count(s) for s in set(strata)} == BLIND_STRATA
+    found = [r["stratum"] for r in batch["mtsamples"]]
+    assert {s: found.count(s) for s in set(found)} == strata
     reserved = Path("/work/reserved_all.txt")
     if reserved.is_file():
         # the reserved list names nursing records in both forms (note id and record key)
@@ -480,7 +489,7 @@ ACI_BATCH_3 = "aci-3"
 
 def test_aci_batch_3_is_12_dev_traps():
     rows = _lines(REAL / "aci.jsonl")
-    assert len(rows) == 66
+    assert len(rows) == 71
     batch = [r for r in rows if r.get("batch") == ACI_BATCH_3]
     assert len(batch) == 12
     assert {r["split"] for r in batch} == {"dev"}

@@ -50,6 +50,7 @@ BLIND_BATCHES = (
     "blind-2026-12-06-r4",
     "blind-2026-12-06-r5",
     "blind-2026-12-06-r6",
+    "blind-2026-12-06-r7",
 )
 """Batches of notes drawn and labelled blind as held-out only (PROVENANCE.md, blind batches)."""
 

@@ -29,6 +29,13 @@ Batches drawn with it (``corpora/gold/real/PROVENANCE.md``):
   replacement. ACI-BENCH fallback outside this tool, the r5 rule with ``random.Random(20261231)``
   (pool 146), the first 5 taken, the other 3 kept as spares. Labels committed at 5a9fe93 before
   any tool run.
+- ``blind-2026-12-06-r7``: ``--seed 20270107``, run by the coordinator at main 4b3d15a
+  (``AUDITOR_SHARED_DATA=/work/shared/data``; kept in ``/work/blind7_draw.json`` for the session;
+  pools ed 0, office 1, consult 29, discharge 0, procedure 597, trap 1178, nursing 920, ACI-BENCH
+  injection 0). Taken in draw order: MTSamples office 1 (the whole pool), consult 7, procedure 7,
+  trap 6 (21), the first 20 nursing records; no replacement. ACI-BENCH fallback outside this tool,
+  the r5 rule with ``random.Random(20270107)`` (pool 141), the first 5 taken, the other 3 kept as
+  spares. Labels committed at bb9d67b before any tool run.
 
 Notes already in a gold file are excluded at draw time, so re-running the tool after a
 batch was labelled gives a different draw (its notes are gone from the pools, and the
