@@ -62,7 +62,7 @@ def _drug_anchors(
             and view.token(c.tok_start - 1) not in rules.asked_for_words
             for c in ms
         ):
-            continue  # "for B12 deficiency" (but "ordered for Ativan", "asked for MSO4")
+            continue  # "for B12 deficiency" (but "ordered for haldol", "asked for dilaudid")
         if not treatment and any(
             d.label == "DRUG"
             and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"

@@ -172,7 +172,7 @@ def choose_dose(
             }
             & rules.fluid_words
         ):
-            found = None  # "tpn at 62.5cc/o, reglan iv": the fluid's volume or rate
+            found = None  # "TPN at 80cc, pepcid iv": the fluid's volume or rate
     if found is not None and found.end <= a.start - segment.start:
         if rules.dose_of_other.match(seg_text, found.end, a.start - segment.start):
             found = None  # "500 mL of normal saline and Zofran": the saline's amount

@@ -136,7 +136,7 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
             salt.setdefault(rules.family_of(m.ident), m.ident)
     for r in found:
         # the electrolytes named in the sentence by a drug name, a dosed name or an oral product
-        # ("Mg 1.5 repleted with 2 gm mag sulfate", "phos 1.7 replaced neutraphos 1 pkt"): that
+        # ("Mg 1.4 repleted with 2 gm mag sulfate", "phos low, replaced w/ neutra-phos"): that
         # named drug is what was given, so the lab word makes no drug of its own
         named = {
             rules.family_of(m.ident) for m in view.in_sent(r.sent) if m.label in ("DRUG", DOSED)
@@ -166,7 +166,7 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
 
 def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
     """``view`` with an ADMIN mention for each effect word written right before the amount
-    that leads a DRUG mention ("HR down to 70s after 50 mg Lopressor", "s/p 40 mg IV lasix":
+    that leads a DRUG mention ("calmer after 1 mg ativan", "s/p 20 mg IV hydralazine":
     ``regex.effect_before_dose`` before ``regex.dose_lead``): a dose whose effect is charted
     was given (corpora/README.md, nursing decisions). A drug with no amount of its own before
     it ("better after lasix") gets none. ``view`` itself when there is no such word."""

@@ -143,7 +143,7 @@ def _coverage_regimen(note: _Note, a: Mention) -> bool:
     """Is drug ``a`` an antimicrobial (``words.coverage_regimen_classes``) whose only affirmed
     administration cues in its sentence are coverage words (``coverage.cues``: "covered with",
     "cvd w/")? Antimicrobial "coverage" names the regimen an infection is treated with ("temp
-    100.4, covered with flagyl, vanco and levo"), not a dose given this shift; insulin "covered
+    101, covered with zosyn and cipro"), not a dose given this shift; insulin "covered
     with" a sugar stays a dose (corpora/README.md nursing decisions: standing regimens)."""
     rules, view = note.rules, note.view
     if a.label != "DRUG":
@@ -769,7 +769,7 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
 def _dose_list_before(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     """More events when the anchor's dose is written before it and the anchor's own words,
     before that dose, list earlier amounts in the same unit, each joined to the next by a list
-    word (``regex.dose_list_joiner``): "given 20 mg and then 40 mg of Lasix IV" (two doses, the
+    word (``regex.dose_list_joiner``): "got 40 mg and then 80 mg of lasix IV" (two doses, the
     route written once for the list, as ``_dose_list`` reads "Lasix 20 mg, then 40 mg IV").
     Only amounts inside the anchor's segment (its sentence start, or its own lead dose for a
     later drug) and with no drug mention between them and the anchor; the list stops at a
@@ -954,7 +954,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         (``NotGiven``) and the note's lab evidence.
     """
     view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
-    view = effect_cues(view, rules)  # "HR down to 70s after 50 mg Lopressor"
+    view = effect_cues(view, rules)  # "calmer after 1 mg ativan"
     view = add_shared_head_mentions(view, rules)
     view = add_led_mentions(view, rules)
     anchors = choose_anchors(view, rules)
@@ -1125,7 +1125,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if post_mortem:
             blocked = "note:post_mortem"  # an autopsy report tells care of another encounter
         if given == "cue:admin_verb" and not blocked and _coverage_regimen(note, a):
-            blocked = "context:coverage_regimen"  # "wbc up, covered with flagyl and vanco"
+            blocked = "context:coverage_regimen"  # "febrile, covered with zosyn and vanco"
         list_section = post_mortem or (
             role == "not_administered" and not stated_given(view, a.sent, rules)
         )
@@ -1238,7 +1238,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             )
             earlier = [] if more else _dose_list_before(note, a, found)
             found += more
-            found[:0] = earlier  # "given 20 mg and then 40 mg of Lasix": the 20 mg first
+            found[:0] = earlier  # "got 40 mg and then 80 mg of lasix": the 40 mg first
             more += earlier
             for event in found:
                 if another or any(event is m for m in more) or _timed_again(note, a, given, event):

@@ -73,7 +73,7 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     at most ``window_tokens - 1`` joiners and names between (and, name first, numbers: lab values,
     "K 3.4, Mg 1.6 repleted"; not cue first, "given 2 mg" is a dose), or, name first, twice as
     many joiners and names with no number (a list of names; ``extraction.yaml``
-    ``contextual_names``; the cue may be followed by a ``cue_objects`` word: "repleted with k");
+    ``contextual_names``; the cue may be followed by a ``cue_objects`` word: "replaced w/ Mg");
     a cue, a name and a decimal lab value with no unit after it is an
     IGNORE span ("given mg 2.1-": ``lab_value_units``)."""
     names = sorted({str(w).lower() for forms in spec.get("names", {}).values() for w in forms})
@@ -147,7 +147,7 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
             {"label": "REPLETION", "pattern": [cue, *between, name], "id": "rep"},
         ]
         + (
-            # "repleted with k and phos": the cue, a word leading to its object, the names
+            # "replaced w/ Mg and K": the cue, a word leading to its object, the names
             [{"label": "REPLETION", "pattern": [cue, lead_object, *between, name], "id": "rep"}]
             if objects
             else []
