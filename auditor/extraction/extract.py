@@ -135,8 +135,24 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     and not note.rules.combined_with.match(note.view.text, found.end, a.start)
                 ):
                     continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
+                if found.end <= a.start and _list_item_ends_route(note, found, a):
+                    continue  # "IV lopressor, dilt bolus and dig": the route is lopressor's
                 return found
     return None
+
+
+def _extra_dose(note: _Note, a: Mention) -> bool:
+    """An extra dose (``regex.extra_dose``) written after drug ``a`` in its own words, not a
+    plan: none of ``words.drip_bolus_not_with`` ("may", "will", "need", "if", "?", "no", ...)
+    among the ``window.drip_bolus_tokens`` words before "extra" ("may need extra 40mg")."""
+    view, rules = note.view, note.rules
+    found = rules.extra_dose.search(view.text, a.end, note.segment(a).end)
+    if found is None:
+        return False
+    i = bisect_left(view.offsets, found.start())
+    floor = view.sentences[a.sent].tok_start
+    before = view.words_before(i, rules.window.drip_bolus_tokens, floor)
+    return not set(before) & rules.drip_bolus_not_with
 
 
 def _coverage_regimen(note: _Note, a: Mention) -> bool:
@@ -152,6 +168,21 @@ def _coverage_regimen(note: _Note, a: Mention) -> bool:
         return False
     cues = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
     return bool(cues) and all(m.text.lower().split()[0] in rules.coverage_cue_words for m in cues)
+
+
+def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
+    """Does a list item between a route written before the list and drug ``a`` close the
+    route's reach: an item with a bolus word of its own ("IV lopressor, dilt bolus and dig":
+    the bolus is an item of its own kind, and so is what follows it), or a slash pair before
+    "and" ("IV ativan/haldol and valium": the route names the pair)? A bare list ("given IV
+    Norflex, Zofran and morphine") keeps the route for each item (corpora/README.md, nursing
+    batches 3 and 5; the MTSamples list rule)."""
+    view, rules = note.view, note.rules
+    between = range(route.tok_end, a.tok_start)
+    if any(view.token(i) in rules.bolus_words for i in between):
+        return True
+    words = [view.token(i) for i in between]
+    return "/" in words and "and" in words[words.index("/") :]
 
 
 def _closes_a_dose(note: _Note, route: Mention) -> bool:
@@ -1124,6 +1155,14 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             blocked = None  # "started GCSF SQ": the first dose (only start modifiers on it)
         if post_mortem:
             blocked = "note:post_mortem"  # an autopsy report tells care of another encounter
+        if (
+            blocked
+            and a.label == "DRUG"
+            and blocked.removeprefix("context:") in rules.bolus_ignores
+            and not a.modifiers - rules.bolus_ignores - rules.present_mods
+            and _extra_dose(note, a)
+        ):
+            given, blocked = "cue:extra_dose", None  # "on lasix bid, extra 20mg x1 this pm"
         if given == "cue:admin_verb" and not blocked and _coverage_regimen(note, a):
             blocked = "context:coverage_regimen"  # "febrile, covered with zosyn and vanco"
         list_section = post_mortem or (

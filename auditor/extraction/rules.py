@@ -365,6 +365,7 @@ class ExtractionRules:
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
         self.effect_before_dose = rx.get("effect_before_dose", NEVER)
+        self.extra_dose = rx.get("extra_dose", NEVER)
         self.dose_range_before = rx["dose_range_before"]
         self.emergency_note = rx["emergency_note"]
         self.doses_before = rx["doses_before"]
