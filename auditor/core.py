@@ -262,6 +262,9 @@ def audit_one(
             )
             if implied is not None:
                 event["route"] = implied  # "Hip injection" report: intra-articular
+            if event.get("route") == "other" and not event.get("laterality"):
+                # "NAME OF OPERATION: Left L5-S1 transforaminal epidural steroid block"
+                event["laterality"] = context.procedural.implied_side(text)
             procedural = context.procedural.is_procedural(text, event, in_report)
             if context.procedural.not_an_event(text, event, procedural):
                 dropped.add(event.get("medication"))

@@ -79,6 +79,9 @@ class ProceduralRules:
             matches it (a steroid named) is an event whatever ``not_events`` says.
         sedatives_in_injection_reports: generic names of sedatives and opioids that serve as
             sedation in the report of an injection procedure (``injection_report``).
+        procedure_sides: side -> regex: the side a named injection procedure states.
+        procedure_items_end: regex: the end of a procedure line with its numbered items (a
+            blank line or the next heading), read at most ``procedure_items_chars`` on.
         stress_agents: generic names of drugs that also serve as pharmacologic stress agents
             (adenosine, dipyridamole, dobutamine): procedural in a note that names a
             pharmacologic stress test (``stress_test``), whatever their sentence says.
@@ -104,6 +107,9 @@ class ProceduralRules:
     airway_done: re.Pattern[str] | None = None
     airway_sentences: int = 0
     stress_agents: frozenset[str] = frozenset()
+    procedure_sides: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    procedure_items_end: re.Pattern[str] | None = None
+    procedure_items_chars: int = 600
     stress_test: re.Pattern[str] | None = None
     reach: int = 300
 
@@ -171,6 +177,16 @@ class ProceduralRules:
             else None,
             airway_sentences=int(rules.get("airway_sentences") or 0),
             stress_agents=frozenset(str(d).lower() for d in rules.get("stress_agents") or ()),
+            procedure_items_end=compile_rule(
+                rules["procedure_items_end"], f"{path}: procedure_items_end"
+            )
+            if rules.get("procedure_items_end")
+            else None,
+            procedure_items_chars=int(rules.get("procedure_items_chars") or 600),
+            procedure_sides=tuple(
+                (side, compile_rule(p, f"{path}: procedure_sides.{side}"))
+                for side, p in (rules.get("procedure_sides") or {}).items()
+            ),
             stress_test=compile_rule(rules["stress_test"], f"{path}: stress_test")
             if rules.get("stress_test")
             else None,
@@ -324,6 +340,29 @@ class ProceduralRules:
                 if pattern.search(name):
                     return route
         return None
+
+    def implied_side(self, text: str) -> str | None:
+        """The one side the note's injection procedure lines state ("NAME OF OPERATION: 1.
+        Left L5-S1 transforaminal epidural steroid block. 2. Left L4-5 ..."), for its
+        route-``other`` injections that state none: each procedure line whose first item is
+        itself an injection is read with its further numbered items, up to the next heading
+        or blank line (``procedure_items_end``); None when there is no such line, or the lines
+        name no side, both sides or a bilateral one (``procedure_sides``)."""
+        sides: set[str] = set()
+        if self.procedure_items_end is None or not self.procedure_sides:
+            return None
+        reach = self.procedure_items_chars
+        for match in self.procedure_line.finditer(text):
+            group = next((i for i in (1, 2) if match.group(i) is not None), None)
+            if group is None:
+                continue
+            start = match.start(group)
+            end = self.procedure_items_end.search(text, start, start + reach)
+            items = text[start : end.start() if end else start + reach]
+            first = FIRST_ITEM.split(LIST_NUMBER.sub("", items.lstrip(" ,"), count=1), 1)[0]
+            if self.itself.search(first):
+                sides |= {side for side, rx in self.procedure_sides if rx.search(items)}
+        return next(iter(sides)) if len(sides) == 1 and "bilateral" not in sides else None
 
     def event_context(self, text: str, start: int, end: int) -> bool:
         """Whether the sentence around the anchor ``text[start:end]`` says the injection

@@ -148,6 +148,22 @@ def test_batch_4_is_30_dev_notes_labelled_before_the_tool(rows):
             },
             ("/work/reserved_all.txt", "/work/mts5_taken.txt"),
         ),
+        # --batch mtsamples-setting-7, seed 20270109, the batch-5 mix (seventh round)
+        (
+            "mtsamples-setting-7",
+            (26, 4),
+            {None: 16, "inpatient": 9, "emergency": 1, "outpatient": 4},
+            {
+                "letter": 3,
+                "consult": 8,
+                "discharge": 6,
+                "procedure": 6,
+                "office": 3,
+                "ed": 2,
+                "other": 2,
+            },
+            ("/work/blind7_reserved.txt", "/work/s9/draws/mtsamples-7_ids.txt"),
+        ),
     ],
 )
 def test_setting_batches_are_30_dev_notes_labelled_before_the_tool(

@@ -1,4 +1,4 @@
-"""Draw an MTSamples setting dev batch (``mtsamples-setting-4``/``-5``; issue 12, helper setting).
+"""Draw an MTSamples setting dev batch (``mtsamples-setting-4``/``-5``/``-7``; issue 12).
 
 Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): the MTSamples CSV; the gold files
 ``corpora/gold/*.jsonl`` and ``corpora/gold/real/*.jsonl`` (notes already there, their
@@ -13,7 +13,7 @@ row excluded, whose seeded per-note split (``corpora/gold/real/PROVENANCE.md``:
 ``sha256("gold-mts/heldout:" + note_id)``) is ``dev``, so that every drawn line is ``dev``.
 Setting is decided for every note, so no injection word is required: the notes are typed by
 ``tools/draw_blind_heldout.py`` ``mts_type`` (specialty, sample name, headings: ED,
-discharge, office/SOAP, consult/H&P, operative/procedure, other; for batch 5 also letters:
+discharge, office/SOAP, consult/H&P, operative/procedure, other; for batches 5 and 7 also letters:
 specialty "Letters" or a sample name with "Letter", typed before the others). One
 ``random.Random(SEED)`` is used in ``PER_TYPE`` order; each pool is sorted by row number and
 shuffled, and the first ``PER_TYPE[type]`` ids are taken. Lines of the batch itself do not
@@ -58,6 +58,19 @@ BATCHES = {
             "other": 2,
         },
     ),
+    # the batch-5 mix again, seventh round (helper setting; setting still generalises worst)
+    "mtsamples-setting-7": (
+        20270109,
+        {
+            "letter": 3,
+            "consult": 8,
+            "discharge": 6,
+            "procedure": 6,
+            "office": 3,
+            "ed": 2,
+            "other": 2,
+        },
+    ),
 }
 """Per batch: the seed and the notes taken per note type, in draw order (30 in all)."""
 BATCH = "mtsamples-setting-4"
@@ -65,7 +78,7 @@ SEED, PER_TYPE = BATCHES[BATCH]
 
 
 def note_type(specialty: str, name: str, text: str, letters: bool) -> str:
-    """``mts_type``, with letters typed first when ``letters`` (batch 5)."""
+    """``mts_type``, with letters typed first when ``letters`` (batches 5 and 7)."""
     if letters and (specialty == "Letters" or "Letter" in name):
         return "letter"
     return mts_type(specialty, name, text)
