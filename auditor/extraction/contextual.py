@@ -167,9 +167,11 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
 def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
     """``view`` with an ADMIN mention for each effect word written right before the amount
     that leads a DRUG mention ("calmer after 1 mg ativan", "s/p 20 mg IV hydralazine":
-    ``regex.effect_before_dose`` before ``regex.dose_lead``): a dose whose effect is charted
-    was given (corpora/README.md, nursing decisions). A drug with no amount of its own before
-    it ("better after lasix") gets none. ``view`` itself when there is no such word."""
+    ``regex.effect_before_dose`` before ``regex.dose_lead``), or for an effect noun right before
+    the drug's name ("good diuresis after the lasix": ``regex.effect_before_drug``, not for a
+    drug whose mention states a regimen): a dose whose effect is charted was given
+    (corpora/README.md, nursing decisions). "BP better after hydralazine" (no amount, no effect
+    noun) gets none. ``view`` itself when there is no such word."""
     added: list[Mention] = []
     text = view.text
     for m in view.mentions:
@@ -178,9 +180,12 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
         sent = view.sentences[m.sent]
         lead_from = max(sent.start, m.start - rules.window.dose_before_chars)
         lead = rules.dose_lead.search(text, lead_from, m.start)
-        if lead is None:
-            continue
-        cue = rules.effect_before_dose.search(text, sent.start, lead.start())
+        if lead is not None:
+            cue = rules.effect_before_dose.search(text, sent.start, lead.start())
+        elif m.modifiers & rules.bolus_ignores:
+            continue  # "good u/o to lasix bid": the regimen's effect
+        else:  # "brisk diuresis after Lasix": an effect noun right before the drug
+            cue = rules.effect_before_drug.search(text, sent.start, m.start)
         if cue is None:
             continue
         start, end = cue.span(1)

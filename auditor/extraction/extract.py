@@ -141,6 +141,43 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
     return None
 
 
+def _verbs_of_others(note: _Note, a: Mention) -> bool:
+    """Do all the affirmed administration cues of drug ``a``'s sentence stand in other drugs'
+    own words (their segments), none in ``a``'s ("is being loaded with phenobarb IV, is
+    receiving mannitol IV", "covered with SS insulin, on lantus")? Then a standing drug
+    (``modifiers.own_verb_needed``) is not given by them: one verb does not mark every drug
+    of a sentence (corpora/README.md: standing regimens are not events)."""
+    view, rules = note.view, note.rules
+    cues = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
+    if not cues:
+        return False
+    own = note.segment(a)
+    others = [note.segment(b) for b in note.anchors if b.sent == a.sent and b is not a]
+    named = {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label in ("DRUG", "ROUTE", "DOSE", "ADMIN")
+        for i in range(m.tok_start, m.tok_end)
+    }
+    joins = rules.list_joiners | rules.effect_between_words
+
+    def shared(m: Mention) -> bool:  # "medicated with prn X and Y", "K+, Ca++ treated"
+        lo, hi = (m.tok_end, a.tok_start) if m.end <= a.start else (a.tok_end, m.tok_start)
+        return all(i in named or view.token(i) in joins for i in range(lo, hi))
+
+    def apart(m: Mention) -> bool:  # a clause break between: "X IV over 5 hours, is on Y"
+        lo, hi = (m.end, a.start) if m.end <= a.start else (a.end, m.start)
+        return bool(rules.clause_break.search(view.text, lo, hi))
+
+    return all(
+        not own.start <= m.start < own.end
+        and any(s.start <= m.start < s.end for s in others)
+        and not shared(m)
+        and apart(m)
+        for m in cues
+    )
+
+
 def _extra_dose(note: _Note, a: Mention) -> bool:
     """An extra dose (``regex.extra_dose``) written after drug ``a`` in its own words, not a
     plan: none of ``words.drip_bolus_not_with`` ("may", "will", "need", "if", "?", "no", ...)
@@ -1163,6 +1200,14 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             and _extra_dose(note, a)
         ):
             given, blocked = "cue:extra_dose", None  # "on lasix bid, extra 20mg x1 this pm"
+        if (
+            given == "cue:admin_verb"
+            and not blocked
+            and a.label == "DRUG"
+            and a.modifiers & rules.own_verb_needed
+            and _verbs_of_others(note, a)
+        ):
+            blocked = "context:" + sorted(a.modifiers & rules.own_verb_needed)[0]
         if given == "cue:admin_verb" and not blocked and _coverage_regimen(note, a):
             blocked = "context:coverage_regimen"  # "febrile, covered with zosyn and vanco"
         list_section = post_mortem or (

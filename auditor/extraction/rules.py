@@ -186,6 +186,7 @@ class ExtractionRules:
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
+        self.own_verb_needed = frozenset(spec["modifiers"].get("own_verb_needed", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
         for role, categories in files["sections/section_rules.json"]["roles"].items():
@@ -365,6 +366,7 @@ class ExtractionRules:
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
         self.effect_before_dose = rx.get("effect_before_dose", NEVER)
+        self.effect_before_drug = rx.get("effect_before_drug", NEVER)
         self.extra_dose = rx.get("extra_dose", NEVER)
         self.dose_range_before = rx["dose_range_before"]
         self.emergency_note = rx["emergency_note"]
