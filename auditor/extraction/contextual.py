@@ -184,7 +184,7 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
             cue = rules.effect_before_dose.search(text, sent.start, lead.start())
         elif m.modifiers & rules.bolus_ignores:
             continue  # "good u/o to lasix bid": the regimen's effect
-        else:  # "brisk diuresis after Lasix": an effect noun right before the drug
+        else:  # "good diuresis after the lasix": an effect noun right before the drug
             cue = rules.effect_before_drug.search(text, sent.start, m.start)
         if cue is None:
             continue
