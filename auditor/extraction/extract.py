@@ -203,6 +203,9 @@ def _coverage_regimen(note: _Note, a: Mention) -> bool:
         return False
     if rules.drugs.get(a.ident, {}).get("class") not in rules.coverage_regimen_classes:
         return False
+    seg = note.segment(a)
+    if rules.doses.find_all(view.text[seg.start : seg.end]):
+        return False  # "covered w/ vanco 1gm IV": an amount of its own is a dose given
     cues = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
     return bool(cues) and all(m.text.lower().split()[0] in rules.coverage_cue_words for m in cues)
 
