@@ -358,10 +358,29 @@ def test_nursing_batch_5_is_25_dev_notes_outside_the_reserved_ids():
         assert not ({r["note_id"] for r in batch} | keys) & set(reserved.read_text().split())
 
 
+NURSING_BATCH_7 = "nursing-7"
+"""Helper nursing's seventh-round seeded dev batch (PROVENANCE.md, nursing batch 7): drawn with
+the seventh round's reserved ids excluded, labelled before the tool was run on it."""
+
+
+def test_nursing_batch_7_is_25_dev_notes_outside_the_reserved_ids():
+    rows = _lines(REAL / "nursing.jsonl")
+    batch = [r for r in rows if r.get("batch") == NURSING_BATCH_7]
+    assert len(batch) == 25
+    assert {r["split"] for r in batch} == {"dev"}
+    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 9
+    assert sum(len(r["expected"]["events"]) for r in batch) == 32
+    for name in ("/work/blind7_reserved.txt", "/work/reserved_all.txt"):
+        reserved = Path(name)
+        if reserved.is_file():  # nursing records may be listed as note ids or record keys
+            keys = {r["source"]["record"] for r in batch}
+            assert not ({r["note_id"] for r in batch} | keys) & set(reserved.read_text().split())
+
+
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (312, 169, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (337, 194, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

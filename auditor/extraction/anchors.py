@@ -56,8 +56,13 @@ def _drug_anchors(
             )
         ):
             continue  # "Rocephin mixed with lidocaine", not "Marcaine mixed with Depo-Medrol"
-        if any(c.label == "INDICATION_CUE" and text[c.end : m.start].isspace() for c in ms):
-            continue  # "for B12 deficiency"
+        if any(
+            c.label == "INDICATION_CUE"
+            and text[c.end : m.start].isspace()
+            and view.token(c.tok_start - 1) not in rules.asked_for_words
+            for c in ms
+        ):
+            continue  # "for B12 deficiency" (but "ordered for haldol", "asked for dilaudid")
         if not treatment and any(
             d.label == "DRUG"
             and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"

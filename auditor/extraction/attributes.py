@@ -164,6 +164,15 @@ def choose_dose(
             found = None  # "760cc neg", "300 mL diuresis": an output, not a dose
         elif before and before[0].strip(".,;:") in rules.not_dose_before:
             found = None  # "residual was 25cc", "u/o 30cc": a measurement, not a dose
+        elif (
+            found.end <= a.start - segment.start
+            and {
+                w.strip(".,;:@")
+                for w in seg_text[max(0, found.start - 20) : found.start].lower().split()[-3:]
+            }
+            & rules.fluid_words
+        ):
+            found = None  # "TPN at 80cc, pepcid iv": the fluid's volume or rate
     if found is not None and found.end <= a.start - segment.start:
         if rules.dose_of_other.match(seg_text, found.end, a.start - segment.start):
             found = None  # "500 mL of normal saline and Zofran": the saline's amount

@@ -12,12 +12,14 @@ of each other, joined only by list words, other such names or lab values, as one
 REPLETION mention (``extraction.yaml`` ``contextual_names``, ``auditor.pipeline.mentions``);
 this step turns it into a DRUG mention per name (with the REPLETION mention's ConText
 modifiers) and an ADMIN mention for its cue. No DRUG is made for a name right after a
-number (a unit: "2 mg given") or when the same drug is named in the sentence ("K 3.2,
-repleted with 40 mEq KCl": the KCl is the event).
+number (a unit: "2 mg given") or when a drug of the same family is named in the sentence ("K
+3.2, repleted with 40 mEq KCl": the KCl is the event; "phos replaced with Neutra-Phos": an oral
+product, no event).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 
 from .rules import ExtractionRules
@@ -133,16 +135,24 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
         if m.label == "DRUG" and rules.drugs.get(m.ident, {}).get("role", "drug") == "drug":
             salt.setdefault(rules.family_of(m.ident), m.ident)
     for r in found:
-        named = {m.ident for m in view.in_sent(r.sent) if m.label == "DRUG"}
+        # the electrolytes named in the sentence by a drug name, a dosed name or an oral product
+        # ("Mg 1.4 repleted with 2 gm mag sulfate", "phos low, replaced w/ neutra-phos"): that
+        # named drug is what was given, so the lab word makes no drug of its own
+        named = {
+            rules.family_of(m.ident) for m in view.in_sent(r.sent) if m.label in ("DRUG", DOSED)
+        }
+        floor = max(view.sentences[r.sent].tok_start, r.tok_start - spec.regimen_lead_tokens)
+        standing = bool(set(view.tokens[floor : r.tok_start]) & spec.regimen_leads)
         for i in range(r.tok_start, r.tok_end):
             word = view.tokens[i]
             start = view.offsets[i]
             end = start + len(word)
             if word in spec.cues:
-                added.append(Mention("ADMIN", "admin", start, end, i, i + 1, "", r.sent))
+                if not standing:  # "cont to have K repleted": the standing order
+                    added.append(Mention("ADMIN", "admin", start, end, i, i + 1, "", r.sent))
                 continue
             generic = spec.generic_of.get(word)
-            if generic is None or generic in named:
+            if generic is None or rules.family_of(generic) in named:
                 continue
             generic = salt.get(rules.family_of(generic), generic)
             if i > 0 and _is_number(view.tokens[i - 1]):
@@ -152,6 +162,40 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
     added = [replace(m, text=view.text[m.start : m.end]) for m in added]
     kept = [m for m in view.mentions if m.label not in (LABEL, DOSED, COVERAGE, FUZZY, AMOUNT)]
     return replace(view, mentions=sorted(kept + added, key=lambda m: m.start), _words={})
+
+
+def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
+    """``view`` with an ADMIN mention for each effect word written right before the amount
+    that leads a DRUG mention ("calmer after 1 mg ativan", "s/p 20 mg IV hydralazine":
+    ``regex.effect_before_dose`` before ``regex.dose_lead``), or for an effect noun right before
+    the drug's name ("good diuresis after the lasix": ``regex.effect_before_drug``, not for a
+    drug whose mention states a regimen): a dose whose effect is charted was given
+    (corpora/README.md, nursing decisions). "BP better after hydralazine" (no amount, no effect
+    noun) gets none. ``view`` itself when there is no such word."""
+    added: list[Mention] = []
+    text = view.text
+    for m in view.mentions:
+        if m.label != "DRUG" or not view.offsets:
+            continue
+        sent = view.sentences[m.sent]
+        lead_from = max(sent.start, m.start - rules.window.dose_before_chars)
+        lead = rules.dose_lead.search(text, lead_from, m.start)
+        if lead is not None:
+            cue = rules.effect_before_dose.search(text, sent.start, lead.start())
+        elif m.modifiers & rules.bolus_ignores:
+            continue  # "good u/o to lasix bid": the regimen's effect
+        else:  # "good diuresis after the lasix": an effect noun right before the drug
+            cue = rules.effect_before_drug.search(text, sent.start, m.start)
+        if cue is None:
+            continue
+        start, end = cue.span(1)
+        i = bisect_left(view.offsets, start)
+        if i >= len(view.offsets) or view.offsets[i] != start:
+            continue
+        added.append(Mention("ADMIN", "admin", start, end, i, i + 1, text[start:end], m.sent))
+    if not added:
+        return view
+    return replace(view, mentions=sorted(view.mentions + added, key=lambda m: m.start), _words={})
 
 
 QUESTION = "HYPOTHETICAL"  # the modifier a question-marked drug gets ("? rebolus w/ amio")

@@ -30,9 +30,10 @@ from .attributes import (
     pick,
     section_indication,
 )
-from .contextual import add_contextual_mentions, lab_named, question_marked
+from .contextual import add_contextual_mentions, effect_cues, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
 from .given import (
+    affirmed_admin,
     blocked_by,
     given_by,
     is_infusion,
@@ -135,8 +136,76 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     and not note.rules.combined_with.match(note.view.text, found.end, a.start)
                 ):
                     continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
+                if found.end <= a.start and _list_item_ends_route(note, found, a):
+                    continue  # "IV lopressor, dilt bolus and dig": the route is lopressor's
                 return found
     return None
+
+
+def _verbs_of_others(note: _Note, a: Mention) -> bool:
+    """Do all the affirmed administration cues of drug ``a``'s sentence stand in other drugs'
+    own words (their segments), none in ``a``'s ("is being loaded with phenobarb IV, is
+    receiving mannitol IV", "covered with SS insulin, on lantus")? Then a standing drug
+    (``modifiers.own_verb_needed``) is not given by them: one verb does not mark every drug
+    of a sentence (corpora/README.md: standing regimens are not events)."""
+    view, rules = note.view, note.rules
+    cues = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
+    if not cues:
+        return False
+    own = note.segment(a)
+    others = [note.segment(b) for b in note.anchors if b.sent == a.sent and b is not a]
+    named = {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label in ("DRUG", "ROUTE", "DOSE", "ADMIN")
+        for i in range(m.tok_start, m.tok_end)
+    }
+    joins = rules.list_joiners | rules.effect_between_words
+
+    def shared(m: Mention) -> bool:  # "medicated with prn X and Y", "K+, Ca++ treated"
+        lo, hi = (m.tok_end, a.tok_start) if m.end <= a.start else (a.tok_end, m.tok_start)
+        return all(i in named or view.token(i) in joins for i in range(lo, hi))
+
+    def apart(m: Mention) -> bool:  # a clause break between: "X IV over 5 hours, is on Y"
+        lo, hi = (m.end, a.start) if m.end <= a.start else (a.end, m.start)
+        return bool(rules.clause_break.search(view.text, lo, hi))
+
+    return all(
+        not own.start <= m.start < own.end
+        and any(s.start <= m.start < s.end for s in others)
+        and not shared(m)
+        and apart(m)
+        for m in cues
+    )
+
+
+def _extra_dose(note: _Note, a: Mention) -> bool:
+    """An extra dose (``regex.extra_dose``) written after drug ``a`` in its own words, not a
+    plan: none of ``words.drip_bolus_not_with`` ("may", "will", "need", "if", "?", "no", ...)
+    among the ``window.drip_bolus_tokens`` words before "extra" ("may need extra 40mg")."""
+    view, rules = note.view, note.rules
+    found = rules.extra_dose.search(view.text, a.end, note.segment(a).end)
+    if found is None:
+        return False
+    i = bisect_left(view.offsets, found.start())
+    floor = view.sentences[a.sent].tok_start
+    before = view.words_before(i, rules.window.drip_bolus_tokens, floor)
+    return not set(before) & rules.drip_bolus_not_with
+
+
+def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
+    """Does a list item between a route written before the list and drug ``a`` close the
+    route's reach: an item with a bolus word of its own ("IV lopressor, dilt bolus and dig":
+    the bolus is an item of its own kind, and so is what follows it), or a slash pair before
+    "and" ("IV ativan/haldol and valium": the route names the pair)? A bare list ("given IV
+    Norflex, Zofran and morphine") keeps the route for each item (corpora/README.md, nursing
+    batches 3 and 5; the MTSamples list rule)."""
+    view, rules = note.view, note.rules
+    between = range(route.tok_end, a.tok_start)
+    if any(view.token(i) in rules.bolus_words for i in between):
+        return True
+    words = [view.token(i) for i in between]
+    return "/" in words and "and" in words[words.index("/") :]
 
 
 def _closes_a_dose(note: _Note, route: Mention) -> bool:
@@ -751,6 +820,49 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     return out
 
 
+def _dose_list_before(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
+    """More events when the anchor's dose is written before it and the anchor's own words,
+    before that dose, list earlier amounts in the same unit, each joined to the next by a list
+    word (``regex.dose_list_joiner``): "got 40 mg and then 80 mg of lasix IV" (two doses, the
+    route written once for the list, as ``_dose_list`` reads "Lasix 20 mg, then 40 mg IV").
+    Only amounts inside the anchor's segment (its sentence start, or its own lead dose for a
+    later drug) and with no drug mention between them and the anchor; the list stops at a
+    range, a total, or an amount followed by an oral route or a frequency. The earlier doses
+    come first, in text order."""
+    if len(found) != 1 or "dose" not in found[0].spans:
+        return []
+    first, rules, text = found[0], note.rules, note.view.text
+    dose_start, dose_end = first.spans["dose"]
+    if dose_end > a.start:
+        return []  # the dose is written after the drug: _dose_list reads that list
+    segment = note.segment(a)
+    lo = max(segment.start, dose_start - rules.window.dose_list_chars)
+    if any(
+        m.label == "DRUG" and m is not a and lo <= m.start < a.start
+        for m in note.view.in_sent(a.sent)
+    ):
+        return []
+    amounts = [(lo + d.start, lo + d.end, d) for d in rules.doses.find_all(text[lo:dose_start])]
+    out: list[Event] = []
+    nxt = dose_start
+    for start, end, dose in reversed(amounts):
+        if dose.unit != first.dose_unit or is_range(text, start, dose.value, rules):
+            break
+        between = text[end:nxt]
+        if not rules.dose_list_joiner.search(between) or rules.repeat_total.search(
+            text[max(lo, start - 12) : nxt]
+        ):
+            break
+        if rules.dose_list_stop.match(text, end, min(len(text), end + 20)):
+            break
+        extra = copy.deepcopy(first)
+        extra.dose_value = dose.value
+        extra.spans["dose"] = (start, end)
+        out.insert(0, extra)
+        nxt = start
+    return out
+
+
 def _route_right_after(note: _Note, a: Mention, extra: Event, end: int) -> None:
     """Give a later dose of the drug the injection route written right after its amount
     ("Narcan 0.4 mg IV x2, then 2 mg IM": the 2 mg was IM), not the first dose's route
@@ -896,6 +1008,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         (``NotGiven``) and the note's lab evidence.
     """
     view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
+    view = effect_cues(view, rules)  # "calmer after 1 mg ativan"
     view = add_shared_head_mentions(view, rules)
     view = add_led_mentions(view, rules)
     anchors = choose_anchors(view, rules)
@@ -1019,7 +1132,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
         bolus = bolus_named(view, a, rules)  # "amio bolus and gtt": the bolus, not the drip
-        if bolus and route_m is not None and route_m.text.lower() in rules.drip_route_words:
+        drip_words = rules.drip_route_words if bolus else rules.dose_drip_route_words
+        if route_m is not None and route_m.text.lower() in drip_words:
             route_m = None  # "propofol boluses ..., remains on gtt": the drip's route word
         if (
             bolus
@@ -1072,6 +1186,22 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             blocked = None  # "Using 0.5% Marcaine, I performed a nerve block": not a home drug
         if post_mortem:
             blocked = "note:post_mortem"  # an autopsy report tells care of another encounter
+        if (
+            blocked
+            and a.label == "DRUG"
+            and blocked.removeprefix("context:") in rules.bolus_ignores
+            and not a.modifiers - rules.bolus_ignores - rules.present_mods
+            and _extra_dose(note, a)
+        ):
+            given, blocked = "cue:extra_dose", None  # "on lasix bid, extra 20mg x1 this pm"
+        if (
+            given == "cue:admin_verb"
+            and not blocked
+            and a.label == "DRUG"
+            and a.modifiers & rules.own_verb_needed
+            and _verbs_of_others(note, a)
+        ):
+            blocked = "context:" + sorted(a.modifiers & rules.own_verb_needed)[0]
         list_section = post_mortem or (
             role == "not_administered" and not stated_given(view, a.sent, rules)
         )
@@ -1182,7 +1312,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 or _dose_list(note, a, found)
                 or _second_route(note, a, found)
             )
+            earlier = [] if more else _dose_list_before(note, a, found)
             found += more
+            found[:0] = earlier  # "got 40 mg and then 80 mg of lasix": the 40 mg first
+            more += earlier
             for event in found:
                 if another or any(event is m for m in more) or _timed_again(note, a, given, event):
                     apart.add(id(event))

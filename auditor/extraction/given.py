@@ -527,14 +527,14 @@ def coverage_regimen(
 ) -> bool:
     """Is drug anchor ``a`` an antimicrobial (``extraction.yaml`` ``words.coverage_classes``)
     told only as the coverage the patient is on: every affirmed administration cue of its
-    sentence is a coverage cue (``words.coverage_cues``: "ID: remains febrile, covered w/
-    zosyn + vanco"), and no amount is in its own words? That is a course (a regimen), not a
-    dose of this shift (contract v2 section 1); "covered w/ 6u regular insulin" (an amount,
-    and not an antimicrobial) is a dose given."""
+    sentence opens with a coverage word (``coverage.cues``: "ID: remains febrile, covered w/
+    zosyn + vanco", "cvd w/"), and no amount is in its own words? That is a course (a
+    regimen), not a dose of this shift (contract v2 section 1); "covered w/ 6u regular
+    insulin" (an amount, and not an antimicrobial) is a dose given."""
     if a.label != "DRUG" or rules.drugs.get(a.ident, {}).get("class") not in rules.coverage_classes:
         return False
     admins = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
-    if not admins or any(m.text.lower() not in rules.coverage_cues for m in admins):
+    if not admins or any(m.text.lower().split()[0] not in rules.coverage_cue_words for m in admins):
         return False
     own = view.text[segment.start : segment.end] if segment is not None else ""
     return not rules.doses.find_all(own)

@@ -95,6 +95,8 @@ class ContextualNames:
     window_tokens: int
     dosed: dict[str, frozenset[str]]  # generic name -> the words that name it beside a dose
     dosed_units: dict[str, frozenset[str]]  # generic name -> its dose units (contract, lowercase)
+    regimen_leads: frozenset[str] = frozenset()  # "cont to have K repleted": a standing order
+    regimen_lead_tokens: int = 0
 
 
 class ExtractionRules:
@@ -196,6 +198,7 @@ class ExtractionRules:
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
+        self.own_verb_needed = frozenset(spec["modifiers"].get("own_verb_needed", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
         for role, categories in files["sections/section_rules.json"]["roles"].items():
@@ -281,6 +284,7 @@ class ExtractionRules:
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
+        self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))
         self.drip_bolus_routes = frozenset(words.get("drip_bolus_routes", ()))
         self.drip_bolus_not_with = frozenset(words.get("drip_bolus_not_with", ()))
         self.drip_bolus_not_after = frozenset(words.get("drip_bolus_not_after", ()))
@@ -288,7 +292,6 @@ class ExtractionRules:
         self.given_by_name = frozenset(words.get("given_by_name", ()))
         self.another_dose = frozenset(words.get("another_dose", ()))
         self.given_today = frozenset(words.get("given_today", ()))
-        self.coverage_cues = frozenset(words.get("coverage_cues", ()))
         self.coverage_classes = frozenset(words.get("coverage_classes", ()))
         self.single_injection_words = frozenset(words.get("single_injection", ()))
         self.bolus_words = frozenset(w.lower() for w in words.get("bolus", ()))
@@ -296,6 +299,10 @@ class ExtractionRules:
         self.fluid_words = frozenset(w.lower() for w in words.get("fluid_words", ()))
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
+        self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
+        self.coverage_cue_words = frozenset(
+            str(w).lower() for w in (spec.get("coverage") or {}).get("cues", ())
+        )
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         self.dose_of_words = frozenset(words.get("dose_of_words", ()))
@@ -326,6 +333,8 @@ class ExtractionRules:
                 )
                 for entry in spec.get("dosed_names", ())
             },
+            regimen_leads=_words(contextual.get("regimen_leads", ())),
+            regimen_lead_tokens=int(contextual.get("regimen_lead_tokens", 0)),
         )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
@@ -368,6 +377,9 @@ class ExtractionRules:
         self.repeat = rx["repeat"]
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
+        self.effect_before_dose = rx.get("effect_before_dose", NEVER)
+        self.effect_before_drug = rx.get("effect_before_drug", NEVER)
+        self.extra_dose = rx.get("extra_dose", NEVER)
         self.dose_range_before = rx["dose_range_before"]
         self.emergency_note = rx["emergency_note"]
         self.doses_before = rx["doses_before"]

@@ -73,7 +73,8 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     at most ``window_tokens - 1`` joiners and names between (and, name first, numbers: lab values,
     "K 3.4, Mg 1.6 repleted"; not cue first, "given 2 mg" is a dose), or, name first, twice as
     many joiners and names with no number (a list of names; ``extraction.yaml``
-    ``contextual_names``); a cue, a name and a decimal lab value with no unit after it is an
+    ``contextual_names``; the cue may be followed by a ``cue_objects`` word: "replaced w/ Mg");
+    a cue, a name and a decimal lab value with no unit after it is an
     IGNORE span ("given mg 2.1-": ``lab_value_units``)."""
     names = sorted({str(w).lower() for forms in spec.get("names", {}).values() for w in forms})
     cues = sorted(str(w).lower() for w in spec.get("cues", ()))
@@ -91,6 +92,8 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     )
     name = {"LOWER": {"IN": names}}
     cue = {"LOWER": {"IN": cues}}
+    objects = sorted(str(w).lower() for w in spec.get("cue_objects", ()))
+    lead_object = {"LOWER": {"IN": objects}}
     # a list of names with no lab values may run twice as long ("CA++, K+ AND NOW MG ALL
     # REPLACED": each name of the list is replaced)
     listed = [{"LOWER": {"IN": joiners}, "OP": f"{{0,{2 * gap}}}"}] if gap else []
@@ -143,6 +146,12 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
             {"label": "REPLETION", "pattern": [name, *listed, cue], "id": "rep"},
             {"label": "REPLETION", "pattern": [cue, *between, name], "id": "rep"},
         ]
+        + (
+            # "replaced w/ Mg and K": the cue, a word leading to its object, the names
+            [{"label": "REPLETION", "pattern": [cue, lead_object, *between, name], "id": "rep"}]
+            if objects
+            else []
+        )
     )
 
 
