@@ -92,7 +92,22 @@ def schedule_given(
     admins = [m for m in view.in_sent(sent) if affirmed_admin(view, m, rules)]
     if not in_list and any(m.text.lower() in rules.schedule_given for m in admins):
         return True
-    return bool(admins) and bool(view.sentence_words(sent) & rules.given_today)
+    return any(_today_in_clause(view, m, rules) for m in admins)
+
+
+def _today_in_clause(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
+    """A given-today word in the clause of administration cue ``m`` ("every 12 weeks, given
+    today"): no clause break (``cues.yaml`` ``context.clause_breaks``) between them. A today
+    of another clause is not the dose's ("cont to have K repleted per protocol, K 4.1 today":
+    the level's)."""
+    sent = view.sentences[m.sent]
+    for i in range(sent.tok_start, sent.tok_end):
+        if view.tokens[i] not in rules.given_today:
+            continue
+        lo, hi = (i + 1, m.tok_start) if i < m.tok_start else (m.tok_end, i)
+        if not any(view.tokens[j] in rules.clause_breaks for j in range(lo, hi)):
+            return True
+    return False
 
 
 def responded_after(view: NoteView, a: Mention) -> bool:
@@ -125,12 +140,18 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is anchor ``a`` told in the opening narrative of a note made of paragraphs, before a
     transfer to this unit in that paragraph ("... received versed in the lab ... He was
     transferred to CCU": ``cues.yaml`` ``context.before_transfer``)? Care given before the
-    transfer is care of another encounter (contract v2 section 1)."""
+    transfer is care of another encounter (contract v2 section 1). A note's title on a line of
+    its own (at most ``cues.yaml`` ``window.title_paragraph_chars`` long) before a blank line is
+    no paragraph: the narrative after it is the first ("ICU Transfer Note", then the story)."""
     if rules.before_transfer is None:
         return False
     text = view.text
-    if rules.blank_line.search(text, 0, a.start):
-        return False  # not in the first paragraph
+    start = 0  # the first paragraph, after any title lines ("ICU Transfer Note", blank line)
+    while (gap := rules.blank_line.search(text, start, a.start)) is not None:
+        title = text[start : gap.start()].strip()
+        if "\n" in title or len(title) > rules.title_paragraph_chars:
+            return False  # not in the first paragraph
+        start = gap.end()
     end = rules.blank_line.search(text, a.end)
     if end is None:
         return False  # one paragraph only (no paragraph structure: transcriptions)
@@ -424,6 +445,8 @@ def blocked_by(
         and (listed or not responded_after(view, a))
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
+    if coverage_regimen(view, a, segment, rules):
+        return "cue:coverage_regimen"  # "covered w/ zosyn + vanco": the course
     standing = sorted(a.modifiers & rules.standing_mods) or _standing_list_item(view, a, rules)
     if standing and not _given_this(view, a, rules) and not effect_after(view, a, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
@@ -439,6 +462,24 @@ def blocked_by(
         if starts and at_line_start and rules.history_title.match(view.text[start : start + 60]):
             return f"section:{category}"  # the history of the present illness: told, not given now
     return None
+
+
+def coverage_regimen(
+    view: NoteView, a: Mention, segment: Segment | None, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a`` an antimicrobial (``extraction.yaml`` ``words.coverage_classes``)
+    told only as the coverage the patient is on: every affirmed administration cue of its
+    sentence is a coverage cue (``words.coverage_cues``: "ID: remains febrile, covered w/
+    zosyn + vanco"), and no amount is in its own words? That is a course (a regimen), not a
+    dose of this shift (contract v2 section 1); "covered w/ 6u regular insulin" (an amount,
+    and not an antimicrobial) is a dose given."""
+    if a.label != "DRUG" or rules.drugs.get(a.ident, {}).get("class") not in rules.coverage_classes:
+        return False
+    admins = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
+    if not admins or any(m.text.lower() not in rules.coverage_cues for m in admins):
+        return False
+    own = view.text[segment.start : segment.end] if segment is not None else ""
+    return not rules.doses.find_all(own)
 
 
 def this_encounter(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
@@ -464,7 +505,12 @@ def not_given_by(
     silently not an event (history, family, home medication, prescription, allergy, list
     section, a schedule without a plan or refusal, a possibility named among the risks of a
     procedure: ``risk_listed``)."""
-    if a.modifiers & rules.no_flag_mods or list_section:
+    mods = a.modifiers
+    if role in rules.plan_over_history_roles and mods & rules.not_given_mods:
+        # "Return at 15 months for a well visit, with her vaccines at that time": in a
+        # plan, "at that time" is the planned time (cues.yaml context.plan_over_history)
+        mods = mods - rules.plan_over_history
+    if mods & rules.no_flag_mods or list_section:
         return None
     if (
         view is not None
@@ -483,7 +529,24 @@ def not_given_by(
         return f"context:{not_given[0]}"
     if not given and role == "planning" and a.label == "DRUG":
         return "section:planning"  # an order in the plan, not documented as given
+    if not given and role == "planning" and a.label == "INJECTION" and _item_head(view, a):
+        # a plan item that is an injection ("5. Parenteral antibiotics.", "Flu shot."): an
+        # unnamed injection planned (corpora/README.md, blind batch decisions); not one named
+        # inside an item's words ("pen injection technique video sent")
+        return "section:planning"
     return None
+
+
+def _item_head(view: NoteView | None, a: Mention) -> bool:
+    """Is anchor ``a`` the whole of its sentence, after a label's colon or a list number ("3.
+    Parenteral antibiotics.", "P: Flu shot.")? Not "2. Immunizations reviewed." (the item
+    tells what was done about it)."""
+    if view is None:
+        return False
+    sent = view.sentences[a.sent]
+    lead = view.text[sent.start : a.start].rsplit(":", 1)[-1]
+    tail = view.text[a.end : sent.end]
+    return not any(c.isalpha() for c in lead + tail)
 
 
 def risk_listed(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
