@@ -18,7 +18,7 @@ CASES = [
 FIELDS = ("medication", "route", "dose_value", "dose_unit", "site", "laterality")
 
 
-TEXT_FIELDS = ("indication", "evidence")  # compared when a case gives them
+TEXT_FIELDS = ("indication", "evidence", "provider", "response")  # compared when a case gives them
 
 
 def _params():

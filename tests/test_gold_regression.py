@@ -88,8 +88,11 @@ def test_team_d_corpus():
     (split,) = evaluate([TEAM_D_GOLD])["per_file_split"].values()
     dev = split["dev"]
     assert dev["n_notes"] == 40
-    assert dev["status_accuracy"] >= 0.82
-    assert dev["events"]["f1"] >= 0.92
+    # after cues 1.20.4 / context 2.21.8 / setting 1.15.1: status 0.875, event F1 0.932,
+    # missing F1 0.811, setting 0.925
+    assert dev["status_accuracy"] >= 0.87
+    assert dev["events"]["f1"] >= 0.93
+    assert dev["setting_accuracy"] >= 0.92
 
 
 def test_real_dev_setting_accuracy():
