@@ -80,44 +80,61 @@ def test_texts_are_the_csv_transcriptions(rows):
         assert same == [first, *source["duplicate_rows"]], row["note_id"]
 
 
-def test_batch_3_is_30_dev_notes_labelled_before_the_tool(rows):
-    # batch mtsamples-3 (PROVENANCE.md; tools/draw_mts_dev.py, seed 20261210)
-    batch = [r for r in rows if r.get("batch") == "mtsamples-3"]
-    assert len(batch) == 30
+# The dev batches of tools/draw_mts_dev.py (PROVENANCE.md), each labelled before the tool ran:
+# mtsamples-3 (seed 20261210), -4 (--seed 20261212 --reserved /work/blind4_reserved.txt), -5
+# (--seed 20261222 --reserved /work/reserved_all.txt), -7 (--seed 20270108 --reserved
+# /work/blind7_reserved.txt; ED, office and discharge pools empty).
+@pytest.mark.parametrize(
+    ("batch_name", "n", "statuses", "n_events", "pools", "reserved"),
+    [
+        (
+            "mtsamples-3",
+            30,
+            (23, 7),
+            10,
+            {"office": 7, "consult": 8, "procedure": 8, "other": 2, "trap": 5},
+            (),
+        ),
+        (
+            "mtsamples-4",
+            30,
+            (25, 5),
+            6,
+            {"office": 6, "consult": 8, "procedure": 8, "other": 3, "trap": 5},
+            ("/work/blind4_reserved.txt",),
+        ),
+        (
+            "mtsamples-5",
+            30,
+            (24, 6),
+            8,
+            {"consult": 10, "procedure": 12, "other": 3, "trap": 5},
+            ("/work/reserved_all.txt",),
+        ),
+        (
+            "mtsamples-7",
+            25,
+            (23, 2),
+            3,
+            {"consult": 8, "procedure": 8, "other": 4, "trap": 5},
+            ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
+        ),
+    ],
+)
+def test_dev_batch_is_labelled_before_the_tool(
+    rows, batch_name, n, statuses, n_events, pools, reserved
+):
+    batch = [r for r in rows if r.get("batch") == batch_name]
+    assert len(batch) == n
     assert {r["split"] for r in batch} == {"dev"}
-    statuses = [r["expected"]["status"] for r in batch]
-    assert (statuses.count("no_injection"), statuses.count("excluded")) == (23, 7)
-    assert sum(len(r["expected"]["events"]) for r in batch) == 10
-    pools = [r["stratum"] for r in batch]
-    assert {p: pools.count(p) for p in set(pools)} == {
-        "office": 7,
-        "consult": 8,
-        "procedure": 8,
-        "other": 2,
-        "trap": 5,
-    }
-
-
-def test_batch_4_is_30_dev_notes_labelled_before_the_tool(rows):
-    # batch mtsamples-4 (PROVENANCE.md; tools/draw_mts_dev.py --seed 20261212 --batch
-    # mtsamples-4 --reserved /work/blind4_reserved.txt)
-    batch = [r for r in rows if r.get("batch") == "mtsamples-4"]
-    assert len(batch) == 30
-    assert {r["split"] for r in batch} == {"dev"}
-    statuses = [r["expected"]["status"] for r in batch]
-    assert (statuses.count("no_injection"), statuses.count("excluded")) == (25, 5)
-    assert sum(len(r["expected"]["events"]) for r in batch) == 6
-    pools = [r["stratum"] for r in batch]
-    assert {p: pools.count(p) for p in set(pools)} == {
-        "office": 6,
-        "consult": 8,
-        "procedure": 8,
-        "other": 3,
-        "trap": 5,
-    }
-    reserved = Path("/work/blind4_reserved.txt")
-    if reserved.is_file():
-        assert not {r["note_id"] for r in batch} & set(reserved.read_text().split())
+    got = [r["expected"]["status"] for r in batch]
+    assert (got.count("no_injection"), got.count("excluded")) == statuses
+    assert sum(len(r["expected"]["events"]) for r in batch) == n_events
+    got = [r["stratum"] for r in batch]
+    assert {p: got.count(p) for p in set(got)} == pools
+    for name in reserved:
+        if Path(name).is_file():
+            assert not {r["note_id"] for r in batch} & set(Path(name).read_text().split())
 
 
 @pytest.mark.parametrize(
@@ -181,47 +198,5 @@ def test_setting_batches_are_30_dev_notes_labelled_before_the_tool(
     got = [r["stratum"] for r in batch]
     assert {p: got.count(p) for p in set(got)} == pools
     for name in reserved:
-        if Path(name).is_file():
-            assert not {r["note_id"] for r in batch} & set(Path(name).read_text().split())
-
-
-def test_batch_5_is_30_dev_notes_labelled_before_the_tool(rows):
-    # batch mtsamples-5 (PROVENANCE.md; tools/draw_mts_dev.py --seed 20261222 --batch
-    # mtsamples-5 --reserved /work/reserved_all.txt)
-    batch = [r for r in rows if r.get("batch") == "mtsamples-5"]
-    assert len(batch) == 30
-    assert {r["split"] for r in batch} == {"dev"}
-    statuses = [r["expected"]["status"] for r in batch]
-    assert (statuses.count("no_injection"), statuses.count("excluded")) == (24, 6)
-    assert sum(len(r["expected"]["events"]) for r in batch) == 8
-    pools = [r["stratum"] for r in batch]
-    assert {p: pools.count(p) for p in set(pools)} == {
-        "consult": 10,
-        "procedure": 12,
-        "other": 3,
-        "trap": 5,
-    }
-    reserved = Path("/work/reserved_all.txt")
-    if reserved.is_file():
-        assert not {r["note_id"] for r in batch} & set(reserved.read_text().split())
-
-
-def test_batch_7_is_25_dev_notes_labelled_before_the_tool(rows):
-    # batch mtsamples-7 (PROVENANCE.md; tools/draw_mts_dev.py --seed 20270108 --batch
-    # mtsamples-7 --reserved /work/blind7_reserved.txt; ED, office and discharge pools empty)
-    batch = [r for r in rows if r.get("batch") == "mtsamples-7"]
-    assert len(batch) == 25
-    assert {r["split"] for r in batch} == {"dev"}
-    statuses = [r["expected"]["status"] for r in batch]
-    assert (statuses.count("no_injection"), statuses.count("excluded")) == (23, 2)
-    assert sum(len(r["expected"]["events"]) for r in batch) == 3
-    pools = [r["stratum"] for r in batch]
-    assert {p: pools.count(p) for p in set(pools)} == {
-        "consult": 8,
-        "procedure": 8,
-        "other": 4,
-        "trap": 5,
-    }
-    for name in ("/work/blind7_reserved.txt", "/work/reserved_all.txt"):
         if Path(name).is_file():
             assert not {r["note_id"] for r in batch} & set(Path(name).read_text().split())

@@ -39,38 +39,26 @@ from draw_mts_dev import gold_rows, seeded_split  # noqa: E402
 
 from auditor.evaluate import shared_data_dir  # noqa: E402
 
+# weighted to where setting is hardest: consults/H&Ps, discharge summaries, procedure notes
+# done in an office or a hospital, letters (helper setting, fifth round; again in the seventh)
+MIX_5 = {
+    "letter": 3,
+    "consult": 8,
+    "discharge": 6,
+    "procedure": 6,
+    "office": 3,
+    "ed": 2,
+    "other": 2,
+}
+
 BATCHES = {
     "mtsamples-setting-4": (
         20261213,
         {"ed": 5, "discharge": 5, "consult": 6, "office": 6, "procedure": 4, "other": 4},
     ),
-    # weighted to where setting is hardest: consults/H&Ps, discharge summaries, procedure notes
-    # done in an office or a hospital, letters (helper setting, fifth round)
-    "mtsamples-setting-5": (
-        20261223,
-        {
-            "letter": 3,
-            "consult": 8,
-            "discharge": 6,
-            "procedure": 6,
-            "office": 3,
-            "ed": 2,
-            "other": 2,
-        },
-    ),
-    # the batch-5 mix again, seventh round (helper setting; setting still generalises worst)
-    "mtsamples-setting-7": (
-        20270109,
-        {
-            "letter": 3,
-            "consult": 8,
-            "discharge": 6,
-            "procedure": 6,
-            "office": 3,
-            "ed": 2,
-            "other": 2,
-        },
-    ),
+    "mtsamples-setting-5": (20261223, MIX_5),
+    # the batch-5 mix again, seventh round (setting still generalises worst)
+    "mtsamples-setting-7": (20270109, MIX_5),
 }
 """Per batch: the seed and the notes taken per note type, in draw order (30 in all)."""
 BATCH = "mtsamples-setting-4"

@@ -309,6 +309,17 @@ def shot_record(
     )
 
 
+def _named_after(view: NoteView, a: Mention) -> set[int]:
+    """Token indices of the drug, route and dose mentions after anchor ``a`` in its sentence:
+    the words a list of drugs may hold between ``a`` and what tells that it was given."""
+    return {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label in ("DRUG", "ROUTE", "DOSE") and m.start > a.start
+        for i in range(m.tok_start, m.tok_end)
+    }
+
+
 def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is drug anchor ``a`` named with the acute symptom it was given for, with no verb ("Ativan
     for agitation", "Dilaudid and Percocet for pain control")? After the drug, within
@@ -319,12 +330,7 @@ def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     if a.label != "DRUG" or rules.symptom_max_tokens <= 0:
         return False
     end = view.sentences[a.sent].tok_end
-    named = {
-        i
-        for m in view.in_sent(a.sent)
-        if m.label in ("DRUG", "ROUTE", "DOSE") and m.start > a.start
-        for i in range(m.tok_start, m.tok_end)
-    }
+    named = _named_after(view, a)
     i = a.tok_end
     while i < min(end, a.tok_end + rules.symptom_max_tokens) and (
         i in named or view.tokens[i] in rules.symptom_list_words or view.tokens[i].isdigit()
@@ -347,12 +353,7 @@ def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     if a.label != "DRUG" or rules.symptom_max_tokens <= 0:
         return False
     sent = view.sentences[a.sent]
-    named = {
-        i
-        for m in view.in_sent(a.sent)
-        if m.label in ("DRUG", "ROUTE", "DOSE") and m.start > a.start
-        for i in range(m.tok_start, m.tok_end)
-    }
+    named = _named_after(view, a)
     for m in view.in_sent(a.sent):
         if m.label != "RESPONSE" or m.start < a.end:
             continue
@@ -378,12 +379,7 @@ def tolerated_which(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     if a.label != "DRUG" or not rules.tolerated_relative:
         return False
     sent = view.sentences[a.sent]
-    named = {
-        i
-        for m in view.in_sent(a.sent)
-        if m.label in ("DRUG", "ROUTE", "DOSE") and m.start > a.start
-        for i in range(m.tok_start, m.tok_end)
-    }
+    named = _named_after(view, a)
     responses = [m.tok_start for m in view.in_sent(a.sent) if m.label == "RESPONSE"]
     for i in range(a.tok_end, sent.tok_end):
         w = view.tokens[i]
