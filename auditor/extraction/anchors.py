@@ -9,11 +9,14 @@ DOSE mention (a coverage dose, "covered with 2 units", ``contextual``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from .rules import ExtractionRules
 from .segments import is_table_row
 from .view import Mention, NoteView
+
+_WORDS = re.compile(r"[A-Za-z]{2,}")  # the words between two mentions of one drug
 
 
 def _same_drug_named_twice(
@@ -23,7 +26,9 @@ def _same_drug_named_twice(
     member of it ("1 unit reg via SSI", "SSI 6 units reg", "SS reg SC insulin": insulin and
     regular insulin), with no site, verb or injection word between, no route between two
     mentions of the same name (a route may sit inside "reg SC insulin") and, for the same
-    name, no dose."""
+    drug, no dose and no clause of more than ``window.same_drug_words_between`` words between
+    ("Ceftriaxone (Rocephin)", "Allergen immunotherapy maintenance dose: dust mite extract";
+    "Lasix, to be started on Lasix drip" names it twice: a dose, then a drip)."""
     family = prev.ident != m.ident and rules.family_of(prev.ident) == rules.family_of(m.ident)
     if prev.ident != m.ident and not (family and rules.is_family(prev.ident, m.ident)):
         return False
@@ -32,7 +37,15 @@ def _same_drug_named_twice(
     between = ("SITE", "ADMIN", "INJECTION") if family else ("SITE", "ROUTE", "ADMIN", "INJECTION")
     if any(x.label in between and prev.end <= x.start < m.start for x in ms):
         return False
-    return family or not rules.doses.find_all(text[prev.end : m.start])
+    if family:
+        return True
+    gap = text[prev.end : m.start]
+    if (
+        rules.clause_break.search(gap)
+        and len(_WORDS.findall(gap)) > rules.window.same_drug_words_between
+    ):
+        return False  # "diuresed w/ 160mg Lasix, to be started on Lasix drip": two mentions
+    return not rules.doses.find_all(gap)
 
 
 def _drug_anchors(

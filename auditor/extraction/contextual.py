@@ -210,7 +210,8 @@ def question_marked(view: NoteView, rules: ExtractionRules) -> NoteView:
     A question mark after a word ("pain?") or right after a number ("?150") is not one; a
     hyphen glued inside a word ("re-bolus") is not counted as a word of the reach; the reach
     stops at a sentence end other than that question mark's own, and at an administration
-    word ("? pain, given morphine"). ``view`` itself when no such mark is found."""
+    word ("? pain, given morphine"); a drug so marked carries it to the drug joined to it by "and",
+    "or", "&" or "/" ("?replete K and Mg"). ``view`` itself when no such mark is found."""
     reach = rules.question_tokens
     if reach <= 0 or "?" not in view.text or not view.offsets:
         return view
@@ -234,6 +235,16 @@ def question_marked(view: NoteView, rules: ExtractionRules) -> NoteView:
             j += 1
     if not marked:
         return view
+    # a pair the question opens reaches past its stop words: "?replete K and Mg", "?K & Ca": each
+    # drug is asked about (not past a comma: "?amio, lopressor given")
+    for m in view.mentions:
+        if m.label in ("DRUG", "ROUTE") and m.tok_start in marked:
+            k = m.tok_end
+            while k < len(tokens) and tokens[k] in rules.list_joiners and tokens[k] != ",":
+                k += 1
+            nxt = [d for d in view.mentions if d.label == "DRUG" and d.tok_start == k]
+            if nxt and k > m.tok_end:
+                marked.add(k)
     mentions = [
         replace(m, modifiers=m.modifiers | {QUESTION})
         if m.label in ("DRUG", "ROUTE") and m.tok_start in marked

@@ -651,6 +651,19 @@ def _injection_cue(
     )
 
 
+def _electrolyte_unrouted(note: _Note, a: Mention, route_m: Mention | None) -> bool:
+    """Is drug anchor ``a`` an electrolyte named by its lab word (``extraction.yaml``
+    ``contextual_names``: "K", "Mg", "Ca", "phos") with no injection route? Not given, it is a
+    pending repletion that may be given by mouth: no ``not_administered`` (corpora/README.md,
+    nursing decisions: a pending order to replete electrolytes with no route raises no flag)."""
+    rules = note.rules
+    return (
+        a.label == "DRUG"
+        and a.text.lower() in rules.contextual.generic_of
+        and (route_m is None or route_m.ident not in rules.injection_routes)
+    )
+
+
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")  # the words of a glued token ("af-?rebolus")
 
 
@@ -1333,6 +1346,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             pending.append(a)
         elif a.label == "DRUG" and not a.modifiers & rules.drug_before_not_if:
             ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
+        if _electrolyte_unrouted(note, a, route_m):
+            continue  # "?replace K & Ca", "K to be repleted": a pending repletion, no flag
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
             reason = not_given_by(a, bool(given), role, rules, list_section, view)
             if reason is not None and not (

@@ -645,11 +645,24 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         return True  # "NTG 3MCG FOR BP, LABETALOL 10MG GIVEN": the drip's rate
     n = rules.window.infusion_after_tokens
     after = view.tokens[a.tok_end : a.tok_end + n]
-    for w in after:
+    other = next(
+        (
+            m.tok_start - a.tok_end
+            for m in view.in_sent(a.sent)
+            if m.label == "DRUG" and m.tok_start >= a.tok_end
+        ),
+        n,
+    )
+    for k, w in enumerate(after):
         if w in rules.infusion_not_across:
             break  # "fentanyl with titrated conscious sedation": the word is the sedation's
         if w in rules.infusion_words:
+            if k >= other and not _drip_of_list(view, a, segment, other, w, rules):
+                break  # "sedated w/ 7cc propofol, ativan titrated to 6 mg/hr": the Ativan's
             return True
+    listed = _list_drip_word(view, a, rules)
+    if listed is not None and _drip_of_list(view, a, segment, 1, listed, rules):
+        return True  # "sedated with vecuronium, ativan, morphine gtt": each item a drip
     sent_start = view.sentences[a.sent].start
     if rules.infusion_before.search(view.text[max(sent_start, a.start - 40) : a.start]):
         return True  # "arrived on 200 mcg of nitro"
@@ -662,6 +675,43 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if rate is not None and _total_over_duration(view, a, rules):
         return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
+
+
+def _list_drip_word(view: NoteView, a: Mention, rules: ExtractionRules) -> str | None:
+    """The infusion word (``words.infusion``) that ends a list of drugs drug anchor ``a`` opens
+    or continues ("vecuronium, ativan, morphine gtt", "fentanyl, versed and propofol gtts"):
+    after ``a`` only list joiners (``words.list_joiners``) and other drugs' words, at least one
+    drug, then the word. None when there is no such list."""
+    sent = view.sentences[a.sent]
+    drug_tokens = {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label == "DRUG" and m.tok_start >= a.tok_end
+        for i in range(m.tok_start, m.tok_end)
+    }
+    i, items = a.tok_end, 0
+    while i < sent.tok_end and (view.tokens[i] in rules.list_joiners or i in drug_tokens):
+        items += i in drug_tokens and (i - 1 not in drug_tokens)
+        i += 1
+    if items and i < sent.tok_end and view.tokens[i] in rules.infusion_words:
+        return view.tokens[i]
+    return None
+
+
+def _drip_of_list(
+    view: NoteView, a: Mention, segment: Segment, other: int, word: str, rules: ExtractionRules
+) -> bool:
+    """Is infusion word ``word``, written after another drug that starts ``other`` tokens after
+    drug anchor ``a``, also ``a``'s? Yes for a plural a list shares (``words.infusion_shared``:
+    "heparin 5000u, insulin gtts") and for a drug with no amount of its own before that drug
+    ("vecuronium, ativan, morphine gtt", "ativan and mso4 gtt"); not for a drug with an amount
+    ("sedated w/ 7cc propofol, ativan titrated to 6 mg/hr": the propofol is a dose, "titrated"
+    the Ativan's)."""
+    if word in rules.infusion_shared:
+        return True
+    i = a.tok_end + other
+    end = view.offsets[i] if i < len(view.offsets) else segment.end
+    return not rules.doses.find_all(view.text[segment.start : max(a.end, min(end, segment.end))])
 
 
 def _standing_list_item(view: NoteView, a: Mention, rules: ExtractionRules) -> list[str]:

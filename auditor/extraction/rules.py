@@ -82,6 +82,7 @@ class Windows:
     drip_bolus_after_tokens: int = 30
     drip_bolus_dose_chars: int = 15
     procedure_means_tokens: int = 3
+    same_drug_words_between: int = 1
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,7 @@ class ExtractionRules:
         self.drip_bolus_not_with = frozenset(words.get("drip_bolus_not_with", ()))
         self.drip_bolus_not_after = frozenset(words.get("drip_bolus_not_after", ()))
         self.infusion_not_across = frozenset(words.get("infusion_not_across", ()))
+        self.infusion_shared = frozenset(words.get("infusion_shared", ()))
         self.given_by_name = frozenset(words.get("given_by_name", ()))
         self.another_dose = frozenset(words.get("another_dose", ()))
         self.given_today = frozenset(words.get("given_today", ()))

@@ -5,10 +5,10 @@ brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arro
 signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), a
 period glued between two capitalised words ("PENDING.MAG") or glued before the next word after
 a space ("MSO4 .NEG 2500": the sentence ends there), a dash glued before a word after a space
-("gd -diuresing"), a repeat count glued to the word before
-it ("IVx2", "givenX3"), a word glued after an electrolyte's plus signs ("K+REPLETED") and
-an at-sign glued to a clock time ("sq@0200", "2mg@0400"), so that lexicon names and unit cues
-match whole tokens however the note spaces them.
+("gd -diuresing"), an arrow glued before a word after a space ("afib ->amiodarone"), a repeat
+count glued to the word before it ("IVx2", "givenX3"), a word glued after an electrolyte's plus
+signs ("K+REPLETED") and an at-sign glued to a clock time ("sq@0200", "2mg@0400"), so that
+lexicon names and unit cues match whole tokens however the note spaces them.
 """
 
 from __future__ import annotations
@@ -38,8 +38,15 @@ EXTRA_INFIXES = (
 # a period glued to the start of a word ("MSO4 .NEG 2500", "given .pt resting"): the
 # period ends the sentence before the word (a number, ".5 mg", keeps its point); a dash glued
 # to the start of a word after a space ("foley to gd -diuresing after lasix", "-pt calm"):
-# a clause break of nursing shorthand, not part of the word (a negative number keeps its sign)
-EXTRA_PREFIXES = (r"\.(?=[A-Za-z]{2})", r"-(?=[A-Za-z]{2})")
+# a clause break of nursing shorthand, not part of the word (a negative number keeps its sign);
+# an arrow glued to the start of a word after a space
+EXTRA_PREFIXES = (
+    r"\.(?=[A-Za-z]{2})",
+    r"-(?=[A-Za-z]{2})",
+    # an arrow glued to the start of a word after a space ("runs of afib ->amiodarone 150mg",
+    # "=>lasix"): the arrow of nursing shorthand ("then"), not part of the drug's name
+    r"(?:-+>|=+>|\u2192)(?=[A-Za-z0-9(])",
+)
 
 
 def customize_tokenizer(nlp: Language) -> None:
