@@ -95,7 +95,6 @@ def test_team_d_corpus():
     assert dev["setting_accuracy"] >= 0.92
 
 
-
 def test_team_e_corpus():
     # round-8 synthetic set (helper synth) written and labelled before any tool run, without
     # reading patterns/ or auditor/extraction/, in styles team_a..d lack (corpora/README.md);
@@ -113,6 +112,7 @@ def test_team_e_corpus():
     assert dev["events"]["f1"] >= 0.80
     assert dev["missing"]["micro"]["f1"] >= 0.48
     assert dev["setting_accuracy"] >= 0.82
+
 
 def test_real_dev_setting_accuracy():
     # setting on the real-text dev splits (issue 12 corpora; README "Accuracy"): 0.955 ACI,
