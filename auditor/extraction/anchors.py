@@ -28,7 +28,7 @@ def _same_drug_named_twice(
     mentions of the same name (a route may sit inside "reg SC insulin") and, for the same
     drug, no dose and no clause of more than ``window.same_drug_words_between`` words between
     ("Ceftriaxone (Rocephin)", "Allergen immunotherapy maintenance dose: dust mite extract";
-    "Lasix, to be started on Lasix drip" names it twice: a dose, then a drip)."""
+    "Lasix 80 mg given at noon, then a Lasix drip planned" names it twice)."""
     family = prev.ident != m.ident and rules.family_of(prev.ident) == rules.family_of(m.ident)
     if prev.ident != m.ident and not (family and rules.is_family(prev.ident, m.ident)):
         return False
@@ -44,7 +44,7 @@ def _same_drug_named_twice(
         rules.clause_break.search(gap)
         and len(_WORDS.findall(gap)) > rules.window.same_drug_words_between
     ):
-        return False  # "diuresed w/ 160mg Lasix, to be started on Lasix drip": two mentions
+        return False  # "Lasix 80 mg given at noon, then a Lasix drip planned": two
     return not rules.doses.find_all(gap)
 
 

@@ -658,11 +658,11 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
             break  # "fentanyl with titrated conscious sedation": the word is the sedation's
         if w in rules.infusion_words:
             if k >= other and not _drip_of_list(view, a, segment, other, w, rules):
-                break  # "sedated w/ 7cc propofol, ativan titrated to 6 mg/hr": the Ativan's
+                break  # "5cc propofol for the line, versed titrated up": the Versed's
             return True
     listed = _list_drip_word(view, a, rules)
     if listed is not None and _drip_of_list(view, a, segment, 1, listed, rules):
-        return True  # "sedated with vecuronium, ativan, morphine gtt": each item a drip
+        return True  # "on vecuronium, fentanyl and versed gtt": each item a drip
     sent_start = view.sentences[a.sent].start
     if rules.infusion_before.search(view.text[max(sent_start, a.start - 40) : a.start]):
         return True  # "arrived on 200 mcg of nitro"
@@ -679,7 +679,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
 
 def _list_drip_word(view: NoteView, a: Mention, rules: ExtractionRules) -> str | None:
     """The infusion word (``words.infusion``) that ends a list of drugs drug anchor ``a`` opens
-    or continues ("vecuronium, ativan, morphine gtt", "fentanyl, versed and propofol gtts"):
+    or continues ("vecuronium, fentanyl and versed gtt", "fentanyl, versed, propofol gtts"):
     after ``a`` only list joiners (``words.list_joiners``) and other drugs' words, at least one
     drug, then the word. None when there is no such list."""
     sent = view.sentences[a.sent]
@@ -704,9 +704,9 @@ def _drip_of_list(
     """Is infusion word ``word``, written after another drug that starts ``other`` tokens after
     drug anchor ``a``, also ``a``'s? Yes for a plural a list shares (``words.infusion_shared``:
     "heparin 5000u, insulin gtts") and for a drug with no amount of its own before that drug
-    ("vecuronium, ativan, morphine gtt", "ativan and mso4 gtt"); not for a drug with an amount
-    ("sedated w/ 7cc propofol, ativan titrated to 6 mg/hr": the propofol is a dose, "titrated"
-    the Ativan's)."""
+    ("vecuronium, fentanyl and versed gtt", "versed and fentanyl gtt"); not for a drug with an
+    amount ("5cc propofol for the line, versed titrated up": the propofol is a dose, "titrated"
+    the Versed's)."""
     if word in rules.infusion_shared:
         return True
     i = a.tok_end + other
