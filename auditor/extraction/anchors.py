@@ -26,9 +26,10 @@ def _same_drug_named_twice(
     member of it ("1 unit reg via SSI", "SSI 6 units reg", "SS reg SC insulin": insulin and
     regular insulin), with no site, verb or injection word between, no route between two
     mentions of the same name (a route may sit inside "reg SC insulin") and, for the same
-    drug, no dose and no clause of more than ``window.same_drug_words_between`` words between
-    ("Ceftriaxone (Rocephin)", "Allergen immunotherapy maintenance dose: dust mite extract";
-    "Lasix 80 mg given at noon, then a Lasix drip planned" names it twice)."""
+    drug, no dose unless the second name is in brackets right after it ("Rho(D) immune globulin
+    50 mcg (MICRhoGAM)"), and no clause of more than ``window.same_drug_words_between`` words
+    between ("Ceftriaxone (Rocephin)", "Allergen immunotherapy maintenance dose: dust mite
+    extract"; "Lasix 80 mg given at noon, then a Lasix drip planned" names it twice)."""
     family = prev.ident != m.ident and rules.family_of(prev.ident) == rules.family_of(m.ident)
     if prev.ident != m.ident and not (family and rules.is_family(prev.ident, m.ident)):
         return False
@@ -45,7 +46,10 @@ def _same_drug_named_twice(
         and len(_WORDS.findall(gap)) > rules.window.same_drug_words_between
     ):
         return False  # "Lasix 80 mg given at noon, then a Lasix drip planned": two
-    return not rules.doses.find_all(gap)
+    if not rules.doses.find_all(gap):
+        return True
+    # "Rho(D) immune globulin 50 mcg (MICRhoGAM) IM": a brand in brackets after the dose
+    return gap.rstrip().endswith(("(", "[")) and text[m.end :].lstrip(" ").startswith((")", "]"))
 
 
 def _drug_anchors(
