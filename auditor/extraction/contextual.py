@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import replace
+from typing import Any
 
 from .rules import ExtractionRules
 from .view import Mention, NoteView
@@ -72,6 +73,24 @@ def lab_named(
     if any(m.label == "DRUG" and found.end <= m.start < a.start for m in view.in_sent(a.sent)):
         return None
     return found
+
+
+def _dosed_in(view: NoteView, sent: int, found: list[Mention], spec: Any) -> dict[int, str]:
+    """Token index -> family of each name of a REPLETION mention of sentence ``sent`` written
+    right after an amount ("K 3.6 repleted w/ 20meq kcl, mg 1.7 repleted": "kcl", where a second
+    repletion's span took the lexicon name). That amount names the salt given: the lab word of
+    the same family in the sentence makes no drug of its own (one event, not two)."""
+    out: dict[int, str] = {}
+    for r in found:
+        if r.sent != sent:
+            continue
+        for i in range(max(r.tok_start, 1), r.tok_end):
+            generic = spec.generic_of.get(view.tokens[i])
+            if generic is None:
+                continue
+            if i > 1 and _is_number(view.tokens[i - 2]) and view.tokens[i - 1].isalpha():
+                out[i] = generic.split()[0]  # number, unit, name ("2 mg given" is a unit)
+    return out
 
 
 def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
@@ -141,6 +160,7 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
         named = {
             rules.family_of(m.ident) for m in view.in_sent(r.sent) if m.label in ("DRUG", DOSED)
         }
+        salts = _dosed_in(view, r.sent, found, spec)  # "... w/ 20meq kcl, mg 1.7 repleted"
         floor = max(view.sentences[r.sent].tok_start, r.tok_start - spec.regimen_lead_tokens)
         standing = bool(set(view.tokens[floor : r.tok_start]) & spec.regimen_leads)
         for i in range(r.tok_start, r.tok_end):
@@ -154,6 +174,8 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
             generic = spec.generic_of.get(word)
             if generic is None or rules.family_of(generic) in named:
                 continue
+            if i not in salts and rules.family_of(generic) in salts.values():
+                continue  # "K 3.6 repleted w/ 20meq kcl, mg ... repleted": the KCl was given
             generic = salt.get(rules.family_of(generic), generic)
             if i > 0 and _is_number(view.tokens[i - 1]):
                 continue  # "2 mg given": a unit
