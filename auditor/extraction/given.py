@@ -211,6 +211,10 @@ def given_by(
         # "ANESTHESIA: Conscious sedation with Versed 3 mg": a named drug with its amount under
         # a report's anaesthesia heading; "Monitored intravenous Versed sedation" names none
         return "section:anesthesia_record"
+    if role == "not_administered" and report_premedication(
+        view, a, view.section_at(a.start), segment, rules
+    ):
+        return "section:report_medications"  # "PROCEDURE: ... MEDICATIONS: Versed 1 mg IV"
     # "Both given by RN." / "All administered." after the list (never for a diagnosis
     # or complaint line: it lists no doses given)
     sents = view.sentences
@@ -532,7 +536,11 @@ def blocked_by(
     standing = sorted(a.modifiers & rules.standing_mods) or _standing_list_item(view, a, rules)
     if standing and not _given_this(view, a, rules) and not effect_after(view, a, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
-    if role == "not_administered" and not stated_given(view, a.sent, rules):
+    if (
+        role == "not_administered"
+        and not stated_given(view, a.sent, rules)
+        and not report_premedication(view, a, category, segment, rules)
+    ):
         return f"section:{category}"
     if (
         category in rules.history_sections
@@ -549,6 +557,32 @@ def blocked_by(
         if starts and at_line_start and rules.history_title.match(view.text[start : start + 60]):
             return f"section:{category}"  # the history of the present illness: told, not given now
     return None
+
+
+def report_premedication(
+    view: NoteView,
+    a: Mention,
+    category: str | None,
+    segment: Segment | None,
+    rules: ExtractionRules,
+) -> bool:
+    """Is drug anchor ``a`` written with its amount and an injection route under a medication
+    heading (``extraction.yaml`` ``words.report_medication_sections``), with an injection route
+    in its sentence, of a procedure report that opens with its procedure heading
+    (``words.report_title_sections``: "PROCEDURE: Sigmoidoscopy. INDICATIONS: ...
+    MEDICATIONS: Fentanyl 0.1 mg IV, Versed 1 mg IV")? There the heading lists what was given
+    for the procedure, not a home list (a schedule still makes it a regimen: blocked_by)."""
+    if category not in rules.report_medication_sections or segment is None or a.label != "DRUG":
+        return False
+    first = min(view.sections, key=lambda s: s.start, default=None)
+    if first is None or first.category not in rules.report_title_sections:
+        return False
+    if view.text[: first.start].strip(" ,\n\t"):
+        return False  # the title must open the note
+    own = view.text[segment.start : segment.end]
+    return bool(rules.doses.find_all(own)) and any(
+        m.label == "ROUTE" and m.ident in rules.injection_routes for m in view.in_sent(a.sent)
+    )
 
 
 def coverage_regimen(

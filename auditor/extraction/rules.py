@@ -274,6 +274,8 @@ class ExtractionRules:
         self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
         self.list_joiners = frozenset(words.get("list_joiners", ()))
+        self.report_medication_sections = frozenset(words.get("report_medication_sections", ()))
+        self.report_title_sections = frozenset(words.get("report_title_sections", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))
