@@ -119,6 +119,39 @@ def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     return None
 
 
+def export_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
+    """The diagnosis cell of a delimited export: under a header cell named in
+    ``words.export_diagnosis_columns`` ("dx_desc", "INDICATION"), in the next line split by the
+    same delimiter, or the description of an HL7 diagnosis segment (``regex.hl7_diagnosis``:
+    "DG1|1||D51.0^Vitamin B12 deficiency anemia^I10"); None when there is none."""
+    text = view.text
+    hl7 = rules.hl7_diagnosis.search(text)
+    if hl7 is not None:
+        return Found(hl7.group(1), hl7.span(1))
+    if not rules.export_diagnosis_columns:
+        return None
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
+    for (_, header), (row_at, row) in zip(lines, lines[1:], strict=False):
+        for sep in ("|", ",", "\t"):
+            if header.count(sep) < 2:
+                continue
+            names = [c.strip().lower() for c in header.split(sep)]
+            cells = row.split(sep)
+            if len(cells) != len(names):
+                continue
+            for want in rules.export_diagnosis_columns:
+                if want not in names:
+                    continue
+                i = names.index(want)
+                cell = cells[i].strip()
+                if not any(ch.isalpha() for ch in cell):
+                    continue
+                at = row_at + sum(len(c) + 1 for c in cells[:i]) + cells[i].find(cell)
+                value = cell[: rules.window.indication_max_chars]
+                return Found(value, (at, at + len(value)))
+    return None
+
+
 def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
     """The first EVIDENCE mention (a lab result) outside a plan and not followed by a
     future word ("B12 level pending")."""

@@ -24,6 +24,7 @@ from .attributes import (
     choose_dose,
     dose_range_in,
     dose_with_name,
+    export_indication,
     follow_up,
     indication_in,
     is_range,
@@ -1046,7 +1047,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     cancer = bool(rules.cancer_re.search(view.text))
     post_mortem = rules.post_mortem(view.text)
     evidence = note_evidence(view, rules)
-    diagnosis = section_indication(view, rules)
+    diagnosis = section_indication(view, rules) or export_indication(view, rules)
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
     drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
     bolused: set[int] = set()  # id() of drips given a drug-less bolus ("gtt with prn boluses")
