@@ -377,10 +377,30 @@ def test_nursing_batch_7_is_25_dev_notes_outside_the_reserved_ids():
             assert not ({r["note_id"] for r in batch} | keys) & set(reserved.read_text().split())
 
 
+NURSING_BATCH_8 = "nursing-8"
+"""Helper nursing's eighth-round seeded dev batch (PROVENANCE.md, nursing batch 8): drawn with
+the seventh round's reserved ids and every id of ``/work/reserved_all.txt`` excluded, labelled
+before the tool was run on it."""
+
+
+def test_nursing_batch_8_is_25_dev_notes_outside_the_reserved_ids():
+    rows = _lines(REAL / "nursing.jsonl")
+    batch = [r for r in rows if r.get("batch") == NURSING_BATCH_8]
+    assert len(batch) == 25
+    assert {r["split"] for r in batch} == {"dev"}
+    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 6
+    assert sum(len(r["expected"]["events"]) for r in batch) == 29
+    for name in ("/work/blind7_reserved.txt", "/work/reserved_all.txt"):
+        reserved = Path(name)
+        if reserved.is_file():  # nursing records may be listed as note ids or record keys
+            keys = {r["source"]["record"] for r in batch}
+            assert not ({r["note_id"] for r in batch} | keys) & set(reserved.read_text().split())
+
+
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (337, 194, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (362, 219, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

@@ -83,7 +83,9 @@ def test_texts_are_the_csv_transcriptions(rows):
 # The dev batches of tools/draw_mts_dev.py (PROVENANCE.md), each labelled before the tool ran:
 # mtsamples-3 (seed 20261210), -4 (--seed 20261212 --reserved /work/blind4_reserved.txt), -5
 # (--seed 20261222 --reserved /work/reserved_all.txt), -7 (--seed 20270108 --reserved
-# /work/blind7_reserved.txt; ED, office and discharge pools empty).
+# /work/blind7_reserved.txt; ED, office and discharge pools empty), -8 (--seed 20270121
+# --reserved /work/s10/reserved_for_draw.txt, i.e. blind7_reserved plus reserved_all; ED, office,
+# consult and discharge pools empty).
 @pytest.mark.parametrize(
     ("batch_name", "n", "statuses", "n_events", "pools", "reserved"),
     [
@@ -117,6 +119,14 @@ def test_texts_are_the_csv_transcriptions(rows):
             (23, 2),
             3,
             {"consult": 8, "procedure": 8, "other": 4, "trap": 5},
+            ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
+        ),
+        (
+            "mtsamples-8",
+            25,
+            (21, 4),
+            9,
+            {"procedure": 12, "other": 8, "trap": 5},
             ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
         ),
     ],

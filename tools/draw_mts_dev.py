@@ -5,7 +5,11 @@ Defaults reproduce batch ``mtsamples-3`` (seed 20261210, reserved ids
 ``python tools/draw_mts_dev.py --seed 20261212 --batch mtsamples-4 --reserved
 /work/blind4_reserved.txt --per-type
 ed=0,office=6,consult=8,discharge=0,procedure=8,other=3,trap=5`` at main 93ed704 (pool sizes and
-ids in ``corpora/gold/real/PROVENANCE.md``).
+ids in ``corpora/gold/real/PROVENANCE.md``). Batch ``mtsamples-8`` was drawn with ``python
+tools/draw_mts_dev.py --seed 20270121 --batch mtsamples-8 --reserved
+/work/s10/reserved_for_draw.txt --per-type procedure=12,other=8,trap=5`` at main 9c392c4 (the
+reserved file is ``/work/blind7_reserved.txt`` plus ``/work/reserved_all.txt``; the ED, office,
+consult and discharge dev pools were empty).
 
 Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): the MTSamples CSV; the gold files
 ``corpora/gold/*.jsonl`` and ``corpora/gold/real/*.jsonl`` (notes already there, their

@@ -13,7 +13,10 @@ injectable drug (``INJECTABLE``) or a dose with a unit within ``NEAR`` character
 given-word (``GIVEN``). The pool is sorted by note id and ``random.Random(SEED).sample``
 draws from it. Without ``--exclude`` the draw is the one used for nursing batch 2 (helper
 nursing, 2026-12-06); batch 3 used ``25 20261210 --exclude /work/blind3_reserved.txt``
-(PROVENANCE.md), batch 4 ``25 20261212 --exclude /work/blind4_reserved.txt``.
+(PROVENANCE.md), batch 4 ``25 20261212 --exclude /work/blind4_reserved.txt``, batch 5
+``25 20261222 --exclude /work/reserved_all.txt``, batch 7 ``25 20270110 --exclude
+/work/blind7_reserved.txt`` and batch 8 ``25 20270120 --exclude /work/blind7_reserved.txt
+--exclude /work/reserved_all.txt`` (at main 9c392c4, pool 708).
 """
 
 from __future__ import annotations
