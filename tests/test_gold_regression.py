@@ -90,9 +90,13 @@ def test_team_d_corpus():
     assert dev["n_notes"] == 40
     # after cues 1.20.4 / context 2.21.8 / setting 1.15.1: status 0.875, event F1 0.932,
     # missing F1 0.811, setting 0.925; setting.yaml 1.17 (round 8, helper kinds8: home-health
-    # and school-nurse visits null, "UC course:", a one-liner's opening words): setting 1.000
-    assert dev["status_accuracy"] >= 0.875
-    assert dev["events"]["f1"] >= 0.932
+    # and school-nurse visits null, "UC course:", a one-liner's opening words): setting 1.000;
+    # extraction 1.40 (helper kinds8: a dose repeated xN, a correction "charted in error - NOT
+    # given", a log's earlier dated lines, one site after a list's shared verb, a drug restated
+    # in brackets, a dose divided between sites, an aside before "injected"): status 0.950,
+    # event F1 0.970, route 1.000, dose 1.000
+    assert dev["status_accuracy"] >= 0.95
+    assert dev["events"]["f1"] >= 0.97
     assert dev["setting_accuracy"] >= 1.0
 
 
