@@ -48,9 +48,17 @@ class Dose:
     is_volume: bool
 
 
+_WORD_SPLIT = re.compile(r"[\s\u00a0-]+")
+
+
 def _number(text: str, words: dict[str, float] | None = None) -> float:
-    if words and text.lower() in words:
-        return float(words[text.lower()])
+    if words:
+        key = text.lower()
+        if key in words:
+            return float(words[key])
+        parts = _WORD_SPLIT.split(key)
+        if len(parts) > 1 and all(p in words for p in parts):  # "twenty-five": 20 + 5
+            return float(sum(words[p] for p in parts))
     return float(text.replace(",", ""))
 
 
@@ -85,7 +93,15 @@ class DoseParser:
             str(k).lower(): v for k, v in units_spec.get("number_words", {}).items()
         }
         word_alt = alternation(self.number_words)
-        number = _NUM[:-1] + rf"|(?:{word_alt})\b)" if word_alt else _NUM
+        # "twenty-five", "thirty five": a tens word and a ones word, one number
+        tens = [w for w, v in self.number_words.items() if v >= 20 and v < 100 and v % 10 == 0]
+        ones = [w for w, v in self.number_words.items() if 1 <= v <= 9]
+        compound = (
+            rf"(?:{alternation(tens)})(?:-|[\s\u00a0]+)(?:{alternation(ones)})\b|"
+            if tens and ones
+            else ""
+        )
+        number = _NUM[:-1] + rf"|\b(?:{compound}(?:{word_alt})\b))" if word_alt else _NUM
         denominators = units_spec.get("not_dose_denominators", [])
         unit_alt = alternation(self.canonical)
         mult_alt = alternation(self.multipliers)
@@ -115,6 +131,20 @@ class DoseParser:
         )
         self._then_volume = re.compile(
             rf"{_WS}(?:[x×,(]|of|in)?{_WS}" + _NUM + _WS + rf"({vol_alt})(?![A-Za-z])", re.I
+        )
+        # "60 mg/2 mL vial: 1 mL", "1000 mcg/mL inj | 1 mL": the volume given of a concentration
+        # (contract section 3: the amount is the concentration times the volume given), after
+        # a container or form word (units.yaml volume_lead_words) and a cell separator; a
+        # volume followed by a container word is the container's size ("| 10 mL vial")
+        lead_alt = alternation(units_spec.get("volume_lead_words", [])).replace(r"\ ", r"\s+")
+        lead = rf"(?:(?:{lead_alt})(?![A-Za-z]))?" if lead_alt else ""
+        self._part_volume = re.compile(
+            rf"{_WS}{lead}{_WS}[:,x×(|\-\u2013]?{_WS}"
+            + _NUM
+            + _WS
+            + rf"(?:{vol_alt})(?![A-Za-z/])"
+            + (rf"(?!{_WS}(?:{lead_alt})(?![A-Za-z]))" if lead_alt else ""),
+            re.I,
         )
         self._percent = re.compile(_NUM + _WS + r"%")
         # "1 mL of Kenalog 40 mg/mL", "0.3 mL of 1:1000 epinephrine", "0.3 cc of epinephrine
@@ -167,12 +197,20 @@ class DoseParser:
                 continue  # "25g needle", "22 gauge": a needle size, not grams
             in_volume = self._in_volume.match(text, end)
             per = self._per_volume.match(text, end)
+            part = self._part_of(text, in_volume.end()) if in_volume else None
+            if in_volume and part is not None:
+                total, given = _number(in_volume.group(1)), _number(part.group(1))
+                if 0 < given <= total:  # "60 mg/2 mL vial: 1 mL": half of it, 30 mg
+                    value = value * given / total
+                    found.append(Dose(tidy_number(value), unit, m.start(), part.end(), False))
+                    pos = part.end()
+                    continue
             if in_volume and not self._then_volume.match(text, in_volume.end()):
                 found.append(Dose(tidy_number(value), unit, m.start(), in_volume.end(), False))
                 pos = in_volume.end()
                 continue
             if per:
-                then = self._then_volume.match(text, per.end())
+                then = self._then_volume.match(text, per.end()) or self._part_of(text, per.end())
                 if then is None:
                     given = self._given_volume(text, m.start())
                     if given is not None:  # "1 mL of Kenalog 40 mg/mL": 40 mg
@@ -224,6 +262,14 @@ class DoseParser:
             found = [d for d in found if not (m.start() <= d.start < vol_end)]
             found.append(Dose(tidy_number(mg), "mg", m.start(), vol_end, False))
         return sorted((d for d in found if math.isfinite(d.value)), key=lambda d: d.start)
+
+    def _part_of(self, text: str, at: int) -> re.Match[str] | None:
+        """The volume given written at ``at``, right after a concentration ("60 mg/2 mL
+        vial: 1 mL", "1000 mcg/mL inj | 1 mL"), not a rate ("| 18 mL per hour"); or None."""
+        part = self._part_volume.match(text, at)
+        if part is None or (self._rate and self._rate.match(text, part.end())):
+            return None
+        return part
 
     def _given_volume(self, text: str, at: int) -> re.Match[str] | None:
         """The volume written "<n> mL of" up to three words before character ``at`` (a

@@ -33,11 +33,33 @@ CASES = [
     ("Kenalog 40 mg (1 mL)", (40, "mg")),
     ("ketorolac 60\u00a0mg", (60, "mg")),
     ("ceftriaxone 50 mg/kg = 750 mg", (750, "mg")),
+    # number words joined into one number (units.yaml number_words)
+    ("promethazine twenty-five milligrams IM", (25, "mg")),
+    ("ceftriaxone five hundred milligrams", (500, "mg")),
+    ("B12 one thousand micrograms", (1000, "mcg")),
+    # a part of a vial or syringe: the concentration times the volume given (volume_lead_words)
+    ("Ketorolac 30 mg/mL vial: 0.5 mL", (15, "mg")),
+    ("dexamethasone 10 mg/mL inj | 0.4 mL | IM", (4, "mg")),
+    ("haloperidol 5 mg/mL ampule, 0.5 mL", (2.5, "mg")),
+    ("Lasix 40 mg/4 mL syringe - 2 mL", (20, "mg")),
+    ("enoxaparin 40 mg/0.4 mL | 0.4 mL | SubQ", (40, "mg")),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_choose_dose(text, expected):
+    dose = PARSER.choose(text)
+    assert (dose.value, dose.unit) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("insulin 100 units/mL | 10 mL vial", (10, "mL")),  # the vial's size, not a part given
+        ("heparin 25,000 units/250 mL | 18 mL per hour", (25000, "units")),  # a rate
+    ],
+)
+def test_a_volume_that_is_no_part_given_is_not_multiplied(text, expected):
     dose = PARSER.choose(text)
     assert (dose.value, dose.unit) == expected
 

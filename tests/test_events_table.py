@@ -1,5 +1,5 @@
-"""Table-driven extraction cases (tests/cases/events.yaml, surface_forms.yaml and
-written_forms.yaml, log_and_list_forms.yaml): events and not-given mentions."""
+"""Table-driven extraction cases (tests/cases/events.yaml, surface_forms.yaml,
+written_forms.yaml, exports.yaml and log_and_list_forms.yaml): events and not-given mentions."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ CASES = [
         "events.yaml",
         "surface_forms.yaml",
         "written_forms.yaml",
+        "exports.yaml",
         "log_and_list_forms.yaml",
     )
     for case in yaml.safe_load((Path(__file__).parent / "cases" / table).read_text("utf-8"))

@@ -205,6 +205,20 @@ def choose_dose(
     return dose
 
 
+def dose_with_name(view: NoteView, m: Mention, rules: ExtractionRules) -> DoseAt | None:
+    """The amount written right after drug mention ``m`` on its own line (within
+    ``dose_after_chars``): the dose of a drug-less entry that takes ``m``'s name, as an HL7
+    ``RXR`` route line takes the drug and amount of the ``RXA`` line above it; None when there
+    is none, or it is a volume or a range."""
+    text = view.text
+    sent = view.sentences[m.sent]
+    lo = m.end
+    found = rules.doses.choose(text[lo : min(sent.end, m.end + rules.window.dose_after_chars)])
+    if found is None or found.is_volume or is_range(text, lo + found.start, found.value, rules):
+        return None
+    return DoseAt(found, _shift(found, lo))
+
+
 def is_range(text: str, start: int, value: float, rules: ExtractionRules) -> bool:
     """Is the dose starting at ``start`` (amount ``value``) the top of a range: a smaller
     number and a dash or "to" right before it ("2-4 mg"; ``regex.dose_range_before``)? Not

@@ -23,6 +23,7 @@ from .attributes import (
     alternative_route,
     choose_dose,
     dose_range_in,
+    dose_with_name,
     follow_up,
     indication_in,
     is_range,
@@ -1289,6 +1290,14 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     own.start, own.end = named_before.start, named_before.end
                     own.spans["medication"] = named_before.span
                     entry = rules.drugs.get(named_before.ident, {})
+                    named_dose = (
+                        None
+                        if own.dose_value is not None
+                        else dose_with_name(view, named_before, rules)
+                    )
+                    if named_dose is not None:  # "RXA|...|CEFTRIAXONE 1 G|..." then "RXR|IM"
+                        own.dose_value, own.dose_unit = named_dose.dose.value, named_dose.dose.unit
+                        own.spans["dose"] = named_dose.span
                 elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
                     prev = events[-1] if events else None
                     if (

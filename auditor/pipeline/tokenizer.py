@@ -28,6 +28,9 @@ EXTRA_INFIXES = (
     r"[\u00a0\u202f\u2007]",  # non-breaking spaces inside "60 mg"
     r"(?<=[A-Za-z0-9])[\[\]\(\)](?=[A-Za-z0-9])",  # Rho(D), [x]IM
     r"(?<=[A-Za-z.)])[,;](?=[A-Za-z0-9,])",  # "history.,PLAN" (flattened exports)
+    r"(?<=[0-9])[,;](?=[A-Za-z,])",  # "2026-12-03,Outpatient", "60,MG,IM" (CSV cells)
+    r"\|",  # "IV PUSH|L AC|NAUSEA": the cells of a pipe-delimited export or HL7 segment
+    r"(?<=[A-Za-z0-9])\^(?=[A-Za-z0-9^])",  # "IM^Intramuscular^HL70162" (HL7 components)
     r"(?<=[A-Za-z]):(?=[,;0-9A-Za-z])",  # "PLAN:,1." and "Site:R delt", never "10:40"
     r"(?<=[A-Za-z0-9.)%])(?:-+>|=+>|<-+|=)(?=[A-Za-z0-9(])",  # "agitated->haldol", "ENDO=BS"
     r"(?<=[A-Z]{2})\.(?=[A-Z]{2})",  # "REPEAT PENDING.MAG,CALCIUM+K REPLACED" (all capitals)
@@ -38,8 +41,9 @@ EXTRA_INFIXES = (
 # a period glued to the start of a word ("MSO4 .NEG 2500", "given .pt resting"): the
 # period ends the sentence before the word (a number, ".5 mg", keeps its point); a dash glued
 # to the start of a word after a space ("foley to gd -diuresing after lasix", "-pt calm"):
-# a clause break of nursing shorthand, not part of the word (a negative number keeps its sign)
-EXTRA_PREFIXES = (r"\.(?=[A-Za-z]{2})", r"-(?=[A-Za-z]{2})")
+# a clause break of nursing shorthand, not part of the word (a negative number keeps its sign);
+# a cell separator at the start of a word ("| IM |x|")
+EXTRA_PREFIXES = (r"\.(?=[A-Za-z]{2})", r"-(?=[A-Za-z]{2})", r"\|")
 
 
 def customize_tokenizer(nlp: Language) -> None:
