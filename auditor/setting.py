@@ -48,6 +48,17 @@ INLINE_HEADING = re.compile(
     r"(?:[.!?][ \t]++|(?<![ \t])[ \t]{2,}+)"
     r"([A-Z][A-Za-z]*(?:(?:[ \t]+|[ \t]*[/&-][ \t]*)[A-Za-z]+){0,5}[ \t]*:)(?!\d)"
 )
+# an HL7 v2 PV1 segment's patient class (PV1-2: I, O, E, ...), a setting column written in the
+# note itself (an export pasted as text)
+HL7_PATIENT_CLASS = re.compile(r"(?m)^PV1\|[^|\r\n]*\|([^|^\r\n]+)")
+# the delimiters of a one-table export pasted as a note (CSV, pipe, tab)
+TABLE_DELIMITERS = (",", "|", "\t")
+# a page or scan header that is no title ("Page 1 of 2", "SCANNED DOCUMENT"): the next line is
+PAGE_HEADER = re.compile(
+    r"(?i)^\W*(?:page \d+ of \d+|scanned document|fax(?:ed)? (?:cover|from|page))\b"
+)
+# in an upper-case line, a lower-case l inside a word is an OCR reading of I ("FAMlLY PRACTlCE")
+OCR_CAPS_L = re.compile(r"(?<=[A-Z])l|l(?=[A-Z])")
 # a one-liner's opening words ("sciatica f/u. 61M ...", "B12 nurse visit. ..."): a first sentence
 # of at most four words, no colon, ended by a period before more text, is the note's title
 SHORT_FIRST_SENTENCE = re.compile(r"[ \t]*((?:[^\s.:!?]+[ \t]+){0,3}[^\s.:!?]+)\.[ \t]+\S")
@@ -289,15 +300,29 @@ class SettingRules:
 
     def decide(self, text: str) -> tuple[str | None, str | None]:
         """``(setting, rule)``: the setting of ``from_text`` and the rule that gave it,
-        ``"<scope>:<index in note_rules>"`` or ``"profile:<index in profiles>"`` (None when
+        ``"column:text"`` (an export's own setting column or HL7 patient class, written in
+        the note: ``_written_column``), ``"<scope>:<index in note_rules>"`` or
+        ``"profile:<index in profiles>"`` (None when
         no rule applies; a rule whose setting is ``NO_SETTING`` gives ``(None, rule)``). For
         tests and for reading why a note got its setting."""
         # the note lowercased for the literal prefilter (``may_match``); only an ASCII note,
         # where a case-insensitive regex matches exactly the lowercase-equal characters
         lowered = text.lower() if text.isascii() else None
-        first = next((line for line in text.splitlines() if line.strip()), "")
+        written = self._written_column(text)
+        if written is not None:
+            return written, "column:text"
+        lines = [line for line in text.splitlines() if line.strip()]
+        first = lines[0] if lines else ""
+        if PAGE_HEADER.match(first) and len(lines) > 1:
+            first = lines[1]  # "Page 1 of 1   SCANNED DOCUMENT" heads the form's own title
+        upper = sum(ch.isupper() for ch in first) > 3 * sum(ch.islower() for ch in first)
+        if upper:
+            first = OCR_CAPS_L.sub("I", first)
+        # an upper-case line's ". " ends an abbreviation ("ST. LUKE CLINIC"), not a sentence
         is_title = (
-            len(first) <= 80 and not LABEL_COLON.search(first) and not SENTENCES.search(first)
+            len(first) <= 80
+            and not LABEL_COLON.search(first)
+            and (upper or not SENTENCES.search(first))
         )
         title = first if is_title else self._fused_title(first)
         if not is_title and not title and (short := SHORT_FIRST_SENTENCE.match(first)):
@@ -339,6 +364,38 @@ class SettingRules:
             if self._fits(text, profile, skip, seen, lowered):
                 return profile.setting, f"profile:{i}"
         return None, None
+
+    def _written_column(self, text: str) -> str | None:
+        """The setting of an export pasted as the note's text (contract section 2b's first
+        source, written in the note): an HL7 PV1 segment's patient class, or a table (a
+        header line and rows split by the same delimiter, ``TABLE_DELIMITERS``) with a
+        setting column (``columns``) whose mapped cells (``values``) all name one setting;
+        None otherwise."""
+        found = HL7_PATIENT_CLASS.search(text)
+        if found is not None:
+            setting, _ = self.from_value(found.group(1))
+            if setting is not None:
+                return setting
+        lines = text.splitlines()
+        for i, line in enumerate(lines[:-1]):
+            for delimiter in TABLE_DELIMITERS:
+                if line.count(delimiter) < 2:
+                    continue
+                names = [cell.strip().lower() for cell in line.split(delimiter)]
+                column = next((j for j, name in enumerate(names) if name in self.columns), None)
+                if column is None:
+                    continue
+                settings = set()
+                for row in lines[i + 1 :]:
+                    cells = row.split(delimiter)
+                    if len(cells) != len(names):
+                        break
+                    setting, _ = self.from_value(cells[column])
+                    if setting is not None:
+                        settings.add(setting)
+                if len(settings) == 1:
+                    return settings.pop()
+        return None
 
     def _holds(self, text: str, rule: int, lowered: str | None = None) -> bool:
         """The note-wide conditions of ``note_rules[rule]`` hold for ``text`` (``lowered``:
