@@ -23,7 +23,8 @@ def _same_drug_named_twice(
     member of it ("1 unit reg via SSI", "SSI 6 units reg", "SS reg SC insulin": insulin and
     regular insulin), with no site, verb or injection word between, no route between two
     mentions of the same name (a route may sit inside "reg SC insulin") and, for the same
-    name, no dose."""
+    name, no dose unless the second name is in brackets right after it ("Rho(D) immune
+    globulin 50 mcg (MICRhoGAM)")."""
     family = prev.ident != m.ident and rules.family_of(prev.ident) == rules.family_of(m.ident)
     if prev.ident != m.ident and not (family and rules.is_family(prev.ident, m.ident)):
         return False
@@ -32,7 +33,12 @@ def _same_drug_named_twice(
     between = ("SITE", "ADMIN", "INJECTION") if family else ("SITE", "ROUTE", "ADMIN", "INJECTION")
     if any(x.label in between and prev.end <= x.start < m.start for x in ms):
         return False
-    return family or not rules.doses.find_all(text[prev.end : m.start])
+    if family or not rules.doses.find_all(text[prev.end : m.start]):
+        return True
+    # "Rho(D) immune globulin 50 mcg (MICRhoGAM) IM": a brand in brackets after the dose
+    return text[prev.end : m.start].rstrip().endswith(("(", "[")) and text[m.end :].lstrip(
+        " "
+    ).startswith((")", "]"))
 
 
 def _drug_anchors(

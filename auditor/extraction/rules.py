@@ -78,6 +78,7 @@ class Windows:
     followup_chars: int
     template_line_chars: int
     bolus_before_chars: int = 25
+    laterality_side_after_tokens: int = 0  # "abdominal wall below the navel, L side"
     drip_bolus_tokens: int = 3
     drip_bolus_after_tokens: int = 30
     drip_bolus_dose_chars: int = 15
@@ -274,6 +275,8 @@ class ExtractionRules:
         self.list_joiners = frozenset(words.get("list_joiners", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
+        self.side_nouns = frozenset(words.get("side_nouns", ()))
+        self.side_joiners = frozenset(words.get("side_joiners", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))
         self.infused_words = frozenset(words.get("infused", ()))
         self.lab_before_range = frozenset(words.get("lab_before_range", ()))
@@ -356,6 +359,8 @@ class ExtractionRules:
         self.unnamed_class_infused = rx.get("unnamed_class_infused", NEVER)
         self.record_route = rx.get("record_route", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
+        self.row_date = rx.get("row_date", NEVER)
+        self.today_row = rx.get("today_row", NEVER)
         self.repeat_counts: dict[str, int] = {
             **{w.lower(): 2 for w in spec["words"].get("repeat_two", [])},
             **{w.lower(): 3 for w in spec["words"].get("repeat_three", [])},

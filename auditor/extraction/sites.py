@@ -40,10 +40,30 @@ def laterality_near(m: Mention, lats: list[Mention], rules: ExtractionRules) -> 
         ):
             return lat
     for lat in lats:
-        if lat.tok_start >= m.tok_end and lat.tok_start - m.tok_end <= (
-            rules.window.laterality_after_tokens
+        after = lat.tok_start - m.tok_end
+        if lat.tok_start >= m.tok_end and (
+            after <= rules.window.laterality_after_tokens
+            or (  # "abdominal wall below the navel, L side": a side told as a side
+                after <= rules.window.laterality_side_after_tokens
+                and lat.text.lower().split()[-1] in rules.side_nouns
+            )
         ):
             return lat
+    return None
+
+
+def paired_side(
+    view: NoteView, lat: Mention, lats: list[Mention], rules: ExtractionRules
+) -> Mention | None:
+    """The other side joined to side ``lat`` right before it ("R and L gluteal", "left &
+    right deltoids": ``words.side_joiners``), or None: the place was injected on both sides."""
+    for other in reversed(lats):
+        if other.end > lat.start:
+            continue
+        between = view.text[other.end : lat.start].strip().lower()
+        if other.ident != lat.ident and between in rules.side_joiners:
+            return other
+        return None
     return None
 
 
@@ -114,6 +134,11 @@ def find_sites(
             lat = laterality_near(m, lats, rules)
             if lat is not None:
                 side, side_span = lat.ident, lat.span
+                pair = paired_side(view, lat, lats, rules) if lat.end <= m.start else None
+                if pair is not None and not picks:  # "R and L gluteal": one pick per side
+                    picks.append(SitePick(value, pair.ident, m.span, pair.span))
+                    picks.append(SitePick(value, side, m.span, side_span))
+                    continue
         if (
             picks
             and picks[-1].site == value
