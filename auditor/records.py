@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 # the contract columns live in ``auditor.frames`` (re-exported here for older imports)
@@ -127,11 +129,71 @@ def clean_text(text: str) -> str:
     Line endings become ``\\n`` (CRLF -> space + LF, a lone CR -> LF), Unicode spaces
     and control characters (NUL, BOM, no-break spaces) become spaces, other line
     separators (form feed, U+2028) become LF, typographic apostrophes, quotes and dashes
-    become ASCII ``'``, ``"`` and ``-``, lone surrogates become U+FFFD. Every
-    replacement is one character for one, so event offsets index the original text and
-    ``len(clean_text(t)) == len(t)``.
+    become ASCII ``'``, ``"`` and ``-``, lone surrogates become U+FFFD, and the letter
+    confusions of scanned text are repaired (``repair_ocr``). Every replacement keeps the
+    length, so event offsets index the original text and ``len(clean_text(t)) == len(t)``.
     """
-    return no_surrogates(text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP))
+    return repair_ocr(
+        no_surrogates(text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP))
+    )
+
+
+# a word of capitals with a lowercase "l" read for "I", or a zero for "O", by OCR ("lM",
+# "lNJECTlON", "FAMlLY", "D0SE"): every other character a capital letter
+_OCR_CAPS = re.compile(r"(?<![\w'])(?=[A-Z0l]*[A-Z])[A-Z0l]*[l0][A-Z0l]*(?![\w'])")
+# a word broken across a line by a hyphen ("R glu-\nteal", "Ceftriax-\none")
+_BROKEN_WORD = re.compile(r"(?<![\w-])([A-Za-z]{2,})-\n([a-z]{2,})(?![\w-])([^\n]*)")
+
+
+def _ocr_word(m: re.Match[str]) -> str:
+    word = m.group(0)
+    caps = sum(c.isupper() for c in word)
+    if caps < 2 and not (len(word) == 2 and word[0] == "l"):
+        return word  # "All", "Ill", "B0": a capitalised word, or too short to tell ("lM": IM)
+    # a final "l" stays: "KCl", "HCl" (chloride), "Il"
+    return word[:-1].replace("l", "I").replace("0", "O") + word[-1].replace("0", "O")
+
+
+@lru_cache(maxsize=1)
+def _lexicon_words() -> frozenset[str]:
+    """The one-word forms of the bundled drug, site and route lexicons (a broken word is
+    joined only when it makes one of them)."""
+    import yaml
+
+    from .patterns import DEFAULT_PATTERNS_DIR
+
+    def load(name: str) -> Any:
+        return yaml.safe_load((DEFAULT_PATTERNS_DIR / "lexicons" / name).read_text("utf-8"))
+
+    forms: list[str] = []
+    for drug in load("drugs.yaml")["drugs"]:
+        forms += drug["names"]
+    sites = load("sites.yaml")
+    for names in sites["sites"].values():
+        forms += names
+    forms += sites.get("other_body_parts", [])
+    for names in load("routes.yaml")["routes"].values():
+        forms += names
+    return frozenset(str(f).lower() for f in forms if " " not in str(f))
+
+
+def repair_ocr(text: str) -> str:
+    """``text`` with the letter confusions of scanned documents repaired, keeping its length:
+    a lowercase "l" for "I" and a zero for "O" in a word of capitals ("lM" -> "IM",
+    "FAMlLY" -> "FAMILY"), and a drug, site or route word broken across a line by a hyphen
+    joined with the rest of its line ("Ceftriax-\none 1 g" -> "Ceftriaxone 1 g  ": the hyphen
+    and the line break become two spaces at the end of the joined line)."""
+    if "l" in text or "0" in text:
+        text = _OCR_CAPS.sub(_ocr_word, text)
+    if "-\n" in text:
+        words = _lexicon_words()
+
+        def join(m: re.Match[str]) -> str:
+            whole = m.group(1) + m.group(2)
+            return whole + m.group(3) + "  " if whole.lower() in words else m.group(0)
+
+        text = _BROKEN_WORD.sub(join, text)
+    return text
 
 
 def no_surrogates(value: str) -> str:

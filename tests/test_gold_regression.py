@@ -114,12 +114,13 @@ def test_team_e_corpus():
     dev = split["dev"]
     assert dev["n_notes"] == 40
     # helper exports8 (round 8): exports (pipe/CSV/HL7 cells), doses (words, part of a vial,
-    # split over two sides, brand in brackets), combination vaccines, dated flowsheet rows:
-    # status 0.800, event F1 0.911, dose 0.935, missing F1 0.650
-    assert dev["status_accuracy"] >= 0.79
+    # split over two sides, brand in brackets), combination vaccines, dated flowsheet rows,
+    # OCR letters: status 0.825, event F1 0.911, route 0.957, dose 0.935, missing F1 0.684
+    assert dev["status_accuracy"] >= 0.82
     assert dev["events"]["f1"] >= 0.90
+    assert dev["attributes"]["route"] >= 0.95
     assert dev["attributes"]["dose"] >= 0.93
-    assert dev["missing"]["micro"]["f1"] >= 0.64
+    assert dev["missing"]["micro"]["f1"] >= 0.68
     assert dev["setting_accuracy"] >= 0.82
 
 

@@ -56,6 +56,10 @@ def test_coerce_text(value, expected):
         ("tab\tstays", "tab\tstays"),
         ("rec\u2019d 2\u20134 mg \u201cok\u201d \u2212", 'rec\'d 2-4 mg "ok" -'),
         ("", ""),
+        # OCR: l read for I, 0 for O in a word of capitals; a lexicon word broken by a hyphen
+        ("Route: lM Site: R glu-\nteal\nDx", "Route: IM Site: R gluteal  \nDx"),
+        ("FAMlLY PRACTlCE D0SE", "FAMILY PRACTICE DOSE"),
+        ("KCl HCl All Ill pain-\nmorphine", "KCl HCl All Ill pain-\nmorphine"),
     ],
 )
 def test_clean_text_keeps_every_offset(text, expected):

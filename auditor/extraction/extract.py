@@ -35,6 +35,7 @@ from .contextual import add_contextual_mentions, effect_cues, lab_named, questio
 from .event import Event, Extraction, NotGiven
 from .given import (
     affirmed_admin,
+    another_for_list,
     blocked_by,
     given_by,
     is_infusion,
@@ -1325,7 +1326,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 # dose end the segment of the drug before it
                 lo = max(view.sentences[a.sent].tok_start, a.tok_start - 4)
             seg_words = set(view.tokens[lo:hi])
-            another = bool(seg_words & rules.another_dose) or _at_another_level(note, a, events)
+            another = (
+                bool(seg_words & rules.another_dose)
+                or _at_another_level(note, a, events)
+                or another_for_list(view, a, rules)  # "additional Versed and fentanyl"
+            )
             more = (
                 _another_amount(note, a, found)
                 or _dose_list(note, a, found)

@@ -16,12 +16,14 @@ regimen or order, ``context:STANDING``, only when no administration verb is in t
 sentence: "on SQ heparin", "Toradol q6h prn", but "covered with SS insulin"; a schedule,
 ``context:REGIMEN``, only when no past-tense administration and no response after it is
 told: "40 mg SC daily", but "was given IM once daily for three days", "medicated with MS 2 mg
-IV q2-3h", "Ativan 0.5 mg IV q4h with good effect"), it is told in a note's opening
-paragraph before a transfer to this unit (``paragraph:before_transfer``: care of an earlier
-encounter), or it
-stands in a list section (home medications, allergies, histories:
-``section:<category>``), or it is on a flowsheet row dated before another dated row with
-a dose (``row:earlier_date``); a blocked anchor is reported as not given
+IV q2-3h", "Ativan 0.5 mg IV q4h with good effect"), it is a perfect-tense or history-section
+dose with no amount, this-encounter word or admission told just before it
+(``admitted_before``: "He was admitted 3 days ago. He has been treated with IV antibiotics"
+is a dose of this stay), it is told in a note's opening paragraph before a transfer to this
+unit (``paragraph:before_transfer``: care of an earlier encounter), it stands in a list
+section (home medications, allergies, histories: ``section:<category>``), or it is on a
+flowsheet row dated before another dated row with a dose (``row:earlier_date``); a blocked
+anchor is reported as not given
 (``NotGiven.decided_by``) when the modifier is a not-given one (refused, held, planned) or
 it is an order in a plan section (``section:planning``).
 """
@@ -212,6 +214,10 @@ def given_by(
         # "ANESTHESIA: Conscious sedation with Versed 3 mg": a named drug with its amount under
         # a report's anaesthesia heading; "Monitored intravenous Versed sedation" names none
         return "section:anesthesia_record"
+    if role == "not_administered" and report_premedication(
+        view, a, view.section_at(a.start), segment, rules
+    ):
+        return "section:report_medications"  # "PROCEDURE: ... MEDICATIONS: Versed 1 mg IV"
     # "Both given by RN." / "All administered." after the list (never for a diagnosis
     # or complaint line: it lists no doses given)
     sents = view.sentences
@@ -321,6 +327,28 @@ def _named_after(view: NoteView, a: Mention) -> set[int]:
         if m.label in ("DRUG", "ROUTE", "DOSE") and m.start > a.start
         for i in range(m.tok_start, m.tok_end)
     }
+
+
+def another_for_list(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` a later item of a list of drugs whose first item is said to be
+    another dose ("Received additional Versed and fentanyl": the fentanyl is another dose too)?
+    Walking back over the drug mentions of its sentence joined only by list words
+    (``extraction.yaml`` ``words.list_joiners``), the two words before the first drug hold a
+    word of ``words.another_dose``."""
+    if a.label != "DRUG":
+        return False
+    drugs = [m for m in view.in_sent(a.sent) if m.label == "DRUG" and m.end <= a.start]
+    head = a
+    for m in reversed(drugs):
+        between = view.tokens[m.tok_end : head.tok_start]
+        if not between or not set(between) <= rules.list_joiners:
+            break
+        head = m
+    if head is a:
+        return False
+    floor = view.sentences[a.sent].tok_start
+    lead = view.tokens[max(floor, head.tok_start - 2) : head.tok_start]
+    return bool(set(lead) & rules.another_dose)
 
 
 def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
@@ -471,9 +499,13 @@ def blocked_by(
         return "row:earlier_date"  # a flowsheet's row of an earlier visit
     mods = sorted(a.modifiers & rules.blocking)
     own = view.text[segment.start : segment.end] if segment is not None else ""
-    if mods and set(mods) <= rules.recent_mods:
-        if a.modifiers & rules.present_mods or rules.doses.find_all(own):
-            mods = []  # "Has received 1 mg vit K IV": this stay's dose
+    if mods and set(mods) <= rules.recent_mods | rules.admitted_mods:
+        if (
+            a.modifiers & rules.present_mods
+            or (set(mods) <= rules.recent_mods and rules.doses.find_all(own))
+            or (set(mods) & rules.admitted_mods and admitted_before(view, a, rules))
+        ):
+            mods = []  # "Has received 1 mg vit K IV", "was admitted ... has been treated with"
     if mods and set(mods) <= rules.hypothetical_mods and ordered_then_given(view, a, rules):
         mods = []  # "ordered Toradol 30 mg IM, which was given": the order was carried out
     if mods:
@@ -509,9 +541,18 @@ def blocked_by(
     standing = sorted(a.modifiers & rules.standing_mods) or _standing_list_item(view, a, rules)
     if standing and not _given_this(view, a, rules) and not effect_after(view, a, rules):
         return f"context:{standing[0]}"  # "on SQ heparin", "Toradol 30 mg IM q6h prn"
-    if role == "not_administered" and not stated_given(view, a.sent, rules):
+    if (
+        role == "not_administered"
+        and not stated_given(view, a.sent, rules)
+        and not report_premedication(view, a, category, segment, rules)
+    ):
         return f"section:{category}"
-    if category in rules.history_sections and not this_encounter(view, a, rules):
+    if (
+        category in rules.history_sections
+        and not this_encounter(view, a, rules)
+        # (a present-perfect course after "was admitted" is the stay's even in the history)
+        and not admitted_before(view, a, rules, stay_only=not a.modifiers & rules.admitted_mods)
+    ):
         # a history's dose tied to this encounter's time ("This a.m. he required Haldol 1 mg IM")
         # is this encounter's
         starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
@@ -521,6 +562,32 @@ def blocked_by(
         if starts and at_line_start and rules.history_title.match(view.text[start : start + 60]):
             return f"section:{category}"  # the history of the present illness: told, not given now
     return None
+
+
+def report_premedication(
+    view: NoteView,
+    a: Mention,
+    category: str | None,
+    segment: Segment | None,
+    rules: ExtractionRules,
+) -> bool:
+    """Is drug anchor ``a`` written with its amount and an injection route under a medication
+    heading (``extraction.yaml`` ``words.report_medication_sections``), with an injection route
+    in its sentence, of a procedure report that opens with its procedure heading
+    (``words.report_title_sections``: "PROCEDURE: Sigmoidoscopy. INDICATIONS: ...
+    MEDICATIONS: Fentanyl 0.1 mg IV, Versed 1 mg IV")? There the heading lists what was given
+    for the procedure, not a home list (a schedule still makes it a regimen: blocked_by)."""
+    if category not in rules.report_medication_sections or segment is None or a.label != "DRUG":
+        return False
+    first = min(view.sections, key=lambda s: s.start, default=None)
+    if first is None or first.category not in rules.report_title_sections:
+        return False
+    if view.text[: first.start].strip(" ,\n\t"):
+        return False  # the title must open the note
+    own = view.text[segment.start : segment.end]
+    return bool(rules.doses.find_all(own)) and any(
+        m.label == "ROUTE" and m.ident in rules.injection_routes for m in view.in_sent(a.sent)
+    )
 
 
 def _row_day(match: re.Match[str]) -> tuple[int, int, int]:
@@ -570,6 +637,32 @@ def coverage_regimen(
         return False
     own = view.text[segment.start : segment.end] if segment is not None else ""
     return not rules.doses.find_all(own)
+
+
+def admitted_before(
+    view: NoteView, a: Mention, rules: ExtractionRules, stay_only: bool = False
+) -> bool:
+    """Is this admission told before anchor ``a``: in its sentence before it, or in one of the
+    ``window.admission_told_sentences`` sentences before it with no blank line between
+    (``extraction.yaml`` ``regex.admission_told``: "He was admitted to the hospital 3 days ago.
+    He has been treated with IV antibiotics")? A perfect-tense or history-section dose told
+    after the admission is a dose of this stay (an inpatient consultation's or H&P's narrative
+    of the stay so far), as a course's dose is. With ``stay_only``, only the words that place a
+    narrative in the stay count (``regex.stay_told``: "on admission", "during this
+    hospitalization"), not "was admitted", after which an H&P may go on telling the emergency
+    department's care."""
+    n = rules.window.admission_told_sentences
+    if n <= 0:
+        return False
+    text = view.text
+    first = max(0, a.sent - n)
+    for i in range(a.sent - 1, first - 1, -1):
+        if rules.blank_line.search(text, view.sentences[i].end, view.sentences[i + 1].start + 1):
+            first = i + 1
+            break
+    start = view.sentences[first].start
+    told = rules.stay_told if stay_only else rules.admission_told
+    return told.search(text, start, a.start) is not None
 
 
 def this_encounter(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:

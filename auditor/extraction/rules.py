@@ -83,6 +83,7 @@ class Windows:
     drip_bolus_after_tokens: int = 30
     drip_bolus_dose_chars: int = 15
     procedure_means_tokens: int = 3
+    admission_told_sentences: int = 0
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ class ExtractionRules:
         self.infusion_only_families = _words(cues["context"].get("infusion_only", ()))
         self.clause_breaks = _words(cues["context"].get("clause_breaks", ()))
         self.recent_mods = frozenset(cues["context"].get("recent_unless_dosed", ()))
+        self.admitted_mods = frozenset(cues["context"].get("recent_unless_admitted", ()))
         self.symptom_max_tokens = int(cues["window"].get("for_symptom_tokens", 0))
         self.symptom_list_words = _words(cues["context"].get("for_symptom_list_words", ()))
         self.symptom_links = _words(cues["context"].get("for_symptom_links", ()))
@@ -273,6 +275,8 @@ class ExtractionRules:
         self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
         self.list_joiners = frozenset(words.get("list_joiners", ()))
+        self.report_medication_sections = frozenset(words.get("report_medication_sections", ()))
+        self.report_title_sections = frozenset(words.get("report_title_sections", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
         self.side_nouns = frozenset(words.get("side_nouns", ()))
@@ -397,6 +401,8 @@ class ExtractionRules:
         self.total_of = rx.get("total_of", NEVER)
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
+        self.admission_told = rx.get("admission_told", NEVER)
+        self.stay_told = rx.get("stay_told", NEVER)
 
     def injection_only(self, generic: str | None, name: str = "") -> bool:
         """Is the drug given only by injection (its first word in ``cues.yaml``
