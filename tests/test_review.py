@@ -237,9 +237,9 @@ def test_decisions_round_trip_through_a_rerun(tmp_path, first_run):
     run = json.loads((out / "run.json").read_text())
     assert spec_id(run) == "96372@1.1.0"
     assert {k: run["review"][k] for k in ("findings", "reviewed", "pending", "decisions")} == {
-        "findings": 95,
+        "findings": 96,
         "reviewed": 2,
-        "pending": 93,
+        "pending": 94,
         "decisions": 3,
     }
     assert run["review"]["unmatched"] == [
@@ -337,8 +337,9 @@ def test_browser_marks_reloads_exports_and_reapplies(tmp_path, first_run):
     downloads.mkdir()
     with Browser(CHROMIUM, tmp_path / "profile", downloads) as b:
         b.open(report.resolve().as_uri() + "#note=team-a-025")
-        # 95: team-a-013 has one epidural event (no unnamed one from its procedure line)
-        assert b.js("document.getElementById('rv-total').textContent") == "95"
+        # 95: team-a-013 has one epidural event (no unnamed one from its procedure line); 96
+        # since cues.yaml 1.22 (team-a-019's drug strength per mL is no evidence)
+        assert b.js("document.getElementById('rv-total').textContent") == "96"
         assert [s[1] for s in _states(b)] == ["pending"] * 6
         # keyboard: next finding, accept; next, reject; comment
         b.press("n")
