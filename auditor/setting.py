@@ -17,11 +17,16 @@ from .errors import PatternError
 from .procedural import SENTENCE_END, compile_rule
 
 SCOPES = ("title", "heading", "text")
+# a note rule whose setting is this word decides that the note has none (null): the note
+# tells of an encounter the contract gives no setting (a home-health or school-nurse visit)
+NO_SETTING = "none"
 # optional keys of a note rule: note-wide regexes that must all match / must none match
 RULE_CONDITIONS = ("note_has", "note_lacks")
+# optional key of a note rule: true when a statement that goes on from a dated statement
+# (``dated_before``) is skipped as that dated encounter's ("dated_skip")
 # optional key of a note rule: true when a statement in a sentence about a later encounter
 # still counts (``later_encounter``), because the statement dates itself by this stay
-RULE_OPTIONS = (*RULE_CONDITIONS, "later_ok")
+RULE_OPTIONS = (*RULE_CONDITIONS, "later_ok", "dated_skip")
 # "today" or "this visit" right after a statement ties it to this encounter ("presents to
 # the ER today with pain that began last night"): characters after the match searched
 THIS_ENCOUNTER_AFTER = 16
@@ -43,6 +48,20 @@ INLINE_HEADING = re.compile(
     r"(?:[.!?][ \t]++|(?<![ \t])[ \t]{2,}+)"
     r"([A-Z][A-Za-z]*(?:(?:[ \t]+|[ \t]*[/&-][ \t]*)[A-Za-z]+){0,5}[ \t]*:)(?!\d)"
 )
+# an HL7 v2 PV1 segment's patient class (PV1-2: I, O, E, ...), a setting column written in the
+# note itself (an export pasted as text)
+HL7_PATIENT_CLASS = re.compile(r"(?m)^PV1\|[^|\r\n]*\|([^|^\r\n]+)")
+# the delimiters of a one-table export pasted as a note (CSV, pipe, tab)
+TABLE_DELIMITERS = (",", "|", "\t")
+# a page or scan header that is no title ("Page 1 of 2", "SCANNED DOCUMENT"): the next line is
+PAGE_HEADER = re.compile(
+    r"(?i)^\W*(?:page \d+ of \d+|scanned document|fax(?:ed)? (?:cover|from|page))\b"
+)
+# in an upper-case line, a lower-case l inside a word is an OCR reading of I ("FAMlLY PRACTlCE")
+OCR_CAPS_L = re.compile(r"(?<=[A-Z])l|l(?=[A-Z])")
+# a one-liner's opening words ("sciatica f/u. 61M ...", "B12 nurse visit. ..."): a first sentence
+# of at most four words, no colon, ended by a period before more text, is the note's title
+SHORT_FIRST_SENTENCE = re.compile(r"[ \t]*((?:[^\s.:!?]+[ \t]+){0,3}[^\s.:!?]+)\.[ \t]+\S")
 # the capitalised words that open a flattened note ("EMERGENCY ROOM REPORT CHIEF COMPLAINT:
 # ...", "Office Visit Subjective: ..."): its title fused with its first heading
 LEADING_WORDS = re.compile(r"\W*((?:[A-Z][\w&/'-]*[ \t]+){0,11}[A-Z][\w&/'-]*)")
@@ -94,7 +113,8 @@ class SettingRules:
         settings: the allowed values (outpatient, emergency, inpatient).
         columns: input column names detected as the setting column (lowercase).
         values: cell value (lowercase, trimmed) -> setting.
-        rules: ``(scope, setting, regex)`` in file order.
+        rules: ``(scope, setting, regex)`` in file order; a setting ``NO_SETTING`` ("none")
+            decides that the note has no setting (null).
         conditions: per rule (same order), ``(note_has, note_lacks)``: regexes that must
             each match somewhere in the note, and that must none match, for the rule to
             apply (empty tuples: no condition).
@@ -138,6 +158,12 @@ class SettingRules:
             of other encounters (past medical or psychiatric history, social history) or
             later ones (the plan), or None: text-rule statements and profile cues in such a
             section are skipped like a sentence about another encounter.
+        dated_before: regex of a calendar date ("on July 20th", "on 3/14/2008"), or None: a
+            statement of a ``dated_skip`` rule in the same line and section as a statement
+            just before it that holds a date, and holding no date of its own, goes on telling
+            of the dated encounter ("A second episode occurred on July 20th. She was admitted
+            to the hospital."): skipped like a sentence about another encounter, unless tied
+            to this one.
     """
 
     settings: tuple[str, ...]
@@ -158,6 +184,8 @@ class SettingRules:
     clause_break: re.Pattern[str] | None = None
     description_words: re.Pattern[str] | None = None
     done_words: re.Pattern[str] | None = None
+    dated_before: re.Pattern[str] | None = None
+    dated_skip: tuple[bool, ...] = ()
 
     @classmethod
     def from_rules(cls, data: dict[str, Any], path: str = "setting/setting.yaml"):
@@ -179,7 +207,7 @@ class SettingRules:
                 if key in values:
                     raise PatternError(f"{path}: values.{setting}: {key!r} mapped twice")
                 values[key] = setting
-        rules, conditions, later_ok = [], [], []
+        rules, conditions, later_ok, dated_skip = [], [], [], []
         for i, rule in enumerate(data["note_rules"]):
             where = f"{path}: note_rules[{i}]"
             if (
@@ -187,18 +215,20 @@ class SettingRules:
                 or not {"scope", "setting", "pattern"} <= set(rule)
                 or set(rule) - {"scope", "setting", "pattern", *RULE_OPTIONS}
                 or not isinstance(rule.get("later_ok", False), bool)
+                or not isinstance(rule.get("dated_skip", False), bool)
             ):
                 raise PatternError(
                     f"{where}: needs scope, setting, pattern and optionally note_has, "
-                    "note_lacks, later_ok (bool)"
+                    "note_lacks, later_ok (bool), dated_skip (bool)"
                 )
-            if rule["scope"] not in SCOPES or rule["setting"] not in settings:
+            if rule["scope"] not in SCOPES or rule["setting"] not in (*settings, NO_SETTING):
                 raise PatternError(f"{where}: unknown scope or setting")
             rules.append((rule["scope"], rule["setting"], compile_rule(rule["pattern"], where)))
             conditions.append(
                 tuple(_patterns(rule.get(key), f"{where}.{key}") for key in RULE_CONDITIONS)
             )
             later_ok.append(bool(rule.get("later_ok", False)))
+            dated_skip.append(bool(rule.get("dated_skip", False)))
         negation, this_encounter = data.get("negation"), data.get("this_encounter")
         later = data.get("later_encounter")
         sections = data.get("other_sections")
@@ -211,6 +241,7 @@ class SettingRules:
                 "clause_break",
                 "done_words",
                 "description_words",
+                "dated_before",
             )
         }
         return cls(
@@ -220,6 +251,7 @@ class SettingRules:
             rules=tuple(rules),
             conditions=tuple(conditions),
             later_ok=tuple(later_ok),
+            dated_skip=tuple(dated_skip),
             later_encounter=compile_rule(later, f"{path}: later_encounter") if later else None,
             other_sections=(
                 compile_rule(sections, f"{path}: other_sections") if sections else None
@@ -268,16 +300,33 @@ class SettingRules:
 
     def decide(self, text: str) -> tuple[str | None, str | None]:
         """``(setting, rule)``: the setting of ``from_text`` and the rule that gave it,
-        ``"<scope>:<index in note_rules>"`` or ``"profile:<index in profiles>"`` (None when
-        no rule applies). For tests and for reading why a note got its setting."""
+        ``"column:text"`` (an export's own setting column or HL7 patient class, written in
+        the note: ``_written_column``), ``"<scope>:<index in note_rules>"`` or
+        ``"profile:<index in profiles>"`` (None when
+        no rule applies; a rule whose setting is ``NO_SETTING`` gives ``(None, rule)``). For
+        tests and for reading why a note got its setting."""
         # the note lowercased for the literal prefilter (``may_match``); only an ASCII note,
         # where a case-insensitive regex matches exactly the lowercase-equal characters
         lowered = text.lower() if text.isascii() else None
-        first = next((line for line in text.splitlines() if line.strip()), "")
+        written = self._written_column(text)
+        if written is not None:
+            return written, "column:text"
+        lines = [line for line in text.splitlines() if line.strip()]
+        first = lines[0] if lines else ""
+        if PAGE_HEADER.match(first) and len(lines) > 1:
+            first = lines[1]  # "Page 1 of 1   SCANNED DOCUMENT" heads the form's own title
+        upper = sum(ch.isupper() for ch in first) > 3 * sum(ch.islower() for ch in first)
+        if upper:
+            first = OCR_CAPS_L.sub("I", first)
+        # an upper-case line's ". " ends an abbreviation ("ST. LUKE CLINIC"), not a sentence
         is_title = (
-            len(first) <= 80 and not LABEL_COLON.search(first) and not SENTENCES.search(first)
+            len(first) <= 80
+            and not LABEL_COLON.search(first)
+            and (upper or not SENTENCES.search(first))
         )
         title = first if is_title else self._fused_title(first)
+        if not is_title and not title and (short := SHORT_FIRST_SENTENCE.match(first)):
+            title = short.group(1)
         found = [(m.start(1), m.group(1)) for m in HEADING.finditer(text)]
         found += [(m.start(1), m.group(1) + ":") for m in CAPS_HEADING.finditer(text)]
         found += [(m.start(1), m.group(1)) for m in INLINE_HEADING.finditer(text)]
@@ -305,15 +354,48 @@ class SettingRules:
                             skip=skip,
                             later=not (self.later_ok and self.later_ok[i]),
                             later_spans=later_spans,
+                            dated=bool(self.dated_skip and self.dated_skip[i]),
                         )
                     )
                 ):
-                    return setting, f"{scope}:{i}"
+                    return (None if setting == NO_SETTING else setting), f"{scope}:{i}"
         seen: dict[tuple[str, int, bool], bool] = {}
         for i, profile in enumerate(self.profiles):
             if self._fits(text, profile, skip, seen, lowered):
                 return profile.setting, f"profile:{i}"
         return None, None
+
+    def _written_column(self, text: str) -> str | None:
+        """The setting of an export pasted as the note's text (contract section 2b's first
+        source, written in the note): an HL7 PV1 segment's patient class, or a table (a
+        header line and rows split by the same delimiter, ``TABLE_DELIMITERS``) with a
+        setting column (``columns``) whose mapped cells (``values``) all name one setting;
+        None otherwise."""
+        found = HL7_PATIENT_CLASS.search(text)
+        if found is not None:
+            setting, _ = self.from_value(found.group(1))
+            if setting is not None:
+                return setting
+        lines = text.splitlines()
+        for i, line in enumerate(lines[:-1]):
+            for delimiter in TABLE_DELIMITERS:
+                if line.count(delimiter) < 2:
+                    continue
+                names = [cell.strip().lower() for cell in line.split(delimiter)]
+                column = next((j for j, name in enumerate(names) if name in self.columns), None)
+                if column is None:
+                    continue
+                settings = set()
+                for row in lines[i + 1 :]:
+                    cells = row.split(delimiter)
+                    if len(cells) != len(names):
+                        break
+                    setting, _ = self.from_value(cells[column])
+                    if setting is not None:
+                        settings.add(setting)
+                if len(settings) == 1:
+                    return settings.pop()
+        return None
 
     def _holds(self, text: str, rule: int, lowered: str | None = None) -> bool:
         """The note-wide conditions of ``note_rules[rule]`` hold for ``text`` (``lowered``:
@@ -419,13 +501,16 @@ class SettingRules:
         skip: list[tuple[int, int]] | None = None,
         later: bool = True,
         later_spans: list[tuple[int, int]] | None = None,
+        dated: bool = False,
     ) -> bool:
         """At least ``least`` distinct matches of ``pattern`` (lowercased) in sentences not
         about an earlier encounter (``other_encounter``) nor, when ``later``, a later one
         (``later_encounter``), not negated and outside the ``skip`` spans
         (``other_sections``); a match that says "today" (``this_encounter``, in the match or
         in the ``THIS_ENCOUNTER_AFTER`` characters after it, within its statement) is
-        exempt from the encounter and section checks. (Its callers ask ``may_match`` first.)"""
+        exempt from the encounter and section checks. ``dated``: also skip a statement that
+        goes on from a dated one (``dated_before``: rules marked ``dated_skip``). (Its
+        callers ask ``may_match`` first.)"""
         seen: set[str] = set()
         for match in pattern.finditer(text):
             after = STATEMENT_END.search(text, match.end())
@@ -437,6 +522,8 @@ class SettingRules:
                 continue
             left = statement_start(text, match.start())
             if not now and self._other_encounter(text, left, match.start(), match.end(), right):
+                continue
+            if not now and dated and self._dated_before(text, left, match.start(), right):
                 continue
             if (
                 not now
@@ -462,6 +549,19 @@ class SettingRules:
             if len(seen) >= least:
                 return True
         return False
+
+    def _dated_before(self, text: str, left: int, start: int, right: int) -> bool:
+        """Does the statement ``text[left:right]`` (its match at ``start``) go on from a dated
+        statement just before it in the same line and section (``dated_before``), holding no
+        date of its own? A heading before the match (a colon) opens a new section."""
+        if self.dated_before is None or left == 0 or "\n" in text[max(0, left - 2) : left]:
+            return False
+        if ":" in text[left:start]:
+            return False
+        if self.dated_before.search(text, left, right):
+            return False
+        before = statement_start(text, max(0, left - 1))
+        return "\n" not in text[before:left] and bool(self.dated_before.search(text, before, left))
 
 
 def statement_start(text: str, position: int) -> int:

@@ -1,5 +1,5 @@
 """Table-driven extraction cases (tests/cases/events.yaml, surface_forms.yaml,
-written_forms.yaml and exports.yaml): events and not-given mentions."""
+written_forms.yaml, exports.yaml and log_and_list_forms.yaml): events and not-given mentions."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from auditor.records import clean_text
 
 CASES = [
     case
-    for table in ("events.yaml", "surface_forms.yaml", "written_forms.yaml", "exports.yaml")
+    for table in (
+        "events.yaml",
+        "surface_forms.yaml",
+        "written_forms.yaml",
+        "exports.yaml",
+        "log_and_list_forms.yaml",
+    )
     for case in yaml.safe_load((Path(__file__).parent / "cases" / table).read_text("utf-8"))
 ]
 FIELDS = ("medication", "route", "dose_value", "dose_unit", "site", "laterality")

@@ -89,10 +89,15 @@ def test_team_d_corpus():
     dev = split["dev"]
     assert dev["n_notes"] == 40
     # after cues 1.20.4 / context 2.21.8 / setting 1.15.1: status 0.875, event F1 0.932,
-    # missing F1 0.811, setting 0.925
-    assert dev["status_accuracy"] >= 0.87
-    assert dev["events"]["f1"] >= 0.93
-    assert dev["setting_accuracy"] >= 0.92
+    # missing F1 0.811, setting 0.925; setting.yaml 1.17 (round 8, helper kinds8: home-health
+    # and school-nurse visits null, "UC course:", a one-liner's opening words): setting 1.000;
+    # extraction 1.40 (helper kinds8: a dose repeated xN, a correction "charted in error - NOT
+    # given", a log's earlier dated lines, one site after a list's shared verb, a drug restated
+    # in brackets, a dose divided between sites, an aside before "injected"): status 0.950,
+    # event F1 0.970, route 1.000, dose 1.000
+    assert dev["status_accuracy"] >= 0.95
+    assert dev["events"]["f1"] >= 0.97
+    assert dev["setting_accuracy"] >= 1.0
 
 
 def test_team_e_corpus():
@@ -147,6 +152,9 @@ def test_real_dev_setting_accuracy():
     # setting.yaml 1.13 (helper setting, fourth round): MTSamples 0.995 over 192 dev notes
     # (batch mtsamples-setting-4, 30 notes labelled before running the tool: 0.867 before any
     # rule, 1.000 after); floor 0.95
+    # setting.yaml 1.17 (round 8, helper kinds8): MTSamples 0.997, nursing 0.979 (drip rates by
+    # mass or units per time, a case history's COURSE to discharge, a letter's "our office",
+    # an admission dated by the sentence before)
     floors = {"aci": 0.97, "mtsamples": 0.95, "nursing": 0.94}
     for name, level in levels.items():
         assert level >= floors[name], name

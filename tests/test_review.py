@@ -205,7 +205,10 @@ def test_decisions_round_trip_through_a_rerun(tmp_path, first_run):
     assert result.exit_code == 0, result.stderr
     # 95 findings since an injection report's procedure line no longer gives an unnamed event of
     # its own (team-a-013: one epidural event, as its gold label says)
-    assert "review: 2 of 95 findings reviewed (1 accepted, 1 rejected, 93 pending)" in result.stdout
+    # 96 since cues.yaml 1.22 (helper kinds8): a drug's strength per mL is no lab result, so a
+    # sample note whose only "evidence" was its drug's mg/mL now raises the evidence advisory
+    # (as its gold label says)
+    assert "review: 2 of 96 findings reviewed (1 accepted, 1 rejected, 94 pending)" in result.stdout
     assert "1 decision(s) match no finding" in result.stderr
     assert "line 3: 0123456789abcdef note gone" in result.stderr
 
@@ -234,9 +237,9 @@ def test_decisions_round_trip_through_a_rerun(tmp_path, first_run):
     run = json.loads((out / "run.json").read_text())
     assert spec_id(run) == "96372@1.1.0"
     assert {k: run["review"][k] for k in ("findings", "reviewed", "pending", "decisions")} == {
-        "findings": 95,
+        "findings": 96,
         "reviewed": 2,
-        "pending": 93,
+        "pending": 94,
         "decisions": 3,
     }
     assert run["review"]["unmatched"] == [
@@ -334,8 +337,9 @@ def test_browser_marks_reloads_exports_and_reapplies(tmp_path, first_run):
     downloads.mkdir()
     with Browser(CHROMIUM, tmp_path / "profile", downloads) as b:
         b.open(report.resolve().as_uri() + "#note=team-a-025")
-        # 95: team-a-013 has one epidural event (no unnamed one from its procedure line)
-        assert b.js("document.getElementById('rv-total').textContent") == "95"
+        # 95: team-a-013 has one epidural event (no unnamed one from its procedure line); 96
+        # since cues.yaml 1.22 (team-a-019's drug strength per mL is no evidence)
+        assert b.js("document.getElementById('rv-total').textContent") == "96"
         assert [s[1] for s in _states(b)] == ["pending"] * 6
         # keyboard: next finding, accept; next, reject; comment
         b.press("n")

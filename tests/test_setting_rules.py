@@ -282,3 +282,20 @@ def test_the_decision_is_the_same_without_the_prefilter(monkeypatch):
     expected = [BASE_RULES.decide(text) for text in CASE_TEXTS]
     monkeypatch.setattr(setting_module, "may_match", lambda *_: True)
     assert [BASE_RULES.decide(text) for text in CASE_TEXTS] == expected
+
+
+def test_a_none_rule_decides_no_setting_and_dated_skip_is_checked():
+    # setting.yaml 1.17: a rule whose setting is "none" decides null (and names itself); a
+    # dated_skip that is not a bool is a PatternError naming the rule
+    data = copy.deepcopy(BASE)
+    data["note_rules"] = [
+        {"scope": "title", "setting": "none", "pattern": r"\bhome visit\b"},
+        {"scope": "title", "setting": "outpatient", "pattern": r"\bvisit\b"},
+    ]
+    rules = SettingRules.from_rules(data)
+    assert rules.decide("Home visit\nB12 given.") == (None, "title:0")
+    assert rules.decide("Clinic visit\nB12 given.") == ("outpatient", "title:1")
+    data["note_rules"][0]["dated_skip"] = "yes"
+    with pytest.raises(PatternError) as err:
+        SettingRules.from_rules(data)
+    assert "note_rules[0]" in str(err.value)

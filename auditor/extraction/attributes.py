@@ -11,6 +11,9 @@ from .rules import ExtractionRules
 from .segments import Segment
 from .view import CharSpan, Mention, NoteView
 
+# where the clause after an evidence cue ends: its future words are looked for before it
+CLAUSE_END = re.compile(r";|\.\s")
+
 _WORD = re.compile(r"\S+")
 
 
@@ -154,13 +157,15 @@ def export_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
 
 def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
     """The first EVIDENCE mention (a lab result) outside a plan and not followed by a
-    future word ("B12 level pending")."""
+    future word in its clause ("B12 level pending", "NAAT sent")."""
     text = view.text
     w = rules.window
     for m in view.mentions:
         if m.label != "EVIDENCE" or rules.role(view.section_at(m.start)) == "planning":
             continue
-        after = text[m.end : m.end + w.evidence_after_chars].lower().split()
+        # the words after it in its clause ("Gram stain; NAAT sent": the stain's result stands)
+        after = CLAUSE_END.split(text[m.end : m.end + w.evidence_after_chars], maxsplit=1)[0]
+        after = after.lower().split()
         trim = rules.evidence_word_trim
         if any(x.strip(trim) in rules.evidence_future for x in after[: w.evidence_after_words]):
             continue

@@ -53,6 +53,7 @@ from .merging import (
     merge_mentions,
     merge_unnamed,
 )
+from .passes import corrected, divided_doses, earlier_log_entries, merge_restated, share_list_site
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
 from .sites import (
@@ -712,8 +713,14 @@ def _repeats(note: _Note, a: Mention) -> int:
     "xN" within ``repeat_after_chars`` after the drug, in its segment, or the count as a word
     ("given twice": ``regex.repeat_word``, ``words.repeat_two``/``repeat_three``); 2 for a
     second time told in its segment ("given on admission and again on day 3":
-    ``regex.given_again``); else 1."""
+    ``regex.given_again``); N + 1 for a dose "repeated xN" or "repeated once" in its segment
+    (``regex.repeated_more``); else 1."""
     segment = note.segment(a)
+    again = note.rules.repeated_more.search(note.view.text, a.end, max(a.end, segment.end))
+    if again and not _other_subject_before(note, a, again.start()):
+        # "epinephrine 0.5 mg IM at 16:02 and repeated x1 at 16:08": the first dose and N more
+        count = again.group(1) or ("2" if again.group(2).lower() == "twice" else "1")
+        return 1 + int(count)
     stop = min(segment.end, a.end + note.rules.window.repeat_after_chars)
     found = note.rules.repeat.search(note.view.text, a.end, max(a.end, stop))
     if found and not _other_subject_before(note, a, found.start()):
@@ -1075,7 +1082,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         and is_infusion(view, a, note.segment(a), rules)
         and not bolus_named(view, a, rules)
     }
+    earlier_visits = earlier_log_entries(view, rules)  # "09/10/26 Depo ..." in a log of visits
     for a in anchors:
+        if any(start <= a.start < end for start, end in earlier_visits):
+            continue  # a log's line of an earlier visit: neither an event nor a not-given one
         adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start] or [
             m
             for m in view.in_sent(a.sent)
@@ -1377,4 +1387,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     _record_route(note, events)
     merged = _expand_repeats(merge_mentions(events, rules, frozenset(apart)), repeats)
     merged = _repeat_sides(view, merged, rules)
+    merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
+    share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
+    divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
+    merged = corrected(view, merged, not_given, rules)  # "charted in error - NOT given"
     return Extraction(merged, not_given, evidence.value if evidence else None)

@@ -390,6 +390,11 @@ class ExtractionRules:
         self.bolus_before = rx.get("bolus_before", NEVER)
         self.bolus_after = rx.get("bolus_after", NEVER)
         self.repeat = rx["repeat"]
+        self.repeated_more = rx.get("repeated_more", NEVER)
+        self.correction = rx.get("correction", NEVER)
+        self.log_date = rx.get("log_date", NEVER)
+        self.log_today = rx.get("log_today", NEVER)
+        self.divided_dose = rx.get("divided_dose", NEVER)
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
         self.effect_before_dose = rx.get("effect_before_dose", NEVER)

@@ -283,10 +283,19 @@ def template_side(view: NoteView, block: list[Segment], rules: ExtractionRules) 
 def _injection_near(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     """An injection word (an INJECTION mention, or a word of ``routes.yaml``
     ``injected_words``) within ``locative_tokens`` tokens of ``m`` in its sentence ("the
-    knee was injected")."""
+    knee was injected"), not counting the tokens of a parenthesised aside after ``m``."""
     reach = rules.window.locative_tokens
     sent = view.sentences[m.sent]
     lo, hi = max(sent.tok_start, m.tok_start - reach), min(sent.tok_end, m.tok_end + reach)
+    # a parenthesised aside after the body part does not count toward the reach ("Right knee
+    # aspirated (20 mL clear fluid) and injected with ...")
+    depth, counted, i = 0, 0, m.tok_end
+    while i < sent.tok_end and counted < reach:
+        word = view.token(i)
+        depth += (word == "(") - (word == ")")
+        counted += depth == 0 and word != ")"
+        i += 1
+    hi = max(hi, i)
     if any(view.token(i) in rules.injected_words for i in range(lo, hi)):
         return True
     return any(x.label == "INJECTION" and lo <= x.tok_start < hi for x in view.in_sent(m.sent))

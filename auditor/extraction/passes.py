@@ -1,0 +1,199 @@
+"""Passes over one note's events after they are found: what a later line, a log's dates or a
+list's shared words say about them.
+
+Each pass reads only the note view and the events (plain data) and the rules of
+``extraction.yaml`` ``regex`` (``correction``, ``log_date``, ``log_today``, ``divided_dose``):
+
+- ``corrected``: a correction that a charted dose was not given ("charted at 11:00 in error -
+  NOT given") leaves no event of that drug charted before it (contract section 1: not given;
+  corpora/README.md, team_d decision: ``not_administered``);
+- ``earlier_log_entries``: in a log whose lines open with dates, the lines of other dates
+  than today's are earlier visits' (contract section 1: historical): their mentions are
+  skipped;
+- ``share_list_site``: one site written after a list's shared verb ("Haloperidol 5 mg IM,
+  lorazepam 2 mg IM and diphenhydramine 50 mg IM given together in the R gluteal") is the
+  site of each drug of the list;
+- ``merge_restated``: the same drug restated in brackets right after its dose ("EpiPen 0.3 mg
+  (epinephrine 1:1000, 0.3 mL) administered ...") is that one dose, not a second;
+- ``divided_doses``: a dose divided between sites ("Ceftriaxone 1 g IM, divided 500 mg R
+  gluteal / 500 mg L gluteal") gives each site's event the amount written before its site.
+"""
+
+from __future__ import annotations
+
+from .event import Event, NotGiven
+from .rules import ExtractionRules
+from .view import NoteView
+
+# a restatement opens its bracket within this many characters after the first mention's end
+RESTATED_GAP_CHARS = 24
+# the amount written for one site of a divided dose ends this close before the site's words
+DIVIDED_DOSE_GAP_CHARS = 4
+
+
+def _sentence_of(view: NoteView, pos: int) -> int | None:
+    for i, s in enumerate(view.sentences):
+        if s.start <= pos < s.end:
+            return i
+    return None
+
+
+def corrected(
+    view: NoteView, events: list[Event], not_given: list[NotGiven], rules: ExtractionRules
+) -> list[Event]:
+    """The events left after corrections: a not-given mention of a drug whose sentence is a
+    correction (``regex.correction``: "in error", "correction", "charted incorrectly")
+    removes the events of that drug whose anchor comes before it or in its sentence."""
+    drop: set[int] = set()
+    for item in not_given:
+        if item.medication is None:
+            continue
+        sent = _sentence_of(view, item.start)
+        if sent is None:
+            continue
+        s = view.sentences[sent]
+        line_start = view.text.rfind("\n", 0, item.start) + 1
+        line_end = view.text.find("\n", item.end)
+        line_end = len(view.text) if line_end < 0 else line_end
+        if not rules.correction.search(view.text, min(s.start, line_start), max(s.end, line_end)):
+            continue
+        for e in events:
+            if e.medication == item.medication and e.start < max(s.end, item.end):
+                drop.add(id(e))
+    return [e for e in events if id(e) not in drop]
+
+
+def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, tuple, bool]]:
+    """``(start, end, date key, marked today)`` of each line that opens with a date."""
+    out = []
+    for m in rules.log_date.finditer(view.text):
+        start = m.start()
+        end = view.text.find("\n", m.end())
+        end = len(view.text) if end < 0 else end
+        month, day, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        year_key = (int(year) % 100) if year else None
+        today = bool(rules.log_today.search(view.text, start, end))
+        out.append((start, end, (year_key, month, day), today))
+    return out
+
+
+def earlier_log_entries(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int]]:
+    """``(start, end)`` of a log's entries of earlier visits, whose mentions are no event of
+    this one: when at least two lines open with different dates (``regex.log_date``), each
+    dated line whose date is not today's. Today's lines are those marked so
+    (``regex.log_today``: "(today)", "<- today"), else, when every date has a year or none
+    has, the lines of the latest date."""
+    lines = _log_lines(view, rules)
+    if len({key for _, _, key, _ in lines}) < 2:
+        return []
+    today = {key for _, _, key, marked in lines if marked}
+    if not today:
+        with_year = {key[0] is not None for _, _, key, _ in lines}
+        if len(with_year) != 1:
+            return []
+        today = {max(key for _, _, key, _ in lines)}
+    return [(start, end) for start, end, key, _ in lines if key not in today]
+
+
+def share_list_site(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """Give a list's drugs the one site written after its shared verb: in a sentence with
+    two or more events of which only the last has a site, when the site comes after every
+    drug, an administration word stands between the last drug and the site, no
+    administration word stands between the first and the last drug (the verb is the
+    list's), and the events without a site have the same route or none, each of them takes
+    the site, its side and their spans."""
+    by_sent: dict[int, list[Event]] = {}
+    for e in events:
+        sent = _sentence_of(view, e.start)
+        if sent is not None:
+            by_sent.setdefault(sent, []).append(e)
+    for sent, group in by_sent.items():
+        if len(group) < 2 or len({e.start for e in group}) < 2:
+            continue
+        sited = [e for e in group if e.site]
+        if len(sited) != 1 or sited[0] is not group[-1] or "site" not in sited[0].spans:
+            continue
+        owner = sited[0]
+        site_start = owner.spans["site"][0]
+        first, last = min(e.start for e in group), max(e.end for e in group)
+        if site_start < last:
+            continue
+        admin = [m for m in view.in_sent(sent) if m.label == "ADMIN"]
+        if not any(last <= m.start < site_start for m in admin):
+            continue
+        if any(first <= m.start < owner.start for m in admin):
+            continue
+        for e in group[:-1]:
+            if e.route not in (None, owner.route):
+                break
+        else:
+            for e in group[:-1]:
+                e.take(owner, ("site", "laterality"))
+
+
+def merge_restated(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:
+    """Drop an event that restates the event before it in brackets: the same drug, its
+    mention right after an opening bracket written at most ``RESTATED_GAP_CHARS`` after the
+    first mention's end, with no closing bracket between; the first event takes the
+    elements it lacks from the restatement."""
+    out: list[Event] = []
+    for e in events:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.medication is not None
+            and prev.medication == e.medication
+            and prev.end <= e.start
+        ):
+            between = view.text[prev.end : e.start]
+            opened = between.rfind("(")
+            if (
+                opened >= 0
+                and ")" not in between[opened:]
+                and opened <= RESTATED_GAP_CHARS
+                and not between[opened + 1 :].strip()
+            ):
+                prev.take(
+                    e, ("route", "dose_value", "site", "laterality", "indication", "response")
+                )
+                prev.take(e, ("provider",))
+                continue
+        out.append(e)
+    return out
+
+
+def divided_doses(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """A dose divided between sites: events of one anchor (same drug, same start) at
+    different sites, in a sentence that says the dose was divided (``regex.divided_dose``),
+    each with an amount written right before its site words: each takes that amount."""
+    groups: dict[tuple[str | None, int], list[Event]] = {}
+    for e in events:
+        groups.setdefault((e.medication, e.start), []).append(e)
+    for group in groups.values():
+        if len(group) < 2 or any("site" not in e.spans for e in group):
+            continue
+        sent = _sentence_of(view, group[0].start)
+        if sent is None:
+            continue
+        s = view.sentences[sent]
+        if not rules.divided_dose.search(view.text, s.start, s.end):
+            continue
+        amounts = []
+        for e in group:
+            site_start = e.spans["site"][0]
+            if e.laterality and "laterality" in e.spans:
+                site_start = min(site_start, e.spans["laterality"][0])
+            lo = max(s.start, site_start - 30)
+            found = rules.doses.find_all(view.text[lo:site_start])
+            if not found:
+                break
+            last = found[-1]
+            if site_start - (lo + last.end) > DIVIDED_DOSE_GAP_CHARS:
+                break
+            amounts.append((last, (lo + last.start, lo + last.end)))
+        else:
+            for e, (dose, span) in zip(group, amounts, strict=True):
+                e.dose_value, e.dose_unit = dose.value, dose.unit
+                e.spans["dose"] = span
