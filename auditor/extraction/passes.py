@@ -2,7 +2,8 @@
 list's shared words say about them.
 
 Each pass reads only the note view and the events (plain data) and the rules of
-``extraction.yaml`` ``regex`` (``correction``, ``log_date``, ``log_today``, ``divided_dose``):
+``extraction.yaml`` ``regex`` (``correction``, ``log_date``, ``log_today``, ``divided_dose``) and
+``window`` (``restated_gap_chars``, ``divided_dose_lookback_chars``, ``divided_dose_gap_chars``):
 
 - ``corrected``: a correction that a charted dose was not given ("charted at 11:00 in error -
   NOT given") leaves no event of that drug charted before it (contract section 1: not given;
@@ -24,11 +25,6 @@ from __future__ import annotations
 from .event import Event, NotGiven
 from .rules import ExtractionRules
 from .view import NoteView
-
-# a restatement opens its bracket within this many characters after the first mention's end
-RESTATED_GAP_CHARS = 24
-# the amount written for one site of a divided dose ends this close before the site's words
-DIVIDED_DOSE_GAP_CHARS = 4
 
 
 def _sentence_of(view: NoteView, pos: int) -> int | None:
@@ -135,7 +131,7 @@ def share_list_site(view: NoteView, events: list[Event], rules: ExtractionRules)
 
 def merge_restated(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:
     """Drop an event that restates the event before it in brackets: the same drug, its
-    mention right after an opening bracket written at most ``RESTATED_GAP_CHARS`` after the
+    mention right after an opening bracket written at most ``window.restated_gap_chars`` after the
     first mention's end, with no closing bracket between; the first event takes the
     elements it lacks from the restatement."""
     out: list[Event] = []
@@ -152,7 +148,7 @@ def merge_restated(view: NoteView, events: list[Event], rules: ExtractionRules) 
             if (
                 opened >= 0
                 and ")" not in between[opened:]
-                and opened <= RESTATED_GAP_CHARS
+                and opened <= rules.window.restated_gap_chars
                 and not between[opened + 1 :].strip()
             ):
                 prev.take(
@@ -185,12 +181,12 @@ def divided_doses(view: NoteView, events: list[Event], rules: ExtractionRules) -
             site_start = e.spans["site"][0]
             if e.laterality and "laterality" in e.spans:
                 site_start = min(site_start, e.spans["laterality"][0])
-            lo = max(s.start, site_start - 30)
+            lo = max(s.start, site_start - rules.window.divided_dose_lookback_chars)
             found = rules.doses.find_all(view.text[lo:site_start])
             if not found:
                 break
             last = found[-1]
-            if site_start - (lo + last.end) > DIVIDED_DOSE_GAP_CHARS:
+            if site_start - (lo + last.end) > rules.window.divided_dose_gap_chars:
                 break
             amounts.append((last, (lo + last.start, lo + last.end)))
         else:

@@ -85,6 +85,9 @@ class Windows:
     procedure_means_tokens: int = 3
     same_drug_words_between: int = 1
     admission_told_sentences: int = 0
+    restated_gap_chars: int = 0  # passes.merge_restated
+    divided_dose_lookback_chars: int = 0  # passes.divided_doses
+    divided_dose_gap_chars: int = 0
 
 
 @dataclass(frozen=True)
