@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import PatternError
 from .procedural import SENTENCE_END, compile_rule
+from .records import repair_ocr
 
 SCOPES = ("title", "heading", "text")
 # a note rule whose setting is this word decides that the note has none (null): the note
@@ -57,8 +58,6 @@ TABLE_DELIMITERS = (",", "|", "\t")
 PAGE_HEADER = re.compile(
     r"(?i)^\W*(?:page \d+ of \d+|scanned document|fax(?:ed)? (?:cover|from|page))\b"
 )
-# in an upper-case line, a lower-case l inside a word is an OCR reading of I ("FAMlLY PRACTlCE")
-OCR_CAPS_L = re.compile(r"(?<=[A-Z])l|l(?=[A-Z])")
 # a one-liner's opening words ("sciatica f/u. 61M ...", "B12 nurse visit. ..."): a first sentence
 # of at most four words, no colon, ended by a period before more text, is the note's title
 SHORT_FIRST_SENTENCE = re.compile(r"[ \t]*((?:[^\s.:!?]+[ \t]+){0,3}[^\s.:!?]+)\.[ \t]+\S")
@@ -316,8 +315,8 @@ class SettingRules:
         if PAGE_HEADER.match(first) and len(lines) > 1:
             first = lines[1]  # "Page 1 of 1   SCANNED DOCUMENT" heads the form's own title
         upper = sum(ch.isupper() for ch in first) > 3 * sum(ch.islower() for ch in first)
-        if upper:
-            first = OCR_CAPS_L.sub("I", first)
+        if upper:  # a scan's "FAMlLY PRACTlCE" (as clean_text repairs a whole note)
+            first = repair_ocr(first)
         # an upper-case line's ". " ends an abbreviation ("ST. LUKE CLINIC"), not a sentence
         is_title = (
             len(first) <= 80
