@@ -305,92 +305,28 @@ def test_nursing_batch_2_is_24_dev_notes():
     assert sum(len(r["expected"]["events"]) for r in batch) == 30
 
 
-NURSING_BATCH_3 = "nursing-3"
-"""Helper nursing's third seeded dev batch (PROVENANCE.md, nursing batch 3): drawn with the
-ids reserved for the blind batch excluded, labelled before the tool was run on it."""
-
-
-def test_nursing_batch_3_is_25_dev_notes_outside_the_reserved_ids():
+@pytest.mark.parametrize(
+    ("batch_name", "no_injection", "events", "reserved_files"),
+    [
+        # helper nursing's seeded dev batches (PROVENANCE.md, nursing batches 3-8), each drawn
+        # with the ids reserved at its time excluded and labelled before the tool was run on it
+        ("nursing-3", 10, 35, ("/work/blind3_reserved.txt",)),
+        ("nursing-4", 9, 30, ("/work/blind4_reserved.txt",)),
+        ("nursing-5", 9, 31, ("/work/reserved_all.txt",)),
+        ("nursing-7", 9, 32, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
+        ("nursing-8", 6, 29, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
+    ],
+)
+def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
+    batch_name: str, no_injection: int, events: int, reserved_files: tuple[str, ...]
+):
     rows = _lines(REAL / "nursing.jsonl")
-    batch = [r for r in rows if r.get("batch") == NURSING_BATCH_3]
+    batch = [r for r in rows if r.get("batch") == batch_name]
     assert len(batch) == 25
     assert {r["split"] for r in batch} == {"dev"}
-    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 10
-    assert sum(len(r["expected"]["events"]) for r in batch) == 35
-    reserved = Path("/work/blind3_reserved.txt")
-    if reserved.is_file():
-        assert not {r["note_id"] for r in batch} & set(reserved.read_text().split())
-
-
-NURSING_BATCH_4 = "nursing-4"
-"""Helper nursing's fourth seeded dev batch (PROVENANCE.md, nursing batch 4): drawn with the
-ids reserved for the fourth-round blind batch excluded, labelled before the tool was run on it."""
-
-
-def test_nursing_batch_4_is_25_dev_notes_outside_the_reserved_ids():
-    rows = _lines(REAL / "nursing.jsonl")
-    batch = [r for r in rows if r.get("batch") == NURSING_BATCH_4]
-    assert len(batch) == 25
-    assert {r["split"] for r in batch} == {"dev"}
-    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 9
-    assert sum(len(r["expected"]["events"]) for r in batch) == 30
-    reserved = Path("/work/blind4_reserved.txt")
-    if reserved.is_file():  # nursing records are listed as record keys there
-        keys = {r["source"]["record"] for r in batch}
-        assert not ({r["note_id"] for r in batch} | keys) & set(reserved.read_text().split())
-
-
-NURSING_BATCH_5 = "nursing-5"
-"""Helper nursing's fifth seeded dev batch (PROVENANCE.md, nursing batch 5): drawn with every id
-of ``/work/reserved_all.txt`` excluded, labelled before the tool was run on it."""
-
-
-def test_nursing_batch_5_is_25_dev_notes_outside_the_reserved_ids():
-    rows = _lines(REAL / "nursing.jsonl")
-    batch = [r for r in rows if r.get("batch") == NURSING_BATCH_5]
-    assert len(batch) == 25
-    assert {r["split"] for r in batch} == {"dev"}
-    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 9
-    assert sum(len(r["expected"]["events"]) for r in batch) == 31
-    reserved = Path("/work/reserved_all.txt")
-    if reserved.is_file():  # nursing records are listed both as note ids and record keys
-        keys = {r["source"]["record"] for r in batch}
-        assert not ({r["note_id"] for r in batch} | keys) & set(reserved.read_text().split())
-
-
-NURSING_BATCH_7 = "nursing-7"
-"""Helper nursing's seventh-round seeded dev batch (PROVENANCE.md, nursing batch 7): drawn with
-the seventh round's reserved ids excluded, labelled before the tool was run on it."""
-
-
-def test_nursing_batch_7_is_25_dev_notes_outside_the_reserved_ids():
-    rows = _lines(REAL / "nursing.jsonl")
-    batch = [r for r in rows if r.get("batch") == NURSING_BATCH_7]
-    assert len(batch) == 25
-    assert {r["split"] for r in batch} == {"dev"}
-    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 9
-    assert sum(len(r["expected"]["events"]) for r in batch) == 32
-    for name in ("/work/blind7_reserved.txt", "/work/reserved_all.txt"):
-        reserved = Path(name)
-        if reserved.is_file():  # nursing records may be listed as note ids or record keys
-            keys = {r["source"]["record"] for r in batch}
-            assert not ({r["note_id"] for r in batch} | keys) & set(reserved.read_text().split())
-
-
-NURSING_BATCH_8 = "nursing-8"
-"""Helper nursing's eighth-round seeded dev batch (PROVENANCE.md, nursing batch 8): drawn with
-the seventh round's reserved ids and every id of ``/work/reserved_all.txt`` excluded, labelled
-before the tool was run on it."""
-
-
-def test_nursing_batch_8_is_25_dev_notes_outside_the_reserved_ids():
-    rows = _lines(REAL / "nursing.jsonl")
-    batch = [r for r in rows if r.get("batch") == NURSING_BATCH_8]
-    assert len(batch) == 25
-    assert {r["split"] for r in batch} == {"dev"}
-    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == 6
-    assert sum(len(r["expected"]["events"]) for r in batch) == 29
-    for name in ("/work/blind7_reserved.txt", "/work/reserved_all.txt"):
+    assert sum(r["expected"]["status"] == "no_injection" for r in batch) == no_injection
+    assert sum(len(r["expected"]["events"]) for r in batch) == events
+    for name in reserved_files:
         reserved = Path(name)
         if reserved.is_file():  # nursing records may be listed as note ids or record keys
             keys = {r["source"]["record"] for r in batch}
