@@ -142,7 +142,7 @@ def clean_text(text: str) -> str:
 # "lNJECTlON", "FAMlLY", "D0SE"): every other character a capital letter
 _OCR_CAPS = re.compile(r"(?<![\w'])(?=[A-Z0l]*[A-Z])[A-Z0l]*[l0][A-Z0l]*(?![\w'])")
 # a word broken across a line by a hyphen ("R glu-\nteal", "Ceftriax-\none")
-_BROKEN_WORD = re.compile(r"(?<![\w-])([A-Za-z]{2,})-\n([a-z]{2,})(?![\w-])([^\n]*)")
+_BROKEN_WORD = re.compile(r"(?<![\w-])([A-Za-z]{2,})-\n([a-z]{2,})(?![\w-])")
 
 
 def _ocr_word(m: re.Match[str]) -> str:
@@ -181,8 +181,9 @@ def repair_ocr(text: str) -> str:
     """``text`` with the letter confusions of scanned documents repaired, keeping its length:
     a lowercase "l" for "I" and a zero for "O" in a word of capitals ("lM" -> "IM",
     "FAMlLY" -> "FAMILY"), and a drug, site or route word broken across a line by a hyphen
-    joined with the rest of its line ("Ceftriax-\none 1 g" -> "Ceftriaxone 1 g  ": the hyphen
-    and the line break become two spaces at the end of the joined line)."""
+    joined, the two lines made one ("Ceftriax-\none 1 g" -> "Ceftriaxone   1 g": the hyphen
+    and the line break become two spaces after the word, so only the word's second part
+    moves and every other character keeps its offset in the original text)."""
     if "l" in text or "0" in text:
         text = _OCR_CAPS.sub(_ocr_word, text)
     if "-\n" in text:
@@ -190,7 +191,7 @@ def repair_ocr(text: str) -> str:
 
         def join(m: re.Match[str]) -> str:
             whole = m.group(1) + m.group(2)
-            return whole + m.group(3) + "  " if whole.lower() in words else m.group(0)
+            return whole + "  " if whole.lower() in words else m.group(0)
 
         text = _BROKEN_WORD.sub(join, text)
     return text

@@ -58,6 +58,7 @@ def test_coerce_text(value, expected):
         ("", ""),
         # OCR: l read for I, 0 for O in a word of capitals; a lexicon word broken by a hyphen
         ("Route: lM Site: R glu-\nteal\nDx", "Route: IM Site: R gluteal  \nDx"),
+        ("Ceftriax-\none 1 g IM\nok", "Ceftriaxone   1 g IM\nok"),
         ("FAMlLY PRACTlCE D0SE", "FAMILY PRACTICE DOSE"),
         ("KCl HCl All Ill pain-\nmorphine", "KCl HCl All Ill pain-\nmorphine"),
     ],
