@@ -21,16 +21,13 @@ dose with no amount, this-encounter word or admission told just before it
 (``admitted_before``: "He was admitted 3 days ago. He has been treated with IV antibiotics"
 is a dose of this stay), it is told in a note's opening paragraph before a transfer to this
 unit (``paragraph:before_transfer``: care of an earlier encounter), it stands in a list
-section (home medications, allergies, histories: ``section:<category>``), or it is on a
-flowsheet row dated before another dated row with a dose (``row:earlier_date``); a blocked
+section (home medications, allergies, histories: ``section:<category>``); a blocked
 anchor is reported as not given
 (``NotGiven.decided_by``) when the modifier is a not-given one (refused, held, planned) or
 it is an order in a plan section (``section:planning``).
 """
 
 from __future__ import annotations
-
-import re
 
 from .anchors import class_infused
 from .rules import ExtractionRules
@@ -495,8 +492,6 @@ def blocked_by(
     with an amount in its own words (``segment``) or a this-encounter modifier."""
     if started_then_tolerated(view, a, rules):
         return None  # "started on IV Unasyn, which he tolerated well": the first dose was given
-    if earlier_dated_row(view, a, rules):
-        return "row:earlier_date"  # a flowsheet's row of an earlier visit
     mods = sorted(a.modifiers & rules.blocking)
     own = view.text[segment.start : segment.end] if segment is not None else ""
     if mods and set(mods) <= rules.recent_mods | rules.admitted_mods:
@@ -588,37 +583,6 @@ def report_premedication(
     return bool(rules.doses.find_all(own)) and any(
         m.label == "ROUTE" and m.ident in rules.injection_routes for m in view.in_sent(a.sent)
     )
-
-
-def _row_day(match: re.Match[str]) -> tuple[int, int, int]:
-    """(year, month, day) of a ``regex.row_date`` match (groups: m/d/y or y-m-d; a two-digit
-    year is of the 2000s)."""
-    if match.group("iy"):
-        return int(match.group("iy")), int(match.group("im")), int(match.group("id"))
-    year = int(match.group("y"))
-    return (year + 2000 if year < 100 else year), int(match.group("m")), int(match.group("d"))
-
-
-def earlier_dated_row(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
-    """Is anchor ``a`` on a row that opens with a date earlier than another row of the note
-    that opens with a date and holds an amount ("10/22/26  T cypionate 200 mg/mL  1 mL  200 mg
-    IM" above "12/03/26  T cypionate ... <- today")? A flowsheet's earlier rows are earlier
-    visits, not this encounter's doses; a row marked today (``regex.today_row``) is today's."""
-    text = view.text
-    start = text.rfind("\n", 0, a.start) + 1
-    end = text.find("\n", a.start)
-    line = text[start : end if end >= 0 else len(text)]
-    own = rules.row_date.match(line)
-    if own is None or rules.today_row.search(line):
-        return False
-    day = _row_day(own)
-    for row in re.finditer(r"[^\n]+", text):
-        if row.start() == start:
-            continue
-        other = rules.row_date.match(row.group(0))
-        if other and _row_day(other) > day and rules.doses.find_all(row.group(0)):
-            return True
-    return False
 
 
 def coverage_regimen(

@@ -66,7 +66,9 @@ def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, t
         start = m.start()
         end = view.text.find("\n", m.end())
         end = len(view.text) if end < 0 else end
-        month, day, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        iso = m.group("iy") is not None
+        month, day = int(m.group("im" if iso else "m")), int(m.group("id" if iso else "d"))
+        year = m.group("iy" if iso else "y")
         if not (1 <= month <= 12 and 1 <= day <= 31):
             continue
         year_key = (int(year) % 100) if year else None

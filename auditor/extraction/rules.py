@@ -368,12 +368,10 @@ class ExtractionRules:
         self.unnamed_class_infused = rx.get("unnamed_class_infused", NEVER)
         self.record_route = rx.get("record_route", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
-        self.row_date = rx.get("row_date", NEVER)
         self.hl7_diagnosis = rx.get("hl7_diagnosis", NEVER)
         self.export_diagnosis_columns = tuple(
             w.lower() for w in spec["words"].get("export_diagnosis_columns", ())
         )
-        self.today_row = rx.get("today_row", NEVER)
         self.repeat_counts: dict[str, int] = {
             **{w.lower(): 2 for w in spec["words"].get("repeat_two", [])},
             **{w.lower(): 3 for w in spec["words"].get("repeat_three", [])},
