@@ -816,7 +816,7 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     first, rules, text = found[0], note.rules, note.view.text
     segment = note.segment(a)
     pos = first.spans["dose"][1]
-    if rules.dose_list_stop.match(text, pos, min(len(text), pos + 20)):
+    if rules.dose_list_stop.match(text, pos, pos + rules.window.dose_list_stop_chars):
         return []  # "Lasix 40 mg IV q12h, 20 mg ...": a regimen, not a list of doses given
     stop = min(segment.end, pos + rules.window.dose_list_chars)
     reach = rules.window.dose_before_chars  # another drug named this close after an amount
@@ -828,7 +828,7 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
         before = text[first.spans["dose"][1] if not out else out[-1].spans["dose"][1] : start]
         if not rules.dose_list_joiner.search(before) or rules.repeat_total.search(before):
             break
-        if rules.dose_list_stop.match(text, end, min(len(text), end + 20)):
+        if rules.dose_list_stop.match(text, end, end + rules.window.dose_list_stop_chars):
             break
         if any(  # "Decadron 0.25 cc, 0.25 cc of antibiotic", "..., 2 cc of 1% Xylocaine"
             m.label == "DRUG" and m is not a and pos <= m.start < end + reach
@@ -873,10 +873,10 @@ def _dose_list_before(note: _Note, a: Mention, found: list[Event]) -> list[Event
             break
         between = text[end:nxt]
         if not rules.dose_list_joiner.search(between) or rules.repeat_total.search(
-            text[max(lo, start - 12) : nxt]
+            text[max(lo, start - rules.window.total_before_chars) : nxt]
         ):
             break
-        if rules.dose_list_stop.match(text, end, min(len(text), end + 20)):
+        if rules.dose_list_stop.match(text, end, end + rules.window.dose_list_stop_chars):
             break
         extra = copy.deepcopy(first)
         extra.dose_value = dose.value

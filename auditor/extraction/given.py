@@ -330,8 +330,8 @@ def another_for_list(view: NoteView, a: Mention, rules: ExtractionRules) -> bool
     """Is drug anchor ``a`` a later item of a list of drugs whose first item is said to be
     another dose ("Received additional Versed and fentanyl": the fentanyl is another dose too)?
     Walking back over the drug mentions of its sentence joined only by list words
-    (``extraction.yaml`` ``words.list_joiners``), the two words before the first drug hold a
-    word of ``words.another_dose``."""
+    (``extraction.yaml`` ``words.list_joiners``), the ``window.list_head_lead_tokens`` words
+    before the first drug hold a word of ``words.another_dose``."""
     if a.label != "DRUG":
         return False
     drugs = [m for m in view.in_sent(a.sent) if m.label == "DRUG" and m.end <= a.start]
@@ -344,7 +344,9 @@ def another_for_list(view: NoteView, a: Mention, rules: ExtractionRules) -> bool
     if head is a:
         return False
     floor = view.sentences[a.sent].tok_start
-    lead = view.tokens[max(floor, head.tok_start - 2) : head.tok_start]
+    lead = view.tokens[
+        max(floor, head.tok_start - rules.window.list_head_lead_tokens) : head.tok_start
+    ]
     return bool(set(lead) & rules.another_dose)
 
 
@@ -403,7 +405,8 @@ def tolerated_which(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     well throughout the admission")? After the drug, in its sentence, only other drugs, routes,
     doses, numbers, list words (``cues.yaml`` ``context.for_symptom_list_words``) and the head
     nouns of ``extraction.yaml`` ``words.tolerated_heads`` stand before a relative word
-    (``words.tolerated_relative``) whose clause, within three tokens, holds a RESPONSE mention."""
+    (``words.tolerated_relative``) whose clause, within ``window.tolerated_clause_tokens``
+    tokens, holds a RESPONSE mention."""
     if a.label != "DRUG" or not rules.tolerated_relative:
         return False
     sent = view.sentences[a.sent]
@@ -412,7 +415,7 @@ def tolerated_which(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     for i in range(a.tok_end, sent.tok_end):
         w = view.tokens[i]
         if w in rules.tolerated_relative:
-            return any(i < r <= i + 3 for r in responses)
+            return any(i < r <= i + rules.window.tolerated_clause_tokens for r in responses)
         if not (
             i in named
             or w in rules.symptom_list_words

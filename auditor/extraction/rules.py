@@ -88,6 +88,10 @@ class Windows:
     restated_gap_chars: int = 0  # passes.merge_restated
     divided_dose_lookback_chars: int = 0  # passes.divided_doses
     divided_dose_gap_chars: int = 0
+    dose_list_stop_chars: int = 0  # extract._dose_list / _dose_list_before
+    total_before_chars: int = 0
+    list_head_lead_tokens: int = 0  # given.another_for_list
+    tolerated_clause_tokens: int = 0  # given.tolerated_which
 
 
 @dataclass(frozen=True)
