@@ -157,22 +157,17 @@ def _ocr_word(m: re.Match[str]) -> str:
 @lru_cache(maxsize=1)
 def _lexicon_words() -> frozenset[str]:
     """The one-word forms of the bundled drug, site and route lexicons (a broken word is
-    joined only when it makes one of them)."""
-    import yaml
+    joined only when it makes one of them), read through ``patterns.load_patterns``."""
+    from .patterns import load_patterns
 
-    from .patterns import DEFAULT_PATTERNS_DIR
-
-    def load(name: str) -> Any:
-        return yaml.safe_load((DEFAULT_PATTERNS_DIR / "lexicons" / name).read_text("utf-8"))
-
+    patterns = load_patterns(None)
     forms: list[str] = []
-    for drug in load("drugs.yaml")["drugs"]:
+    for drug in patterns.drugs["drugs"]:
         forms += drug["names"]
-    sites = load("sites.yaml")
-    for names in sites["sites"].values():
+    for names in patterns.sites["sites"].values():
         forms += names
-    forms += sites.get("other_body_parts", [])
-    for names in load("routes.yaml")["routes"].values():
+    forms += patterns.sites.get("other_body_parts", [])
+    for names in patterns.routes["routes"].values():
         forms += names
     return frozenset(str(f).lower() for f in forms if " " not in str(f))
 
