@@ -147,6 +147,18 @@ def test_dev_batch_is_labelled_before_the_tool(
             assert not {r["note_id"] for r in batch} & set(Path(name).read_text().split())
 
 
+SETTING_MIX_5 = {
+    "letter": 3,
+    "consult": 8,
+    "discharge": 6,
+    "procedure": 6,
+    "office": 3,
+    "ed": 2,
+    "other": 2,
+}
+"""The pools of setting batches 5 and 7 (the same mix, written here as expected values)."""
+
+
 @pytest.mark.parametrize(
     ("batch_name", "statuses", "settings", "pools", "reserved"),
     [
@@ -164,15 +176,7 @@ def test_dev_batch_is_labelled_before_the_tool(
             "mtsamples-setting-5",
             (27, 3),
             {None: 13, "inpatient": 12, "emergency": 1, "outpatient": 4},
-            {
-                "letter": 3,
-                "consult": 8,
-                "discharge": 6,
-                "procedure": 6,
-                "office": 3,
-                "ed": 2,
-                "other": 2,
-            },
+            SETTING_MIX_5,
             ("/work/reserved_all.txt", "/work/mts5_taken.txt"),
         ),
         # --batch mtsamples-setting-7, seed 20270109, the batch-5 mix (seventh round)
@@ -180,15 +184,7 @@ def test_dev_batch_is_labelled_before_the_tool(
             "mtsamples-setting-7",
             (26, 4),
             {None: 16, "inpatient": 9, "emergency": 1, "outpatient": 4},
-            {
-                "letter": 3,
-                "consult": 8,
-                "discharge": 6,
-                "procedure": 6,
-                "office": 3,
-                "ed": 2,
-                "other": 2,
-            },
+            SETTING_MIX_5,
             ("/work/blind7_reserved.txt", "/work/s9/draws/mtsamples-7_ids.txt"),
         ),
     ],
