@@ -16,6 +16,7 @@ from typing import Any
 from .errors import PatternError
 from .procedural import SENTENCE_END, compile_rule
 from .records import repair_ocr
+from .tables import columns
 
 SCOPES = ("title", "heading", "text")
 # a note rule whose setting is this word decides that the note has none (null): the note
@@ -52,8 +53,6 @@ INLINE_HEADING = re.compile(
 # an HL7 v2 PV1 segment's patient class (PV1-2: I, O, E, ...), a setting column written in the
 # note itself (an export pasted as text)
 HL7_PATIENT_CLASS = re.compile(r"(?m)^PV1\|[^|\r\n]*\|([^|^\r\n]+)")
-# the delimiters of a one-table export pasted as a note (CSV, pipe, tab)
-TABLE_DELIMITERS = (",", "|", "\t")
 # a page or scan header that is no title ("Page 1 of 2", "SCANNED DOCUMENT"): the next line is
 PAGE_HEADER = re.compile(
     r"(?i)^\W*(?:page \d+ of \d+|scanned document|fax(?:ed)? (?:cover|from|page))\b"
@@ -367,7 +366,7 @@ class SettingRules:
     def _written_column(self, text: str) -> str | None:
         """The setting of an export pasted as the note's text (contract section 2b's first
         source, written in the note): an HL7 PV1 segment's patient class, or a table (a
-        header line and rows split by the same delimiter, ``TABLE_DELIMITERS``) with a
+        header line and rows split by the same delimiter: ``tables.columns``) with a
         setting column (``columns``) whose mapped cells (``values``) all name one setting;
         None otherwise."""
         found = HL7_PATIENT_CLASS.search(text)
@@ -375,25 +374,10 @@ class SettingRules:
             setting, _ = self.from_value(found.group(1))
             if setting is not None:
                 return setting
-        lines = text.splitlines()
-        for i, line in enumerate(lines[:-1]):
-            for delimiter in TABLE_DELIMITERS:
-                if line.count(delimiter) < 2:
-                    continue
-                names = [cell.strip().lower() for cell in line.split(delimiter)]
-                column = next((j for j, name in enumerate(names) if name in self.columns), None)
-                if column is None:
-                    continue
-                settings = set()
-                for row in lines[i + 1 :]:
-                    cells = row.split(delimiter)
-                    if len(cells) != len(names):
-                        break
-                    setting, _ = self.from_value(cells[column])
-                    if setting is not None:
-                        settings.add(setting)
-                if len(settings) == 1:
-                    return settings.pop()
+        for column in columns(text, self.columns):
+            settings = {self.from_value(cell)[0] for _, cell in column.cells} - {None}
+            if len(settings) == 1:
+                return settings.pop()
         return None
 
     def _holds(self, text: str, rule: int, lowered: str | None = None) -> bool:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..doses import Dose
+from ..tables import columns
 from .rules import ExtractionRules
 from .segments import Segment
 from .view import CharSpan, Mention, NoteView
@@ -133,25 +134,15 @@ def export_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         return Found(hl7.group(1), hl7.span(1))
     if not rules.export_diagnosis_columns:
         return None
-    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
-    for (_, header), (row_at, row) in zip(lines, lines[1:], strict=False):
-        for sep in ("|", ",", "\t"):
-            if header.count(sep) < 2:
-                continue
-            names = [c.strip().lower() for c in header.split(sep)]
-            cells = row.split(sep)
-            if len(cells) != len(names):
-                continue
-            for want in rules.export_diagnosis_columns:
-                if want not in names:
-                    continue
-                i = names.index(want)
-                cell = cells[i].strip()
-                if not any(ch.isalpha() for ch in cell):
-                    continue
-                at = row_at + sum(len(c) + 1 for c in cells[:i]) + cells[i].find(cell)
-                value = cell[: rules.window.indication_max_chars]
-                return Found(value, (at, at + len(value)))
+    for column in columns(text, rules.export_diagnosis_columns):
+        if not column.cells:
+            continue
+        at, raw = column.cells[0]  # the row right under the header
+        cell = raw.strip()
+        if any(ch.isalpha() for ch in cell):
+            at += raw.find(cell)
+            value = cell[: rules.window.indication_max_chars]
+            return Found(value, (at, at + len(value)))
     return None
 
 
