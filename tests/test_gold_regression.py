@@ -166,6 +166,9 @@ def test_real_dev_setting_accuracy():
     # setting.yaml 1.17 (round 8, helper kinds8): MTSamples 0.997, nursing 0.979 (drip rates by
     # mass or units per time, a case history's COURSE to discharge, a letter's "our office",
     # an admission dated by the sentence before)
+    # setting.yaml 1.19 (round 9, helper kinds9): MTSamples 0.983 -> 0.995 over 362 dev notes
+    # (an admission dated with its year in its own sentence, "Plan is to admit the patient",
+    # "was admitted to the hospital today", a first visit to "our office")
     floors = {"aci": 0.97, "mtsamples": 0.95, "nursing": 0.94}
     for name, level in levels.items():
         assert level >= floors[name], name
