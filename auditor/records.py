@@ -126,16 +126,21 @@ _CLEAN_MAP = {
 def clean_text(text: str) -> str:
     """Normalise a note for the pipeline without moving any character offset.
 
-    Line endings become ``\\n`` (CRLF -> space + LF, a lone CR -> LF), Unicode spaces
-    and control characters (NUL, BOM, no-break spaces) become spaces, other line
-    separators (form feed, U+2028) become LF, typographic apostrophes, quotes and dashes
-    become ASCII ``'``, ``"`` and ``-``, lone surrogates become U+FFFD, and the letter
-    confusions of scanned text are repaired (``repair_ocr``). Every replacement keeps the
-    length, so event offsets index the original text and ``len(clean_text(t)) == len(t)``.
+    ``normalise_text``, then the letter confusions of scanned text are repaired
+    (``repair_ocr``). Every replacement keeps the length, so event offsets index the
+    original text and ``len(clean_text(t)) == len(t)``.
     """
-    return repair_ocr(
-        no_surrogates(text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP))
-    )
+    return repair_ocr(normalise_text(text))
+
+
+def normalise_text(text: str) -> str:
+    """``text`` as written, made safe to show and tokenise, each character in its place:
+    line endings become ``\\n`` (CRLF -> space + LF, a lone CR -> LF), Unicode spaces and
+    control characters (NUL, BOM, no-break spaces) become spaces, other line separators
+    (form feed, U+2028) become LF, typographic apostrophes, quotes and dashes become ASCII
+    ``'``, ``"`` and ``-``, and lone surrogates become U+FFFD. No letter is changed (the
+    report shows this text, so an auditor reads the note as scanned)."""
+    return no_surrogates(text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP))
 
 
 # a word of capitals with a lowercase "l" read for "I", or a zero for "O", by OCR ("lM",

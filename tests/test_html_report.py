@@ -32,6 +32,7 @@ from auditor.io.html import (
     write_report,
 )
 from auditor.patterns import load_patterns
+from auditor.records import clean_text
 from auditor.requirements import RequirementSpec
 
 from .cdp import CHROMIUM, needs_chromium
@@ -176,6 +177,21 @@ def test_split_dose_events_mark_their_own_site(extract_one, spec):
     ]
     html = note_html(text, events)
     assert html.count('data-label="site"') == 4  # R, gluteal, L, gluteal: each marked once
+
+
+def test_scanned_text_is_shown_as_written_and_marked_at_its_offsets(extract_one):
+    # The pipeline reads "lM" as IM (records.repair_ocr); the report shows the scan's letters.
+    text = "DEPO-PROVERA 150 MG lM R DELTOID GIVEN"
+    events = [
+        dict(e, note_id="n1", event_id=1, eligible=True, missing=[], flags=[], advisories=[])
+        for e in extract_one(clean_text(text))["events"]
+    ]
+    assert [(e["route"], e["site"], e["laterality"]) for e in events] == [
+        ("IM", "deltoid", "right")
+    ]
+    html = note_html(text, events)
+    assert re.findall(r'data-label="route"[^>]*>([^<]*)<', html) == ["lM"]
+    assert "IM R DELTOID" not in html
 
 
 def test_not_administered_mention_is_marked_and_named(extract_one, spec):
