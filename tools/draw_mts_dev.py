@@ -9,7 +9,10 @@ ids in ``corpora/gold/real/PROVENANCE.md``). Batch ``mtsamples-8`` was drawn wit
 tools/draw_mts_dev.py --seed 20270121 --batch mtsamples-8 --reserved
 /work/s10/reserved_for_draw.txt --per-type procedure=12,other=8,trap=5`` at main 9c392c4 (the
 reserved file is ``/work/blind7_reserved.txt`` plus ``/work/reserved_all.txt``; the ED, office,
-consult and discharge dev pools were empty).
+consult and discharge dev pools were empty). Batch ``mtsamples-9`` was drawn with ``python
+tools/draw_mts_dev.py --seed 20270131 --batch mtsamples-9 --reserved
+/work/s10/reserved_for_draw.txt --per-type procedure=14,other=6,trap=5`` at main c61a578 (the
+same reserved file; the same four pools empty).
 
 Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): the MTSamples CSV; the gold files
 ``corpora/gold/*.jsonl`` and ``corpora/gold/real/*.jsonl`` (notes already there, their
