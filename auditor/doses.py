@@ -17,8 +17,11 @@ from typing import Any
 _NUM = r"(?<![\w./])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _WS = r"[\s\u00a0\u202f]*"
 _RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
+# after "25g": a needle's size ("25g needle", "22 gauge", "22G x 1.5 in", "22G 1.5 in needle",
+# "25G 5/8 inch"), not grams
 _NEEDLE = re.compile(
-    r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|x\s*\d+(?:\.\d+)?\s*(?:in|inch|\"))", re.I
+    r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|(?:x\s*)?\d+(?:\.\d+|/\d+)?\s*(?:in\b|inch|\"))",
+    re.I,
 )
 
 
@@ -51,15 +54,43 @@ class Dose:
 _WORD_SPLIT = re.compile(r"[\s\u00a0-]+")
 
 
-def _number(text: str, words: dict[str, float] | None = None) -> float:
+def _number(
+    text: str,
+    words: dict[str, float] | None = None,
+    scales: dict[str, float] | None = None,
+    points: frozenset[str] = frozenset(),
+    zeros: frozenset[str] = frozenset(),
+) -> float:
     if words:
         key = text.lower()
         if key in words:
             return float(words[key])
-        parts = _WORD_SPLIT.split(key)
-        if len(parts) > 1 and all(p in words for p in parts):  # "twenty-five": 20 + 5
-            return float(sum(words[p] for p in parts))
+        parts = [p for p in _WORD_SPLIT.split(key) if p and p != "and"]
+        known = (*words, *(scales or {}), *points, *zeros)
+        if len(parts) > 1 and all(p in known for p in parts):
+            return _words_value(parts, {**words, **dict.fromkeys(zeros, 0)}, scales or {}, points)
     return float(text.replace(",", ""))
+
+
+def _words_value(
+    parts: list[str], words: dict[str, float], scales: dict[str, float], points: frozenset[str]
+) -> float:
+    """The number a run of number words says: "twenty five" 25, "two hundred fifty" 250,
+    "one thousand" 1000, "one point five" 1.5, "point two five" 0.25 (the words after a
+    decimal point are its digits)."""
+    at = next((i for i, p in enumerate(parts) if p in points), len(parts))
+    total = current = 0.0
+    for p in parts[:at]:
+        scale = scales.get(p)
+        if scale is None:
+            current += words[p]
+        elif scale < 1000:
+            current = (current or 1) * scale
+        else:
+            total, current = total + (current or 1) * scale, 0.0
+    value = total + current
+    digits = "".join(str(int(words[p])) for p in parts[at + 1 :])
+    return value + (float("0." + digits) if digits else 0.0)
 
 
 def tidy_number(value: float) -> float | int:
@@ -93,15 +124,41 @@ class DoseParser:
             str(k).lower(): v for k, v in units_spec.get("number_words", {}).items()
         }
         word_alt = alternation(self.number_words)
+        # "hundred", "thousand" (units.yaml number_scales) and "point" (number_points): a number
+        # dictated in words ("two hundred fifty milligrams", "point five milliliters")
+        self.number_scales = {
+            str(k).lower(): float(v) for k, v in units_spec.get("number_scales", {}).items()
+        }
+        self.number_points = frozenset(str(w).lower() for w in units_spec.get("number_points", ()))
+        self.number_zeros = frozenset(str(w).lower() for w in units_spec.get("number_zeros", ()))
         # "twenty-five", "thirty five": a tens word and a ones word, one number
         tens = [w for w, v in self.number_words.items() if v >= 20 and v < 100 and v % 10 == 0]
         ones = [w for w, v in self.number_words.items() if 1 <= v <= 9]
+        digits = [*ones, *self.number_zeros]
         compound = (
             rf"(?:{alternation(tens)})(?:-|[\s\u00a0]+)(?:{alternation(ones)})\b|"
             if tens and ones
             else ""
         )
-        number = _NUM[:-1] + rf"|\b(?:{compound}(?:{word_alt})\b))" if word_alt else _NUM
+        small = rf"(?:{compound}(?:{word_alt})\b)"
+        hundred = alternation(w for w, v in self.number_scales.items() if v == 100)
+        thousand = alternation(w for w, v in self.number_scales.items() if v == 1000)
+        sep = r"[\s\u00a0]+(?:and[\s\u00a0]+)?"
+        integer = small
+        if hundred and ones:
+            hundreds = rf"(?:(?:{alternation(ones)})[\s\u00a0]+(?:{hundred})\b(?:{sep}{small})?)"
+            integer = rf"(?:{hundreds}|{small})"
+        if thousand:
+            integer = rf"(?:{integer}[\s\u00a0]+(?:{thousand})\b(?:{sep}{integer})?|{integer})"
+        if self.number_points and digits:
+            digit_alt = alternation(digits)
+            point = alternation(self.number_points)
+            zero = alternation(self.number_zeros) or "(?!)"
+            integer = (
+                rf"(?:(?:(?:{integer}|{zero})[\s\u00a0]+)?(?:{point})"
+                rf"(?:[\s\u00a0]+(?:{digit_alt})\b)+|{integer})"
+            )
+        number = _NUM[:-1] + rf"|\b{integer})" if word_alt else _NUM
         denominators = units_spec.get("not_dose_denominators", [])
         unit_alt = alternation(self.canonical)
         mult_alt = alternation(self.multipliers)
@@ -151,6 +208,18 @@ class DoseParser:
             re.I,
         )
         self._percent = re.compile(_NUM + _WS + r"%")
+        # "Tubersol 5 TU/0.1 mL": a strength in units that are no amount (units.yaml
+        # strength_units): the volume after the slash is the amount given
+        strength_alt = alternation(units_spec.get("strength_units", [])).replace(r"\ ", r"\s+")
+        self._strength_volume = (
+            re.compile(
+                _NUM + _WS + rf"(?:{strength_alt})(?![A-Za-z]){_WS}/{_WS}"
+                rf"(\d+(?:\.\d+)?|\.\d+){_WS}(?:{vol_alt})(?![A-Za-z])",
+                re.I,
+            )
+            if strength_alt
+            else None
+        )
         # "1 mL of Kenalog 40 mg/mL", "0.3 mL of 1:1000 epinephrine", "0.3 cc of epinephrine
         # 1:1000": the volume given, written before a concentration with no volume of its own
         # (up to three words between: the drug's name); contract section 3, the amount is the
@@ -189,9 +258,9 @@ class DoseParser:
             if unit_form is None and not (mult and mult.lower() == "mu"):
                 continue
             unit = self.canonical.get((unit_form or "units").lower(), "units")
-            value = _number(number, self.number_words) * (
-                self.multipliers[mult.lower()] if mult else 1
-            )
+            value = _number(
+                number, self.number_words, self.number_scales, self.number_points, self.number_zeros
+            ) * (self.multipliers[mult.lower()] if mult else 1)
             end = m.end()
             if self._bad_den and self._bad_den.match(text, end):
                 continue
@@ -265,6 +334,14 @@ class DoseParser:
             mg = _number(m.group(1)) * self.pct_factor * _number(then.group(1))
             found = [d for d in found if not (m.start() <= d.start < vol_end)]
             found.append(Dose(tidy_number(mg), "mg", m.start(), vol_end, False))
+        if self._strength_volume is not None:
+            for m in self._strength_volume.finditer(text):
+                found = [d for d in found if not (m.start() <= d.start < m.end())]
+                found.append(
+                    Dose(
+                        tidy_number(_number(m.group(2))), self.volume_unit, m.start(), m.end(), True
+                    )
+                )
         return sorted((d for d in found if math.isfinite(d.value)), key=lambda d: d.start)
 
     def _part_of(self, text: str, at: int) -> re.Match[str] | None:

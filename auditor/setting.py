@@ -57,6 +57,11 @@ HL7_PATIENT_CLASS = re.compile(r"(?m)^PV1\|[^|\r\n]*\|([^|^\r\n]+)")
 PAGE_HEADER = re.compile(
     r"(?i)^\W*(?:page \d+ of \d+|scanned document|fax(?:ed)? (?:cover|from|page))\b"
 )
+# the date and time written at the end of a title line ("... - nurse telephone note 12/04 15:10",
+# "Clinic note 2026-12-04 0930"): not counted in a title's length
+TITLE_DATE_TAIL = re.compile(
+    r"(?:[ \t,]+(?:\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\d{1,2}:\d{2}(?::\d{2})?|\d{4}h?))+[ \t]*$"
+)
 # a one-liner's opening words ("sciatica f/u. 61M ...", "B12 nurse visit. ..."): a first sentence
 # of at most four words, no colon, ended by a period before more text, is the note's title
 SHORT_FIRST_SENTENCE = re.compile(r"[ \t]*((?:[^\s.:!?]+[ \t]+){0,3}[^\s.:!?]+)\.[ \t]+\S")
@@ -325,7 +330,7 @@ class SettingRules:
             first = repair_ocr(first)
         # an upper-case line's ". " ends an abbreviation ("ST. LUKE CLINIC"), not a sentence
         is_title = (
-            len(first) <= 80
+            len(TITLE_DATE_TAIL.sub("", first)) <= 80  # "... nurse telephone note 12/04 15:10"
             and not LABEL_COLON.search(first)
             and (upper or not SENTENCES.search(first))
         )

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 # the delimiters of a one-table export pasted as a note, in the order they are tried
-TABLE_DELIMITERS = (",", "|", "\t")
+TABLE_DELIMITERS = (",", "|", "\t", ";")
 
 
 class Column(NamedTuple):

@@ -150,12 +150,17 @@ def test_team_f_corpus():
     (split,) = evaluate([TEAM_F_GOLD])["per_file_split"].values()
     dev = split["dev"]
     assert dev["n_notes"] == 40
-    assert dev["status_accuracy"] >= 0.67
+    # round 9, helper kinds9 (setting.yaml 1.20: encounter class codes, pharmacies, GP practices,
+    # a children's ED, occupational health, OB triage, a mother-baby unit, a title with its date;
+    # doses: a needle's gauge and length, tuberculin units; a side after an injection route):
+    # status 0.725, dose 1.000, laterality 0.970, missing F1 0.500, setting 1.000
+    assert dev["status_accuracy"] >= 0.72
     assert dev["events"]["f1"] >= 0.75
     assert dev["attributes"]["route"] >= 0.90
-    assert dev["attributes"]["dose"] >= 0.93
-    assert dev["missing"]["micro"]["f1"] >= 0.46
-    assert dev["setting_accuracy"] >= 0.65
+    assert dev["attributes"]["dose"] >= 1.0
+    assert dev["attributes"]["laterality"] >= 0.97
+    assert dev["missing"]["micro"]["f1"] >= 0.50
+    assert dev["setting_accuracy"] >= 1.0
 
 
 def test_real_dev_setting_accuracy():

@@ -222,6 +222,8 @@ class ExtractionRules:
         self.dose_list_sentences = int(sites.get("dose_list_sentences", 0))
         self.dose_list_cues = _words(sites.get("dose_list_cues", ()))
         self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
+        self.routed_place_tokens = int(sites.get("routed_place_tokens", -1))
+        self.routed_place_routes = frozenset(sites.get("routed_place_routes", ()))
         self.repeat_side = re.compile(sites["repeat_side"]) if sites.get("repeat_side") else NEVER
         self.repeat_side_sentences = int(sites.get("repeat_side_sentences", 0))
         self.spinal_level = re.compile(sites["spinal_level"]) if sites.get("spinal_level") else None

@@ -165,7 +165,12 @@ def find_sites(
     for m in (m for m in segment.of("BODY") if outside(m)):
         before = set(view.words_before(m.tok_start, rules.window.locative_tokens))
         row = is_table_row(view.sentence_text(m.sent), rules)  # "...|IV PUSH|L AC|GIVEN"
-        if row or before & rules.locatives or _injection_near(view, m, rules):
+        routed = any(  # "intradermal L volar forearm": an injection route right before the place
+            r.ident in rules.routed_place_routes
+            and 0 <= m.tok_start - r.tok_end <= rules.routed_place_tokens
+            for r in segment.of("ROUTE")
+        )
+        if row or routed or before & rules.locatives or _injection_near(view, m, rules):
             lat = laterality_near(m, lats, rules)
             if lat is not None:
                 return _per_side(SitePick(None, lat.ident, None, lat.span))
