@@ -330,7 +330,10 @@ class SettingRules:
             first = repair_ocr(first)
         # an upper-case line's ". " ends an abbreviation ("ST. LUKE CLINIC"), not a sentence
         is_title = (
-            len(TITLE_DATE_TAIL.sub("", first)) <= 80  # "... nurse telephone note 12/04 15:10"
+            (  # "... nurse telephone note 12/04 15:10": its date and time are not counted
+                len(first) <= 80
+                or (len(first) <= 120 and len(TITLE_DATE_TAIL.sub("", first)) <= 80)
+            )
             and not LABEL_COLON.search(first)
             and (upper or not SENTENCES.search(first))
         )
