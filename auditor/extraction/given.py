@@ -6,10 +6,10 @@ An anchor is documented as given by: an administration verb in its sentence
 (``section:administration``); a "Both given" line after a list (``cue:group_given``); or a
 record-style entry, a route or dose plus a site, a verb, a provider, a response
 (``record:site``, ``record:admin``, ``record:provider``, ``record:response``), a clock
-time (``record:clock_time``) on its line or template block, a dose and an injection route
-in its own words outside a plan (``record:dose_route``, contract v2), a count of two or more
-doses after it outside a plan ("x2": ``record:times``), or a start with its injection route
-("started GCSF SQ": ``record:started_route``).
+time (``record:clock_time``) on its line or template block outside a plan, a dose and an
+injection route in its own words outside a plan (``record:dose_route``, contract v2), a count
+of two or more doses after it outside a plan ("x2": ``record:times``), or a start with its
+injection route ("started GCSF SQ": ``record:started_route``).
 
 It is *not* given now when a ConText modifier blocks it (``context:<category>``; a standing
 regimen or order, ``context:STANDING``, only when no administration verb is in the
@@ -28,6 +28,8 @@ it is an order in a plan section (``section:planning``).
 """
 
 from __future__ import annotations
+
+from bisect import bisect_left
 
 from .anchors import class_infused
 from .rules import ExtractionRules
@@ -265,6 +267,8 @@ def given_by(
         return "record:tolerated"  # "VP-16 and ifosfamide infusions, which she tolerated well"
     if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):
         return "cue:procedure_done"  # "Using 0.5% Marcaine, I performed a nerve block"
+    if role not in ("planning", "not_administered") and course_controlled(view, a, rules):
+        return "record:course_controlled"  # "HOSPITAL COURSE: ... controlled with morphine"
     if not (has_route_or_dose or shot):
         return None
     for m in record:
@@ -272,8 +276,10 @@ def given_by(
             return f"record:{m.label.lower()}"
     sent_start = sents[a.sent].start
     lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
-    if rules.clock_time.search(record_text) or rules.clock_time.search(lead_in):
-        return "record:clock_time"  # "@ 0200", "5PM 8u NPH"
+    if role != "planning" and (
+        rules.clock_time.search(record_text) or rules.clock_time.search(lead_in)
+    ):
+        return "record:clock_time"  # "@ 0200", "5PM 8u NPH"; in a plan, the time it is due
     if (
         role != "planning"
         and rules.doses.find_all(text[segment.start : segment.end])
@@ -281,6 +287,36 @@ def given_by(
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def course_controlled(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` named, in the course section of a summary (its heading matches
+    ``extraction.yaml`` ``regex.course_title``: "HOSPITAL COURSE:", "ED COURSE:"), as what a
+    problem was controlled or managed with (``regex.course_controlled`` before it in its
+    sentence, then only other drug names, routes, doses and list words, ``cues.yaml``
+    ``context.for_symptom_list_words``: "her pain was controlled with morphine and Toradol")?
+    A summary's course that names what controlled a problem documents doses given, one event
+    per drug (corpora/README.md, second blind batch); a nursing note's "BP controlled with" a
+    scheduled push has no course heading and stays a regimen (nursing batch 4)."""
+    if a.label != "DRUG" or rules.course_title is None or rules.course_controlled is None:
+        return False
+    starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
+    if not starts or not rules.course_title.match(view.text, starts[-1]):
+        return False
+    sent = view.sentences[a.sent]
+    cues = list(rules.course_controlled.finditer(view.text, sent.start, a.start))
+    if not cues:
+        return False
+    named = {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label in ("DRUG", "ROUTE", "DOSE") and m.end <= a.start
+        for i in range(m.tok_start, m.tok_end)
+    }
+    first = bisect_left(view.offsets, cues[-1].end())
+    return all(
+        i in named or view.tokens[i] in rules.symptom_list_words for i in range(first, a.tok_start)
+    )
 
 
 def on_heading_line(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
