@@ -142,8 +142,9 @@ def test_team_f_corpus():
     # 40 dev / 20 heldout by sha256("team_f-20261208:" + note_id). Measured at main c61a578:
     # status 0.675, event F1 0.750, route 0.909, dose 0.939, missing F1 0.462, setting 0.650.
     # Floors on dev after helper teamf9's general rules (non-US chart wording, a plan's clock
-    # time, structured exports read as prose, a ';' export's class column): status 0.775,
-    # event F1 0.876, route 1.000, dose 0.949, missing F1 0.585, setting 0.675
+    # time, structured exports read as prose, a ';' export's class column, copy-forward text,
+    # tolerance of oral meds or an unfilled macro, the third stage of labour): status 0.800,
+    # event F1 0.886, route 1.000, dose 0.949, missing F1 0.651, setting 0.675
     lines = [json.loads(x) for x in TEAM_F_GOLD.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 60
     assert sum(x["split"] == "dev" for x in lines) == 40
@@ -152,18 +153,18 @@ def test_team_f_corpus():
     (split,) = evaluate([TEAM_F_GOLD])["per_file_split"].values()
     dev = split["dev"]
     assert dev["n_notes"] == 40
-    # round 9: helper teamf9 (exports: FHIR, C-CDA, ';' tables; orders and copied text) and
-    # helper kinds9 (setting.yaml 1.20: encounter class codes, pharmacies, GP practices, a
-    # children's ED, occupational health, OB triage, a mother-baby unit, a title with its date;
-    # doses: a needle's gauge and length, tuberculin units; a side after an injection route):
-    # together status 0.825, event F1 0.876, route 1.000, dose 1.000, laterality 1.000,
-    # missing F1 0.634, setting 1.000
-    assert dev["status_accuracy"] >= 0.825
-    assert dev["events"]["f1"] >= 0.876
+    # round 9: helper teamf9 (exports: FHIR, C-CDA, ';' tables; orders, copied text, tolerance
+    # of oral meds) and helper kinds9 (setting.yaml 1.20: encounter class codes, pharmacies, GP
+    # practices, a children's ED, occupational health, OB triage, a mother-baby unit, a title
+    # with its date; doses: a needle's gauge and length, tuberculin units; a side after an
+    # injection route): together status 0.850, event F1 0.886, route 1.000, dose 1.000,
+    # laterality 1.000, missing F1 0.698, setting 1.000
+    assert dev["status_accuracy"] >= 0.85
+    assert dev["events"]["f1"] >= 0.886
     assert dev["attributes"]["route"] >= 1.0
     assert dev["attributes"]["dose"] >= 1.0
     assert dev["attributes"]["laterality"] >= 1.0
-    assert dev["missing"]["micro"]["f1"] >= 0.634
+    assert dev["missing"]["micro"]["f1"] >= 0.697
     assert dev["setting_accuracy"] >= 1.0
 
 
