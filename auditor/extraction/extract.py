@@ -120,7 +120,7 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
     injection ("50 mg of Demerol IM with 25 mg of Phenergan": ``regex.combined_with``)
     (contract section 2: a route counts only where the note states it; issue 12, a route
     written for one drug is given to its neighbour). Nor a route across a clock time ("lasix
-    20 at 8am and lasix 40mg iv at 5pm"): doses at two times are two administrations, each
+    20 at 0900 and lasix 40mg ivp at 1800"): doses at two times are two administrations, each
     with its own words."""
     for b in note.anchors:
         if b.sent == a.sent and b is not a:
@@ -137,7 +137,7 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                 ):
                     continue
                 if note.rules.clock_time.search(note.view.text, lo, hi):
-                    continue  # "lasix 20 at 8am and lasix 40mg iv at 5pm": each time its own
+                    continue  # "lasix 20 at 0900 and lasix 40mg ivp at 1800": each time its own
                 if (
                     found.end <= a.start
                     and _closes_a_dose(note, found)
@@ -769,7 +769,7 @@ def _repeats_before(note: _Note, a: Mention) -> int:
     """N when a given-word and "xN" come before the drug in its clause ("med x2 for pain with
     morphine IV"): ``words.repeat_lead`` right before the "xN", within ``repeat_before_chars``
     before the drug in its sentence, no other drug and no ``,;.:`` between (a decimal point is
-    no stop: "TREATED X 2 WITH 0.5 MG MSO4"); else 1."""
+    no stop: "Tx x 2 w 0.5 mg ativan"); else 1."""
     rules, text = note.rules, note.view.text
     sent_start = note.view.sentences[a.sent].start
     back = max(sent_start, a.start - rules.window.repeat_before_chars)
@@ -779,7 +779,7 @@ def _repeats_before(note: _Note, a: Mention) -> int:
         if (
             lead
             and lead[0].lower() in rules.repeat_lead
-            and not _CLAUSE_PUNCT.search(between)  # "x 2 with 0.5 mg": a decimal point is none
+            and not _CLAUSE_PUNCT.search(between)  # "x 2 w 0.5 mg": a decimal point is none
             and not any(
                 m.label == "DRUG" and found.end() <= m.start < a.start
                 for m in note.view.in_sent(a.sent)
