@@ -137,7 +137,11 @@ class DoseParser:
         # a container or form word (units.yaml volume_lead_words) and a cell separator; a
         # volume followed by a container word is the container's size ("| 10 mL vial")
         lead_alt = alternation(units_spec.get("volume_lead_words", [])).replace(r"\ ", r"\s+")
-        lead = rf"(?:(?:{lead_alt})(?![A-Za-z]))?" if lead_alt else ""
+        # "Strength: 30 mg/mL  Amount: 2 mL": a form's volume field (units.yaml volume_field_words)
+        field_alt = alternation(
+            [*units_spec.get("volume_lead_words", []), *units_spec.get("volume_field_words", [])]
+        ).replace(r"\ ", r"\s+")
+        lead = rf"(?:(?:{field_alt})(?![A-Za-z]))?" if field_alt else ""
         self._part_volume = re.compile(
             rf"{_WS}{lead}{_WS}[:,x×(|\-\u2013]?{_WS}"
             + _NUM

@@ -127,10 +127,11 @@ def clean_text(text: str) -> str:
     """Normalise a note for the pipeline without moving any character offset.
 
     ``normalise_text``, then the letter confusions of scanned text are repaired
-    (``repair_ocr``). Every replacement keeps the length, so event offsets index the
+    (``repair_ocr``) and a form's dotted leaders read as colons (``dotted_leaders``). Every
+    replacement keeps the length, so event offsets index the
     original text and ``len(clean_text(t)) == len(t)``.
     """
-    return repair_ocr(normalise_text(text))
+    return dotted_leaders(repair_ocr(normalise_text(text)))
 
 
 def normalise_text(text: str) -> str:
@@ -141,6 +142,28 @@ def normalise_text(text: str) -> str:
     ``'``, ``"`` and ``-``, and lone surrogates become U+FFFD. No letter is changed (the
     report shows this text, so an auditor reads the note as scanned)."""
     return no_surrogates(text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP))
+
+
+# a form's field written with a dotted leader to its value ("Medication ......... Ketorolac",
+# "Route ..... [X] IM"): a label of one to four words opening the line, a space, then four dots or
+# more and a space (a nursing note's "Neuro.... alert" glues its dots to the word: left alone)
+_LEADER = re.compile(
+    r"(?m)^([ \t]*[A-Za-z][A-Za-z/()#-]*(?:[ \t][A-Za-z/()#-]+){0,3}[ \t]+)(\.{4,})(?=[ \t])"
+)
+
+
+def dotted_leaders(text: str) -> str:
+    """``text`` with each form field's dotted leader read as a field's colon, keeping its
+    length: "Medication ......... Ketorolac" -> "Medication:          Ketorolac" (the first dot
+    becomes the colon, the others spaces), so the line reads as a ``Field: value`` line."""
+    if "...." not in text:
+        return text
+
+    def field(m: re.Match[str]) -> str:
+        label = m.group(1).rstrip()
+        return label + ":" + " " * (len(m.group(0)) - len(label) - 1)
+
+    return _LEADER.sub(field, text)
 
 
 # a word of capitals with a lowercase "l" read for "I", or a zero for "O", by OCR ("lM",

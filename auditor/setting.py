@@ -162,6 +162,11 @@ class SettingRules:
             of the dated encounter ("A second episode occurred on July 20th. She was admitted
             to the hospital."): skipped like a sentence about another encounter, unless tied
             to this one.
+        dated_own: regex of a calendar date with its year ("on the 30th of October 2008",
+            "on 10/25/1992"), or None: a ``dated_skip`` statement that holds one before its
+            match tells of that dated encounter ("on the 30th of October 2008, she ... was
+            admitted to hospital"): skipped like a sentence about another encounter, unless
+            tied to this one.
     """
 
     settings: tuple[str, ...]
@@ -183,6 +188,7 @@ class SettingRules:
     description_words: re.Pattern[str] | None = None
     done_words: re.Pattern[str] | None = None
     dated_before: re.Pattern[str] | None = None
+    dated_own: re.Pattern[str] | None = None
     dated_skip: tuple[bool, ...] = ()
 
     @classmethod
@@ -240,6 +246,7 @@ class SettingRules:
                 "done_words",
                 "description_words",
                 "dated_before",
+                "dated_own",
             )
         }
         return cls(
@@ -536,7 +543,11 @@ class SettingRules:
     def _dated_before(self, text: str, left: int, start: int, right: int) -> bool:
         """Does the statement ``text[left:right]`` (its match at ``start``) go on from a dated
         statement just before it in the same line and section (``dated_before``), holding no
-        date of its own? A heading before the match (a colon) opens a new section."""
+        date of its own? Or does it date itself with a year before its match (``dated_own``:
+        "on the 30th of October 2008, she ... was admitted")? A heading before the match (a
+        colon) opens a new section."""
+        if self.dated_own is not None and self.dated_own.search(text, left, start):
+            return True
         if self.dated_before is None or left == 0 or "\n" in text[max(0, left - 2) : left]:
             return False
         if ":" in text[left:start]:

@@ -95,8 +95,14 @@ def test_team_d_corpus():
     # given", a log's earlier dated lines, one site after a list's shared verb, a drug restated
     # in brackets, a dose divided between sites, an aside before "injected"): status 0.950,
     # event F1 0.970, route 1.000, dose 1.000
-    assert dev["status_accuracy"] >= 0.95
-    assert dev["events"]["f1"] >= 0.97
+    # round 9 (helper kinds9: "self-administered" both ways, "was last given <date>", a form's
+    # dotted leaders, a strength line over an amount line): status 0.975, event F1 1.000,
+    # missing F1 0.968
+    assert dev["status_accuracy"] >= 0.975
+    assert dev["events"]["f1"] >= 1.0
+    assert dev["attributes"]["route"] >= 1.0
+    assert dev["attributes"]["dose"] >= 1.0
+    assert dev["missing"]["micro"]["f1"] >= 0.967
     assert dev["setting_accuracy"] >= 1.0
 
 
@@ -117,12 +123,17 @@ def test_team_e_corpus():
     # split over two sides, brand in brackets), combination vaccines, dated flowsheet rows,
     # OCR letters, export diagnosis cells: status 0.825, event F1 0.911, route 0.957, dose
     # 0.935, missing F1 0.722
-    assert dev["status_accuracy"] >= 0.82
-    assert dev["events"]["f1"] >= 0.90
-    assert dev["attributes"]["route"] >= 0.95
-    assert dev["attributes"]["dose"] >= 0.93
-    assert dev["missing"]["micro"]["f1"] >= 0.71
-    assert dev["setting_accuracy"] >= 0.82
+    # round 8 end (c61a578): status 0.950, event F1 0.950, route 0.979, dose 0.957, laterality
+    # 0.894, missing F1 0.889, setting 0.975; round 9 (helper kinds9: a nebulizer is inhaled, an
+    # eye in shorthand for an injection into the eye, a table row's antecubital side): event F1
+    # 0.959, laterality 0.936, missing F1 0.923
+    assert dev["status_accuracy"] >= 0.95
+    assert dev["events"]["f1"] >= 0.959
+    assert dev["attributes"]["route"] >= 0.978
+    assert dev["attributes"]["dose"] >= 0.957
+    assert dev["attributes"]["laterality"] >= 0.936
+    assert dev["missing"]["micro"]["f1"] >= 0.923
+    assert dev["setting_accuracy"] >= 0.975
 
 
 def test_team_f_corpus():
@@ -177,6 +188,9 @@ def test_real_dev_setting_accuracy():
     # setting.yaml 1.17 (round 8, helper kinds8): MTSamples 0.997, nursing 0.979 (drip rates by
     # mass or units per time, a case history's COURSE to discharge, a letter's "our office",
     # an admission dated by the sentence before)
+    # setting.yaml 1.19 (round 9, helper kinds9): MTSamples 0.983 -> 0.995 over 362 dev notes
+    # (an admission dated with its year in its own sentence, "Plan is to admit the patient",
+    # "was admitted to the hospital today", a first visit to "our office")
     floors = {"aci": 0.97, "mtsamples": 0.95, "nursing": 0.94}
     for name, level in levels.items():
         assert level >= floors[name], name

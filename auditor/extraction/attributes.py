@@ -224,6 +224,12 @@ def choose_dose(
         block_text = " ".join(text[b.start : b.end] for b in block)
         conc = doses.concentration_times_volume(seg_text, block_text)
         dose = DoseAt(conc, _shift(conc, segment.start)) if conc else None
+        for b in block if dose is None else ():  # "Strength: 30 mg/mL" over "Amount: 2 mL"
+            others = " ".join(text[o.start : o.end] for o in block if o is not b)
+            conc = doses.concentration_times_volume(text[b.start : b.end], others)
+            if conc is not None:
+                dose = DoseAt(conc, _shift(conc, b.start))
+                break
         for b in block:
             if dose is not None:
                 break

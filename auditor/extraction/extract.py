@@ -53,7 +53,14 @@ from .merging import (
     merge_mentions,
     merge_unnamed,
 )
-from .passes import corrected, divided_doses, earlier_log_entries, merge_restated, share_list_site
+from .passes import (
+    corrected,
+    divided_doses,
+    earlier_log_entries,
+    eye_side,
+    merge_restated,
+    share_list_site,
+)
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
 from .sites import (
@@ -1411,4 +1418,5 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
     merged = corrected(view, merged, not_given, rules)  # "charted in error - NOT given"
+    eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye
     return Extraction(merged, not_given, evidence.value if evidence else None)

@@ -17,14 +17,17 @@ Each pass reads only the note view and the events (plain data) and the rules of
 - ``merge_restated``: the same drug restated in brackets right after its dose ("EpiPen 0.3 mg
   (epinephrine 1:1000, 0.3 mL) administered ...") is that one dose, not a second;
 - ``divided_doses``: a dose divided between sites ("Ceftriaxone 1 g IM, divided 500 mg R
-  gluteal / 500 mg L gluteal") gives each site's event the amount written before its site.
+  gluteal / 500 mg L gluteal") gives each site's event the amount written before its site;
+- ``eye_side``: an injection into the eye takes the eye written in ophthalmic shorthand ("OS",
+  "OD": ``sites.yaml`` ``eye_sides``, read only where ``eye_routes`` names an injection into
+  the eye).
 """
 
 from __future__ import annotations
 
 from .event import Event, NotGiven
 from .rules import ExtractionRules
-from .view import NoteView
+from .view import CharSpan, NoteView
 
 
 def _sentence_of(view: NoteView, pos: int) -> int | None:
@@ -195,3 +198,46 @@ def divided_doses(view: NoteView, events: list[Event], rules: ExtractionRules) -
             for e, (dose, span) in zip(group, amounts, strict=True):
                 e.dose_value, e.dose_unit = dose.value, dose.unit
                 e.spans["dose"] = span
+
+
+def _one_side(
+    view: NoteView, lo: int, hi: int, rules: ExtractionRules
+) -> tuple[str, CharSpan] | None:
+    """The one eye side written between ``lo`` and ``hi`` (its first span), or None when
+    there is none or both eyes are written."""
+    found = [
+        (rules.eye_sides[m.group(0)], (m.start(), m.end()))
+        for m in rules.eye_side.finditer(view.text, lo, hi)
+    ]
+    if not found or len({side for side, _ in found}) > 1:
+        return None
+    return found[0]
+
+
+def eye_side(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """Give an injection into the eye its eye: in a note that names an injection into the
+    eye (``rules.eye_routes``: "intravitreal injection OS"), each event of route other with
+    no side takes the one eye side (``rules.eye_side``: OD right, OS left) written in its
+    sentence, else in the sentences naming the eye route, else in the whole note. Where
+    both eyes are written at one step, that step gives none (the next one is read)."""
+    if not events or not rules.eye_routes.search(view.text):
+        return
+    eye_sents = sorted(
+        {
+            i
+            for m in rules.eye_routes.finditer(view.text)
+            if (i := _sentence_of(view, m.start())) is not None
+        }
+    )
+    for e in events:
+        if e.laterality is not None or e.route != "other":
+            continue
+        sent = _sentence_of(view, e.start)
+        scopes = [] if sent is None else [(view.sentences[sent].start, view.sentences[sent].end)]
+        scopes += [(view.sentences[i].start, view.sentences[i].end) for i in eye_sents]
+        scopes.append((0, len(view.text)))
+        for lo, hi in scopes:
+            got = _one_side(view, lo, hi, rules)
+            if got is not None:
+                e.laterality, e.spans["laterality"] = got
+                break

@@ -225,6 +225,22 @@ class ExtractionRules:
         self.repeat_side = re.compile(sites["repeat_side"]) if sites.get("repeat_side") else NEVER
         self.repeat_side_sentences = int(sites.get("repeat_side_sentences", 0))
         self.spinal_level = re.compile(sites["spinal_level"]) if sites.get("spinal_level") else None
+        eye_sides = {str(k): str(v) for k, v in sites.get("eye_sides", {}).items()}
+        self.eye_sides = eye_sides
+        self.eye_side = (  # written as shorthand: case-sensitive, a word of its own
+            re.compile(
+                r"(?<![\w.])(?:"
+                + "|".join(re.escape(k) for k in sorted(eye_sides, key=len, reverse=True))
+                + r")(?![\w])"
+            )
+            if eye_sides
+            else NEVER
+        )
+        self.eye_routes = (
+            re.compile(r"(?<!\w)(?:" + alternation(sites.get("eye_routes", ())) + r")(?!\w)", re.I)
+            if sites.get("eye_routes")
+            else NEVER
+        )
         self.route_by_site_word = {
             str(word).lower(): route
             for route, words in routes["implied_by_site_words"].items()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..doses import Dose
 from .rules import ExtractionRules
-from .segments import Segment, is_row
+from .segments import Segment, is_row, is_table_row
 from .view import CharSpan, Mention, NoteView
 
 PLACE_LABELS = ("SITE", "BODY", "LATERALITY")
@@ -107,8 +107,8 @@ def find_sites(
 ) -> list[SitePick]:
     """Distinct site picks in a segment, in text order: usually one; two when a dose is
     split ("each buttock" gives left and right). With no site, a non-site body part after
-    "in/into", or beside an injection word ("the left knee was injected"), still gives its
-    laterality: ``[SitePick(None, side)]``.
+    "in/into", beside an injection word ("the left knee was injected") or on a table
+    row ("| L AC |"), still gives its laterality: ``[SitePick(None, side)]``.
 
     Args:
         ind_range: the indication's character range: mentions inside it are not sites
@@ -164,7 +164,8 @@ def find_sites(
         return picks if len(picks) > 1 and all(p.side for p in picks) else picks[:1]
     for m in (m for m in segment.of("BODY") if outside(m)):
         before = set(view.words_before(m.tok_start, rules.window.locative_tokens))
-        if before & rules.locatives or _injection_near(view, m, rules):
+        row = is_table_row(view.sentence_text(m.sent), rules)  # "...|IV PUSH|L AC|GIVEN"
+        if row or before & rules.locatives or _injection_near(view, m, rules):
             lat = laterality_near(m, lats, rules)
             if lat is not None:
                 return _per_side(SitePick(None, lat.ident, None, lat.span))
