@@ -29,6 +29,8 @@ it is an order in a plan section (``section:planning``).
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from .anchors import class_infused
 from .rules import ExtractionRules
 from .segments import Segment
@@ -265,6 +267,8 @@ def given_by(
         return "record:tolerated"  # "VP-16 and ifosfamide infusions, which she tolerated well"
     if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):
         return "cue:procedure_done"  # "Using 0.5% Marcaine, I performed a nerve block"
+    if role not in ("planning", "not_administered") and course_controlled(view, a, rules):
+        return "record:course_controlled"  # "HOSPITAL COURSE: ... controlled with morphine"
     if not (has_route_or_dose or shot):
         return None
     for m in record:
@@ -281,6 +285,36 @@ def given_by(
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def course_controlled(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` named, in the course section of a summary (its heading matches
+    ``extraction.yaml`` ``regex.course_title``: "HOSPITAL COURSE:", "ED COURSE:"), as what a
+    problem was controlled or managed with (``regex.course_controlled`` before it in its
+    sentence, then only other drug names, routes, doses and list words, ``cues.yaml``
+    ``context.for_symptom_list_words``: "her pain was controlled with morphine and Toradol")?
+    A summary's course that names what controlled a problem documents doses given, one event
+    per drug (corpora/README.md, second blind batch); a nursing note's "BP controlled with" a
+    scheduled push has no course heading and stays a regimen (nursing batch 4)."""
+    if a.label != "DRUG" or rules.course_title is None or rules.course_controlled is None:
+        return False
+    starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
+    if not starts or not rules.course_title.match(view.text, starts[-1]):
+        return False
+    sent = view.sentences[a.sent]
+    cues = list(rules.course_controlled.finditer(view.text, sent.start, a.start))
+    if not cues:
+        return False
+    named = {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label in ("DRUG", "ROUTE", "DOSE") and m.end <= a.start
+        for i in range(m.tok_start, m.tok_end)
+    }
+    first = bisect_left(view.offsets, cues[-1].end())
+    return all(
+        i in named or view.tokens[i] in rules.symptom_list_words for i in range(first, a.tok_start)
+    )
 
 
 def on_heading_line(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:

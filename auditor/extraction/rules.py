@@ -431,6 +431,8 @@ class ExtractionRules:
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
         self.stay_told = rx.get("stay_told", NEVER)
+        self.course_title = rx.get("course_title")
+        self.course_controlled = rx.get("course_controlled")
 
     def injection_only(self, generic: str | None, name: str = "") -> bool:
         """Is the drug given only by injection (its first word in ``cues.yaml``
