@@ -29,7 +29,9 @@ def _same_drug_named_twice(
     drug, no dose unless the second name is in brackets right after it ("Rho(D) immune globulin
     50 mcg (MICRhoGAM)"), and no clause of more than ``window.same_drug_words_between`` words
     between ("Ceftriaxone (Rocephin)", "Allergen immunotherapy maintenance dose: dust mite
-    extract"; "Lasix 80 mg given at noon, then a Lasix drip planned" names it twice)."""
+    extract"; "Lasix 80 mg given at noon, then a Lasix drip planned" names it twice), and no
+    clock time (``regex.clock_time``) between ("lasix 20 at 0900 and lasix 40mg ivp at 1800": a
+    dose at each time)."""
     family = prev.ident != m.ident and rules.family_of(prev.ident) == rules.family_of(m.ident)
     if prev.ident != m.ident and not (family and rules.is_family(prev.ident, m.ident)):
         return False
@@ -41,6 +43,8 @@ def _same_drug_named_twice(
     if family:
         return True
     gap = text[prev.end : m.start]
+    if rules.clock_time.search(gap):
+        return False  # "lasix 20 at 0900 and lasix 40mg ivp at 1800": two times, two doses
     if (
         rules.clause_break.search(gap)
         and len(_WORDS.findall(gap)) > rules.window.same_drug_words_between

@@ -126,7 +126,9 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
     it closes that drug's own words, unless the drug is joined to it by "with", one combined
     injection ("50 mg of Demerol IM with 25 mg of Phenergan": ``regex.combined_with``)
     (contract section 2: a route counts only where the note states it; issue 12, a route
-    written for one drug is given to its neighbour)."""
+    written for one drug is given to its neighbour). Nor a route across a clock time ("lasix
+    20 at 0900 and lasix 40mg ivp at 1800"): doses at two times are two administrations, each
+    with its own words."""
     for b in note.anchors:
         if b.sent == a.sent and b is not a:
             found = pick(note.segment(b).of("ROUTE"), b, note.rules.window.route_before_tokens)
@@ -141,6 +143,8 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     m.label == "ADMIN" and lo <= m.start < hi for m in note.view.in_sent(a.sent)
                 ):
                     continue
+                if note.rules.clock_time.search(note.view.text, lo, hi):
+                    continue  # "lasix 20 at 0900 and lasix 40mg ivp at 1800": each time its own
                 if (
                     found.end <= a.start
                     and _closes_a_dose(note, found)
@@ -765,10 +769,14 @@ def _other_subject_before(note: _Note, a: Mention, end: int) -> bool:
     return False
 
 
+_CLAUSE_PUNCT = re.compile(r"[,;:]|(?<!\d)\.|\.(?!\d)")  # not the point of "0.5"
+
+
 def _repeats_before(note: _Note, a: Mention) -> int:
     """N when a given-word and "xN" come before the drug in its clause ("med x2 for pain with
     morphine IV"): ``words.repeat_lead`` right before the "xN", within ``repeat_before_chars``
-    before the drug in its sentence, no other drug and no ``,;.:`` between; else 1."""
+    before the drug in its sentence, no other drug and no ``,;.:`` between (a decimal point is
+    no stop: "Tx x 2 w 0.5 mg ativan"); else 1."""
     rules, text = note.rules, note.view.text
     sent_start = note.view.sentences[a.sent].start
     back = max(sent_start, a.start - rules.window.repeat_before_chars)
@@ -778,7 +786,7 @@ def _repeats_before(note: _Note, a: Mention) -> int:
         if (
             lead
             and lead[0].lower() in rules.repeat_lead
-            and not any(ch in between for ch in ",;.:")
+            and not _CLAUSE_PUNCT.search(between)  # "x 2 w 0.5 mg": a decimal point is none
             and not any(
                 m.label == "DRUG" and found.end() <= m.start < a.start
                 for m in note.view.in_sent(a.sent)
@@ -1012,6 +1020,17 @@ def _drop_total(note: _Note, a: Mention, event: Event) -> None:
     if total:
         event.dose_value = event.dose_unit = None
         del event.spans["dose"]
+
+
+def _told_at_a_time(view: NoteView, event: Event, rules: ExtractionRules) -> bool:
+    """Does the sentence of ``event``'s anchor tell a time of its own: a clock time
+    (``regex.clock_time``: "at 2200", "5 pm") or a ``words.dose_time_words`` word ("am lasix")?"""
+    for i, s in enumerate(view.sentences):
+        if s.start <= event.start < s.end:
+            if rules.clock_time.search(view.text, s.start, s.end):
+                return True
+            return bool(view.sentence_words(i) & rules.dose_time_words)
+    return False
 
 
 def _expand_repeats(events: list[Event], repeats: dict[int, int]) -> list[Event]:
@@ -1392,7 +1411,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules)
     _record_route(note, events)
-    merged = _expand_repeats(merge_mentions(events, rules, frozenset(apart)), repeats)
+    timed = frozenset(id(e) for e in events if _told_at_a_time(view, e, rules))
+    merged = _expand_repeats(merge_mentions(events, rules, frozenset(apart), timed), repeats)
     merged = _repeat_sides(view, merged, rules)
     merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"

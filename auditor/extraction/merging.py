@@ -78,14 +78,22 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
 
 
 def merge_mentions(
-    events: list[Event], rules: ExtractionRules, apart: frozenset[int] = frozenset()
+    events: list[Event],
+    rules: ExtractionRules,
+    apart: frozenset[int] = frozenset(),
+    timed: frozenset[int] = frozenset(),
 ) -> list[Event]:
     """A later mention of an already given drug with no dose and no site of its own
     ("responding to the Benadryl we gave"; also when it names only the drug's family: "Novolog
     8 units SC given per sliding scale", whose "sliding scale" is insulin), or with the same
     dose and route as it and no site in either ("received 40 mg IVP Lasix ... diuresing with
-    40 mg IVP Lasix"), is the same administration, not a new one. Events whose ``id`` is in
-    ``apart`` are said to be another dose ("Additional Narcan was given") and stay separate."""
+    40 mg IVP Lasix"), is the same administration, not a new one; so is an earlier mention with
+    no dose and no site when a later one tells the dose ("rib pain tx with MSO4 ... MSO4 0.5 mg
+    x2": the later, fuller mention stands for it; corpora/README.md, nursing batches 5 and 9: a
+    dose told again under another system is one event), unless either is told at a time of its
+    own (``timed``: "diuresed from am lasix ... at 2200 received 20 mg ivp lasix" are two doses).
+    Events whose ``id`` is in ``apart`` are said to be another dose ("Additional Narcan was
+    given") and stay separate."""
     out: list[Event] = []
     for event in events:
         same = [e for e in out if e.medication and e.medication == event.medication]
@@ -114,6 +122,21 @@ def merge_mentions(
         ]
         if restated:
             restated[0].take(event, TEXT_ELEMENTS)
+            continue
+        bare = [
+            i
+            for i, e in enumerate(out)
+            if e in same
+            and e.dose_value is None
+            and e.site is None
+            and event.dose_value is not None
+            and id(event) not in apart
+            and not {id(e), id(event)} & timed
+            and (e.route is None or e.route == event.route)
+        ]
+        if bare:  # "tx with MSO4 ... MSO4 0.5 mg x2 for rib pain": the dose told in full later
+            event.take(out[bare[0]], TEXT_ELEMENTS)
+            out[bare[0]] = event
             continue
         out.append(event)
     return out

@@ -325,6 +325,7 @@ class ExtractionRules:
         self.infusion_shared = frozenset(words.get("infusion_shared", ()))
         self.given_by_name = frozenset(words.get("given_by_name", ()))
         self.another_dose = frozenset(words.get("another_dose", ()))
+        self.dose_time_words = frozenset(words.get("dose_time_words", ()))
         self.given_today = frozenset(words.get("given_today", ()))
         self.coverage_classes = frozenset(words.get("coverage_classes", ()))
         self.single_injection_words = frozenset(words.get("single_injection", ()))
