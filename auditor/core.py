@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from .billing import HcpcsTable
+from .exports import reading_text
 from .frames import (
     EVENT_COLUMNS,
     EVIDENCE_FIELDS,
@@ -247,7 +248,8 @@ def audit_one(
     try:
         text = clean_text(record.text)
         setting = record.setting or context.setting.from_text(text)
-        found = extract(nlp, text)
+        # a structured export (C-CDA, flattened FHIR, ';' table) read as prose, same offsets
+        found = extract(nlp, reading_text(text, patterns_dir))
         in_report = context.procedural.report_context(text)
         kept, dropped = [], set()
         restated = context.procedural.restated(text, found["events"])

@@ -1,4 +1,5 @@
-"""Tables pasted as a note's text: a one-table export (CSV, pipe or tab) written into the note.
+"""Tables pasted as a note's text: a one-table export (CSV, pipe, tab or semicolon) written
+into the note.
 
 Pure text functions, no spaCy; used for what such an export's own columns say (its setting
 column: ``setting.py``; its diagnosis column: ``extraction/attributes.py``).
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 # the delimiters of a one-table export pasted as a note, in the order they are tried
-TABLE_DELIMITERS = (",", "|", "\t")
+TABLE_DELIMITERS = (",", "|", "\t", ";")
 
 
 class Column(NamedTuple):

@@ -6,10 +6,10 @@ An anchor is documented as given by: an administration verb in its sentence
 (``section:administration``); a "Both given" line after a list (``cue:group_given``); or a
 record-style entry, a route or dose plus a site, a verb, a provider, a response
 (``record:site``, ``record:admin``, ``record:provider``, ``record:response``), a clock
-time (``record:clock_time``) on its line or template block, a dose and an injection route
-in its own words outside a plan (``record:dose_route``, contract v2), a count of two or more
-doses after it outside a plan ("x2": ``record:times``), or a start with its injection route
-("started GCSF SQ": ``record:started_route``).
+time (``record:clock_time``) on its line or template block outside a plan, a dose and an
+injection route in its own words outside a plan (``record:dose_route``, contract v2), a count
+of two or more doses after it outside a plan ("x2": ``record:times``), or a start with its
+injection route ("started GCSF SQ": ``record:started_route``).
 
 It is *not* given now when a ConText modifier blocks it (``context:<category>``; a standing
 regimen or order, ``context:STANDING``, only when no administration verb is in the
@@ -276,8 +276,10 @@ def given_by(
             return f"record:{m.label.lower()}"
     sent_start = sents[a.sent].start
     lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
-    if rules.clock_time.search(record_text) or rules.clock_time.search(lead_in):
-        return "record:clock_time"  # "@ 0200", "5PM 8u NPH"
+    if role != "planning" and (
+        rules.clock_time.search(record_text) or rules.clock_time.search(lead_in)
+    ):
+        return "record:clock_time"  # "@ 0200", "5PM 8u NPH"; in a plan, the time it is due
     if (
         role != "planning"
         and rules.doses.find_all(text[segment.start : segment.end])
