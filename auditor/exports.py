@@ -10,6 +10,8 @@ length, every character in its place (event offsets index the note as written), 
   (``words.export_list_section_codes``) blanked; every other tag blanked except the quoted
   values of ``words.export_kept_attributes`` and a value with its unit;
 - a flattened key path's leading parts blanked ("dosage.route:" reads "route:");
+- text copied forward from an earlier note (``regex.copied_forward_start`` up to
+  ``regex.copied_forward_end`` or a blank line) blanked: another encounter's care;
 - a delimited export (``regex.export_delimiter``: a header line with two or more delimiters
   and rows of as many) read as a comma list, the unit column joined to its number by a space,
   a decimal comma a point.
@@ -49,6 +51,8 @@ class ExportRules:
     key_path: re.Pattern[str]
     delimiter: str
     decimal_comma: re.Pattern[str]
+    copied_start: re.Pattern[str]
+    copied_end: re.Pattern[str]
 
 
 @lru_cache(maxsize=8)
@@ -65,6 +69,8 @@ def export_rules(patterns_dir: str | None = None) -> ExportRules:
         key_path=re.compile(rx["export_key_path"]),
         delimiter=rx["export_delimiter"],
         decimal_comma=re.compile(rx["export_decimal_comma"]),
+        copied_start=re.compile(rx["copied_forward_start"]),
+        copied_end=re.compile(rx["copied_forward_end"]),
     )
 
 
@@ -99,6 +105,7 @@ def reading_text(text: str, patterns_dir: str | None = None) -> str:
         if label is not None and len(label) <= m.end() - m.start(1):
             chars[m.start(1) : m.end()] = list(label.ljust(m.end() - m.start(1)))
     _read_delimited(text, chars, rules)
+    _blank_copied(text, chars, rules)
     out = "".join(chars)
     assert len(out) == len(text)
     return out
@@ -206,3 +213,15 @@ def _read_delimited(text: str, chars: list[str], rules: ExportRules) -> None:
                     chars[at] = " " if heads[j + 1] in rules.unit_columns else "|"
                     at += 1
         i += 1 + len(rows)
+
+
+def _blank_copied(text: str, chars: list[str], rules: ExportRules) -> None:
+    """Blank the text copied forward from an earlier note: the lines after a line saying so
+    (``regex.copied_forward_start``) up to a line ending the copy
+    (``regex.copied_forward_end``), else up to the next blank line; the marker lines stay."""
+    for m in rules.copied_start.finditer(text):
+        start = m.end()
+        end = rules.copied_end.search(text, start)
+        blank = re.compile(r"\n[ \t]*\n").search(text, start + 1)
+        stop = end.start() if end else (blank.start() if blank else len(text))
+        _blank(chars, start, stop)

@@ -142,8 +142,9 @@ def test_team_f_corpus():
     # 40 dev / 20 heldout by sha256("team_f-20261208:" + note_id). Measured at main c61a578:
     # status 0.675, event F1 0.750, route 0.909, dose 0.939, missing F1 0.462, setting 0.650.
     # Floors on dev after helper teamf9's general rules (non-US chart wording, a plan's clock
-    # time, structured exports read as prose, a ';' export's class column): status 0.775,
-    # event F1 0.876, route 1.000, dose 0.949, missing F1 0.585, setting 0.675
+    # time, structured exports read as prose, a ';' export's class column, copy-forward text,
+    # tolerance of oral meds or an unfilled macro, the third stage of labour): status 0.800,
+    # event F1 0.886, route 1.000, dose 0.949, missing F1 0.651, setting 0.675
     lines = [json.loads(x) for x in TEAM_F_GOLD.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 60
     assert sum(x["split"] == "dev" for x in lines) == 40
@@ -152,11 +153,11 @@ def test_team_f_corpus():
     (split,) = evaluate([TEAM_F_GOLD])["per_file_split"].values()
     dev = split["dev"]
     assert dev["n_notes"] == 40
-    assert dev["status_accuracy"] >= 0.775
-    assert dev["events"]["f1"] >= 0.876
+    assert dev["status_accuracy"] >= 0.8
+    assert dev["events"]["f1"] >= 0.886
     assert dev["attributes"]["route"] >= 1.0
     assert dev["attributes"]["dose"] >= 0.948
-    assert dev["missing"]["micro"]["f1"] >= 0.585
+    assert dev["missing"]["micro"]["f1"] >= 0.65
     assert dev["setting_accuracy"] >= 0.675
 
 
