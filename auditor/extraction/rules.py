@@ -433,6 +433,8 @@ class ExtractionRules:
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
         self.stay_told = rx.get("stay_told", NEVER)
+        self.additive_roles = frozenset(spec["words"].get("additive_roles", ()))
+        self.additive_joiners = frozenset(spec["words"].get("additive_joiners", ()))
         self.course_title = rx.get("course_title")
         self.course_controlled = rx.get("course_controlled")
 

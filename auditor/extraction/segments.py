@@ -100,9 +100,29 @@ def segment_of(
                 start = m.start
         return start
 
+    def additive(x: Mention, prev: Mention) -> bool:
+        """Is anchor ``x`` a local anaesthetic mixed into ``a``'s injection, joined to the
+        anchor before it by a mixture word only ("40 mg of Kenalog with 2 mL of 1% lidocaine
+        was injected into the right knee": the place is the mixture's, so it is ``a``'s too)?"""
+        if a.label != "DRUG" or x.label != "DRUG":
+            return False
+        if rules.drugs.get(a.ident, {}).get("role", "drug") != "drug":
+            return False
+        if rules.drugs.get(x.ident, {}).get("role") not in rules.additive_roles:
+            return False
+        between = text[prev.end : begin(x)].lower().replace(",", " ").split()
+        return (
+            bool(between)
+            and bool(set(between) & rules.additive_joiners)
+            and not any(m.label == "ADMIN" and prev.end <= m.start < x.start for m in ms)
+        )
+
     i = same.index(a)
     start = sent.start if i == 0 else begin(a)
-    end = begin(same[i + 1]) if i + 1 < len(same) else sent.end
+    j = i + 1
+    while j < len(same) and additive(same[j], same[j - 1]):
+        j += 1
+    end = begin(same[j]) if j < len(same) else sent.end
     return Segment(start, end, [m for m in ms if start <= m.start < end])
 
 
