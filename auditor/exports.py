@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .patterns import load_patterns
+from .tables import tables
 
 # an XML tag: a name right after "<" and only name="value" attributes ("< 60", "<115" are no tags)
 _TAG = re.compile(r'</?[A-Za-z][\w:.-]*(?:\s+[A-Za-z_:][\w:.-]*\s*=\s*"[^"<>]*")*\s*/?>')
@@ -181,30 +182,17 @@ def _read_xml(text: str, chars: list[str], rules: ExportRules) -> None:
 
 
 def _read_delimited(text: str, chars: list[str], rules: ExportRules) -> None:
-    d = rules.delimiter
-    lines, at = [], 0
-    for line in text.split("\n"):
-        lines.append((at, line))
-        at += len(line) + 1
-    i = 0
-    while i < len(lines):
-        start, header = lines[i]
-        n = header.count(d)
-        if n < 2:
-            i += 1
+    """A table of ``regex.export_delimiter`` (``tables.tables``, with one row or more) read
+    as a pipe table: a decimal comma a point, the delimiter before a unit column a space."""
+    read_to = 0  # the end of the last table read: its rows are no new header
+    for table in tables(text, (rules.delimiter,)):
+        (start, header), rows = table.lines[0], table.lines[1:]
+        if not rows or start < read_to:
             continue
-        heads = [c.strip().lower() for c in header.split(d)]
-        rows = []
-        for row_start, row in lines[i + 1 :]:
-            if row.count(d) != n:
-                break
-            rows.append((row_start, row))
-        if not rows:
-            i += 1
-            continue
-        for row_start, row in [(start, header), *rows]:
+        heads = [c.strip().lower() for c in header.split(rules.delimiter)]
+        for row_start, row in table.lines:
             at = row_start
-            cells = row.split(d)
+            cells = row.split(rules.delimiter)
             for j, cell in enumerate(cells):
                 for m in rules.decimal_comma.finditer(cell):
                     chars[at + m.start()] = "."
@@ -212,7 +200,7 @@ def _read_delimited(text: str, chars: list[str], rules: ExportRules) -> None:
                 if j + 1 < len(cells):
                     chars[at] = " " if heads[j + 1] in rules.unit_columns else "|"
                     at += 1
-        i += 1 + len(rows)
+        read_to = rows[-1][0] + len(rows[-1][1])
 
 
 def _blank_copied(text: str, chars: list[str], rules: ExportRules) -> None:

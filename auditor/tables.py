@@ -28,28 +28,55 @@ class Column(NamedTuple):
     cells: list[tuple[int, str]]
 
 
-def columns(text: str, names: Iterable[str]) -> Iterator[Column]:
-    """Each column of a table in ``text`` whose header cell is one of ``names`` (lowercase):
-    a header is a line with two or more of one delimiter (``TABLE_DELIMITERS``), its rows the
-    lines after it split by the same delimiter into as many cells (a blank line or any other
-    line ends the table). Yielded by header line, then delimiter, then header cell."""
-    wanted = set(names)
+class Table(NamedTuple):
+    """A table pasted in a note: a header line with two or more of one delimiter and the
+    lines after it split by the same delimiter into as many cells.
+
+    Attributes:
+        delimiter: the delimiter (one of ``TABLE_DELIMITERS``).
+        lines: ``(offset, line)`` of the header, then of each row (possibly none), in order
+            (``offset``: the line's first character in the note).
+    """
+
+    delimiter: str
+    lines: list[tuple[int, str]]
+
+
+def tables(text: str, delimiters: Iterable[str] = TABLE_DELIMITERS) -> Iterator[Table]:
+    """Each table of ``text`` (``Table``), tried from every line as its header, then for each
+    of ``delimiters`` in order; its rows end at a blank line or any line of another number of
+    cells. A row of one table is also tried as the header of another (callers skip those
+    they have read)."""
     lines, at = [], 0
     for line in text.split("\n"):
         lines.append((at, line))
         at += len(line) + 1
-    for i, (_, header) in enumerate(lines[:-1]):
-        for delimiter in TABLE_DELIMITERS:
-            if header.count(delimiter) < 2:
+    for i, (_, header) in enumerate(lines):
+        for delimiter in delimiters:
+            n = header.count(delimiter)
+            if n < 2:
                 continue
-            heads = [cell.strip().lower() for cell in header.split(delimiter)]
-            for j, name in enumerate(heads):
-                if name not in wanted or heads.index(name) != j:
-                    continue
-                cells = []
-                for at, row in lines[i + 1 :]:
-                    parts = row.split(delimiter)
-                    if len(parts) != len(heads):
-                        break
-                    cells.append((at + sum(len(p) + 1 for p in parts[:j]), parts[j]))
-                yield Column(name, cells)
+            rows = []
+            for row in lines[i + 1 :]:
+                if row[1].count(delimiter) != n:
+                    break
+                rows.append(row)
+            yield Table(delimiter, [lines[i], *rows])
+
+
+def columns(text: str, names: Iterable[str]) -> Iterator[Column]:
+    """Each column of a table in ``text`` (``tables``) whose header cell is one of ``names``
+    (lowercase), with its cells in the rows after the header. Yielded by header line, then
+    delimiter, then header cell."""
+    wanted = set(names)
+    for table in tables(text):
+        (_, header), rows = table.lines[0], table.lines[1:]
+        heads = [cell.strip().lower() for cell in header.split(table.delimiter)]
+        for j, name in enumerate(heads):
+            if name not in wanted or heads.index(name) != j:
+                continue
+            cells = []
+            for at, row in rows:
+                parts = row.split(table.delimiter)
+                cells.append((at + sum(len(p) + 1 for p in parts[:j]), parts[j]))
+            yield Column(name, cells)
