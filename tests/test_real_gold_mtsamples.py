@@ -141,8 +141,8 @@ def test_texts_are_the_csv_transcriptions(rows):
         (
             "mtsamples-10",
             25,
-            (20, 5),
-            9,
+            (21, 4),
+            7,
             {"procedure": 14, "other": 6, "trap": 5},
             ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
         ),
