@@ -40,6 +40,8 @@ _XML = re.compile(
 # a flattened key ("  reasonCode: ...") after its blanked path
 _KEY = re.compile(r"(?m)(?:^[ \t]*|\.)([A-Za-z]\w*)[ \t]*:")
 _ATTR = re.compile(r'([A-Za-z_:][\w:.-]*)\s*=\s*"([^"]*)"')
+# a flattened field line: its indent, its key (the last of a dotted path) and its value
+_FIELD_LINE = re.compile(r"([ \t]*)(?:[\w\[\]]+\.)*([A-Za-z]\w*)[ \t]*:[ \t]*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,29 @@ def _label_of(rules: ExportRules, name: str, attrs: dict[str, str]) -> str | Non
     return None
 
 
+def _entry_fields(text: str, position: int) -> dict[str, str]:
+    """The fields of the flattened entry holding the key line at ``position``: ``{key:
+    value}`` (the last key of a dotted path; the value lowercased, quotes and a trailing comma
+    dropped) of the key lines around it, up and down, indented as deep as it or deeper, up
+    to a blank line, a line that is no ``key: value`` field, or a shallower one (the entry's
+    own header, "entry[1] MedicationAdministration"). A key's label may depend on a field of
+    its entry ("medication[status=not-done]=Not given": an entry charted as not done)."""
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    lines = text[start : len(text) if end < 0 else end]
+    indent = len(lines) - len(lines.lstrip(" \t"))
+    before = text[:start].split("\n")[:-1] if start else []
+    after = text[start:].split("\n")
+    fields: dict[str, str] = {}
+    for side in (reversed(before), after):
+        for line in side:
+            field = _FIELD_LINE.match(line)
+            if field is None or len(field.group(1)) < indent:
+                break
+            fields.setdefault(field.group(2), field.group(3).strip().strip('",').strip().lower())
+    return fields
+
+
 def reading_text(text: str, patterns_dir: str | None = None) -> str:
     """``text`` with its structured exports made readable (module docstring); the same
     length as ``text``. A note with no export comes back unchanged."""
@@ -101,8 +126,10 @@ def reading_text(text: str, patterns_dir: str | None = None) -> str:
         _read_xml(text, chars, rules)
     for m in rules.key_path.finditer(text):
         _blank(chars, m.start(1), m.end(1))
+    entry_keyed = {tag for tag, attr, _, _ in rules.labels if attr is not None}
     for m in _KEY.finditer(text):
-        label = _label_of(rules, m.group(1), {})
+        key = m.group(1)
+        label = _label_of(rules, key, _entry_fields(text, m.start(1)) if key in entry_keyed else {})
         if label is not None and len(label) <= m.end() - m.start(1):
             chars[m.start(1) : m.end()] = list(label.ljust(m.end() - m.start(1)))
     _read_delimited(text, chars, rules)

@@ -28,9 +28,14 @@ def test_export_case(case, extract_one):
     result = extract_one(read)
     got = [{k: e[k] for k in FIELDS} for e in result["events"]]
     assert got == [{k: e[k] for k in FIELDS} for e in case["events"]]
+    if "not_administered" in case:
+        assert result["not_administered"] == case["not_administered"]
     for want, event in zip(case["events"], result["events"], strict=True):
         if "indication" in want:
             assert want["indication"] in (event.get("indication") or "")
+        if "response" in want:  # null: no response read
+            got = event.get("response")
+            assert got is None if want["response"] is None else want["response"] in (got or "")
 
 
 def test_prose_is_unchanged():

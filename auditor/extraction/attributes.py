@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..doses import Dose
-from ..tables import columns
+from ..tables import Column, columns
 from .rules import ExtractionRules
 from .segments import Segment
 from .view import CharSpan, Mention, NoteView
@@ -146,6 +147,43 @@ def export_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     return None
 
 
+def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
+    """The diagnosis a note states outside an indication section: an assessment dictated as
+    a sentence ("Assessment is acute left lumbar radiculopathy.", "Impression is acute
+    pyelonephritis": ``regex.assessment_statement``, its group 1 to the sentence end), else a
+    diagnosis written with its ICD-10 code in the note's opening lines, its title and the
+    line after it ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``,
+    group 1; corpora/README.md: the opening line of a visit note naming the condition is the
+    reason for the visit). A phrase whose first word is ``words.not_a_diagnosis`` or made
+    only of ``non_condition_words`` is none. None when there is none."""
+    text = view.text
+    found = [m for m in rules.assessment_statement.finditer(text)]
+    opening = _opening_lines_end(text)
+    found += [m for m in rules.coded_diagnosis.finditer(text, 0, opening)]
+    for m in found:
+        phrase = m.group(1).strip(rules.indication_trim)
+        words = phrase.lower().split()
+        if not words or words[0] in rules.not_a_diagnosis:
+            continue
+        if {w.strip(rules.condition_word_trim) for w in words} - {""} <= rules.non_condition:
+            continue
+        at = m.start(1) + m.group(1).find(phrase)
+        value = phrase[: rules.window.indication_max_chars]
+        return Found(value, (at, at + len(value)))
+    return None
+
+
+def _opening_lines_end(text: str, lines: int = 2) -> int:
+    """Where the note's first ``lines`` non-blank lines end."""
+    at, seen = 0, 0
+    for line in text.splitlines(keepends=True):
+        at += len(line)
+        seen += bool(line.strip())
+        if seen >= lines:
+            break
+    return at
+
+
 def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
     """The first EVIDENCE mention (a lab result) outside a plan and not followed by a
     future word in its clause ("B12 level pending", "NAAT sent")."""
@@ -166,13 +204,43 @@ def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
 
 def follow_up(view: NoteView, a: Mention, label: str, rules: ExtractionRules) -> Found | None:
     """The first ``label`` mention (RESPONSE, PROVIDER) from the anchor's sentence start
-    to ``followup_chars`` after its end."""
+    to ``followup_chars`` after its end; for a response, else the anchor's cell of an
+    export's response column (``export_response``)."""
     sent = view.sentences[a.sent]
     limit = sent.end + rules.window.followup_chars
     for m in view.mentions:
         if m.label == label and sent.start <= m.start < limit:
             return Found(m.text, m.span)
+    return export_response(view, a, rules) if label == "RESPONSE" else None
+
+
+def export_response(view: NoteView, a: Mention, rules: ExtractionRules) -> Found | None:
+    """The response cell of a delimited export in the anchor's own row: the cell under a
+    header named in ``words.export_response_columns`` ("reaction", "response") on the
+    anchor's line, when it holds a word ("none observed", "tolerated"); None when there is
+    none (an empty cell documents no response)."""
+    if not rules.export_response_columns:
+        return None
+    text = view.text
+    line_start = text.rfind("\n", 0, a.start) + 1
+    line_end = text.find("\n", a.start)
+    line_end = len(text) if line_end < 0 else line_end
+    for column in _columns(text, rules.export_response_columns):
+        for at, raw in column.cells:
+            if line_start <= at < line_end:
+                cell = raw.strip()
+                if not any(ch.isalpha() for ch in cell):
+                    return None
+                at += raw.find(cell)
+                value = cell[: rules.window.indication_max_chars]
+                return Found(value, (at, at + len(value)))
     return None
+
+
+@lru_cache(maxsize=4)
+def _columns(text: str, names: tuple[str, ...]) -> tuple[Column, ...]:
+    """``tables.columns`` of one note, read once for all its anchors."""
+    return tuple(columns(text, names))
 
 
 def choose_dose(

@@ -31,6 +31,7 @@ from .attributes import (
     note_evidence,
     pick,
     section_indication,
+    stated_indication,
 )
 from .contextual import add_contextual_mentions, effect_cues, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
@@ -1093,7 +1094,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     cancer = bool(rules.cancer_re.search(view.text))
     post_mortem = rules.post_mortem(view.text)
     evidence = note_evidence(view, rules)
-    diagnosis = section_indication(view, rules) or export_indication(view, rules)
+    diagnosis = (
+        section_indication(view, rules)
+        or export_indication(view, rules)
+        or stated_indication(view, rules)  # "Assessment is ...", an ICD-coded opening line
+    )
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
     drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
     bolused: set[int] = set()  # id() of drips given a drug-less bolus ("gtt with prn boluses")
@@ -1422,7 +1427,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             ):
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
-    absorb_unnamed(events, rules)
+    absorb_unnamed(events, rules, view.text)
     _record_route(note, events)
     timed = frozenset(id(e) for e in events if _told_at_a_time(view, e, rules))
     merged = _expand_repeats(merge_mentions(events, rules, frozenset(apart), timed), repeats)

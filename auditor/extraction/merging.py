@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .event import Event
 from .rules import ExtractionRules
 from .view import Mention, NoteView
@@ -9,6 +11,9 @@ from .view import Mention, NoteView
 PLACE_AND_DOSE = ("route", "site", "laterality", "dose_value", "dose_unit")
 TEXT_ELEMENTS = ("route", "indication", "response", "provider")
 ADMIN_VERB = "cue:admin_verb"  # ``given.given_by``: an administration verb in the sentence
+
+# a run of blanks in a gap between two entries (counted as one written character)
+_BLANKS = re.compile(r"\s+")
 
 
 def drug_before(
@@ -142,11 +147,14 @@ def merge_mentions(
     return out
 
 
-def absorb_unnamed(events: list[Event], rules: ExtractionRules) -> None:
+def absorb_unnamed(events: list[Event], rules: ExtractionRules, text: str | None = None) -> None:
     """A drug-less event just before a named drug's event in the same entry (a template
-    whose "Route:" line comes before "Medication:") is absorbed into it, in place. One
-    documented with its own administration verb ("Mg repleted with 2 amps IV. Given 40 mg
-    Lasix") is an entry of its own: its route and dose are not the next drug's."""
+    whose "Route:" line comes before "Medication:", a C-CDA entry whose coded route, site and
+    dose come before its product) is absorbed into it, in place. One documented with its own
+    administration verb ("Mg repleted with 2 amps IV. Given 40 mg Lasix") is an entry of its
+    own: its route and dose are not the next drug's. The gap is counted in written characters
+    (``text``, the note: a run of blanks counts as one, as the blanked markup of an export
+    read as text or a form's padding say nothing)."""
     i = 0
     while i + 1 < len(events):
         cur, nxt = events[i], events[i + 1]
@@ -154,9 +162,18 @@ def absorb_unnamed(events: list[Event], rules: ExtractionRules) -> None:
             cur.medication is None
             and cur.decided_by != ADMIN_VERB
             and nxt.medication
-            and 0 <= nxt.start - cur.end <= rules.window.absorb_unnamed_chars
+            and 0 <= nxt.start - cur.end
+            and _written_gap(text, cur.end, nxt.start) <= rules.window.absorb_unnamed_chars
         ):
             nxt.take(cur, PLACE_AND_DOSE)
             del events[i]
             continue
         i += 1
+
+
+def _written_gap(text: str | None, start: int, end: int) -> int:
+    """The characters from ``start`` to ``end`` with each run of blanks (spaces, tabs, line
+    breaks) counted as one; ``end - start`` when there is no text."""
+    if text is None:
+        return end - start
+    return len(_BLANKS.sub(" ", text[start:end]))

@@ -392,8 +392,13 @@ class ExtractionRules:
         self.record_route = rx.get("record_route", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
         self.hl7_diagnosis = rx.get("hl7_diagnosis", NEVER)
+        self.assessment_statement = rx.get("assessment_statement", NEVER)
+        self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
         self.export_diagnosis_columns = tuple(
             w.lower() for w in spec["words"].get("export_diagnosis_columns", ())
+        )
+        self.export_response_columns = tuple(
+            w.lower() for w in spec["words"].get("export_response_columns", ())
         )
         self.repeat_counts: dict[str, int] = {
             **{w.lower(): 2 for w in spec["words"].get("repeat_two", [])},
