@@ -104,11 +104,15 @@ def test_team_corpus_figures(team_scores):
 #   exports read as prose, a plan's clock time, copied-forward text, non-US chart wording,
 #   tolerance of oral meds; kinds9: encounter class codes and more care-place titles, a
 #   needle's gauge, tuberculin units, a side after an injection route) 0.850 / 0.886 / 0.698,
-#   route, dose, laterality and setting 1.000.
+#   route, dose, laterality and setting 1.000; round 10 (kinds10: a FHIR entry charted not done,
+#   C-CDA coded fields before the product, a trigger shot self-administered at home, an export's
+#   reaction column, "Assessment is ..." and an ICD-coded opening line) 0.875 / 0.897 / 0.789.
 # - team_g (round 10; sha256("team_g-20261206:" + id), written likewise: audit trails, BCMA scans,
 #   Markdown tables, HL7 RAS/VXU, LAI initiation, hospice unit, implants, venom, MA shorthand,
 #   Spanish and Indian OPD notes): at 2f9451c 0.525 / 0.753 / 0.481, route 0.921, dose 0.842,
-#   laterality 0.868, setting 0.750 (measurement only, no rule written for it in round 10).
+#   laterality 0.868, setting 0.750; round 10 (kinds10: an emergency department, OPD, injection
+#   visit, MA note or clinic department named; an ICD-coded opening line) 0.550 / 0.753 / 0.500,
+#   setting 0.925.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -117,11 +121,11 @@ SPLIT_SETS = {
                {"status": 0.95, "event_f1": 0.959, "route": 0.978, "dose": 0.957,
                 "laterality": 0.936, "missing_f1": 0.923, "setting": 0.975}),
     "team_f": (TEAM_F_GOLD, 60, 40, 72, 45,
-               {"status": 0.85, "event_f1": 0.886, "route": 1.0, "dose": 1.0,
-                "laterality": 1.0, "missing_f1": 0.697, "setting": 1.0}),
+               {"status": 0.875, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
+                "laterality": 1.0, "missing_f1": 0.7895, "setting": 1.0}),
     "team_g": (TEAM_G_GOLD, 60, 40, 75, 50,
-               {"status": 0.525, "event_f1": 0.7525, "route": 0.9211, "dose": 0.8421,
-                "laterality": 0.8684, "missing_f1": 0.4815, "setting": 0.75}),
+               {"status": 0.55, "event_f1": 0.7525, "route": 0.9211, "dose": 0.8421,
+                "laterality": 0.8684, "missing_f1": 0.5, "setting": 0.925}),
 }  # fmt: skip
 
 
