@@ -423,6 +423,7 @@ class ExtractionRules:
         self.dose_lead = rx["dose_lead"]
         self.effect_before_dose = rx.get("effect_before_dose", NEVER)
         self.effect_before_drug = rx.get("effect_before_drug", NEVER)
+        self.effect_verb_before_drug = rx.get("effect_verb_before_drug", NEVER)
         self.extra_dose = rx.get("extra_dose", NEVER)
         self.dose_range_before = rx["dose_range_before"]
         self.emergency_note = rx["emergency_note"]
