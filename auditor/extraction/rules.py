@@ -276,6 +276,7 @@ class ExtractionRules:
         }
         self.injection_routes = frozenset(spec["injection_routes"])
         self.history_sections = frozenset(spec.get("history_sections", ()))
+        self.history_stop_words = _words(spec["words"].get("history_stop_words", ()))
         self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
         self.shared_heads = {
