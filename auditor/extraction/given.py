@@ -603,7 +603,8 @@ def history_told(view: NoteView, a: Mention, category: str | None, rules: Extrac
     start = starts[-1] if starts else 0
     line_start = max(view.text.rfind("\n", 0, start), view.text.rfind(",", 0, start)) + 1
     at_line_start = not view.text[line_start:start].strip()
-    return bool(starts and at_line_start and rules.history_title.match(view.text[start : start + 60]))
+    titled = bool(rules.history_title.match(view.text[start : start + 60]))
+    return bool(starts) and at_line_start and titled
 
 
 def report_premedication(
