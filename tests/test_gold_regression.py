@@ -13,7 +13,16 @@ import pytest
 
 from auditor.evaluate import evaluate
 
-from .conftest import DEV_GOLD, DEV_GOLD_V1, ROOT, TEAM_D_GOLD, TEAM_E_GOLD, TEAM_F_GOLD, TEAM_GOLD
+from .conftest import (
+    DEV_GOLD,
+    DEV_GOLD_V1,
+    ROOT,
+    TEAM_D_GOLD,
+    TEAM_E_GOLD,
+    TEAM_F_GOLD,
+    TEAM_G_GOLD,
+    TEAM_GOLD,
+)
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +105,10 @@ def test_team_corpus_figures(team_scores):
 #   tolerance of oral meds; kinds9: encounter class codes and more care-place titles, a
 #   needle's gauge, tuberculin units, a side after an injection route) 0.850 / 0.886 / 0.698,
 #   route, dose, laterality and setting 1.000.
+# - team_g (round 10; sha256("team_g-20261206:" + id), written likewise: audit trails, BCMA scans,
+#   Markdown tables, HL7 RAS/VXU, LAI initiation, hospice unit, implants, venom, MA shorthand,
+#   Spanish and Indian OPD notes): at 2f9451c 0.525 / 0.753 / 0.481, route 0.921, dose 0.842,
+#   laterality 0.868, setting 0.750 (measurement only, no rule written for it in round 10).
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -106,6 +119,9 @@ SPLIT_SETS = {
     "team_f": (TEAM_F_GOLD, 60, 40, 72, 45,
                {"status": 0.85, "event_f1": 0.886, "route": 1.0, "dose": 1.0,
                 "laterality": 1.0, "missing_f1": 0.697, "setting": 1.0}),
+    "team_g": (TEAM_G_GOLD, 60, 40, 75, 50,
+               {"status": 0.525, "event_f1": 0.7525, "route": 0.9211, "dose": 0.8421,
+                "laterality": 0.8684, "missing_f1": 0.4815, "setting": 0.75}),
 }  # fmt: skip
 
 
