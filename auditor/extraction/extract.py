@@ -781,7 +781,7 @@ def _repeats_before(note: _Note, a: Mention) -> int:
     morphine IV"): ``words.repeat_lead`` right before the "xN", within ``repeat_before_chars``
     before the drug in its sentence, no other drug and no ``,;.:`` between (a decimal point is
     no stop: "Tx x 2 w 0.5 mg ativan"), or a given-word right before a list of N clock times
-    ("Medicated @ 2000,2200,03,04 with 2mg mso4": ``regex.clock_list``); else 1."""
+    ("Medicated @ 2100,2300,02 with 1mg dilaudid": ``regex.clock_list``); else 1."""
     rules, text = note.rules, note.view.text
     sent_start = note.view.sentences[a.sent].start
     back = max(sent_start, a.start - rules.window.repeat_before_chars)
@@ -799,7 +799,7 @@ def _repeats_before(note: _Note, a: Mention) -> int:
         ):
             return int(found.group(1))
     for found in rules.clock_list.finditer(text, back, a.start):
-        # "Medicated @ 2000,2200,03,04 with 2mg mso4": a given-word, then the times, then the drug
+        # "Medicated @ 2100,2300,02 with 1mg dilaudid": a given-word, then the times, then the drug
         lead = text[max(0, found.start() - 12) : found.start()].split()[-1:]
         between = text[found.end() : a.start]
         if (
