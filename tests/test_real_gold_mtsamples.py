@@ -85,7 +85,8 @@ def test_texts_are_the_csv_transcriptions(rows):
 # (--seed 20261222 --reserved /work/reserved_all.txt), -7 (--seed 20270108 --reserved
 # /work/blind7_reserved.txt; ED, office and discharge pools empty), -8 (--seed 20270121
 # --reserved /work/s10/reserved_for_draw.txt, i.e. blind7_reserved plus reserved_all; ED, office,
-# consult and discharge pools empty), -9 (--seed 20270131, the same reserved file and pools empty).
+# consult and discharge pools empty), -9 (--seed 20270131, the same reserved file and pools empty),
+# -10 (--seed 20270141, the same reserved file and pools empty).
 @pytest.mark.parametrize(
     ("batch_name", "n", "statuses", "n_events", "pools", "reserved"),
     [
@@ -134,6 +135,14 @@ def test_texts_are_the_csv_transcriptions(rows):
             25,
             (16, 9),
             16,
+            {"procedure": 14, "other": 6, "trap": 5},
+            ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
+        ),
+        (
+            "mtsamples-10",
+            25,
+            (21, 4),
+            7,
             {"procedure": 14, "other": 6, "trap": 5},
             ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
         ),
