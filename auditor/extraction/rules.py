@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..doses import DoseParser, alternation
+from .logs import state_field
 
 # the pattern files (relative names, as in ``auditor.patterns.SCHEMA``) the extractor reads
 NEVER = re.compile(r"(?!)")  # an optional expression absent from the rule files matches nothing
@@ -418,6 +419,19 @@ class ExtractionRules:
         self.correction = rx.get("correction", NEVER)
         self.log_date = rx.get("log_date", NEVER)
         self.log_today = rx.get("log_today", NEVER)
+        # a log line's state (auditor.extraction.logs): longest state first
+        words, mods = spec["words"], spec["modifiers"]
+        self.log_state_field = state_field(words.get("log_state_fields", ()))
+        self.log_state_columns = frozenset(w.lower() for w in words.get("log_state_fields", ()))
+        not_given = tuple(mods.get("log_not_given", ()))
+        order = tuple(mods.get("log_order", ()))
+        states = [(w.lower(), not_given) for w in words.get("log_not_given_states", ())]
+        states += [(w.lower(), order) for w in words.get("log_order_states", ())]
+        self.log_states: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+            sorted(states, key=lambda item: len(item[0]), reverse=True)
+        )
+        self.self_log_title = rx.get("self_log_title", NEVER)
+        self.self_log_mods: tuple[str, ...] = tuple(mods.get("self_log", ()))
         self.divided_dose = rx.get("divided_dose", NEVER)
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
