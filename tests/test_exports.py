@@ -29,8 +29,11 @@ def test_export_case(case, extract_one):
     got = [{k: e[k] for k in FIELDS} for e in result["events"]]
     assert got == [{k: e[k] for k in FIELDS} for e in case["events"]]
     for want, event in zip(case["events"], result["events"], strict=True):
-        if "indication" in want:
-            assert want["indication"] in (event.get("indication") or "")
+        for key in ("indication", "provider"):
+            if key in want:
+                assert want[key] in (event.get(key) or ""), key
+    if "not_administered" in case:
+        assert result["not_administered"] == case["not_administered"]
 
 
 def test_prose_is_unchanged():
