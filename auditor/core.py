@@ -28,7 +28,14 @@ from .frames import (
 from .io.readers import detect_columns, frame_records
 from .patterns import load_patterns
 from .procedural import ProceduralRules
-from .records import InputTally, NoteRecord, clean_text, coerce_text, safe_record
+from .records import (
+    InputTally,
+    NoteRecord,
+    clean_text,
+    coerce_text,
+    lexicon_words,
+    safe_record,
+)
 from .requirements import RequirementSpec
 from .setting import SettingColumn, SettingRules
 
@@ -70,11 +77,15 @@ class Context:
         procedural: the procedural-context rules (``patterns/context/procedural.yaml``).
         im_sc_form: generic name -> whether the substance has an IM or SC form (drug
             lexicon ``label_routes``).
+        words: the one-word drug, site and route forms of the rule set
+            (``records.lexicon_words``): a word broken by a hyphen at a line end is joined
+            when it makes one (``records.clean_text``).
     """
 
     setting: SettingRules
     procedural: ProceduralRules
     im_sc_form: dict[str, bool]
+    words: frozenset[str] = frozenset()
 
 
 def _engine(
@@ -119,6 +130,7 @@ def _engine(
                     ],
                 ),
                 im_sc_form={d["generic"]: d["im_sc_form"] for d in patterns.drugs["drugs"]},
+                words=lexicon_words(patterns),
             ),
         )
         _STATE["strings"] = len(_STATE["nlp"].vocab.strings)
@@ -246,7 +258,7 @@ def audit_one(
             note_id=record.note_id, status=status, error=error, setting=record.setting
         ), []
     try:
-        text = clean_text(record.text)
+        text = clean_text(record.text, context.words)
         setting = record.setting or context.setting.from_text(text)
         # a structured export (C-CDA, flattened FHIR, ';' table) read as prose, same offsets
         found = extract(nlp, reading_text(text, patterns_dir))

@@ -6,11 +6,13 @@ import codecs
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 # the contract columns live in ``auditor.frames`` (re-exported here for older imports)
 from .frames import EVENT_COLUMNS, EVIDENCE_FIELDS, NOTE_COLUMNS, is_missing  # noqa: F401
+
+if TYPE_CHECKING:
+    from .patterns import Patterns
 
 
 @dataclass
@@ -123,15 +125,16 @@ _CLEAN_MAP = {
 }
 
 
-def clean_text(text: str) -> str:
+def clean_text(text: str, words: frozenset[str] | None = None) -> str:
     """Normalise a note for the pipeline without moving any character offset.
 
     ``normalise_text``, then the letter confusions of scanned text are repaired
-    (``repair_ocr``) and a form's dotted leaders read as colons (``dotted_leaders``). Every
+    (``repair_ocr``; ``words``: the lexicon words of the rule set in use, ``lexicon_words``,
+    None for the bundled one) and a form's dotted leaders read as colons (``dotted_leaders``). Every
     replacement keeps the length, so event offsets index the
     original text and ``len(clean_text(t)) == len(t)``.
     """
-    return dotted_leaders(repair_ocr(normalise_text(text)))
+    return dotted_leaders(repair_ocr(normalise_text(text), words))
 
 
 def normalise_text(text: str) -> str:
@@ -182,39 +185,50 @@ def _ocr_word(m: re.Match[str]) -> str:
     return word[:-1].replace("l", "I").replace("0", "O") + word[-1].replace("0", "O")
 
 
-@lru_cache(maxsize=1)
-def _lexicon_words() -> frozenset[str]:
-    """The one-word forms of the bundled drug, site and route lexicons (a broken word is
-    joined only when it makes one of them), read through ``patterns.load_patterns``."""
-    from .patterns import load_patterns
-
-    patterns = load_patterns(None)
-    forms: list[str] = []
-    for drug in patterns.drugs["drugs"]:
-        forms += drug["names"]
-    for names in patterns.sites["sites"].values():
-        forms += names
-    forms += patterns.sites.get("other_body_parts", [])
-    for names in patterns.routes["routes"].values():
-        forms += names
-    return frozenset(str(f).lower() for f in forms if " " not in str(f))
+# the one-word lexicon forms of each rule set read (``lexicon_words``), by ``Patterns.sha256``
+_WORDS: dict[str, frozenset[str]] = {}
 
 
-def repair_ocr(text: str) -> str:
+def lexicon_words(patterns: Patterns | None = None) -> frozenset[str]:
+    """The one-word forms of the drug, site and route lexicons of ``patterns`` (None: the
+    bundled rule files, ``patterns.load_patterns``): a word broken across a line by a hyphen
+    is joined only when it makes one of them (``repair_ocr``). Read once per rule set."""
+    if patterns is None:
+        from .patterns import load_patterns
+
+        patterns = load_patterns(None)
+    words = _WORDS.get(patterns.sha256)
+    if words is None:
+        forms: list[str] = []
+        for drug in patterns.drugs["drugs"]:
+            forms += drug["names"]
+        for names in patterns.sites["sites"].values():
+            forms += names
+        forms += patterns.sites.get("other_body_parts", [])
+        for names in patterns.routes["routes"].values():
+            forms += names
+        words = frozenset(str(f).lower() for f in forms if " " not in str(f))
+        _WORDS[patterns.sha256] = words
+    return words
+
+
+def repair_ocr(text: str, words: frozenset[str] | None = None) -> str:
     """``text`` with the letter confusions of scanned documents repaired, keeping its length:
     a lowercase "l" for "I" and a zero for "O" in a word of capitals ("lM" -> "IM",
     "FAMlLY" -> "FAMILY"), and a drug, site or route word broken across a line by a hyphen
     joined, the two lines made one ("Ceftriax-\none 1 g" -> "Ceftriaxone   1 g": the hyphen
     and the line break become two spaces after the word, so only the word's second part
-    moves and every other character keeps its offset in the original text)."""
+    moves and every other character keeps its offset in the original text). ``words``: the
+    lexicon words a joined word must be (``lexicon_words`` of the rule set in use; None: the
+    bundled rule files')."""
     if "l" in text or "0" in text:
         text = _OCR_CAPS.sub(_ocr_word, text)
     if "-\n" in text:
-        words = _lexicon_words()
+        known = lexicon_words() if words is None else words
 
         def join(m: re.Match[str]) -> str:
             whole = m.group(1) + m.group(2)
-            return whole + "  " if whole.lower() in words else m.group(0)
+            return whole + "  " if whole.lower() in known else m.group(0)
 
         text = _BROKEN_WORD.sub(join, text)
     return text

@@ -8,6 +8,7 @@ None. Used by ``core`` for every note and by the readers to detect a standard se
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from re import _parser  # the stdlib's regex parser (private; Python 3.11 is pinned)
@@ -81,6 +82,8 @@ STATEMENT_WINDOW = 512
 # those with the longest shortest string first
 LITERAL_SETS_KEPT = 3
 _REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
+_ZERO_WIDTH = (_parser.AT, _parser.ASSERT, _parser.ASSERT_NOT)
+_BOUNDARY = "\x00"  # marks an opening literal that the regex needs at a word boundary
 
 
 @dataclass(frozen=True)
@@ -325,7 +328,7 @@ class SettingRules:
         first = lines[0] if lines else ""
         if PAGE_HEADER.match(first) and len(lines) > 1:
             first = lines[1]  # "Page 1 of 1   SCANNED DOCUMENT" heads the form's own title
-        upper = sum(ch.isupper() for ch in first) > 3 * sum(ch.islower() for ch in first)
+        upper = sum(map(str.isupper, first)) > 3 * sum(map(str.islower, first))
         if upper:  # a scan's "FAMlLY PRACTlCE" (as clean_text repairs a whole note)
             first = repair_ocr(first)
         # an upper-case line's ". " ends an abbreviation ("ST. LUKE CLINIC"), not a sentence
@@ -368,6 +371,7 @@ class SettingRules:
                             later=not (self.later_ok and self.later_ok[i]),
                             later_spans=later_spans,
                             dated=bool(self.dated_skip and self.dated_skip[i]),
+                            lowered=lowered,
                         )
                     )
                 ):
@@ -401,7 +405,9 @@ class SettingRules:
         has, lacks = self.conditions[rule]
 
         def found(pattern: re.Pattern[str]) -> bool:
-            return may_match(pattern, text, lowered) and bool(pattern.search(text))
+            return may_match(pattern, text, lowered) and (
+                next(matches(pattern, text, lowered), None) is not None
+            )
 
         return all(found(p) for p in has) and not any(found(p) for p in lacks)
 
@@ -459,7 +465,9 @@ class SettingRules:
                 elif layout:
                     seen[key] = len({m.group(0).lower() for m in pattern.finditer(text)}) >= least
                 else:
-                    seen[key] = self._stated(text, pattern, least, skip or [], later=False)
+                    seen[key] = self._stated(
+                        text, pattern, least, skip or [], later=False, lowered=lowered
+                    )
             if seen[key]:
                 present += 1
             elif kind in profile.require:
@@ -500,6 +508,7 @@ class SettingRules:
         later: bool = True,
         later_spans: list[tuple[int, int]] | None = None,
         dated: bool = False,
+        lowered: str | None = None,
     ) -> bool:
         """At least ``least`` distinct matches of ``pattern`` (lowercased) in sentences not
         about an earlier encounter (``other_encounter``) nor, when ``later``, a later one
@@ -508,9 +517,11 @@ class SettingRules:
         in the ``THIS_ENCOUNTER_AFTER`` characters after it, within its statement) is
         exempt from the encounter and section checks. ``dated``: also skip a statement that
         goes on from a dated one (``dated_before``: rules marked ``dated_skip``). (Its
-        callers ask ``may_match`` first.)"""
+        callers ask ``may_match`` first; ``lowered``: see ``matches``.)"""
         seen: set[str] = set()
-        for match in pattern.finditer(text):
+        for match in matches(pattern, text, lowered):
+            if match.group(0).lower() in seen:
+                continue  # a string already counted counts once (nothing to decide again)
             after = STATEMENT_END.search(text, match.end())
             right = after.start() if after else len(text)
             now = self.this_encounter is not None and self.this_encounter.search(
@@ -598,6 +609,131 @@ def may_match(pattern: re.Pattern[str], text: str, lowered: str | None) -> bool:
         all(any(s in text for s in options) for options in alternative)
         for alternative in alternatives
     )
+
+
+def matches(pattern: re.Pattern[str], text: str, lowered: str | None) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, the same matches, found faster: a case-insensitive regex
+    of many alternatives that opens with ``\\b`` is tried by the regex engine at every
+    position of the note, letter by letter through each alternative; when every match of
+    ``pattern`` starts with one of a few literal strings (``first_literals``) and ``lowered``
+    is the note lowercased (an ASCII note: see ``may_match``; None: plain ``finditer``), only
+    the positions where one of them starts are tried (``pattern.match`` there, which sees the
+    text before the position as ``finditer`` does), left to right, each search going on
+    after the last match as ``finditer`` does. Setting is decided ~3x faster on MTSamples."""
+    finder = _first_finder(pattern) if lowered is not None else None
+    if finder is None:
+        yield from pattern.finditer(text)
+        return
+    position = 0  # the next position to try
+    while (start := finder.search(lowered, position)) is not None:
+        found = pattern.match(text, start.start())
+        if found is not None:
+            yield found
+            position = found.end()  # a match is never empty (it opens with a literal)
+        else:
+            position = start.start() + 1
+
+
+@cache
+def _first_finder(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A case-sensitive regex of ``first_literals(pattern)`` (matched on the lowercased
+    note), or None when there are none or one of them is blank (a match that may open with a
+    space or tab: nearly every position would be tried, and the engine's own scan is
+    quicker)."""
+    found = first_literals(pattern)
+    if not found or any(not s.removeprefix(_BOUNDARY).strip() for s in found):
+        return None
+    return re.compile(
+        "|".join(
+            r"\b" + re.escape(s[1:]) if s.startswith(_BOUNDARY) else re.escape(s)
+            for s in sorted(found, key=len, reverse=True)
+        )
+    )
+
+
+@cache
+def first_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Lowercase ASCII strings such that every match of ``pattern`` starts with one of them
+    (matched against the note lowercased, so a superset of the positions where a match may
+    start), read from the regex's parse tree (``_opening_literals``); None when some match
+    may start otherwise (a class such as ``\\w``, a dot, a back-reference, a non-ASCII
+    letter, an empty match)."""
+    try:
+        data = _parser.parse(pattern.pattern, pattern.flags).data
+    except (re.error, TypeError, ValueError, RecursionError):  # pragma: no cover
+        return None
+    found = _opening_literals(list(data))
+    return frozenset(found) if found else None
+
+
+def _opening_literals(items: list[Any], bounded: bool = False) -> set[str] | None:
+    """The literal strings every match of the parsed sequence ``items`` opens with (see
+    ``first_literals``): zero-width items (``\\b``, ``^``, lookarounds) skipped; a run of
+    literals; each alternative of a branch, or a group, followed by the rest of the
+    sequence; an optional item both taken (followed by the rest) and left out; a repeated
+    item's own opening; a small class of letters or digits, each of its characters. None:
+    unknown."""
+    run: list[str] = []
+    for i, (op, av) in enumerate(items):
+        if op is _parser.LITERAL:
+            char = chr(av)
+            if not char.isascii():
+                return None
+            run.append(char.lower())
+            continue
+        if run:
+            return {_BOUNDARY * bounded + "".join(run)}
+        rest = items[i + 1 :]
+        if op is _parser.AT and av is _parser.AT_BOUNDARY:
+            bounded = True
+            continue
+        if op in _ZERO_WIDTH:
+            continue
+        if op is _parser.BRANCH:
+            out: set[str] = set()
+            for alternative in av[1]:
+                found = _opening_literals(list(alternative) + rest, bounded)
+                if found is None:
+                    return None
+                out |= found
+            return out
+        if op is _parser.SUBPATTERN:
+            return _opening_literals(list(av[3]) + rest, bounded)
+        if op is _parser.ATOMIC_GROUP:
+            return _opening_literals(list(av) + rest, bounded)
+        if op in _REPEATS:
+            least, most, body = av
+            if least == most == 1:
+                return _opening_literals(list(body) + rest, bounded)
+            # one more repeat may follow the first: only the body's own opening is sure
+            first = _opening_literals(list(body) + rest if most == 1 else list(body), bounded)
+            if first is None or least >= 1:
+                return first
+            skipped = _opening_literals(rest, bounded)
+            return None if skipped is None else first | skipped
+        if op is _parser.IN:
+            chars = _class_chars(av)
+            return None if chars is None else {_BOUNDARY * bounded + c for c in chars}
+        return None
+    return {_BOUNDARY * bounded + "".join(run)} if run else None
+
+
+def _class_chars(items: list[Any]) -> set[str] | None:
+    """The characters (lowercased) of a parsed character class of literals, ranges of at
+    most 26 and ``\\d``; None for any other class (negated, ``\\w``, wide ranges)."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _parser.LITERAL:
+            chars.add(chr(av))
+        elif op is _parser.RANGE and av[1] - av[0] < 26:
+            chars |= {chr(c) for c in range(av[0], av[1] + 1)}
+        elif op is _parser.CATEGORY and av is _parser.CATEGORY_DIGIT:
+            chars |= set("0123456789")
+        else:
+            return None
+    if not all(c.isascii() for c in chars):
+        return None
+    return {c.lower() for c in chars}
 
 
 @cache

@@ -7,7 +7,15 @@ import math
 import pandas as pd
 import pytest
 
-from auditor.records import InputTally, NoteRecord, Text, clean_text, coerce_text, decode_bytes
+from auditor.records import (
+    InputTally,
+    NoteRecord,
+    Text,
+    clean_text,
+    coerce_text,
+    decode_bytes,
+    lexicon_words,
+)
 
 
 @pytest.mark.parametrize(
@@ -67,6 +75,33 @@ def test_clean_text_keeps_every_offset(text, expected):
     cleaned = clean_text(text)
     assert cleaned == expected
     assert len(cleaned) == len(text)
+
+
+def test_hyphen_join_reads_the_rule_set_in_use(tmp_path):
+    """A word broken by a hyphen at a line end is joined when it makes a lexicon word of the
+    rule set the audit loaded (``--patterns``), not of the bundled one: a brand name added to
+    a copied folder's drug lexicon is joined, and the audit with that folder reads it."""
+    import shutil
+
+    from auditor.core import audit_one
+    from auditor.patterns import DEFAULT_PATTERNS_DIR, load_patterns
+
+    folder = tmp_path / "patterns"
+    shutil.copytree(DEFAULT_PATTERNS_DIR, folder)
+    drugs = folder / "lexicons" / "drugs.yaml"
+    text = drugs.read_text(encoding="utf-8")
+    drugs.write_text(
+        text.replace("names: [ketorolac, ", "names: [ketorolac, zentorix, ", 1), encoding="utf-8"
+    )
+    note = "Zento-\nrix 30 mg IM given R deltoid for back pain.\nTolerated well."
+    assert clean_text(note) == note  # not a bundled word: left as written
+    words = lexicon_words(load_patterns(str(folder)))
+    assert "zentorix" in words and "zentorix" not in lexicon_words()
+    assert clean_text(note, words).startswith("Zentorix   30 mg IM")
+    row, events = audit_one(NoteRecord(row=1, note_id="n1", text=note), str(folder))
+    assert [e["medication"] for e in events] == ["ketorolac"]
+    row, events = audit_one(NoteRecord(row=1, note_id="n1", text=note))
+    assert "ketorolac" not in [e["medication"] for e in events]  # the bundled set: no such name
 
 
 def _record(row: int, note_id: str, encoding: str | None = "utf-8") -> NoteRecord:

@@ -21,6 +21,8 @@ from auditor.patterns import load_patterns
 from auditor.setting import (
     STATEMENT_END,
     SettingRules,
+    first_literals,
+    matches,
     may_match,
     required_literals,
     statement_start,
@@ -276,6 +278,45 @@ def test_required_literals_reads_the_alternatives_of_a_regex():
     assert not may_match(re.compile(r"\bICU\b"), "icu", "icu")
     # an alternative without a literal that every match holds: no prefilter
     assert required_literals(re.compile(r"\bfoley\b|\d+", re.I)) is None
+
+
+def test_matches_finds_what_finditer_finds():
+    # every rule and cue regex, on the case texts as written, in capitals, swapped, with a
+    # non-ASCII letter (plain finditer) and with words glued (boundaries, lookbehinds)
+    regexes = _every_regex(BASE_RULES)
+    for text in CASE_TEXTS:
+        for variant in (
+            text,
+            text.upper(),
+            text.swapcase(),
+            text + " \u00e9",
+            text.replace(" ", ""),
+        ):
+            lowered = variant.lower() if variant.isascii() else None
+            for pattern in regexes:
+                got = [m.span() for m in matches(pattern, variant, lowered)]
+                assert got == [m.span() for m in pattern.finditer(variant)], pattern.pattern[:60]
+
+
+def test_first_literals_reads_how_every_match_opens():
+    b = "\x00"  # at a word boundary
+    assert first_literals(re.compile(r"\b(?:is|are) (?:now )?being\b|(?:MS|TS)?ICU", re.I)) == {
+        b + "is ",
+        b + "are ",
+        "msicu",
+        "tsicu",
+        "icu",
+    }
+    # a repeated group: only its own opening is sure ("abab" as well as "abc")
+    assert first_literals(re.compile(r"(?:ab)+c")) == {"ab"}
+    assert first_literals(re.compile(r"[0-2]\d:")) == {"0", "1", "2"}
+    # no literal opens every match: a class of words, a dot, an empty match
+    for pattern in (r"\bfoley\b|\w+ gtt", r".x", r"(?:ab)?", r"[^a]b"):
+        assert first_literals(re.compile(pattern, re.I)) is None, pattern
+    # a match found at a candidate sees the text before it, as finditer does
+    pattern = re.compile(r"(?<!was )\bdischarged home", re.I)
+    text = "He was discharged home. She discharged home; Discharged home"
+    assert [m.start() for m in matches(pattern, text, text.lower())] == [28, 45]
 
 
 def test_the_decision_is_the_same_without_the_prefilter(monkeypatch):

@@ -824,9 +824,9 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     ``regex.dose_list_joiner``: a comma, "and", "then", "followed by", an arrow): the same
     drug given again, each with its amount ("40 mg IV Lasix with little response, 80 mg with
     little response and 160 mg"; "Ativan 1 mg, then 2 mg"), by the route written once for
-    the list. The list stops at the first amount in another unit, a range, a total, or one
-    followed by an oral route or a frequency (``regex.dose_list_stop``: "then 60 mg po",
-    "then 60 mg q6h" is the regimen), and at ``window.dose_list_chars`` after the first dose."""
+    the list (``_listed_doses``). A dose followed by an oral route or a frequency
+    (``regex.dose_list_stop``: "Lasix 40 mg IV q12h, 20 mg ...") heads a regimen, no list; the
+    list ends at ``window.dose_list_chars`` after the first dose."""
     if len(found) != 1 or "dose" not in found[0].spans:
         return []
     first, rules, text = found[0], note.rules, note.view.text
@@ -835,39 +835,17 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     if rules.dose_list_stop.match(text, pos, pos + rules.window.dose_list_stop_chars):
         return []  # "Lasix 40 mg IV q12h, 20 mg ...": a regimen, not a list of doses given
     stop = min(segment.end, pos + rules.window.dose_list_chars)
-    reach = rules.window.dose_before_chars  # another drug named this close after an amount
-    out: list[Event] = []
-    for dose in rules.doses.find_all(text[pos:stop]):
-        start, end = pos + dose.start, pos + dose.end
-        if dose.unit != first.dose_unit or is_range(text, start, dose.value, rules):
-            break
-        before = text[first.spans["dose"][1] if not out else out[-1].spans["dose"][1] : start]
-        if not rules.dose_list_joiner.search(before) or rules.repeat_total.search(before):
-            break
-        if rules.dose_list_stop.match(text, end, end + rules.window.dose_list_stop_chars):
-            break
-        if any(  # "Decadron 0.25 cc, 0.25 cc of antibiotic", "..., 2 cc of 1% Xylocaine"
-            m.label == "DRUG" and m is not a and pos <= m.start < end + reach
-            for m in note.view.in_sent(a.sent)
-        ):
-            break
-        extra = copy.deepcopy(first)
-        extra.dose_value = dose.value
-        extra.spans["dose"] = (start, end)
-        _route_right_after(note, a, extra, end)
-        out.append(extra)
-    return out
+    amounts = [(pos + d.start, pos + d.end, d) for d in rules.doses.find_all(text[pos:stop])]
+    return _listed_doses(note, a, first, amounts, pos, after=True)
 
 
 def _dose_list_before(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     """More events when the anchor's dose is written before it and the anchor's own words,
-    before that dose, list earlier amounts in the same unit, each joined to the next by a list
-    word (``regex.dose_list_joiner``): "got 40 mg and then 80 mg of lasix IV" (two doses, the
-    route written once for the list, as ``_dose_list`` reads "Lasix 20 mg, then 40 mg IV").
-    Only amounts inside the anchor's segment (its sentence start, or its own lead dose for a
-    later drug) and with no drug mention between them and the anchor; the list stops at a
-    range, a total, or an amount followed by an oral route or a frequency. The earlier doses
-    come first, in text order."""
+    before that dose, list earlier amounts in the same unit: "got 40 mg and then 80 mg of
+    lasix IV" (two doses, the route written once for the list, as ``_dose_list`` reads
+    "Lasix 20 mg, then 40 mg IV"; ``_listed_doses``). Only amounts inside the anchor's segment
+    (its sentence start, or its own lead dose for a later drug) and with no drug mention
+    between them and the anchor. The earlier doses come first, in text order."""
     if len(found) != 1 or "dose" not in found[0].spans:
         return []
     first, rules, text = found[0], note.rules, note.view.text
@@ -882,23 +860,58 @@ def _dose_list_before(note: _Note, a: Mention, found: list[Event]) -> list[Event
     ):
         return []
     amounts = [(lo + d.start, lo + d.end, d) for d in rules.doses.find_all(text[lo:dose_start])]
+    return _listed_doses(note, a, first, amounts[::-1], lo, after=False)
+
+
+def _listed_doses(
+    note: _Note,
+    a: Mention,
+    first: Event,
+    amounts: list[tuple[int, int, Dose]],
+    lo: int,
+    after: bool,
+) -> list[Event]:
+    """The amounts that go on the list of the anchor's dose ``first``, walked away from it
+    (``amounts``: ``(start, end, dose)``, nearest first; ``after``: written after the dose,
+    else before it; ``lo``: where the search for them started), each a copy of ``first`` with
+    its own amount, in text order. An amount goes on the list when it is in the dose's unit,
+    no range, joined to its neighbour nearer the dose by a list word
+    (``regex.dose_list_joiner``), with no total before it (``regex.repeat_total``: the words
+    between them, and for an amount before the dose ``window.total_before_chars`` before it)
+    and not followed by an oral route or a frequency (``regex.dose_list_stop``: "then 60 mg
+    po", "then 60 mg q6h" is the regimen); the walk stops at the first that does not. An
+    amount after the dose must have no other drug named from the dose to
+    ``window.dose_before_chars`` after it ("Decadron 0.25 cc, 0.25 cc of antibiotic"), and
+    takes the injection route written right after it (``_route_right_after``)."""
+    rules, text = note.rules, note.view.text
+    reach = rules.window.dose_before_chars  # another drug named this close after an amount
     out: list[Event] = []
-    nxt = dose_start
-    for start, end, dose in reversed(amounts):
+    near = first.spans["dose"]  # the listed amount nearest to this one
+    for start, end, dose in amounts:
         if dose.unit != first.dose_unit or is_range(text, start, dose.value, rules):
             break
-        between = text[end:nxt]
-        if not rules.dose_list_joiner.search(between) or rules.repeat_total.search(
-            text[max(lo, start - rules.window.total_before_chars) : nxt]
-        ):
+        between = text[near[1] : start] if after else text[end : near[0]]
+        before = (
+            between if after else text[max(lo, start - rules.window.total_before_chars) : near[0]]
+        )
+        if not rules.dose_list_joiner.search(between) or rules.repeat_total.search(before):
             break
         if rules.dose_list_stop.match(text, end, end + rules.window.dose_list_stop_chars):
+            break
+        if after and any(  # "Decadron 0.25 cc, 0.25 cc of antibiotic", "..., 2 cc of 1% Xylocaine"
+            m.label == "DRUG" and m is not a and lo <= m.start < end + reach
+            for m in note.view.in_sent(a.sent)
+        ):
             break
         extra = copy.deepcopy(first)
         extra.dose_value = dose.value
         extra.spans["dose"] = (start, end)
-        out.insert(0, extra)
-        nxt = start
+        if after:
+            _route_right_after(note, a, extra, end)
+            out.append(extra)
+        else:
+            out.insert(0, extra)
+        near = (start, end)
     return out
 
 
