@@ -24,13 +24,12 @@ Pure functions of the note view and ``ExtractionRules``; no spaCy.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .view import Mention, NoteView
 
-if TYPE_CHECKING:  # rules.py builds its state pattern with state_field below
+if TYPE_CHECKING:
     from .rules import ExtractionRules
 
 # the labels of the mentions a line's state speaks for (not its ADMIN word, nor its site)
@@ -130,12 +129,3 @@ def self_logged(view: NoteView, rules: ExtractionRules) -> NoteView:
             spans.append((start, end, rules.self_log_mods))
             found += 1
     return _marked(view, spans)
-
-
-def state_field(fields: list[str]) -> re.Pattern[str]:
-    """The state-field pattern of ``words.log_state_fields``: a field name as a whole word,
-    then a colon or an equals sign."""
-    names = sorted((re.escape(f).replace(r"\ ", r"\s+") for f in fields), key=len, reverse=True)
-    if not names:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(names) + r")\s*[:=]")

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..doses import DoseParser, alternation
-from .logs import state_field
 
 # the pattern files (relative names, as in ``auditor.patterns.SCHEMA``) the extractor reads
 NEVER = re.compile(r"(?!)")  # an optional expression absent from the rule files matches nothing
@@ -421,7 +420,7 @@ class ExtractionRules:
         self.log_today = rx.get("log_today", NEVER)
         # a log line's state (auditor.extraction.logs): longest state first
         words, mods = spec["words"], spec["modifiers"]
-        self.log_state_field = state_field(words.get("log_state_fields", ()))
+        self.log_state_field = _state_field(words.get("log_state_fields", ()))
         self.log_state_columns = frozenset(w.lower() for w in words.get("log_state_fields", ()))
         not_given = tuple(mods.get("log_not_given", ()))
         order = tuple(mods.get("log_order", ()))
@@ -483,3 +482,12 @@ class ExtractionRules:
     def excluded_kind(self, generic: str | None) -> bool:
         """Vaccines, allergen extracts and chemotherapy are injections whatever the wording."""
         return bool(self.drugs.get(generic or "", {}).get("exclusion"))
+
+
+def _state_field(fields: list[str]) -> re.Pattern[str]:
+    """The state-field pattern of ``words.log_state_fields``: a field name as a whole word,
+    then a colon or an equals sign."""
+    names = sorted((re.escape(f).replace(r"\ ", r"\s+") for f in fields), key=len, reverse=True)
+    if not names:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(names) + r")\s*[:=]")
