@@ -191,7 +191,9 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
     that leads a DRUG mention ("calmer after 1 mg ativan", "s/p 20 mg IV hydralazine":
     ``regex.effect_before_dose`` before ``regex.dose_lead``), or for an effect noun right before
     the drug's name ("good diuresis after the lasix": ``regex.effect_before_drug``, not for a
-    drug whose mention states a regimen): a dose whose effect is charted was given
+    drug whose mention states a regimen), or for a past-tense effect verb right before it
+    ("Uterus firmed up well with IV pit": ``regex.effect_verb_before_drug``): a dose whose
+    effect is charted was given
     (corpora/README.md, nursing decisions). "BP better after hydralazine" (no amount, no effect
     noun) gets none. ``view`` itself when there is no such word."""
     added: list[Mention] = []
@@ -208,6 +210,8 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
             continue  # "good u/o to lasix bid": the regimen's effect
         else:  # "good diuresis after the lasix": an effect noun right before the drug
             cue = rules.effect_before_drug.search(text, sent.start, m.start)
+            # "Uterus firmed up well with IV pit": a past-tense effect verb right before it
+            cue = cue or rules.effect_verb_before_drug.search(text, sent.start, m.start)
         if cue is None:
             continue
         start, end = cue.span(1)

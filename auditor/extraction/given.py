@@ -581,21 +581,30 @@ def blocked_by(
         and not report_premedication(view, a, category, segment, rules)
     ):
         return f"section:{category}"
-    if (
+    if history_told(view, a, category, rules):
+        return f"section:{category}"  # the history of the present illness: told, not given now
+    return None
+
+
+def history_told(view: NoteView, a: Mention, category: str | None, rules: ExtractionRules) -> bool:
+    """Is anchor ``a`` told in the history of the present illness (a section of
+    ``extraction.yaml`` ``history_sections`` whose heading, at a line's start, matches
+    ``regex.history_title``: "HPI:", "HX:", "HISTORY OF PRESENT ILLNESS:"), not tied to this
+    encounter's time ("This a.m. he required Haldol 1 mg IM") nor told after this stay's
+    admission (a present-perfect course after "was admitted" is the stay's even in the
+    history)? The care it tells came before this encounter."""
+    if not (
         category in rules.history_sections
         and not this_encounter(view, a, rules)
-        # (a present-perfect course after "was admitted" is the stay's even in the history)
         and not admitted_before(view, a, rules, stay_only=not a.modifiers & rules.admitted_mods)
     ):
-        # a history's dose tied to this encounter's time ("This a.m. he required Haldol 1 mg IM")
-        # is this encounter's
-        starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
-        start = starts[-1] if starts else 0
-        line_start = max(view.text.rfind("\n", 0, start), view.text.rfind(",", 0, start)) + 1
-        at_line_start = not view.text[line_start:start].strip()
-        if starts and at_line_start and rules.history_title.match(view.text[start : start + 60]):
-            return f"section:{category}"  # the history of the present illness: told, not given now
-    return None
+        return False
+    starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
+    start = starts[-1] if starts else 0
+    line_start = max(view.text.rfind("\n", 0, start), view.text.rfind(",", 0, start)) + 1
+    at_line_start = not view.text[line_start:start].strip()
+    titled = bool(rules.history_title.match(view.text[start : start + 60]))
+    return bool(starts) and at_line_start and titled
 
 
 def report_premedication(
@@ -712,6 +721,16 @@ def not_given_by(
     ) == {"IV"}:
         return None  # "plan cisplatin and paclitaxel after surgery": a later course by infusion
     not_given = sorted(a.modifiers & rules.not_given_mods)
+    if (
+        not_given == ["NEGATED_EXISTENCE"]
+        and view is not None
+        and view.sentence_words(a.sent) & rules.history_stop_words
+        and history_told(view, a, view.section_at(a.start), rules)
+    ):
+        # "... the antibiotics and Solu-Medrol were discontinued" in the history of the present
+        # illness: a stop of earlier care, not this encounter's decision (a nursing note's "SC
+        # heparin d/c'd" has no history heading and keeps its flag: corpora/README.md)
+        return None
     if a.modifiers & (rules.schedule_mods | rules.standing_mods) and not not_given:
         return None  # a schedule ("40 mg SC daily") or standing order ("IM q6h prn"), not a plan
     if not_given == ["NEXT_DOSE"] and a.label != "DRUG":

@@ -276,6 +276,7 @@ class ExtractionRules:
         }
         self.injection_routes = frozenset(spec["injection_routes"])
         self.history_sections = frozenset(spec.get("history_sections", ()))
+        self.history_stop_words = _words(spec["words"].get("history_stop_words", ()))
         self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
         self.shared_heads = {
@@ -436,6 +437,7 @@ class ExtractionRules:
         self.dose_lead = rx["dose_lead"]
         self.effect_before_dose = rx.get("effect_before_dose", NEVER)
         self.effect_before_drug = rx.get("effect_before_drug", NEVER)
+        self.effect_verb_before_drug = rx.get("effect_verb_before_drug", NEVER)
         self.extra_dose = rx.get("extra_dose", NEVER)
         self.dose_range_before = rx["dose_range_before"]
         self.emergency_note = rx["emergency_note"]
