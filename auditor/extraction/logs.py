@@ -1,0 +1,131 @@
+"""Structured administration logs: the state written on a log line, and a patient's own log.
+
+EHR audit trails, barcode (BCMA) scan logs and MAR histories give each line an action or a
+status: "ACTION: Order verified", "Status: Not Given - Held", "ACTION: CANCELLED", a table's
+``Status`` column. The line's words are split into several sentences by the sentencizer (a
+field label starts one), so ConText cannot carry the state to the drug of its line; this
+module does, as plain data, before the "given now?" decision:
+
+- ``log_states``: a line whose state field (``words.log_state_fields`` then a colon or an
+  equals sign: "ACTION:", "Status:", "Admin status:"; or, in a pipe table, the cell under a
+  header cell so named) opens with a state of ``words.log_not_given_states`` (not given, held,
+  cancelled, refused, wasted, removed, ...) gives each of its mentions the modifiers of
+  ``modifiers.log_not_given`` (a dose documented as not given: contract section 1,
+  ``not_administered`` when no event of the drug follows); a state of ``words.log_order_states``
+  (an order action: ordered, order verified, verified, dispensed) those of
+  ``modifiers.log_order`` (an order, no dose);
+- ``self_logged``: the dated lines (``regex.log_date``) right after a line saying the log is
+  the patient's own (``regex.self_log_title``: "patient-entered", "my injection log",
+  "self-injection log") are self-administration: their mentions get ``modifiers.self_log``
+  (home medication: no event, no flag; corpora/README.md, team_g decision).
+
+Pure functions of the note view and ``ExtractionRules``; no spaCy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from .view import Mention, NoteView
+
+if TYPE_CHECKING:
+    from .rules import ExtractionRules
+
+# the labels of the mentions a line's state speaks for (not its ADMIN word, nor its site)
+_STATED = frozenset({"DRUG", "ROUTE", "INJECTION", "DOSE", "AMOUNT"})
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, at = [], 0
+    for line in text.split("\n"):
+        out.append((at, at + len(line)))
+        at += len(line) + 1
+    return out
+
+
+def _state_of(words: str, rules: ExtractionRules) -> tuple[str, ...] | None:
+    """The modifiers the state written at the start of ``words`` gives, or None."""
+    low = words.lower().lstrip(" \t:=-|")
+    for state, mods in rules.log_states:
+        if low.startswith(state) and not low[len(state) : len(state) + 1].isalnum():
+            return mods
+    return None
+
+
+def _field_states(text: str, rules: ExtractionRules) -> list[tuple[int, int, tuple[str, ...]]]:
+    """``(line start, line end, modifiers)`` of each line with a state field."""
+    out = []
+    for start, end in _lines(text):
+        for m in rules.log_state_field.finditer(text, start, end):
+            mods = _state_of(text[m.end() : end], rules)
+            if mods is not None:
+                out.append((start, end, mods))
+                break
+    return out
+
+
+def _table_states(text: str, rules: ExtractionRules) -> list[tuple[int, int, tuple[str, ...]]]:
+    """The same for the rows of a pipe table whose header names a state column: the row's
+    cell under it."""
+    out = []
+    column: int | None = None
+    width = 0
+    for start, end in _lines(text):
+        line = text[start:end]
+        if line.count("|") < 2:
+            column = None
+            continue
+        cells = [c.strip().lower() for c in line.strip().strip("|").split("|")]
+        if column is None:
+            heads = [i for i, c in enumerate(cells) if c in rules.log_state_columns]
+            if heads:
+                column, width = heads[0], len(cells)
+            continue
+        if len(cells) != width:
+            continue
+        mods = _state_of(cells[column], rules)
+        if mods is not None:
+            out.append((start, end, mods))
+    return out
+
+
+def _marked(view: NoteView, spans: list[tuple[int, int, tuple[str, ...]]]) -> NoteView:
+    if not spans:
+        return view
+    mentions: list[Mention] = []
+    for m in view.mentions:
+        add = frozenset(mod for start, end, mods in spans if start <= m.start < end for mod in mods)
+        keep = m.label in _STATED and add and not add <= m.modifiers
+        mentions.append(replace(m, modifiers=m.modifiers | add) if keep else m)
+    return replace(view, mentions=mentions, _words={})
+
+
+def log_states(view: NoteView, rules: ExtractionRules) -> NoteView:
+    """``view`` with the state of each log line given to its mentions (module docstring);
+    ``view`` itself when no line states one."""
+    if not rules.log_states:
+        return view
+    spans = _field_states(view.text, rules) + _table_states(view.text, rules)
+    return _marked(view, spans)
+
+
+def self_logged(view: NoteView, rules: ExtractionRules) -> NoteView:
+    """``view`` with the dated lines of a patient's own injection log marked as
+    self-administration (module docstring); ``view`` itself when there is none."""
+    spans = []
+    lines = _lines(view.text)
+    for m in rules.self_log_title.finditer(view.text):
+        found = 0
+        for start, end in lines:
+            if start <= m.start():
+                continue
+            if not view.text[start:end].strip():
+                if found:
+                    break  # a blank line ends the log
+                continue
+            if not rules.log_date.match(view.text, start):
+                break
+            spans.append((start, end, rules.self_log_mods))
+            found += 1
+    return _marked(view, spans)
