@@ -35,13 +35,14 @@ from .attributes import (
 from .contextual import add_contextual_mentions, effect_cues, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
 from .given import (
+    Decision,
     affirmed_admin,
     another_for_list,
     blocked_by,
     given_by,
     is_infusion,
     not_given_by,
-    procedure_done_with,
+    settle,
     stated_given,
 )
 from .lists import add_led_mentions, add_shared_head_mentions
@@ -1235,22 +1236,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             rules,
             note.segment(a),
         )  # a bolus is one dose: the drip's standing or regimen words do not block it
-        if bolus and not given:
-            given = "record:bolus"  # "AMIODARONE BOLUS AND GTT FOR AF": a bolus is a dose given
-        if blocked and blocked.startswith("section:") and given == "record:today":
-            blocked = None  # "Health maintenance, flu vaccination today." in a list
-        if blocked and blocked.startswith("context:") and given == "record:started_route":
-            blocked = None  # "started GCSF SQ": the first dose (only start modifiers on it)
-        if (
-            given
-            and blocked
-            and a.modifiers
-            and a.modifiers <= rules.procedure_done_ignores
-            and procedure_done_with(view, a, rules)
-        ):
-            blocked = None  # "Using 0.5% Marcaine, I performed a nerve block": not a home drug
-        if post_mortem:
-            blocked = "note:post_mortem"  # an autopsy report tells care of another encounter
+        # the override rules (a bolus is a dose, a shot today in a list, a start with its route,
+        # a procedure done with the drug, a post-mortem report): given.settle
+        decision = settle(
+            view, a, Decision(given, blocked), rules, bolus=bool(bolus), post_mortem=post_mortem
+        )
+        given, blocked = decision.given, decision.blocked
         if (
             blocked
             and a.label == "DRUG"
