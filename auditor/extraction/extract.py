@@ -195,20 +195,6 @@ def _verbs_of_others(note: _Note, a: Mention) -> bool:
     )
 
 
-def _extra_dose(note: _Note, a: Mention) -> bool:
-    """An extra dose (``regex.extra_dose``) written after drug ``a`` in its own words, not a
-    plan: none of ``words.drip_bolus_not_with`` ("may", "will", "need", "if", "?", "no", ...)
-    among the ``window.drip_bolus_tokens`` words before "extra" ("may need extra 40mg")."""
-    view, rules = note.view, note.rules
-    found = rules.extra_dose.search(view.text, a.end, note.segment(a).end)
-    if found is None:
-        return False
-    i = bisect_left(view.offsets, found.start())
-    floor = view.sentences[a.sent].tok_start
-    before = view.words_before(i, rules.window.drip_bolus_tokens, floor)
-    return not set(before) & rules.drip_bolus_not_with
-
-
 def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
     """Does a list item between a route written before the list and drug ``a`` close the
     route's reach: an item with a bolus word of its own ("IV lopressor, dilt bolus and dig":
@@ -1237,19 +1223,17 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             note.segment(a),
         )  # a bolus is one dose: the drip's standing or regimen words do not block it
         # the override rules (a bolus is a dose, a shot today in a list, a start with its route,
-        # a procedure done with the drug, a post-mortem report): given.settle
+        # a procedure done with the drug, a post-mortem report, an extra dose): given.settle
         decision = settle(
-            view, a, Decision(given, blocked), rules, bolus=bool(bolus), post_mortem=post_mortem
+            view,
+            a,
+            Decision(given, blocked),
+            rules,
+            bolus=bool(bolus),
+            post_mortem=post_mortem,
+            segment=note.segment(a),
         )
         given, blocked = decision.given, decision.blocked
-        if (
-            blocked
-            and a.label == "DRUG"
-            and blocked.removeprefix("context:") in rules.bolus_ignores
-            and not a.modifiers - rules.bolus_ignores - rules.present_mods
-            and _extra_dose(note, a)
-        ):
-            given, blocked = "cue:extra_dose", None  # "on lasix bid, extra 20mg x1 this pm"
         if (
             given == "cue:admin_verb"
             and not blocked

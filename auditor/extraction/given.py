@@ -931,6 +931,7 @@ def settle(
     *,
     bolus: bool,
     post_mortem: bool,
+    segment: Segment,
 ) -> Decision:
     """The first reading of anchor ``a`` (``given_by``, ``blocked_by``) settled by the override
     rules, in this order:
@@ -944,11 +945,15 @@ def settle(
     - ``procedure_done``: an injection procedure told as done with the drug ("Using 0.5%
       Marcaine, I performed a nerve block") is not blocked by modifiers of
       ``modifiers.procedure_done_ignores`` (a home drug's words);
-    - ``post_mortem``: an autopsy report tells care of another encounter (``note:post_mortem``).
+    - ``post_mortem``: an autopsy report tells care of another encounter (``note:post_mortem``);
+    - ``extra_dose``: a drug blocked only by its regimen's words (``modifiers.bolus_ignores``)
+      with an extra dose in its own words ("on lasix bid, extra 20mg x1 this pm": ``extra_dose``)
+      is given (``cue:extra_dose``).
 
     Args:
         bolus: the anchor is a bolus (``anchors.bolus_named``, or a drip's bolus).
         post_mortem: the note is a post-mortem report (``ExtractionRules.post_mortem``).
+        segment: the anchor's own words (``segments.segment_of``).
     """
     d = decision
     if bolus and not d.given:
@@ -967,4 +972,26 @@ def settle(
         d = d.overridden("procedure_done", blocked=None)
     if post_mortem:
         d = d.overridden("post_mortem", blocked="note:post_mortem")
+    if (
+        d.blocked
+        and a.label == "DRUG"
+        and d.blocked.removeprefix("context:") in rules.bolus_ignores
+        and not a.modifiers - rules.bolus_ignores - rules.present_mods
+        and extra_dose(view, a, segment, rules)
+    ):
+        d = d.overridden("extra_dose", given="cue:extra_dose", blocked=None)
     return d
+
+
+def extra_dose(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
+    """An extra dose (``regex.extra_dose``) written after drug ``a`` in its own words
+    (``segment``), not a plan: none of ``words.drip_bolus_not_with`` ("may", "will", "need",
+    "if", "?", "no", ...) among the ``window.drip_bolus_tokens`` words before "extra" ("may
+    need extra 40mg")."""
+    found = rules.extra_dose.search(view.text, a.end, segment.end)
+    if found is None:
+        return False
+    i = bisect_left(view.offsets, found.start())
+    floor = view.sentences[a.sent].tok_start
+    before = view.words_before(i, rules.window.drip_bolus_tokens, floor)
+    return not set(before) & rules.drip_bolus_not_with
