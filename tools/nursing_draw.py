@@ -15,9 +15,11 @@ draws from it. Without ``--exclude`` the draw is the one used for nursing batch 
 nursing, 2026-12-06); batch 3 used ``25 20261210 --exclude /work/blind3_reserved.txt``
 (PROVENANCE.md), batch 4 ``25 20261212 --exclude /work/blind4_reserved.txt``, batch 5
 ``25 20261222 --exclude /work/reserved_all.txt``, batch 7 ``25 20270110 --exclude
-/work/blind7_reserved.txt`` and batch 8 ``25 20270120 --exclude /work/blind7_reserved.txt
---exclude /work/reserved_all.txt`` (at main 9c392c4, pool 708) and batch 9 ``25 20270130
---exclude /work/blind7_reserved.txt --exclude /work/reserved_all.txt`` (at main c61a578, pool 683).
+/work/blind7_reserved.txt``, batch 8 ``25 20270120 --exclude /work/blind7_reserved.txt
+--exclude /work/reserved_all.txt`` (at main 9c392c4, pool 708), batch 9 ``25 20270130
+--exclude /work/blind7_reserved.txt --exclude /work/reserved_all.txt`` (at main c61a578,
+pool 683) and batch 10 ``25 20270140 --exclude /work/blind7_reserved.txt --exclude
+/work/reserved_all.txt`` (at main 2f9451c, pool 658).
 """
 
 from __future__ import annotations

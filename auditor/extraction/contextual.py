@@ -214,7 +214,7 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
             cue = cue or rules.effect_verb_before_drug.search(text, sent.start, m.start)
         if cue is None:
             continue
-        start, end = cue.span(1)
+        start, end = cue.span("cue") if "cue" in cue.re.groupindex else cue.span(1)
         i = bisect_left(view.offsets, start)
         if i >= len(view.offsets) or view.offsets[i] != start:
             continue

@@ -712,7 +712,8 @@ def _repeats(note: _Note, a: Mention) -> int:
     ("given twice": ``regex.repeat_word``, ``words.repeat_two``/``repeat_three``); 2 for a
     second time told in its segment ("given on admission and again on day 3":
     ``regex.given_again``); N + 1 for a dose "repeated xN" or "repeated once" in its segment
-    (``regex.repeated_more``); else 1."""
+    (``regex.repeated_more``); N for a list of N clock times after it ("at 2200 and 0400":
+    ``regex.clock_list``); else 1."""
     segment = note.segment(a)
     again = note.rules.repeated_more.search(note.view.text, a.end, max(a.end, segment.end))
     if again and not _other_subject_before(note, a, again.start()):
@@ -727,6 +728,9 @@ def _repeats(note: _Note, a: Mention) -> int:
     if word and not _other_subject_before(note, a, word.start()):
         # "Narcan 0.4 mg IV was given twice": the count written as a word
         return note.rules.repeat_counts.get(word.group(1).lower(), 1)
+    times = note.rules.clock_list.search(note.view.text, a.end, max(a.end, stop))
+    if times and not _other_subject_before(note, a, times.start()):
+        return _clock_count(times)  # "Haldol 1mg IV at 2200 and 0400": once at each time
     if note.rules.given_again.search(note.view.text, a.end, max(a.end, segment.end)):
         return 2  # "IVIG was given on admission and again on day 3": given twice
     back = max(segment.start, a.start - note.rules.window.dose_before_chars)
@@ -763,7 +767,8 @@ def _repeats_before(note: _Note, a: Mention) -> int:
     """N when a given-word and "xN" come before the drug in its clause ("med x2 for pain with
     morphine IV"): ``words.repeat_lead`` right before the "xN", within ``repeat_before_chars``
     before the drug in its sentence, no other drug and no ``,;.:`` between (a decimal point is
-    no stop: "Tx x 2 w 0.5 mg ativan"); else 1."""
+    no stop: "Tx x 2 w 0.5 mg ativan"), or a given-word right before a list of N clock times
+    ("Medicated @ 2100,2300,02 with 1mg dilaudid": ``regex.clock_list``); else 1."""
     rules, text = note.rules, note.view.text
     sent_start = note.view.sentences[a.sent].start
     back = max(sent_start, a.start - rules.window.repeat_before_chars)
@@ -780,7 +785,26 @@ def _repeats_before(note: _Note, a: Mention) -> int:
             )
         ):
             return int(found.group(1))
+    for found in rules.clock_list.finditer(text, back, a.start):
+        # "Medicated @ 2100,2300,02 with 1mg dilaudid": a given-word, then the times, then the drug
+        lead = text[max(0, found.start() - 12) : found.start()].split()[-1:]
+        between = text[found.end() : a.start]
+        if (
+            lead
+            and lead[0].lower() in rules.repeat_lead
+            and not _CLAUSE_PUNCT.search(between)
+            and not any(
+                m.label == "DRUG" and found.end() <= m.start < a.start
+                for m in note.view.in_sent(a.sent)
+            )
+        ):
+            return _clock_count(found)
     return 1
+
+
+def _clock_count(found: re.Match[str]) -> int:
+    """The number of clock times of a ``regex.clock_list`` match ("2200 and 0400": 2)."""
+    return len(re.findall(r"\d+", found.group(1)))
 
 
 def _another_amount(note: _Note, a: Mention, found: list[Event]) -> list[Event]:

@@ -337,7 +337,8 @@ class ExtractionRules:
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
         self.coverage_cue_words = frozenset(
-            str(w).lower() for w in (spec.get("coverage") or {}).get("cues", ())
+            str(w).lower()
+            for w in [*(spec.get("coverage") or {}).get("cues", ()), *words.get("course_cues", ())]
         )
         self.admixture_treatment_classes = frozenset(words.get("admixture_treatment_classes", ()))
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
@@ -386,6 +387,7 @@ class ExtractionRules:
         self.given_again = rx.get("given_again", NEVER)
         self.heading_line_end = rx.get("heading_line_end", NEVER)
         self.repeat_word = rx.get("repeat_word", NEVER)
+        self.clock_list = rx.get("clock_list", NEVER)
         self.later_day = rx.get("later_day", NEVER)
         self.risk_listing = rx.get("risk_listing", NEVER)
         self.bare_amount = rx.get("bare_amount", NEVER)
