@@ -36,13 +36,14 @@ from .attributes import (
 from .contextual import add_contextual_mentions, effect_cues, lab_named, question_marked
 from .event import Event, Extraction, NotGiven
 from .given import (
+    Decision,
     affirmed_admin,
     another_for_list,
     blocked_by,
     given_by,
     is_infusion,
     not_given_by,
-    procedure_done_with,
+    settle,
     stated_given,
 )
 from .lists import add_led_mentions, add_shared_head_mentions
@@ -194,20 +195,6 @@ def _verbs_of_others(note: _Note, a: Mention) -> bool:
         and apart(m)
         for m in cues
     )
-
-
-def _extra_dose(note: _Note, a: Mention) -> bool:
-    """An extra dose (``regex.extra_dose``) written after drug ``a`` in its own words, not a
-    plan: none of ``words.drip_bolus_not_with`` ("may", "will", "need", "if", "?", "no", ...)
-    among the ``window.drip_bolus_tokens`` words before "extra" ("may need extra 40mg")."""
-    view, rules = note.view, note.rules
-    found = rules.extra_dose.search(view.text, a.end, note.segment(a).end)
-    if found is None:
-        return False
-    i = bisect_left(view.offsets, found.start())
-    floor = view.sentences[a.sent].tok_start
-    before = view.words_before(i, rules.window.drip_bolus_tokens, floor)
-    return not set(before) & rules.drip_bolus_not_with
 
 
 def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
@@ -1266,30 +1253,18 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             rules,
             note.segment(a),
         )  # a bolus is one dose: the drip's standing or regimen words do not block it
-        if bolus and not given:
-            given = "record:bolus"  # "AMIODARONE BOLUS AND GTT FOR AF": a bolus is a dose given
-        if blocked and blocked.startswith("section:") and given == "record:today":
-            blocked = None  # "Health maintenance, flu vaccination today." in a list
-        if blocked and blocked.startswith("context:") and given == "record:started_route":
-            blocked = None  # "started GCSF SQ": the first dose (only start modifiers on it)
-        if (
-            given
-            and blocked
-            and a.modifiers
-            and a.modifiers <= rules.procedure_done_ignores
-            and procedure_done_with(view, a, rules)
-        ):
-            blocked = None  # "Using 0.5% Marcaine, I performed a nerve block": not a home drug
-        if post_mortem:
-            blocked = "note:post_mortem"  # an autopsy report tells care of another encounter
-        if (
-            blocked
-            and a.label == "DRUG"
-            and blocked.removeprefix("context:") in rules.bolus_ignores
-            and not a.modifiers - rules.bolus_ignores - rules.present_mods
-            and _extra_dose(note, a)
-        ):
-            given, blocked = "cue:extra_dose", None  # "on lasix bid, extra 20mg x1 this pm"
+        # the override rules (a bolus is a dose, a shot today in a list, a start with its route,
+        # a procedure done with the drug, a post-mortem report, an extra dose): given.settle
+        decision = settle(
+            view,
+            a,
+            Decision(given, blocked),
+            rules,
+            bolus=bool(bolus),
+            post_mortem=post_mortem,
+            segment=note.segment(a),
+        )
+        given, blocked = decision.given, decision.blocked
         if (
             given == "cue:admin_verb"
             and not blocked

@@ -25,11 +25,16 @@ section (home medications, allergies, histories: ``section:<category>``); a bloc
 anchor is reported as not given
 (``NotGiven.decided_by``) when the modifier is a not-given one (refused, held, planned) or
 it is an order in a plan section (``section:planning``).
+
+The two readings are then settled by named override rules (``settle``: a bolus is a dose, a
+shot given today in a list, a start with its injection route, an injection procedure done with
+the drug, a post-mortem report), each recorded in the anchor's ``Decision``.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from dataclasses import dataclass, replace
 
 from .anchors import class_infused
 from .rules import ExtractionRules
@@ -896,3 +901,97 @@ def _total_over_duration(view: NoteView, a: Mention, rules: ExtractionRules) -> 
     sent = view.sentences[a.sent]
     lead = rules.dose_of.search(view.text[max(sent.start, a.start - 30) : a.start])
     return bool(lead) and rules.over_duration.search(view.text, a.end, sent.end) is not None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The "given now?" decision of one anchor.
+
+    Attributes:
+        given: the rule that documents it as given (``given_by``), or None.
+        blocked: the rule that makes it no event of this encounter (``blocked_by``), or None.
+        overrides: the override rules (``settle``) that changed the first reading, by name, in
+            the order they applied.
+    """
+
+    given: str | None
+    blocked: str | None
+    overrides: tuple[str, ...] = ()
+
+    def overridden(self, rule: str, **changes: str | None) -> Decision:
+        """This decision with ``changes`` (``given``, ``blocked``) made by override ``rule``."""
+        return replace(self, overrides=(*self.overrides, rule), **changes)
+
+
+def settle(
+    view: NoteView,
+    a: Mention,
+    decision: Decision,
+    rules: ExtractionRules,
+    *,
+    bolus: bool,
+    post_mortem: bool,
+    segment: Segment,
+) -> Decision:
+    """The first reading of anchor ``a`` (``given_by``, ``blocked_by``) settled by the override
+    rules, in this order:
+
+    - ``bolus_is_a_dose``: a bolus ("AMIODARONE BOLUS AND GTT FOR AF") is a dose given even
+      with no other cue (``record:bolus``);
+    - ``today_in_a_list``: a shot given today ("Health maintenance, flu vaccination today.")
+      is given even in a list section;
+    - ``started_with_route``: a start with its injection route ("started GCSF SQ") is the first
+      dose even under its start modifiers;
+    - ``procedure_done``: an injection procedure told as done with the drug ("Using 0.5%
+      Marcaine, I performed a nerve block") is not blocked by modifiers of
+      ``modifiers.procedure_done_ignores`` (a home drug's words);
+    - ``post_mortem``: an autopsy report tells care of another encounter (``note:post_mortem``);
+    - ``extra_dose``: a drug blocked only by its regimen's words (``modifiers.bolus_ignores``)
+      with an extra dose in its own words ("on lasix bid, extra 20mg x1 this pm": ``extra_dose``)
+      is given (``cue:extra_dose``).
+
+    Args:
+        bolus: the anchor is a bolus (``anchors.bolus_named``, or a drip's bolus).
+        post_mortem: the note is a post-mortem report (``ExtractionRules.post_mortem``).
+        segment: the anchor's own words (``segments.segment_of``).
+    """
+    d = decision
+    if bolus and not d.given:
+        d = d.overridden("bolus_is_a_dose", given="record:bolus")
+    if d.blocked and d.blocked.startswith("section:") and d.given == "record:today":
+        d = d.overridden("today_in_a_list", blocked=None)
+    if d.blocked and d.blocked.startswith("context:") and d.given == "record:started_route":
+        d = d.overridden("started_with_route", blocked=None)
+    if (
+        d.given
+        and d.blocked
+        and a.modifiers
+        and a.modifiers <= rules.procedure_done_ignores
+        and procedure_done_with(view, a, rules)
+    ):
+        d = d.overridden("procedure_done", blocked=None)
+    if post_mortem:
+        d = d.overridden("post_mortem", blocked="note:post_mortem")
+    if (
+        d.blocked
+        and a.label == "DRUG"
+        and d.blocked.removeprefix("context:") in rules.bolus_ignores
+        and not a.modifiers - rules.bolus_ignores - rules.present_mods
+        and extra_dose(view, a, segment, rules)
+    ):
+        d = d.overridden("extra_dose", given="cue:extra_dose", blocked=None)
+    return d
+
+
+def extra_dose(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
+    """An extra dose (``regex.extra_dose``) written after drug ``a`` in its own words
+    (``segment``), not a plan: none of ``words.drip_bolus_not_with`` ("may", "will", "need",
+    "if", "?", "no", ...) among the ``window.drip_bolus_tokens`` words before "extra" ("may
+    need extra 40mg")."""
+    found = rules.extra_dose.search(view.text, a.end, segment.end)
+    if found is None:
+        return False
+    i = bisect_left(view.offsets, found.start())
+    floor = view.sentences[a.sent].tok_start
+    before = view.words_before(i, rules.window.drip_bolus_tokens, floor)
+    return not set(before) & rules.drip_bolus_not_with
