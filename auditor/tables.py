@@ -42,15 +42,22 @@ class Table(NamedTuple):
     lines: list[tuple[int, str]]
 
 
+def lines_of(text: str) -> list[tuple[int, str]]:
+    """``(offset, line)`` of each line of ``text`` (split at ``\\n``; ``offset``: the line's
+    first character)."""
+    out, at = [], 0
+    for line in text.split("\n"):
+        out.append((at, line))
+        at += len(line) + 1
+    return out
+
+
 def tables(text: str, delimiters: Iterable[str] = TABLE_DELIMITERS) -> Iterator[Table]:
     """Each table of ``text`` (``Table``), tried from every line as its header, then for each
     of ``delimiters`` in order; its rows end at a blank line or any line of another number of
     cells. A row of one table is also tried as the header of another (callers skip those
     they have read)."""
-    lines, at = [], 0
-    for line in text.split("\n"):
-        lines.append((at, line))
-        at += len(line) + 1
+    lines = lines_of(text)
     for i, (_, header) in enumerate(lines):
         for delimiter in delimiters:
             n = header.count(delimiter)

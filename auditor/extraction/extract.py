@@ -775,33 +775,30 @@ def _repeats_before(note: _Note, a: Mention) -> int:
     sent_start = note.view.sentences[a.sent].start
     back = max(sent_start, a.start - rules.window.repeat_before_chars)
     for found in rules.repeat.finditer(text, back, a.start):
-        lead = text[max(0, found.start() - 12) : found.start()].split()[-1:]
-        between = text[found.end() : a.start]
-        if (
-            lead
-            and lead[0].lower() in rules.repeat_lead
-            and not _CLAUSE_PUNCT.search(between)  # "x 2 w 0.5 mg": a decimal point is none
-            and not any(
-                m.label == "DRUG" and found.end() <= m.start < a.start
-                for m in note.view.in_sent(a.sent)
-            )
-        ):
+        if _given_word_leads(note, a, found):
             return int(found.group(1))
     for found in rules.clock_list.finditer(text, back, a.start):
         # "Medicated @ 2100,2300,02 with 1mg dilaudid": a given-word, then the times, then the drug
-        lead = text[max(0, found.start() - 12) : found.start()].split()[-1:]
-        between = text[found.end() : a.start]
-        if (
-            lead
-            and lead[0].lower() in rules.repeat_lead
-            and not _CLAUSE_PUNCT.search(between)
-            and not any(
-                m.label == "DRUG" and found.end() <= m.start < a.start
-                for m in note.view.in_sent(a.sent)
-            )
-        ):
+        if _given_word_leads(note, a, found):
             return _clock_count(found)
     return 1
+
+
+def _given_word_leads(note: _Note, a: Mention, found: re.Match[str]) -> bool:
+    """Is the count ``found`` ("x2", a list of clock times), written before drug ``a``, led by
+    a given-word (``words.repeat_lead``) right before it, with no other drug and no ``,;.:``
+    between it and the drug (a decimal point is none: "x 2 w 0.5 mg")?"""
+    text = note.view.text
+    lead = text[max(0, found.start() - 12) : found.start()].split()[-1:]
+    return (
+        bool(lead)
+        and lead[0].lower() in note.rules.repeat_lead
+        and not _CLAUSE_PUNCT.search(text[found.end() : a.start])
+        and not any(
+            m.label == "DRUG" and found.end() <= m.start < a.start
+            for m in note.view.in_sent(a.sent)
+        )
+    )
 
 
 def _clock_count(found: re.Match[str]) -> int:

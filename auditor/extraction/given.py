@@ -28,7 +28,7 @@ it is an order in a plan section (``section:planning``).
 
 The two readings are then settled by named override rules (``settle``: a bolus is a dose, a
 shot given today in a list, a start with its injection route, an injection procedure done with
-the drug, a post-mortem report), each recorded in the anchor's ``Decision``.
+the drug, a post-mortem report, an extra dose), which return the anchor's ``Decision``.
 """
 
 from __future__ import annotations
@@ -910,17 +910,10 @@ class Decision:
     Attributes:
         given: the rule that documents it as given (``given_by``), or None.
         blocked: the rule that makes it no event of this encounter (``blocked_by``), or None.
-        overrides: the override rules (``settle``) that changed the first reading, by name, in
-            the order they applied.
     """
 
     given: str | None
     blocked: str | None
-    overrides: tuple[str, ...] = ()
-
-    def overridden(self, rule: str, **changes: str | None) -> Decision:
-        """This decision with ``changes`` (``given``, ``blocked``) made by override ``rule``."""
-        return replace(self, overrides=(*self.overrides, rule), **changes)
 
 
 def settle(
@@ -957,11 +950,11 @@ def settle(
     """
     d = decision
     if bolus and not d.given:
-        d = d.overridden("bolus_is_a_dose", given="record:bolus")
+        d = replace(d, given="record:bolus")  # bolus_is_a_dose
     if d.blocked and d.blocked.startswith("section:") and d.given == "record:today":
-        d = d.overridden("today_in_a_list", blocked=None)
+        d = replace(d, blocked=None)  # today_in_a_list
     if d.blocked and d.blocked.startswith("context:") and d.given == "record:started_route":
-        d = d.overridden("started_with_route", blocked=None)
+        d = replace(d, blocked=None)  # started_with_route
     if (
         d.given
         and d.blocked
@@ -969,9 +962,9 @@ def settle(
         and a.modifiers <= rules.procedure_done_ignores
         and procedure_done_with(view, a, rules)
     ):
-        d = d.overridden("procedure_done", blocked=None)
+        d = replace(d, blocked=None)  # procedure_done
     if post_mortem:
-        d = d.overridden("post_mortem", blocked="note:post_mortem")
+        d = replace(d, blocked="note:post_mortem")  # post_mortem
     if (
         d.blocked
         and a.label == "DRUG"
@@ -979,7 +972,7 @@ def settle(
         and not a.modifiers - rules.bolus_ignores - rules.present_mods
         and extra_dose(view, a, segment, rules)
     ):
-        d = d.overridden("extra_dose", given="cue:extra_dose", blocked=None)
+        d = replace(d, given="cue:extra_dose", blocked=None)  # extra_dose
     return d
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..tables import lines_of, tables
 from .view import Mention, NoteView
 
 if TYPE_CHECKING:
@@ -37,11 +38,8 @@ _STATED = frozenset({"DRUG", "ROUTE", "INJECTION", "DOSE", "AMOUNT"})
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
-    out, at = [], 0
-    for line in text.split("\n"):
-        out.append((at, at + len(line)))
-        at += len(line) + 1
-    return out
+    """``(start, end)`` of each line of ``text``."""
+    return [(at, at + len(line)) for at, line in lines_of(text)]
 
 
 def _state_of(words: str, rules: ExtractionRules) -> tuple[str, ...] | None:
@@ -66,28 +64,31 @@ def _field_states(text: str, rules: ExtractionRules) -> list[tuple[int, int, tup
 
 
 def _table_states(text: str, rules: ExtractionRules) -> list[tuple[int, int, tuple[str, ...]]]:
-    """The same for the rows of a pipe table whose header names a state column: the row's
-    cell under it."""
+    """The same for the rows of a pipe table (``tables.tables``) whose header names a state
+    column: the row's cell under it."""
     out = []
-    column: int | None = None
-    width = 0
-    for start, end in _lines(text):
-        line = text[start:end]
-        if line.count("|") < 2:
-            column = None
+    read_to = 0  # the end of the last state table read: its rows are no new header
+    for table in tables(text, ("|",)):
+        (start, header), rows = table.lines[0], table.lines[1:]
+        heads = _cells(header)
+        columns = [i for i, c in enumerate(heads) if c in rules.log_state_columns]
+        if start < read_to or not columns:
             continue
-        cells = [c.strip().lower() for c in line.strip().strip("|").split("|")]
-        if column is None:
-            heads = [i for i, c in enumerate(cells) if c in rules.log_state_columns]
-            if heads:
-                column, width = heads[0], len(cells)
-            continue
-        if len(cells) != width:
-            continue
-        mods = _state_of(cells[column], rules)
-        if mods is not None:
-            out.append((start, end, mods))
+        for row_start, row in rows:
+            cells = _cells(row)
+            if len(cells) != len(heads):
+                continue
+            mods = _state_of(cells[columns[0]], rules)
+            if mods is not None:
+                out.append((row_start, row_start + len(row), mods))
+        last_start, last = table.lines[-1]
+        read_to = last_start + len(last)
     return out
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a pipe-table line, lowercased (a Markdown row's outer pipes dropped)."""
+    return [c.strip().lower() for c in line.strip().strip("|").split("|")]
 
 
 def _marked(view: NoteView, spans: list[tuple[int, int, tuple[str, ...]]]) -> NoteView:

@@ -147,7 +147,7 @@ def merge_mentions(
     return out
 
 
-def absorb_unnamed(events: list[Event], rules: ExtractionRules, text: str | None = None) -> None:
+def absorb_unnamed(events: list[Event], rules: ExtractionRules, text: str) -> None:
     """A drug-less event just before a named drug's event in the same entry (a template
     whose "Route:" line comes before "Medication:", a C-CDA entry whose coded route, site and
     dose come before its product) is absorbed into it, in place. One documented with its own
@@ -171,9 +171,7 @@ def absorb_unnamed(events: list[Event], rules: ExtractionRules, text: str | None
         i += 1
 
 
-def _written_gap(text: str | None, start: int, end: int) -> int:
+def _written_gap(text: str, start: int, end: int) -> int:
     """The characters from ``start`` to ``end`` with each run of blanks (spaces, tabs, line
-    breaks) counted as one; ``end - start`` when there is no text."""
-    if text is None:
-        return end - start
+    breaks) counted as one."""
     return len(_BLANKS.sub(" ", text[start:end]))

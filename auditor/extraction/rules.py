@@ -498,5 +498,5 @@ def _state_field(fields: list[str]) -> re.Pattern[str]:
     then a colon or an equals sign."""
     names = sorted((re.escape(f).replace(r"\ ", r"\s+") for f in fields), key=len, reverse=True)
     if not names:
-        return re.compile(r"(?!x)x")
+        return NEVER
     return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(names) + r")\s*[:=]")
