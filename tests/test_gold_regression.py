@@ -124,7 +124,8 @@ def test_team_corpus_figures(team_scores):
 #   bar, cruise ship, hospital at home, home birth): at 139f31b (measurement only) 0.500 / 0.750 /
 #   0.441, route 1.000, dose 0.944, laterality 0.944, setting 0.775; teamh11 (hep A/B vaccine
 #   names, HTML references decoded, hyphenated 'no injection-site reaction'): 0.550 / 0.7835 /
-#   0.4483, dose 0.9474, laterality 0.9474; unfilled SmartLinks/SmartLists read as '***': missing F1 0.500.
+#   0.4483, dose 0.9474, laterality 0.9474; unfilled SmartLinks/SmartLists read as '***':
+#   missing F1 0.500.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
