@@ -18,8 +18,9 @@ nursing, 2026-12-06); batch 3 used ``25 20261210 --exclude /work/blind3_reserved
 /work/blind7_reserved.txt``, batch 8 ``25 20270120 --exclude /work/blind7_reserved.txt
 --exclude /work/reserved_all.txt`` (at main 9c392c4, pool 708), batch 9 ``25 20270130
 --exclude /work/blind7_reserved.txt --exclude /work/reserved_all.txt`` (at main c61a578,
-pool 683) and batch 10 ``25 20270140 --exclude /work/blind7_reserved.txt --exclude
-/work/reserved_all.txt`` (at main 2f9451c, pool 658).
+pool 683), batch 10 ``25 20270140 --exclude /work/blind7_reserved.txt --exclude
+/work/reserved_all.txt`` (at main 2f9451c, pool 658) and batch 11 ``25 20270150 --exclude
+/work/blind7_reserved.txt --exclude /work/reserved_all.txt`` (at main 139f31b, pool 633).
 """
 
 from __future__ import annotations
