@@ -163,6 +163,12 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
         salts = _dosed_in(view, r.sent, found, spec)  # "... w/ 20meq kcl, mg 1.7 repleted"
         floor = max(view.sentences[r.sent].tok_start, r.tok_start - spec.regimen_lead_tokens)
         standing = bool(set(view.tokens[floor : r.tok_start]) & spec.regimen_leads)
+        # "repleting k+ as needed", "K/Mg replaced prn": the standing repletion order too
+        sent_end = view.sentences[r.sent].end
+        standing = standing or (
+            bool(set(view.tokens[r.tok_start : r.tok_end]) & rules.repletion_standing_cues)
+            and rules.repletion_standing_after.match(view.text, r.end, sent_end) is not None
+        )
         for i in range(r.tok_start, r.tok_end):
             word = view.tokens[i]
             start = view.offsets[i]
@@ -177,8 +183,8 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
             if i not in salts and rules.family_of(generic) in salts.values():
                 continue  # "K 3.6 repleted w/ 20meq kcl, mg ... repleted": the KCl was given
             generic = salt.get(rules.family_of(generic), generic)
-            if i > 0 and _is_number(view.tokens[i - 1]):
-                continue  # "2 mg given": a unit
+            if i > 0 and _is_number(view.tokens[i - 1]) and word not in spec.after_number:
+                continue  # "2 mg given": a unit; "hct 36.0 k+ 4.2": a lab ("40 KCL given" is KCl)
             text = view.text[start:end]
             added.append(Mention("DRUG", generic, start, end, i, i + 1, text, r.sent, r.modifiers))
     added = [replace(m, text=view.text[m.start : m.end]) for m in added]

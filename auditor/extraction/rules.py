@@ -107,6 +107,7 @@ class ContextualNames:
     dosed_units: dict[str, frozenset[str]]  # generic name -> its dose units (contract, lowercase)
     regimen_leads: frozenset[str] = frozenset()  # "cont to have K repleted": a standing order
     regimen_lead_tokens: int = 0
+    after_number: frozenset[str] = frozenset()  # "40 KCL given": a salt's name after an amount
 
 
 class ExtractionRules:
@@ -346,6 +347,9 @@ class ExtractionRules:
         self.not_dose_before = frozenset(words.get("not_dose_before", ()))
         self.route_alternation = frozenset(words.get("route_alternation", ()))
         self.repeat_lead = frozenset(words.get("repeat_lead", ()))
+        self.repletion_standing_cues = frozenset(
+            str(w).lower() for w in words.get("repletion_standing_cues", ())
+        )
         contextual = spec.get("contextual_names", {})
         self.contextual = ContextualNames(
             generic_of={
@@ -372,6 +376,7 @@ class ExtractionRules:
             },
             regimen_leads=_words(contextual.get("regimen_leads", ())),
             regimen_lead_tokens=int(contextual.get("regimen_lead_tokens", 0)),
+            after_number=_words(contextual.get("after_number", ())),
         )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
@@ -387,6 +392,7 @@ class ExtractionRules:
         self.given_again = rx.get("given_again", NEVER)
         self.heading_line_end = rx.get("heading_line_end", NEVER)
         self.repeat_word = rx.get("repeat_word", NEVER)
+        self.repletion_standing_after = rx.get("repletion_standing_after", NEVER)
         self.clock_list = rx.get("clock_list", NEVER)
         self.later_day = rx.get("later_day", NEVER)
         self.risk_listing = rx.get("risk_listing", NEVER)
