@@ -22,6 +22,7 @@ from .conftest import (
     TEAM_F_GOLD,
     TEAM_G_GOLD,
     TEAM_GOLD,
+    TEAM_H_GOLD,
 )
 
 
@@ -117,6 +118,13 @@ def test_team_corpus_figures(team_scores):
 #   amount/provider/status, Indian digit grouping, Spanish units, sites and cues, user ids with a
 #   role, plural wounds) 0.650 / 0.9495 / 0.533, route 0.957, dose 0.936, laterality 0.894;
 #   both together 0.675 / 0.9495 / 0.558, setting 0.925.
+# - team_h (round 11; sha256("team_h-20261207:" + id), written likewise: French and Portuguese
+#   notes, OCR faxes with l/1 and O/0, HTML entities, RTF escapes, Unicode checkboxes, unresolved
+#   SmartLinks, claim lines, late entries, entered in error, corrections, series records, wellness
+#   bar, cruise ship, hospital at home, home birth): at 139f31b (measurement only) 0.500 / 0.750 /
+#   0.441, route 1.000, dose 0.944, laterality 0.944, setting 0.775; teamh11 (hep A/B vaccine
+#   names, HTML references decoded, hyphenated 'no injection-site reaction'): 0.550 / 0.7835 /
+#   0.4483, dose 0.9474, laterality 0.9474.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -130,6 +138,9 @@ SPLIT_SETS = {
     "team_g": (TEAM_G_GOLD, 60, 40, 75, 50,
                {"status": 0.675, "event_f1": 0.9495, "route": 0.9574, "dose": 0.9362,
                 "laterality": 0.8936, "missing_f1": 0.5581, "setting": 0.925}),
+    "team_h": (TEAM_H_GOLD, 60, 40, 73, 47,
+               {"status": 0.55, "event_f1": 0.7835, "route": 1.0, "dose": 0.9474,
+                "laterality": 0.9474, "missing_f1": 0.4483, "setting": 0.775}),
 }  # fmt: skip
 
 
