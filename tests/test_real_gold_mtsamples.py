@@ -86,7 +86,8 @@ def test_texts_are_the_csv_transcriptions(rows):
 # /work/blind7_reserved.txt; ED, office and discharge pools empty), -8 (--seed 20270121
 # --reserved /work/s10/reserved_for_draw.txt, i.e. blind7_reserved plus reserved_all; ED, office,
 # consult and discharge pools empty), -9 (--seed 20270131, the same reserved file and pools empty),
-# -10 (--seed 20270141, the same reserved file and pools empty).
+# -10 (--seed 20270141, the same reserved file and pools empty), -11 (--seed 20270151, the same
+# reserved file and pools empty).
 @pytest.mark.parametrize(
     ("batch_name", "n", "statuses", "n_events", "pools", "reserved"),
     [
@@ -143,6 +144,14 @@ def test_texts_are_the_csv_transcriptions(rows):
             25,
             (21, 4),
             7,
+            {"procedure": 14, "other": 6, "trap": 5},
+            ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
+        ),
+        (
+            "mtsamples-11",
+            25,
+            (20, 5),
+            9,
             {"procedure": 14, "other": 6, "trap": 5},
             ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
         ),

@@ -54,6 +54,23 @@ def pick(candidates: list[Mention], a: Mention, before_tokens: int = 0) -> Menti
     return before[-1] if before else None
 
 
+def _names_only_the_dose(view: NoteView, start: int, end: int, rules: ExtractionRules) -> bool:
+    """Is ``text[start:end]`` made only of drug or injection mentions and words that name no
+    condition (``cues.yaml`` ``non_condition_words``: "her Depo-Provera injection", "a B12
+    shot")? Then it is what the visit is for, not why (corpora/README.md, team_g: the purpose
+    is not inferred from the drug)."""
+    named = [
+        m for m in view.mentions if m.label in ("DRUG", "INJECTION") and start <= m.start < end
+    ]
+    if not named:
+        return False
+    kept = "".join(
+        " " if any(m.start <= i < m.end for m in named) else view.text[i] for i in range(start, end)
+    )
+    words = {w.strip(rules.condition_word_trim) for w in kept.lower().split()} - {""}
+    return words <= rules.non_condition
+
+
 def _phrase_span(raw: str, base: int, skip: int, limit: int) -> tuple[str, CharSpan]:
     """The words of ``raw`` after the first ``skip``, joined by single spaces and cut at
     ``limit`` characters, and their span (``raw`` starts at ``base`` in the note)."""
@@ -88,6 +105,8 @@ def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> I
             continue
         if not any(ch.isalpha() for ch in words[0]) or words[0][0].isdigit():
             continue
+        if _names_only_the_dose(view, cue.end, cue.end + cut, rules):
+            continue  # "returns for her Depo-Provera injection": the visit's dose, no condition
         lead = len(raw) - len(raw.lstrip(rules.indication_trim))
         value, span = _phrase_span(phrase, cue.end + lead, skip, rules.window.indication_max_chars)
         return Indication(value, span, (cue.start, cue.end + cut))
@@ -154,17 +173,23 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     diagnosis written with its ICD-10 code in the note's opening lines, its title and the
     line after it ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``,
     group 1; corpora/README.md: the opening line of a visit note naming the condition is the
-    reason for the visit). A phrase whose first word is ``words.not_a_diagnosis`` or made
+    reason for the visit), else the reason for the visit dictated in the narrative ("She
+    returns for follow-up of her B12 deficiency": ``regex.visit_reason``, group 1, unless it
+    names a drug or an injection). A phrase whose first word is ``words.not_a_diagnosis`` or made
     only of ``non_condition_words`` is none. None when there is none."""
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
     opening = _opening_lines_end(text)
     found += [m for m in rules.coded_diagnosis.finditer(text, 0, opening)]
+    reasons = list(rules.visit_reason.finditer(text))
+    found += reasons
     for m in found:
         phrase = m.group(1).strip(rules.indication_trim)
         words = phrase.lower().split()
         if not words or words[0] in rules.not_a_diagnosis:
             continue
+        if m in reasons and _names_only_the_dose(view, m.start(1), m.end(1), rules):
+            continue  # "returns for her Depo-Provera injection": no condition but the drug
         if {w.strip(rules.condition_word_trim) for w in words} - {""} <= rules.non_condition:
             continue
         at = m.start(1) + m.group(1).find(phrase)
@@ -273,6 +298,12 @@ def choose_dose(
     if found is not None and found.end <= a.start - segment.start:
         if rules.dose_of_other.match(seg_text, found.end, a.start - segment.start):
             found = None  # "500 mL of normal saline and Zofran": the saline's amount
+    elif found is not None:
+        after = seg_text[found.end : found.end + 40].lower().split()[:4]
+        if after[:1] == ["of"] and {w.strip(".,;:") for w in after[1:]} & rules.fluid_words:
+            # "premedicated with Benadryl prior to two units of packed red cells": the amount
+            # of a fluid or blood product written after the drug is that product's
+            found = None
     dose = DoseAt(found, _shift(found, segment.start)) if found else None
     lead_from = max(segment.start, a.start - rules.window.dose_before_chars)
     lead = rules.dose_of.search(text[lead_from : a.start])

@@ -37,7 +37,6 @@ from .contextual import add_contextual_mentions, effect_cues, lab_named, questio
 from .event import Event, Extraction, NotGiven
 from .given import (
     Decision,
-    affirmed_admin,
     another_for_list,
     blocked_by,
     given_by,
@@ -158,43 +157,6 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     continue  # "IV lopressor, dilt bolus and dig": the route is lopressor's
                 return found
     return None
-
-
-def _verbs_of_others(note: _Note, a: Mention) -> bool:
-    """Do all the affirmed administration cues of drug ``a``'s sentence stand in other drugs'
-    own words (their segments), none in ``a``'s ("is being loaded with phenobarb IV, is
-    receiving mannitol IV", "covered with SS insulin, on lantus")? Then a standing drug
-    (``modifiers.own_verb_needed``) is not given by them: one verb does not mark every drug
-    of a sentence (corpora/README.md: standing regimens are not events)."""
-    view, rules = note.view, note.rules
-    cues = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
-    if not cues:
-        return False
-    own = note.segment(a)
-    others = [note.segment(b) for b in note.anchors if b.sent == a.sent and b is not a]
-    named = {
-        i
-        for m in view.in_sent(a.sent)
-        if m.label in ("DRUG", "ROUTE", "DOSE", "ADMIN")
-        for i in range(m.tok_start, m.tok_end)
-    }
-    joins = rules.list_joiners | rules.effect_between_words
-
-    def shared(m: Mention) -> bool:  # "medicated with prn X and Y", "K+, Ca++ treated"
-        lo, hi = (m.tok_end, a.tok_start) if m.end <= a.start else (a.tok_end, m.tok_start)
-        return all(i in named or view.token(i) in joins for i in range(lo, hi))
-
-    def apart(m: Mention) -> bool:  # a clause break between: "X IV over 5 hours, is on Y"
-        lo, hi = (m.end, a.start) if m.end <= a.start else (a.end, m.start)
-        return bool(rules.clause_break.search(view.text, lo, hi))
-
-    return all(
-        not own.start <= m.start < own.end
-        and any(s.start <= m.start < s.end for s in others)
-        and not shared(m)
-        and apart(m)
-        for m in cues
-    )
 
 
 def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
@@ -1251,7 +1213,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             note.segment(a),
         )  # a bolus is one dose: the drip's standing or regimen words do not block it
         # the override rules (a bolus is a dose, a shot today in a list, a start with its route,
-        # a procedure done with the drug, a post-mortem report, an extra dose): given.settle
+        # a procedure done with the drug, a post-mortem report, an extra dose, a standing drug
+        # that needs its own verb): given.settle
         decision = settle(
             view,
             a,
@@ -1260,16 +1223,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             bolus=bool(bolus),
             post_mortem=post_mortem,
             segment=note.segment(a),
+            others=lambda a=a: [
+                note.segment(b) for b in note.anchors if b.sent == a.sent and b is not a
+            ],
         )
         given, blocked = decision.given, decision.blocked
-        if (
-            given == "cue:admin_verb"
-            and not blocked
-            and a.label == "DRUG"
-            and a.modifiers & rules.own_verb_needed
-            and _verbs_of_others(note, a)
-        ):
-            blocked = "context:" + sorted(a.modifiers & rules.own_verb_needed)[0]
         list_section = post_mortem or (
             role == "not_administered" and not stated_given(view, a.sent, rules)
         )

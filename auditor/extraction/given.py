@@ -34,6 +34,7 @@ the drug, a post-mortem report, an extra dose), which return the anchor's ``Deci
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .anchors import class_infused
@@ -925,6 +926,7 @@ def settle(
     bolus: bool,
     post_mortem: bool,
     segment: Segment,
+    others: Callable[[], Sequence[Segment]] = tuple,
 ) -> Decision:
     """The first reading of anchor ``a`` (``given_by``, ``blocked_by``) settled by the override
     rules, in this order:
@@ -941,12 +943,19 @@ def settle(
     - ``post_mortem``: an autopsy report tells care of another encounter (``note:post_mortem``);
     - ``extra_dose``: a drug blocked only by its regimen's words (``modifiers.bolus_ignores``)
       with an extra dose in its own words ("on lasix bid, extra 20mg x1 this pm": ``extra_dose``)
-      is given (``cue:extra_dose``).
+      is given (``cue:extra_dose``);
+    - ``own_verb_needed``: a standing drug (``modifiers.own_verb_needed``) read as given only by
+      an administration verb (``cue:admin_verb``) that stands in other drugs' own words ("is
+      being loaded with phenobarb IV, is receiving mannitol IV": ``verbs_of_others``) is blocked
+      by its standing modifier (``context:<modifier>``): one verb does not mark every drug of a
+      sentence.
 
     Args:
         bolus: the anchor is a bolus (``anchors.bolus_named``, or a drip's bolus).
         post_mortem: the note is a post-mortem report (``ExtractionRules.post_mortem``).
         segment: the anchor's own words (``segments.segment_of``).
+        others: the own words of the other anchors of the anchor's sentence, asked for only
+            when ``own_verb_needed`` needs them.
     """
     d = decision
     if bolus and not d.given:
@@ -973,7 +982,52 @@ def settle(
         and extra_dose(view, a, segment, rules)
     ):
         d = replace(d, given="cue:extra_dose", blocked=None)  # extra_dose
+    if (
+        d.given == "cue:admin_verb"
+        and not d.blocked
+        and a.label == "DRUG"
+        and a.modifiers & rules.own_verb_needed
+        and verbs_of_others(view, a, segment, others(), rules)
+    ):
+        # own_verb_needed
+        d = replace(d, blocked="context:" + sorted(a.modifiers & rules.own_verb_needed)[0])
     return d
+
+
+def verbs_of_others(
+    view: NoteView, a: Mention, own: Segment, others: Sequence[Segment], rules: ExtractionRules
+) -> bool:
+    """Do all the affirmed administration cues of drug ``a``'s sentence stand in other drugs'
+    own words (``others``, their segments), none in ``a``'s (``own``) ("is being loaded with
+    phenobarb IV, is receiving mannitol IV", "covered with SS insulin, on lantus")? Then a
+    standing drug (``modifiers.own_verb_needed``) is not given by them: one verb does not mark
+    every drug of a sentence (corpora/README.md: standing regimens are not events)."""
+    cues = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
+    if not cues:
+        return False
+    named = {
+        i
+        for m in view.in_sent(a.sent)
+        if m.label in ("DRUG", "ROUTE", "DOSE", "ADMIN")
+        for i in range(m.tok_start, m.tok_end)
+    }
+    joins = rules.list_joiners | rules.effect_between_words
+
+    def shared(m: Mention) -> bool:  # "medicated with prn X and Y", "K+, Ca++ treated"
+        lo, hi = (m.tok_end, a.tok_start) if m.end <= a.start else (a.tok_end, m.tok_start)
+        return all(i in named or view.token(i) in joins for i in range(lo, hi))
+
+    def apart(m: Mention) -> bool:  # a clause break between: "X IV over 5 hours, is on Y"
+        lo, hi = (m.end, a.start) if m.end <= a.start else (a.end, m.start)
+        return bool(rules.clause_break.search(view.text, lo, hi))
+
+    return all(
+        not own.start <= m.start < own.end
+        and any(s.start <= m.start < s.end for s in others)
+        and not shared(m)
+        and apart(m)
+        for m in cues
+    )
 
 
 def extra_dose(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:

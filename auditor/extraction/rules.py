@@ -403,6 +403,7 @@ class ExtractionRules:
         self.hl7_diagnosis = rx.get("hl7_diagnosis", NEVER)
         self.assessment_statement = rx.get("assessment_statement", NEVER)
         self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
+        self.visit_reason = rx.get("visit_reason", NEVER)
         self.export_diagnosis_columns = tuple(
             w.lower() for w in spec["words"].get("export_diagnosis_columns", ())
         )
