@@ -775,6 +775,22 @@ def risk_listed(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     return rules.risk_listing.search(view.text, sent.start, a.start) is not None
 
 
+def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
+    """An affirmed administration verb of anchor ``a``'s sentence in its segment or at most
+    ``window.infusion_verb_before_tokens`` tokens before it ("was given heparin, nitroglycerin
+    and integrilin"), not one of an earlier clause of the sentence ("PT GIVEN 12.5MG PO
+    LOPRESSOR WHICH BROUGHT THE RATE DOWN. NIPRIDE ... RESTARTED", kept as one sentence)."""
+    reach = rules.window.infusion_verb_before_tokens
+    return any(
+        affirmed_admin(view, m, rules)
+        and (
+            segment.start <= m.start < segment.end
+            or (m.tok_end <= a.tok_start and a.tok_start - m.tok_end <= reach)
+        )
+        for m in view.in_sent(a.sent)
+    )
+
+
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
     """Does the drug run as an infusion: an infusion word ("gtt", "drip", "titrated") or a
     rate ("800 units/hr") within ``infusion_after_tokens`` tokens after it, in its segment,
@@ -791,7 +807,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if (
         rules.family_of(a.ident) in rules.infusion_only_families
         and not rules.doses.find_all(view.text[segment.start : segment.end])
-        and not stated_given(view, a.sent, rules)
+        and not _verb_near(view, a, segment, rules)
     ):
         return True  # "IV NTG started @ 1900": a drip (cues.yaml context.infusion_only)
     if (

@@ -60,6 +60,7 @@ class Windows:
     indication_max_chars: int
     infusion_after_tokens: int
     infusion_after_chars: int
+    infusion_verb_before_tokens: int
     same_drug_gap_chars: int
     time_before_chars: int
     dose_after_chars: int
