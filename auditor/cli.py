@@ -337,14 +337,25 @@ def evaluate(
         Path | None, typer.Option(help="patterns folder (default: bundled)")
     ] = None,
     show: Annotated[int, typer.Option(help="disagreements to print")] = 30,
+    show_split: Annotated[
+        str | None,
+        typer.Option(
+            click_type=click.Choice(["dev", "heldout"]),
+            help="print only disagreements of notes in this split (notes without a split "
+            "are printed)",
+        ),
+    ] = None,
     spec: Annotated[str | None, typer.Option(help=SPEC_HELP)] = None,
 ) -> None:
     """Score the audit against gold-labelled notes and print the figures (under --spec
-    cpt_96372.v1, lines carrying ``expected_v1`` are scored against it)."""
+    cpt_96372.v1, lines carrying ``expected_v1`` are scored against it). ``--show-split dev``
+    prints only the disagreements a developer may read (heldout notes are never tuned on)."""
     from .evaluate import evaluate as run
+    from .evaluate import note_splits
 
     try:
         result = run(gold, str(patterns) if patterns else None, workers, spec=spec)
+        splits = note_splits(gold) if show_split else {}
     except AuditorError as exc:
         _fail(exc)
         return
@@ -377,10 +388,15 @@ def evaluate(
     out.print(per)
     out.print(f"status confusion (gold -> predicted): {json.dumps(result['confusion'])}")
     _print_per_corpus(result)
-    for d in result["disagreements"][:show]:
+    shown = [
+        d
+        for d in result["disagreements"]
+        if not show_split or splits.get(d["note_id"], show_split) == show_split
+    ]
+    for d in shown[:show]:
         out.print(f"  {d['note_id']}  {d['field']}: expected {d['expected']!r}, got {d['got']!r}")
-    if len(result["disagreements"]) > show:
-        out.print(f"  ... {len(result['disagreements']) - show} more (see --out)")
+    if len(shown) > show:
+        out.print(f"  ... {len(shown) - show} more (see --out)")
     if out_file:
         out_file.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 

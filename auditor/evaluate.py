@@ -145,6 +145,36 @@ def load_gold(paths: Iterable[str | Path], spec: str | None = None) -> list[dict
     return rows
 
 
+def note_splits(paths: Iterable[str | Path]) -> dict[str, str]:
+    """Map each gold note id to its ``split`` (``dev``/``heldout``), reading only the labels.
+
+    Args:
+        paths: gold JSONL files (the format of ``load_gold``).
+
+    Returns:
+        note id -> split, for lines that have a split (no note text is read or resolved).
+
+    Raises:
+        GoldError: a file cannot be read or a line is not valid JSON.
+    """
+    splits: dict[str, str] = {}
+    for path in paths:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GoldError(f"cannot read gold file {path} ({type(exc).__name__})") from None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                raise GoldError(f"{Path(path).name} line {number}: not valid JSON") from None
+            if row.get("split"):
+                splits[str(row["note_id"])] = row["split"]
+    return splits
+
+
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0

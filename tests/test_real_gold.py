@@ -22,6 +22,7 @@ from auditor.evaluate import (
     GoldError,
     evaluate,
     load_gold,
+    note_splits,
     read_deid_records,
     shared_data_dir,
 )
@@ -191,6 +192,29 @@ def test_cli_evaluate_prints_one_line_per_file_and_split(two_files, tmp_path):
     assert by_key[("all-files", "dev")][:2] == ["2", "0.500"]
     saved = json.loads(out.read_text(encoding="utf-8"))
     assert set(saved["per_split"]) == {"dev", "heldout"}
+
+
+def test_cli_evaluate_show_split_prints_only_that_split(tmp_path):
+    none = "Follow-up visit. No medications given today."
+    gold = _write(
+        tmp_path / "g.jsonl",
+        [
+            {"note_id": "d-1", "text": none, "split": "dev", "expected": EXPECTED_EXCLUDED},
+            {"note_id": "h-1", "text": none, "split": "heldout", "expected": EXPECTED_EXCLUDED},
+            {"note_id": "n-1", "text": none, "expected": EXPECTED_EXCLUDED},
+        ],
+    )
+    printed = {}
+    for split in ("dev", "heldout"):
+        result = CliRunner().invoke(app, ["evaluate", str(gold), "--show-split", split])
+        assert result.exit_code == 0, result.output
+        printed[split] = sorted(
+            {line.split()[0] for line in result.output.splitlines() if "status: expected" in line}
+        )
+    assert printed == {"dev": ["d-1", "n-1"], "heldout": ["h-1", "n-1"]}
+    assert note_splits([gold]) == {"d-1": "dev", "h-1": "heldout"}
+    bad = CliRunner().invoke(app, ["evaluate", str(gold), "--show-split", "test"])
+    assert bad.exit_code == 2
 
 
 # --- the stored real-text corpora --------------------------------------------------------
