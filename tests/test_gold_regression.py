@@ -116,7 +116,10 @@ def test_team_corpus_figures(team_scores):
 #   TT/ARV/ERIG, pellets), 'Inj.' prefixes, log line states, a patient's own log, HL7 RXA
 #   amount/provider/status, Indian digit grouping, Spanish units, sites and cues, user ids with a
 #   role, plural wounds) 0.650 / 0.9495 / 0.533, route 0.957, dose 0.936, laterality 0.894;
-#   both together 0.675 / 0.9495 / 0.558, setting 0.925.
+#   both together 0.675 / 0.9495 / 0.558, setting 0.925; round 11 (kinds11: a watch or a
+#   reassessment told with its length, a drug's own adverse effects denied after it, the condition
+#   after age and sex on the opening line, a log's INDICATION field, 'Imp:') 0.850 / 0.9495 /
+#   0.727 (team_f 0.900 / 0.8966 / 0.833).
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -125,11 +128,11 @@ SPLIT_SETS = {
                {"status": 0.95, "event_f1": 0.959, "route": 0.978, "dose": 0.957,
                 "laterality": 0.936, "missing_f1": 0.923, "setting": 0.975}),
     "team_f": (TEAM_F_GOLD, 60, 40, 72, 45,
-               {"status": 0.875, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
-                "laterality": 1.0, "missing_f1": 0.7895, "setting": 1.0}),
+               {"status": 0.9, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
+                "laterality": 1.0, "missing_f1": 0.8333, "setting": 1.0}),
     "team_g": (TEAM_G_GOLD, 60, 40, 75, 50,
-               {"status": 0.675, "event_f1": 0.9495, "route": 0.9574, "dose": 0.9362,
-                "laterality": 0.8936, "missing_f1": 0.5581, "setting": 0.925}),
+               {"status": 0.85, "event_f1": 0.9495, "route": 0.9574, "dose": 0.9362,
+                "laterality": 0.8936, "missing_f1": 0.7272, "setting": 0.925}),
 }  # fmt: skip
 
 
