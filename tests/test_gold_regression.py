@@ -22,6 +22,7 @@ from .conftest import (
     TEAM_F_GOLD,
     TEAM_G_GOLD,
     TEAM_GOLD,
+    TEAM_H_GOLD,
 )
 
 
@@ -120,6 +121,11 @@ def test_team_corpus_figures(team_scores):
 #   reassessment told with its length, a drug's own adverse effects denied after it, the condition
 #   after age and sex on the opening line, a log's INDICATION field, 'Imp:') 0.850 / 0.9495 /
 #   0.727 (team_f 0.900 / 0.8966 / 0.833).
+# - team_h (round 11; sha256("team_h-20261207:" + id), written likewise: French and Portuguese
+#   notes, OCR faxes with l/1 and O/0, HTML entities, RTF escapes, Unicode checkboxes, unresolved
+#   SmartLinks, claim lines, late entries, entered in error, corrections, series records, wellness
+#   bar, cruise ship, hospital at home, home birth): at 139f31b (measurement only) 0.500 / 0.750 /
+#   0.441, route 1.000, dose 0.944, laterality 0.944, setting 0.775.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -133,6 +139,9 @@ SPLIT_SETS = {
     "team_g": (TEAM_G_GOLD, 60, 40, 75, 50,
                {"status": 0.85, "event_f1": 0.9495, "route": 0.9574, "dose": 0.9362,
                 "laterality": 0.8936, "missing_f1": 0.7272, "setting": 0.925}),
+    "team_h": (TEAM_H_GOLD, 60, 40, 73, 47,
+               {"status": 0.5, "event_f1": 0.75, "route": 1.0, "dose": 0.9444,
+                "laterality": 0.9444, "missing_f1": 0.4407, "setting": 0.775}),
 }  # fmt: skip
 
 
