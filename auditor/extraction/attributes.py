@@ -156,8 +156,9 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     group 1; corpora/README.md: the opening line of a visit note naming the condition is the
     reason for the visit), or there after the patient's age and sex ("34F, endometriosis":
     ``regex.demographic_diagnosis``), else a structured log's capitalised indication field
-    ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS": ``regex.log_diagnosis``). A phrase whose first word is ``words.not_a_diagnosis`` or made
-    only of ``non_condition_words`` is none. None when there is none."""
+    ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS": ``regex.log_diagnosis``). A phrase whose
+    first word is ``words.not_a_diagnosis`` or made only of ``non_condition_words`` is none.
+    None when there is none."""
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
     opening = _opening_lines_end(text)
