@@ -1,9 +1,10 @@
 """The "given now?" decision on written sentences (tests/cases/given_now.yaml,
-later_doses.yaml, shot_records.yaml and given_now_styles.yaml): historical narrative, care told
-from another encounter, plans, schedules, starts, oral forms, later doses, verbless shot records;
-the styles table writes each kind in nursing shorthand, dictated narrative, summaries and
-conversational plans. A field a case leaves out of an event is expected null; a case with
-``xfail`` (its reason) is a kind known to fail, expected to fail (strict)."""
+later_doses.yaml, shot_records.yaml, given_now_styles.yaml and nursing_forms.yaml): historical
+narrative, care told from another encounter, plans, schedules, starts, oral forms, later doses,
+verbless shot records; the styles table writes each kind in nursing shorthand, dictated
+narrative, summaries and conversational plans. A field a case leaves out of an event is
+expected null; a case with ``xfail`` (its reason) is a kind known to fail, expected to fail
+(strict)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ CASES = [
         "later_doses.yaml",
         "shot_records.yaml",
         "given_now_styles.yaml",
+        "nursing_forms.yaml",
     )
     for case in yaml.safe_load((Path(__file__).parent / "cases" / table).read_text("utf-8"))
 ]

@@ -19,7 +19,9 @@ nursing, 2026-12-06); batch 3 used ``25 20261210 --exclude /work/blind3_reserved
 --exclude /work/reserved_all.txt`` (at main 9c392c4, pool 708), batch 9 ``25 20270130
 --exclude /work/blind7_reserved.txt --exclude /work/reserved_all.txt`` (at main c61a578,
 pool 683) and batch 10 ``25 20270140 --exclude /work/blind7_reserved.txt --exclude
-/work/reserved_all.txt`` (at main 2f9451c, pool 658).
+/work/reserved_all.txt`` (at main 2f9451c, pool 658); batch 12 ``25 20270152 --exclude
+/work/blind7_reserved.txt --exclude /work/reserved_all.txt --exclude
+/work/s13/draws/nursing-11.txt`` (at main ab36ebc, pool 608; the third file is batch 11's draw).
 """
 
 from __future__ import annotations
