@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import html.entities
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -128,13 +129,42 @@ _CLEAN_MAP = {
 def clean_text(text: str, words: frozenset[str] | None = None) -> str:
     """Normalise a note for the pipeline without moving any character offset.
 
-    ``normalise_text``, then the letter confusions of scanned text are repaired
+    ``html_entities``, ``normalise_text``, then the letter confusions of scanned text are repaired
     (``repair_ocr``; ``words``: the lexicon words of the rule set in use, ``lexicon_words``,
     None for the bundled one) and a form's dotted leaders read as colons (``dotted_leaders``). Every
     replacement keeps the length, so event offsets index the
     original text and ``len(clean_text(t)) == len(t)``.
     """
-    return dotted_leaders(repair_ocr(normalise_text(text), words))
+    return dotted_leaders(repair_ocr(normalise_text(html_entities(text)), words))
+
+
+# an HTML character reference written into note text by an HTML or XML export: a named one
+# ("&nbsp;", "&amp;", "&ndash;") or a numeric one ("&#160;", "&#xA0;"), its semicolon written
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _entity(m: re.Match[str]) -> str:
+    ref = m.group(0)
+    if ref[1] == "#":
+        code = int(ref[3:-1], 16) if ref[2] in "xX" else int(ref[2:-1])
+        char = chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ""
+    else:
+        char = html.entities.html5.get(ref[1:], "")
+    if len(char) != 1:
+        return ref  # an unknown name ("&foo;") or a two-character reference: left as written
+    return char + " " * (len(ref) - 1)
+
+
+def html_entities(text: str) -> str:
+    """``text`` with each HTML character reference decoded, keeping its length: the
+    character, then spaces over the rest of the reference ("25&nbsp;mg" -> "25" + six spaces +
+    "mg", "N&amp;V" -> "N&" + four spaces + "V"), so an amount, its unit and its route stay
+    apart as words and every other character keeps its offset. An unknown name is left as
+    written. The decoded character then goes through ``normalise_text`` like any other
+    (no-break space -> space, en dash -> hyphen)."""
+    if "&" not in text or ";" not in text:
+        return text
+    return _ENTITY.sub(_entity, text)
 
 
 def normalise_text(text: str) -> str:

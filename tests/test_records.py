@@ -69,6 +69,10 @@ def test_coerce_text(value, expected):
         ("Ceftriax-\none 1 g IM\nok", "Ceftriaxone   1 g IM\nok"),
         ("FAMlLY PRACTlCE D0SE", "FAMILY PRACTICE DOSE"),
         ("KCl HCl All Ill pain-\nmorphine", "KCl HCl All Ill pain-\nmorphine"),
+        # HTML character references: the character, then spaces over the rest; unknown or
+        # semicolon-less ones as written
+        ("25&nbsp;mg&nbsp;IM N&amp;V &ndash; ok", "25      mg      IM N&    V -       ok"),
+        ("&#39;x&#x27; &foo; AT&T; & more", "'    x'      &foo; AT&T; & more"),
     ],
 )
 def test_clean_text_keeps_every_offset(text, expected):
