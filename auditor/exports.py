@@ -15,6 +15,8 @@ length, every character in its place (event offsets index the note as written), 
 - a delimited export (``regex.export_delimiter``: a header line with two or more delimiters
   and rows of as many) read as a comma list, the unit column joined to its number by a space,
   a decimal comma a point;
+- an unfilled EHR template field (``regex.unfilled_macro``: an unresolved SmartLink "@ME@",
+  an unanswered SmartList "{yes/no:18324}") read as the unfilled-field mark "***";
 - an HL7 v2 ``RXA`` segment's amount and unit fields read as one amount, its administering
   provider as "by <name>", a not-given completion status as "not given" (``hl7text``).
 
@@ -59,6 +61,7 @@ class ExportRules:
     decimal_comma: re.Pattern[str]
     copied_start: re.Pattern[str]
     copied_end: re.Pattern[str]
+    unfilled_macro: re.Pattern[str] | None
 
 
 @lru_cache(maxsize=8)
@@ -77,6 +80,7 @@ def export_rules(patterns_dir: str | None = None) -> ExportRules:
         decimal_comma=re.compile(rx["export_decimal_comma"]),
         copied_start=re.compile(rx["copied_forward_start"]),
         copied_end=re.compile(rx["copied_forward_end"]),
+        unfilled_macro=re.compile(rx["unfilled_macro"]) if "unfilled_macro" in rx else None,
     )
 
 
@@ -138,6 +142,7 @@ def reading_text(text: str, patterns_dir: str | None = None) -> str:
     _read_delimited(text, chars, rules)
     read_hl7(text, chars, patterns_dir)  # an RXA segment's amount, giver and status
     _blank_copied(text, chars, rules)
+    _unfilled_macros(text, chars, rules)
     out = "".join(chars)
     assert len(out) == len(text)
     return out
@@ -232,6 +237,15 @@ def _read_delimited(text: str, chars: list[str], rules: ExportRules) -> None:
                     chars[at] = " " if heads[j + 1] in rules.unit_columns else "|"
                     at += 1
         read_to = rows[-1][0] + len(rows[-1][1])
+
+
+def _unfilled_macros(text: str, chars: list[str], rules: ExportRules) -> None:
+    """An unfilled EHR template field (``regex.unfilled_macro``: "@DIAGNOSIS@",
+    "{yes/no:18324}") reads as the unfilled-field mark "***" followed by spaces."""
+    if rules.unfilled_macro is None or ("@" not in text and "{" not in text):
+        return
+    for m in rules.unfilled_macro.finditer(text):
+        chars[m.start() : m.end()] = list("***".ljust(m.end() - m.start()))
 
 
 def _blank_copied(text: str, chars: list[str], rules: ExportRules) -> None:
