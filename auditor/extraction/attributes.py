@@ -173,14 +173,19 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     diagnosis written with its ICD-10 code in the note's opening lines, its title and the
     line after it ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``,
     group 1; corpora/README.md: the opening line of a visit note naming the condition is the
-    reason for the visit), else the reason for the visit dictated in the narrative ("She
-    returns for follow-up of her B12 deficiency": ``regex.visit_reason``, group 1, unless it
-    names a drug or an injection). A phrase whose first word is ``words.not_a_diagnosis`` or made
-    only of ``non_condition_words`` is none. None when there is none."""
+    reason for the visit), or there after the patient's age and sex ("34F, endometriosis":
+    ``regex.demographic_diagnosis``), else a structured log's capitalised indication field
+    ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS": ``regex.log_diagnosis``), else the reason for
+    the visit dictated in the narrative ("She returns for follow-up of her B12 deficiency":
+    ``regex.visit_reason``, group 1, unless it names a drug or an injection). A phrase whose
+    first word is ``words.not_a_diagnosis`` or made only of ``non_condition_words`` is none.
+    None when there is none."""
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
     opening = _opening_lines_end(text)
     found += [m for m in rules.coded_diagnosis.finditer(text, 0, opening)]
+    found += [m for m in rules.demographic_diagnosis.finditer(text, 0, opening)]
+    found += [m for m in rules.log_diagnosis.finditer(text)]
     reasons = list(rules.visit_reason.finditer(text))
     found += reasons
     for m in found:

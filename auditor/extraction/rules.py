@@ -405,6 +405,8 @@ class ExtractionRules:
         self.assessment_statement = rx.get("assessment_statement", NEVER)
         self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
         self.visit_reason = rx.get("visit_reason", NEVER)
+        self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
+        self.log_diagnosis = rx.get("log_diagnosis", NEVER)
         self.export_diagnosis_columns = tuple(
             w.lower() for w in spec["words"].get("export_diagnosis_columns", ())
         )
