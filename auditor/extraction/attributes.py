@@ -182,7 +182,7 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     None when there is none."""
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
-    opening = _opening_lines_end(text)
+    opening = _opening_lines_end(text, rules.window.opening_lines)
     found += [m for m in rules.coded_diagnosis.finditer(text, 0, opening)]
     found += [m for m in rules.demographic_diagnosis.finditer(text, 0, opening)]
     found += [m for m in rules.log_diagnosis.finditer(text)]
@@ -203,7 +203,7 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     return None
 
 
-def _opening_lines_end(text: str, lines: int = 2) -> int:
+def _opening_lines_end(text: str, lines: int) -> int:
     """Where the note's first ``lines`` non-blank lines end."""
     at, seen = 0, 0
     for line in text.splitlines(keepends=True):
@@ -304,7 +304,8 @@ def choose_dose(
         if rules.dose_of_other.match(seg_text, found.end, a.start - segment.start):
             found = None  # "500 mL of normal saline and Zofran": the saline's amount
     elif found is not None:
-        after = seg_text[found.end : found.end + 40].lower().split()[:4]
+        reach = rules.window.fluid_of_after_words
+        after = seg_text[found.end :].lower().split(maxsplit=reach)[:reach]
         if after[:1] == ["of"] and {w.strip(".,;:") for w in after[1:]} & rules.fluid_words:
             # "premedicated with Benadryl prior to two units of packed red cells": the amount
             # of a fluid or blood product written after the drug is that product's

@@ -13,6 +13,7 @@ import copy
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, replace
+from functools import cache
 
 from ..doses import Dose, tidy_number
 from .anchors import bolus_named, choose_anchors, class_infused
@@ -1066,11 +1067,17 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     cancer = bool(rules.cancer_re.search(view.text))
     post_mortem = rules.post_mortem(view.text)
     evidence = note_evidence(view, rules)
-    diagnosis = (
-        section_indication(view, rules)
-        or export_indication(view, rules)
-        or stated_indication(view, rules)  # "Assessment is ...", an ICD-coded opening line
-    )
+
+    @cache
+    def diagnosis() -> Found | None:
+        """The note's own diagnosis, read once and only when an event needs one (most notes
+        have none: their full-text scans stay off the hot path)."""
+        return (
+            section_indication(view, rules)
+            or export_indication(view, rules)
+            or stated_indication(view, rules)  # "Assessment is ...", an ICD-coded opening line
+        )
+
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
     drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
     bolused: set[int] = set()  # id() of drips given a drug-less bolus ("gtt with prn boluses")
@@ -1232,7 +1239,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             role == "not_administered" and not stated_given(view, a.sent, rules)
         )
         if given and not blocked:
-            found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis)
+            found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis())
             if bolus:
                 _drop_drip_rate(note, a, found)
             if drip_bolus is not None:

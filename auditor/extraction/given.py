@@ -28,7 +28,8 @@ it is an order in a plan section (``section:planning``).
 
 The two readings are then settled by named override rules (``settle``: a bolus is a dose, a
 shot given today in a list, a start with its injection route, an injection procedure done with
-the drug, a post-mortem report, an extra dose), which return the anchor's ``Decision``.
+the drug, a post-mortem report, an extra dose, a standing drug that needs its own verb), which
+return the anchor's ``Decision``.
 """
 
 from __future__ import annotations

@@ -93,6 +93,8 @@ class Windows:
     total_before_chars: int = 0
     list_head_lead_tokens: int = 0  # given.another_for_list
     tolerated_clause_tokens: int = 0  # given.tolerated_which
+    fluid_of_after_words: int = 0  # attributes.choose_dose
+    opening_lines: int = 0  # attributes.stated_indication
 
 
 @dataclass(frozen=True)
