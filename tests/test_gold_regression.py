@@ -141,8 +141,8 @@ def test_team_corpus_figures(team_scores):
 #   dose 0.8919, laterality 0.7297, setting 0.775; synth12 (place, site, tolerance and giver words,
 #   diagnosis headings and drug names of French/Portuguese/Italian/German/Dutch notes; a vaccine
 #   'already received' or received 'at pharmacy' is history; their route words, 'e.v.') 0.650 /
-#   0.8696 / 0.5263, route 0.975, dose 0.900, laterality 0.775, setting 0.950; team_h with the same rules 0.725 / 0.8367 / 0.7234,
-#   dose 0.951, laterality 1.000, setting 0.875.
+#   0.8696 / 0.5263, route 0.975, dose 0.900, laterality 0.775, setting 0.950; team_h with the same
+#   rules 0.725 / 0.8367 / 0.7234, dose 0.951, laterality 1.000, setting 0.875.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
