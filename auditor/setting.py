@@ -73,6 +73,11 @@ LEADING_WORDS = re.compile(r"\W*((?:[A-Z][\w&/'-]*[ \t]+){0,11}[A-Z][\w&/'-]*)")
 # comma, or an MTSamples heading join (", PHYSICAL EXAMINATION:"), so a sentence never runs
 # on into the next section
 STATEMENT_END = re.compile(SENTENCE_END.pattern + r"|[.!?](?=,)|,(?=[ \t]*[A-Z][A-Z /&()-]{2,60}:)")
+# a care-profile cue is read in its clause: a nurse's run-on entry joins its charting with
+# semicolons ("INTUBATED BY ANESTHESIA; ... ; MEDICATED WITH ATIVAN PRIOR TO LINE PLACEMENT"), and
+# a word of another encounter or a negation in one entry says nothing of the next (helper
+# nursing13); text rules keep whole statements
+CLAUSE_END = re.compile(STATEMENT_END.pattern + r"|;")
 # where a statement starts is searched back from a match a window at a time (doubling), not
 # from the note's start: every STATEMENT_END match is one character decided at its own
 # position (and the characters after it up to the match), so the last one in the window is
@@ -466,7 +471,7 @@ class SettingRules:
                     seen[key] = len({m.group(0).lower() for m in pattern.finditer(text)}) >= least
                 else:
                     seen[key] = self._stated(
-                        text, pattern, least, skip or [], later=False, lowered=lowered
+                        text, pattern, least, skip or [], later=False, lowered=lowered, clauses=True
                     )
             if seen[key]:
                 present += 1
@@ -509,6 +514,7 @@ class SettingRules:
         later_spans: list[tuple[int, int]] | None = None,
         dated: bool = False,
         lowered: str | None = None,
+        clauses: bool = False,
     ) -> bool:
         """At least ``least`` distinct matches of ``pattern`` (lowercased) in sentences not
         about an earlier encounter (``other_encounter``) nor, when ``later``, a later one
@@ -517,19 +523,21 @@ class SettingRules:
         in the ``THIS_ENCOUNTER_AFTER`` characters after it, within its statement) is
         exempt from the encounter and section checks. ``dated``: also skip a statement that
         goes on from a dated one (``dated_before``: rules marked ``dated_skip``). (Its
-        callers ask ``may_match`` first; ``lowered``: see ``matches``.)"""
+        callers ask ``may_match`` first; ``lowered``: see ``matches``.) ``clauses``: a statement
+        also ends at a semicolon (``CLAUSE_END``: care-profile cues)."""
         seen: set[str] = set()
+        ends = CLAUSE_END if clauses else STATEMENT_END
         for match in matches(pattern, text, lowered):
             if match.group(0).lower() in seen:
                 continue  # a string already counted counts once (nothing to decide again)
-            after = STATEMENT_END.search(text, match.end())
+            after = ends.search(text, match.end())
             right = after.start() if after else len(text)
             now = self.this_encounter is not None and self.this_encounter.search(
                 text, match.start(), min(right, match.end() + THIS_ENCOUNTER_AFTER)
             )
             if not now and any(a <= match.start() < b for a, b in skip or ()):
                 continue
-            left = statement_start(text, match.start())
+            left = statement_start(text, match.start(), ends)
             if not now and self._other_encounter(text, left, match.start(), match.end(), right):
                 continue
             if not now and dated and self._dated_before(text, left, match.start(), right):
@@ -577,16 +585,16 @@ class SettingRules:
         return "\n" not in text[before:left] and bool(self.dated_before.search(text, before, left))
 
 
-def statement_start(text: str, position: int) -> int:
+def statement_start(text: str, position: int, ends: re.Pattern[str] = STATEMENT_END) -> int:
     """Where the statement holding ``position`` starts: the end of the last
     ``STATEMENT_END`` match in ``text[:position]`` (0 when there is none), searched back
     from ``position`` in windows that double (``STATEMENT_WINDOW``)."""
     low, window = position, STATEMENT_WINDOW
     while low > 0:
         low, window = max(0, position - window), window * 2
-        ends = [m.end() for m in STATEMENT_END.finditer(text, low, position)]
-        if ends:
-            return ends[-1]
+        found = [m.end() for m in ends.finditer(text, low, position)]
+        if found:
+            return found[-1]
     return 0
 
 

@@ -343,6 +343,7 @@ def test_nursing_batch_2_is_24_dev_notes():
         ("nursing-10", 7, 44, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
         ("nursing-11", 10, 26, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
         ("nursing-12", 7, 36, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
+        ("nursing-13", 9, 32, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
         ("nursing-14", 8, 30, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
     ],
 )
@@ -365,7 +366,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (487, 344, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (512, 369, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

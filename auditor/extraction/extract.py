@@ -678,7 +678,9 @@ def _repeats(note: _Note, a: Mention) -> int:
     second time told in its segment ("given on admission and again on day 3":
     ``regex.given_again``); N + 1 for a dose "repeated xN" or "repeated once" in its segment
     (``regex.repeated_more``); N for a list of N clock times after it ("at 2200 and 0400":
-    ``regex.clock_list``); else 1."""
+    ``regex.clock_list``); N for "N doses of" or "N boluses of" right before the drug
+    (``regex.doses_before``) or a count before it and the noun after it ("2 versed boluses":
+    ``regex.count_named_before``/``count_named_after``); else 1."""
     segment = note.segment(a)
     again = note.rules.repeated_more.search(note.view.text, a.end, max(a.end, segment.end))
     if again and not _other_subject_before(note, a, again.start()):
@@ -700,6 +702,9 @@ def _repeats(note: _Note, a: Mention) -> int:
         return 2  # "IVIG was given on admission and again on day 3": given twice
     back = max(segment.start, a.start - note.rules.window.dose_before_chars)
     before = note.rules.doses_before.search(note.view.text[back : a.start])
+    if not before and note.rules.count_named_after.match(note.view.text, a.end):
+        # "received 2 versed boluses": the count before the drug, the noun after it
+        before = note.rules.count_named_before.search(note.view.text[back : a.start])
     if before:  # "2 doses of Phenergan"
         word = before.group(1).lower()
         return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)

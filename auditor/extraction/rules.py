@@ -462,6 +462,8 @@ class ExtractionRules:
         self.dose_range_before = rx["dose_range_before"]
         self.emergency_note = rx["emergency_note"]
         self.doses_before = rx["doses_before"]
+        self.count_named_before = rx.get("count_named_before", NEVER)
+        self.count_named_after = rx.get("count_named_after", NEVER)
         self.total_before = rx["total_before"]
         self.total_of = rx.get("total_of", NEVER)
         self.mixture_dose = rx.get("mixture_dose", NEVER)
