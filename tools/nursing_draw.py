@@ -22,7 +22,10 @@ pool 683), batch 10 ``25 20270140 --exclude /work/blind7_reserved.txt --exclude
 /work/reserved_all.txt`` (at main 2f9451c, pool 658), batch 11 ``25 20270150 --exclude
 /work/blind7_reserved.txt --exclude /work/reserved_all.txt`` (at main 139f31b, pool 633) and batch
 12 ``25 20270152 --exclude /work/blind7_reserved.txt --exclude /work/reserved_all.txt --exclude
-/work/s13/draws/nursing-11.txt`` (at main ab36ebc, pool 608; the third file is batch 11's draw).
+/work/s13/draws/nursing-11.txt`` (at main ab36ebc, pool 608; the third file is batch 11's draw);
+batch 14 ``25 20270162 --exclude /work/blind7_reserved.txt --exclude /work/reserved_all.txt
+--exclude /work/s14/draws/nursing-13.txt`` (at main c486ae3, pool 558; the third file is batch
+13's draw).
 """
 
 from __future__ import annotations
