@@ -23,6 +23,7 @@ from .conftest import (
     TEAM_G_GOLD,
     TEAM_GOLD,
     TEAM_H_GOLD,
+    TEAM_I_GOLD,
 )
 
 
@@ -135,6 +136,12 @@ def test_team_corpus_figures(team_scores):
 # - round 12, kinds12 (an opening line that starts with the condition, a generic injection's
 #   reason, named tests with qualitative results): team_e dev status 0.950 -> 0.975, missing F1
 #   0.923 -> 0.960; team_f 0.900 -> 0.925, 0.833 -> 0.882; team_g 0.900 -> 0.925, 0.839 -> 0.867.
+# - team_i (round 12; sha256("team_i-20261207:" + id), written likewise: EMS run sheets, German,
+#   Italian and Dutch notes, speech-recognition route homophones, LAI rotation logs, oncology,
+#   fertility and bone-health supportive injections, duplicate signed/unsigned exports, J-code unit
+#   mismatches, POD and school-located vaccine clinics, swing bed, IRF, assisted living, PHP, mobile
+#   van, TB DOT, cosyntropin): at c486ae3 (measurement only) 0.600 / 0.8315 / 0.4651, route 0.973,
+#   dose 0.8919, laterality 0.7297, setting 0.775.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -151,6 +158,9 @@ SPLIT_SETS = {
     "team_h": (TEAM_H_GOLD, 60, 40, 73, 47,
                {"status": 0.65, "event_f1": 0.7835, "route": 1.0, "dose": 0.9474,
                 "laterality": 0.9474, "missing_f1": 0.6037, "setting": 0.775}),
+    "team_i": (TEAM_I_GOLD, 60, 40, 77, 49,
+               {"status": 0.6, "event_f1": 0.8315, "route": 0.973, "dose": 0.8919,
+                "laterality": 0.7297, "missing_f1": 0.4651, "setting": 0.775}),
 }  # fmt: skip
 
 
