@@ -87,7 +87,7 @@ def test_texts_are_the_csv_transcriptions(rows):
 # --reserved /work/s10/reserved_for_draw.txt, i.e. blind7_reserved plus reserved_all; ED, office,
 # consult and discharge pools empty), -9 (--seed 20270131, the same reserved file and pools empty),
 # -10 (--seed 20270141, the same reserved file and pools empty), -11 (--seed 20270151, the same
-# reserved file and pools empty).
+# reserved file and pools empty), -12 (--seed 20270161, the same reserved file and pools empty).
 @pytest.mark.parametrize(
     ("batch_name", "n", "statuses", "n_events", "pools", "reserved"),
     [
@@ -152,6 +152,14 @@ def test_texts_are_the_csv_transcriptions(rows):
             25,
             (20, 5),
             9,
+            {"procedure": 14, "other": 6, "trap": 5},
+            ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
+        ),
+        (
+            "mtsamples-12",
+            25,
+            (18, 7),
+            13,
             {"procedure": 14, "other": 6, "trap": 5},
             ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
         ),

@@ -18,6 +18,9 @@ tools/draw_mts_dev.py --seed 20270141 --batch mtsamples-10 --reserved
 same reserved file; the same four pools empty). Batch ``mtsamples-11`` was drawn with ``python
 tools/draw_mts_dev.py --seed 20270151 --batch mtsamples-11 --reserved
 /work/s10/reserved_for_draw.txt --per-type procedure=14,other=6,trap=5`` at main 139f31b (the
+same reserved file; the same four pools empty). Batch ``mtsamples-12`` was drawn with ``python
+tools/draw_mts_dev.py --seed 20270161 --batch mtsamples-12 --reserved
+/work/s10/reserved_for_draw.txt --per-type procedure=14,other=6,trap=5`` at main c486ae3 (the
 same reserved file; the same four pools empty).
 
 Inputs: ``../shared/data`` (or ``AUDITOR_SHARED_DATA``): the MTSamples CSV; the gold files
