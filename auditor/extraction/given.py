@@ -34,6 +34,7 @@ return the anchor's ``Decision``.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -49,13 +50,19 @@ RECORD_LABELS = ("SITE", "ADMIN", "PROVIDER", "RESPONSE")
 def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     """An ADMIN cue not negated by "no"/"not"/"never" just before it in its clause ("no
     correction insulin was given"; but "no chest pain and given morphine": a clause break,
-    ``cues.yaml`` ``context.clause_breaks``, after the negator ends its reach)."""
+    ``cues.yaml`` ``context.clause_breaks``, after the negator ends its reach; nor a negator
+    whose next word is a finding it negates, ``extraction.yaml`` ``words.negated_findings``:
+    "no ectopy K repleted")."""
     if m.label != "ADMIN":
         return False
     floor = view.sentences[m.sent].tok_start
     window = view.words_before(m.tok_start, rules.window.negator_tokens, floor)
     for i, w in enumerate(window):
-        if w in rules.negators and not any(x in rules.clause_breaks for x in window[i + 1 :]):
+        if (
+            w in rules.negators
+            and not any(x in rules.clause_breaks for x in window[i + 1 :])
+            and not (i + 1 < len(window) and window[i + 1] in rules.negated_findings)
+        ):
             return False
     return True
 
@@ -780,7 +787,9 @@ def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRu
     """An affirmed administration verb of anchor ``a``'s sentence in its segment or at most
     ``window.infusion_verb_before_tokens`` tokens before it ("was given heparin, nitroglycerin
     and integrilin"), not one of an earlier clause of the sentence ("PT GIVEN 12.5MG PO
-    LOPRESSOR WHICH BROUGHT THE RATE DOWN. NIPRIDE ... RESTARTED", kept as one sentence)."""
+    LOPRESSOR WHICH BROUGHT THE RATE DOWN. NIPRIDE ... RESTARTED", kept as one sentence), nor
+    one after it right after an IV fluid or blood product (``extraction.yaml``
+    ``words.fluid_words``: "dobutamine started for low CI/ fluid boluses given": the fluid's)."""
     reach = rules.window.infusion_verb_before_tokens
     return any(
         affirmed_admin(view, m, rules)
@@ -788,8 +797,28 @@ def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRu
             segment.start <= m.start < segment.end
             or (m.tok_end <= a.tok_start and a.tok_start - m.tok_end <= reach)
         )
+        and not (
+            m.tok_start >= a.tok_end
+            and set(view.tokens[max(a.tok_end, m.tok_start - 2) : m.tok_start]) & rules.fluid_words
+        )
         for m in view.in_sent(a.sent)
     )
+
+
+_NEXT_WORDS = re.compile(r"\s*(?:of\s+)?([A-Za-z0-9']+)")
+
+
+def _own_amounts(text: str, rules: ExtractionRules) -> list:
+    """The amounts of ``text`` that are not an IV fluid's or blood product's, the word after
+    the amount (or after its "of") being one of ``extraction.yaml`` ``words.fluid_words``
+    ("dobutamine started for low CI/ fluid boluses given and 3u PRBC": the units are blood)."""
+    return [
+        d
+        for d in rules.doses.find_all(text)
+        if not (
+            (nxt := _NEXT_WORDS.match(text, d.end)) and nxt.group(1).lower() in rules.fluid_words
+        )
+    ]
 
 
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
@@ -807,7 +836,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         return False
     if (
         rules.family_of(a.ident) in rules.infusion_only_families
-        and not rules.doses.find_all(view.text[segment.start : segment.end])
+        and not _own_amounts(view.text[segment.start : segment.end], rules)
         and not _verb_near(view, a, segment, rules)
     ):
         return True  # "IV NTG started @ 1900": a drip (cues.yaml context.infusion_only)

@@ -305,6 +305,7 @@ class ExtractionRules:
         self.class_naming_words = frozenset(words.get("class_naming", ()))
         self.unnamed_class_admin = frozenset(words.get("unnamed_class_admin", ()))
         self.negators = frozenset(words["negators"])
+        self.negated_findings = frozenset(w.lower() for w in words.get("negated_findings", ()))
         self.list_joiners = frozenset(words.get("list_joiners", ()))
         self.report_medication_sections = frozenset(words.get("report_medication_sections", ()))
         self.report_title_sections = frozenset(words.get("report_title_sections", ()))
