@@ -133,6 +133,9 @@ def test_team_corpus_figures(team_scores):
 #   0.4483, dose 0.9474, laterality 0.9474; unfilled SmartLinks/SmartLists read as '***':
 #   missing F1 0.500; kinds11 (responses, opening-line conditions, above; a form's 'Reaction:
 #   none', an oral challenge is no response) 0.650 / 0.7835 / 0.549; both 0.650 / 0.7835 / 0.604.
+# - round 12, kinds12 (an opening line that starts with the condition, a generic injection's
+#   reason, named tests with qualitative results): team_e dev status 0.950 -> 0.975, missing F1
+#   0.923 -> 0.960; team_f 0.900 -> 0.925, 0.833 -> 0.882; team_g 0.900 -> 0.925, 0.839 -> 0.867.
 # - team_i (round 12; sha256("team_i-20261207:" + id), written likewise: EMS run sheets, German,
 #   Italian and Dutch notes, speech-recognition route homophones, LAI rotation logs, oncology,
 #   fertility and bone-health supportive injections, duplicate signed/unsigned exports, J-code unit
@@ -148,14 +151,14 @@ SPLIT_SETS = {
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
                 "missing_f1": 0.967, "setting": 1.0}),
     "team_e": (TEAM_E_GOLD, 60, 40, 78, None,
-               {"status": 0.95, "event_f1": 0.959, "route": 0.978, "dose": 0.957,
-                "laterality": 0.936, "missing_f1": 0.923, "setting": 0.975}),
+               {"status": 0.975, "event_f1": 0.959, "route": 0.978, "dose": 0.957,
+                "laterality": 0.936, "missing_f1": 0.96, "setting": 0.975}),
     "team_f": (TEAM_F_GOLD, 60, 40, 72, 45,
-               {"status": 0.9, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
-                "laterality": 1.0, "missing_f1": 0.8333, "setting": 1.0}),
+               {"status": 0.925, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
+                "laterality": 1.0, "missing_f1": 0.8824, "setting": 1.0}),
     "team_g": (TEAM_G_GOLD, 60, 40, 75, 50,
-               {"status": 0.875, "event_f1": 0.9495, "route": 0.9787, "dose": 0.9362,
-                "laterality": 0.8936, "missing_f1": 0.8, "setting": 0.925}),
+               {"status": 0.925, "event_f1": 0.9495, "route": 0.9787, "dose": 0.9362,
+                "laterality": 0.8936, "missing_f1": 0.8667, "setting": 0.925}),
     "team_h": (TEAM_H_GOLD, 60, 40, 73, 47,
                {"status": 0.725, "event_f1": 0.8367, "route": 1.0, "dose": 0.9512,
                 "laterality": 1.0, "missing_f1": 0.7234, "setting": 0.875}),

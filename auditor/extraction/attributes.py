@@ -177,22 +177,35 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     ``regex.demographic_diagnosis``), else a structured log's capitalised indication field
     ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS": ``regex.log_diagnosis``), else the reason for
     the visit dictated in the narrative ("She returns for follow-up of her B12 deficiency":
-    ``regex.visit_reason``, group 1, unless it names a drug or an injection). A phrase whose
-    first word is ``words.not_a_diagnosis`` or made only of ``non_condition_words`` is none.
+    ``regex.visit_reason``, group 1, unless it names a drug or an injection), or an opening line
+    that starts with the condition itself ("Pernicious anaemia (intrinsic factor Ab positive)":
+    ``regex.opening_condition``), or the reason a generic injection word is given anywhere ("would
+    like the shot for contraception": ``regex.injection_reason``, to an indication stop word). A
+    phrase whose first word is ``words.not_a_diagnosis`` or made only of ``non_condition_words``
+    is none.
     None when there is none."""
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
     opening = _opening_lines_end(text, rules.window.opening_lines)
     found += [m for m in rules.coded_diagnosis.finditer(text, 0, opening)]
     found += [m for m in rules.demographic_diagnosis.finditer(text, 0, opening)]
+    found += [m for m in rules.opening_condition.finditer(text, 0, opening)]
     found += [m for m in rules.log_diagnosis.finditer(text)]
     reasons = list(rules.visit_reason.finditer(text))
+    shots = list(rules.injection_reason.finditer(text))
+    reasons += shots
     found += reasons
     for m in found:
-        phrase = m.group(1).strip(rules.indication_trim)
+        phrase = m.group(1)
+        if m in shots:  # "the shot for contraception, per her request": to a stop word
+            stop = rules.indication_stop.search(phrase)
+            phrase = phrase[: stop.start()] if stop else phrase
+        phrase = phrase.strip(rules.indication_trim)
         words = phrase.lower().split()
         if not words or words[0] in rules.not_a_diagnosis:
             continue
+        if m in shots and words[0].strip(rules.word_trim) in rules.reject_first:
+            continue  # "injection for 15 minutes"
         if m in reasons and _names_only_the_dose(view, m.start(1), m.end(1), rules):
             continue  # "returns for her Depo-Provera injection": no condition but the drug
         if {w.strip(rules.condition_word_trim) for w in words} - {""} <= rules.non_condition:

@@ -410,6 +410,8 @@ class ExtractionRules:
         self.visit_reason = rx.get("visit_reason", NEVER)
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
+        self.opening_condition = rx.get("opening_condition", NEVER)
+        self.injection_reason = rx.get("injection_reason", NEVER)
         self.export_diagnosis_columns = tuple(
             w.lower() for w in spec["words"].get("export_diagnosis_columns", ())
         )
