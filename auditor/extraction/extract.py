@@ -604,7 +604,14 @@ def _injection_cue(
         return True
     if a.label != "DRUG":
         return False
-    if any(_admin_of(note.view, m, a) for m in in_sent) or rules.excluded_kind(a.ident):
+    if rules.excluded_kind(a.ident):
+        return True
+    if any(_admin_of(note.view, m, a) for m in in_sent) and not (
+        a.modifiers & rules.not_given_mods and rules.has_oral_form(a.ident, a.text)
+    ):
+        # "ativan not required", "no lasix given": the administration word negated or planned
+        # with a route-less drug commonly given by mouth (``context.oral_forms``) says nothing of
+        # an injection; an immune globulin or a vaccine "not given" keeps its flag
         return True
     if _injection_act_near(note.view, a, rules) or bolus_named(note.view, a, rules):
         return True  # "will not rebolus with amiodarone": a bolus is an IV push

@@ -177,6 +177,7 @@ class ExtractionRules:
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
         self.injection_only_names = _words(cues["context"].get("injection_only_names", ()))
+        self.oral_form_families = _words(cues["context"].get("oral_forms", ()))
         self.injection_act_words = _words(cues["context"].get("injection_act_words", ()))
         self.contrast_words = _words(cues["context"].get("contrast_words", ()))
         self.injection_act_tokens = int(cues["window"].get("injection_act_tokens", 0))
@@ -486,6 +487,17 @@ class ExtractionRules:
         if name and name.lower() in self.injection_only_names:
             return True
         return bool(generic) and self.family_of(generic or "") in self.injection_only_families
+
+    def has_oral_form(self, generic: str | None, name: str = "") -> bool:
+        """Is the drug commonly given by mouth in hospital notes (its first word in ``cues.yaml``
+        ``context.oral_forms``: lorazepam, furosemide, metoprolol...) and ``name`` (the mention's
+        words) no injection-only product of it (``context.injection_only_names``: Haldol
+        Decanoate)? A route-less negated or planned mention of it says nothing of an injection."""
+        return (
+            bool(generic)
+            and self.family_of(generic or "") in self.oral_form_families
+            and not self.injection_only(generic, name)
+        )
 
     def post_mortem(self, text: str) -> bool:
         """Is the note a post-mortem (autopsy) report (``cues.yaml``
