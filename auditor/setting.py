@@ -586,9 +586,10 @@ class SettingRules:
 
 
 def statement_start(text: str, position: int, ends: re.Pattern[str] = STATEMENT_END) -> int:
-    """Where the statement holding ``position`` starts: the end of the last
-    ``STATEMENT_END`` match in ``text[:position]`` (0 when there is none), searched back
-    from ``position`` in windows that double (``STATEMENT_WINDOW``)."""
+    """Where the statement holding ``position`` starts: the end of the last ``ends`` match
+    (``STATEMENT_END``, or ``CLAUSE_END`` for care-profile cues) in ``text[:position]`` (0 when
+    there is none), searched back from ``position`` in windows that double
+    (``STATEMENT_WINDOW``)."""
     low, window = position, STATEMENT_WINDOW
     while low > 0:
         low, window = max(0, position - window), window * 2

@@ -39,6 +39,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from ..doses import Dose
 from .anchors import class_infused
 from .rules import ExtractionRules
 from .segments import Segment
@@ -805,10 +806,11 @@ def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRu
     )
 
 
+# the word after an amount, past an "of" ("3u PRBC", "500 cc of NS"): tokenising, not a rule
 _NEXT_WORDS = re.compile(r"\s*(?:of\s+)?([A-Za-z0-9']+)")
 
 
-def _own_amounts(text: str, rules: ExtractionRules) -> list:
+def _own_amounts(text: str, rules: ExtractionRules) -> list[Dose]:
     """The amounts of ``text`` that are not an IV fluid's or blood product's, the word after
     the amount (or after its "of") being one of ``extraction.yaml`` ``words.fluid_words``
     ("dobutamine started for low CI/ fluid boluses given and 3u PRBC": the units are blood)."""
