@@ -184,7 +184,7 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
                 continue  # "K 3.6 repleted w/ 20meq kcl, mg ... repleted": the KCl was given
             generic = salt.get(rules.family_of(generic), generic)
             if i > 0 and _is_number(view.tokens[i - 1]) and word not in spec.after_number:
-                continue  # "2 mg given": a unit; "hct 36.0 k+ 4.2": a lab ("40 KCL given" is KCl)
+                continue  # "2 mg given": a unit; "hgb 9.1 k+ 3.9": a lab ("40 KCL given" is KCl)
             text = view.text[start:end]
             added.append(Mention("DRUG", generic, start, end, i, i + 1, text, r.sent, r.modifiers))
     added = [replace(m, text=view.text[m.start : m.end]) for m in added]
