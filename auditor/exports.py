@@ -245,7 +245,8 @@ def _unfilled_macros(text: str, chars: list[str], rules: ExportRules) -> None:
     if rules.unfilled_macro is None or ("@" not in text and "{" not in text):
         return
     for m in rules.unfilled_macro.finditer(text):
-        chars[m.start() : m.end()] = list("***".ljust(m.end() - m.start()))
+        width = m.end() - m.start()  # one character for one: offsets still index the note
+        chars[m.start() : m.end()] = list("***".ljust(width)[:width])
 
 
 def _blank_copied(text: str, chars: list[str], rules: ExportRules) -> None:

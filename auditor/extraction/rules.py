@@ -494,8 +494,8 @@ class ExtractionRules:
         words) no injection-only product of it (``context.injection_only_names``: Haldol
         Decanoate)? A route-less negated or planned mention of it says nothing of an injection."""
         return (
-            bool(generic)
-            and self.family_of(generic or "") in self.oral_form_families
+            generic is not None
+            and self.family_of(generic) in self.oral_form_families
             and not self.injection_only(generic, name)
         )
 
