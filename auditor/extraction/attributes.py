@@ -71,6 +71,23 @@ def _names_only_the_dose(view: NoteView, start: int, end: int, rules: Extraction
     return words <= rules.non_condition
 
 
+def _orders_a_drug(view: NoteView, cue: Mention, end: int, rules: ExtractionRules) -> bool:
+    """Does the cue follow an order or request word (``extraction.yaml`` ``words.asked_for``:
+    "MD order for", "asked for") and its phrase (up to ``end``) open with a drug named as a
+    drug, not as part of a condition ("order for B12 deficiency": the word after the drug is an
+    ``anchor_blockers`` word)? Then the phrase is the thing ordered, not a reason."""
+    if view.token(cue.tok_start - 1) not in rules.asked_for_words:
+        return False
+    first = [m for m in view.mentions if m.label == "DRUG" and cue.end <= m.start < end]
+    if not first:
+        return False
+    lead = view.text[cue.end : first[0].start].strip(rules.indication_trim).lower().split()
+    if any(w not in rules.skip_leading for w in lead):
+        return False  # words other than "the", "her" ... before the drug
+    after = first[0].tok_end + 1 if view.token(first[0].tok_end) == "-" else first[0].tok_end
+    return view.token(after) not in rules.anchor_blockers
+
+
 def _phrase_span(raw: str, base: int, skip: int, limit: int) -> tuple[str, CharSpan]:
     """The words of ``raw`` after the first ``skip``, joined by single spaces and cut at
     ``limit`` characters, and their span (``raw`` starts at ``base`` in the note)."""
@@ -107,6 +124,8 @@ def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> I
             continue
         if _names_only_the_dose(view, cue.end, cue.end + cut, rules):
             continue  # "returns for her Depo-Provera injection": the visit's dose, no condition
+        if _orders_a_drug(view, cue, cue.end + cut, rules):
+            continue  # "MD order for haldol 5mg IM given": what was ordered, not why
         lead = len(raw) - len(raw.lstrip(rules.indication_trim))
         value, span = _phrase_span(phrase, cue.end + lead, skip, rules.window.indication_max_chars)
         return Indication(value, span, (cue.start, cue.end + cut))
