@@ -133,7 +133,9 @@ def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> I
 
 
 def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
-    """The first affirmed diagnosis or complaint in an indication-role section."""
+    """The first affirmed diagnosis or complaint in an indication-role section: its first
+    line, to the end of its first clause ("Dx: B12 deficiency. Cyanocobalamin ...": "B12
+    deficiency"; ``CLAUSE_END``)."""
     text = view.text
     for sec in view.sections:
         if rules.role(sec.category) != "indication":
@@ -157,6 +159,7 @@ def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         words = {w.strip(rules.condition_word_trim) for w in first.lower().split()} - {""}
         if words <= rules.non_condition:
             continue  # "Reason for visit: injection only"
+        first = CLAUSE_END.split(first, maxsplit=1)[0].rstrip(rules.indication_trim + ".")
         value = first[: rules.window.indication_max_chars]
         return Found(value, (first_at, first_at + len(value)))
     return None
@@ -233,6 +236,30 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         value = phrase[: rules.window.indication_max_chars]
         return Found(value, (at, at + len(value)))
     return None
+
+
+def problem_heading(view: NoteView, a: Mention, rules: ExtractionRules) -> Found | None:
+    """The condition heading the anchor's line before a colon or dash ("Anemia of CKD: Epogen
+    10,000 units SC", "2. Acute gout - Kenalog 40 mg IM": ``regex.problem_heading``, group 1)
+    when it opens with a condition (``regex.opening_condition``), its first word is not
+    ``words.not_a_diagnosis`` and it is not a nursing body-system heading
+    (``words.system_headings``: "Pain: MSO4 2mg IM"); None otherwise. A problem-oriented line names the reason for the
+    drug written after it (contract section 3: the indication)."""
+    text = view.text
+    line_start = text.rfind("\n", 0, a.start) + 1
+    m = rules.problem_heading.match(text, line_start, a.start)
+    if m is None:
+        return None
+    head = m.group(1).strip(rules.indication_trim)
+    if not head or head.lower().split()[0] in rules.not_a_diagnosis:
+        return None
+    if head.lower() in rules.system_headings:
+        return None  # "Pain: MSO4 2mg IM": a nursing entry's body-system heading
+    if not rules.opening_condition.match(head + "."):
+        return None
+    at = m.start(1) + m.group(1).find(head)
+    value = head[: rules.window.indication_max_chars]
+    return Found(value, (at, at + len(value)))
 
 
 def _opening_lines_end(text: str, lines: int) -> int:

@@ -31,6 +31,7 @@ from .attributes import (
     is_range,
     note_evidence,
     pick,
+    problem_heading,
     section_indication,
     stated_indication,
 )
@@ -384,7 +385,7 @@ def _events_of(
             if indication:
                 break
     if indication is None:
-        indication = fallback
+        indication = problem_heading(view, a, rules) or fallback
     response = follow_up(view, a, "RESPONSE", rules)
     provider = follow_up(view, a, "PROVIDER", rules)
     chosen = dose

@@ -412,6 +412,7 @@ class ExtractionRules:
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
         self.opening_condition = rx.get("opening_condition", NEVER)
+        self.problem_heading = rx.get("problem_heading", NEVER)
         self.injection_reason = rx.get("injection_reason", NEVER)
         self.export_diagnosis_columns = tuple(
             w.lower() for w in spec["words"].get("export_diagnosis_columns", ())
