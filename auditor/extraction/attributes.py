@@ -243,8 +243,8 @@ def problem_heading(view: NoteView, a: Mention, rules: ExtractionRules) -> Found
     10,000 units SC", "2. Acute gout - Kenalog 40 mg IM": ``regex.problem_heading``, group 1)
     when it opens with a condition (``regex.opening_condition``), its first word is not
     ``words.not_a_diagnosis`` and it is not a nursing body-system heading
-    (``words.system_headings``: "Pain: MSO4 2mg IM"); None otherwise. A problem-oriented line names the reason for the
-    drug written after it (contract section 3: the indication)."""
+    (``words.system_headings``: "Pain: MSO4 2mg IM"); None otherwise. A problem-oriented
+    line names the reason for the drug written after it (contract section 3: the indication)."""
     text = view.text
     line_start = text.rfind("\n", 0, a.start) + 1
     m = rules.problem_heading.match(text, line_start, a.start)
