@@ -211,7 +211,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     opening = _opening_lines_end(text, rules.window.opening_lines)
     found += [m for m in rules.coded_diagnosis.finditer(text, 0, opening)]
     found += [m for m in rules.demographic_diagnosis.finditer(text, 0, opening)]
-    found += [m for m in rules.opening_condition.finditer(text, 0, opening)]
+    openings = list(rules.opening_condition.finditer(text, 0, opening))
+    found += openings
     found += [m for m in rules.log_diagnosis.finditer(text)]
     reasons = list(rules.visit_reason.finditer(text))
     shots = list(rules.injection_reason.finditer(text))
@@ -226,6 +227,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         words = phrase.lower().split()
         if not words or words[0] in rules.not_a_diagnosis:
             continue
+        if m in openings and not _affirmed(words, rules):
+            continue  # "Pt denies neuropathy", "Family hx of migraine"
         if m in shots and words[0].strip(rules.word_trim) in rules.reject_first:
             continue  # "injection for 15 minutes"
         if m in reasons and _names_only_the_dose(view, m.start(1), m.end(1), rules):
@@ -260,6 +263,37 @@ def problem_heading(view: NoteView, a: Mention, rules: ExtractionRules) -> Found
     at = m.start(1) + m.group(1).find(head)
     value = head[: rules.window.indication_max_chars]
     return Found(value, (at, at + len(value)))
+
+
+def _affirmed(words: list[str], rules: ExtractionRules) -> bool:
+    """Are none of ``words`` (lower case) a negation, history or family word
+    (``words.not_a_diagnosis``, ``words.condition_word_blockers``), brackets and punctuation
+    aside?"""
+    blockers = rules.not_a_diagnosis | rules.condition_word_blockers
+    return not any(w.strip(".,:;()") in blockers for w in words)
+
+
+def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | None:
+    """A disease word on the note's opening lines (``window.condition_word_lines``;
+    ``regex.condition_word``: "Lombalgia aguda mecânica", "con anemia perniciosa"), with up to
+    two words after it, unless one of the ``window.condition_word_lead`` words before it is
+    ``words.condition_word_blockers`` ("denies", "h/o", "family") or the word is
+    ``words.not_condition_words`` ("academia", "diploma"). None when there is none. The last
+    resort of a note's indication: the opening lines naming a condition name the reason for the
+    visit (corpora/README.md, team_g decision)."""
+    text = view.text
+    end = _opening_lines_end(text, rules.window.condition_word_lines)
+    for m in rules.condition_word.finditer(text, 0, end):
+        word = m.group(1).split()[0].lower()
+        if word in rules.not_condition_words:
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        lead = text[line_start : m.start()].lower().split()[-rules.window.condition_word_lead :]
+        if not _affirmed(lead, rules):
+            continue
+        value = m.group(1)[: rules.window.indication_max_chars]
+        return Found(value, (m.start(1), m.start(1) + len(value)))
+    return None
 
 
 def _opening_lines_end(text: str, lines: int) -> int:

@@ -30,6 +30,7 @@ from .attributes import (
     indication_in,
     is_range,
     note_evidence,
+    opening_condition_word,
     pick,
     problem_heading,
     section_indication,
@@ -1089,6 +1090,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             section_indication(view, rules)
             or export_indication(view, rules)
             or stated_indication(view, rules)  # "Assessment is ...", an ICD-coded opening line
+            or opening_condition_word(view, rules)  # "Lombalgia aguda ..." on an opening line
         )
 
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
