@@ -96,7 +96,6 @@ class Windows:
     fluid_of_after_words: int = 0  # attributes.choose_dose
     opening_lines: int = 0  # attributes.stated_indication
     condition_word_lines: int = 0  # attributes.opening_condition_word
-    condition_word_lead: int = 0  # attributes.opening_condition_word
 
 
 @dataclass(frozen=True)
