@@ -276,8 +276,9 @@ def _affirmed(words: list[str], rules: ExtractionRules) -> bool:
 def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | None:
     """A disease word on the note's opening lines (``window.condition_word_lines``;
     ``regex.condition_word``: "Lombalgia aguda mecânica", "con anemia perniciosa"), with up to
-    two words after it, unless a word before it in its sentence (line, full stop or semicolon)
-    is ``words.condition_word_blockers`` ("denies", "PMH", "family") or the word is
+    two words after it when it opens its line (the word alone elsewhere), unless a word before
+    it in its sentence (line, full stop or semicolon) is ``words.condition_word_blockers``
+    ("denies", "PMH", "family") or the word is
     ``words.not_condition_words`` ("academia", "diploma"). None when there is none. The last
     resort of a note's indication: the opening lines naming a condition name the reason for the
     visit (corpora/README.md, team_g decision)."""
@@ -291,7 +292,11 @@ def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | No
         start = max(text.rfind(c, 0, m.start()) for c in "\n.;") + 1
         if not _affirmed(text[start : m.start()].lower().split(), rules):
             continue
-        value = m.group(1)[: rules.window.indication_max_chars]
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        # the words after it only when it opens its line ("Lombalgia aguda mecânica"); mid-line
+        # they are often the sentence going on ("anastomosis was performed")
+        value = m.group(1) if not text[line_start : m.start()].strip() else m.group(1).split()[0]
+        value = value[: rules.window.indication_max_chars]
         return Found(value, (m.start(1), m.start(1) + len(value)))
     return None
 
