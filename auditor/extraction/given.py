@@ -34,13 +34,13 @@ return the anchor's ``Decision``.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..doses import Dose
 from .anchors import class_infused
+from .attributes import fluid_amount
 from .rules import ExtractionRules
 from .segments import Segment
 from .view import Mention, NoteView
@@ -806,21 +806,11 @@ def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRu
     )
 
 
-# the word after an amount, past an "of" ("3u PRBC", "500 cc of NS"): tokenising, not a rule
-_NEXT_WORDS = re.compile(r"\s*(?:of\s+)?([A-Za-z0-9']+)")
-
-
 def _own_amounts(text: str, rules: ExtractionRules) -> list[Dose]:
-    """The amounts of ``text`` that are not an IV fluid's or blood product's, the word after
-    the amount (or after its "of") being one of ``extraction.yaml`` ``words.fluid_words``
-    ("dobutamine started for low CI/ fluid boluses given and 3u PRBC": the units are blood)."""
-    return [
-        d
-        for d in rules.doses.find_all(text)
-        if not (
-            (nxt := _NEXT_WORDS.match(text, d.end)) and nxt.group(1).lower() in rules.fluid_words
-        )
-    ]
+    """The amounts of ``text`` that are not an IV fluid's or blood product's
+    (``attributes.fluid_amount``: "dobutamine started for low CI/ saline boluses given and 2u
+    PRBC": the units are blood)."""
+    return [d for d in rules.doses.find_all(text) if not fluid_amount(text, d.end, rules)]
 
 
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
