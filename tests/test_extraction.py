@@ -110,7 +110,7 @@ def test_spans_of_a_full_event(extract_one):
         "laterality": "L",
         "indication": "pernicious anemia",
         "response": "No reaction",
-        "provider": "RN",
+        "provider": "by J. Ortiz RN",
         "evidence": "B12 level",
     }
 
