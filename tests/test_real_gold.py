@@ -277,7 +277,7 @@ def test_real_gold_texts_resolve(path):
 
 NGRAM = 6
 """Words in a row that may not match the nursing notes: 6 catches a copied clause, while
-generic 5-word nursing phrases ("lasix 20 mg iv given") stay allowed."""
+generic 5-word nursing phrases (a drug, a dose, a route and a verb) stay allowed."""
 
 CC0_NGRAM = 8
 """The same for the MTSamples gold files (``CC0_GOLD``): CC0 transcriptions share 6-word
