@@ -209,9 +209,9 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
     opening = _opening_lines_end(text, rules.window.opening_lines)
-    found += [m for m in rules.coded_diagnosis.finditer(text, 0, opening)]
-    found += [m for m in rules.demographic_diagnosis.finditer(text, 0, opening)]
-    openings = list(rules.opening_condition.finditer(text, 0, opening))
+    openings = list(rules.coded_diagnosis.finditer(text, 0, opening))
+    openings += rules.demographic_diagnosis.finditer(text, 0, opening)
+    openings += rules.opening_condition.finditer(text, 0, opening)
     found += openings
     found += [m for m in rules.log_diagnosis.finditer(text)]
     reasons = list(rules.visit_reason.finditer(text))
@@ -227,8 +227,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         words = phrase.lower().split()
         if not words or words[0] in rules.not_a_diagnosis:
             continue
-        if m in openings and not _affirmed(words, rules):
-            continue  # "Pt denies neuropathy", "Family hx of migraine"
+        if m in openings and not (_affirmed(words, rules) and _lead_affirmed(text, m, rules)):
+            continue  # "Pt denies neuropathy", "Family hx of migraine", "PMH: HTN (I10)"
         if m in shots and words[0].strip(rules.word_trim) in rules.reject_first:
             continue  # "injection for 15 minutes"
         if m in reasons and _names_only_the_dose(view, m.start(1), m.end(1), rules):
@@ -273,6 +273,13 @@ def _affirmed(words: list[str], rules: ExtractionRules) -> bool:
     return not any(w.strip(".,:;()") in blockers for w in words)
 
 
+def _lead_affirmed(text: str, m: re.Match[str], rules: ExtractionRules) -> bool:
+    """Are the words before group 1 of ``m`` in its sentence (from the line start, a full stop
+    or a semicolon) free of negation, history and family words (``_affirmed``)?"""
+    start = max(text.rfind(c, 0, m.start(1)) for c in "\n.;") + 1
+    return _affirmed(text[start : m.start(1)].lower().split(), rules)
+
+
 def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | None:
     """A disease word on the note's opening lines (``window.condition_word_lines``;
     ``regex.condition_word``: "Lombalgia aguda mecânica", "con anemia perniciosa"), with up to
@@ -288,10 +295,8 @@ def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | No
         word = m.group(1).split()[0].lower()
         if word in rules.not_condition_words:
             continue
-        # the words before it in its sentence: "PMH: HTN, hyperlipidemia", "Pt denies X"
-        start = max(text.rfind(c, 0, m.start()) for c in "\n.;") + 1
-        if not _affirmed(text[start : m.start()].lower().split(), rules):
-            continue
+        if not _lead_affirmed(text, m, rules):
+            continue  # "PMH: HTN, hyperlipidemia", "Pt denies X"
         line_start = text.rfind("\n", 0, m.start()) + 1
         # the words after it only when it opens its line ("Lombalgia aguda mecânica"); mid-line
         # they are often the sentence going on ("anastomosis was performed")
