@@ -85,6 +85,9 @@ class ProceduralRules:
         stress_agents: generic names of drugs that also serve as pharmacologic stress agents
             (adenosine, dipyridamole, dobutamine): procedural in a note that names a
             pharmacologic stress test (``stress_test``), whatever their sentence says.
+        joint_sites: listed sites (``hip``) that, for an injection by route ``other``, name
+            the joint or bursa injected, not the muscle: the event's site is null (its side
+            kept).
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -113,6 +116,7 @@ class ProceduralRules:
     procedure_items_end: re.Pattern[str] | None = None
     procedure_items_chars: int = 600
     stress_test: re.Pattern[str] | None = None
+    joint_sites: frozenset[str] = frozenset()
     reach: int = 300
 
     @classmethod
@@ -147,6 +151,7 @@ class ProceduralRules:
                 for i, p in enumerate(rules["event_cues"])
             ),
             itself_routes=frozenset(rules.get("itself_routes") or ()),
+            joint_sites=frozenset(str(s).lower() for s in rules.get("joint_sites") or ()),
             procedure_routes=tuple(
                 (route, compile_rule(p, f"{path}: procedure_routes.{route}"))
                 for route, p in (rules.get("procedure_routes") or {}).items()

@@ -196,6 +196,8 @@ def given_by(
     text = view.text
     if stated_given(view, a.sent, rules):
         return "cue:admin_verb"
+    if rules.treated_for_with.search(text, view.sentences[a.sent].start, a.start):
+        return "cue:admin_verb"  # "treated presumptively for proctitis with IM ceftriaxone"
     if a.label == "ROUTE" and class_infused(view, a, rules):
         return "cue:class_infused"  # "Antibiotics were infused prior to the incision"
     if a.label == "DRUG" and a.text.lower() in rules.given_by_name:

@@ -469,6 +469,8 @@ class ExtractionRules:
         self.count_named_after = rx.get("count_named_after", NEVER)
         self.total_before = rx["total_before"]
         self.total_of = rx.get("total_of", NEVER)
+        self.dose_total_after = rx.get("dose_total_after", NEVER)
+        self.treated_for_with = rx.get("treated_for_with", NEVER)
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
