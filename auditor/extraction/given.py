@@ -874,12 +874,24 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     stop = min(segment.end, a.end + rules.window.infusion_after_chars)
     if rules.bag_after.match(view.text, a.end, max(a.end, stop)):
         return True  # "Pitocin 20 units in 1000 mL": a drug put in a fluid bag
+    if rules.drip_clause_goes_on.match(view.text, a.end):
+        stop = segment.end  # "on heparin, increased by the scale this am to 1350 units/hr"
     rate = rules.rate.search(view.text, a.end, max(a.end, stop))
-    if rate is not None and rules.clause_break.search(view.text, a.end, rate.start()):
+    if rate is not None and _clause_breaks_before(view, a.end, rate.start(), rules):
         return False  # "K repleted, NS 75cc/hr": the rate of another thing in the next clause
     if rate is not None and _total_over_duration(view, a, rules):
         return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
+
+
+def _clause_breaks_before(view: NoteView, lo: int, hi: int, rules: ExtractionRules) -> bool:
+    """Is there a clause break (``regex.clause_break``) between characters ``lo`` and ``hi``
+    that is not a change of the drug's own rate going on after the comma
+    (``regex.drip_clause_goes_on``: "on heparin, increased to 1350 units/hr")?"""
+    return any(
+        not rules.drip_clause_goes_on.match(view.text, found.start())
+        for found in rules.clause_break.finditer(view.text, lo, hi)
+    )
 
 
 def _list_drip_word(view: NoteView, a: Mention, rules: ExtractionRules) -> str | None:
