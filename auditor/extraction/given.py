@@ -875,7 +875,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if rules.bag_after.match(view.text, a.end, max(a.end, stop)):
         return True  # "Pitocin 20 units in 1000 mL": a drug put in a fluid bag
     if rules.drip_clause_goes_on.match(view.text, a.end):
-        stop = segment.end  # "on heparin, increased by the scale this am to 1350 units/hr"
+        stop = segment.end  # "on argatroban, raised per nomogram overnight to 2 mcg/kg/min"
     rate = rules.rate.search(view.text, a.end, max(a.end, stop))
     if rate is not None and _clause_breaks_before(view, a.end, rate.start(), rules):
         return False  # "K repleted, NS 75cc/hr": the rate of another thing in the next clause
