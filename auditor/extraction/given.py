@@ -822,7 +822,9 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     started", but "nitroglycerin was given in the left main" is a bolus), or such a drug with an
     amount in micrograms and no time right after it and no administration verb in its own
     words (``extraction.yaml`` ``regex.infusion_only_rate``: "NTG 3MCG FOR BP, LABETALOL 10MG
-    GIVEN": the drip's rate in ICU shorthand)?
+    GIVEN": the drip's rate in ICU shorthand), or such a drug told as started right after its
+    name (``regex.infusion_only_started``: "fluid bolus given and dopamine started": the verb is
+    the fluid's)?
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
@@ -832,6 +834,10 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         and not _verb_near(view, a, segment, rules)
     ):
         return True  # "IV NTG started @ 1900": a drip (cues.yaml context.infusion_only)
+    if rules.family_of(a.ident) in rules.infusion_only_families and (
+        rules.infusion_only_started.match(view.text, a.end)
+    ):
+        return True  # "500cc bolus given and dopamine started": the fluid's verb, the drip's start
     if (
         rules.family_of(a.ident) in rules.infusion_only_families
         and rules.infusion_only_rate.match(view.text[a.end : segment.end])

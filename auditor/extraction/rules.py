@@ -434,6 +434,7 @@ class ExtractionRules:
         self.bag_after = rx.get("bag_after", NEVER)
         self.infusion_before = rx["infusion_before"]
         self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
+        self.infusion_only_started = rx.get("infusion_only_started", NEVER)
         self.another_amount = rx["another_amount"]
         self.dose_list_joiner = rx.get("dose_list_joiner", NEVER)
         self.dose_list_stop = rx.get("dose_list_stop", NEVER)
