@@ -568,28 +568,6 @@ def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules)
     return all(i in listed or view.token(i) in words for i in range(m.tok_end, a.tok_start))
 
 
-def _oral_list_head(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules) -> bool:
-    """Is ``m`` a by-mouth route heading a bare list of drugs that drug ``a`` ends, with only
-    the other drugs of the list and list joiners (``routes.yaml`` ``route_list_joiners``)
-    between ("continues on po lopressor & amiodarone": both by mouth)? A route written once
-    for a list applies to each item (corpora/README.md, shared route); an oral drug is not an
-    injection."""
-    if not (
-        m.label == "ROUTE" and a.label == "DRUG" and m.ident == "PO" and m.tok_end < a.tok_start
-    ):
-        return False
-    listed = {
-        i
-        for d in view.in_sent(a.sent)
-        if d.label == "DRUG" and m.tok_end <= d.tok_start and d.tok_end <= a.tok_start
-        for i in range(d.tok_start, d.tok_end)
-    }
-    return bool(listed) and all(
-        i in listed or view.token(i) in rules.route_list_joiners
-        for i in range(m.tok_end, a.tok_start)
-    )
-
-
 def _route_before_break(view: NoteView, a: Mention) -> Mention | None:
     """A dotted route abbreviation written right before the drug, whose period the sentence
     splitter read as a sentence end ("three more days of p.o. Levaquin 750 mg"): the route
@@ -1156,8 +1134,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start] or [
             m
             for m in view.in_sent(a.sent)
-            if (_route_names(view, m, a, rules) or _oral_list_head(view, m, a, rules))
-            and not _closes_a_dose(note, m)
+            if _route_names(view, m, a, rules) and not _closes_a_dose(note, m)
         ]
         route_m = (
             (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"

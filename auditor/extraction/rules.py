@@ -95,6 +95,7 @@ class Windows:
     tolerated_clause_tokens: int = 0  # given.tolerated_which
     fluid_of_after_words: int = 0  # attributes.choose_dose
     opening_lines: int = 0  # attributes.stated_indication
+    own_verb_object_tokens: int = 0  # given._given_this
 
 
 @dataclass(frozen=True)
