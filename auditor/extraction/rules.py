@@ -216,6 +216,7 @@ class ExtractionRules:
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
         self.own_verb_needed = frozenset(spec["modifiers"].get("own_verb_needed", ()))
+        self.nearest_drug_only = frozenset(spec["modifiers"].get("nearest_drug_only", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
         for role, categories in files["sections/section_rules.json"]["roles"].items():
