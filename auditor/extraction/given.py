@@ -848,6 +848,8 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
+    if set(view.tokens[a.tok_start : a.tok_end]) & rules.infusion_words:
+        return True  # a name written with its drip word ("levo gtt", "ntg gtt"): the drip
     if (
         rules.family_of(a.ident) in rules.infusion_only_families
         and not _own_amounts(view.text[segment.start : segment.end], rules)
