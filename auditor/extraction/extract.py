@@ -162,7 +162,7 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     and found.end <= a.start
                     and note.rules.clause_break.search(note.view.text, found.end, a.start)
                 ):
-                    # "change amio IV to PO, change lasix to diamox": a route written right
+                    # "amio IV -> oral next, bumex -> diamox": a route written right
                     # after another drug, a clause before this one, is that drug's own route
                     # (corpora/README.md, nursing batch 5: a route right by one drug is its own)
                     continue

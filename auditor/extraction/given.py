@@ -78,8 +78,8 @@ def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     not one after it that starts a clause of its own with another object ("was placed on
     heparin and given incentive spirometry": the verb's object names no drug, dose or
     route), nor one after a clause break whose object is another drug within
-    ``window.own_verb_object_tokens`` tokens ("continues on po lopressor & amiodarone, rapid
-    AF, tx with 10 mg iv diltiazem": the diltiazem's verb)?"""
+    ``window.own_verb_object_tokens`` tokens ("on oral metoprolol & digoxin, HR up, tx w/
+    5 mg IV dilt": the diltiazem's verb)?"""
     text = view.text
     for m in view.in_sent(a.sent):
         if not affirmed_admin(view, m, rules):
@@ -93,7 +93,7 @@ def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
                 and drug.ident != a.ident
                 and drug.tok_start - m.tok_end <= rules.window.own_verb_object_tokens
             ):
-                continue  # "on po lopressor & amio, rapid AF, tx with 10 mg iv dilt": dilt's verb
+                continue  # "on oral metoprolol & digoxin, HR up, tx w/ 5 mg IV dilt"
         if m.start > a.end and " and " in f" {text[a.end : m.start].lower()} ":
             nxt = [x for x in view.in_sent(a.sent) if x.start >= m.end and x.label != "ADMIN"]
             if (
@@ -1045,9 +1045,9 @@ def settle(
     ):
         d = replace(d, given="cue:extra_dose", blocked=None)  # extra_dose
     if d.given == "cue:admin_verb" and not d.blocked and a.label == "DRUG":
-        # a list item takes the standing words of the list it ends ("continues on po lopressor
-        # & amiodarone, tx with iv diltiazem": amiodarone is on the regimen, not given by the
-        # verb of the diltiazem; nursing batch 16)
+        # a list item takes the standing words of the list it ends ("on oral metoprolol &
+        # digoxin, tx w/ IV dilt": the digoxin is on the regimen, not given by the verb of the
+        # diltiazem; nursing batch 16)
         standing = (a.modifiers | set(_standing_list_item(view, a, rules))) & rules.own_verb_needed
         if standing and verbs_of_others(view, a, segment, others(), rules):
             d = replace(d, blocked="context:" + sorted(standing)[0])  # own_verb_needed

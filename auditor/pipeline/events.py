@@ -59,8 +59,8 @@ def _mention(
     """The plain mention of ``span``, with the categories of its ConText modifiers. A modifier
     of a ``nearest_only`` category (``extraction.yaml`` ``modifiers.nearest_drug_only``) whose
     trigger stands after the span with another drug mention (``drugs``, token ranges) between
-    is that nearer drug's ("medicated with 4mg IVP MSO4 & propofol increased": the propofol's
-    dose change, not the morphine's) and is dropped."""
+    is that nearer drug's ("2mg IVP MSO4 for pain & fentanyl gtt up": the fentanyl's dose
+    change, not the morphine's) and is dropped."""
     mods = frozenset(
         m.category
         for m in getattr(span._, "modifiers", ()) or ()
