@@ -286,6 +286,42 @@ def _columns(text: str, names: tuple[str, ...]) -> tuple[Column, ...]:
     return tuple(columns(text, names))
 
 
+# one word after an amount: letters, digits and the marks inside a word ("ringer's", "0.9%",
+# "plasma-lyte"); a comma, colon, slash, bracket or full stop ends the amount's phrase
+_PHRASE_WORD = re.compile(r"[ \t]*([A-Za-z0-9'+%-]+(?:\.[A-Za-z0-9%]+)*)")
+
+
+def fluid_amount(text: str, end: int, rules: ExtractionRules) -> bool:
+    """Is the amount of ``text`` ending at ``end`` an IV fluid's or blood product's rather than a
+    drug's: the word right after it is one of ``extraction.yaml`` ``words.fluid_words`` ("3u
+    PRBC", "500cc NS"), or the word after it is "of" and one of the next words, within
+    ``window.fluid_of_after_words`` words of the amount and before a punctuation mark or a
+    ``words.fluid_of_not_across`` word, is ("two units of packed red cells", "500 mL of normal
+    saline"; not "1 g of cefazolin in NS", the drug's). The one test of "is this amount a
+    fluid's?" for a drug's dose (``choose_dose``) and for a drip-only drug's own amounts
+    (``given._own_amounts``)."""
+    words: list[str] = []
+    at = end
+    while len(words) < rules.window.fluid_of_after_words:
+        m = _PHRASE_WORD.match(text, at)
+        if m is None:
+            break
+        words.append(m.group(1).lower())
+        at = m.end()
+    if not words:
+        return False
+    if words[0] in rules.fluid_words:
+        return True
+    if words[0] != "of":
+        return False
+    for w in words[1:]:
+        if w in rules.fluid_words:
+            return True
+        if w in rules.fluid_of_not_across:
+            return False
+    return False
+
+
 def choose_dose(
     view: NoteView, a: Mention, segment: Segment, block: list[Segment], rules: ExtractionRules
 ) -> DoseAt | None:
@@ -316,13 +352,10 @@ def choose_dose(
     if found is not None and found.end <= a.start - segment.start:
         if rules.dose_of_other.match(seg_text, found.end, a.start - segment.start):
             found = None  # "500 mL of normal saline and Zofran": the saline's amount
-    elif found is not None:
-        reach = rules.window.fluid_of_after_words
-        after = seg_text[found.end :].lower().split(maxsplit=reach)[:reach]
-        if after[:1] == ["of"] and {w.strip(".,;:") for w in after[1:]} & rules.fluid_words:
-            # "premedicated with Benadryl prior to two units of packed red cells": the amount
-            # of a fluid or blood product written after the drug is that product's
-            found = None
+    elif found is not None and fluid_amount(seg_text, found.end, rules):
+        # "premedicated with Benadryl prior to two units of packed red cells", "Lasix between
+        # 2u PRBC": the amount of a fluid or blood product written after the drug is that product's
+        found = None
     dose = DoseAt(found, _shift(found, segment.start)) if found else None
     lead_from = max(segment.start, a.start - rules.window.dose_before_chars)
     lead = rules.dose_of.search(text[lead_from : a.start])

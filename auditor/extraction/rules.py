@@ -93,7 +93,7 @@ class Windows:
     total_before_chars: int = 0
     list_head_lead_tokens: int = 0  # given.another_for_list
     tolerated_clause_tokens: int = 0  # given.tolerated_which
-    fluid_of_after_words: int = 0  # attributes.choose_dose
+    fluid_of_after_words: int = 0  # attributes.fluid_amount
     opening_lines: int = 0  # attributes.stated_indication
     own_verb_object_tokens: int = 0  # given._given_this
 
@@ -341,6 +341,9 @@ class ExtractionRules:
         self.bolus_words = frozenset(w.lower() for w in words.get("bolus", ()))
         self.drug_before_not_if = frozenset(words.get("drug_before_not_if", ()))
         self.fluid_words = frozenset(w.lower() for w in words.get("fluid_words", ()))
+        self.fluid_of_not_across = frozenset(
+            w.lower() for w in words.get("fluid_of_not_across", ())
+        )
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
