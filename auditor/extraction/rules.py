@@ -96,6 +96,7 @@ class Windows:
     fluid_of_after_words: int = 0  # attributes.fluid_amount
     opening_lines: int = 0  # attributes.stated_indication
     own_verb_object_tokens: int = 0  # given._given_this
+    condition_word_lines: int = 0  # attributes.opening_condition_word
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,8 @@ class ExtractionRules:
         self.side_nouns = frozenset(words.get("side_nouns", ()))
         self.side_joiners = frozenset(words.get("side_joiners", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))
+        self.condition_word_blockers = frozenset(words.get("condition_word_blockers", ()))
+        self.not_condition_words = frozenset(words.get("not_condition_words", ()))
         self.infused_words = frozenset(words.get("infused", ()))
         self.lab_before_range = frozenset(words.get("lab_before_range", ()))
         self.second_route_lead = frozenset(words.get("second_route_lead", ()))
@@ -417,6 +420,8 @@ class ExtractionRules:
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
         self.opening_condition = rx.get("opening_condition", NEVER)
+        self.problem_heading = rx.get("problem_heading", NEVER)
+        self.condition_word = rx.get("condition_word", NEVER)
         self.injection_reason = rx.get("injection_reason", NEVER)
         self.export_diagnosis_columns = tuple(
             w.lower() for w in spec["words"].get("export_diagnosis_columns", ())
