@@ -312,6 +312,7 @@ class ExtractionRules:
         self.negated_findings = frozenset(w.lower() for w in words.get("negated_findings", ()))
         self.list_joiners = frozenset(words.get("list_joiners", ()))
         self.report_medication_sections = frozenset(words.get("report_medication_sections", ()))
+        self.report_sedation_classes = frozenset(words.get("report_sedation_classes", ()))
         self.report_title_sections = frozenset(words.get("report_title_sections", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
@@ -479,6 +480,9 @@ class ExtractionRules:
         self.count_named_after = rx.get("count_named_after", NEVER)
         self.total_before = rx["total_before"]
         self.total_of = rx.get("total_of", NEVER)
+        self.dose_total_after = rx.get("dose_total_after", NEVER)
+        self.treated_for_with = rx.get("treated_for_with", NEVER)
+        self.report_list_schedule = rx.get("report_list_schedule", NEVER)
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
