@@ -77,11 +77,23 @@ def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Does the sentence of anchor ``a`` hold an affirmed administration verb of ``a`` itself:
     not one after it that starts a clause of its own with another object ("was placed on
     heparin and given incentive spirometry": the verb's object names no drug, dose or
-    route)?"""
+    route), nor one after a clause break whose object is another drug within
+    ``window.own_verb_object_tokens`` tokens ("on oral metoprolol & digoxin, HR up, tx w/
+    5 mg IV dilt": the diltiazem's verb)?"""
     text = view.text
     for m in view.in_sent(a.sent):
         if not affirmed_admin(view, m, rules):
             continue
+        if m.start > a.end and rules.clause_break.search(text, a.end, m.end):
+            drug = next(
+                (x for x in view.in_sent(a.sent) if x.start >= m.end and x.label == "DRUG"), None
+            )
+            if (
+                drug is not None
+                and drug.ident != a.ident
+                and drug.tok_start - m.tok_end <= rules.window.own_verb_object_tokens
+            ):
+                continue  # "on oral metoprolol & digoxin, HR up, tx w/ 5 mg IV dilt"
         if m.start > a.end and " and " in f" {text[a.end : m.start].lower()} ":
             nxt = [x for x in view.in_sent(a.sent) if x.start >= m.end and x.label != "ADMIN"]
             if (
@@ -840,6 +852,8 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
+    if set(view.tokens[a.tok_start : a.tok_end]) & rules.infusion_words:
+        return True  # a name written with its drip word ("levo gtt", "ntg gtt"): the drip
     if (
         rules.family_of(a.ident) in rules.infusion_only_families
         and not _own_amounts(view.text[segment.start : segment.end], rules)
@@ -1050,15 +1064,13 @@ def settle(
         and extra_dose(view, a, segment, rules)
     ):
         d = replace(d, given="cue:extra_dose", blocked=None)  # extra_dose
-    if (
-        d.given == "cue:admin_verb"
-        and not d.blocked
-        and a.label == "DRUG"
-        and a.modifiers & rules.own_verb_needed
-        and verbs_of_others(view, a, segment, others(), rules)
-    ):
-        # own_verb_needed
-        d = replace(d, blocked="context:" + sorted(a.modifiers & rules.own_verb_needed)[0])
+    if d.given == "cue:admin_verb" and not d.blocked and a.label == "DRUG":
+        # a list item takes the standing words of the list it ends ("on oral metoprolol &
+        # digoxin, tx w/ IV dilt": the digoxin is on the regimen, not given by the verb of the
+        # diltiazem; nursing batch 16)
+        standing = (a.modifiers | set(_standing_list_item(view, a, rules))) & rules.own_verb_needed
+        if standing and verbs_of_others(view, a, segment, others(), rules):
+            d = replace(d, blocked="context:" + sorted(standing)[0])  # own_verb_needed
     return d
 
 
