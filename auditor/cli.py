@@ -358,7 +358,8 @@ def evaluate(
         splits = note_splits(gold) if show_split else {}
     except AuditorError as exc:
         _fail(exc)
-        return
+    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
+        _crash(exc)
     table = Table(title=f"evaluation on {result['n_notes']} notes")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -617,6 +618,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         err.print("interrupted")
         return 130
+    except Exception as exc:  # noqa: BLE001 - a command's own guard missed it
+        try:
+            _crash(exc)
+        except click.exceptions.Exit as done:
+            return done.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover
