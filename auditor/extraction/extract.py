@@ -30,7 +30,9 @@ from .attributes import (
     indication_in,
     is_range,
     note_evidence,
+    opening_condition_word,
     pick,
+    problem_heading,
     section_indication,
     stated_indication,
 )
@@ -384,7 +386,7 @@ def _events_of(
             if indication:
                 break
     if indication is None:
-        indication = fallback
+        indication = problem_heading(view, a, rules) or fallback
     response = follow_up(view, a, "RESPONSE", rules)
     provider = follow_up(view, a, "PROVIDER", rules)
     chosen = dose
@@ -1088,6 +1090,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             section_indication(view, rules)
             or export_indication(view, rules)
             or stated_indication(view, rules)  # "Assessment is ...", an ICD-coded opening line
+            or opening_condition_word(view, rules)  # "Lombalgia aguda ..." on an opening line
         )
 
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given

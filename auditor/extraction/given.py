@@ -196,6 +196,8 @@ def given_by(
     text = view.text
     if stated_given(view, a.sent, rules):
         return "cue:admin_verb"
+    if rules.treated_for_with.search(text, view.sentences[a.sent].start, a.start):
+        return "cue:admin_verb"  # "treated presumptively for proctitis with IM ceftriaxone"
     if a.label == "ROUTE" and class_infused(view, a, rules):
         return "cue:class_infused"  # "Antibiotics were infused prior to the incision"
     if a.label == "DRUG" and a.text.lower() in rules.given_by_name:
@@ -629,9 +631,10 @@ def report_premedication(
     segment: Segment | None,
     rules: ExtractionRules,
 ) -> bool:
-    """Is drug anchor ``a`` written with its amount and an injection route under a medication
-    heading (``extraction.yaml`` ``words.report_medication_sections``), with an injection route
-    in its sentence, of a procedure report that opens with its procedure heading
+    """Is drug anchor ``a`` written with its amount under a medication heading
+    (``extraction.yaml`` ``words.report_medication_sections``), with an injection route in its
+    sentence (or no route at all for a sedation drug, ``words.report_sedation_classes``), of a
+    procedure report that opens with its procedure heading
     (``words.report_title_sections``: "PROCEDURE: Sigmoidoscopy. INDICATIONS: ...
     MEDICATIONS: Fentanyl 0.1 mg IV, Versed 1 mg IV")? There the heading lists what was given
     for the procedure, not a home list (a schedule still makes it a regimen: blocked_by)."""
@@ -643,9 +646,18 @@ def report_premedication(
     if view.text[: first.start].strip(" ,\n\t"):
         return False  # the title must open the note
     own = view.text[segment.start : segment.end]
-    return bool(rules.doses.find_all(own)) and any(
-        m.label == "ROUTE" and m.ident in rules.injection_routes for m in view.in_sent(a.sent)
-    )
+    if not rules.doses.find_all(own):
+        return False
+    routes = [m for m in view.in_sent(a.sent) if m.label == "ROUTE"]
+    if not routes:  # "MEDICATIONS: Versed 2 mg, fentanyl 100 mcg.": the sedation given
+        if rules.drugs.get(a.ident, {}).get("class") not in rules.report_sedation_classes:
+            return False
+        held = [s for s in view.sections if s.start <= a.start < s.end]
+        lo, hi = (held[-1].start, held[-1].end) if held else (a.start, a.end)
+        # a drug of the heading told with a schedule or by mouth ("MS Contin 30 mg b.i.d.")
+        # makes the heading a medication list
+        return rules.report_list_schedule.search(view.text, lo, hi) is None
+    return any(m.ident in rules.injection_routes for m in routes)
 
 
 def coverage_regimen(

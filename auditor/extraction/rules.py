@@ -95,6 +95,7 @@ class Windows:
     tolerated_clause_tokens: int = 0  # given.tolerated_which
     fluid_of_after_words: int = 0  # attributes.fluid_amount
     opening_lines: int = 0  # attributes.stated_indication
+    condition_word_lines: int = 0  # attributes.opening_condition_word
 
 
 @dataclass(frozen=True)
@@ -309,12 +310,15 @@ class ExtractionRules:
         self.negated_findings = frozenset(w.lower() for w in words.get("negated_findings", ()))
         self.list_joiners = frozenset(words.get("list_joiners", ()))
         self.report_medication_sections = frozenset(words.get("report_medication_sections", ()))
+        self.report_sedation_classes = frozenset(words.get("report_sedation_classes", ()))
         self.report_title_sections = frozenset(words.get("report_title_sections", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
         self.side_nouns = frozenset(words.get("side_nouns", ()))
         self.side_joiners = frozenset(words.get("side_joiners", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))
+        self.condition_word_blockers = frozenset(words.get("condition_word_blockers", ()))
+        self.not_condition_words = frozenset(words.get("not_condition_words", ()))
         self.infused_words = frozenset(words.get("infused", ()))
         self.lab_before_range = frozenset(words.get("lab_before_range", ()))
         self.second_route_lead = frozenset(words.get("second_route_lead", ()))
@@ -415,6 +419,8 @@ class ExtractionRules:
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
         self.opening_condition = rx.get("opening_condition", NEVER)
+        self.problem_heading = rx.get("problem_heading", NEVER)
+        self.condition_word = rx.get("condition_word", NEVER)
         self.injection_reason = rx.get("injection_reason", NEVER)
         self.export_diagnosis_columns = tuple(
             w.lower() for w in spec["words"].get("export_diagnosis_columns", ())
@@ -472,6 +478,9 @@ class ExtractionRules:
         self.count_named_after = rx.get("count_named_after", NEVER)
         self.total_before = rx["total_before"]
         self.total_of = rx.get("total_of", NEVER)
+        self.dose_total_after = rx.get("dose_total_after", NEVER)
+        self.treated_for_with = rx.get("treated_for_with", NEVER)
+        self.report_list_schedule = rx.get("report_list_schedule", NEVER)
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
