@@ -169,8 +169,11 @@ def _check_expected(expected: Any, where: str, key: str) -> None:
         )
     if "setting" in expected and expected["setting"] not in (*SETTINGS, None):
         raise GoldError(f"{where}: {key}.setting must be one of {', '.join(SETTINGS)} or null")
-    for field in ("missing", "flags", "advisories", "events"):
-        if not isinstance(expected[field], list):
+    count = expected["n_injections"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise GoldError(f"{where}: {key}.n_injections is not a whole number")
+    for field in (*SCORED_NOTE_COLUMNS, "events"):
+        if field not in ("status", "n_injections") and not isinstance(expected[field], list):
             raise GoldError(f"{where}: {key}.{field} is not a list")
     for number, event in enumerate(expected["events"], start=1):
         if not isinstance(event, dict):

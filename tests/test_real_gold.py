@@ -167,6 +167,10 @@ NO_STATUS = {k: v for k, v in EXPECTED_NONE.items() if k != "status"}
             "expected.setting must be one of outpatient, emergency, inpatient or null",
         ),
         (
+            {"note_id": "a", "text": "x", "expected": {**EXPECTED_NONE, "n_injections": "1"}},
+            "expected.n_injections is not a whole number",
+        ),
+        (
             {"note_id": "a", "text": "x", "expected": {**EXPECTED_NONE, "missing": "site"}},
             "expected.missing is not a list",
         ),
