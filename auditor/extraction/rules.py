@@ -95,6 +95,7 @@ class Windows:
     tolerated_clause_tokens: int = 0  # given.tolerated_which
     fluid_of_after_words: int = 0  # attributes.fluid_amount
     opening_lines: int = 0  # attributes.stated_indication
+    own_verb_object_tokens: int = 0  # given._given_this
     condition_word_lines: int = 0  # attributes.opening_condition_word
 
 
@@ -216,6 +217,7 @@ class ExtractionRules:
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
         self.own_verb_needed = frozenset(spec["modifiers"].get("own_verb_needed", ()))
+        self.nearest_drug_only = frozenset(spec["modifiers"].get("nearest_drug_only", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
         for role, categories in files["sections/section_rules.json"]["roles"].items():
@@ -440,10 +442,12 @@ class ExtractionRules:
         self.bag_after = rx.get("bag_after", NEVER)
         self.infusion_before = rx["infusion_before"]
         self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
+        self.infusion_only_started = rx.get("infusion_only_started", NEVER)
         self.another_amount = rx["another_amount"]
         self.dose_list_joiner = rx.get("dose_list_joiner", NEVER)
         self.dose_list_stop = rx.get("dose_list_stop", NEVER)
         self.clause_break = rx.get("clause_break", NEVER)
+        self.drip_clause_goes_on = rx.get("drip_clause_goes_on", NEVER)
         self.bolus_before = rx.get("bolus_before", NEVER)
         self.bolus_after = rx.get("bolus_after", NEVER)
         self.repeat = rx["repeat"]
