@@ -24,6 +24,7 @@ from .conftest import (
     TEAM_GOLD,
     TEAM_H_GOLD,
     TEAM_I_GOLD,
+    TEAM_J_GOLD,
 )
 
 
@@ -146,6 +147,11 @@ def test_team_corpus_figures(team_scores):
 #   'already received' or received 'at pharmacy' is history; their route words, 'e.v.') 0.650 /
 #   0.8696 / 0.5263, route 0.975, dose 0.900, laterality 0.775, setting 0.950; team_h with the same
 #   rules 0.725 / 0.8367 / 0.7234, dose 0.951, laterality 1.000, setting 0.875.
+# - team_j (round 13; sha256("team_j-20261207:" + id), the 20 smallest, written likewise: Epic
+#   MAR prints, Cerner task lists, Meditech account statuses, athena/eCW/NextGen/Allscripts grids,
+#   CSV and JSON rows, revision-view exports, urology, sub-Tenon, dental, aesthetic, imaging,
+#   Polish, Turkish, Tagalog-English and Arabic-transliterated notes): at 1e52b0b (measurement
+#   only) 0.550 / 0.7826 / 0.3636, route 0.972, dose 0.861, laterality 0.944, setting 0.675.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -165,6 +171,9 @@ SPLIT_SETS = {
     "team_i": (TEAM_I_GOLD, 60, 40, 77, 49,
                {"status": 0.65, "event_f1": 0.8696, "route": 0.975, "dose": 0.9,
                 "laterality": 0.775, "missing_f1": 0.5263, "setting": 0.95}),
+    "team_j": (TEAM_J_GOLD, 60, 40, 66, 45,
+               {"status": 0.55, "event_f1": 0.7826, "route": 0.972, "dose": 0.861,
+                "laterality": 0.944, "missing_f1": 0.3636, "setting": 0.675}),
 }  # fmt: skip
 
 
