@@ -379,6 +379,29 @@ class DoseParser:
             return Dose(tidy_number(value), unit, m.start(), m.end(), False)
         return None
 
+    def per_millilitre(self, text: str) -> Dose | None:
+        """The first strength in ``text`` written per volume ("1,000 mcg/mL", "40 mg/1 mL",
+        "1,200,000 units/2 mL") as the amount in one mL (its span: the amount's); None when
+        there is none."""
+        for m in self._amount.finditer(text):
+            unit_form = m.group(3)
+            if unit_form is None:
+                continue
+            value = _number(m.group(1))
+            if not self._per_volume.match(text, m.end()):
+                within = self._in_volume.match(text, m.end())
+                volume = float(within.group(1)) if within else 0.0
+                if volume <= 0:
+                    continue
+                value /= volume
+            if not math.isfinite(value) or value <= 0:
+                continue
+            unit = self.canonical[unit_form.lower()]
+            if unit == self.volume_unit:
+                continue
+            return Dose(value, unit, m.start(), m.end(), False)
+        return None
+
     def choose(self, text: str, anchor: int = 0) -> Dose | None:
         """Pick the dose of one administration from ``text``.
 

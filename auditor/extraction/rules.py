@@ -64,6 +64,7 @@ class Windows:
     same_drug_gap_chars: int
     time_before_chars: int
     dose_after_chars: int
+    strength_after_chars: int
     single_injection_tokens: int
     class_named_tokens: int
     repeat_after_chars: int
@@ -411,6 +412,8 @@ class ExtractionRules:
         self.visit_reason = rx.get("visit_reason", NEVER)
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
+        self.heading_diagnosis = rx.get("heading_diagnosis", NEVER)
+        self.lab_analyte_gap = rx.get("lab_analyte_gap", NEVER)
         self.opening_condition = rx.get("opening_condition", NEVER)
         self.injection_reason = rx.get("injection_reason", NEVER)
         self.export_diagnosis_columns = tuple(
