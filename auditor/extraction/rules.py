@@ -453,6 +453,11 @@ class ExtractionRules:
         order = tuple(mods.get("log_order", ()))
         states = [(w.lower(), not_given) for w in words.get("log_not_given_states", ())]
         states += [(w.lower(), order) for w in words.get("log_order_states", ())]
+        history = tuple(mods.get("log_history", ()))
+        states += [(w.lower(), history) for w in words.get("log_history_states", ())]
+        states += [
+            (w.lower(), tuple(mods.get("self_log", ()))) for w in words.get("log_self_states", ())
+        ]
         self.log_states: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
             sorted(states, key=lambda item: len(item[0]), reverse=True)
         )
