@@ -47,7 +47,7 @@ from .given import (
     stated_given,
 )
 from .lists import add_led_mentions, add_shared_head_mentions
-from .logs import log_states, self_logged
+from .logs import log_states, self_logged, superseded_drafts
 from .merging import (
     absorb_unnamed,
     drip_bolused,
@@ -1059,6 +1059,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     view = add_shared_head_mentions(view, rules)
     view = add_led_mentions(view, rules)
     view = self_logged(log_states(view, rules), rules)  # "ACTION: Not Given", a patient's own log
+    view = superseded_drafts(view, rules)  # an unsigned draft exported beside the signed note
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(

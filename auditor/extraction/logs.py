@@ -22,6 +22,11 @@ module does, as plain data, before the "given now?" decision:
   "self-injection log") are self-administration: their mentions get ``modifiers.self_log``
   (home medication: no event, no flag; corpora/README.md, team_g decision).
 
+- ``superseded_drafts``: the same visit exported twice, an unsigned draft and the signed or
+  final version (``regex.version_header`` lines: "===== DOCUMENT 1 of 2 | Status: PRELIMINARY
+  (unsigned) =====", "--- Progress Note (SIGNED 12/06/2026 16:40, amended) ---"): the draft's
+  lines, from its header to the next header, give their mentions ``modifiers.superseded``
+  (read from the signed version only: corpora/README.md, team_i decision).
 Pure functions of the note view and ``ExtractionRules``; no spaCy.
 """
 
@@ -157,4 +162,19 @@ def self_logged(view: NoteView, rules: ExtractionRules) -> NoteView:
                 break
             spans.append((start, end, rules.self_log_mods))
             found += 1
+    return _marked(view, spans)
+
+
+def superseded_drafts(view: NoteView, rules: ExtractionRules) -> NoteView:
+    """``view`` with the lines of an unsigned draft marked as superseded when the note also
+    holds a signed or final version header (module docstring); ``view`` itself otherwise."""
+    text = view.text
+    headers = list(rules.version_header.finditer(text))
+    drafts = [h for h in headers if h.group("draft")]
+    if not drafts or not any(h.group("final") and not h.group("draft") for h in headers):
+        return view
+    spans = []
+    for h in drafts:
+        after = [x.start() for x in headers if x.start() > h.start()]
+        spans.append((h.start(), after[0] if after else len(text), rules.superseded_mods))
     return _marked(view, spans)

@@ -463,6 +463,8 @@ class ExtractionRules:
         )
         self.self_log_title = rx.get("self_log_title", NEVER)
         self.self_log_mods: tuple[str, ...] = tuple(mods.get("self_log", ()))
+        self.version_header = rx.get("version_header", NEVER)
+        self.superseded_mods: tuple[str, ...] = tuple(mods.get("superseded", ()))
         self.divided_dose = rx.get("divided_dose", NEVER)
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
