@@ -16,10 +16,15 @@ from typing import Any
 
 # a number: Indian digit grouping first ("6,00,000 IU" = 600000: lakh and crore groups of two
 # digits before the last three), then thousands groups, plain digits and a bare decimal
+# a decimal comma of European notes ("2,5 mg", "12,5 mg", "0,5 ml": corpora/README.md, team_f
+# decision): one or two digits, a comma and one or two digits written against a unit's letters,
+# not a list ("180, 2 units") nor thousands ("1,000")
+_DECIMAL_COMMA = r"\d{1,2},\d{1,2}(?![\d,])(?=[\s\u00a0]?[A-Za-z\u00b5\u03bc])"
 _NUM = (
     r"(?<![\w./])(\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|" + _DECIMAL_COMMA + r"|\d+(?:\.\d+)?|\.\d+)"
 )
+_DECIMAL_COMMA_WHOLE = re.compile(r"\d{1,2},\d{1,2}")
 _WS = r"[\s\u00a0\u202f]*"
 _RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
 # after "25g": a needle's size ("25g needle", "22 gauge", "22G x 1.5 in", "22G 1.5 in needle",
@@ -74,6 +79,8 @@ def _number(
         known = (*words, *(scales or {}), *points, *zeros)
         if len(parts) > 1 and all(p in known for p in parts):
             return _words_value(parts, {**words, **dict.fromkeys(zeros, 0)}, scales or {}, points)
+    if _DECIMAL_COMMA_WHOLE.fullmatch(text):
+        return float(text.replace(",", "."))  # "2,5 mg": a decimal comma
     return float(text.replace(",", ""))
 
 
