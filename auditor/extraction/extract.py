@@ -318,7 +318,9 @@ def _route(
     route mention, a site word that states it ("muscle"), the body part injected when only
     a procedure route reaches it (``sites.procedure_site_route``), the one route the
     drug's label allows when that is ``routes.yaml`` ``only_label_route``, or the drug's
-    ``drug_route_if_unstated``.
+    ``drug_route_if_unstated``; a written route of ``drug_route_always_replaces`` (IM, SC) of a
+    ``drug_route_always`` drug is that drug's route (botulinum toxin "IM": chemodenervation,
+    route other).
     ``ind_range``: the indication's characters (a body part there is not the place)."""
     segment, rules = note.segment(a), note.rules
     if route_m is None:
@@ -326,6 +328,10 @@ def _route(
     if route_m is not None and route_m.ident != "PO":
         if alternative_route(note.view, route_m, rules):
             return None, None  # "1-2 mg IM-IVP": one of two routes, which one is not stated
+        if a.label == "DRUG" and route_m.ident in rules.route_always_replaces:
+            always = rules.route_always.get(a.ident)
+            if always is not None:
+                return always, route_m  # botulinum toxin "intramuscular": chemodenervation
         return route_m.ident, route_m
     for m in segment.of("SITE") + segment.of("BODY"):
         implied = {rules.route_by_site_word.get(w) for w in m.text.lower().split()} - {None}

@@ -280,6 +280,12 @@ class ExtractionRules:
             for route, drugs in (routes.get("drug_route_if_unstated") or {}).items()
             for drug in drugs
         }
+        self.route_always = {
+            str(drug).lower(): route
+            for route, drugs in (routes.get("drug_route_always") or {}).items()
+            for drug in drugs
+        }
+        self.route_always_replaces = frozenset(routes.get("drug_route_always_replaces", ()))
         self.injection_routes = frozenset(spec["injection_routes"])
         self.history_sections = frozenset(spec.get("history_sections", ()))
         self.history_stop_words = _words(spec["words"].get("history_stop_words", ()))
