@@ -379,7 +379,7 @@ class ProceduralRules:
     def event_context(self, text: str, start: int, end: int) -> bool:
         """Whether the sentence around the anchor ``text[start:end]`` says the injection
         serves a procedure (an ``event_cues`` match). A match after the anchor with a
-        history word between (``cue_after_history``: "Lopressor 5 mg IV given for hx of
+        history word between (``cue_after_history``: "Metoprolol 2.5 mg IV for hx of
         rapid AF pre-op") dates that history, not the drug."""
         left, right = sentence_around(text, start, end, self.reach)
         for cue in self.cues:

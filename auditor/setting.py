@@ -97,7 +97,7 @@ LEADING_WORDS = re.compile(r"\W*((?:[A-Z][\w&/'-]*[ \t]+){0,11}[A-Z][\w&/'-]*)")
 # on into the next section
 STATEMENT_END = re.compile(SENTENCE_END.pattern + r"|[.!?](?=,)|,(?=[ \t]*[A-Z][A-Z /&()-]{2,60}:)")
 # a care-profile cue is read in its clause: a nurse's run-on entry joins its charting with
-# semicolons ("INTUBATED BY ANESTHESIA; ... ; MEDICATED WITH ATIVAN PRIOR TO LINE PLACEMENT"), and
+# semicolons ("INTUBATED BY ANESTHESIA; ... ; ATIVAN GIVEN BEFORE THE LINE WENT IN"), and
 # a word of another encounter or a negation in one entry says nothing of the next (helper
 # nursing13); text rules keep whole statements
 CLAUSE_END = re.compile(STATEMENT_END.pattern + r"|;")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from auditor.errors import PatternError
 from auditor.patterns import _check_extraction, load_patterns
@@ -108,7 +110,7 @@ def test_spans_of_a_full_event(extract_one):
         "laterality": "L",
         "indication": "pernicious anemia",
         "response": "No reaction",
-        "provider": "RN",
+        "provider": "by J. Ortiz RN",
         "evidence": "B12 level",
     }
 
@@ -143,3 +145,20 @@ def test_spans_are_offsets_in_the_whole_note_after_windowing(monkeypatch, nlp):
         "site": "glut",
         "laterality": "R",
     }
+
+
+FLUID_AMOUNTS = yaml.safe_load(
+    (Path(__file__).parent / "cases" / "fluid_amounts.yaml").read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("case", FLUID_AMOUNTS, ids=[c["name"] for c in FLUID_AMOUNTS])
+def test_fluid_amount(case):
+    """``attributes.fluid_amount`` on each row's first amount (tests/cases/fluid_amounts.yaml)."""
+    from auditor.extraction.attributes import fluid_amount
+    from auditor.extraction.rules import RULE_FILES, ExtractionRules
+
+    rules = ExtractionRules({name: load_patterns().files[name] for name in RULE_FILES})
+    text = case["text"]
+    amount = rules.doses.find_all(text)[0]
+    assert fluid_amount(text, amount.end, rules) is case["fluid"]

@@ -24,7 +24,7 @@ def _same_drug_named_twice(
     prev: Mention, m: Mention, ms: list[Mention], text: str, rules: ExtractionRules
 ) -> bool:
     """Two close mentions of one drug ("Ceftriaxone (Rocephin)"), or of a drug family and a
-    member of it ("1 unit reg via SSI", "SSI 6 units reg", "SS reg SC insulin": insulin and
+    member of it ("2 units reg per SSI", "SSI 6 units reg", "SS reg SC insulin": insulin and
     regular insulin), with no site, verb or injection word between, no route between two
     mentions of the same name (a route may sit inside "reg SC insulin") and, for the same
     drug, no dose unless the second name is in brackets right after it ("Rho(D) immune globulin

@@ -71,6 +71,23 @@ def _names_only_the_dose(view: NoteView, start: int, end: int, rules: Extraction
     return words <= rules.non_condition
 
 
+def _orders_a_drug(view: NoteView, cue: Mention, end: int, rules: ExtractionRules) -> bool:
+    """Does the cue follow an order or request word (``extraction.yaml`` ``words.asked_for``:
+    "MD order for", "asked for") and its phrase (up to ``end``) open with a drug named as a
+    drug, not as part of a condition ("order for B12 deficiency": the word after the drug is an
+    ``anchor_blockers`` word)? Then the phrase is the thing ordered, not a reason."""
+    if view.token(cue.tok_start - 1) not in rules.asked_for_words:
+        return False
+    first = [m for m in view.mentions if m.label == "DRUG" and cue.end <= m.start < end]
+    if not first:
+        return False
+    lead = view.text[cue.end : first[0].start].strip(rules.indication_trim).lower().split()
+    if any(w not in rules.skip_leading for w in lead):
+        return False  # words other than "the", "her" ... before the drug
+    after = first[0].tok_end + 1 if view.token(first[0].tok_end) == "-" else first[0].tok_end
+    return view.token(after) not in rules.anchor_blockers
+
+
 def _phrase_span(raw: str, base: int, skip: int, limit: int) -> tuple[str, CharSpan]:
     """The words of ``raw`` after the first ``skip``, joined by single spaces and cut at
     ``limit`` characters, and their span (``raw`` starts at ``base`` in the note)."""
@@ -107,6 +124,8 @@ def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> I
             continue
         if _names_only_the_dose(view, cue.end, cue.end + cut, rules):
             continue  # "returns for her Depo-Provera injection": the visit's dose, no condition
+        if _orders_a_drug(view, cue, cue.end + cut, rules):
+            continue  # "MD order for haldol 5mg IM given": what was ordered, not why
         lead = len(raw) - len(raw.lstrip(rules.indication_trim))
         value, span = _phrase_span(phrase, cue.end + lead, skip, rules.window.indication_max_chars)
         return Indication(value, span, (cue.start, cue.end + cut))
@@ -114,7 +133,9 @@ def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> I
 
 
 def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
-    """The first affirmed diagnosis or complaint in an indication-role section."""
+    """The first affirmed diagnosis or complaint in an indication-role section: its first
+    line, to the end of its first clause ("Dx: B12 deficiency. Cyanocobalamin ...": "B12
+    deficiency"; ``CLAUSE_END``)."""
     text = view.text
     for sec in view.sections:
         if rules.role(sec.category) != "indication":
@@ -138,6 +159,7 @@ def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         words = {w.strip(rules.condition_word_trim) for w in first.lower().split()} - {""}
         if words <= rules.non_condition:
             continue  # "Reason for visit: injection only"
+        first = CLAUSE_END.split(first, maxsplit=1)[0].rstrip(rules.indication_trim + ".")
         value = first[: rules.window.indication_max_chars]
         return Found(value, (first_at, first_at + len(value)))
     return None
@@ -191,7 +213,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     opening = _opening_lines_end(text, rules.window.opening_lines)
     found += [m for m in rules.coded_diagnosis.finditer(text, 0, opening)]
     found += [m for m in rules.demographic_diagnosis.finditer(text, 0, opening)]
-    found += [m for m in rules.opening_condition.finditer(text, 0, opening)]
+    openings = list(rules.opening_condition.finditer(text, 0, opening))
+    found += openings
     found += [m for m in rules.log_diagnosis.finditer(text)]
     found += [m for m in rules.heading_diagnosis.finditer(text)]
     reasons = list(rules.visit_reason.finditer(text))
@@ -207,6 +230,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         words = phrase.lower().split()
         if not words or words[0] in rules.not_a_diagnosis:
             continue
+        if m in openings and not _affirmed(words, rules):
+            continue  # "Pt denies neuropathy", "Family hx of migraine"
         if m in shots and words[0].strip(rules.word_trim) in rules.reject_first:
             continue  # "injection for 15 minutes"
         if m in reasons and _names_only_the_dose(view, m.start(1), m.end(1), rules):
@@ -216,6 +241,66 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         at = m.start(1) + m.group(1).find(phrase)
         value = phrase[: rules.window.indication_max_chars]
         return Found(value, (at, at + len(value)))
+    return None
+
+
+def problem_heading(view: NoteView, a: Mention, rules: ExtractionRules) -> Found | None:
+    """The condition heading the anchor's line before a colon or dash ("Anemia of CKD: Epogen
+    10,000 units SC", "2. Acute gout - Kenalog 40 mg IM": ``regex.problem_heading``, group 1)
+    when it opens with a condition (``regex.opening_condition``), its first word is not
+    ``words.not_a_diagnosis`` and it is not a nursing body-system heading
+    (``words.system_headings``: "Pain: MSO4 2mg IM"); None otherwise. A problem-oriented
+    line names the reason for the drug written after it (contract section 3: the indication)."""
+    text = view.text
+    line_start = text.rfind("\n", 0, a.start) + 1
+    m = rules.problem_heading.match(text, line_start, a.start)
+    if m is None:
+        return None
+    head = m.group(1).strip(rules.indication_trim)
+    if not head or head.lower().split()[0] in rules.not_a_diagnosis:
+        return None
+    if head.lower() in rules.system_headings:
+        return None  # "Pain: MSO4 2mg IM": a nursing entry's body-system heading
+    if not rules.opening_condition.match(head + "."):
+        return None
+    at = m.start(1) + m.group(1).find(head)
+    value = head[: rules.window.indication_max_chars]
+    return Found(value, (at, at + len(value)))
+
+
+def _affirmed(words: list[str], rules: ExtractionRules) -> bool:
+    """Are none of ``words`` (lower case) a negation, history or family word
+    (``words.not_a_diagnosis``, ``words.condition_word_blockers``), brackets and punctuation
+    aside?"""
+    blockers = rules.not_a_diagnosis | rules.condition_word_blockers
+    return not any(w.strip(".,:;()") in blockers for w in words)
+
+
+def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | None:
+    """A disease word on the note's opening lines (``window.condition_word_lines``;
+    ``regex.condition_word``: "Lombalgia aguda mecânica", "con anemia perniciosa"), with up to
+    two words after it when it opens its line (the word alone elsewhere), unless a word before
+    it in its sentence (line, full stop or semicolon) is ``words.condition_word_blockers``
+    ("denies", "PMH", "family") or the word is
+    ``words.not_condition_words`` ("academia", "diploma"). None when there is none. The last
+    resort of a note's indication: the opening lines naming a condition name the reason for the
+    visit (corpora/README.md, team_g decision)."""
+    text = view.text
+    end = _opening_lines_end(text, rules.window.condition_word_lines)
+    for m in rules.condition_word.finditer(text, 0, end):
+        word = m.group(1).split()[0].lower()
+        if word in rules.not_condition_words:
+            continue
+        # the words before it in its sentence: "PMH: HTN, hyperlipidemia", "Pt denies X"
+        start = max(text.rfind(c, 0, m.start()) for c in "\n.;") + 1
+        if not _affirmed(text[start : m.start()].lower().split(), rules):
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        # the words after it only when it opens its line ("Lombalgia aguda mecânica"); mid-line
+        # they are often the sentence going on ("anastomosis was performed")
+        value = m.group(1) if not text[line_start : m.start()].strip() else m.group(1).split()[0]
+        value = value[: rules.window.indication_max_chars]
+        return Found(value, (m.start(1), m.start(1) + len(value)))
     return None
 
 
@@ -289,6 +374,42 @@ def _columns(text: str, names: tuple[str, ...]) -> tuple[Column, ...]:
     return tuple(columns(text, names))
 
 
+# one word after an amount: letters, digits and the marks inside a word ("ringer's", "0.9%",
+# "plasma-lyte"); a comma, colon, slash, bracket or full stop ends the amount's phrase
+_PHRASE_WORD = re.compile(r"[ \t]*([A-Za-z0-9'+%-]+(?:\.[A-Za-z0-9%]+)*)")
+
+
+def fluid_amount(text: str, end: int, rules: ExtractionRules) -> bool:
+    """Is the amount of ``text`` ending at ``end`` an IV fluid's or blood product's rather than a
+    drug's: the word right after it is one of ``extraction.yaml`` ``words.fluid_words`` ("3u
+    PRBC", "500cc NS"), or the word after it is "of" and one of the next words, within
+    ``window.fluid_of_after_words`` words of the amount and before a punctuation mark or a
+    ``words.fluid_of_not_across`` word, is ("two units of packed red cells", "500 mL of normal
+    saline"; not "1 g of cefazolin in NS", the drug's). The one test of "is this amount a
+    fluid's?" for a drug's dose (``choose_dose``) and for a drip-only drug's own amounts
+    (``given._own_amounts``)."""
+    words: list[str] = []
+    at = end
+    while len(words) < rules.window.fluid_of_after_words:
+        m = _PHRASE_WORD.match(text, at)
+        if m is None:
+            break
+        words.append(m.group(1).lower())
+        at = m.end()
+    if not words:
+        return False
+    if words[0] in rules.fluid_words:
+        return True
+    if words[0] != "of":
+        return False
+    for w in words[1:]:
+        if w in rules.fluid_words:
+            return True
+        if w in rules.fluid_of_not_across:
+            return False
+    return False
+
+
 def choose_dose(
     view: NoteView, a: Mention, segment: Segment, block: list[Segment], rules: ExtractionRules
 ) -> DoseAt | None:
@@ -319,13 +440,10 @@ def choose_dose(
     if found is not None and found.end <= a.start - segment.start:
         if rules.dose_of_other.match(seg_text, found.end, a.start - segment.start):
             found = None  # "500 mL of normal saline and Zofran": the saline's amount
-    elif found is not None:
-        reach = rules.window.fluid_of_after_words
-        after = seg_text[found.end :].lower().split(maxsplit=reach)[:reach]
-        if after[:1] == ["of"] and {w.strip(".,;:") for w in after[1:]} & rules.fluid_words:
-            # "premedicated with Benadryl prior to two units of packed red cells": the amount
-            # of a fluid or blood product written after the drug is that product's
-            found = None
+    elif found is not None and fluid_amount(seg_text, found.end, rules):
+        # "premedicated with Benadryl prior to two units of packed red cells", "Lasix between
+        # 2u PRBC": the amount of a fluid or blood product written after the drug is that product's
+        found = None
     dose = DoseAt(found, _shift(found, segment.start)) if found else None
     lead_from = max(segment.start, a.start - rules.window.dose_before_chars)
     lead = rules.dose_of.search(text[lead_from : a.start])

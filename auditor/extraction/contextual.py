@@ -77,7 +77,7 @@ def lab_named(
 
 def _dosed_in(view: NoteView, sent: int, found: list[Mention], spec: Any) -> dict[int, str]:
     """Token index -> family of each name of a REPLETION mention of sentence ``sent`` written
-    right after an amount ("K 3.6 repleted w/ 20meq kcl, mg 1.7 repleted": "kcl", where a second
+    right after an amount ("K 3.4 repleted w/ 20meq kcl, mg 1.6 repleted": "kcl", where a second
     repletion's span took the lexicon name). That amount names the salt given: the lab word of
     the same family in the sentence makes no drug of its own (one event, not two)."""
     out: dict[int, str] = {}
@@ -160,7 +160,7 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
         named = {
             rules.family_of(m.ident) for m in view.in_sent(r.sent) if m.label in ("DRUG", DOSED)
         }
-        salts = _dosed_in(view, r.sent, found, spec)  # "... w/ 20meq kcl, mg 1.7 repleted"
+        salts = _dosed_in(view, r.sent, found, spec)  # "... w/ 20meq kcl, mg 1.6 repleted"
         floor = max(view.sentences[r.sent].tok_start, r.tok_start - spec.regimen_lead_tokens)
         standing = bool(set(view.tokens[floor : r.tok_start]) & spec.regimen_leads)
         # "repleting k+ as needed", "K/Mg replaced prn": the standing repletion order too

@@ -30,7 +30,9 @@ from .attributes import (
     indication_in,
     is_range,
     note_evidence,
+    opening_condition_word,
     pick,
+    problem_heading,
     section_indication,
     stated_indication,
 )
@@ -164,7 +166,7 @@ def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
     """Does a list item between a route written before the list and drug ``a`` close the
     route's reach: an item with a bolus word of its own ("IV lopressor, dilt bolus and dig":
     the bolus is an item of its own kind, and so is what follows it), or a slash pair before
-    "and" ("IV ativan/haldol and valium": the route names the pair)? A bare list ("given IV
+    "and" ("IV ativan/haldol and versed": the route names the pair)? A bare list ("given IV
     Norflex, Zofran and morphine") keeps the route for each item (corpora/README.md, nursing
     batches 3 and 5; the MTSamples list rule)."""
     view, rules = note.view, note.rules
@@ -206,7 +208,7 @@ def _drip_bolus(note: _Note, a: Mention) -> _DripBolus | None:
     it in its sentence, before any other drug, with none of ``words.drip_bolus_not_with`` in the
     ``window.drip_bolus_tokens`` words before it nor of ``words.drip_bolus_not_after`` in the
     two after it ("no bolus", "NS bolus", "may bolus", "boluses ordered").
-    "PROPOFOL GTT INCREASED & REQUIRING PRN BOLUSES", "fentanyl gtt at 50mcg with occ 100mcg
+    "PROPOFOL GTT INCREASED & REQUIRING PRN BOLUSES", "fentanyl gtt at 75mcg with occ 50mcg
     IVB": one dose of the drip's drug (corpora/README.md, nursing decisions: boluses from a
     running drip are one event per drug, route as written). Reads only the mentions in that
     window (bisect), so a long one-line note costs no more per drip."""
@@ -390,7 +392,7 @@ def _events_of(
             if indication:
                 break
     if indication is None:
-        indication = fallback
+        indication = problem_heading(view, a, rules) or fallback
     response = follow_up(view, a, "RESPONSE", rules)
     provider = follow_up(view, a, "PROVIDER", rules)
     chosen = dose
@@ -1039,7 +1041,7 @@ def _told_at_a_time(view: NoteView, event: Event, rules: ExtractionRules) -> boo
 
 def _expand_repeats(events: list[Event], repeats: dict[int, int]) -> list[Event]:
     """Each event given N times becomes N events; a "total" written over the repeats is not
-    the amount of each ("MSO4 IVP x2, total of 4 mg": two events, dose not written)."""
+    the amount of each ("morphine IV push x2, total of 6 mg": two events, dose not written)."""
     out: list[Event] = []
     for event in events:
         times = repeats.get(id(event), 1)
@@ -1095,6 +1097,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             section_indication(view, rules)
             or export_indication(view, rules)
             or stated_indication(view, rules)  # "Assessment is ...", an ICD-coded opening line
+            or opening_condition_word(view, rules)  # "Lombalgia aguda ..." on an opening line
         )
 
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
@@ -1202,7 +1205,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         bolus = bolus_named(view, a, rules)  # "amio bolus and gtt": the bolus, not the drip
         drip_words = rules.drip_route_words if bolus else rules.dose_drip_route_words
         if route_m is not None and route_m.text.lower() in drip_words:
-            route_m = None  # "propofol boluses ..., remains on gtt": the drip's route word
+            route_m = None  # "propofol boluses ..., still on the gtt": the drip's route word
         if (
             bolus
             and route_m is not None
@@ -1215,7 +1218,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 for d in view.in_sent(a.sent)
             )
         ):
-            # "IV Lopressor, amio bolus and gtt", "amio bolus & metoprolol 5mg IV given": a
+            # "IV Lopressor then an amio bolus + gtt", "amio bolus & metoprolol 5mg IV given": a
             # route with another drug between it and the bolus is that drug's
             route_m = None
         drip_bolus: _DripBolus | None = None
@@ -1358,7 +1361,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             seg = note.segment(a)
             lo, hi = seg_tokens(view, seg)
             # with the two words before a segment that starts at the drug's own dose
-            # ("followed by additional 1mg IV Ativan")
+            # ("then a further 2mg IV Ativan")
             if lo < a.tok_start:
                 lo = max(view.sentences[a.sent].tok_start, lo - 2)
             elif view.token(a.tok_start - 1) in rules.dose_of_words:

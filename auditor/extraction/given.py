@@ -34,13 +34,13 @@ return the anchor's ``Decision``.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..doses import Dose
 from .anchors import class_infused
+from .attributes import fluid_amount
 from .rules import ExtractionRules
 from .segments import Segment
 from .view import Mention, NoteView
@@ -261,7 +261,7 @@ def given_by(
         return "record:today"  # "MMR #1 and Varivax #1 today", "B12 injection today"
     times = rules.repeat.search(text, a.end, segment.end)
     if times and int(times.group(1)) > 1 and role != "planning":
-        return "record:times"  # "MSO4 x 2 for comfort", "reglan given x2"
+        return "record:times"  # "MSO4 x 3 for comfort", "reglan given x2"
     if (
         times
         and role != "planning"
@@ -273,9 +273,9 @@ def given_by(
     ):
         return "record:times"  # "labetalol x 1 for SBP 180s", "lasix 20mg x1": a count given
     if role not in ("planning", "indication") and for_symptom(view, a, rules):
-        return "record:for_symptom"  # "Ativan for agitation", "Dilaudid and Percocet for pain"
+        return "record:for_symptom"  # "Ativan for agitation", "Toradol and Tylenol for pain"
     if role not in ("planning", "indication", "not_administered") and effect_after(view, a, rules):
-        return "record:with_effect"  # "PRN Haldol with therapeutic results", "Ativan w/ effect"
+        return "record:with_effect"  # "prn Haldol w/ good result", "Ativan w/ effect"
     if role not in ("planning", "indication", "not_administered") and tolerated_which(
         view, a, rules
     ):
@@ -403,7 +403,7 @@ def another_for_list(view: NoteView, a: Mention, rules: ExtractionRules) -> bool
 
 def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is drug anchor ``a`` named with the acute symptom it was given for, with no verb ("Ativan
-    for agitation", "Dilaudid and Percocet for pain control")? After the drug, within
+    for agitation", "Toradol and Tylenol for pain relief")? After the drug, within
     ``cues.yaml`` ``window.for_symptom_tokens`` tokens, only other drug names, routes, doses
     and list words (``context.for_symptom_list_words``), then a link word (``for_symptom_links``:
     "for"), then a symptom word (``for_symptom_words``) among the next two tokens. Nursing and
@@ -423,9 +423,9 @@ def for_symptom(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
 
 
 def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
-    """Is drug anchor ``a`` followed, with no verb, by the effect it had ("PRN Haldol with
-    therapeutic results", "Ativan prn w/ good effect", "MSO4 2 mg IV with relief", "Toradol and
-    morphine with good effect": each drug of the list)? A RESPONSE mention starts within
+    """Is drug anchor ``a`` followed, with no verb, by the effect it had ("prn Haldol w/ good
+    result", "Ativan prn w/ good effect", "MSO4 2 mg IV with relief", "Toradol and morphine,
+    both with relief": each drug of the list)? A RESPONSE mention starts within
     ``cues.yaml`` ``window.for_symptom_tokens`` tokens after the drug, and only other drug names,
     routes, doses, numbers and the list words of ``context.for_symptom_list_words`` and
     ``context.effect_between_words`` ("prn", "with") stand between. A dose given this shift,
@@ -787,8 +787,8 @@ def risk_listed(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
 def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
     """An affirmed administration verb of anchor ``a``'s sentence in its segment or at most
     ``window.infusion_verb_before_tokens`` tokens before it ("was given heparin, nitroglycerin
-    and integrilin"), not one of an earlier clause of the sentence ("PT GIVEN 12.5MG PO
-    LOPRESSOR WHICH BROUGHT THE RATE DOWN. NIPRIDE ... RESTARTED", kept as one sentence), nor
+    and integrilin"), not one of an earlier clause of the sentence ("PT GIVEN 25MG PO
+    LOPRESSOR WHICH SLOWED THE RATE. NIPRIDE ... RESTARTED", kept as one sentence), nor
     one after it right after an IV fluid or blood product (``extraction.yaml``
     ``words.fluid_words``: "dobutamine started for low CI/ fluid boluses given": the fluid's)."""
     reach = rules.window.infusion_verb_before_tokens
@@ -806,21 +806,11 @@ def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRu
     )
 
 
-# the word after an amount, past an "of" ("3u PRBC", "500 cc of NS"): tokenising, not a rule
-_NEXT_WORDS = re.compile(r"\s*(?:of\s+)?([A-Za-z0-9']+)")
-
-
 def _own_amounts(text: str, rules: ExtractionRules) -> list[Dose]:
-    """The amounts of ``text`` that are not an IV fluid's or blood product's, the word after
-    the amount (or after its "of") being one of ``extraction.yaml`` ``words.fluid_words``
-    ("dobutamine started for low CI/ fluid boluses given and 3u PRBC": the units are blood)."""
-    return [
-        d
-        for d in rules.doses.find_all(text)
-        if not (
-            (nxt := _NEXT_WORDS.match(text, d.end)) and nxt.group(1).lower() in rules.fluid_words
-        )
-    ]
+    """The amounts of ``text`` that are not an IV fluid's or blood product's
+    (``attributes.fluid_amount``: "dobutamine started for low CI/ saline boluses given and 2u
+    PRBC": the units are blood)."""
+    return [d for d in rules.doses.find_all(text) if not fluid_amount(text, d.end, rules)]
 
 
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
@@ -979,7 +969,7 @@ def settle(
     """The first reading of anchor ``a`` (``given_by``, ``blocked_by``) settled by the override
     rules, in this order:
 
-    - ``bolus_is_a_dose``: a bolus ("AMIODARONE BOLUS AND GTT FOR AF") is a dose given even
+    - ``bolus_is_a_dose``: a bolus ("AMIO BOLUS + GTT FOR AFIB") is a dose given even
       with no other cue (``record:bolus``);
     - ``today_in_a_list``: a shot given today ("Health maintenance, flu vaccination today.")
       is given even in a list section;

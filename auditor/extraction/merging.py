@@ -151,7 +151,7 @@ def absorb_unnamed(events: list[Event], rules: ExtractionRules, text: str) -> No
     """A drug-less event just before a named drug's event in the same entry (a template
     whose "Route:" line comes before "Medication:", a C-CDA entry whose coded route, site and
     dose come before its product) is absorbed into it, in place. One documented with its own
-    administration verb ("Mg repleted with 2 amps IV. Given 40 mg Lasix") is an entry of its
+    administration verb ("Mg repleted w/ 2 amps IV. Given 40 mg Lasix") is an entry of its
     own: its route and dose are not the next drug's. The gap is counted in written characters
     (``text``, the note: a run of blanks counts as one, as the blanked markup of an export
     read as text or a form's padding say nothing)."""

@@ -94,8 +94,9 @@ class Windows:
     total_before_chars: int = 0
     list_head_lead_tokens: int = 0  # given.another_for_list
     tolerated_clause_tokens: int = 0  # given.tolerated_which
-    fluid_of_after_words: int = 0  # attributes.choose_dose
+    fluid_of_after_words: int = 0  # attributes.fluid_amount
     opening_lines: int = 0  # attributes.stated_indication
+    condition_word_lines: int = 0  # attributes.opening_condition_word
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,8 @@ class ExtractionRules:
         self.side_nouns = frozenset(words.get("side_nouns", ()))
         self.side_joiners = frozenset(words.get("side_joiners", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))
+        self.condition_word_blockers = frozenset(words.get("condition_word_blockers", ()))
+        self.not_condition_words = frozenset(words.get("not_condition_words", ()))
         self.infused_words = frozenset(words.get("infused", ()))
         self.lab_before_range = frozenset(words.get("lab_before_range", ()))
         self.second_route_lead = frozenset(words.get("second_route_lead", ()))
@@ -346,6 +349,9 @@ class ExtractionRules:
         self.bolus_words = frozenset(w.lower() for w in words.get("bolus", ()))
         self.drug_before_not_if = frozenset(words.get("drug_before_not_if", ()))
         self.fluid_words = frozenset(w.lower() for w in words.get("fluid_words", ()))
+        self.fluid_of_not_across = frozenset(
+            w.lower() for w in words.get("fluid_of_not_across", ())
+        )
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
@@ -421,6 +427,8 @@ class ExtractionRules:
         self.heading_diagnosis = rx.get("heading_diagnosis", NEVER)
         self.lab_analyte_gap = rx.get("lab_analyte_gap", NEVER)
         self.opening_condition = rx.get("opening_condition", NEVER)
+        self.problem_heading = rx.get("problem_heading", NEVER)
+        self.condition_word = rx.get("condition_word", NEVER)
         self.injection_reason = rx.get("injection_reason", NEVER)
         self.export_diagnosis_columns = tuple(
             w.lower() for w in spec["words"].get("export_diagnosis_columns", ())

@@ -306,7 +306,7 @@ def _spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
     """Do token spans ``a`` and ``b`` (start, end) share a token? medspaCy 1.3.1's
     ``util.tuple_overlaps`` misses a span that contains the other, so once a modifier's scope
     was narrowed (by a this-encounter word before it), a terminator whose scope is the whole
-    sentence no longer ended it ("FS 206 today, SSRI held since pt rec'd NPH last evening":
+    sentence no longer ended it ("FS 190 this am; SSI held since pt had NPH last evening":
     "since" must end the backward scope of "last evening")."""
     return a[0] < b[1] and b[0] < a[1]
 
