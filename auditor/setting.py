@@ -71,9 +71,12 @@ def setting_fields(names: tuple[str, ...]) -> re.Pattern[str]:
         key=len,
         reverse=True,
     )
+    # a run of blanks is taken whole and only from its start (possessive, after a non-blank):
+    # a note padded with a long blank run must not be searched quadratically
     return re.compile(
-        r"(?im)(?:^|[|;\t]|[ ]{2,})[ \t]*(?:" + "|".join(keys) + r")[ \t]*[:=][ \t]*"
-        r"([A-Za-z0-9][A-Za-z0-9&/-]*(?:[ ][A-Za-z0-9&/-]+)*)[ \t]*(?=$|[|;,(\t]|[ ]{2,})"
+        r"(?im)(?:^[ \t]*+|[|;\t][ \t]*+|(?<![ ])[ ]{2,}+)(?:" + "|".join(keys) + r")[ \t]*+[:=]"
+        r"[ \t]*+([A-Za-z0-9][A-Za-z0-9&/-]*+(?:[ ][A-Za-z0-9&/-]++)*+)"
+        r"(?=[ \t]*+(?:$|[|;,(\t])|[ ]{2})"
     )
 
 
