@@ -276,6 +276,12 @@ def audit_one(
             )
             if implied is not None:
                 event["route"] = implied  # "Hip injection" report: intra-articular
+            if (
+                event.get("route") == "other"
+                and event.get("site") in context.procedural.joint_sites
+            ):
+                event["site"] = None  # the hip joint or bursa injected, not the IM site
+                (event.get("spans") or {}).pop("site", None)
             if event.get("route") == "other" and not event.get("laterality"):
                 # "NAME OF OPERATION: Left L5-S1 transforaminal epidural steroid block"
                 event["laterality"] = context.procedural.implied_side(text)

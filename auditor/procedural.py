@@ -85,6 +85,12 @@ class ProceduralRules:
         stress_agents: generic names of drugs that also serve as pharmacologic stress agents
             (adenosine, dipyridamole, dobutamine): procedural in a note that names a
             pharmacologic stress test (``stress_test``), whatever their sentence says.
+        procedural_decisions: the given-now rules (``Event.decided_by``) that find a dose only
+            in a procedure report's own record of the drugs given for it (its medication
+            heading): such an event serves the procedure.
+        joint_sites: listed sites (``hip``) that, for an injection by route ``other``, name
+            the joint or bursa injected, not the muscle: the event's site is null (its side
+            kept).
         reach: characters searched either side of the anchor for its sentence.
     """
 
@@ -113,6 +119,8 @@ class ProceduralRules:
     procedure_items_end: re.Pattern[str] | None = None
     procedure_items_chars: int = 600
     stress_test: re.Pattern[str] | None = None
+    joint_sites: frozenset[str] = frozenset()
+    procedural_decisions: frozenset[str] = frozenset()
     reach: int = 300
 
     @classmethod
@@ -147,6 +155,8 @@ class ProceduralRules:
                 for i, p in enumerate(rules["event_cues"])
             ),
             itself_routes=frozenset(rules.get("itself_routes") or ()),
+            joint_sites=frozenset(str(s).lower() for s in rules.get("joint_sites") or ()),
+            procedural_decisions=frozenset(str(d) for d in rules.get("procedural_decisions") or ()),
             procedure_routes=tuple(
                 (route, compile_rule(p, f"{path}: procedure_routes.{route}"))
                 for route, p in (rules.get("procedure_routes") or {}).items()
@@ -222,6 +232,7 @@ class ProceduralRules:
             return in_report
         return (
             in_report
+            or event.get("decided_by") in self.procedural_decisions
             or self.event_context(text, event["start"], event["end"])
             or self.after_airway(text, event)
             or (

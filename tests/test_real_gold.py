@@ -351,7 +351,7 @@ def test_nursing_batch_2_is_24_dev_notes():
 @pytest.mark.parametrize(
     ("batch_name", "no_injection", "events", "reserved_files"),
     [
-        # helper nursing's seeded dev batches (PROVENANCE.md, nursing batches 3-14), each drawn
+        # helper nursing's seeded dev batches (PROVENANCE.md, nursing batches 3-16), each drawn
         # with the ids reserved at its time excluded and labelled before the tool was run on it
         ("nursing-3", 10, 35, ("/work/blind3_reserved.txt",)),
         ("nursing-4", 9, 30, ("/work/blind4_reserved.txt",)),
@@ -364,6 +364,8 @@ def test_nursing_batch_2_is_24_dev_notes():
         ("nursing-12", 7, 36, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
         ("nursing-13", 9, 32, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
         ("nursing-14", 8, 30, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
+        # batch nursing-16 was drawn when no reserved-id file existed any more (draws exclude gold)
+        ("nursing-16", 9, 32, ()),
     ],
 )
 def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
@@ -385,7 +387,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (512, 369, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (537, 394, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

@@ -163,6 +163,15 @@ def test_texts_are_the_csv_transcriptions(rows):
             {"procedure": 14, "other": 6, "trap": 5},
             ("/work/blind7_reserved.txt", "/work/reserved_all.txt"),
         ),
+        # drawn with an empty reserved file (the old reserved lists no longer exist)
+        (
+            "mtsamples-13",
+            25,
+            (20, 5),
+            8,
+            {"consult": 4, "procedure": 12, "other": 5, "trap": 4},
+            (),
+        ),
     ],
 )
 def test_dev_batch_is_labelled_before_the_tool(

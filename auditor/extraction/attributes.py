@@ -4,7 +4,7 @@ anchor, each with the character span it was read from (contract section 3)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..doses import Dose, tidy_number
@@ -410,6 +410,22 @@ def fluid_amount(text: str, end: int, rules: ExtractionRules) -> bool:
     return False
 
 
+def _total_after(seg_text: str, found: Dose, rules: ExtractionRules) -> Dose:
+    """The sum written right after an increment (``regex.dose_total_after``: "Versed 1 mg
+    sequentially for a total of 2 mg"), when it is in the increment's unit and larger; else
+    ``found`` itself."""
+    total = rules.dose_total_after.match(seg_text, found.end)
+    if total is None:
+        return found
+    summed = rules.doses.find_all(seg_text[total.end() :])
+    if not summed or summed[0].start != 0:
+        return found
+    first = summed[0]
+    if first.unit != found.unit or not first.value > found.value:
+        return found
+    return replace(first, start=total.end() + first.start, end=total.end() + first.end)
+
+
 def choose_dose(
     view: NoteView, a: Mention, segment: Segment, block: list[Segment], rules: ExtractionRules
 ) -> DoseAt | None:
@@ -444,6 +460,8 @@ def choose_dose(
         # "premedicated with Benadryl prior to two units of packed red cells", "Lasix between
         # 2u PRBC": the amount of a fluid or blood product written after the drug is that product's
         found = None
+    if found is not None and found.start >= a.start - segment.start:
+        found = _total_after(seg_text, found, rules)  # "1 mg sequentially, total of 2 mg"
     dose = DoseAt(found, _shift(found, segment.start)) if found else None
     lead_from = max(segment.start, a.start - rules.window.dose_before_chars)
     lead = rules.dose_of.search(text[lead_from : a.start])

@@ -158,6 +158,16 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
                 if found.end <= a.start and _list_item_ends_route(note, found, a):
                     continue  # "IV lopressor, dilt bolus and dig": the route is lopressor's
+                if (
+                    b.end <= found.start
+                    and found.tok_start == b.tok_end
+                    and found.end <= a.start
+                    and note.rules.clause_break.search(note.view.text, found.end, a.start)
+                ):
+                    # "amio IV -> oral next, bumex -> diamox": a route written right
+                    # after another drug, a clause before this one, is that drug's own route
+                    # (corpora/README.md, nursing batch 5: a route right by one drug is its own)
+                    continue
                 return found
     return None
 

@@ -77,11 +77,23 @@ def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Does the sentence of anchor ``a`` hold an affirmed administration verb of ``a`` itself:
     not one after it that starts a clause of its own with another object ("was placed on
     heparin and given incentive spirometry": the verb's object names no drug, dose or
-    route)?"""
+    route), nor one after a clause break whose object is another drug within
+    ``window.own_verb_object_tokens`` tokens ("on oral metoprolol & digoxin, HR up, tx w/
+    5 mg IV dilt": the diltiazem's verb)?"""
     text = view.text
     for m in view.in_sent(a.sent):
         if not affirmed_admin(view, m, rules):
             continue
+        if m.start > a.end and rules.clause_break.search(text, a.end, m.end):
+            drug = next(
+                (x for x in view.in_sent(a.sent) if x.start >= m.end and x.label == "DRUG"), None
+            )
+            if (
+                drug is not None
+                and drug.ident != a.ident
+                and drug.tok_start - m.tok_end <= rules.window.own_verb_object_tokens
+            ):
+                continue  # "on oral metoprolol & digoxin, HR up, tx w/ 5 mg IV dilt"
         if m.start > a.end and " and " in f" {text[a.end : m.start].lower()} ":
             nxt = [x for x in view.in_sent(a.sent) if x.start >= m.end and x.label != "ADMIN"]
             if (
@@ -196,6 +208,8 @@ def given_by(
     text = view.text
     if stated_given(view, a.sent, rules):
         return "cue:admin_verb"
+    if rules.treated_for_with.search(text, view.sentences[a.sent].start, a.start):
+        return "cue:admin_verb"  # "treated presumptively for proctitis with IM ceftriaxone"
     if a.label == "ROUTE" and class_infused(view, a, rules):
         return "cue:class_infused"  # "Antibiotics were infused prior to the incision"
     if a.label == "DRUG" and a.text.lower() in rules.given_by_name:
@@ -629,9 +643,10 @@ def report_premedication(
     segment: Segment | None,
     rules: ExtractionRules,
 ) -> bool:
-    """Is drug anchor ``a`` written with its amount and an injection route under a medication
-    heading (``extraction.yaml`` ``words.report_medication_sections``), with an injection route
-    in its sentence, of a procedure report that opens with its procedure heading
+    """Is drug anchor ``a`` written with its amount under a medication heading
+    (``extraction.yaml`` ``words.report_medication_sections``), with an injection route in its
+    sentence (or no route at all for a sedation drug, ``words.report_sedation_classes``), of a
+    procedure report that opens with its procedure heading
     (``words.report_title_sections``: "PROCEDURE: Sigmoidoscopy. INDICATIONS: ...
     MEDICATIONS: Fentanyl 0.1 mg IV, Versed 1 mg IV")? There the heading lists what was given
     for the procedure, not a home list (a schedule still makes it a regimen: blocked_by)."""
@@ -643,9 +658,18 @@ def report_premedication(
     if view.text[: first.start].strip(" ,\n\t"):
         return False  # the title must open the note
     own = view.text[segment.start : segment.end]
-    return bool(rules.doses.find_all(own)) and any(
-        m.label == "ROUTE" and m.ident in rules.injection_routes for m in view.in_sent(a.sent)
-    )
+    if not rules.doses.find_all(own):
+        return False
+    routes = [m for m in view.in_sent(a.sent) if m.label == "ROUTE"]
+    if not routes:  # "MEDICATIONS: Versed 2 mg, fentanyl 100 mcg.": the sedation given
+        if rules.drugs.get(a.ident, {}).get("class") not in rules.report_sedation_classes:
+            return False
+        held = [s for s in view.sections if s.start <= a.start < s.end]
+        lo, hi = (held[-1].start, held[-1].end) if held else (a.start, a.end)
+        # a drug of the heading told with a schedule or by mouth ("MS Contin 30 mg b.i.d.")
+        # makes the heading a medication list
+        return rules.report_list_schedule.search(view.text, lo, hi) is None
+    return any(m.ident in rules.injection_routes for m in routes)
 
 
 def coverage_regimen(
@@ -826,6 +850,8 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
+    if set(view.tokens[a.tok_start : a.tok_end]) & rules.infusion_words:
+        return True  # a name written with its drip word ("levo gtt", "ntg gtt"): the drip
     if (
         rules.family_of(a.ident) in rules.infusion_only_families
         and not _own_amounts(view.text[segment.start : segment.end], rules)
@@ -1020,15 +1046,13 @@ def settle(
         and extra_dose(view, a, segment, rules)
     ):
         d = replace(d, given="cue:extra_dose", blocked=None)  # extra_dose
-    if (
-        d.given == "cue:admin_verb"
-        and not d.blocked
-        and a.label == "DRUG"
-        and a.modifiers & rules.own_verb_needed
-        and verbs_of_others(view, a, segment, others(), rules)
-    ):
-        # own_verb_needed
-        d = replace(d, blocked="context:" + sorted(a.modifiers & rules.own_verb_needed)[0])
+    if d.given == "cue:admin_verb" and not d.blocked and a.label == "DRUG":
+        # a list item takes the standing words of the list it ends ("on oral metoprolol &
+        # digoxin, tx w/ IV dilt": the digoxin is on the regimen, not given by the verb of the
+        # diltiazem; nursing batch 16)
+        standing = (a.modifiers | set(_standing_list_item(view, a, rules))) & rules.own_verb_needed
+        if standing and verbs_of_others(view, a, segment, others(), rules):
+            d = replace(d, blocked="context:" + sorted(standing)[0])  # own_verb_needed
     return d
 
 

@@ -96,6 +96,7 @@ class Windows:
     tolerated_clause_tokens: int = 0  # given.tolerated_which
     fluid_of_after_words: int = 0  # attributes.fluid_amount
     opening_lines: int = 0  # attributes.stated_indication
+    own_verb_object_tokens: int = 0  # given._given_this
     condition_word_lines: int = 0  # attributes.opening_condition_word
 
 
@@ -217,6 +218,7 @@ class ExtractionRules:
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
         self.own_verb_needed = frozenset(spec["modifiers"].get("own_verb_needed", ()))
+        self.nearest_drug_only = frozenset(spec["modifiers"].get("nearest_drug_only", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
         self.role_of: dict[str, str] = {}
         for role, categories in files["sections/section_rules.json"]["roles"].items():
@@ -317,6 +319,7 @@ class ExtractionRules:
         self.negated_findings = frozenset(w.lower() for w in words.get("negated_findings", ()))
         self.list_joiners = frozenset(words.get("list_joiners", ()))
         self.report_medication_sections = frozenset(words.get("report_medication_sections", ()))
+        self.report_sedation_classes = frozenset(words.get("report_sedation_classes", ()))
         self.report_title_sections = frozenset(words.get("report_title_sections", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
@@ -493,6 +496,9 @@ class ExtractionRules:
         self.count_named_after = rx.get("count_named_after", NEVER)
         self.total_before = rx["total_before"]
         self.total_of = rx.get("total_of", NEVER)
+        self.dose_total_after = rx.get("dose_total_after", NEVER)
+        self.treated_for_with = rx.get("treated_for_with", NEVER)
+        self.report_list_schedule = rx.get("report_list_schedule", NEVER)
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)

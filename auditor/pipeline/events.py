@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 from spacy.tokens import Doc, Span
@@ -49,8 +50,26 @@ def section_range(doc: Doc, text: str, sec: Any, blank_line: re.Pattern[str]) ->
     return Section(sec.category, start, min(end, blank.start() if blank else len(text)))
 
 
-def _mention(span: Span, sent_starts: list[int]) -> Mention:
-    mods = frozenset(m.category for m in getattr(span._, "modifiers", ()) or ())
+def _mention(
+    span: Span,
+    sent_starts: list[int],
+    drugs: Sequence[tuple[int, int]] = (),
+    nearest_only: frozenset[str] = frozenset(),
+) -> Mention:
+    """The plain mention of ``span``, with the categories of its ConText modifiers. A modifier
+    of a ``nearest_only`` category (``extraction.yaml`` ``modifiers.nearest_drug_only``) whose
+    trigger stands after the span with another drug mention (``drugs``, token ranges) between
+    is that nearer drug's ("2mg IVP MSO4 for pain & fentanyl gtt up": the fentanyl's dose
+    change, not the morphine's) and is dropped."""
+    mods = frozenset(
+        m.category
+        for m in getattr(span._, "modifiers", ()) or ()
+        if not (
+            m.category in nearest_only
+            and m.modifier_span[0] >= span.end
+            and any(span.end <= s and e <= m.modifier_span[0] for s, e in drugs)
+        )
+    )
     return Mention(
         label=span.label_,
         ident=span.id_,
@@ -64,13 +83,19 @@ def _mention(span: Span, sent_starts: list[int]) -> Mention:
     )
 
 
-def note_view(doc: Doc, blank_line: re.Pattern[str]) -> NoteView:
-    """The plain-data view of a Doc (after sentences, sections and ConText)."""
+def note_view(
+    doc: Doc, blank_line: re.Pattern[str], nearest_only: frozenset[str] = frozenset()
+) -> NoteView:
+    """The plain-data view of a Doc (after sentences, sections and ConText); ``nearest_only``:
+    the modifier categories a drug between keeps from a later trigger (``_mention``)."""
     text = doc.text  # Doc.text joins every token: read it once
     sents = list(doc.sents)
     sent_starts = [s.start_char for s in sents]
+    spans = list(doc.spans[MENTIONS_KEY])
+    drugs = [(span.start, span.end) for span in spans if span.label_ == "DRUG"]
     mentions = sorted(
-        (_mention(span, sent_starts) for span in doc.spans[MENTIONS_KEY]), key=lambda m: m.start
+        (_mention(span, sent_starts, drugs, nearest_only) for span in spans),
+        key=lambda m: m.start,
     )
     sections = [
         section_range(doc, text, sec, blank_line)
@@ -106,6 +131,6 @@ class EventExtractor:
         return cls(patterns.files)
 
     def __call__(self, doc: Doc) -> Doc:
-        view = note_view(doc, self.rules.blank_line)
+        view = note_view(doc, self.rules.blank_line, self.rules.nearest_drug_only)
         doc.user_data["auditor"] = extract_note(view, self.rules).to_dict()
         return doc
