@@ -179,7 +179,7 @@ SPLIT_SETS = {
                 "laterality": 0.8, "missing_f1": 0.6875, "setting": 0.95}),
     "team_j": (TEAM_J_GOLD, 60, 40, 66, 45,
                {"status": 0.725, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
-                "laterality": 0.949, "missing_f1": 0.5625, "setting": 0.875}),
+                "laterality": 0.9487, "missing_f1": 0.5625, "setting": 0.875}),
 }  # fmt: skip
 
 
