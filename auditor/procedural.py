@@ -19,6 +19,8 @@ FLAGS = re.I | re.M
 # An event's sentence: from the last sentence end or line break before the anchor to the
 # next one after it, at most SENTENCE_REACH characters either way.
 SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+_WORD = re.compile(r"\w")
+_SENTENCE_WORD = re.compile(r"[A-Za-z]{3}")
 # where the first item of a procedure line ends: a sentence end, or the next numbered item
 # an MTSamples title: capitals before the first heading ("KNEE INJECTION,PROCEDURE:")
 TITLE = re.compile(r"\s*([A-Z][A-Z0-9 &/-]{3,80}),(?=[A-Z ]+:)")
@@ -122,6 +124,8 @@ class ProceduralRules:
     joint_sites: frozenset[str] = frozenset()
     procedural_decisions: frozenset[str] = frozenset()
     reach: int = 300
+    sedation_cues: tuple[re.Pattern[str], ...] = ()
+    icu_sedation: re.Pattern[str] | None = None
 
     @classmethod
     def from_rules(
@@ -208,6 +212,13 @@ class ProceduralRules:
             stress_test=compile_rule(rules["stress_test"], f"{path}: stress_test")
             if rules.get("stress_test")
             else None,
+            sedation_cues=tuple(
+                compile_rule(p, f"{path}: sedation_cues[{i}]")
+                for i, p in enumerate(rules.get("sedation_cues") or ())
+            ),
+            icu_sedation=compile_rule(rules["icu_sedation"], f"{path}: icu_sedation")
+            if rules.get("icu_sedation")
+            else None,
         )
 
     def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
@@ -263,11 +274,15 @@ class ProceduralRules:
         left, right = sentence_around(text, event["start"], event["end"], self.reach)
         if self.airway_ongoing is not None and self.airway_ongoing.search(text, left, right):
             return False
-        for _ in range(self.airway_sentences):
+        counted = 0
+        while counted < self.airway_sentences:
             before = [m.end() for m in SENTENCE_END.finditer(text, max(0, left - 400), left - 1)]
             if not before:
                 break
-            left = before[-1] if len(before) > 0 else left
+            # a blank line or an abbreviation's point ("Pt. was sedated") ends no sentence of
+            # its own: only a stretch with a word of three letters counts
+            counted += bool(_SENTENCE_WORD.search(text, before[-1], left))
+            left = before[-1]
         return bool(self.airway_done.search(text, left, right))
 
     def not_an_event(self, text: str, event: dict[str, Any], procedural: bool) -> bool:
@@ -389,16 +404,31 @@ class ProceduralRules:
 
     def event_context(self, text: str, start: int, end: int) -> bool:
         """Whether the sentence around the anchor ``text[start:end]`` says the injection
-        serves a procedure (an ``event_cues`` match). A match after the anchor with a
-        history word between (``cue_after_history``: "Metoprolol 2.5 mg IV for hx of
+        serves a procedure (an ``event_cues`` match, or a ``sedation_cues`` match with no
+        ``icu_sedation`` word in the sentence or the one before it). A match after the anchor
+        with a history word between (``cue_after_history``: "Metoprolol 2.5 mg IV for hx of
         rapid AF pre-op") dates that history, not the drug."""
         left, right = sentence_around(text, start, end, self.reach)
-        for cue in self.cues:
-            for match in cue.finditer(text, left, right):
-                if not (
-                    self.cue_after_history is not None
-                    and match.start() >= end
-                    and self.cue_after_history.search(text, end, match.start())
-                ):
-                    return True
-        return False
+        if any(self._cue_found(cue, text, left, right, end) for cue in self.cues):
+            return True
+        if not any(self._cue_found(cue, text, left, right, end) for cue in self.sedation_cues):
+            return False
+        # "propofol for sedation" in an ICU note of a ventilated patient on drips: the sedation
+        # the stay keeps up (``icu_sedation`` in this sentence or the one before), no procedure
+        ends = [m.end() for m in SENTENCE_END.finditer(text, max(0, left - 400), max(0, left - 1))]
+        prev = next(  # the start of the nearest sentence before with a word in it
+            (e for e in reversed(ends) if _WORD.search(text, e, left)), max(0, left - 400)
+        )
+        return self.icu_sedation is None or not self.icu_sedation.search(text, prev, right)
+
+    def _cue_found(self, cue: re.Pattern[str], text: str, left: int, right: int, end: int) -> bool:
+        """Does ``cue`` match in ``text[left:right]`` other than after the anchor (ending at
+        ``end``) with a history word between (``cue_after_history``)?"""
+        return any(
+            not (
+                self.cue_after_history is not None
+                and match.start() >= end
+                and self.cue_after_history.search(text, end, match.start())
+            )
+            for match in cue.finditer(text, left, right)
+        )

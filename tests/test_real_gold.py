@@ -364,6 +364,8 @@ def test_nursing_batch_2_is_24_dev_notes():
         ("nursing-12", 7, 36, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
         ("nursing-13", 9, 32, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
         ("nursing-14", 8, 30, ("/work/blind7_reserved.txt", "/work/reserved_all.txt")),
+        # drawn excluding gold only (the reserved-id files no longer exist)
+        ("nursing-15", 11, 23, ()),
         # batch nursing-16 was drawn when no reserved-id file existed any more (draws exclude gold)
         ("nursing-16", 9, 32, ()),
     ],
@@ -387,7 +389,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (537, 394, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (562, 419, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

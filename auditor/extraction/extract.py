@@ -719,7 +719,7 @@ def _repeats(note: _Note, a: Mention) -> int:
     word = note.rules.repeat_word.search(note.view.text, a.end, max(a.end, stop))
     if word and not _other_subject_before(note, a, word.start()):
         # "Narcan 0.4 mg IV was given twice": the count written as a word
-        return note.rules.repeat_counts.get(word.group(1).lower(), 1)
+        return note.rules.repeat_counts.get(" ".join(word.group(1).lower().split()), 1)
     times = note.rules.clock_list.search(note.view.text, a.end, max(a.end, stop))
     if times and not _other_subject_before(note, a, times.start()):
         return _clock_count(times)  # "Haldol 1mg IV at 2200 and 0400": once at each time

@@ -846,7 +846,9 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     started", but "nitroglycerin was given in the left main" is a bolus), or such a drug with an
     amount in micrograms and no time right after it and no administration verb in its own
     words (``extraction.yaml`` ``regex.infusion_only_rate``: "NTG 3MCG FOR BP, LABETALOL 10MG
-    GIVEN": the drip's rate in ICU shorthand)?
+    GIVEN": the drip's rate in ICU shorthand), or such a drug told as started right after its
+    name (``regex.infusion_only_started``: "fluid bolus given and dopamine started": the verb is
+    the fluid's)?
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
@@ -858,6 +860,10 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         and not _verb_near(view, a, segment, rules)
     ):
         return True  # "IV NTG started @ 1900": a drip (cues.yaml context.infusion_only)
+    if rules.family_of(a.ident) in rules.infusion_only_families and (
+        rules.infusion_only_started.match(view.text, a.end)
+    ):
+        return True  # "500cc bolus given and dopamine started": the fluid's verb, the drip's start
     if (
         rules.family_of(a.ident) in rules.infusion_only_families
         and rules.infusion_only_rate.match(view.text[a.end : segment.end])
@@ -890,12 +896,24 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     stop = min(segment.end, a.end + rules.window.infusion_after_chars)
     if rules.bag_after.match(view.text, a.end, max(a.end, stop)):
         return True  # "Pitocin 20 units in 1000 mL": a drug put in a fluid bag
+    if rules.drip_clause_goes_on.match(view.text, a.end):
+        stop = segment.end  # "on argatroban, raised per nomogram overnight to 2 mcg/kg/min"
     rate = rules.rate.search(view.text, a.end, max(a.end, stop))
-    if rate is not None and rules.clause_break.search(view.text, a.end, rate.start()):
+    if rate is not None and _clause_breaks_before(view, a.end, rate.start(), rules):
         return False  # "K repleted, NS 75cc/hr": the rate of another thing in the next clause
     if rate is not None and _total_over_duration(view, a, rules):
         return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
+
+
+def _clause_breaks_before(view: NoteView, lo: int, hi: int, rules: ExtractionRules) -> bool:
+    """Is there a clause break (``regex.clause_break``) between characters ``lo`` and ``hi``
+    that is not a change of the drug's own rate going on after the comma
+    (``regex.drip_clause_goes_on``: "on heparin, increased to 1350 units/hr")?"""
+    return any(
+        not rules.drip_clause_goes_on.match(view.text, found.start())
+        for found in rules.clause_break.finditer(view.text, lo, hi)
+    )
 
 
 def _list_drip_word(view: NoteView, a: Mention, rules: ExtractionRules) -> str | None:

@@ -451,10 +451,12 @@ class ExtractionRules:
         self.bag_after = rx.get("bag_after", NEVER)
         self.infusion_before = rx["infusion_before"]
         self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
+        self.infusion_only_started = rx.get("infusion_only_started", NEVER)
         self.another_amount = rx["another_amount"]
         self.dose_list_joiner = rx.get("dose_list_joiner", NEVER)
         self.dose_list_stop = rx.get("dose_list_stop", NEVER)
         self.clause_break = rx.get("clause_break", NEVER)
+        self.drip_clause_goes_on = rx.get("drip_clause_goes_on", NEVER)
         self.bolus_before = rx.get("bolus_before", NEVER)
         self.bolus_after = rx.get("bolus_after", NEVER)
         self.repeat = rx["repeat"]

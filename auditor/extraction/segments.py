@@ -66,7 +66,9 @@ def segment_of(
     def lead_dose(x: Mention) -> int:
         """Characters of a dose written right before ``x`` that is ``x``'s own: "2 cc of
         Triamcinolone"; "40 mEq KCl and 1 g MgSO4" (a bare dose before a drug, unless it is
-        the first dose after the drug before it, written "Toradol 60 mg Phenergan")."""
+        the first dose after the drug before it, written "Toradol 60 mg Phenergan"; a list
+        joiner alone between, "morphine and 2mg ativan", or a dose of the drug before written
+        before it, "300mcg of fentanyl, 1.5mg versed", keeps it ``x``'s)."""
         window = text[max(sent.start, x.start - rules.window.dose_before_chars) : x.start]
         lead = rules.dose_of.search(window)
         if lead:
@@ -83,10 +85,14 @@ def segment_of(
             m.label == "ADMIN" and prev.end <= m.start < lead_start for m in ms
         ):
             return len(bare.group(0))  # the drug before has its own dose, or a verb between
+        joined = text[prev.end : lead_start].lower().replace(",", " , ").split()
+        if joined and all(w in rules.list_joiners for w in joined):
+            return len(bare.group(0))  # "morphine and 2mg ativan": a list, each its own dose
         before_prev = text[
             max(sent.start, prev.start - rules.window.dose_before_chars) : prev.start
         ]
-        return len(bare.group(0)) if rules.dose_lead.search(before_prev) else 0
+        own_lead = rules.dose_lead.search(before_prev) or rules.dose_of.search(before_prev)
+        return len(bare.group(0)) if own_lead else 0
 
     def begin(x: Mention) -> int:
         start = x.start - lead_dose(x)
