@@ -12,8 +12,10 @@ warnings and progress go to stderr, and none of them holds note text.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -98,21 +100,21 @@ def _main(
 FORMATS_HELP = (
     "INPUT formats (extensions matched in any case; any may be compressed .gz, .bz2, .zst or "
     "a .zip holding one file):\n\n"
-    "- .csv .tsv .psv: header line; delimiter , ; | or tab sniffed from it, Excel's sep= "
-    "line, or --sep; UTF-8 (BOM or not), UTF-16 with BOM, Windows-1252 per cell\n\n"
+    "- .csv .tsv .tab .psv: header line; delimiter , ; | or tab sniffed from it, Excel's sep= "
+    "line, or --sep; UTF-8 (BOM or not), UTF-16 (BOM or not), Windows-1252 per cell\n\n"
     "- .xlsx .xlsm .xls: first sheet or --sheet\n\n"
     "- .jsonl .ndjson .json: JSON Lines; FHIR R4 NDJSON or Bundle of DocumentReference / "
     "DiagnosticReport (attachments text/plain, text/html, text/rtf)\n\n"
     "- .parquet .pq\n\n"
-    "- .hl7: HL7 v2 MDM^T02/T08, ORU^R01 (OBX TX/FT text)\n\n"
-    "- .txt .rtf: one note; a folder: every .txt/.rtf below it (id = file stem)\n\n"
+    "- .hl7: HL7 v2 MDM^T02/T04/T06/T08/T10, ORU^R01 (OBX TX/FT/ST text)\n\n"
+    "- .txt .text .rtf: one note; a folder: every .txt/.text/.rtf below it (id = file stem)\n\n"
     "Columns detected (any case): id = note_id, id, noteid, record_id, document_id, doc_id, "
     "encounter_id, row_id; text = text, note_text, note, transcription, body, content, "
     "report_text, notetext, document, narrative. A line column (line, line_num, "
-    "line_number, line_no) with an id column makes a note-line table (Epic Clarity note "
-    "text): each note is rebuilt from its lines, latest version (contact_date_real, "
-    "note_csn_id, version, ...) only. Cells starting {\\rtf are converted from RTF. "
-    "Every column option is checked before the audit starts."
+    "line_number, line_no, note_line, line_seq) with an id column makes a note-line table "
+    "(Epic Clarity note text): each note is rebuilt from its lines, latest version "
+    "(contact_date_real, note_csn_id, version, ...) only. Cells starting {\\rtf are "
+    "converted from RTF. Every column option is checked before the audit starts."
 )
 
 
@@ -135,7 +137,7 @@ def audit(
     group_by: Annotated[
         str | None, typer.Option(help="input column to break report.html down by (provider, ...)")
     ] = None,
-    engine: Annotated[str, typer.Option(help="local, dask or spark (CSV/Parquet input)")] = "local",
+    engine: Annotated[str, typer.Option(help="local, dask or spark (any input format)")] = "local",
     scheduler: Annotated[
         str | None, typer.Option(help="dask scheduler address or Spark master URL")
     ] = None,
@@ -358,7 +360,8 @@ def evaluate(
         splits = note_splits(gold) if show_split else {}
     except AuditorError as exc:
         _fail(exc)
-        return
+    except Exception as exc:  # noqa: BLE001 - reported without its message (PHI)
+        _crash(exc)
     table = Table(title=f"evaluation on {result['n_notes']} notes")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -589,6 +592,23 @@ def version() -> None:
     out.print(__version__)
 
 
+def flowed_help(doc: str) -> str:
+    """A command docstring as help text: each paragraph on one line (the terminal wraps
+    it), reStructuredText double backquotes as single quotes.
+
+    Typer keeps the single line breaks of every paragraph but the first, and of the
+    summary shown in ``auditor --help``, so a docstring wrapped at 100 columns printed
+    as ragged lines."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    text = "\n\n".join(" ".join(p.split()) for p in paragraphs)
+    return re.sub(r"``([^`]+)``", r"'\1'", text)
+
+
+for _command in app.registered_commands:  # before ``app`` builds its click commands
+    if _command.help is None and _command.callback is not None:
+        _command.help = flowed_help(_command.callback.__doc__ or "")
+
+
 USAGE_ERROR = "E001"  # README "Error codes"
 
 
@@ -617,6 +637,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.Abort:
         err.print("interrupted")
         return 130
+    except Exception as exc:  # noqa: BLE001 - a command's own guard missed it
+        try:
+            _crash(exc)
+        except click.exceptions.Exit as done:
+            return done.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,13 @@ WINDOW_TOKENS = 5_000
 # pipeline is rebuilt after this many new strings, which bounds the memory of a long run
 # (notes with unique tokens bring ~15 each: a rebuild every ~10,000 such notes, ~8 s).
 VOCAB_RENEW_STRINGS = 150_000
+# spaCy's tokenizer strips the affixes of a whitespace-free run one at a time, searching the
+# whole rest of the run each time: a run of punctuation ("=====", "((((", "||||") costs the
+# square of its length (8,000 '=' took 21 s, so a 2 MB one took hours and no signal could
+# stop it). The tokenizer sees such a run broken by a space every MAX_RUN characters
+# (``_short_runs``): same length, so every offset holds. No clinical word is that long.
+MAX_RUN = 100
+_LONG_RUN = re.compile(rf"\S{{{MAX_RUN + 1},}}")
 _STATE: dict[str, Any] = {}
 
 
@@ -177,9 +185,25 @@ def _docs(nlp: Any, text: str) -> Iterator[tuple[int, Any]]:
         yield from _dense_split(nlp, text, start, end)
 
 
+def _short_runs(text: str) -> str:
+    """``text`` with every run of more than ``MAX_RUN`` non-space characters broken by a
+    space after each ``MAX_RUN`` characters (one character replaced: the same length)."""
+    if _LONG_RUN.search(text) is None:
+        return text
+    step = MAX_RUN + 1
+
+    def broken(m: re.Match[str]) -> str:
+        chars = list(m.group(0))
+        chars[MAX_RUN::step] = " " * len(chars[MAX_RUN::step])
+        return "".join(chars)
+
+    return _LONG_RUN.sub(broken, text)
+
+
 def _dense_split(nlp: Any, text: str, start: int, end: int) -> Iterator[tuple[int, Any]]:
-    """``(offset, Doc)`` pieces of ``text[start:end]`` with at most ``WINDOW_TOKENS`` tokens."""
-    doc = nlp.make_doc(text[start:end])
+    """``(offset, Doc)`` pieces of ``text[start:end]`` with at most ``WINDOW_TOKENS`` tokens
+    (long whitespace-free runs broken for the tokenizer: ``_short_runs``)."""
+    doc = nlp.make_doc(_short_runs(text[start:end]))
     if len(doc) <= WINDOW_TOKENS or end - start < 2:
         yield start, doc
         return

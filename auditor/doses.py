@@ -16,10 +16,15 @@ from typing import Any
 
 # a number: Indian digit grouping first ("6,00,000 IU" = 600000: lakh and crore groups of two
 # digits before the last three), then thousands groups, plain digits and a bare decimal
+# a decimal comma of European notes ("2,5 mg", "12,5 mg", "0,5 ml": corpora/README.md, team_f
+# decision): one or two digits, a comma and one or two digits written against a unit's letters,
+# not a list ("180, 2 units") nor thousands ("1,000")
+_DECIMAL_COMMA = r"\d{1,2},\d{1,2}(?![\d,])(?=[\s\u00a0]?[A-Za-z\u00b5\u03bc])"
 _NUM = (
     r"(?<![\w./])(\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|" + _DECIMAL_COMMA + r"|\d+(?:\.\d+)?|\.\d+)"
 )
+_DECIMAL_COMMA_WHOLE = re.compile(r"\d{1,2},\d{1,2}")
 _WS = r"[\s\u00a0\u202f]*"
 _RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
 # after "25g": a needle's size ("25g needle", "22 gauge", "22G x 1.5 in", "22G 1.5 in needle",
@@ -74,6 +79,8 @@ def _number(
         known = (*words, *(scales or {}), *points, *zeros)
         if len(parts) > 1 and all(p in known for p in parts):
             return _words_value(parts, {**words, **dict.fromkeys(zeros, 0)}, scales or {}, points)
+    if _DECIMAL_COMMA_WHOLE.fullmatch(text):
+        return float(text.replace(",", "."))  # "2,5 mg": a decimal comma
     return float(text.replace(",", ""))
 
 
@@ -377,6 +384,29 @@ class DoseParser:
             if not math.isfinite(value):
                 return None
             return Dose(tidy_number(value), unit, m.start(), m.end(), False)
+        return None
+
+    def per_millilitre(self, text: str) -> Dose | None:
+        """The first strength in ``text`` written per volume ("1,000 mcg/mL", "40 mg/1 mL",
+        "1,200,000 units/2 mL") as the amount in one mL (its span: the amount's); None when
+        there is none."""
+        for m in self._amount.finditer(text):
+            unit_form = m.group(3)
+            if unit_form is None:
+                continue
+            value = _number(m.group(1))
+            if not self._per_volume.match(text, m.end()):
+                within = self._in_volume.match(text, m.end())
+                volume = float(within.group(1)) if within else 0.0
+                if volume <= 0:
+                    continue
+                value /= volume
+            if not math.isfinite(value) or value <= 0:
+                continue
+            unit = self.canonical[unit_form.lower()]
+            if unit == self.volume_unit:
+                continue
+            return Dose(value, unit, m.start(), m.end(), False)
         return None
 
     def choose(self, text: str, anchor: int = 0) -> Dose | None:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .core import audit
 from .errors import InputError
-from .frames import SCORED_NOTE_COLUMNS, STATUSES
+from .frames import SCORED_NOTE_COLUMNS, SETTINGS, STATUSES
 from .requirements import EVENT_FLAGS_ORDER, NOTE_FLAGS, REQUIRED_ELEMENTS
 
 NURSING_CORPUS = "physionet-deid-nursing"
@@ -116,11 +116,14 @@ def load_gold(paths: Iterable[str | Path], spec: str | None = None) -> list[dict
     ``shared_data_dir()``.
 
     Raises:
-        GoldError: a file cannot be read or parsed, or a note's text cannot be found (the
-            message names the file, line and record, never note text).
+        GoldError: a file cannot be read or parsed, a line lacks a field scoring needs (or
+            holds one of the wrong kind), a note id repeats (within or across files), no
+            file holds a line, or a note's text cannot be found (the message names the
+            file, line, field and record, never note text).
     """
     rows: list[dict[str, Any]] = []
     cache: dict[Path, dict[str, str]] = {}
+    seen: dict[str, str] = {}
     for path in paths:
         path = Path(path)
         try:
@@ -136,13 +139,64 @@ def load_gold(paths: Iterable[str | Path], spec: str | None = None) -> list[dict
                 row = json.loads(line)
             except json.JSONDecodeError:
                 raise GoldError(f"{where}: not valid JSON") from None
+            _check_line(row, where)
             if "text" not in row:
                 row["text"] = _resolve_text(row, where, cache)
             row["gold_file"] = str(path)
             if spec == V1_SPEC and "expected_v1" in row:
                 row["expected"] = row["expected_v1"]
+            note_id = str(row["note_id"])
+            if note_id in seen:
+                raise GoldError(f"{where}: same note_id as {seen[note_id]}")
+            seen[note_id] = f"{path} line {number}"
             rows.append(row)
+    if not rows:
+        raise GoldError("the gold file(s) hold no labelled lines")
     return rows
+
+
+def _check_expected(expected: Any, where: str, key: str) -> None:
+    """Raise ``GoldError`` unless ``expected`` has the shape ``score`` reads."""
+    if not isinstance(expected, dict):
+        raise GoldError(f"{where}: '{key}' is not a JSON object")
+    for field in (*SCORED_NOTE_COLUMNS, "events"):
+        if field not in expected:
+            raise GoldError(f"{where}: '{key}' has no '{field}'")
+    if expected["status"] not in STATUSES:
+        raise GoldError(
+            f"{where}: {key}.status must be one of {', '.join(STATUSES)} "
+            f"(got {type(expected['status']).__name__})"
+        )
+    if "setting" in expected and expected["setting"] not in (*SETTINGS, None):
+        raise GoldError(f"{where}: {key}.setting must be one of {', '.join(SETTINGS)} or null")
+    count = expected["n_injections"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise GoldError(f"{where}: {key}.n_injections is not a whole number")
+    for field in (*SCORED_NOTE_COLUMNS, "events"):
+        if field not in ("status", "n_injections") and not isinstance(expected[field], list):
+            raise GoldError(f"{where}: {key}.{field} is not a list")
+    for number, event in enumerate(expected["events"], start=1):
+        if not isinstance(event, dict):
+            raise GoldError(f"{where}: {key}.events item {number} is not a JSON object")
+
+
+def _check_line(row: Any, where: str) -> None:
+    """Raise ``GoldError`` naming the line and the field when a gold line lacks what
+    scoring needs (``note_id``, ``expected`` with the scored note columns and ``events``,
+    a string ``text`` when present), so that a malformed file stops before the audit with
+    its place named, instead of an internal error. Messages name fields and types only."""
+    if not isinstance(row, dict):
+        raise GoldError(f"{where}: not a JSON object (got {type(row).__name__})")
+    note_id = row.get("note_id")
+    if isinstance(note_id, bool) or not isinstance(note_id, str | int) or note_id == "":
+        raise GoldError(f"{where}: no 'note_id' (a non-empty string or a whole number)")
+    if "text" in row and not isinstance(row["text"], str):
+        raise GoldError(f"{where}: 'text' is not a string (got {type(row['text']).__name__})")
+    if "expected" not in row:
+        raise GoldError(f"{where}: no 'expected'")
+    _check_expected(row["expected"], where, "expected")
+    if "expected_v1" in row:
+        _check_expected(row["expected_v1"], where, "expected_v1")
 
 
 def note_splits(paths: Iterable[str | Path]) -> dict[str, str]:

@@ -54,6 +54,32 @@ INLINE_HEADING = re.compile(
 # an HL7 v2 PV1 segment's patient class (PV1-2: I, O, E, ...), a setting column written in the
 # note itself (an export pasted as text)
 HL7_PATIENT_CLASS = re.compile(r"(?m)^PV1\|[^|\r\n]*\|([^|^\r\n]+)")
+# a setting column's name written as a field of a form or an export print, with its value after a
+# colon or an equals sign ("Patient class: Emergency", "| Encounter Type: Outpatient |"): the value
+# up to the line end, a cell bar, a semicolon, a comma, a bracket or a run of blanks. Names shorter
+# than this are not read as fields ("POS" is too often another word's abbreviation)
+FIELD_NAME_MIN = 4
+
+
+@cache
+def setting_fields(names: tuple[str, ...]) -> re.Pattern[str]:
+    """The regex of a setting field written in the note: one of the setting column
+    ``names`` (``_`` read as a blank, a hyphen or nothing) at a line or cell start, a colon or
+    an equals sign, and the value (group 1)."""
+    keys = sorted(
+        (re.escape(n).replace("_", "[ _-]?") for n in names if len(n) >= FIELD_NAME_MIN),
+        key=len,
+        reverse=True,
+    )
+    # a run of blanks is taken whole and only from its start (possessive, after a non-blank):
+    # a note padded with a long blank run must not be searched quadratically
+    return re.compile(
+        r"(?im)(?:^[ \t]*+|[|;\t][ \t]*+|(?<![ ])[ ]{2,}+)(?:" + "|".join(keys) + r")[ \t]*+[:=]"
+        r"[ \t]*+([A-Za-z0-9][A-Za-z0-9&/-]*+(?:[ ][A-Za-z0-9&/-]++)*+)"
+        r"(?=[ \t]*+(?:$|[|;,(\t])|[ ]{2})"
+    )
+
+
 # a page or scan header that is no title ("Page 1 of 2", "SCANNED DOCUMENT"): the next line is
 PAGE_HEADER = re.compile(
     r"(?i)^\W*(?:page \d+ of \d+|scanned document|fax(?:ed)? (?:cover|from|page))\b"
@@ -391,8 +417,9 @@ class SettingRules:
         """The setting of an export pasted as the note's text (contract section 2b's first
         source, written in the note): an HL7 PV1 segment's patient class, or a table (a
         header line and rows split by the same delimiter: ``tables.columns``) with a
-        setting column (``columns``) whose mapped cells (``values``) all name one setting;
-        None otherwise."""
+        setting column (``columns``) whose mapped cells (``values``) all name one setting,
+        or a setting column's name written as a field with a mapped value ("Patient class:
+        Emergency", "Encounter Type: Outpatient": ``setting_fields``); None otherwise."""
         found = HL7_PATIENT_CLASS.search(text)
         if found is not None:
             setting, _ = self.from_value(found.group(1))
@@ -402,6 +429,10 @@ class SettingRules:
             settings = {self.from_value(cell)[0] for _, cell in column.cells} - {None}
             if len(settings) == 1:
                 return settings.pop()
+        for found in setting_fields(self.columns).finditer(text):
+            setting, _ = self.from_value(found.group(1))
+            if setting is not None:
+                return setting
         return None
 
     def _holds(self, text: str, rule: int, lowered: str | None = None) -> bool:

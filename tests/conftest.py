@@ -10,18 +10,28 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEV_GOLD = SHARED / "gold" / "dev.v2.jsonl"  # contract version 2 labels
 DEV_GOLD_V1 = SHARED / "gold" / "dev.jsonl"  # the same notes, version-1 labels
-# the tuned team corpora (team_a/b/c, MTSamples 40); team_d, team_e, team_f, team_g, team_h and
-# team_i have dev/heldout splits and are scored on their own (tests/test_gold_regression.py)
+# the tuned team corpora (team_a/b/c, MTSamples 40); team_d, team_e, team_f, team_g, team_h, team_i
+# and team_j have dev/heldout splits and are scored on their own (tests/test_gold_regression.py)
 TEAM_D_GOLD = ROOT / "corpora" / "gold" / "team_d.jsonl"
 TEAM_E_GOLD = ROOT / "corpora" / "gold" / "team_e.jsonl"
 TEAM_F_GOLD = ROOT / "corpora" / "gold" / "team_f.jsonl"
 TEAM_G_GOLD = ROOT / "corpora" / "gold" / "team_g.jsonl"
 TEAM_H_GOLD = ROOT / "corpora" / "gold" / "team_h.jsonl"
 TEAM_I_GOLD = ROOT / "corpora" / "gold" / "team_i.jsonl"
+TEAM_J_GOLD = ROOT / "corpora" / "gold" / "team_j.jsonl"
 TEAM_GOLD = sorted(
     p
     for p in (ROOT / "corpora" / "gold").glob("*.jsonl")
-    if p not in (TEAM_D_GOLD, TEAM_E_GOLD, TEAM_F_GOLD, TEAM_G_GOLD, TEAM_H_GOLD, TEAM_I_GOLD)
+    if p
+    not in (
+        TEAM_D_GOLD,
+        TEAM_E_GOLD,
+        TEAM_F_GOLD,
+        TEAM_G_GOLD,
+        TEAM_H_GOLD,
+        TEAM_I_GOLD,
+        TEAM_J_GOLD,
+    )
 )
 SAMPLE = ROOT / "corpora" / "sample" / "clinic_notes.csv"  # the bundled sample corpus
 # what an audit writes into its report folder (with --claims also claims.csv, claims.jsonl)

@@ -248,3 +248,26 @@ def test_public_api_audit_is_callable_twice():
     second, events = auditor.audit(["Toradol 60 mg IM given in R glut."])
     assert first["status"].tolist() == second["status"].tolist() == ["gaps"]
     assert events["medication"].tolist() == ["ketorolac"]
+
+
+def test_command_help_is_flowed_paragraphs():
+    """Typer kept the single line breaks of a docstring's later paragraphs (and of the
+    summaries in ``auditor --help``): each paragraph is now one line, wrapped by the
+    terminal, and reStructuredText double backquotes print as quotes."""
+    from auditor.cli import flowed_help
+
+    doc = """First line
+        goes on.
+
+        Second ``--x`` paragraph
+        wraps here.
+        """
+    assert flowed_help(doc) == "First line goes on.\n\nSecond '--x' paragraph wraps here."
+    for command in app.registered_commands:
+        paragraphs = command.help.split("\n\n")
+        assert all("\n" not in p and "``" not in p for p in paragraphs), command.name
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert (
+        "Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html "
+        "to --out" in result.stdout
+    )

@@ -32,6 +32,22 @@ def test_usage_errors_are_coded(capsys, argv, message):
     assert message in err
 
 
+def test_an_exception_no_command_caught_is_reported_without_its_message(capsys, monkeypatch):
+    """``main`` is the last guard: type and location only, exit 2, no traceback (typer's
+    pretty traceback would print the exception message, which may quote a note)."""
+    import auditor.cli as cli
+
+    def boom() -> None:
+        raise ValueError("note says: Toradol 60 mg IM given")
+
+    monkeypatch.setattr(cli.out, "print", lambda *a, **k: boom())
+    assert main(["version"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: internal error (ValueError at test_error_codes.py:")
+    assert "Toradol" not in err
+    assert "Traceback" not in err
+
+
 def test_no_arguments_print_the_help(capsys):
     assert main([]) == 2
     assert "Usage: auditor" in capsys.readouterr().out

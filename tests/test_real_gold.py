@@ -138,9 +138,106 @@ def test_load_gold_line_without_text_or_source(tmp_path):
 
 def test_load_gold_bad_json(tmp_path):
     gold = tmp_path / "x.jsonl"
-    gold.write_text('{"note_id": "a", "text": "x"}\n{not json\n', encoding="utf-8")
+    good = json.dumps({"note_id": "a", "text": "x", "expected": EXPECTED_NONE})
+    gold.write_text(good + "\n{not json\n", encoding="utf-8")
     with pytest.raises(GoldError, match=r"x.jsonl line 2: not valid JSON"):
         load_gold([gold])
+
+
+NO_STATUS = {k: v for k, v in EXPECTED_NONE.items() if k != "status"}
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        (["a"], "x.jsonl line 1: not a JSON object (got list)"),
+        ({"text": "x", "expected": EXPECTED_NONE}, "x.jsonl line 1: no 'note_id' (a non-empty"),
+        ({"note_id": "", "text": "x", "expected": EXPECTED_NONE}, "x.jsonl line 1: no 'note_id'"),
+        ({"note_id": "a", "text": None, "expected": EXPECTED_NONE}, "'text' is not a string (got"),
+        ({"note_id": "a", "text": "x"}, "x.jsonl line 1: no 'expected'"),
+        ({"note_id": "a", "text": "x", "expected": []}, "'expected' is not a JSON object"),
+        ({"note_id": "a", "text": "x", "expected": NO_STATUS}, "'expected' has no 'status'"),
+        (
+            {"note_id": "a", "text": "x", "expected": {**EXPECTED_NONE, "status": "ok"}},
+            "expected.status must be one of gaps, compliant, excluded, no_injection, error "
+            "(got str)",
+        ),
+        (
+            {"note_id": "a", "text": "x", "expected": {**EXPECTED_NONE, "setting": "ward"}},
+            "expected.setting must be one of outpatient, emergency, inpatient or null",
+        ),
+        (
+            {"note_id": "a", "text": "x", "expected": {**EXPECTED_NONE, "n_injections": "1"}},
+            "expected.n_injections is not a whole number",
+        ),
+        (
+            {"note_id": "a", "text": "x", "expected": {**EXPECTED_NONE, "missing": "site"}},
+            "expected.missing is not a list",
+        ),
+        (
+            {"note_id": "a", "text": "x", "expected": {**EXPECTED_NONE, "events": ["x"]}},
+            "expected.events item 1 is not a JSON object",
+        ),
+        (
+            {"note_id": "a", "text": "x", "expected": EXPECTED_NONE, "expected_v1": {}},
+            "'expected_v1' has no 'status'",
+        ),
+    ],
+)
+def test_load_gold_names_the_line_and_field_a_line_lacks(tmp_path, line, message):
+    """A malformed gold line stops with E210 naming its place and field (it used to end in
+    a KeyError traceback from ``score``), and no value of the line is echoed."""
+    gold = tmp_path / "x.jsonl"
+    gold.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    with pytest.raises(GoldError) as info:
+        load_gold([gold])
+    assert str(info.value).startswith("[E210] ")
+    assert message in str(info.value)
+
+
+def test_load_gold_refuses_a_repeated_note_id_across_files(tmp_path):
+    """Scores are keyed by note id: a repeated id would be scored against another line's
+    audit, so it stops with both places named."""
+    first = _write(
+        tmp_path / "a.jsonl", [{"note_id": "n1", "text": "x", "expected": EXPECTED_NONE}]
+    )
+    second = _write(
+        tmp_path / "b.jsonl", [{"note_id": "n1", "text": "y", "expected": EXPECTED_NONE}]
+    )
+    with pytest.raises(GoldError) as info:
+        load_gold([first, second])
+    assert str(info.value) == f"[E210] b.jsonl line 1: same note_id as {first} line 1"
+
+
+def test_load_gold_refuses_files_without_lines(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(GoldError) as info:
+        load_gold([empty])
+    assert str(info.value) == "[E210] the gold file(s) hold no labelled lines"
+
+
+def test_evaluate_command_reports_a_malformed_gold_line_with_its_code(tmp_path):
+    gold = _write(tmp_path / "g.jsonl", [{"note_id": "a", "text": "x", "expected": NO_STATUS}])
+    result = CliRunner().invoke(app, ["evaluate", str(gold)])
+    assert result.exit_code == 2
+    assert result.stderr == "error: [E210] g.jsonl line 1: 'expected' has no 'status'\n"
+
+
+def test_evaluate_command_reports_an_unexpected_failure_without_its_message(tmp_path, monkeypatch):
+    """Like ``audit``: type and code location only (an exception message may quote a note),
+    exit 2, no traceback."""
+    import auditor.evaluate as evaluation
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("note says: Toradol 60 mg IM given")
+
+    monkeypatch.setattr(evaluation, "score", boom)
+    gold = _write(tmp_path / "g.jsonl", [{"note_id": "a", "text": "x", "expected": EXPECTED_NONE}])
+    result = CliRunner().invoke(app, ["evaluate", str(gold)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: internal error (RuntimeError at test_real_gold.py:")
+    assert "Toradol" not in result.stderr + result.stdout
 
 
 @pytest.fixture(scope="module")

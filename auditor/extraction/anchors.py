@@ -1,7 +1,8 @@
 """Anchor choice: which mentions can be administration events.
 
 Per sentence: its DRUG mentions (a brand in parentheses merged into its generic; diluents,
-conditions such as "B12 deficiency", the drug mixed into a local anaesthetic and the
+conditions such as "B12 deficiency", a lab's analyte ("B12 148 pg/mL": ``regex.lab_analyte_gap``
+before a lab value), the drug mixed into a local anaesthetic and the
 non-first drugs of a table row dropped); else its first INJECTION mention; else, in a
 sentence that documents an administration, its first injection ROUTE mention; else its first
 DOSE mention (a coverage dose, "covered with 2 units", ``contextual``).
@@ -92,6 +93,14 @@ def _drug_anchors(
             for d in ms
         ):
             continue  # "lidocaine 1% with epinephrine": part of the anaesthetic
+        if any(
+            x.label == "EVIDENCE"
+            and x.start >= m.end
+            and x.text[:1].isdigit()
+            and rules.lab_analyte_gap.fullmatch(text, m.end, x.start)
+            for x in ms
+        ):
+            continue  # "B12 148 pg/mL": the drug names the lab, not a dose
         after = m.tok_end + 1 if view.token(m.tok_end) == "-" else m.tok_end
         if view.token(after) in rules.anchor_blockers:
             continue  # "B12 deficiency", "tobramycin-impregnated beads"

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ..doses import Dose
+from ..doses import Dose, tidy_number
 from ..tables import Column, columns
 from .rules import ExtractionRules
 from .segments import Segment
@@ -197,7 +197,9 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     group 1; corpora/README.md: the opening line of a visit note naming the condition is the
     reason for the visit), or there after the patient's age and sex ("34F, endometriosis":
     ``regex.demographic_diagnosis``), else a structured log's capitalised indication field
-    ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS": ``regex.log_diagnosis``), else the reason for
+    ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS": ``regex.log_diagnosis``), else a diagnosis
+    heading with no colon over the condition's line ("Assessment" over "1. Seasonal allergic
+    rhinitis - J30.2") or a line opened by "Dx" (``regex.heading_diagnosis``), else the reason for
     the visit dictated in the narrative ("She returns for follow-up of her B12 deficiency":
     ``regex.visit_reason``, group 1, unless it names a drug or an injection), or an opening line
     that starts with the condition itself ("Pernicious anaemia (intrinsic factor Ab positive)":
@@ -214,6 +216,7 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     openings += rules.opening_condition.finditer(text, 0, opening)
     found += openings
     found += [m for m in rules.log_diagnosis.finditer(text)]
+    found += [m for m in rules.heading_diagnosis.finditer(text)]
     reasons = list(rules.visit_reason.finditer(text))
     shots = list(rules.injection_reason.finditer(text))
     reasons += shots
@@ -496,7 +499,46 @@ def choose_dose(
             dose = DoseAt(found, _shift(found, b.start)) if found else None
     if dose is not None and is_range(text, dose.span[0], dose.dose.value, rules):
         return None  # "2-4 mg": a range ordered, not the amount given (contract section 3)
+    if dose is not None and dose.dose.is_volume:
+        strength = drug_strength(view, a, rules)
+        if strength is not None:  # "Kenalog-40 ... 40 mg/mL" over "Dose: 1 mL": 40 mg
+            value = tidy_number(strength.value * dose.dose.value)
+            dose = DoseAt(
+                Dose(value, strength.unit, dose.dose.start, dose.dose.end, False), dose.span
+            )
     return dose
+
+
+def drug_strength(view: NoteView, a: Mention, rules: ExtractionRules) -> Dose | None:
+    """The strength per mL written after the anchor's drug on its line ("Kenalog-40
+    (triamcinolone acetonide) 40 mg/mL", "Ceftriaxone 350 mg/mL (reconstituted) | 2 mL"), else
+    after another mention of the same drug on its own line ("Active med list: haloperidol
+    decanoate 100 mg/mL injection"), within ``strength_after_chars`` and before another drug's
+    name; None when there is none. An anchor that is no drug (a template's "Route: IM") takes
+    the last drug named before it in its entry (no blank line, at most ``template_block_lines``
+    lines between). A volume given of it is that many
+    times the strength (contract section 3: a concentration with a volume is the amount)."""
+    text = view.text
+    if a.label != "DRUG":
+        named = [m for m in view.mentions if m.label == "DRUG" and m.end <= a.start]
+        if not named:
+            return None
+        between = text[named[-1].end : a.start]
+        if "\n\n" in between or between.count("\n") > rules.window.template_block_lines:
+            return None
+        a = named[-1]
+    same = [m for m in view.mentions if m.label == "DRUG" and m.ident == a.ident and m is not a]
+    drugs = [m for m in view.mentions if m.label == "DRUG" and m.ident != a.ident]
+    for m in [a, *sorted(same, key=lambda m: abs(m.start - a.start))]:
+        line_end = text.find("\n", m.end)
+        end = min(
+            len(text) if line_end < 0 else line_end, m.end + rules.window.strength_after_chars
+        )
+        end = min([end, *(d.start for d in drugs if m.end <= d.start < end)])
+        found = rules.doses.per_millilitre(text[m.end : end])
+        if found is not None:
+            return found
+    return None
 
 
 def dose_with_name(view: NoteView, m: Mention, rules: ExtractionRules) -> DoseAt | None:

@@ -49,7 +49,7 @@ from .given import (
     stated_given,
 )
 from .lists import add_led_mentions, add_shared_head_mentions
-from .logs import log_states, self_logged
+from .logs import log_states, self_logged, superseded_drafts
 from .merging import (
     absorb_unnamed,
     drip_bolused,
@@ -330,7 +330,9 @@ def _route(
     route mention, a site word that states it ("muscle"), the body part injected when only
     a procedure route reaches it (``sites.procedure_site_route``), the one route the
     drug's label allows when that is ``routes.yaml`` ``only_label_route``, or the drug's
-    ``drug_route_if_unstated``.
+    ``drug_route_if_unstated``; a written route of ``drug_route_always_replaces`` (IM, SC) of a
+    ``drug_route_always`` drug is that drug's route (botulinum toxin "IM": chemodenervation,
+    route other).
     ``ind_range``: the indication's characters (a body part there is not the place)."""
     segment, rules = note.segment(a), note.rules
     if route_m is None:
@@ -338,6 +340,10 @@ def _route(
     if route_m is not None and route_m.ident != "PO":
         if alternative_route(note.view, route_m, rules):
             return None, None  # "1-2 mg IM-IVP": one of two routes, which one is not stated
+        if a.label == "DRUG" and route_m.ident in rules.route_always_replaces:
+            always = rules.route_always.get(a.ident)
+            if always is not None:
+                return always, route_m  # botulinum toxin "intramuscular": chemodenervation
         return route_m.ident, route_m
     for m in segment.of("SITE") + segment.of("BODY"):
         implied = {rules.route_by_site_word.get(w) for w in m.text.lower().split()} - {None}
@@ -1071,6 +1077,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     view = add_shared_head_mentions(view, rules)
     view = add_led_mentions(view, rules)
     view = self_logged(log_states(view, rules), rules)  # "ACTION: Not Given", a patient's own log
+    view = superseded_drafts(view, rules)  # an unsigned draft exported beside the signed note
     anchors = choose_anchors(view, rules)
     segments = {id(a): segment_of(view, a, anchors, rules) for a in anchors}
     note = _Note(

@@ -13,12 +13,20 @@ module does, as plain data, before the "given now?" decision:
   ``modifiers.log_not_given`` (a dose documented as not given: contract section 1,
   ``not_administered`` when no event of the drug follows); a state of ``words.log_order_states``
   (an order action: ordered, order verified, verified, dispensed) those of
-  ``modifiers.log_order`` (an order, no dose);
+  ``modifiers.log_order`` (an order, no dose); a state of ``words.log_history_states`` (an
+  entry of earlier care: "Source: Historical (pt reports pharmacy)") those of
+  ``modifiers.log_history``, and one of ``words.log_self_states`` ("Action: Documentation only -
+  patient self-administered at home") those of ``modifiers.self_log``;
 - ``self_logged``: the dated lines (``regex.log_date``) right after a line saying the log is
   the patient's own (``regex.self_log_title``: "patient-entered", "my injection log",
   "self-injection log") are self-administration: their mentions get ``modifiers.self_log``
   (home medication: no event, no flag; corpora/README.md, team_g decision).
 
+- ``superseded_drafts``: the same visit exported twice, an unsigned draft and the signed or
+  final version (``regex.version_header`` lines: "===== DOCUMENT 1 of 2 | Status: PRELIMINARY
+  (unsigned) =====", "--- Progress Note (SIGNED 12/06/2026 16:40, amended) ---"): the draft's
+  lines, from its header to the next header, give their mentions ``modifiers.superseded``
+  (read from the signed version only: corpora/README.md, team_i decision).
 Pure functions of the note view and ``ExtractionRules``; no spaCy.
 """
 
@@ -52,15 +60,40 @@ def _state_of(words: str, rules: ExtractionRules) -> tuple[str, ...] | None:
 
 
 def _field_states(text: str, rules: ExtractionRules) -> list[tuple[int, int, tuple[str, ...]]]:
-    """``(line start, line end, modifiers)`` of each line with a state field."""
+    """``(start, line end, modifiers)`` of each line with a state field; an indented state
+    line speaks for its whole entry, from the entry's head (the nearest line above it that is
+    less indented, with no blank line between: a MAR print's drug line over its "Action: ..."
+    line) to its own end."""
     out = []
-    for start, end in _lines(text):
+    lines = _lines(text)
+    for i, (start, end) in enumerate(lines):
         for m in rules.log_state_field.finditer(text, start, end):
             mods = _state_of(text[m.end() : end], rules)
             if mods is not None:
-                out.append((start, end, mods))
+                out.append((_entry_start(text, lines, i), end, mods))
                 break
     return out
+
+
+def _entry_start(text: str, lines: list[tuple[int, int]], i: int) -> int:
+    """Where the entry of line ``i`` starts: line ``i`` itself unless it is indented, else
+    the nearest line above it that is less indented (no blank line between)."""
+    start, end = lines[i]
+    indent = _indent(text[start:end])
+    if not indent:
+        return start
+    for j in range(i - 1, -1, -1):
+        line = text[lines[j][0] : lines[j][1]]
+        if not line.strip():
+            break
+        if _indent(line) < indent:
+            return lines[j][0]
+    return start
+
+
+def _indent(line: str) -> int:
+    """The width of a line's leading blanks."""
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def _table_states(text: str, rules: ExtractionRules) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -129,4 +162,19 @@ def self_logged(view: NoteView, rules: ExtractionRules) -> NoteView:
                 break
             spans.append((start, end, rules.self_log_mods))
             found += 1
+    return _marked(view, spans)
+
+
+def superseded_drafts(view: NoteView, rules: ExtractionRules) -> NoteView:
+    """``view`` with the lines of an unsigned draft marked as superseded when the note also
+    holds a signed or final version header (module docstring); ``view`` itself otherwise."""
+    text = view.text
+    headers = list(rules.version_header.finditer(text))
+    drafts = [h for h in headers if h.group("draft")]
+    if not drafts or not any(h.group("final") and not h.group("draft") for h in headers):
+        return view
+    spans = []
+    for h in drafts:
+        after = [x.start() for x in headers if x.start() > h.start()]
+        spans.append((h.start(), after[0] if after else len(text), rules.superseded_mods))
     return _marked(view, spans)

@@ -64,6 +64,7 @@ class Windows:
     same_drug_gap_chars: int
     time_before_chars: int
     dose_after_chars: int
+    strength_after_chars: int
     single_injection_tokens: int
     class_named_tokens: int
     repeat_after_chars: int
@@ -282,6 +283,12 @@ class ExtractionRules:
             for route, drugs in (routes.get("drug_route_if_unstated") or {}).items()
             for drug in drugs
         }
+        self.route_always = {
+            str(drug).lower(): route
+            for route, drugs in (routes.get("drug_route_always") or {}).items()
+            for drug in drugs
+        }
+        self.route_always_replaces = frozenset(routes.get("drug_route_always_replaces", ()))
         self.injection_routes = frozenset(spec["injection_routes"])
         self.history_sections = frozenset(spec.get("history_sections", ()))
         self.history_stop_words = _words(spec["words"].get("history_stop_words", ()))
@@ -420,6 +427,8 @@ class ExtractionRules:
         self.visit_reason = rx.get("visit_reason", NEVER)
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
+        self.heading_diagnosis = rx.get("heading_diagnosis", NEVER)
+        self.lab_analyte_gap = rx.get("lab_analyte_gap", NEVER)
         self.opening_condition = rx.get("opening_condition", NEVER)
         self.problem_heading = rx.get("problem_heading", NEVER)
         self.condition_word = rx.get("condition_word", NEVER)
@@ -463,11 +472,18 @@ class ExtractionRules:
         order = tuple(mods.get("log_order", ()))
         states = [(w.lower(), not_given) for w in words.get("log_not_given_states", ())]
         states += [(w.lower(), order) for w in words.get("log_order_states", ())]
+        history = tuple(mods.get("log_history", ()))
+        states += [(w.lower(), history) for w in words.get("log_history_states", ())]
+        states += [
+            (w.lower(), tuple(mods.get("self_log", ()))) for w in words.get("log_self_states", ())
+        ]
         self.log_states: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
             sorted(states, key=lambda item: len(item[0]), reverse=True)
         )
         self.self_log_title = rx.get("self_log_title", NEVER)
         self.self_log_mods: tuple[str, ...] = tuple(mods.get("self_log", ()))
+        self.version_header = rx.get("version_header", NEVER)
+        self.superseded_mods: tuple[str, ...] = tuple(mods.get("superseded", ()))
         self.divided_dose = rx.get("divided_dose", NEVER)
         self.repeat_total = rx["repeat_total"]
         self.dose_lead = rx["dose_lead"]
