@@ -158,6 +158,10 @@ def test_team_corpus_figures(team_scores):
 #   written IM, hep lock), merged with main c83d3fd (opening condition words): team_j dev 0.725 /
 #   0.8764 / 0.5625, route 1.000, dose 0.974, laterality 0.949, setting 0.875; team_i 0.800 /
 #   0.8889 / 0.6875, dose 0.950, laterality 0.800; team_h 0.800 / 0.8367 / 0.7907.
+# - round 13, coordinator (opening lines three, "HPI: 19M with ..."): team_j dev status 0.725 ->
+#   0.700: tj-011's indication is now found, which shows its response read from a timed
+#   reassessment (cues.yaml reassessment cue, against team_e's drug-effect decision; left as is);
+#   its gaps status had been right for the wrong element. team_i 0.800 -> 0.825 (team-i-020).
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -178,7 +182,7 @@ SPLIT_SETS = {
                {"status": 0.8, "event_f1": 0.8889, "route": 0.975, "dose": 0.95,
                 "laterality": 0.8, "missing_f1": 0.6875, "setting": 0.95}),
     "team_j": (TEAM_J_GOLD, 60, 40, 66, 45,
-               {"status": 0.725, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
+               {"status": 0.7, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
                 "laterality": 0.9487, "missing_f1": 0.5625, "setting": 0.875}),
 }  # fmt: skip
 
