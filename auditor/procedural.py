@@ -19,8 +19,10 @@ FLAGS = re.I | re.M
 # An event's sentence: from the last sentence end or line break before the anchor to the
 # next one after it, at most SENTENCE_REACH characters either way.
 SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
-_WORD = re.compile(r"\w")
+# a stretch between sentence ends is a sentence only with a word of three letters in it (a blank
+# line or an abbreviation's point, "Pt. was sedated", ends none); searched this far back a step
 _SENTENCE_WORD = re.compile(r"[A-Za-z]{3}")
+SENTENCE_BACK = 400
 # where the first item of a procedure line ends: a sentence end, or the next numbered item
 # an MTSamples title: capitals before the first heading ("KNEE INJECTION,PROCEDURE:")
 TITLE = re.compile(r"\s*([A-Z][A-Z0-9 &/-]{3,80}),(?=[A-Z ]+:)")
@@ -52,6 +54,21 @@ def sentence_around(text: str, start: int, end: int, reach: int) -> tuple[int, i
     after = SENTENCE_END.search(text, end, min(len(text), end + reach))
     right = after.start() + 1 if after else min(len(text), end + reach)
     return left, right
+
+
+def sentence_before(text: str, left: int) -> int | None:
+    """Where the nearest sentence before a sentence starting at ``left`` starts: the end of the
+    last ``SENTENCE_END`` before ``left`` whose stretch up to the next holds a word of three
+    letters (``_SENTENCE_WORD``; wordless stretches are passed over), each step searching
+    ``SENTENCE_BACK`` characters back; None when no sentence end is found."""
+    at = left
+    while True:
+        ends = [m.end() for m in SENTENCE_END.finditer(text, max(0, at - SENTENCE_BACK), at - 1)]
+        if not ends:
+            return None
+        if _SENTENCE_WORD.search(text, ends[-1], at):
+            return ends[-1]
+        at = ends[-1]
 
 
 @dataclass(frozen=True)
@@ -274,15 +291,11 @@ class ProceduralRules:
         left, right = sentence_around(text, event["start"], event["end"], self.reach)
         if self.airway_ongoing is not None and self.airway_ongoing.search(text, left, right):
             return False
-        counted = 0
-        while counted < self.airway_sentences:
-            before = [m.end() for m in SENTENCE_END.finditer(text, max(0, left - 400), left - 1)]
-            if not before:
+        for _ in range(self.airway_sentences):
+            before = sentence_before(text, left)
+            if before is None:
                 break
-            # a blank line or an abbreviation's point ("Pt. was sedated") ends no sentence of
-            # its own: only a stretch with a word of three letters counts
-            counted += bool(_SENTENCE_WORD.search(text, before[-1], left))
-            left = before[-1]
+            left = before
         return bool(self.airway_done.search(text, left, right))
 
     def not_an_event(self, text: str, event: dict[str, Any], procedural: bool) -> bool:
@@ -415,10 +428,8 @@ class ProceduralRules:
             return False
         # "propofol for sedation" in an ICU note of a ventilated patient on drips: the sedation
         # the stay keeps up (``icu_sedation`` in this sentence or the one before), no procedure
-        ends = [m.end() for m in SENTENCE_END.finditer(text, max(0, left - 400), max(0, left - 1))]
-        prev = next(  # the start of the nearest sentence before with a word in it
-            (e for e in reversed(ends) if _WORD.search(text, e, left)), max(0, left - 400)
-        )
+        prev = sentence_before(text, left)
+        prev = max(0, left - SENTENCE_BACK) if prev is None else prev
         return self.icu_sedation is None or not self.icu_sedation.search(text, prev, right)
 
     def _cue_found(self, cue: re.Pattern[str], text: str, left: int, right: int, end: int) -> bool:

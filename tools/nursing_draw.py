@@ -27,7 +27,9 @@ draw), batch 13 ``25 20270160 --exclude /work/blind7_reserved.txt --exclude
 /work/reserved_all.txt`` (at main c486ae3, pool 583) and batch 14 ``25 20270162 --exclude
 /work/blind7_reserved.txt --exclude /work/reserved_all.txt --exclude
 /work/s14/draws/nursing-13.txt`` (at main c486ae3, pool 558; the third file is batch 13's draw);
-batch 15 ``25 20270170`` (at main 1e52b0b, pool 541; the reserved-id files no longer existed).
+batch 15 ``25 20270170`` (at main 1e52b0b, pool 541; the reserved-id files no longer existed)
+and batch 16 ``25 20270172 --exclude /work/s15/draws/nursing-15.txt`` (at main 1e52b0b, pool
+516; the exclude file is batch 15's draw).
 """
 
 from __future__ import annotations

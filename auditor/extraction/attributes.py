@@ -261,6 +261,8 @@ def problem_heading(view: NoteView, a: Mention, rules: ExtractionRules) -> Found
         return None
     if head.lower() in rules.system_headings:
         return None  # "Pain: MSO4 2mg IM": a nursing entry's body-system heading
+    # the opening-condition phrase must be followed by a stop or a word that goes on: the
+    # heading's end (the colon or dash, cut off) stands as a full stop
     if not rules.opening_condition.match(head + "."):
         return None
     at = m.start(1) + m.group(1).find(head)
@@ -272,8 +274,7 @@ def _affirmed(words: list[str], rules: ExtractionRules) -> bool:
     """Are none of ``words`` (lower case) a negation, history or family word
     (``words.not_a_diagnosis``, ``words.condition_word_blockers``), brackets and punctuation
     aside?"""
-    blockers = rules.not_a_diagnosis | rules.condition_word_blockers
-    return not any(w.strip(".,:;()") in blockers for w in words)
+    return not any(w.strip(".,:;()") in rules.condition_blockers for w in words)
 
 
 def _lead_affirmed(text: str, m: re.Match[str], rules: ExtractionRules) -> bool:

@@ -334,6 +334,9 @@ class ExtractionRules:
         self.second_route_not_before = frozenset(words.get("second_route_not_before", ()))
         self.finding_stops = frozenset(words.get("finding_stops", ()))
         self.not_a_diagnosis = frozenset(words["not_a_diagnosis"])
+        # words that make a condition on the opening lines no reason for today's drug: a
+        # negation, a history or a family word (attributes._affirmed)
+        self.condition_blockers = self.not_a_diagnosis | self.condition_word_blockers
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
