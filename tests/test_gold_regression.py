@@ -25,6 +25,7 @@ from .conftest import (
     TEAM_H_GOLD,
     TEAM_I_GOLD,
     TEAM_J_GOLD,
+    TEAM_K_GOLD,
 )
 
 
@@ -162,6 +163,15 @@ def test_team_corpus_figures(team_scores):
 #   0.700: tj-011's indication is now found, which shows its response read from a timed
 #   reassessment (cues.yaml reassessment cue, against team_e's drug-effect decision; left as is);
 #   its gaps status had been right for the wrong element. team_i 0.800 -> 0.825 (team-i-020).
+# - team_k (round 14; sha256("team_k-20261207:" + id), the 20 smallest, written likewise:
+#   Vietnamese, Haitian Creole, Hindi in Latin letters, Russian, Romanian, Swedish, Indonesian,
+#   Swahili, Czech, Korean, Japanese and Finnish notes; MDS section N, OASIS-style home visit, SNF,
+#   hypodermoclysis, newborn nursery, camp, school, marathon tent, in-flight, street medicine and
+#   triage-tag records; pharmacist LAI, court-ordered LAI, chemical-restraint checklist, sign-out,
+#   pager log, email, incident report, AI-scribe draft, RPMS PCC form, YAML, ASCII grid, two-column
+#   OCR, rn/m fax OCR; mg/kg and mg/m2 doses, IM/IV orders, split biologic doses): at 4f10841
+#   (measurement only) 0.575 / 0.875 / 0.4444, route 0.9714, dose 0.8857, laterality 0.6857,
+#   setting 0.675.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -184,6 +194,9 @@ SPLIT_SETS = {
     "team_j": (TEAM_J_GOLD, 60, 40, 66, 45,
                {"status": 0.7, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
                 "laterality": 0.9487, "missing_f1": 0.5625, "setting": 0.875}),
+    "team_k": (TEAM_K_GOLD, 60, 40, 61, 40,
+               {"status": 0.575, "event_f1": 0.875, "route": 0.9714, "dose": 0.8857,
+                "laterality": 0.6857, "missing_f1": 0.4444, "setting": 0.675}),
 }  # fmt: skip
 
 
