@@ -1364,6 +1364,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     entry = rules.drugs.get(prev.medication or "", {})  # "40 mg given again"
                 elif merge_unnamed(own, events, a, rules):
                     continue
+                elif own.medication is not None:
+                    # another amount of the drug just given ("Syringe 2: 72 mg SC" after
+                    # azacitidine): its lexicon entry, so that its exclusion flag holds too
+                    entry = rules.drugs.get(own.medication, {})
             exclusion = entry.get("exclusion")
             if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
                 exclusion = None
