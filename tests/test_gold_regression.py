@@ -172,13 +172,16 @@ def test_team_corpus_figures(team_scores):
 #   OCR, rn/m fax OCR; mg/kg and mg/m2 doses, IM/IV orders, split biologic doses): at 4f10841
 #   (measurement only) 0.575 / 0.875 / 0.4444, route 0.9714, dose 0.8857, laterality 0.6857,
 #   setting 0.675.
+# - round 14, coordinator (a timed reassessment is no response cue of its own, cues.yaml 1.34.0):
+#   team_j dev 0.700 -> 0.725, missing F1 0.581 -> 0.625 (tj-011); team_e missing F1 0.960 ->
+#   1.000 (team-e-032).
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
                 "missing_f1": 0.967, "setting": 1.0}),
     "team_e": (TEAM_E_GOLD, 60, 40, 78, None,
                {"status": 0.975, "event_f1": 0.959, "route": 0.978, "dose": 0.957,
-                "laterality": 0.936, "missing_f1": 0.96, "setting": 0.975}),
+                "laterality": 0.936, "missing_f1": 1.0, "setting": 0.975}),
     "team_f": (TEAM_F_GOLD, 60, 40, 72, 45,
                {"status": 0.925, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
                 "laterality": 1.0, "missing_f1": 0.8824, "setting": 1.0}),
@@ -192,8 +195,8 @@ SPLIT_SETS = {
                {"status": 0.8, "event_f1": 0.8889, "route": 0.975, "dose": 0.95,
                 "laterality": 0.8, "missing_f1": 0.6875, "setting": 0.95}),
     "team_j": (TEAM_J_GOLD, 60, 40, 66, 45,
-               {"status": 0.7, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
-                "laterality": 0.9487, "missing_f1": 0.5625, "setting": 0.875}),
+               {"status": 0.725, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
+                "laterality": 0.9487, "missing_f1": 0.625, "setting": 0.875}),
     "team_k": (TEAM_K_GOLD, 60, 40, 61, 40,
                {"status": 0.575, "event_f1": 0.875, "route": 0.9714, "dose": 0.8857,
                 "laterality": 0.6857, "missing_f1": 0.4444, "setting": 0.675}),
