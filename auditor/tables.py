@@ -12,6 +12,9 @@ from typing import NamedTuple
 
 # the delimiters of a one-table export pasted as a note, in the order they are tried
 TABLE_DELIMITERS = (",", "|", "\t", ";")
+# the characters of a rule line drawn between the rows of a text grid ("+-----+----+",
+# "|=====|"): such a line is no row, and the table goes on after it
+RULE_CHARS = "+-=_|: \t"
 
 
 class Column(NamedTuple):
@@ -55,8 +58,8 @@ def lines_of(text: str) -> list[tuple[int, str]]:
 def tables(text: str, delimiters: Iterable[str] = TABLE_DELIMITERS) -> Iterator[Table]:
     """Each table of ``text`` (``Table``), tried from every line as its header, then for each
     of ``delimiters`` in order; its rows end at a blank line or any line of another number of
-    cells. A row of one table is also tried as the header of another (callers skip those
-    they have read)."""
+    cells; a rule line drawn between rows (``RULE_CHARS`` only) is skipped. A row of one table
+    is also tried as the header of another (callers skip those they have read)."""
     lines = lines_of(text)
     for i, (_, header) in enumerate(lines):
         for delimiter in delimiters:
@@ -65,6 +68,8 @@ def tables(text: str, delimiters: Iterable[str] = TABLE_DELIMITERS) -> Iterator[
                 continue
             rows = []
             for row in lines[i + 1 :]:
+                if row[1].strip() and not row[1].strip(RULE_CHARS):
+                    continue  # a box-drawn grid's rule line ("+------+-----+") between rows
                 if row[1].count(delimiter) != n:
                     break
                 rows.append(row)
