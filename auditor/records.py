@@ -202,6 +202,12 @@ def dotted_leaders(text: str) -> str:
 # a word of capitals with a lowercase "l" read for "I", or a zero for "O", by OCR ("lM",
 # "lNJECTlON", "FAMlLY", "D0SE"): every other character a capital letter
 _OCR_CAPS = re.compile(r"(?<![\w'])(?=[A-Z0l]*[A-Z])[A-Z0l]*[l0][A-Z0l]*(?![\w'])")
+# a word with a digit one read for a lowercase "l" by OCR ("g1uteal", "Kena1og"): repaired only
+# when the repaired word is a lexicon word (``repair_ocr``)
+_OCR_ONE = re.compile(r"(?<![\w'])[A-Za-z]+1[a-z][A-Za-z1]*(?![\w'])")
+# a unit after an amount with "rn" read for "m" by OCR ("40 rng", "2 rnL"): repaired (with a
+# space after it, keeping the length) only when it makes a unit form of the lexicon
+_OCR_RN = re.compile(r"(?<=\d)([ \t]?)rn([A-Za-z]{0,3})(?![\w'])")
 # a word broken across a line by a hyphen ("R glu-\nteal", "Ceftriax-\none")
 _BROKEN_WORD = re.compile(r"(?<![\w-])([A-Za-z]{2,})-\n([a-z]{2,})(?![\w-])")
 
@@ -220,7 +226,7 @@ _WORDS: dict[str, frozenset[str]] = {}
 
 
 def lexicon_words(patterns: Patterns | None = None) -> frozenset[str]:
-    """The one-word forms of the drug, site and route lexicons of ``patterns`` (None: the
+    """The one-word forms of the drug, site, route and unit lexicons of ``patterns`` (None: the
     bundled rule files, ``patterns.load_patterns``): a word broken across a line by a hyphen
     is joined only when it makes one of them (``repair_ocr``). Read once per rule set."""
     if patterns is None:
@@ -237,6 +243,8 @@ def lexicon_words(patterns: Patterns | None = None) -> frozenset[str]:
         forms += patterns.sites.get("other_body_parts", [])
         for names in patterns.routes["routes"].values():
             forms += names
+        for names in patterns.units["units"].values():
+            forms += names
         words = frozenset(str(f).lower() for f in forms if " " not in str(f))
         _WORDS[patterns.sha256] = words
     return words
@@ -245,7 +253,9 @@ def lexicon_words(patterns: Patterns | None = None) -> frozenset[str]:
 def repair_ocr(text: str, words: frozenset[str] | None = None) -> str:
     """``text`` with the letter confusions of scanned documents repaired, keeping its length:
     a lowercase "l" for "I" and a zero for "O" in a word of capitals ("lM" -> "IM",
-    "FAMlLY" -> "FAMILY"), and a drug, site or route word broken across a line by a hyphen
+    "FAMlLY" -> "FAMILY"), a digit one for a lowercase "l" when that makes a lexicon word
+    ("g1uteal" -> "gluteal", "Kena1og" -> "Kenalog"), "rn" for "m" in a unit right after an
+    amount when that makes a unit form ("40 rng" -> "40 mg "), and a drug, site or route word broken across a line by a hyphen
     joined, the two lines made one ("Ceftriax-\none 1 g" -> "Ceftriaxone   1 g": the hyphen
     and the line break become two spaces after the word, so only the word's second part
     moves and every other character keeps its offset in the original text). ``words``: the
@@ -253,8 +263,21 @@ def repair_ocr(text: str, words: frozenset[str] | None = None) -> str:
     bundled rule files')."""
     if "l" in text or "0" in text:
         text = _OCR_CAPS.sub(_ocr_word, text)
-    if "-\n" in text:
+    known = None
+    if "1" in text or "rn" in text:
         known = lexicon_words() if words is None else words
+
+        def one(m: re.Match[str]) -> str:
+            fixed = m.group(0).replace("1", "l")
+            return fixed if fixed.lower() in known else m.group(0)
+
+        def rn(m: re.Match[str]) -> str:
+            fixed = "m" + m.group(2)
+            return m.group(1) + fixed + " " if fixed.lower() in known else m.group(0)
+
+        text = _OCR_RN.sub(rn, _OCR_ONE.sub(one, text))
+    if "-\n" in text:
+        known = known if known is not None else lexicon_words() if words is None else words
 
         def join(m: re.Match[str]) -> str:
             whole = m.group(1) + m.group(2)

@@ -36,7 +36,9 @@ THIS_ENCOUNTER_AFTER = 16
 # a heading: from a line start (or MTSamples' ", " joins) up to a colon
 # "Reason for visit: ..." is a field, not a title; "Nurse Note 14:20" is a title
 LABEL_COLON = re.compile(r"[^\d\s]\s*:(?!\d)")
-SENTENCES = re.compile(r"[.!?]\s+\S")  # a line of two sentences is text, not a title
+# a line of two sentences is text, not a title; the period of a title before a name ("Dr. Mehta
+# Clinic, Lucknow", "St. Luke Clinic", "Mt. Sinai ...") ends no sentence
+SENTENCES = re.compile(r"(?<!\bDr)(?<!\bSt)(?<!\bMt)[.!?]\s+\S")
 # MTSamples also writes headings without a colon: "DISCHARGE DIAGNOSES,1.  Neck pain"
 CAPS_HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Z][A-Z /&-]{3,60}),")
 HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Za-z][^:\n,]{0,60}:)")
