@@ -256,9 +256,10 @@ def repair_ocr(text: str, words: frozenset[str] | None = None) -> str:
     "FAMlLY" -> "FAMILY"), a digit one for a lowercase "l" when that makes a lexicon word
     ("g1uteal" -> "gluteal", "Kena1og" -> "Kenalog"), "rn" for "m" in a unit right after an
     amount when that makes a unit form ("40 rng" -> "40 mg "), and a drug, site or route word
-    broken across a line by a hyphen joined, the two lines made one ("Ceftriax-\none 1 g" -> "Ceftriaxone   1 g": the hyphen
-    and the line break become two spaces after the word, so only the word's second part
-    moves and every other character keeps its offset in the original text). ``words``: the
+    broken across a line by a hyphen joined, the two lines made one ("Ceftriax-\none 1 g" ->
+    "Ceftriaxone   1 g": the hyphen and the line break become two spaces after the word, so
+    only the word's second part moves and every other character keeps its offset in the
+    original text). ``words``: the
     lexicon words a joined word must be (``lexicon_words`` of the rule set in use; None: the
     bundled rule files')."""
     if "l" in text or "0" in text:
