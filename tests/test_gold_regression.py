@@ -171,7 +171,14 @@ def test_team_corpus_figures(team_scores):
 #   pager log, email, incident report, AI-scribe draft, RPMS PCC form, YAML, ASCII grid, two-column
 #   OCR, rn/m fax OCR; mg/kg and mg/m2 doses, IM/IV orders, split biologic doses): at 4f10841
 #   (measurement only) 0.575 / 0.875 / 0.4444, route 0.9714, dose 0.8857, laterality 0.6857,
-#   setting 0.675.
+#   setting 0.675; synth14 (route, unit, site, side, heading, response and giver words of the
+#   Vietnamese, Russian, Korean, Swedish, Swahili, Romanian and Hindi notes; their clinic and
+#   emergency titles; an en/em dash before the ED, '(home)' visits, a school's health office, a
+#   ward sign-out, 'Dr.' in a title; a grid's rule lines; an illegible tolerance; later visits
+#   and an order's wording as plans; OCR '1' for 'l' and 'rn' for 'm'; an unnamed further
+#   amount keeps its drug's exclusion) 0.800 / 0.925 / 0.5789, route 0.973, dose 0.9189,
+#   laterality 0.8649, setting 0.975 (heldout unchanged: 0.500 / 0.757); team_j dev setting 0.875 ->
+#   0.900 (tj-047, 'Dr.' in its title; its floor left to team_j's owner).
 # - round 14, coordinator (a timed reassessment is no response cue of its own, cues.yaml 1.34.0):
 #   team_j dev 0.700 -> 0.725, missing F1 0.581 -> 0.625 (tj-011); team_e missing F1 0.960 ->
 #   1.000 (team-e-032).
@@ -198,8 +205,8 @@ SPLIT_SETS = {
                {"status": 0.725, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
                 "laterality": 0.9487, "missing_f1": 0.625, "setting": 0.875}),
     "team_k": (TEAM_K_GOLD, 60, 40, 61, 40,
-               {"status": 0.575, "event_f1": 0.875, "route": 0.9714, "dose": 0.8857,
-                "laterality": 0.6857, "missing_f1": 0.4444, "setting": 0.675}),
+               {"status": 0.8, "event_f1": 0.925, "route": 0.973, "dose": 0.9189,
+                "laterality": 0.8649, "missing_f1": 0.5789, "setting": 0.975}),
 }  # fmt: skip
 
 
