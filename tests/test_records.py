@@ -69,6 +69,10 @@ def test_coerce_text(value, expected):
         ("Ceftriax-\none 1 g IM\nok", "Ceftriaxone   1 g IM\nok"),
         ("FAMlLY PRACTlCE D0SE", "FAMILY PRACTICE DOSE"),
         ("KCl HCl All Ill pain-\nmorphine", "KCl HCl All Ill pain-\nmorphine"),
+        # OCR (team_k, helper synth14): a digit one read for "l" when the word is then a lexicon
+        # word, "rn" read for "m" in a unit right after an amount; anything else as written
+        ("Kena1og 40 rng IM R g1uteal", "Kenalog 40 mg  IM R gluteal"),
+        ("H1N1 covid19 turn 2 rn 20 rnin", "H1N1 covid19 turn 2 rn 20 rnin"),
         # HTML character references: the character, then spaces over the rest; unknown or
         # semicolon-less ones as written
         ("25&nbsp;mg&nbsp;IM N&amp;V &ndash; ok", "25      mg      IM N&    V -       ok"),
@@ -135,3 +139,13 @@ def test_tally_quotes_at_most_ten_rows_and_nothing_when_clean():
     clean = InputTally()
     list(clean.watch([_record(1, "x"), _record(2, "y")]))
     assert clean.warnings() == []
+
+
+def test_a_grid_rule_line_does_not_end_a_pasted_table():
+    # a box-drawn flowsheet (team_k, helper synth14): the "+---+" lines between its header and
+    # rows are no rows, so the rows after them are still read under the header's columns
+    from auditor.tables import columns
+
+    text = "+------+------+\n| Date | Rxn  |\n+------+------+\n| 12/07 | none |\n+------+------+"
+    (column,) = columns(text, ["rxn"])
+    assert [cell.strip() for _, cell in column.cells] == ["none"]
