@@ -733,7 +733,36 @@ def _repeats(note: _Note, a: Mention) -> int:
     if before:  # "2 doses of Phenergan"
         word = before.group(1).lower()
         return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
-    return _repeats_before(note, a)
+    listed = _list_count(note, a)
+    return listed if listed > 1 else _repeats_before(note, a)
+
+
+def _list_count(note: _Note, a: Mention) -> int:
+    """N when drug anchor ``a`` opens a list of drugs joined only by list words
+    (``words.list_joiners``), with no amount in the list, and a count follows the list's last
+    drug in its own words ("required both fentanyl and ativan boluses twice": two of each;
+    corpora/README.md, an explicit count gives that many events); else 1."""
+    view, rules = note.view, note.rules
+    tail, prev = None, a.end
+    for m in view.in_sent(a.sent):
+        if m.label != "DRUG" or m.start < prev:
+            continue
+        gap = view.text[prev : m.start].replace(",", " , ").lower().split()
+        if not gap or not set(gap) <= rules.list_joiners:
+            break
+        tail, prev = m, m.end
+    if tail is None or rules.doses.find_all(view.text[a.end : tail.end]):
+        return 1
+    stop = max(tail.end, min(note.segment(tail).end, tail.end + rules.window.repeat_after_chars))
+    if rules.doses.find_all(view.text[tail.end : stop]):
+        return 1  # "fentanyl and ativan 2 mg x2": the amount and its count are the last drug's
+    found = rules.repeat.search(view.text, tail.end, stop)
+    if found and not _other_subject_before(note, tail, found.start()):
+        return int(found.group(1))
+    word = rules.repeat_word.search(view.text, tail.end, stop)
+    if word and not _other_subject_before(note, tail, word.start()):
+        return rules.repeat_counts.get(" ".join(word.group(1).lower().split()), 1)
+    return 1
 
 
 def _other_subject_before(note: _Note, a: Mention, end: int) -> bool:

@@ -557,7 +557,9 @@ def blocked_by(
     modifier (``context:<category>``, first in name order) or a list section with no
     administration verb in the sentence (``section:<category>``). A perfect-aspect modifier
     alone (``cues.yaml`` ``context.recent_unless_dosed``: "has received") does not block a drug
-    with an amount in its own words (``segment``) or a this-encounter modifier."""
+    with an amount in its own words (``segment``) or a this-encounter modifier; "last night"
+    (``night_unless_night_note``) does not block a dose of a note that charts a night shift
+    (``night_note``)."""
     if started_then_tolerated(view, a, rules):
         return None  # "started on IV Unasyn, which he tolerated well": the first dose was given
     mods = sorted(a.modifiers & rules.blocking)
@@ -569,6 +571,8 @@ def blocked_by(
             or (set(mods) & rules.admitted_mods and admitted_before(view, a, rules))
         ):
             mods = []  # "Has received 1 mg vit K IV", "was admitted ... has been treated with"
+    if mods and set(mods) <= rules.night_mods and night_note(view, rules):
+        mods = []  # "Received Versed .5 mg x 2 last night" in a night nurse's note: her shift
     if mods and set(mods) <= rules.hypothetical_mods and ordered_then_given(view, a, rules):
         mods = []  # "ordered Toradol 30 mg IM, which was given": the order was carried out
     if mods:
@@ -613,6 +617,14 @@ def blocked_by(
     if history_told(view, a, category, rules):
         return f"section:{category}"  # the history of the present illness: told, not given now
     return None
+
+
+def night_note(view: NoteView, rules: ExtractionRules) -> bool:
+    """Does the note chart a night shift (``extraction.yaml`` ``regex.night_note``: "11p-7a",
+    "overnight", "during the night", a clock time from 2300 to 0459) and no day shift
+    (``regex.day_note``: "7a-7p", "day shift")? Its "last night" is then the writer's shift
+    (``cues.yaml`` ``night_unless_night_note``)."""
+    return bool(rules.night_note.search(view.text)) and not rules.day_note.search(view.text)
 
 
 def history_told(view: NoteView, a: Mention, category: str | None, rules: ExtractionRules) -> bool:

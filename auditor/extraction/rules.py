@@ -188,6 +188,7 @@ class ExtractionRules:
         self.clause_breaks = _words(cues["context"].get("clause_breaks", ()))
         self.recent_mods = frozenset(cues["context"].get("recent_unless_dosed", ()))
         self.admitted_mods = frozenset(cues["context"].get("recent_unless_admitted", ()))
+        self.night_mods = frozenset(cues["context"].get("night_unless_night_note", ()))
         self.symptom_max_tokens = int(cues["window"].get("for_symptom_tokens", 0))
         self.symptom_list_words = _words(cues["context"].get("for_symptom_list_words", ()))
         self.symptom_links = _words(cues["context"].get("for_symptom_links", ()))
@@ -507,6 +508,8 @@ class ExtractionRules:
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
+        self.night_note = rx.get("night_note", NEVER)
+        self.day_note = rx.get("day_note", NEVER)
         self.stay_told = rx.get("stay_told", NEVER)
         self.additive_roles = frozenset(spec["words"].get("additive_roles", ()))
         self.additive_joiners = frozenset(spec["words"].get("additive_joiners", ()))
