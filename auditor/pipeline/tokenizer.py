@@ -5,10 +5,11 @@ brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arro
 signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), a
 period glued between two capitalised words ("PENDING.MAG") or glued before the next word after
 a space ("MSO4 .NEG 2500": the sentence ends there), a dash glued before a word after a space
-("gd -diuresing") or after it before a space ("results- much"), an arrow glued before a word after a space ("afib ->amiodarone"), a repeat
-count glued to the word before it ("IVx2", "givenX3"), a word glued after an electrolyte's plus
-signs ("K+REPLETED") and an at-sign glued to a clock time ("sq@0200", "2mg@0400"), so that
-lexicon names and unit cues match whole tokens however the note spaces them.
+("gd -diuresing") or after a word before a space ("results- much"), an arrow glued before a
+word after a space ("afib ->amiodarone"), a repeat count glued to the word before it ("IVx2",
+"givenX3"), a word glued after an electrolyte's plus signs ("K+REPLETED") and an at-sign glued
+to a clock time ("sq@0200", "2mg@0400"), so that lexicon names and unit cues match whole
+tokens however the note spaces them.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ EXTRA_SUFFIXES = (r"(?<=[A-Za-z]{2})-+",)
 
 
 def customize_tokenizer(nlp: Language) -> None:
-    """Add ``EXTRA_INFIXES``, ``EXTRA_PREFIXES`` and ``EXTRA_SUFFIXES`` to ``nlp.tokenizer`` and drop
-    apostrophe-less contraction exceptions, in place.
+    """Add ``EXTRA_INFIXES``, ``EXTRA_PREFIXES`` and ``EXTRA_SUFFIXES`` to ``nlp.tokenizer``
+    and drop apostrophe-less contraction exceptions, in place.
 
     spaCy splits "Im" and "Id" as contractions (I'm, I'd); in notes they are the routes IM
     and ID, so every exception whose key is letters only and splits into several tokens is
