@@ -294,6 +294,12 @@ def given_by(
         view, a, rules
     ):
         return "record:tolerated"  # "VP-16 and ifosfamide infusions, which she tolerated well"
+    if (
+        role not in ("planning", "indication", "not_administered")
+        and a.label == "DRUG"
+        and rules.tolerated_dose_of.search(text, max(sents[a.sent].start, a.start - 50), a.start)
+    ):
+        return "record:tolerated"  # "tol reg dose of lopressor": that dose was given
     if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):
         return "cue:procedure_done"  # "Using 0.5% Marcaine, I performed a nerve block"
     if role not in ("planning", "not_administered") and course_controlled(view, a, rules):
@@ -633,13 +639,19 @@ def history_told(view: NoteView, a: Mention, category: str | None, rules: Extrac
     ``regex.history_title``: "HPI:", "HX:", "HISTORY OF PRESENT ILLNESS:"), not tied to this
     encounter's time ("This a.m. he required Haldol 1 mg IM") nor told after this stay's
     admission (a present-perfect course after "was admitted" is the stay's even in the
-    history)? The care it tells came before this encounter."""
+    history), nor, in a section of ``history_sections_unless_dosed`` (a past medical history),
+    told with an amount after it in its sentence? The care it tells came before this
+    encounter."""
     if not (
         category in rules.history_sections
         and not this_encounter(view, a, rules)
         and not admitted_before(view, a, rules, stay_only=not a.modifiers & rules.admitted_mods)
     ):
         return False
+    if category in rules.history_unless_dosed and rules.doses.find_all(
+        view.text[a.end : view.sentences[a.sent].end]
+    ):
+        return False  # "PMH: ... Toradol 60 mg IM given": an amount makes it a dose record
     starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
     start = starts[-1] if starts else 0
     line_start = max(view.text.rfind("\n", 0, start), view.text.rfind(",", 0, start)) + 1

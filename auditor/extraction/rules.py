@@ -292,6 +292,7 @@ class ExtractionRules:
         self.route_always_replaces = frozenset(routes.get("drug_route_always_replaces", ()))
         self.injection_routes = frozenset(spec["injection_routes"])
         self.history_sections = frozenset(spec.get("history_sections", ()))
+        self.history_unless_dosed = frozenset(spec.get("history_sections_unless_dosed", ()))
         self.history_stop_words = _words(spec["words"].get("history_stop_words", ()))
         self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
@@ -509,6 +510,7 @@ class ExtractionRules:
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
         self.night_note = rx.get("night_note", NEVER)
+        self.tolerated_dose_of = rx.get("tolerated_dose_of", NEVER)
         self.day_note = rx.get("day_note", NEVER)
         self.stay_told = rx.get("stay_told", NEVER)
         self.additive_roles = frozenset(spec["words"].get("additive_roles", ()))
