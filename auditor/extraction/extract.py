@@ -1313,6 +1313,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis())
+            if given == "record:infusing":
+                for event in found:  # "KPHOS 15 MMOL INFUSING": an IV replacement running now
+                    event.route = event.route or "IV"
             if bolus:
                 _drop_drip_rate(note, a, found)
             if drip_bolus is not None:

@@ -273,6 +273,10 @@ def given_by(
     shot = shot_record(view, a, segment, role, rules)
     if view.sentence_words(a.sent) & rules.given_today and (rules.excluded_kind(a.ident) or shot):
         return "record:today"  # "MMR #1 and Varivax #1 today", "B12 injection today"
+    if role not in ("planning", "indication", "not_administered") and electrolyte_running(
+        view, a, segment, rules
+    ):
+        return "record:infusing"  # "KPHOS 15 MMOL INFUSING AT PRESENT": an IV replacement now
     times = rules.repeat.search(text, a.end, segment.end)
     if times and int(times.group(1)) > 1 and role != "planning":
         return "record:times"  # "MSO4 x 3 for comfort", "reglan given x2"
@@ -908,6 +912,8 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         if w in rules.infusion_not_across:
             break  # "fentanyl with titrated conscious sedation": the word is the sedation's
         if w in rules.infusion_words:
+            if k < other and electrolyte_running(view, a, segment, rules):
+                return False  # "KPHOS 15 MMOL INFUSING AT PRESENT": one IV replacement
             if k >= other and not _drip_of_list(view, a, segment, other, w, rules):
                 break  # "5cc propofol for the line, versed titrated up": the Versed's
             return True
@@ -928,6 +934,32 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if rate is not None and _total_over_duration(view, a, rules):
         return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
+
+
+def electrolyte_running(
+    view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a`` an electrolyte (``drugs.yaml`` class ``electrolyte``) told as running
+    now by a word of ``extraction.yaml`` ``words.electrolyte_running`` ("infusing") within
+    ``infusion_after_tokens`` tokens after it, before any other drug, with no rate in its own
+    words and no finite time in its sentence ("KPHOS 15 MMOL INFUSING AT PRESENT")? That is one
+    IV replacement given now (corpora/README.md, nursing batches 5 and 16), not a running
+    infusion. True only when the anchor's first infusion word is such a word."""
+    if a.label != "DRUG" or rules.drugs.get(a.ident, {}).get("class") != "electrolyte":
+        return False
+    sent = view.sentences[a.sent]
+    stop = min(a.tok_end + rules.window.infusion_after_tokens, sent.tok_end)
+    for i in range(a.tok_end, stop):
+        w = view.tokens[i]
+        if any(m.label == "DRUG" and m.tok_start == i for m in view.in_sent(a.sent)):
+            return False
+        if w in rules.infusion_words:
+            return (
+                w in rules.electrolyte_running
+                and rules.rate.search(view.text, a.end, max(a.end, segment.end)) is None
+                and rules.over_duration.search(view.text, a.end, sent.end) is None
+            )
+    return False
 
 
 def _clause_breaks_before(view: NoteView, lo: int, hi: int, rules: ExtractionRules) -> bool:

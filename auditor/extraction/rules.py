@@ -341,6 +341,7 @@ class ExtractionRules:
         self.condition_blockers = self.not_a_diagnosis | self.condition_word_blockers
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
+        self.electrolyte_running = frozenset(words.get("electrolyte_running", ()))
         self.infusion_not_after = frozenset(words.get("infusion_not_after", ()))
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
         self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))

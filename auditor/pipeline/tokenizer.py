@@ -7,9 +7,10 @@ period glued between two capitalised words ("PENDING.MAG") or glued before the n
 a space ("MSO4 .NEG 2500": the sentence ends there), a dash glued before a word after a space
 ("gd -diuresing") or after a word before a space ("results- much"), an arrow glued before a
 word after a space ("afib ->amiodarone"), a repeat count glued to the word before it ("IVx2",
-"givenX3"), a word glued after an electrolyte's plus signs ("K+REPLETED") and an at-sign glued
-to a clock time ("sq@0200", "2mg@0400"), so that lexicon names and unit cues match whole
-tokens however the note spaces them.
+"givenX3"), a unit glued before a drug's name ("15mmKPhos"), a word glued after an
+electrolyte's plus signs ("K+REPLETED") and an at-sign glued to a clock time ("sq@0200",
+"2mg@0400"), so that lexicon names and unit cues match whole tokens however the note spaces
+them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ EXTRA_INFIXES = (
     r"(?<=[A-Za-z])\.(?=[,;])",  # "Atropine 0.6 mg IM.,4." (flattened numbered lists)
     r"(?<=[A-Za-z]{2})(?=[xX][1-9](?![0-9A-Za-z]))",  # "IVx2", "givenX3": a repeat count
     r"(?<=[A-Za-z0-9])@(?=[0-9A-Za-z])",  # "sq@0200", "2mg@0400": at a clock time
+    # a unit glued between its amount and the drug's name ("15mmKPhos", "2mgMorphine", "1mgIVP"):
+    # the amount, the unit and the name as three tokens (a name of three letters or more, so
+    # "10mmHg" and "5mmol" stay whole)
+    r"(?<=[0-9][mM][mM])(?=[A-Za-z]{3})",
+    r"(?<=[0-9][mM][gG])(?=[A-Za-z]{3})",
+    r"(?<=[0-9][mM][cC][gG])(?=[A-Za-z]{3})",
+    r"(?<=[0-9][mM][eE][qQ])(?=[A-Za-z]{3})",
 )
 # a period glued to the start of a word ("MSO4 .NEG 2500", "given .pt resting"): the
 # period ends the sentence before the word (a number, ".5 mg", keeps its point); a dash glued
