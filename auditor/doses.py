@@ -35,8 +35,8 @@ _NEEDLE = re.compile(
 )
 
 # after "18g" (a whole number from 14 to 24 in grams): a peripheral IV catheter's gauge when an
-# IV site follows, with or without its side ("IV's: 18g left AC", "#20G LAC", "22g r forearm
-# piv"), not grams
+# IV site follows, with or without its side ("access: 20g R hand", "#22G LAC", "18 g in the
+# forearm"), not grams
 _CATHETER = re.compile(
     r"[\s\u00a0]*(?:(?:left|right|lt\.?|rt\.?|l|r)\b[\s\u00a0]*)?"
     r"(?:l|r)?(?:ac\b|antecub\w*|forearm|hand|wrist|piv\b|angio\w*|jelco|hep\s?lock|saline\s+lock|"
@@ -292,7 +292,7 @@ class DoseParser:
             if _NEEDLE.match(text, end):
                 continue  # "25g needle", "22 gauge": a needle size, not grams
             if unit == "g" and value in _GAUGES and _CATHETER.match(text, end):
-                continue  # "18g left AC": an IV catheter's gauge, not grams
+                continue  # "20g R hand": an IV catheter's gauge, not grams
             in_volume = self._in_volume.match(text, end)
             per = self._per_volume.match(text, end)
             part = self._part_of(text, in_volume.end()) if in_volume else None

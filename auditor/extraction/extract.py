@@ -752,7 +752,7 @@ def _repeats(note: _Note, a: Mention) -> int:
 def _list_count(note: _Note, a: Mention) -> int:
     """N when drug anchor ``a`` opens a list of drugs joined only by list words
     (``words.list_joiners``), with no amount in the list, and a count follows the list's last
-    drug in its own words ("required both fentanyl and ativan boluses twice": two of each;
+    drug in its own words ("needed both versed and fentanyl boluses twice": two of each;
     corpora/README.md, an explicit count gives that many events); else 1."""
     view, rules = note.view, note.rules
     tail, prev = None, a.end
@@ -1314,7 +1314,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis())
             if given == "record:infusing":
-                for event in found:  # "KPHOS 15 MMOL INFUSING": an IV replacement running now
+                for event in found:  # "KCl 20 mEq infusing now": an IV replacement running now
                     event.route = event.route or "IV"
             if bolus:
                 _drop_drip_rate(note, a, found)

@@ -276,7 +276,7 @@ def given_by(
     if role not in ("planning", "indication", "not_administered") and electrolyte_running(
         view, a, segment, rules
     ):
-        return "record:infusing"  # "KPHOS 15 MMOL INFUSING AT PRESENT": an IV replacement now
+        return "record:infusing"  # "Mg sulfate 2 g infusing now": an IV replacement now
     times = rules.repeat.search(text, a.end, segment.end)
     if times and int(times.group(1)) > 1 and role != "planning":
         return "record:times"  # "MSO4 x 3 for comfort", "reglan given x2"
@@ -303,7 +303,7 @@ def given_by(
         and a.label == "DRUG"
         and rules.tolerated_dose_of.search(text, max(sents[a.sent].start, a.start - 50), a.start)
     ):
-        return "record:tolerated"  # "tol reg dose of lopressor": that dose was given
+        return "record:tolerated"  # "tolerated her usual dose of metoprolol": given
     if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):
         return "cue:procedure_done"  # "Using 0.5% Marcaine, I performed a nerve block"
     if role not in ("planning", "not_administered") and course_controlled(view, a, rules):
@@ -582,7 +582,7 @@ def blocked_by(
         ):
             mods = []  # "Has received 1 mg vit K IV", "was admitted ... has been treated with"
     if mods and set(mods) <= rules.night_mods and night_note(view, rules):
-        mods = []  # "Received Versed .5 mg x 2 last night" in a night nurse's note: her shift
+        mods = []  # "Haldol 2 mg given last night" in a night nurse's note: her shift
     if mods and set(mods) <= rules.hypothetical_mods and ordered_then_given(view, a, rules):
         mods = []  # "ordered Toradol 30 mg IM, which was given": the order was carried out
     if mods:
@@ -913,7 +913,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
             break  # "fentanyl with titrated conscious sedation": the word is the sedation's
         if w in rules.infusion_words:
             if k < other and electrolyte_running(view, a, segment, rules):
-                return False  # "KPHOS 15 MMOL INFUSING AT PRESENT": one IV replacement
+                return False  # "KCl 20 mEq infusing now": one IV replacement
             if k >= other and not _drip_of_list(view, a, segment, other, w, rules):
                 break  # "5cc propofol for the line, versed titrated up": the Versed's
             return True
@@ -942,7 +942,7 @@ def electrolyte_running(
     """Is drug anchor ``a`` an electrolyte (``drugs.yaml`` class ``electrolyte``) told as running
     now by a word of ``extraction.yaml`` ``words.electrolyte_running`` ("infusing") within
     ``infusion_after_tokens`` tokens after it, before any other drug, with no rate in its own
-    words and no finite time in its sentence ("KPHOS 15 MMOL INFUSING AT PRESENT")? That is one
+    words and no finite time in its sentence ("phosphate 10 mmol infusing now")? That is one
     IV replacement given now (corpora/README.md, nursing batches 5 and 16), not a running
     infusion. True only when the anchor's first infusion word is such a word."""
     if a.label != "DRUG" or rules.drugs.get(a.ident, {}).get("class") != "electrolyte":

@@ -61,8 +61,8 @@ EXTRA_PREFIXES = (
     r"(?:-+>|=+>|\u2192)(?=[A-Za-z0-9(])",
     r"\|",
 )
-# a dash glued to the end of a word before a space ("with excellent results- much less
-# anxiety", "lasix- good diuresis"): the clause break of nursing shorthand, not part of the
+# a dash glued to the end of a word before a space ("with good effect- calmer now",
+# "lasix- good diuresis"): the clause break of nursing shorthand, not part of the
 # word, as a dash glued to a word's start is (a word of two letters or more, so "Kenalog-40"
 # and "x-ray" inside a token are untouched)
 EXTRA_SUFFIXES = (r"(?<=[A-Za-z]{2})-+",)
