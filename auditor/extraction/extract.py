@@ -765,7 +765,9 @@ def _list_count(note: _Note, a: Mention) -> int:
         tail, prev = m, m.end
     if tail is None or rules.doses.find_all(view.text[a.end : tail.end]):
         return 1
-    stop = max(tail.end, min(note.segment(tail).end, tail.end + rules.window.repeat_after_chars))
+    segment = note.segments.get(id(tail))  # a list item that is no anchor has no segment
+    end = segment.end if segment is not None else view.sentences[a.sent].end
+    stop = max(tail.end, min(end, tail.end + rules.window.repeat_after_chars))
     if rules.doses.find_all(view.text[tail.end : stop]):
         return 1  # "fentanyl and ativan 2 mg x2": the amount and its count are the last drug's
     found = rules.repeat.search(view.text, tail.end, stop)
