@@ -60,6 +60,7 @@ from .merging import (
 )
 from .passes import (
     corrected,
+    corrected_above,
     divided_doses,
     earlier_log_entries,
     eye_side,
@@ -1431,5 +1432,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
     merged = corrected(view, merged, not_given, rules)  # "charted in error - NOT given"
+    merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
+    not_given = sorted(not_given + removed, key=lambda n: n.start)
     eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye
     return Extraction(merged, not_given, evidence.value if evidence else None)

@@ -2,12 +2,15 @@
 list's shared words say about them.
 
 Each pass reads only the note view and the events (plain data) and the rules of
-``extraction.yaml`` ``regex`` (``correction``, ``log_date``, ``log_today``, ``divided_dose``) and
+``extraction.yaml`` ``regex`` (``correction``, ``correction_above``, ``log_date``, ``log_today``, ``divided_dose``) and
 ``window`` (``restated_gap_chars``, ``divided_dose_lookback_chars``, ``divided_dose_gap_chars``):
 
 - ``corrected``: a correction that a charted dose was not given ("charted at 11:00 in error -
   NOT given") leaves no event of that drug charted before it (contract section 1: not given;
   corpora/README.md, team_d decision: ``not_administered``);
+- ``corrected_above``: a correction line naming no drug that points at the entry above it
+  ("^ Administration above ENTERED IN ERROR (charted on wrong patient)") leaves no event on the
+  nearest line above it that holds one: those doses are reported as not given instead;
 - ``earlier_log_entries``: in a log whose lines open with dates, the lines of other dates
   than today's are earlier visits' (contract section 1: historical): their mentions are
   skipped;
@@ -60,6 +63,40 @@ def corrected(
             if e.medication == item.medication and e.start < max(s.end, item.end):
                 drop.add(id(e))
     return [e for e in events if id(e) not in drop]
+
+
+def _line_of(text: str, pos: int) -> tuple[int, int]:
+    """``(start, end)`` of the line holding character ``pos``."""
+    end = text.find("\n", pos)
+    return text.rfind("\n", 0, pos) + 1, len(text) if end < 0 else end
+
+
+def corrected_above(
+    view: NoteView, events: list[Event], rules: ExtractionRules
+) -> tuple[list[Event], list[NotGiven]]:
+    """The events left after corrections of the entry above, and the doses they remove: a
+    line that matches ``regex.correction_above`` ("^ Administration above ENTERED IN ERROR",
+    "previous entry charted on wrong patient") and names no drug removes every event whose
+    anchor stands on the nearest line above it that holds an event's anchor; each removed
+    dose is reported as not given (``correction:above``; contract section 1, corpora/README.md
+    team_d decision: ``not_administered``)."""
+    drop: dict[int, Event] = {}
+    for found in rules.correction_above.finditer(view.text):
+        lo, hi = _line_of(view.text, found.start())
+        if any(m.label == "DRUG" and lo <= m.start < hi for m in view.mentions):
+            continue  # a drug named on the line: ``corrected`` reads it
+        above = [e for e in events if e.start < lo and id(e) not in drop]
+        if not above:
+            continue
+        line = _line_of(view.text, max(e.start for e in above))
+        for e in above:
+            if line[0] <= e.start < line[1]:
+                drop[id(e)] = e
+    removed = [
+        NotGiven(e.medication, e.start, e.end, "correction:above")
+        for e in sorted(drop.values(), key=lambda e: e.start)
+    ]
+    return [e for e in events if id(e) not in drop], removed
 
 
 def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, tuple, bool]]:

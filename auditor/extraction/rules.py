@@ -465,6 +465,7 @@ class ExtractionRules:
         self.repeat = rx["repeat"]
         self.repeated_more = rx.get("repeated_more", NEVER)
         self.correction = rx.get("correction", NEVER)
+        self.correction_above = rx.get("correction_above", NEVER)
         self.log_date = rx.get("log_date", NEVER)
         self.log_today = rx.get("log_today", NEVER)
         # a log line's state (auditor.extraction.logs): longest state first
