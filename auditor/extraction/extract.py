@@ -66,6 +66,7 @@ from .passes import (
     eye_side,
     merge_restated,
     share_list_site,
+    table_drug,
 )
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
@@ -1433,6 +1434,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
     merged = corrected(view, merged, not_given, rules)  # "charted in error - NOT given"
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
+    table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
     not_given = sorted(not_given + removed, key=lambda n: n.start)
     eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye
     return Extraction(merged, not_given, evidence.value if evidence else None)

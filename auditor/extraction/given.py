@@ -150,6 +150,16 @@ def responded_after(view: NoteView, a: Mention) -> bool:
     return any(m.label == "RESPONSE" and a.end <= m.start < stop for m in view.in_sent(a.sent))
 
 
+def numbered_dose(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Does the sentence of anchor ``a`` record one numbered dose of its series, with its site
+    (``regex.dose_number`` and a SITE mention: "<drug> 1 mL IM L ventrogluteal, q2 weeks, dose
+    #14")? Then the schedule written beside it is the series', and this dose was given."""
+    sent = view.sentences[a.sent]
+    if not rules.dose_number.search(view.text, sent.start, sent.end):
+        return False
+    return any(m.label == "SITE" for m in view.in_sent(a.sent))
+
+
 def ordered_then_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """An affirmed past administration cue (``cues.yaml`` ``context.order_then_given``) after
     anchor ``a`` in its sentence, with no other drug between ("Dr. X ordered Toradol 30 mg
@@ -597,6 +607,7 @@ def blocked_by(
         schedule
         and not schedule_given(view, a.sent, rules, listed)
         and (listed or not responded_after(view, a))
+        and (listed or not numbered_dose(view, a, rules))
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     if coverage_regimen(view, a, segment, rules):

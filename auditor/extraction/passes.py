@@ -11,6 +11,9 @@ Each pass reads only the note view and the events (plain data) and the rules of
 - ``corrected_above``: a correction line naming no drug that points at the entry above it
   ("^ Administration above ENTERED IN ERROR (charted on wrong patient)") leaves no event on the
   nearest line above it that holds one: those doses are reported as not given instead;
+- ``table_drug``: a pipe table's row that names no drug ("| 12/07/2026 | 100 mg | IM | ...")
+  takes the one drug named on the line right above the table ("Drug: haloperidol decanoate
+  100 mg/mL"), when that line holds no event of its own;
 - ``earlier_log_entries``: in a log whose lines open with dates, the lines of other dates
   than today's are earlier visits' (contract section 1: historical): their mentions are
   skipped;
@@ -97,6 +100,39 @@ def corrected_above(
         for e in sorted(drop.values(), key=lambda e: e.start)
     ]
     return [e for e in events if id(e) not in drop], removed
+
+
+def table_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """Name the drug-less events of a pipe table's rows (lines opening with ``|``) by the one
+    drug (a single generic, however often written) named on the line right above the table,
+    when no event stands on that line: a record headed "Drug: haloperidol decanoate 100
+    mg/mL" over rows of date, dose, route and site. The event takes the drug, its lexicon
+    exclusion (unless the exclusion depends on the note, ``exclusion_if``) and its span."""
+    text = view.text
+    for e in events:
+        if e.medication is not None:
+            continue
+        lo, _ = _line_of(text, e.start)
+        if not text[lo : lo + 40].lstrip(" \t").startswith("|"):
+            continue
+        while lo > 0:  # up to the table's first line
+            prev, _ = _line_of(text, lo - 1)
+            if not text[prev : prev + 40].lstrip(" \t").startswith("|"):
+                break
+            lo = prev
+        if lo == 0:
+            continue
+        head = _line_of(text, lo - 1)
+        drugs = [m for m in view.mentions if m.label == "DRUG" and head[0] <= m.start < head[1]]
+        if len({m.ident for m in drugs}) != 1:
+            continue
+        if any(head[0] <= other.start < head[1] for other in events):
+            continue
+        entry = rules.drugs.get(drugs[0].ident, {})
+        e.medication, e.medication_text = drugs[0].ident, drugs[0].text
+        e.spans["medication"] = drugs[0].span
+        if entry.get("exclusion") and not entry.get("exclusion_if"):
+            e.drug_exclusion = entry["exclusion"]
 
 
 def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, tuple, bool]]:

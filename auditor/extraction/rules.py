@@ -466,6 +466,7 @@ class ExtractionRules:
         self.repeated_more = rx.get("repeated_more", NEVER)
         self.correction = rx.get("correction", NEVER)
         self.correction_above = rx.get("correction_above", NEVER)
+        self.dose_number = rx.get("dose_number", NEVER)
         self.log_date = rx.get("log_date", NEVER)
         self.log_today = rx.get("log_today", NEVER)
         # a log line's state (auditor.extraction.logs): longest state first
