@@ -135,8 +135,12 @@ def table_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> N
             e.drug_exclusion = entry["exclusion"]
 
 
-def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, tuple, bool]]:
-    """``(start, end, date key, marked today)`` of each line that opens with a date."""
+def _log_lines(
+    view: NoteView, rules: ExtractionRules
+) -> list[tuple[int, int, tuple | None, bool]]:
+    """``(start, end, date key, marked today)`` of each line that opens with a date, or with a
+    series step's label and its date or "today" (``regex.log_day_label``: "Day 8 (today):",
+    whose date key is None)."""
     out = []
     for m in rules.log_date.finditer(view.text):
         start = m.start()
@@ -150,12 +154,26 @@ def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, t
         year_key = (int(year) % 100) if year else None
         today = bool(rules.log_today.search(view.text, start, end))
         out.append((start, end, (year_key, month, day), today))
+    for m in rules.log_day_label.finditer(view.text):  # "Day 1 (11/30/2026):", "Day 8 (today):"
+        start = m.start()
+        end = view.text.find("\n", m.end())
+        end = len(view.text) if end < 0 else end
+        if m.group("today"):
+            out.append((start, end, None, True))
+            continue
+        month, day = int(m.group("m")), int(m.group("d"))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            year = m.group("y")
+            key = ((int(year) % 100) if year else None, month, day)
+            today = bool(rules.log_today.search(view.text, start, end))
+            out.append((start, end, key, today))
     return out
 
 
 def earlier_log_entries(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int]]:
     """``(start, end)`` of a log's entries of earlier visits, whose mentions are no event of
-    this one: when at least two lines open with different dates (``regex.log_date``), each
+    this one: when at least two lines open with different dates (``regex.log_date``, or a
+    series step's label, ``regex.log_day_label``, where "today" counts as a date), each
     dated line whose date is not today's. Today's lines are those marked so
     (``regex.log_today``: "(today)", "<- today"), else, when every date has a year or none
     has, the lines of the latest date, else the lines of the latest dated year's month and

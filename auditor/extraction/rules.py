@@ -469,6 +469,7 @@ class ExtractionRules:
         self.dose_number = rx.get("dose_number", NEVER)
         self.log_date = rx.get("log_date", NEVER)
         self.log_today = rx.get("log_today", NEVER)
+        self.log_day_label = rx.get("log_day_label", NEVER)
         # a log line's state (auditor.extraction.logs): longest state first
         words, mods = spec["words"], spec["modifiers"]
         self.log_state_field = _state_field(words.get("log_state_fields", ()))
