@@ -1099,6 +1099,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     not_given: list[NotGiven] = []
     cancer = bool(rules.cancer_re.search(view.text))
     post_mortem = rules.post_mortem(view.text)
+    veterinary = rules.veterinary(view.text)
     evidence = note_evidence(view, rules)
 
     @cache
@@ -1264,12 +1265,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             bolus=bool(bolus),
             post_mortem=post_mortem,
             segment=note.segment(a),
+            veterinary=veterinary,
             others=lambda a=a: [
                 note.segment(b) for b in note.anchors if b.sent == a.sent and b is not a
             ],
         )
         given, blocked = decision.given, decision.blocked
-        list_section = post_mortem or (
+        list_section = post_mortem or veterinary or (
             role == "not_administered" and not stated_given(view, a.sent, rules)
         )
         if given and not blocked:

@@ -1019,6 +1019,7 @@ def settle(
     bolus: bool,
     post_mortem: bool,
     segment: Segment,
+    veterinary: bool = False,
     others: Callable[[], Sequence[Segment]] = tuple,
 ) -> Decision:
     """The first reading of anchor ``a`` (``given_by``, ``blocked_by``) settled by the override
@@ -1034,6 +1035,7 @@ def settle(
       Marcaine, I performed a nerve block") is not blocked by modifiers of
       ``modifiers.procedure_done_ignores`` (a home drug's words);
     - ``post_mortem``: an autopsy report tells care of another encounter (``note:post_mortem``);
+    - ``veterinary``: a veterinary record tells an animal's care (``note:veterinary``);
     - ``extra_dose``: a drug blocked only by its regimen's words (``modifiers.bolus_ignores``)
       with an extra dose in its own words ("on lasix bid, extra 20mg x1 this pm": ``extra_dose``)
       is given (``cue:extra_dose``);
@@ -1046,6 +1048,7 @@ def settle(
     Args:
         bolus: the anchor is a bolus (``anchors.bolus_named``, or a drip's bolus).
         post_mortem: the note is a post-mortem report (``ExtractionRules.post_mortem``).
+        veterinary: the note is a veterinary record (``ExtractionRules.veterinary``).
         segment: the anchor's own words (``segments.segment_of``).
         others: the own words of the other anchors of the anchor's sentence, asked for only
             when ``own_verb_needed`` needs them.
@@ -1067,6 +1070,8 @@ def settle(
         d = replace(d, blocked=None)  # procedure_done
     if post_mortem:
         d = replace(d, blocked="note:post_mortem")  # post_mortem
+    if veterinary:
+        d = replace(d, blocked="note:veterinary")  # veterinary
     if (
         d.blocked
         and a.label == "DRUG"

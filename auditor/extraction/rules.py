@@ -176,6 +176,7 @@ class ExtractionRules:
         self.procedure_means = frozenset(spec["words"].get("procedure_means", ()))
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.post_mortem_re = _phrases(cues["context"].get("post_mortem_report", ()))
+        self.veterinary_re = _phrases(cues["context"].get("veterinary_record", ()))
         self.schedule_given = _words(cues["context"].get("schedule_given", ()))
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
@@ -541,6 +542,11 @@ class ExtractionRules:
         """Is the note a post-mortem (autopsy) report (``cues.yaml``
         ``context.post_mortem_report``)? The care it tells was given in another encounter."""
         return self.post_mortem_re is not None and bool(self.post_mortem_re.search(text))
+
+    def veterinary(self, text: str) -> bool:
+        """Is the note a veterinary record (``cues.yaml`` ``context.veterinary_record``: "Pet
+        Wellness Clinic", "Owner:")? It tells an animal's care: no human patient's injection."""
+        return self.veterinary_re is not None and bool(self.veterinary_re.search(text))
 
     def role(self, category: str | None) -> str | None:
         """The audit role of a section category (``section_rules.json`` ``roles``), or None."""
