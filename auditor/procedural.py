@@ -17,10 +17,8 @@ from .errors import PatternError
 
 FLAGS = re.I | re.M
 # An event's sentence: from the last sentence end or line break before the anchor to the
-# next one after it, at most SENTENCE_REACH characters either way. The point of a name's
-# initial ("given by J. Park, RN before imaging": one capital after a blank or bracket, then a
-# capitalised word) ends no sentence.
-SENTENCE_END = re.compile(r"(?:(?<![\s(][A-Z])|(?!\.\s+[A-Z][a-z]))[.!?](?=\s)|\n")
+# next one after it, at most SENTENCE_REACH characters either way.
+SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 # a stretch between sentence ends is a sentence only with a word of three letters in it (a blank
 # line or an abbreviation's point, "Pt. was sedated", ends none); searched this far back a step
 _SENTENCE_WORD = re.compile(r"[A-Za-z]{3}")

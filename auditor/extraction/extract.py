@@ -1271,8 +1271,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             ],
         )
         given, blocked = decision.given, decision.blocked
-        list_section = post_mortem or veterinary or (
-            role == "not_administered" and not stated_given(view, a.sent, rules)
+        list_section = (
+            post_mortem
+            or veterinary
+            or (role == "not_administered" and not stated_given(view, a.sent, rules))
         )
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis())

@@ -135,9 +135,7 @@ def table_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> N
             e.drug_exclusion = entry["exclusion"]
 
 
-def _log_lines(
-    view: NoteView, rules: ExtractionRules
-) -> list[tuple[int, int, tuple | None, bool]]:
+def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, tuple | None, bool]]:
     """``(start, end, date key, marked today)`` of each line that opens with a date, or with a
     series step's label and its date or "today" (``regex.log_day_label``: "Day 8 (today):",
     whose date key is None)."""
