@@ -2,7 +2,8 @@
 list's shared words say about them.
 
 Each pass reads only the note view and the events (plain data) and the rules of
-``extraction.yaml`` ``regex`` (``correction``, ``correction_above``, ``log_date``, ``log_today``, ``divided_dose``) and
+``extraction.yaml`` ``regex`` (``correction``, ``correction_above``, ``log_date``,
+``log_day_label``, ``log_today``, ``divided_dose``) and
 ``window`` (``restated_gap_chars``, ``divided_dose_lookback_chars``, ``divided_dose_gap_chars``):
 
 - ``corrected``: a correction that a charted dose was not given ("charted at 11:00 in error -
