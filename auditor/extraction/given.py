@@ -166,7 +166,11 @@ def ordered_then_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bo
     IM, which was given in the R glut", "MD ordered dilaudid 0.5mg IV, given @0400"), not
     itself part of a future or negated phrase (a word of ``order_then_given_not_after`` right
     before it: "to be given", "will be administered", "not given")."""
-    drugs_after = [m.start for m in view.in_sent(a.sent) if m.label == "DRUG" and m.start > a.end]
+    drugs_after = [  # another drug: the same one restated ("Vitamin D3 (cholecalciferol)") is none
+        m.start
+        for m in view.in_sent(a.sent)
+        if m.label == "DRUG" and m.start > a.end and m.ident != a.ident
+    ]
     stop = min(drugs_after, default=view.sentences[a.sent].end)
     return any(
         a.end <= m.start < stop
@@ -581,6 +585,16 @@ def blocked_by(
             mods = []  # "Has received 1 mg vit K IV", "was admitted ... has been treated with"
     if mods and set(mods) <= rules.hypothetical_mods and ordered_then_given(view, a, rules):
         mods = []  # "ordered Toradol 30 mg IM, which was given": the order was carried out
+    elif (
+        mods
+        and set(mods) <= rules.carried_out_mods
+        and ordered_then_given(view, a, rules)
+        and any(
+            m.label == "ROUTE" and m.start > a.end and m.ident in rules.injection_routes
+            for m in view.in_sent(a.sent)
+        )
+    ):
+        mods = []  # "Rx: Inj. X 6 lakh IU IM stat, R gluteal - given": the line carried out
     if mods:
         return f"context:{mods[0]}"
     elsewhere = sorted(a.modifiers & rules.ed_elsewhere_mods)

@@ -206,6 +206,9 @@ class ExtractionRules:
             cues["context"].get("order_then_given_not_after", ())
         )
         self.hypothetical_mods = frozenset(("HYPOTHETICAL",))
+        # a prescription line carried out in its own sentence, with its injection route ("Rx:
+        # Inj. Vitamin D3 6 lakh IU IM stat, R gluteal - given by Sr. A"): given.blocked_by
+        self.carried_out_mods = frozenset(("HYPOTHETICAL", "PRESCRIPTION"))
         verbs = alternation(cues["context"].get("before_transfer_verbs", ()))
         units = alternation(cues["context"].get("before_transfer_units", ()))
         self.before_transfer = (
