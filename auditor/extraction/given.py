@@ -181,6 +181,28 @@ def ordered_then_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bo
     )
 
 
+def prescription_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` carried out as written on its line: an injection route after it
+    and then, before any other drug, an affirmed past administration cue
+    (``ordered_then_given``'s cues: "Rx: Inj. Vitamin D3 6 lakh IU IM stat, R gluteal - given
+    by Sr. A")? Not a dose change of a drip beside another drug's dose ("nitro decreased and
+    given 2 mg of MSO4": no route of the nitro's own before the cue)."""
+    if not ordered_then_given(view, a, rules):
+        return False
+    mentions = view.in_sent(a.sent)
+    cues = [
+        m.start
+        for m in mentions
+        if m.start >= a.end
+        and m.text.lower() in rules.order_then_given
+        and affirmed_admin(view, m, rules)
+    ]
+    return bool(cues) and any(
+        m.label == "ROUTE" and a.end <= m.start < cues[0] and m.ident in rules.injection_routes
+        for m in mentions
+    )
+
+
 def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is anchor ``a`` told in the opening narrative of a note made of paragraphs, before a
     transfer to this unit in that paragraph ("... received versed in the lab ... He was
@@ -585,15 +607,7 @@ def blocked_by(
             mods = []  # "Has received 1 mg vit K IV", "was admitted ... has been treated with"
     if mods and set(mods) <= rules.hypothetical_mods and ordered_then_given(view, a, rules):
         mods = []  # "ordered Toradol 30 mg IM, which was given": the order was carried out
-    elif (
-        mods
-        and set(mods) <= rules.carried_out_mods
-        and ordered_then_given(view, a, rules)
-        and any(
-            m.label == "ROUTE" and m.start > a.end and m.ident in rules.injection_routes
-            for m in view.in_sent(a.sent)
-        )
-    ):
+    elif mods and set(mods) <= rules.carried_out_mods and prescription_given(view, a, rules):
         mods = []  # "Rx: Inj. X 6 lakh IU IM stat, R gluteal - given": the line carried out
     if mods:
         return f"context:{mods[0]}"
