@@ -715,15 +715,17 @@ def report_premedication(
     sentence (or no route at all for a sedation drug, ``words.report_sedation_classes``), of a
     procedure report that opens with its procedure heading
     (``words.report_title_sections``: "PROCEDURE: Sigmoidoscopy. INDICATIONS: ...
-    MEDICATIONS: Fentanyl 0.1 mg IV, Versed 1 mg IV")? There the heading lists what was given
+    MEDICATIONS: Fentanyl 0.1 mg IV, Versed 1 mg IV") or its pre-operative diagnosis
+    (``regex.report_opening``)? There the heading lists what was given
     for the procedure, not a home list (a schedule still makes it a regimen: blocked_by)."""
     if category not in rules.report_medication_sections or segment is None or a.label != "DRUG":
         return False
-    first = min(view.sections, key=lambda s: s.start, default=None)
-    if first is None or first.category not in rules.report_title_sections:
-        return False
-    if view.text[: first.start].strip(" ,\n\t"):
-        return False  # the title must open the note
+    if not rules.report_opening.match(view.text):  # "PREOPERATIVE DIAGNOSIS: ..." opens it
+        first = min(view.sections, key=lambda s: s.start, default=None)
+        if first is None or first.category not in rules.report_title_sections:
+            return False
+        if view.text[: first.start].strip(" ,\n\t"):
+            return False  # the title must open the note
     own = view.text[segment.start : segment.end]
     if not rules.doses.find_all(own):
         return False

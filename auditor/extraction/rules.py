@@ -515,6 +515,7 @@ class ExtractionRules:
         self.dose_total_after = rx.get("dose_total_after", NEVER)
         self.treated_for_with = rx.get("treated_for_with", NEVER)
         self.report_list_schedule = rx.get("report_list_schedule", NEVER)
+        self.report_opening = rx.get("report_opening", NEVER)
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
