@@ -286,6 +286,8 @@ def given_by(
         )
     ):
         return "record:times"  # "labetalol x 1 for SBP 180s", "lasix 20mg x1": a count given
+    if times and role != "planning" and a.label == "DRUG" and _bare_count(view, a, times.span()):
+        return "record:times"  # "REGLAN X1." charted as a sentence of its own: the dose given
     if role not in ("planning", "indication") and for_symptom(view, a, rules):
         return "record:for_symptom"  # "Ativan for agitation", "Toradol and Tylenol for pain"
     if role not in ("planning", "indication", "not_administered") and effect_after(view, a, rules):
@@ -316,6 +318,17 @@ def given_by(
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def _bare_count(view: NoteView, a: Mention, count: tuple[int, int]) -> bool:
+    """Is the drug's sentence only the drug and its count ("REGLAN X1.", "- ativan x 1"): a line of
+    a nursing note charting one dose (helper nursing18, nurs-136-13), not an order, which names a
+    dose, a route or a time with it?"""
+    sent = view.sentences[a.sent]
+    before = view.text[sent.start : a.start]
+    after = view.text[count[1] : sent.end]
+    between = view.text[a.end : count[0]]
+    return not any(c.isalnum() for c in before + after + between)
 
 
 def course_controlled(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
@@ -871,6 +884,9 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     ):
         return True  # "NTG 3MCG FOR BP, LABETALOL 10MG GIVEN": the drip's rate
     n = rules.window.infusion_after_tokens
+    ranged = rules.range_after_drug.match(view.text, a.end)
+    if ranged is not None:  # "fentanyl 25-50mcgs gtt": the drip word counted after the range
+        n += max(0, bisect_left(view.offsets, ranged.end()) - a.tok_end - 1)
     after = view.tokens[a.tok_end : a.tok_end + n]
     other = next(
         (

@@ -453,6 +453,7 @@ class ExtractionRules:
         self.rate = rx["rate"]
         self.bag_after = rx.get("bag_after", NEVER)
         self.infusion_before = rx["infusion_before"]
+        self.range_after_drug = rx.get("range_after_drug", NEVER)
         self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
         self.infusion_only_started = rx.get("infusion_only_started", NEVER)
         self.another_amount = rx["another_amount"]
