@@ -449,7 +449,7 @@ def test_nursing_batch_2_is_24_dev_notes():
     ("batch_name", "no_injection", "events", "reserved_files"),
     [
         # helper nursing's seeded dev batches (PROVENANCE.md, nursing batches 3-16 and 18), each
-        # drawn with the ids reserved at its time excluded and labelled before the tool was run on it
+        # drawn with the ids reserved at its time excluded and labelled before any tool run on it
         ("nursing-3", 10, 35, ("/work/blind3_reserved.txt",)),
         ("nursing-4", 9, 30, ("/work/blind4_reserved.txt",)),
         ("nursing-5", 9, 31, ("/work/reserved_all.txt",)),
