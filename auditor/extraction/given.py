@@ -170,7 +170,9 @@ def ordered_then_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bo
 def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is anchor ``a`` told in the opening narrative of a note made of paragraphs, before a
     transfer to this unit in that paragraph ("... received versed in the lab ... He was
-    transferred to CCU": ``cues.yaml`` ``context.before_transfer``)? Care given before the
+    transferred to CCU": ``cues.yaml`` ``context.before_transfer``), or, after a sending to the
+    emergency department before it in that paragraph (``context.before_transfer_ed_*``), in a
+    later one? Care given before the
     transfer is care of another encounter (contract v2 section 1). A note's title on a line of
     its own (at most ``cues.yaml`` ``window.title_paragraph_chars`` long) before a blank line is
     no paragraph: the narrative after it is the first ("ICU Transfer Note", then the story)."""
@@ -186,7 +188,15 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     end = rules.blank_line.search(text, a.end)
     if end is None:
         return False  # one paragraph only (no paragraph structure: transcriptions)
-    return rules.before_transfer.search(text, a.end, end.start()) is not None
+    if rules.before_transfer.search(text, a.end, end.start()) is not None:
+        return True
+    # the patient sent to the ED before the dose in the first paragraph, the arrival to this unit
+    # told in a later one ("sent to ED ... given levoflox IV", then "arrived to MICU at 0130")
+    return (
+        rules.before_transfer_ed is not None
+        and rules.before_transfer_ed.search(text, start, a.start) is not None
+        and rules.before_transfer.search(text, end.end()) is not None
+    )
 
 
 def given_by(

@@ -214,6 +214,16 @@ class ExtractionRules:
             if verbs and units
             else None
         )
+        ed_verbs = alternation(cues["context"].get("before_transfer_ed_verbs", ()))
+        ed_places = alternation(cues["context"].get("before_transfer_ed_places", ()))
+        self.before_transfer_ed = (
+            re.compile(
+                rf"(?<!\w)(?:{ed_verbs})\s+(?:to|in|into|at)\s+(?:the\s+)?(?:{ed_places})(?!\w)",
+                re.I,
+            )
+            if ed_verbs and ed_places
+            else None
+        )
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
