@@ -162,13 +162,16 @@ def test_team_corpus_figures(team_scores):
 #   0.700: tj-011's indication is now found, which shows its response read from a timed
 #   reassessment (cues.yaml reassessment cue, against team_e's drug-effect decision; left as is);
 #   its gaps status had been right for the wrong element. team_i 0.800 -> 0.825 (team-i-020).
+# - round 14, coordinator (a timed reassessment is no response cue of its own, cues.yaml 1.34.0):
+#   team_j dev 0.700 -> 0.725, missing F1 0.581 -> 0.625 (tj-011); team_e missing F1 0.960 ->
+#   1.000 (team-e-032).
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
                 "missing_f1": 0.967, "setting": 1.0}),
     "team_e": (TEAM_E_GOLD, 60, 40, 78, None,
                {"status": 0.975, "event_f1": 0.959, "route": 0.978, "dose": 0.957,
-                "laterality": 0.936, "missing_f1": 0.96, "setting": 0.975}),
+                "laterality": 0.936, "missing_f1": 1.0, "setting": 0.975}),
     "team_f": (TEAM_F_GOLD, 60, 40, 72, 45,
                {"status": 0.925, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
                 "laterality": 1.0, "missing_f1": 0.8824, "setting": 1.0}),
@@ -182,8 +185,8 @@ SPLIT_SETS = {
                {"status": 0.8, "event_f1": 0.8889, "route": 0.975, "dose": 0.95,
                 "laterality": 0.8, "missing_f1": 0.6875, "setting": 0.95}),
     "team_j": (TEAM_J_GOLD, 60, 40, 66, 45,
-               {"status": 0.7, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
-                "laterality": 0.9487, "missing_f1": 0.5625, "setting": 0.875}),
+               {"status": 0.725, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
+                "laterality": 0.9487, "missing_f1": 0.625, "setting": 0.875}),
 }  # fmt: skip
 
 

@@ -639,7 +639,19 @@ def _injection_cue(
         rules.injection_only(a.ident, a.text)
         and not a.modifiers & rules.regimen_mods
         and rules.family_of(a.ident) not in note.home_families
-        and not note.view.sentence_words(a.sent) & rules.infusion_words
+        and not _infusion_said(note.view, a.sent, rules)
+    )
+
+
+def _infusion_said(view: NoteView, sent: int, rules: ExtractionRules) -> bool:
+    """Does sentence ``sent`` name an infusion (``words.infusion``: "gtt", "drip", "off"), not
+    counting a word right after a hold word (``words.infusion_not_after``: "hold off on
+    Lovenox" is a decision to hold, not a drip turned off)?"""
+    s = view.sentences[sent]
+    return any(
+        view.tokens[i] in rules.infusion_words
+        and not (i > s.tok_start and view.tokens[i - 1] in rules.infusion_not_after)
+        for i in range(s.tok_start, s.tok_end)
     )
 
 

@@ -349,6 +349,7 @@ class ExtractionRules:
         self.condition_blockers = self.not_a_diagnosis | self.condition_word_blockers
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
+        self.infusion_not_after = frozenset(words.get("infusion_not_after", ()))
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
         self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))
         self.drip_bolus_routes = frozenset(words.get("drip_bolus_routes", ()))
