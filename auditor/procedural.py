@@ -443,8 +443,8 @@ class ProceduralRules:
         # the stay keeps up (``icu_sedation`` in this sentence or the one before), no procedure
         prev = sentence_before(text, left)
         prev = max(0, left - SENTENCE_BACK) if prev is None else prev
-        # ... or the one after ("sedated with 2-4 mg MSO4 approx. q2hrs, increased propofol to
-        # 40 mcg/kg/min": the drips told next; helper nursing18, nurs-147-2)
+        # ... or the one after (morphine every two hours to settle him, then the propofol rate
+        # raised in the next sentence: the drips told next; helper nursing18, nurs-147-2)
         return self.icu_sedation is None or not self.icu_sedation.search(
             text, prev, sentence_after(text, right)
         )

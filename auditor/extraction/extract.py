@@ -1168,8 +1168,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         m.start < a.start
                         or not (m.modifiers & rules.route_of_another) - a.modifiers
                     )
-                    # a drip word is never a dose's route (dropped below): "Po dose of amiodarone
-                    # given when gtt dc'd" keeps its oral route (helper nursing18)
+                    # a drip word is never a dose's route (dropped below): an oral amiodarone dose
+                    # charted as its gtt comes off keeps the oral route (helper nursing18)
                     and m.text.lower() not in rules.drip_route_words
                 ],
                 a,

@@ -191,7 +191,7 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     if rules.before_transfer.search(text, a.end, end.start()) is not None:
         return True
     # the patient sent to the ED before the dose in the first paragraph, the arrival to this unit
-    # told in a later one ("sent to ED ... given levoflox IV", then "arrived to MICU at 0130")
+    # told in a later one (an ED course with an IV antibiotic, then the unit reached overnight)
     return (
         rules.before_transfer_ed is not None
         and rules.before_transfer_ed.search(text, start, a.start) is not None
