@@ -172,6 +172,14 @@ def test_texts_are_the_csv_transcriptions(rows):
             {"consult": 4, "procedure": 12, "other": 5, "trap": 4},
             (),
         ),
+        (
+            "mtsamples-14",
+            25,
+            (17, 8),
+            11,
+            {"consult": 1, "procedure": 15, "other": 5, "trap": 4},
+            (),
+        ),
     ],
 )
 def test_dev_batch_is_labelled_before_the_tool(

@@ -61,7 +61,9 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
     A drug-less entry with another amount in the same unit as that event's dose is another
     administration of the same drug ("K repleted with 60 mEq IV ... received 20 meq iv"); a
     coverage dose ("covered with 2 units", anchor label DOSE) is always an event of its own.
-    Both stay events.
+    Both stay events. A drug-less injection by a route of its own after a local anaesthetic's
+    event ("Dorsal penile block with lidocaine. 0.58 mg injected into the plaque") is another
+    drug, the treatment the anaesthetic prepared for: it is not merged into the anaesthetic.
 
     Returns:
         True when ``event`` was merged into the last of ``events``.
@@ -71,6 +73,12 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
     prev = events[-1]
     if not 0 <= a.start - prev.end <= rules.window.merge_unnamed_chars:
         return False
+    if event.route is not None and rules.drugs.get(prev.medication or "", {}).get("role") == (
+        "local_anesthetic"
+    ):
+        return (
+            False  # "penile block with lidocaine. 0.58 mg injected into the plaque": another drug
+        )
     if (
         event.dose_value is not None
         and event.dose_unit == prev.dose_unit
