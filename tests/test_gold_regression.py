@@ -164,7 +164,9 @@ def test_team_corpus_figures(team_scores):
 #   its gaps status had been right for the wrong element. team_i 0.800 -> 0.825 (team-i-020).
 # - round 14, coordinator (a timed reassessment is no response cue of its own, cues.yaml 1.34.0):
 #   team_j dev 0.700 -> 0.725, missing F1 0.581 -> 0.625 (tj-011); team_e missing F1 0.960 ->
-#   1.000 (team-e-032).
+#   1.000 (team-e-032). Then a disease noun with the words naming it on the opening lines
+#   ("carcinoid syndrome"), "bridging" (regex.condition_word 1.56.0): team_f missing F1 0.8824 ->
+#   0.9091, team_i 0.6875 -> 0.7097, team_j status 0.725 -> 0.750, missing F1 0.625 -> 0.6452.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -174,7 +176,7 @@ SPLIT_SETS = {
                 "laterality": 0.936, "missing_f1": 1.0, "setting": 0.975}),
     "team_f": (TEAM_F_GOLD, 60, 40, 72, 45,
                {"status": 0.925, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
-                "laterality": 1.0, "missing_f1": 0.8824, "setting": 1.0}),
+                "laterality": 1.0, "missing_f1": 0.9091, "setting": 1.0}),
     "team_g": (TEAM_G_GOLD, 60, 40, 75, 50,
                {"status": 0.925, "event_f1": 0.9495, "route": 0.9787, "dose": 0.9362,
                 "laterality": 0.8936, "missing_f1": 0.8667, "setting": 0.925}),
@@ -183,10 +185,10 @@ SPLIT_SETS = {
                 "laterality": 1.0, "missing_f1": 0.7907, "setting": 0.875}),
     "team_i": (TEAM_I_GOLD, 60, 40, 77, 49,
                {"status": 0.8, "event_f1": 0.8889, "route": 0.975, "dose": 0.95,
-                "laterality": 0.8, "missing_f1": 0.6875, "setting": 0.95}),
+                "laterality": 0.8, "missing_f1": 0.7097, "setting": 0.95}),
     "team_j": (TEAM_J_GOLD, 60, 40, 66, 45,
-               {"status": 0.725, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
-                "laterality": 0.9487, "missing_f1": 0.625, "setting": 0.875}),
+               {"status": 0.75, "event_f1": 0.8764, "route": 1.0, "dose": 0.974,
+                "laterality": 0.9487, "missing_f1": 0.6452, "setting": 0.875}),
 }  # fmt: skip
 
 

@@ -304,7 +304,11 @@ def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | No
         line_start = text.rfind("\n", 0, m.start()) + 1
         # the words after it only when it opens its line ("Lombalgia aguda mecânica"); mid-line
         # they are often the sentence going on ("anastomosis was performed")
-        value = m.group(1) if not text[line_start : m.start()].strip() else m.group(1).split()[0]
+        # a disease noun with the word naming it ("carcinoid syndrome": group ``named``)
+        # mid-line, not the noun alone
+        named = m.groupdict().get("named")
+        head = named.strip() if named else m.group(1).split()[0]
+        value = m.group(1) if not text[line_start : m.start()].strip() else head
         value = value[: rules.window.indication_max_chars]
         return Found(value, (m.start(1), m.start(1) + len(value)))
     return None
