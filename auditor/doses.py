@@ -34,6 +34,17 @@ _NEEDLE = re.compile(
     re.I,
 )
 
+# after "18g" (a whole number from 14 to 24 in grams): a peripheral IV catheter's gauge when an
+# IV site follows, with or without its side ("access: 20g R hand", "#22G LAC", "18 g in the
+# forearm"), not grams
+_CATHETER = re.compile(
+    r"[\s\u00a0]*(?:(?:left|right|lt\.?|rt\.?|l|r)\b[\s\u00a0]*)?"
+    r"(?:l|r)?(?:ac\b|antecub\w*|forearm|hand|wrist|piv\b|angio\w*|jelco|hep\s?lock|saline\s+lock|"
+    r"peripheral|ej\b|external\s+jugular)",
+    re.I,
+)
+_GAUGES = range(14, 25)
+
 
 def alternation(words: Any) -> str:
     """A regex alternation of ``words`` (any iterable of strings), escaped and longest first
@@ -280,6 +291,8 @@ class DoseParser:
                 continue  # "IV fluids at 125 mL per hour": a rate (units.yaml rate_words)
             if _NEEDLE.match(text, end):
                 continue  # "25g needle", "22 gauge": a needle size, not grams
+            if unit == "g" and value in _GAUGES and _CATHETER.match(text, end):
+                continue  # "20g R hand": an IV catheter's gauge, not grams
             in_volume = self._in_volume.match(text, end)
             per = self._per_volume.match(text, end)
             part = self._part_of(text, in_volume.end()) if in_volume else None

@@ -745,7 +745,38 @@ def _repeats(note: _Note, a: Mention) -> int:
     if before:  # "2 doses of Phenergan"
         word = before.group(1).lower()
         return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
-    return _repeats_before(note, a)
+    listed = _list_count(note, a)
+    return listed if listed > 1 else _repeats_before(note, a)
+
+
+def _list_count(note: _Note, a: Mention) -> int:
+    """N when drug anchor ``a`` opens a list of drugs joined only by list words
+    (``words.list_joiners``), with no amount in the list, and a count follows the list's last
+    drug in its own words ("needed both versed and fentanyl boluses twice": two of each;
+    corpora/README.md, an explicit count gives that many events); else 1."""
+    view, rules = note.view, note.rules
+    tail, prev = None, a.end
+    for m in view.in_sent(a.sent):
+        if m.label != "DRUG" or m.start < prev:
+            continue
+        gap = view.text[prev : m.start].replace(",", " , ").lower().split()
+        if not gap or not set(gap) <= rules.list_joiners:
+            break
+        tail, prev = m, m.end
+    if tail is None or rules.doses.find_all(view.text[a.end : tail.end]):
+        return 1
+    segment = note.segments.get(id(tail))  # a list item that is no anchor has no segment
+    end = segment.end if segment is not None else view.sentences[a.sent].end
+    stop = max(tail.end, min(end, tail.end + rules.window.repeat_after_chars))
+    if rules.doses.find_all(view.text[tail.end : stop]):
+        return 1  # "fentanyl and ativan 2 mg x2": the amount and its count are the last drug's
+    found = rules.repeat.search(view.text, tail.end, stop)
+    if found and not _other_subject_before(note, tail, found.start()):
+        return int(found.group(1))
+    word = rules.repeat_word.search(view.text, tail.end, stop)
+    if word and not _other_subject_before(note, tail, word.start()):
+        return rules.repeat_counts.get(" ".join(word.group(1).lower().split()), 1)
+    return 1
 
 
 def _other_subject_before(note: _Note, a: Mention, end: int) -> bool:
@@ -1290,6 +1321,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis())
+            if given == "record:infusing":
+                for event in found:  # "KCl 20 mEq infusing now": an IV replacement running now
+                    event.route = event.route or "IV"
             if bolus:
                 _drop_drip_rate(note, a, found)
             if drip_bolus is not None:

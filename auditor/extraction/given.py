@@ -283,6 +283,10 @@ def given_by(
     shot = shot_record(view, a, segment, role, rules)
     if view.sentence_words(a.sent) & rules.given_today and (rules.excluded_kind(a.ident) or shot):
         return "record:today"  # "MMR #1 and Varivax #1 today", "B12 injection today"
+    if role not in ("planning", "indication", "not_administered") and electrolyte_running(
+        view, a, segment, rules
+    ):
+        return "record:infusing"  # "Mg sulfate 2 g infusing now": an IV replacement now
     times = rules.repeat.search(text, a.end, segment.end)
     if times and int(times.group(1)) > 1 and role != "planning":
         return "record:times"  # "MSO4 x 3 for comfort", "reglan given x2"
@@ -306,6 +310,12 @@ def given_by(
         view, a, rules
     ):
         return "record:tolerated"  # "VP-16 and ifosfamide infusions, which she tolerated well"
+    if (
+        role not in ("planning", "indication", "not_administered")
+        and a.label == "DRUG"
+        and rules.tolerated_dose_of.search(text, max(sents[a.sent].start, a.start - 50), a.start)
+    ):
+        return "record:tolerated"  # "tolerated her usual dose of metoprolol": given
     if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):
         return "cue:procedure_done"  # "Using 0.5% Marcaine, I performed a nerve block"
     if role not in ("planning", "not_administered") and course_controlled(view, a, rules):
@@ -580,7 +590,9 @@ def blocked_by(
     modifier (``context:<category>``, first in name order) or a list section with no
     administration verb in the sentence (``section:<category>``). A perfect-aspect modifier
     alone (``cues.yaml`` ``context.recent_unless_dosed``: "has received") does not block a drug
-    with an amount in its own words (``segment``) or a this-encounter modifier."""
+    with an amount in its own words (``segment``) or a this-encounter modifier; "last night"
+    (``night_unless_night_note``) does not block a dose of a note that charts a night shift
+    (``night_note``)."""
     if started_then_tolerated(view, a, rules):
         return None  # "started on IV Unasyn, which he tolerated well": the first dose was given
     mods = sorted(a.modifiers & rules.blocking)
@@ -592,6 +604,8 @@ def blocked_by(
             or (set(mods) & rules.admitted_mods and admitted_before(view, a, rules))
         ):
             mods = []  # "Has received 1 mg vit K IV", "was admitted ... has been treated with"
+    if mods and set(mods) <= rules.night_mods and night_note(view, rules):
+        mods = []  # "Haldol 2 mg given last night" in a night nurse's note: her shift
     if mods and set(mods) <= rules.hypothetical_mods and ordered_then_given(view, a, rules):
         mods = []  # "ordered Toradol 30 mg IM, which was given": the order was carried out
     if mods:
@@ -638,19 +652,33 @@ def blocked_by(
     return None
 
 
+def night_note(view: NoteView, rules: ExtractionRules) -> bool:
+    """Does the note chart a night shift (``extraction.yaml`` ``regex.night_note``: "11p-7a",
+    "overnight", "during the night", a clock time from 2300 to 0459) and no day shift
+    (``regex.day_note``: "7a-7p", "day shift")? Its "last night" is then the writer's shift
+    (``cues.yaml`` ``night_unless_night_note``)."""
+    return bool(rules.night_note.search(view.text)) and not rules.day_note.search(view.text)
+
+
 def history_told(view: NoteView, a: Mention, category: str | None, rules: ExtractionRules) -> bool:
     """Is anchor ``a`` told in the history of the present illness (a section of
     ``extraction.yaml`` ``history_sections`` whose heading, at a line's start, matches
     ``regex.history_title``: "HPI:", "HX:", "HISTORY OF PRESENT ILLNESS:"), not tied to this
     encounter's time ("This a.m. he required Haldol 1 mg IM") nor told after this stay's
     admission (a present-perfect course after "was admitted" is the stay's even in the
-    history)? The care it tells came before this encounter."""
+    history), nor, in a section of ``history_sections_unless_dosed`` (a past medical history),
+    told with an amount after it in its sentence? The care it tells came before this
+    encounter."""
     if not (
         category in rules.history_sections
         and not this_encounter(view, a, rules)
         and not admitted_before(view, a, rules, stay_only=not a.modifiers & rules.admitted_mods)
     ):
         return False
+    if category in rules.history_unless_dosed and rules.doses.find_all(
+        view.text[a.end : view.sentences[a.sent].end]
+    ):
+        return False  # "PMH: ... Toradol 60 mg IM given": an amount makes it a dose record
     starts = [sec.start for sec in view.sections if sec.start <= a.start < sec.end]
     start = starts[-1] if starts else 0
     line_start = max(view.text.rfind("\n", 0, start), view.text.rfind(",", 0, start)) + 1
@@ -910,6 +938,8 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         if w in rules.infusion_not_across:
             break  # "fentanyl with titrated conscious sedation": the word is the sedation's
         if w in rules.infusion_words:
+            if k < other and electrolyte_running(view, a, segment, rules):
+                return False  # "KCl 20 mEq infusing now": one IV replacement
             if k >= other and not _drip_of_list(view, a, segment, other, w, rules):
                 break  # "5cc propofol for the line, versed titrated up": the Versed's
             return True
@@ -930,6 +960,32 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if rate is not None and _total_over_duration(view, a, rules):
         return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
+
+
+def electrolyte_running(
+    view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a`` an electrolyte (``drugs.yaml`` class ``electrolyte``) told as running
+    now by a word of ``extraction.yaml`` ``words.electrolyte_running`` ("infusing") within
+    ``infusion_after_tokens`` tokens after it, before any other drug, with no rate in its own
+    words and no finite time in its sentence ("phosphate 10 mmol infusing now")? That is one
+    IV replacement given now (corpora/README.md, nursing batches 5 and 16), not a running
+    infusion. True only when the anchor's first infusion word is such a word."""
+    if a.label != "DRUG" or rules.drugs.get(a.ident, {}).get("class") != "electrolyte":
+        return False
+    sent = view.sentences[a.sent]
+    stop = min(a.tok_end + rules.window.infusion_after_tokens, sent.tok_end)
+    for i in range(a.tok_end, stop):
+        w = view.tokens[i]
+        if any(m.label == "DRUG" and m.tok_start == i for m in view.in_sent(a.sent)):
+            return False
+        if w in rules.infusion_words:
+            return (
+                w in rules.electrolyte_running
+                and rules.rate.search(view.text, a.end, max(a.end, segment.end)) is None
+                and rules.over_duration.search(view.text, a.end, sent.end) is None
+            )
+    return False
 
 
 def _clause_breaks_before(view: NoteView, lo: int, hi: int, rules: ExtractionRules) -> bool:

@@ -188,6 +188,7 @@ class ExtractionRules:
         self.clause_breaks = _words(cues["context"].get("clause_breaks", ()))
         self.recent_mods = frozenset(cues["context"].get("recent_unless_dosed", ()))
         self.admitted_mods = frozenset(cues["context"].get("recent_unless_admitted", ()))
+        self.night_mods = frozenset(cues["context"].get("night_unless_night_note", ()))
         self.symptom_max_tokens = int(cues["window"].get("for_symptom_tokens", 0))
         self.symptom_list_words = _words(cues["context"].get("for_symptom_list_words", ()))
         self.symptom_links = _words(cues["context"].get("for_symptom_links", ()))
@@ -301,6 +302,7 @@ class ExtractionRules:
         self.route_always_replaces = frozenset(routes.get("drug_route_always_replaces", ()))
         self.injection_routes = frozenset(spec["injection_routes"])
         self.history_sections = frozenset(spec.get("history_sections", ()))
+        self.history_unless_dosed = frozenset(spec.get("history_sections_unless_dosed", ()))
         self.history_stop_words = _words(spec["words"].get("history_stop_words", ()))
         self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
@@ -349,6 +351,7 @@ class ExtractionRules:
         self.condition_blockers = self.not_a_diagnosis | self.condition_word_blockers
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
+        self.electrolyte_running = frozenset(words.get("electrolyte_running", ()))
         self.infusion_not_after = frozenset(words.get("infusion_not_after", ()))
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
         self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))
@@ -519,6 +522,9 @@ class ExtractionRules:
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
+        self.night_note = rx.get("night_note", NEVER)
+        self.tolerated_dose_of = rx.get("tolerated_dose_of", NEVER)
+        self.day_note = rx.get("day_note", NEVER)
         self.stay_told = rx.get("stay_told", NEVER)
         self.additive_roles = frozenset(spec["words"].get("additive_roles", ()))
         self.additive_joiners = frozenset(spec["words"].get("additive_joiners", ()))

@@ -5,16 +5,18 @@ brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arro
 signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), a
 period glued between two capitalised words ("PENDING.MAG") or glued before the next word after
 a space ("MSO4 .NEG 2500": the sentence ends there), a dash glued before a word after a space
-("gd -diuresing"), an arrow glued before a word after a space ("afib ->amiodarone"), a repeat
-count glued to the word before it ("IVx2", "givenX3"), a word glued after an electrolyte's plus
-signs ("K+REPLETED") and an at-sign glued to a clock time ("sq@0200", "2mg@0400"), so that
-lexicon names and unit cues match whole tokens however the note spaces them.
+("gd -diuresing") or after a word before a space ("results- much"), an arrow glued before a
+word after a space ("afib ->amiodarone"), a repeat count glued to the word before it ("IVx2",
+"givenX3"), a unit glued before a drug's name ("15mmKPhos"), a word glued after an
+electrolyte's plus signs ("K+REPLETED") and an at-sign glued to a clock time ("sq@0200",
+"2mg@0400"), so that lexicon names and unit cues match whole tokens however the note spaces
+them.
 """
 
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.util import compile_infix_regex, compile_prefix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 EXTRA_INFIXES = (
     r"(?<=[0-9])(?=[A-Za-z\u00b5\u03bc%])",  # 80mg, 1000mcg, 0.5mL, 1%
@@ -37,6 +39,13 @@ EXTRA_INFIXES = (
     r"(?<=[A-Za-z])\.(?=[,;])",  # "Atropine 0.6 mg IM.,4." (flattened numbered lists)
     r"(?<=[A-Za-z]{2})(?=[xX][1-9](?![0-9A-Za-z]))",  # "IVx2", "givenX3": a repeat count
     r"(?<=[A-Za-z0-9])@(?=[0-9A-Za-z])",  # "sq@0200", "2mg@0400": at a clock time
+    # a unit glued between its amount and the drug's name ("15mmKPhos", "2mgMorphine", "1mgIVP"):
+    # the amount, the unit and the name as three tokens (a name of three letters or more, so
+    # "10mmHg" and "5mmol" stay whole)
+    r"(?<=[0-9][mM][mM])(?=[A-Za-z]{3})",
+    r"(?<=[0-9][mM][gG])(?=[A-Za-z]{3})",
+    r"(?<=[0-9][mM][cC][gG])(?=[A-Za-z]{3})",
+    r"(?<=[0-9][mM][eE][qQ])(?=[A-Za-z]{3})",
 )
 # a period glued to the start of a word ("MSO4 .NEG 2500", "given .pt resting"): the
 # period ends the sentence before the word (a number, ".5 mg", keeps its point); a dash glued
@@ -52,11 +61,16 @@ EXTRA_PREFIXES = (
     r"(?:-+>|=+>|\u2192)(?=[A-Za-z0-9(])",
     r"\|",
 )
+# a dash glued to the end of a word before a space ("with good effect- calmer now",
+# "lasix- good diuresis"): the clause break of nursing shorthand, not part of the
+# word, as a dash glued to a word's start is (a word of two letters or more, so "Kenalog-40"
+# and "x-ray" inside a token are untouched)
+EXTRA_SUFFIXES = (r"(?<=[A-Za-z]{2})-+",)
 
 
 def customize_tokenizer(nlp: Language) -> None:
-    """Add ``EXTRA_INFIXES`` and ``EXTRA_PREFIXES`` to ``nlp.tokenizer`` and drop
-    apostrophe-less contraction exceptions, in place.
+    """Add ``EXTRA_INFIXES``, ``EXTRA_PREFIXES`` and ``EXTRA_SUFFIXES`` to ``nlp.tokenizer``
+    and drop apostrophe-less contraction exceptions, in place.
 
     spaCy splits "Im" and "Id" as contractions (I'm, I'd); in notes they are the routes IM
     and ID, so every exception whose key is letters only and splits into several tokens is
@@ -66,6 +80,8 @@ def customize_tokenizer(nlp: Language) -> None:
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     prefixes = list(nlp.Defaults.prefixes) + list(EXTRA_PREFIXES)
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    suffixes = list(nlp.Defaults.suffixes) + list(EXTRA_SUFFIXES)
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     nlp.tokenizer.rules = {
         key: value
         for key, value in nlp.tokenizer.rules.items()
