@@ -132,10 +132,13 @@ def clean_text(text: str, words: frozenset[str] | None = None) -> str:
     ``html_entities``, ``normalise_text``, then the letter confusions of scanned text are repaired
     (``repair_ocr``; ``words``: the lexicon words of the rule set in use, ``lexicon_words``,
     None for the bundled one) and a form's dotted leaders read as colons (``dotted_leaders``). Every
-    replacement keeps the length, so event offsets index the
+    replacement keeps the length (a legacy print's line numbers become spaces: ``line_numbers``;
+    a raw dictation's spoken punctuation becomes the mark: ``spoken_punctuation``), so event
+    offsets index the
     original text and ``len(clean_text(t)) == len(t)``.
     """
-    return dotted_leaders(repair_ocr(normalise_text(html_entities(text)), words))
+    cleaned = dotted_leaders(repair_ocr(normalise_text(html_entities(text)), words))
+    return spoken_punctuation(line_numbers(cleaned))
 
 
 # an HTML character reference written into note text by an HTML or XML export: a named one
@@ -175,6 +178,78 @@ def normalise_text(text: str) -> str:
     ``'``, ``"`` and ``-``, and lone surrogates become U+FFFD. No letter is changed (the
     report shows this text, so an auditor reads the note as scanned)."""
     return no_surrogates(text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP))
+
+
+# a legacy system's print that numbers its lines ("0007 P: PROCHLORPERAZINE 10 MG IM RT DELTOID +",
+# "0008    LT DELTOID GIVEN 1415"): a zero-padded number of three to five digits opening a line
+_LINE_NUMBER = re.compile(r"(?m)^(0\d{2,4})(?=[ \t]|$)")
+
+
+def line_numbers(text: str) -> str:
+    """``text`` with a printed listing's line numbers blanked, keeping its length: when every
+    non-blank line (three or more) opens with a zero-padded number and the numbers count up
+    by one ("0001 CLINIC VISIT NOTE", "0002 LOCATION: ..."), each number becomes spaces, so a
+    sentence carried over to the next line reads on without a number in it. Any other text is
+    left as written."""
+    if not text.startswith("0"):
+        return text
+    lines = [line for line in text.split("\n") if line.strip()]
+    found = [_LINE_NUMBER.match(line) for line in lines]
+    if len(lines) < 3 or not all(found):
+        return text
+    numbers = [int(m.group(1)) for m in found if m]
+    if any(b != a + 1 for a, b in zip(numbers, numbers[1:], strict=False)):
+        return text
+    text = _LINE_NUMBER.sub(lambda m: " " * len(m.group(1)), text)
+    # a line indented under the one before (deeper than the number and its space), which ends
+    # without a stop ("... 25 MG IM" over "   LT DELTOID GIVEN 1415"), carries its sentence on:
+    # its line break becomes a space
+    deeper = len(found[0].group(1)) + 2
+    carried = re.compile(r"([^\s.:;!?])\n(?=[ \t]{" + str(deeper) + r",}\S)")
+    return carried.sub(lambda m: m.group(1) + " ", text)
+
+
+# a raw speech-recognition transcript that spells its punctuation out ("... 190 period new
+# paragraph procedure colon cyanocobalamin 1000 micrograms intramuscular left deltoid comma given
+# by ..."): the word with the blank before it, and the mark it stands for
+_SPOKEN = re.compile(
+    r"(?i) (new paragraph|next paragraph|new line|next line|full stop|period|comma|semicolon"
+    r"|colon)\b"
+)
+_SPOKEN_MARKS = {
+    "new paragraph": "\n",
+    "next paragraph": "\n",
+    "new line": "\n",
+    "next line": "\n",
+    "full stop": ".",
+    "period": ".",
+    "comma": ",",
+    "semicolon": ";",
+    "colon": ":",
+}
+# how many spoken marks, and of how many kinds, make a transcript one that spells them out
+SPOKEN_MIN = 4
+SPOKEN_KINDS = 2
+# ... in a note that writes at most this many marks of its own ("This is Dr. Grimm dictating")
+_WRITTEN_MARK = re.compile(r"[.,;:!?](?=\s|$)")
+SPOKEN_WRITTEN_MAX = 2
+
+
+def spoken_punctuation(text: str) -> str:
+    """``text`` with a dictation's spoken punctuation written as the mark, keeping its length:
+    in a note that says at least ``SPOKEN_MIN`` of them, of ``SPOKEN_KINDS`` kinds or more, and
+    writes at most ``SPOKEN_WRITTEN_MAX`` marks of its own ("period new paragraph history colon
+    the patient ..."), each " period" becomes "." and spaces, " comma" ",",
+    " colon" ":", " new paragraph" a line break (``_SPOKEN_MARKS``). A note with its own
+    punctuation ("the period of observation", "a colon polyp") is left as written."""
+    found = list(_SPOKEN.finditer(text))
+    if len(found) < SPOKEN_MIN or len({m.group(1).lower() for m in found}) < SPOKEN_KINDS:
+        return text
+    if len(_WRITTEN_MARK.findall(text)) > SPOKEN_WRITTEN_MAX:
+        return text
+    return _SPOKEN.sub(
+        lambda m: _SPOKEN_MARKS[m.group(1).lower()] + " " * (len(m.group(0)) - 1), text
+    )
 
 
 # a form's field written with a dotted leader to its value ("Medication ......... Ketorolac",

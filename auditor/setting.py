@@ -36,7 +36,9 @@ THIS_ENCOUNTER_AFTER = 16
 # a heading: from a line start (or MTSamples' ", " joins) up to a colon
 # "Reason for visit: ..." is a field, not a title; "Nurse Note 14:20" is a title
 LABEL_COLON = re.compile(r"[^\d\s]\s*:(?!\d)")
-SENTENCES = re.compile(r"[.!?]\s+\S")  # a line of two sentences is text, not a title
+# a line of two sentences is text, not a title; the point of a title's "Dr." or of a name's
+# initial ("SBAR - clinic RN to Dr. Ng", "Dott.ssa L. Russo") ends no sentence
+SENTENCES = re.compile(r"(?<!\bDr)(?<!\bDra)(?<![\s(][A-Z])[.!?]\s+\S")
 # MTSamples also writes headings without a colon: "DISCHARGE DIAGNOSES,1.  Neck pain"
 CAPS_HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Z][A-Z /&-]{3,60}),")
 HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Za-z][^:\n,]{0,60}:)")
@@ -88,6 +90,12 @@ PAGE_HEADER = re.compile(
 # "Clinic note 2026-12-04 0930"): not counted in a title's length
 TITLE_DATE_TAIL = re.compile(
     r"(?:[ \t,]+(?:\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\d{1,2}:\d{2}(?::\d{2})?|\d{4}h?))+[ \t]*$"
+)
+# a bracketed aside of a title line ("Ward 3 - Nurse's notes 12/07 (admitted, pneumonia)",
+# "Centro de Saude - Consulta (Saude Materna) - 07/12/2026") and its dates and times: not counted
+# in a title's length either
+TITLE_ASIDE = re.compile(
+    r"\([^()\n]{0,80}\)|(?<![\w/.-])(?:\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\d{1,2}:\d{2})(?![\w/])"
 )
 # a one-liner's opening words ("sciatica f/u. 61M ...", "B12 nurse visit. ..."): a first sentence
 # of at most four words, no colon, ended by a period before more text, is the note's title
@@ -367,6 +375,7 @@ class SettingRules:
             (  # "... nurse telephone note 12/04 15:10": its date and time are not counted
                 len(first) <= 80
                 or (len(first) <= 120 and len(TITLE_DATE_TAIL.sub("", first)) <= 80)
+                or (len(first) <= 120 and len(TITLE_ASIDE.sub("", first)) <= 80)
             )
             and not LABEL_COLON.search(first)
             and (upper or not SENTENCES.search(first))

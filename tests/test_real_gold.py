@@ -448,7 +448,7 @@ def test_nursing_batch_2_is_24_dev_notes():
 @pytest.mark.parametrize(
     ("batch_name", "no_injection", "events", "reserved_files"),
     [
-        # helper nursing's seeded dev batches (PROVENANCE.md, nursing batches 3-18), each drawn
+        # helper nursing's seeded dev batches (PROVENANCE.md, nursing batches 3-19), each drawn
         # with the ids reserved at its time excluded and labelled before the tool was run on it
         ("nursing-3", 10, 35, ("/work/blind3_reserved.txt",)),
         ("nursing-4", 9, 30, ("/work/blind4_reserved.txt",)),
@@ -468,6 +468,13 @@ def test_nursing_batch_2_is_24_dev_notes():
         ("nursing-17", 8, 28, ()),
         # batch nursing-18 was drawn excluding gold and batch nursing-17's draw (PROVENANCE.md)
         ("nursing-18", 9, 35, ()),
+        # batch nursing-19 was drawn excluding gold and the draws of batches nursing-17/18
+        (
+            "nursing-19",
+            10,
+            25,
+            ("/work/s15/draws/nursing-17.ids", "/work/s15/draws/nursing-18.ids"),
+        ),
     ],
 )
 def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
@@ -489,7 +496,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (612, 469, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (637, 494, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

@@ -29,7 +29,9 @@ draw), batch 13 ``25 20270160 --exclude /work/blind7_reserved.txt --exclude
 /work/s14/draws/nursing-13.txt`` (at main c486ae3, pool 558; the third file is batch 13's draw);
 batch 15 ``25 20270170`` (at main 1e52b0b, pool 541; the reserved-id files no longer existed)
 and batch 16 ``25 20270172 --exclude /work/s15/draws/nursing-15.txt`` (at main 1e52b0b, pool
-516; the exclude file is batch 15's draw).
+516; the exclude file is batch 15's draw); batch 19 ``25 20270184 --exclude
+/work/s15/draws/nursing-17.ids --exclude /work/s15/draws/nursing-18.ids`` (at main f9755f9,
+pool 441; the exclude files list batches 17's and 18's ids).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from .segments import Segment
 from .view import CharSpan, Mention, NoteView
 
 # where the clause after an evidence cue ends: its future words are looked for before it
-CLAUSE_END = re.compile(r";|\.\s")
+CLAUSE_END = re.compile(r";|\.[\s,]")  # ".," too: MTSamples joins its lines with commas
 
 _WORD = re.compile(r"\S+")
 

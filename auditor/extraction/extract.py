@@ -60,11 +60,13 @@ from .merging import (
 )
 from .passes import (
     corrected,
+    corrected_above,
     divided_doses,
     earlier_log_entries,
     eye_side,
     merge_restated,
     share_list_site,
+    table_drug,
 )
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
@@ -1140,6 +1142,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     not_given: list[NotGiven] = []
     cancer = bool(rules.cancer_re.search(view.text))
     post_mortem = rules.post_mortem(view.text)
+    veterinary = rules.veterinary(view.text)
     evidence = note_evidence(view, rules)
 
     @cache
@@ -1311,13 +1314,16 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             bolus=bool(bolus),
             post_mortem=post_mortem,
             segment=note.segment(a),
+            veterinary=veterinary,
             others=lambda a=a: [
                 note.segment(b) for b in note.anchors if b.sent == a.sent and b is not a
             ],
         )
         given, blocked = decision.given, decision.blocked
-        list_section = post_mortem or (
-            role == "not_administered" and not stated_given(view, a.sent, rules)
+        list_section = (
+            post_mortem
+            or veterinary
+            or (role == "not_administered" and not stated_given(view, a.sent, rules))
         )
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis())
@@ -1483,5 +1489,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
     merged = corrected(view, merged, not_given, rules)  # "charted in error - NOT given"
+    merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
+    table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
+    not_given = sorted(not_given + removed, key=lambda n: n.start)
     eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye
     return Extraction(merged, not_given, evidence.value if evidence else None)

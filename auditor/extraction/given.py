@@ -150,13 +150,27 @@ def responded_after(view: NoteView, a: Mention) -> bool:
     return any(m.label == "RESPONSE" and a.end <= m.start < stop for m in view.in_sent(a.sent))
 
 
+def numbered_dose(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Does the sentence of anchor ``a`` record one numbered dose of its series, with its site
+    (``regex.dose_number`` and a SITE mention: "<drug> 1 mL IM L ventrogluteal, q2 weeks, dose
+    #14")? Then the schedule written beside it is the series', and this dose was given."""
+    sent = view.sentences[a.sent]
+    if not rules.dose_number.search(view.text, sent.start, sent.end):
+        return False
+    return any(m.label == "SITE" for m in view.in_sent(a.sent))
+
+
 def ordered_then_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """An affirmed past administration cue (``cues.yaml`` ``context.order_then_given``) after
     anchor ``a`` in its sentence, with no other drug between ("Dr. X ordered Toradol 30 mg
     IM, which was given in the R glut", "MD ordered dilaudid 0.5mg IV, given @0400"), not
     itself part of a future or negated phrase (a word of ``order_then_given_not_after`` right
     before it: "to be given", "will be administered", "not given")."""
-    drugs_after = [m.start for m in view.in_sent(a.sent) if m.label == "DRUG" and m.start > a.end]
+    drugs_after = [  # another drug: the same one restated ("Vitamin D3 (cholecalciferol)") is none
+        m.start
+        for m in view.in_sent(a.sent)
+        if m.label == "DRUG" and m.start > a.end and m.ident != a.ident
+    ]
     stop = min(drugs_after, default=view.sentences[a.sent].end)
     return any(
         a.end <= m.start < stop
@@ -164,6 +178,28 @@ def ordered_then_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bo
         and affirmed_admin(view, m, rules)
         and view.token(m.tok_start - 1) not in rules.order_then_given_not_after
         for m in view.in_sent(a.sent)
+    )
+
+
+def prescription_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` carried out as written on its line: an injection route after it
+    and then, before any other drug, an affirmed past administration cue
+    (``ordered_then_given``'s cues: "Rx: Inj. Vitamin D3 6 lakh IU IM stat, R gluteal - given
+    by Sr. A")? Not a dose change of a drip beside another drug's dose ("nitro decreased and
+    given 2 mg of MSO4": no route of the nitro's own before the cue)."""
+    if not ordered_then_given(view, a, rules):
+        return False
+    mentions = view.in_sent(a.sent)
+    cues = [
+        m.start
+        for m in mentions
+        if m.start >= a.end
+        and m.text.lower() in rules.order_then_given
+        and affirmed_admin(view, m, rules)
+    ]
+    return bool(cues) and any(
+        m.label == "ROUTE" and a.end <= m.start < cues[0] and m.ident in rules.injection_routes
+        for m in mentions
     )
 
 
@@ -608,6 +644,8 @@ def blocked_by(
         mods = []  # "Haldol 2 mg given last night" in a night nurse's note: her shift
     if mods and set(mods) <= rules.hypothetical_mods and ordered_then_given(view, a, rules):
         mods = []  # "ordered Toradol 30 mg IM, which was given": the order was carried out
+    elif mods and set(mods) <= rules.carried_out_mods and prescription_given(view, a, rules):
+        mods = []  # "Rx: Inj. X 6 lakh IU IM stat, R gluteal - given": the line carried out
     if mods:
         return f"context:{mods[0]}"
     elsewhere = sorted(a.modifiers & rules.ed_elsewhere_mods)
@@ -634,6 +672,7 @@ def blocked_by(
         schedule
         and not schedule_given(view, a.sent, rules, listed)
         and (listed or not responded_after(view, a))
+        and (listed or not numbered_dose(view, a, rules))
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     if coverage_regimen(view, a, segment, rules):
@@ -699,15 +738,17 @@ def report_premedication(
     sentence (or no route at all for a sedation drug, ``words.report_sedation_classes``), of a
     procedure report that opens with its procedure heading
     (``words.report_title_sections``: "PROCEDURE: Sigmoidoscopy. INDICATIONS: ...
-    MEDICATIONS: Fentanyl 0.1 mg IV, Versed 1 mg IV")? There the heading lists what was given
+    MEDICATIONS: Fentanyl 0.1 mg IV, Versed 1 mg IV") or its pre-operative diagnosis
+    (``regex.report_opening``)? There the heading lists what was given
     for the procedure, not a home list (a schedule still makes it a regimen: blocked_by)."""
     if category not in rules.report_medication_sections or segment is None or a.label != "DRUG":
         return False
-    first = min(view.sections, key=lambda s: s.start, default=None)
-    if first is None or first.category not in rules.report_title_sections:
-        return False
-    if view.text[: first.start].strip(" ,\n\t"):
-        return False  # the title must open the note
+    if not rules.report_opening.match(view.text):  # "PREOPERATIVE DIAGNOSIS: ..." opens it
+        first = min(view.sections, key=lambda s: s.start, default=None)
+        if first is None or first.category not in rules.report_title_sections:
+            return False
+        if view.text[: first.start].strip(" ,\n\t"):
+            return False  # the title must open the note
     own = view.text[segment.start : segment.end]
     if not rules.doses.find_all(own):
         return False
@@ -1090,6 +1131,7 @@ def settle(
     bolus: bool,
     post_mortem: bool,
     segment: Segment,
+    veterinary: bool = False,
     others: Callable[[], Sequence[Segment]] = tuple,
 ) -> Decision:
     """The first reading of anchor ``a`` (``given_by``, ``blocked_by``) settled by the override
@@ -1105,6 +1147,7 @@ def settle(
       Marcaine, I performed a nerve block") is not blocked by modifiers of
       ``modifiers.procedure_done_ignores`` (a home drug's words);
     - ``post_mortem``: an autopsy report tells care of another encounter (``note:post_mortem``);
+    - ``veterinary``: a veterinary record tells an animal's care (``note:veterinary``);
     - ``extra_dose``: a drug blocked only by its regimen's words (``modifiers.bolus_ignores``)
       with an extra dose in its own words ("on lasix bid, extra 20mg x1 this pm": ``extra_dose``)
       is given (``cue:extra_dose``);
@@ -1117,6 +1160,7 @@ def settle(
     Args:
         bolus: the anchor is a bolus (``anchors.bolus_named``, or a drip's bolus).
         post_mortem: the note is a post-mortem report (``ExtractionRules.post_mortem``).
+        veterinary: the note is a veterinary record (``ExtractionRules.veterinary``).
         segment: the anchor's own words (``segments.segment_of``).
         others: the own words of the other anchors of the anchor's sentence, asked for only
             when ``own_verb_needed`` needs them.
@@ -1138,6 +1182,8 @@ def settle(
         d = replace(d, blocked=None)  # procedure_done
     if post_mortem:
         d = replace(d, blocked="note:post_mortem")  # post_mortem
+    if veterinary:
+        d = replace(d, blocked="note:veterinary")  # veterinary
     if (
         d.blocked
         and a.label == "DRUG"

@@ -2,12 +2,19 @@
 list's shared words say about them.
 
 Each pass reads only the note view and the events (plain data) and the rules of
-``extraction.yaml`` ``regex`` (``correction``, ``log_date``, ``log_today``, ``divided_dose``) and
+``extraction.yaml`` ``regex`` (``correction``, ``correction_above``, ``log_date``,
+``log_day_label``, ``log_today``, ``divided_dose``) and
 ``window`` (``restated_gap_chars``, ``divided_dose_lookback_chars``, ``divided_dose_gap_chars``):
 
 - ``corrected``: a correction that a charted dose was not given ("charted at 11:00 in error -
   NOT given") leaves no event of that drug charted before it (contract section 1: not given;
   corpora/README.md, team_d decision: ``not_administered``);
+- ``corrected_above``: a correction line naming no drug that points at the entry above it
+  ("^ Administration above ENTERED IN ERROR (charted on wrong patient)") leaves no event on the
+  nearest line above it that holds one: those doses are reported as not given instead;
+- ``table_drug``: a pipe table's row that names no drug ("| 12/07/2026 | 100 mg | IM | ...")
+  takes the one drug named on the line right above the table ("Drug: haloperidol decanoate
+  100 mg/mL"), when that line holds no event of its own;
 - ``earlier_log_entries``: in a log whose lines open with dates, the lines of other dates
   than today's are earlier visits' (contract section 1: historical): their mentions are
   skipped;
@@ -62,8 +69,77 @@ def corrected(
     return [e for e in events if id(e) not in drop]
 
 
-def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, tuple, bool]]:
-    """``(start, end, date key, marked today)`` of each line that opens with a date."""
+def _line_of(text: str, pos: int) -> tuple[int, int]:
+    """``(start, end)`` of the line holding character ``pos``."""
+    end = text.find("\n", pos)
+    return text.rfind("\n", 0, pos) + 1, len(text) if end < 0 else end
+
+
+def corrected_above(
+    view: NoteView, events: list[Event], rules: ExtractionRules
+) -> tuple[list[Event], list[NotGiven]]:
+    """The events left after corrections of the entry above, and the doses they remove: a
+    line that matches ``regex.correction_above`` ("^ Administration above ENTERED IN ERROR",
+    "previous entry charted on wrong patient") and names no drug removes every event whose
+    anchor stands on the nearest line above it that holds an event's anchor; each removed
+    dose is reported as not given (``correction:above``; contract section 1, corpora/README.md
+    team_d decision: ``not_administered``)."""
+    drop: dict[int, Event] = {}
+    for found in rules.correction_above.finditer(view.text):
+        lo, hi = _line_of(view.text, found.start())
+        if any(m.label == "DRUG" and lo <= m.start < hi for m in view.mentions):
+            continue  # a drug named on the line: ``corrected`` reads it
+        above = [e for e in events if e.start < lo and id(e) not in drop]
+        if not above:
+            continue
+        line = _line_of(view.text, max(e.start for e in above))
+        for e in above:
+            if line[0] <= e.start < line[1]:
+                drop[id(e)] = e
+    removed = [
+        NotGiven(e.medication, e.start, e.end, "correction:above")
+        for e in sorted(drop.values(), key=lambda e: e.start)
+    ]
+    return [e for e in events if id(e) not in drop], removed
+
+
+def table_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """Name the drug-less events of a pipe table's rows (lines opening with ``|``) by the one
+    drug (a single generic, however often written) named on the line right above the table,
+    when no event stands on that line: a record headed "Drug: haloperidol decanoate 100
+    mg/mL" over rows of date, dose, route and site. The event takes the drug, its lexicon
+    exclusion (unless the exclusion depends on the note, ``exclusion_if``) and its span."""
+    text = view.text
+    for e in events:
+        if e.medication is not None:
+            continue
+        lo, _ = _line_of(text, e.start)
+        if not text[lo : lo + 40].lstrip(" \t").startswith("|"):
+            continue
+        while lo > 0:  # up to the table's first line
+            prev, _ = _line_of(text, lo - 1)
+            if not text[prev : prev + 40].lstrip(" \t").startswith("|"):
+                break
+            lo = prev
+        if lo == 0:
+            continue
+        head = _line_of(text, lo - 1)
+        drugs = [m for m in view.mentions if m.label == "DRUG" and head[0] <= m.start < head[1]]
+        if len({m.ident for m in drugs}) != 1:
+            continue
+        if any(head[0] <= other.start < head[1] for other in events):
+            continue
+        entry = rules.drugs.get(drugs[0].ident, {})
+        e.medication, e.medication_text = drugs[0].ident, drugs[0].text
+        e.spans["medication"] = drugs[0].span
+        if entry.get("exclusion") and not entry.get("exclusion_if"):
+            e.drug_exclusion = entry["exclusion"]
+
+
+def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, tuple | None, bool]]:
+    """``(start, end, date key, marked today)`` of each line that opens with a date, or with a
+    series step's label and its date or "today" (``regex.log_day_label``: "Day 8 (today):",
+    whose date key is None)."""
     out = []
     for m in rules.log_date.finditer(view.text):
         start = m.start()
@@ -77,12 +153,26 @@ def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, t
         year_key = (int(year) % 100) if year else None
         today = bool(rules.log_today.search(view.text, start, end))
         out.append((start, end, (year_key, month, day), today))
+    for m in rules.log_day_label.finditer(view.text):  # "Day 1 (11/30/2026):", "Day 8 (today):"
+        start = m.start()
+        end = view.text.find("\n", m.end())
+        end = len(view.text) if end < 0 else end
+        if m.group("today"):
+            out.append((start, end, None, True))
+            continue
+        month, day = int(m.group("m")), int(m.group("d"))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            year = m.group("y")
+            key = ((int(year) % 100) if year else None, month, day)
+            today = bool(rules.log_today.search(view.text, start, end))
+            out.append((start, end, key, today))
     return out
 
 
 def earlier_log_entries(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int]]:
     """``(start, end)`` of a log's entries of earlier visits, whose mentions are no event of
-    this one: when at least two lines open with different dates (``regex.log_date``), each
+    this one: when at least two lines open with different dates (``regex.log_date``, or a
+    series step's label, ``regex.log_day_label``, where "today" counts as a date), each
     dated line whose date is not today's. Today's lines are those marked so
     (``regex.log_today``: "(today)", "<- today"), else, when every date has a year or none
     has, the lines of the latest date, else the lines of the latest dated year's month and

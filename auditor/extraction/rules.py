@@ -176,6 +176,7 @@ class ExtractionRules:
         self.procedure_means = frozenset(spec["words"].get("procedure_means", ()))
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.post_mortem_re = _phrases(cues["context"].get("post_mortem_report", ()))
+        self.veterinary_re = _phrases(cues["context"].get("veterinary_record", ()))
         self.schedule_given = _words(cues["context"].get("schedule_given", ()))
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
@@ -206,6 +207,9 @@ class ExtractionRules:
             cues["context"].get("order_then_given_not_after", ())
         )
         self.hypothetical_mods = frozenset(("HYPOTHETICAL",))
+        # a prescription line carried out in its own sentence, with its injection route ("Rx:
+        # Inj. Vitamin D3 6 lakh IU IM stat, R gluteal - given by Sr. A"): given.blocked_by
+        self.carried_out_mods = frozenset(("HYPOTHETICAL", "PRESCRIPTION"))
         verbs = alternation(cues["context"].get("before_transfer_verbs", ()))
         units = alternation(cues["context"].get("before_transfer_units", ()))
         self.before_transfer = (
@@ -480,8 +484,11 @@ class ExtractionRules:
         self.repeat = rx["repeat"]
         self.repeated_more = rx.get("repeated_more", NEVER)
         self.correction = rx.get("correction", NEVER)
+        self.correction_above = rx.get("correction_above", NEVER)
+        self.dose_number = rx.get("dose_number", NEVER)
         self.log_date = rx.get("log_date", NEVER)
         self.log_today = rx.get("log_today", NEVER)
+        self.log_day_label = rx.get("log_day_label", NEVER)
         # a log line's state (auditor.extraction.logs): longest state first
         words, mods = spec["words"], spec["modifiers"]
         self.log_state_field = _state_field(words.get("log_state_fields", ()))
@@ -519,6 +526,7 @@ class ExtractionRules:
         self.dose_total_after = rx.get("dose_total_after", NEVER)
         self.treated_for_with = rx.get("treated_for_with", NEVER)
         self.report_list_schedule = rx.get("report_list_schedule", NEVER)
+        self.report_opening = rx.get("report_opening", NEVER)
         self.mixture_dose = rx.get("mixture_dose", NEVER)
         self.history_title = rx["history_title"]
         self.admission_told = rx.get("admission_told", NEVER)
@@ -556,6 +564,11 @@ class ExtractionRules:
         """Is the note a post-mortem (autopsy) report (``cues.yaml``
         ``context.post_mortem_report``)? The care it tells was given in another encounter."""
         return self.post_mortem_re is not None and bool(self.post_mortem_re.search(text))
+
+    def veterinary(self, text: str) -> bool:
+        """Is the note a veterinary record (``cues.yaml`` ``context.veterinary_record``: "Pet
+        Wellness Clinic", "Owner:")? It tells an animal's care: no human patient's injection."""
+        return self.veterinary_re is not None and bool(self.veterinary_re.search(text))
 
     def role(self, category: str | None) -> str | None:
         """The audit role of a section category (``section_rules.json`` ``roles``), or None."""

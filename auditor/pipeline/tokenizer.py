@@ -19,7 +19,9 @@ from spacy.language import Language
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 EXTRA_INFIXES = (
-    r"(?<=[0-9])(?=[A-Za-z\u00b5\u03bc%])",  # 80mg, 1000mcg, 0.5mL, 1%
+    # 80mg, 1000mcg, 0.5mL, 1%; not an ordinal's ending ("3rd intermetatarsal space", "2ND dose":
+    # "rd" alone would read as the right deltoid)
+    r"(?<=[0-9])(?!(?:[sS][tT]|[nN][dD]|[rR][dD]|[tT][hH])(?![A-Za-z]))(?=[A-Za-z\u00b5\u03bc%])",
     r"(?<=[A-Za-z])-(?=[0-9])",  # Kenalog-40
     r"(?<=[A-Za-z])\.(?=[A-Z][a-z])",  # given.Tolerated
     r"(?<=[0-9A-Za-z])/(?=[A-Za-z])",  # mg/mL, mg/dL as three tokens
