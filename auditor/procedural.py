@@ -71,6 +71,19 @@ def sentence_before(text: str, left: int) -> int | None:
         at = ends[-1]
 
 
+def sentence_after(text: str, right: int) -> int:
+    """Where the sentence after a sentence ending at ``right`` ends: the first ``SENTENCE_END``
+    after ``right`` whose stretch from ``right`` holds a word of three letters
+    (``_SENTENCE_WORD``), at most ``SENTENCE_BACK`` characters on (the end of the text or of
+    that reach when none is found)."""
+    at = right
+    stop = min(len(text), right + SENTENCE_BACK)
+    for m in SENTENCE_END.finditer(text, min(right + 1, stop), stop):
+        if _SENTENCE_WORD.search(text, at, m.start()):
+            return m.end()
+    return stop
+
+
 @dataclass(frozen=True)
 class ProceduralRules:
     """Compiled rules of ``patterns/context/procedural.yaml``.
@@ -430,7 +443,11 @@ class ProceduralRules:
         # the stay keeps up (``icu_sedation`` in this sentence or the one before), no procedure
         prev = sentence_before(text, left)
         prev = max(0, left - SENTENCE_BACK) if prev is None else prev
-        return self.icu_sedation is None or not self.icu_sedation.search(text, prev, right)
+        # ... or the one after (morphine every two hours to settle him, then the propofol rate
+        # raised in the next sentence: the drips told next; helper nursing18, nurs-147-2)
+        return self.icu_sedation is None or not self.icu_sedation.search(
+            text, prev, sentence_after(text, right)
+        )
 
     def _cue_found(self, cue: re.Pattern[str], text: str, left: int, right: int, end: int) -> bool:
         """Does ``cue`` match in ``text[left:right]`` other than after the anchor (ending at

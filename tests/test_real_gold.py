@@ -466,6 +466,8 @@ def test_nursing_batch_2_is_24_dev_notes():
         # batch nursing-16 was drawn when no reserved-id file existed any more (draws exclude gold)
         ("nursing-16", 9, 32, ()),
         ("nursing-17", 8, 28, ()),
+        # batch nursing-18 was drawn excluding gold and batch nursing-17's draw (PROVENANCE.md)
+        ("nursing-18", 9, 35, ()),
         # batch nursing-19 was drawn excluding gold and the draws of batches nursing-17/18
         (
             "nursing-19",
@@ -494,7 +496,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (612, 469, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (637, 494, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

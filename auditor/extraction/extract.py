@@ -1198,7 +1198,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 [  # "Ancef, and the patient was on oral antibiotics at home": not Ancef's route
                     m
                     for m in note.segment(a).of("ROUTE")
-                    if m.start < a.start or not (m.modifiers & rules.route_of_another) - a.modifiers
+                    if (
+                        m.start < a.start
+                        or not (m.modifiers & rules.route_of_another) - a.modifiers
+                    )
+                    # a drip word is never a dose's route (dropped below): an oral amiodarone dose
+                    # charted as its gtt comes off keeps the oral route (helper nursing18)
+                    and m.text.lower() not in rules.drip_route_words
                 ],
                 a,
                 rules.window.route_before_tokens,

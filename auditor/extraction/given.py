@@ -206,7 +206,9 @@ def prescription_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bo
 def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is anchor ``a`` told in the opening narrative of a note made of paragraphs, before a
     transfer to this unit in that paragraph ("... received versed in the lab ... He was
-    transferred to CCU": ``cues.yaml`` ``context.before_transfer``)? Care given before the
+    transferred to CCU": ``cues.yaml`` ``context.before_transfer``), or, after a sending to the
+    emergency department before it in that paragraph (``context.before_transfer_ed_*``), in a
+    later one? Care given before the
     transfer is care of another encounter (contract v2 section 1). A note's title on a line of
     its own (at most ``cues.yaml`` ``window.title_paragraph_chars`` long) before a blank line is
     no paragraph: the narrative after it is the first ("ICU Transfer Note", then the story)."""
@@ -222,7 +224,15 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     end = rules.blank_line.search(text, a.end)
     if end is None:
         return False  # one paragraph only (no paragraph structure: transcriptions)
-    return rules.before_transfer.search(text, a.end, end.start()) is not None
+    if rules.before_transfer.search(text, a.end, end.start()) is not None:
+        return True
+    # the patient sent to the ED before the dose in the first paragraph, the arrival to this unit
+    # told in a later one (an ED course with an IV antibiotic, then the unit reached overnight)
+    return (
+        rules.before_transfer_ed is not None
+        and rules.before_transfer_ed.search(text, start, a.start) is not None
+        and rules.before_transfer.search(text, end.end()) is not None
+    )
 
 
 def given_by(
@@ -326,6 +336,8 @@ def given_by(
         )
     ):
         return "record:times"  # "labetalol x 1 for SBP 180s", "lasix 20mg x1": a count given
+    if times and role != "planning" and a.label == "DRUG" and _bare_count(view, a, times.span()):
+        return "record:times"  # "REGLAN X1." charted as a sentence of its own: the dose given
     if role not in ("planning", "indication") and for_symptom(view, a, rules):
         return "record:for_symptom"  # "Ativan for agitation", "Toradol and Tylenol for pain"
     if role not in ("planning", "indication", "not_administered") and effect_after(view, a, rules):
@@ -362,6 +374,17 @@ def given_by(
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
     return None
+
+
+def _bare_count(view: NoteView, a: Mention, count: tuple[int, int]) -> bool:
+    """Is the drug's sentence only the drug and its count ("REGLAN X1.", "- ativan x 1"): a line of
+    a nursing note charting one dose (helper nursing18, nurs-136-13), not an order, which names a
+    dose, a route or a time with it?"""
+    sent = view.sentences[a.sent]
+    before = view.text[sent.start : a.start]
+    after = view.text[count[1] : sent.end]
+    between = view.text[a.end : count[0]]
+    return not any(c.isalnum() for c in before + after + between)
 
 
 def course_controlled(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
@@ -940,6 +963,9 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     ):
         return True  # "NTG 3MCG FOR BP, LABETALOL 10MG GIVEN": the drip's rate
     n = rules.window.infusion_after_tokens
+    ranged = rules.range_after_drug.match(view.text, a.end)
+    if ranged is not None:  # "fentanyl 25-50mcgs gtt": the drip word counted after the range
+        n += max(0, bisect_left(view.offsets, ranged.end()) - a.tok_end - 1)
     after = view.tokens[a.tok_end : a.tok_end + n]
     other = next(
         (

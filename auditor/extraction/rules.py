@@ -219,6 +219,16 @@ class ExtractionRules:
             if verbs and units
             else None
         )
+        ed_verbs = alternation(cues["context"].get("before_transfer_ed_verbs", ()))
+        ed_places = alternation(cues["context"].get("before_transfer_ed_places", ()))
+        self.before_transfer_ed = (
+            re.compile(
+                rf"(?<!\w)(?:{ed_verbs})\s+(?:to|in|into|at)\s+(?:the\s+)?(?:{ed_places})(?!\w)",
+                re.I,
+            )
+            if ed_verbs and ed_places
+            else None
+        )
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
@@ -461,6 +471,7 @@ class ExtractionRules:
         self.rate = rx["rate"]
         self.bag_after = rx.get("bag_after", NEVER)
         self.infusion_before = rx["infusion_before"]
+        self.range_after_drug = rx.get("range_after_drug", NEVER)
         self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
         self.infusion_only_started = rx.get("infusion_only_started", NEVER)
         self.another_amount = rx["another_amount"]

@@ -157,8 +157,8 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def dosed_patterns(spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """DOSED token patterns (``extraction.yaml`` ``dosed_names``): for each entry, a name, a
-    number and one of its units (``before_dose``), or a number, a unit and a name
-    (``after_dose``); the span id is the entry's generic name."""
+    number and one of its units (``before_dose``), or a number, a unit, an optional "of" and a
+    name (``after_dose``); the span id is the entry's generic name."""
     out: list[dict[str, Any]] = []
     number = {"LIKE_NUM": True}
     for entry in spec:
@@ -168,7 +168,8 @@ def dosed_patterns(spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if not words:
                 continue
             name = {"LOWER": {"IN": words}}
-            pattern = [name, number, unit] if side == "before_dose" else [number, unit, name]
+            of = {"LOWER": "of", "OP": "?"}  # "40 meq of potassium", "2 amps of magnesium"
+            pattern = [name, number, unit] if side == "before_dose" else [number, unit, of, name]
             out.append({"label": "DOSED", "pattern": pattern, "id": entry["generic"]})
     return out
 
