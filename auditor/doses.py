@@ -34,16 +34,32 @@ _NEEDLE = re.compile(
     re.I,
 )
 
-# after "18g" (a whole number from 14 to 24 in grams): a peripheral IV catheter's gauge when an
-# IV site follows, with or without its side ("access: 20g R hand", "#22G LAC", "18 g in the
-# forearm"), not grams
-_CATHETER = re.compile(
-    r"[\s\u00a0]*(?:(?:left|right|lt\.?|rt\.?|l|r)\b[\s\u00a0]*)?"
-    r"(?:l|r)?(?:ac\b|antecub\w*|forearm|hand|wrist|piv\b|angio\w*|jelco|hep\s?lock|saline\s+lock|"
-    r"peripheral|ej\b|external\s+jugular)",
-    re.I,
-)
-_GAUGES = range(14, 25)
+
+def catheter_after(units_spec: dict[str, Any]) -> tuple[range, re.Pattern[str] | None]:
+    """The gauges and the IV-site words after them that make "<n>g" a peripheral IV catheter's
+    gauge, not grams (``units.yaml`` ``catheter_gauge_range``, ``catheter_side_words``,
+    ``catheter_site_words``: "20g R hand", "#22G LAC"); an empty range and None when the file
+    has none."""
+    low, high = units_spec.get("catheter_gauge_range", (1, 0))
+    sites = units_spec.get("catheter_site_words", ())
+    if not sites:
+        return range(0), None
+    sides = alternation(units_spec.get("catheter_side_words", ()))
+    letters = "|".join(
+        re.escape(w) for w in units_spec.get("catheter_side_words", ()) if len(w) == 1
+    )
+
+    def site(word: str) -> str:
+        stem = r"\s*".join(re.escape(part) for part in word.rstrip("*").split())
+        return stem + (r"\w*" if word.endswith("*") else r"\b")
+
+    glued = rf"(?:{letters})?" if letters else ""
+    pattern = (
+        rf"[\s\u00a0]*(?:(?:{sides})\.?\b[\s\u00a0]*)?{glued}(?:{'|'.join(map(site, sites))})"
+        if sides
+        else rf"[\s\u00a0]*(?:{'|'.join(map(site, sites))})"
+    )
+    return range(int(low), int(high) + 1), re.compile(pattern, re.I)
 
 
 def alternation(words: Any) -> str:
@@ -142,6 +158,7 @@ class DoseParser:
         self.multipliers = {str(k).lower(): v for k, v in units_spec["multipliers"].items()}
         self.volume_unit = units_spec["volume_unit"]
         self.pct_factor = float(units_spec["percent_mg_per_ml"])
+        self.gauges, self.catheter = catheter_after(units_spec)
         # "one gram": a number written as a word (only ever with a unit)
         self.number_words = {
             str(k).lower(): v for k, v in units_spec.get("number_words", {}).items()
@@ -291,7 +308,12 @@ class DoseParser:
                 continue  # "IV fluids at 125 mL per hour": a rate (units.yaml rate_words)
             if _NEEDLE.match(text, end):
                 continue  # "25g needle", "22 gauge": a needle size, not grams
-            if unit == "g" and value in _GAUGES and _CATHETER.match(text, end):
+            if (
+                unit == "g"
+                and value in self.gauges
+                and self.catheter
+                and self.catheter.match(text, end)
+            ):
                 continue  # "20g R hand": an IV catheter's gauge, not grams
             in_volume = self._in_volume.match(text, end)
             per = self._per_volume.match(text, end)
