@@ -349,7 +349,7 @@ def given_by(
     if (
         role not in ("planning", "indication", "not_administered")
         and a.label == "DRUG"
-        and rules.tolerated_dose_of.search(text, max(sents[a.sent].start, a.start - 50), a.start)
+        and rules.tolerated_dose_of.search(text, sents[a.sent].start, a.start)
     ):
         return "record:tolerated"  # "tolerated her usual dose of metoprolol": given
     if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):

@@ -12,9 +12,9 @@ Each pass reads only the note view and the events (plain data) and the rules of
 - ``corrected_above``: a correction line naming no drug that points at the entry above it
   ("^ Administration above ENTERED IN ERROR (charted on wrong patient)") leaves no event on the
   nearest line above it that holds one: those doses are reported as not given instead;
-- ``table_drug``: a pipe table's row that names no drug ("| 12/07/2026 | 100 mg | IM | ...")
-  takes the one drug named on the line right above the table ("Drug: haloperidol decanoate
-  100 mg/mL"), when that line holds no event of its own;
+- ``table_drug``: a table's row (``segments.is_table_row``) that names no drug
+  ("| 12/07/2026 | 100 mg | IM | ...") takes the one drug named on the line right above the
+  table ("Drug: haloperidol decanoate 100 mg/mL"), when that line holds no event of its own;
 - ``earlier_log_entries``: in a log whose lines open with dates, the lines of other dates
   than today's are earlier visits' (contract section 1: historical): their mentions are
   skipped;
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from .event import Event, NotGiven
 from .rules import ExtractionRules
+from .segments import is_table_row
 from .view import CharSpan, NoteView
 
 
@@ -104,7 +105,7 @@ def corrected_above(
 
 
 def table_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
-    """Name the drug-less events of a pipe table's rows (lines opening with ``|``) by the one
+    """Name the drug-less events of a table's rows (``segments.is_table_row``) by the one
     drug (a single generic, however often written) named on the line right above the table,
     when no event stands on that line: a record headed "Drug: haloperidol decanoate 100
     mg/mL" over rows of date, dose, route and site. The event takes the drug, its lexicon
@@ -113,12 +114,12 @@ def table_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> N
     for e in events:
         if e.medication is not None:
             continue
-        lo, _ = _line_of(text, e.start)
-        if not text[lo : lo + 40].lstrip(" \t").startswith("|"):
+        lo, hi = _line_of(text, e.start)
+        if not is_table_row(text[lo:hi], rules):
             continue
         while lo > 0:  # up to the table's first line
-            prev, _ = _line_of(text, lo - 1)
-            if not text[prev : prev + 40].lstrip(" \t").startswith("|"):
+            prev, end = _line_of(text, lo - 1)
+            if not is_table_row(text[prev:end], rules):
                 break
             lo = prev
         if lo == 0:
