@@ -1143,6 +1143,9 @@ def settle(
       is given even in a list section;
     - ``started_with_route``: a start with its injection route ("started GCSF SQ") is the first
       dose even under its start modifiers;
+    - ``charted_in_list``: a drug line of a short medication heading charted with its amount,
+      injection route, body site and clock time ("Meds: <drug> 1 mg IM R deltoid 06:55") is a
+      dose given, not a list item (``charted_list_dose``);
     - ``procedure_done``: an injection procedure told as done with the drug ("Using 0.5%
       Marcaine, I performed a nerve block") is not blocked by modifiers of
       ``modifiers.procedure_done_ignores`` (a home drug's words);
@@ -1172,6 +1175,8 @@ def settle(
         d = replace(d, blocked=None)  # today_in_a_list
     if d.blocked and d.blocked.startswith("context:") and d.given == "record:started_route":
         d = replace(d, blocked=None)  # started_with_route
+    if d.blocked and d.given and charted_list_dose(view, a, d.blocked, segment, rules):
+        d = replace(d, blocked=None)  # charted_in_list
     if (
         d.given
         and d.blocked
@@ -1200,6 +1205,26 @@ def settle(
         if standing and verbs_of_others(view, a, segment, others(), rules):
             d = replace(d, blocked="context:" + sorted(standing)[0])  # own_verb_needed
     return d
+
+
+def charted_list_dose(
+    view: NoteView, a: Mention, blocked: str, segment: Segment, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a``, blocked only by its medication heading (``section:<category>`` of
+    ``extraction.yaml`` ``words.charted_list_sections``), charted there as a dose of the visit:
+    its own words (``segment``) hold its amount, an injection route, a body site and a clock time
+    (``regex.clock_time`` or ``regex.charted_time``) ("Meds: <drug> 1 mg IM R deltoid 06:55 for pain", tk-032)? A home or current medication list
+    names a regimen, never the site and time of a dose (a schedule blocks before the heading
+    does: ``blocked_by``)."""
+    if a.label != "DRUG" or blocked.removeprefix("section:") not in rules.charted_list_sections:
+        return False
+    own = view.text[segment.start : segment.end]
+    return (
+        bool(rules.doses.find_all(own))
+        and any(m.ident in rules.injection_routes for m in segment.of("ROUTE"))
+        and bool(segment.of("SITE"))
+        and bool(rules.clock_time.search(own) or rules.charted_time.search(own))
+    )
 
 
 def verbs_of_others(

@@ -337,6 +337,7 @@ class ExtractionRules:
         self.report_medication_sections = frozenset(words.get("report_medication_sections", ()))
         self.report_sedation_classes = frozenset(words.get("report_sedation_classes", ()))
         self.report_title_sections = frozenset(words.get("report_title_sections", ()))
+        self.charted_list_sections = frozenset(words.get("charted_list_sections", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
         self.side_nouns = frozenset(words.get("side_nouns", ()))
@@ -428,6 +429,7 @@ class ExtractionRules:
         )
         rx = {key: re.compile(value) for key, value in spec["regex"].items()}
         self.clock_time = rx["clock_time"]
+        self.charted_time = rx.get("charted_time", NEVER)
         self.dose_of = rx["dose_of"]
         self.dose_of_other = rx.get("dose_of_other", NEVER)
         self.combined_with = rx.get("combined_with", NEVER)
