@@ -1212,10 +1212,10 @@ def charted_list_dose(
 ) -> bool:
     """Is drug anchor ``a``, blocked only by its medication heading (``section:<category>`` of
     ``extraction.yaml`` ``words.charted_list_sections``), charted there as a dose of the visit:
-    its own words (``segment``) hold its amount, an injection route, a body site and a clock time
-    (``regex.clock_time`` or ``regex.charted_time``) ("Meds: <drug> 1 mg IM R deltoid 06:55 for pain", tk-032)? A home or current medication list
-    names a regimen, never the site and time of a dose (a schedule blocks before the heading
-    does: ``blocked_by``)."""
+    its own words (``segment``) hold its amount, an injection route, a body site and a clock
+    time (``regex.clock_time`` or ``regex.charted_time``): "Meds: <drug> 1 mg IM R deltoid 06:55
+    for pain" (tk-032)? A home or current medication list names a regimen, never the site and
+    time of a dose (a schedule blocks before the heading does: ``blocked_by``)."""
     if a.label != "DRUG" or blocked.removeprefix("section:") not in rules.charted_list_sections:
         return False
     own = view.text[segment.start : segment.end]
