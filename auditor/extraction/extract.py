@@ -57,6 +57,7 @@ from .merging import (
     has_event_after,
     merge_mentions,
     merge_unnamed,
+    total_then_parts,
 )
 from .passes import (
     corrected,
@@ -1492,6 +1493,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
+    merged = total_then_parts(merged)  # "= 144 mg SC, 2 syringes" then one line per syringe
     merged = corrected(view, merged, not_given, rules)  # "charted in error - NOT given"
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
