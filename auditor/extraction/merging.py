@@ -63,8 +63,9 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
     coverage dose ("covered with 2 units", anchor label DOSE) is always an event of its own.
     Both stay events; so does one with the same amount at another site or side (the next part
     of a dose split over sites). A drug-less injection by a route of its own after a local
-    anaesthetic's event ("Dorsal penile block with lidocaine. 0.58 mg injected into the plaque") is another
-    drug, the treatment the anaesthetic prepared for: it is not merged into the anaesthetic.
+    anaesthetic's event ("Dorsal penile block with lidocaine. 0.58 mg injected into the
+    plaque") is another drug, the treatment the anaesthetic prepared for: it is not merged
+    into the anaesthetic.
 
     Returns:
         True when ``event`` was merged into the last of ``events``.
