@@ -34,6 +34,7 @@ return the anchor's ``Decision``.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -631,6 +632,8 @@ def blocked_by(
     (``night_note``)."""
     if started_then_tolerated(view, a, rules):
         return None  # "started on IV Unasyn, which he tolerated well": the first dose was given
+    if dated_earlier(view, a, rules):
+        return "date:earlier_visit"  # "PPD ... placed 12/05/2026" in a note of 12/07/2026
     mods = sorted(a.modifiers & rules.blocking)
     own = view.text[segment.start : segment.end] if segment is not None else ""
     if mods and set(mods) <= rules.recent_mods | rules.admitted_mods:
@@ -689,6 +692,32 @@ def blocked_by(
     if history_told(view, a, category, rules):
         return f"section:{category}"  # the history of the present illness: told, not given now
     return None
+
+
+def _date_key(m: re.Match[str]) -> tuple[int, int, int]:
+    return int(m.group("y")), int(m.group("m")), int(m.group("d"))
+
+
+def dated_earlier(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is anchor ``a``'s sentence an administration dated with its calendar date
+    (``regex.dated_admin``: "placed 12/05/2026", "given on 11/30/2026") earlier than the note's
+    own date (``regex.visit_date``, the first date of the note's opening lines,
+    ``window.opening_lines``)? A tuberculin test read today was placed at an earlier visit
+    (tk-045): no event of this one (contract section 1)."""
+    sent = view.sentences[a.sent]
+    dated = [m for m in rules.dated_admin.finditer(view.text, sent.start, sent.end)]
+    if not dated:
+        return False
+    at, seen = 0, 0
+    for line in view.text.splitlines(keepends=True):
+        at += len(line)
+        seen += bool(line.strip())
+        if seen >= rules.window.opening_lines:
+            break
+    visit = rules.visit_date.search(view.text, 0, min(at, sent.start))
+    if visit is None:
+        return False
+    return all(_date_key(m) < _date_key(visit) for m in dated)
 
 
 def night_note(view: NoteView, rules: ExtractionRules) -> bool:
