@@ -105,21 +105,26 @@ def corrected_above(
 
 
 def table_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
-    """Name the drug-less events of a table's rows (``segments.is_table_row``) by the one
+    """Name the drug-less events of a table's rows (``segments.is_table_row``, or a
+    column-aligned plain-text row, ``regex.spaced_row``) by the one
     drug (a single generic, however often written) named on the line right above the table,
     when no event stands on that line: a record headed "Drug: haloperidol decanoate 100
     mg/mL" over rows of date, dose, route and site. The event takes the drug, its lexicon
     exclusion (unless the exclusion depends on the note, ``exclusion_if``) and its span."""
     text = view.text
+
+    def row(line: str) -> bool:
+        return is_table_row(line, rules) or rules.spaced_row.search(line) is not None
+
     for e in events:
         if e.medication is not None:
             continue
         lo, hi = _line_of(text, e.start)
-        if not is_table_row(text[lo:hi], rules):
+        if not row(text[lo:hi]):
             continue
         while lo > 0:  # up to the table's first line
             prev, end = _line_of(text, lo - 1)
-            if not is_table_row(text[prev:end], rules):
+            if not row(text[prev:end]):
                 break
             lo = prev
         if lo == 0:
