@@ -67,6 +67,7 @@ from .passes import (
     eye_side,
     merge_restated,
     share_list_site,
+    slash_list_amounts,
     table_drug,
 )
 from .rules import ExtractionRules
@@ -1494,6 +1495,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
     merged = total_then_parts(merged)  # "= 144 mg SC, 2 syringes" then one line per syringe
+    slash_list_amounts(view, merged, rules)  # "Haldol 5 / Ativan 2 / Benadryl 50 mg IM"
     merged = corrected(view, merged, not_given, rules)  # "charted in error - NOT given"
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows

@@ -268,6 +268,22 @@ def given_by(
     has_route_or_dose = any(m.label == "ROUTE" for m in record) or bool(
         rules.doses.find_all(record_text)
     )
+    in_slash_list = False
+    if (
+        not has_route_or_dose
+        and a.label == "DRUG"
+        and rules.slash_amount_lead.match(text, a.end)
+        and any(
+            m.label == "ROUTE" and m.ident in rules.injection_routes and m.start > a.end
+            for m in view.in_sent(a.sent)
+        )
+    ):
+        # "Haldol 5 / Ativan 2 / Benadryl 50 mg IM": a slash list's item is read with the
+        # list's route and unit (passes.slash_list_amounts gives it its amount)
+        list_rest = text[a.end : view.sentences[a.sent].end]
+        if rules.doses.find_all(list_rest):
+            has_route_or_dose = in_slash_list = True
+            record_text += " " + list_rest
     if role == "administration" and (has_route_or_dose or segment.of("SITE")):
         return "section:administration"
     if (
@@ -364,6 +380,8 @@ def given_by(
             return f"record:{m.label.lower()}"
     sent_start = sents[a.sent].start
     lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
+    if in_slash_list:  # "23:40 B52 (Haldol 5 / Ativan 2 / ...)": the list's time
+        lead_in = text[sent_start : segment.start]
     if role != "planning" and (
         rules.clock_time.search(record_text) or rules.clock_time.search(lead_in)
     ):

@@ -343,3 +343,39 @@ def eye_side(view: NoteView, events: list[Event], rules: ExtractionRules) -> Non
             if got is not None:
                 e.laterality, e.spans["laterality"] = got
                 break
+
+
+def slash_list_amounts(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """Give the drugs of a slash list their bare amounts in the unit of its last item, in
+    place: in a sentence, a chain of events whose drug names are each followed by a bare
+    number and a slash up to the next drug (``regex.slash_bare_amount``: "Haldol 5 / Ativan 2 /
+    Benadryl 50 mg IM R deltoid"), ending at an event with a dose and its unit: each drug
+    without a dose takes its number in that unit (corpora/README.md, team_e: a slash list gives
+    one event per drug with its own amount), and, when it has no site and the same route or
+    none, the last item's site and side written after the list."""
+    by_sent: dict[int, list[Event]] = {}
+    for e in events:
+        sent = _sentence_of(view, e.start)
+        if sent is not None and e.medication is not None:
+            by_sent.setdefault(sent, []).append(e)
+    for group in by_sent.values():
+        group.sort(key=lambda e: e.start)
+        chain: list[tuple[Event, float]] = []
+        for cur, nxt in zip(group, group[1:], strict=False):
+            m = rules.slash_bare_amount.match(view.text[cur.end : nxt.start])
+            if m is None or cur.dose_value is not None:
+                chain = []
+                continue
+            chain.append((cur, float(m.group(1))))
+            if nxt.dose_value is None or nxt.dose_unit is None:
+                continue
+            for e, value in chain:
+                e.dose_value = int(value) if value.is_integer() else value
+                e.dose_unit = nxt.dose_unit
+                e.spans["dose"] = (e.end, nxt.start)
+                if e.site is None and nxt.site is not None and e.route in (None, nxt.route):
+                    e.site, e.laterality = nxt.site, nxt.laterality
+                    for key in ("site", "laterality"):
+                        if key in nxt.spans:
+                            e.spans[key] = nxt.spans[key]
+            chain = []

@@ -489,6 +489,8 @@ class ExtractionRules:
         self.correction_above = rx.get("correction_above", NEVER)
         self.dose_number = rx.get("dose_number", NEVER)
         self.log_date = rx.get("log_date", NEVER)
+        self.slash_bare_amount = rx.get("slash_bare_amount", NEVER)
+        self.slash_amount_lead = rx.get("slash_amount_lead", NEVER)
         self.spaced_row = rx.get("spaced_row", NEVER)
         self.dated_admin = rx.get("dated_admin", NEVER)
         self.visit_date = rx.get("visit_date", NEVER)
