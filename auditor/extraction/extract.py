@@ -62,6 +62,7 @@ from .merging import (
 from .passes import (
     corrected,
     corrected_above,
+    corrected_dose,
     divided_doses,
     earlier_log_entries,
     eye_side,
@@ -1498,6 +1499,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     slash_list_amounts(view, merged, rules)  # "Haldol 5 / Ativan 2 / Benadryl 50 mg IM"
     merged = corrected(view, merged, not_given, rules)  # "charted in error - NOT given"
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
+    corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
     not_given = sorted(not_given + removed, key=lambda n: n.start)
     eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye

@@ -379,3 +379,29 @@ def slash_list_amounts(view: NoteView, events: list[Event], rules: ExtractionRul
                         if key in nxt.spans:
                             e.spans[key] = nxt.spans[key]
             chain = []
+
+
+def corrected_dose(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """A correction line's new amount of a dose charted above, in place: on a line that matches
+    ``regex.correction`` ("CORRECTION", "in error"), ``regex.dose_correction`` ("dose given was
+    30 mg, not 60 mg as charted above") gives the new and the old amount; each event before the
+    line charted with the old amount (the old unit, when left out, is the new one's) takes the
+    new amount (corpora/README.md, team_d: a correction gives the corrected value)."""
+    text = view.text
+    for m in rules.dose_correction.finditer(text):
+        lo, hi = _line_of(text, m.start())
+        if not rules.correction.search(text, lo, hi):
+            continue
+        new = rules.doses.find_all(m.group("new"))
+        if not new:
+            continue
+        old_text = m.group("old")
+        if not any(ch.isalpha() for ch in old_text):
+            old_text += " " + new[0].unit
+        old = rules.doses.find_all(old_text)
+        if not old or old[0].unit != new[0].unit:
+            continue
+        for e in events:
+            if e.start < lo and (e.dose_value, e.dose_unit) == (old[0].value, old[0].unit):
+                e.dose_value, e.dose_unit = new[0].value, new[0].unit
+                e.spans["dose"] = m.span("new")
