@@ -159,6 +159,17 @@ def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, t
         year_key = (int(year) % 100) if year else None
         today = bool(rules.log_today.search(view.text, start, end))
         out.append((start, end, (year_key, month, day), today))
+    opened = {start for start, _, _, _ in out}
+    for m in rules.log_cell_date.finditer(view.text):  # "Tdap   03/22/2019  0.5mL  IM  LD"
+        start = m.start()
+        if start in opened:
+            continue
+        end = view.text.find("\n", m.end())
+        end = len(view.text) if end < 0 else end
+        month, day = int(m.group("m")), int(m.group("d"))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            today = bool(rules.log_today.search(view.text, start, end))
+            out.append((start, end, (int(m.group("y")) % 100, month, day), today))
     for m in rules.log_day_label.finditer(view.text):  # "Day 1 (11/30/2026):", "Day 8 (today):"
         start = m.start()
         end = view.text.find("\n", m.end())
@@ -182,7 +193,8 @@ def earlier_log_entries(view: NoteView, rules: ExtractionRules) -> list[tuple[in
     dated line whose date is not today's. Today's lines are those marked so
     (``regex.log_today``: "(today)", "<- today"), else, when every date has a year or none
     has, the lines of the latest date, else the lines of the latest dated year's month and
-    day, with or without a year."""
+    day, with or without a year. A log all of whose dates are earlier than the note's own date
+    (``_visit_key``) holds no line of this visit (a registry's history printed today)."""
     lines = _log_lines(view, rules)
     if len({key for _, _, key, _ in lines}) < 2:
         return []
@@ -197,7 +209,32 @@ def earlier_log_entries(view: NoteView, rules: ExtractionRules) -> list[tuple[in
             today = {key for _, _, key, _ in lines if key[1:] == latest[1:]}
         else:
             today = {max(key for _, _, key, _ in lines)}
+        visit = _visit_key(view, lines, rules)
+        if visit is not None and all(key is not None and key[0] is not None for key in today):
+            if all(visit > key for key in today):
+                today = set()  # a history printed on a later day: no line is this visit's
     return [(start, end) for start, end, key, _ in lines if key not in today]
+
+
+def _visit_key(
+    view: NoteView, lines: list[tuple[int, int, tuple | None, bool]], rules: ExtractionRules
+) -> tuple[int, int, int] | None:
+    """The note's own date as a log key (two-digit year, month, day): the first
+    ``regex.visit_date`` of its opening lines (``window.opening_lines``) outside the log's dated
+    lines, or None."""
+    at, seen = 0, 0
+    for line in view.text.splitlines(keepends=True):
+        at += len(line)
+        seen += bool(line.strip())
+        if seen >= rules.window.opening_lines:
+            break
+    for m in rules.visit_date.finditer(view.text, 0, at):
+        if any(start <= m.start() < end for start, end, _, _ in lines):
+            continue
+        month, day = int(m.group("m")), int(m.group("d"))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return int(m.group("y")) % 100, month, day
+    return None
 
 
 def share_list_site(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
