@@ -694,6 +694,7 @@ def blocked_by(
         and not schedule_given(view, a.sent, rules, listed)
         and (listed or not responded_after(view, a))
         and (listed or not numbered_dose(view, a, rules))
+        and not mar_row_given(view, a, rules)
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     if coverage_regimen(view, a, segment, rules):
@@ -710,6 +711,29 @@ def blocked_by(
     if history_told(view, a, category, rules):
         return f"section:{category}"  # the history of the present illness: told, not given now
     return None
+
+
+def mar_row_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a``'s line a MAR order whose next line is its administration row: an
+    indented line opening with a date or a clock time (``regex.mar_row``: "    12/06/26 2100
+    GIVEN   ABD LLQ") that names no drug and holds an affirmed administration word
+    (``affirmed_admin``)? The row documents a dose of the scheduled order given (tj-003; a
+    "NOT GIVEN" row documents none)."""
+    if a.label != "DRUG":
+        return False
+    text = view.text
+    eol = text.find("\n", a.end)
+    if eol < 0:
+        return False
+    row = rules.mar_row.match(text, eol + 1)
+    if row is None:
+        return False
+    end = text.find("\n", row.end())
+    end = len(text) if end < 0 else end
+    inside = [m for m in view.mentions if eol < m.start < end]
+    if any(m.label == "DRUG" for m in inside):
+        return False
+    return any(affirmed_admin(view, m, rules) for m in inside)
 
 
 def _date_key(m: re.Match[str]) -> tuple[int, int, int]:
