@@ -718,11 +718,12 @@ def _repeats(note: _Note, a: Mention) -> int:
     "xN" within ``repeat_after_chars`` after the drug, in its segment, or the count as a word
     ("given twice": ``regex.repeat_word``, ``words.repeat_two``/``repeat_three``); 2 for a
     second time told in its segment ("given on admission and again on day 3":
-    ``regex.given_again``); N + 1 for a dose "repeated xN" or "repeated once" in its segment
-    (``regex.repeated_more``); N for a list of N clock times after it ("at 2200 and 0400":
-    ``regex.clock_list``); N for "N doses of" or "N boluses of" right before the drug
-    (``regex.doses_before``) or a count before it and the noun after it ("2 versed boluses":
-    ``regex.count_named_before``/``count_named_after``); else 1."""
+    ``regex.given_again``); N for a dose into each of N places in its segment ("into each of 3
+    trigger points": ``regex.each_of_count``); N + 1 for a dose "repeated xN" or "repeated
+    once" in its segment (``regex.repeated_more``); N for a list of N clock times after it
+    ("at 2200 and 0400": ``regex.clock_list``); N for "N doses of" or "N boluses of" right
+    before the drug (``regex.doses_before``) or a count before it and the noun after it ("2
+    versed boluses": ``regex.count_named_before``/``count_named_after``); else 1."""
     segment = note.segment(a)
     again = note.rules.repeated_more.search(note.view.text, a.end, max(a.end, segment.end))
     if again and not _other_subject_before(note, a, again.start()):
@@ -742,6 +743,10 @@ def _repeats(note: _Note, a: Mention) -> int:
         return _clock_count(times)  # "Haldol 1mg IV at 2200 and 0400": once at each time
     if note.rules.given_again.search(note.view.text, a.end, max(a.end, segment.end)):
         return 2  # "IVIG was given on admission and again on day 3": given twice
+    each = note.rules.each_of_count.search(note.view.text, a.end, max(a.end, segment.end))
+    if each:  # "lidocaine 1% 2 mL into each of 3 trigger points": one dose at each
+        n = each.group("n").lower()
+        return {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}.get(n) or int(n)
     back = max(segment.start, a.start - note.rules.window.dose_before_chars)
     before = note.rules.doses_before.search(note.view.text[back : a.start])
     if not before and note.rules.count_named_after.match(note.view.text, a.end):

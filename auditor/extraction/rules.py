@@ -489,6 +489,7 @@ class ExtractionRules:
         self.correction_above = rx.get("correction_above", NEVER)
         self.dose_number = rx.get("dose_number", NEVER)
         self.log_date = rx.get("log_date", NEVER)
+        self.each_of_count = rx.get("each_of_count", NEVER)
         self.mar_row = rx.get("mar_row", NEVER)
         self.log_cell_date = rx.get("log_cell_date", NEVER)
         self.dose_correction = rx.get("dose_correction", NEVER)
