@@ -114,6 +114,9 @@ class ContextualNames:
     regimen_leads: frozenset[str] = frozenset()  # "cont to have K repleted": a standing order
     regimen_lead_tokens: int = 0
     after_number: frozenset[str] = frozenset()  # "40 KCL given": a salt's name after an amount
+    # a given-word a dosed name may have between it and its amount ("ms given 2mg": dosed_names
+    # before_dose_verbs): the administration verb of that dose
+    dosed_verbs: frozenset[str] = frozenset()
 
 
 class ExtractionRules:
@@ -243,6 +246,7 @@ class ExtractionRules:
         self.anchor_blockers = _words(cues["anchor_blockers"]["next_words"])
         self.template_fields = tuple(str(f).lower() for f in cues["template_fields"])
         self.site_cues = _words(sites["site_cues"])
+        self.site_complaint_after = _words(sites.get("complaint_after", ()))
         self.dose_list_sentences = int(sites.get("dose_list_sentences", 0))
         self.dose_list_cues = _words(sites.get("dose_list_cues", ()))
         self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
@@ -419,6 +423,13 @@ class ExtractionRules:
             regimen_leads=_words(contextual.get("regimen_leads", ())),
             regimen_lead_tokens=int(contextual.get("regimen_lead_tokens", 0)),
             after_number=_words(contextual.get("after_number", ())),
+            dosed_verbs=_words(
+                [
+                    w
+                    for entry in spec.get("dosed_names", ())
+                    for w in entry.get("before_dose_verbs", ())
+                ]
+            ),
         )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(

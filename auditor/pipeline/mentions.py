@@ -199,8 +199,9 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def dosed_patterns(spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """DOSED token patterns (``extraction.yaml`` ``dosed_names``): for each entry, a name, a
-    number and one of its units (``before_dose``), or a number, a unit, an optional "of" and a
-    name (``after_dose``); the span id is the entry's generic name."""
+    number and one of its units (``before_dose``; with one of ``before_dose_verbs`` between the
+    name and the number too: "ms given 2mg"), or a number, a unit, an optional "of" and a name
+    (``after_dose``); the span id is the entry's generic name."""
     out: list[dict[str, Any]] = []
     number = {"LIKE_NUM": True}
     for entry in spec:
@@ -213,6 +214,10 @@ def dosed_patterns(spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
             of = {"LOWER": "of", "OP": "?"}  # "40 meq of potassium", "2 amps of magnesium"
             pattern = [name, number, unit] if side == "before_dose" else [number, unit, of, name]
             out.append({"label": "DOSED", "pattern": pattern, "id": entry["generic"]})
+            verbs = sorted(str(w).lower() for w in entry.get("before_dose_verbs", ()))
+            if side == "before_dose" and verbs:  # "ms given 2mg": a given-word between
+                pattern = [name, {"LOWER": {"IN": verbs}}, number, unit]
+                out.append({"label": "DOSED", "pattern": pattern, "id": entry["generic"]})
     return out
 
 
