@@ -600,10 +600,16 @@ def started_with_route(
     GCSF SQ", "Neupogen SQ started"): the first dose was given (``record:started_route``). A
     regimen put in place ("started on Lovenox 40 mg SC daily", "started heparin 5000 units SC
     q8h") is an order, not a dose (``cues.yaml`` ``context.started_routes`` and
-    ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md)."""
+    ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md). A drug
+    of ``context.started_iv_classes`` started by IV counts too ("Lasix 20 mg iv started this am",
+    "IV Reglan started"), unlike an IV antibiotic course begun ("Diflucan started IV")."""
     if a.label != "DRUG" or not a.modifiers - rules.present_mods <= rules.started_mods:
         return False
-    if not any(m.label == "ROUTE" and m.ident in rules.started_routes for m in segment.mentions):
+    iv_start = rules.drugs.get(a.ident, {}).get("class") in rules.started_iv_classes
+    if not any(
+        m.label == "ROUTE" and (m.ident in rules.started_routes or (iv_start and m.ident == "IV"))
+        for m in segment.mentions
+    ):
         return False
     sent = view.sentences[a.sent]
     for i in range(sent.tok_start, sent.tok_end):

@@ -299,7 +299,11 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     out += amount_first_patterns(given_amount)
     for item in patterns.cues["token_patterns"]:
         out.append(
-            {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}
+            {
+                "label": item["label"],
+                "pattern": item["pattern"],
+                "id": item.get("id", item["label"].lower()),
+            }
         )
     dotted = [
         {**p, "pattern": p["pattern"].upper()}
