@@ -204,8 +204,8 @@ class ExtractionRules:
         self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
-        # a start by IV of a drug of these classes is its first dose too ("Lasix 20 mg iv started this
-        # am", "IV Reglan started"), unlike an IV antibiotic course begun (cues.yaml)
+        # a start by IV of a drug of these classes is its first dose too ("Lasix 20 mg iv
+        # started this am", "IV Reglan started"), unlike an IV antibiotic course begun
         self.started_iv_classes = frozenset(cues["context"].get("started_iv_classes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
         self.order_then_given = _words(cues["context"].get("order_then_given", ()))

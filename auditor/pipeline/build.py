@@ -61,9 +61,9 @@ from .mentions import (
     GIVEN_AMOUNT,
     MENTIONS_KEY,
     FuzzyNames,
+    dosed_after_names,
     fuzzy_settings,
     ruler_patterns,
-    dosed_after_names,
     split_given_amounts,
 )
 from .tokenizer import customize_tokenizer
