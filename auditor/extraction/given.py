@@ -521,8 +521,9 @@ def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     for m in view.in_sent(a.sent):
         if m.label != "RESPONSE" or m.start < a.end:
             continue
-        if m.tok_start - a.tok_end > rules.symptom_max_tokens:
-            return False
+        between = view.tokens[a.tok_end : m.tok_start]
+        if sum(w not in rules.effect_between_words for w in between) > rules.symptom_max_tokens:
+            return False  # (the words of a frequency, "q1-2/hr", do not count)
         return all(
             i in named
             or view.tokens[i] in rules.symptom_list_words
