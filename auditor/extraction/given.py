@@ -235,6 +235,31 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     )
 
 
+def effect_of_earlier_care(
+    view: NoteView, a: Mention, segment: Segment | None, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a``, with no amount in its own words, the drug an effect is credited to
+    (a word of ``cues.yaml`` ``context.effect_links`` right before it: "uo brisk after lasix"),
+    when the note's last earlier mention of that drug was care given before the transfer to this
+    unit (``before_transfer``: "given 60mg Lasix ... transferred to the CCU")? The effect is that
+    dose's, not a dose of this unit."""
+    if a.label != "DRUG" or not rules.effect_links:
+        return False
+    own = view.text[segment.start : segment.end] if segment is not None else ""
+    if any(not d.is_volume for d in rules.doses.find_all(own)):
+        return False  # (a volume is the output: "uo brisk after lasix, 1700cc neg")
+    floor = view.sentences[a.sent].tok_start
+    if not set(view.words_before(a.tok_start, 2, floor)) & rules.effect_links:
+        return False
+    family = rules.family_of(a.ident)
+    earlier = [
+        m
+        for m in view.mentions
+        if m.label == "DRUG" and m.end <= a.start and rules.family_of(m.ident) == family
+    ]
+    return bool(earlier) and before_transfer(view, earlier[-1], rules)
+
+
 def given_by(
     view: NoteView,
     a: Mention,
@@ -660,6 +685,10 @@ def blocked_by(
         return f"context:{elsewhere[0]}"  # "In the emergency room he was given morphine"
     if before_transfer(view, a, rules):
         return "paragraph:before_transfer"  # "... received versed. Transferred to CCU."
+    if effect_of_earlier_care(view, a, segment, rules):
+        return (
+            "paragraph:before_transfer"  # "... given Lasix, transferred to CCU ... uo after lasix"
+        )
     # a schedule written on the dose's own words ("Heparin 5,000 units subcutaneously BID": the
     # frequency reaches the route, not the drug four words back) is the drug's schedule too
     own_mods = (
