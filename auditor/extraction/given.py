@@ -239,15 +239,15 @@ def effect_of_earlier_care(
     view: NoteView, a: Mention, segment: Segment | None, rules: ExtractionRules
 ) -> bool:
     """Is drug anchor ``a``, with no amount in its own words, the drug an effect is credited to
-    (a word of ``cues.yaml`` ``context.effect_links`` right before it: "uo brisk after lasix"),
+    (a word of ``cues.yaml`` ``context.effect_links`` right before it: "urine up after bumex"),
     when the note's last earlier mention of that drug was care given before the transfer to this
-    unit (``before_transfer``: "given 60mg Lasix ... transferred to the CCU")? The effect is that
+    unit (``before_transfer``: "had bumex on the ward ... then to the MICU")? The effect is that
     dose's, not a dose of this unit."""
     if a.label != "DRUG" or not rules.effect_links:
         return False
     own = view.text[segment.start : segment.end] if segment is not None else ""
     if any(not d.is_volume for d in rules.doses.find_all(own)):
-        return False  # (a volume is the output: "uo brisk after lasix, 1700cc neg")
+        return False  # (a volume is the output: "urine up after bumex, 900 mL out")
     floor = view.sentences[a.sent].tok_start
     if not set(view.words_before(a.tok_start, 2, floor)) & rules.effect_links:
         return False
@@ -627,7 +627,7 @@ def started_with_route(
     regimen put in place ("started on Lovenox 40 mg SC daily", "started heparin 5000 units SC
     q8h") is an order, not a dose (``cues.yaml`` ``context.started_routes`` and
     ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md). A drug
-    of ``context.started_iv_classes`` started by IV counts too ("Lasix 20 mg iv started this am",
+    of ``context.started_iv_classes`` started by IV counts too ("bumex 1 mg iv started at noon",
     "IV Reglan started"), unlike an IV antibiotic course begun ("Diflucan started IV")."""
     if a.label != "DRUG" or not a.modifiers - rules.present_mods <= rules.started_mods:
         return False
@@ -686,9 +686,7 @@ def blocked_by(
     if before_transfer(view, a, rules):
         return "paragraph:before_transfer"  # "... received versed. Transferred to CCU."
     if effect_of_earlier_care(view, a, segment, rules):
-        return (
-            "paragraph:before_transfer"  # "... given Lasix, transferred to CCU ... uo after lasix"
-        )
+        return "paragraph:before_transfer"  # bumex on the ward, then "urine up after bumex"
     # a schedule written on the dose's own words ("Heparin 5,000 units subcutaneously BID": the
     # frequency reaches the route, not the drug four words back) is the drug's schedule too
     own_mods = (

@@ -69,7 +69,7 @@ def split_given_amounts(
     ADMIN span of its cue and an AMOUNT span of its number and unit, so that ConText judges
     the amount apart from the cue ("will be given 40 mEq": the amount is hypothetical). When a
     ``dosed_after`` name (``dosed_after_names``) of that unit follows the amount, in no other
-    span ("received 60mg succ and 10 mg etomidate"), the amount and the name are one DOSED span
+    span ("got 100mg succs then the tube"), the amount and the name are one DOSED span
     of that name's generic instead: the cue's span took the words the DOSED pattern matched."""
     out: list[Span] = []
     taken = {i for s in spans if s.label_ != GIVEN_AMOUNT for i in range(s.start, s.end)}
