@@ -512,7 +512,7 @@ def choose_dose(
         and dose.span[1] <= a.start
         and dose.dose.unit.lower() not in units
     ):
-        # "dopa at 6mcg's, ... k and calc repleted": an amount before an electrolyte in a unit
+        # "neo at 40mcg, calc and k repleted": an amount before an electrolyte in a unit
         # it is never dosed in (extraction.yaml dosed_names) is another thing's
         return None
     if dose is not None and dose.dose.is_volume:

@@ -241,7 +241,7 @@ def effect_of_earlier_care(
     """Is drug anchor ``a``, with no amount in its own words, the drug an effect is credited to
     (a word of ``cues.yaml`` ``context.effect_links`` right before it: "urine up after bumex"),
     when the note's last earlier mention of that drug was care given before the transfer to this
-    unit (``before_transfer``: "had bumex on the ward ... then to the MICU")? The effect is that
+    unit (``before_transfer``: "had bumex on the ward, then came to CCU")? The effect is that
     dose's, not a dose of this unit."""
     if a.label != "DRUG" or not rules.effect_links:
         return False

@@ -204,9 +204,9 @@ class ExtractionRules:
         self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
-        # the words crediting an effect to the drug after them ("uo brisk after lasix")
+        # the words crediting an effect to the drug after them ("urine up after bumex")
         self.effect_links = frozenset(cues["context"].get("effect_links", ()))
-        # a start by IV of a drug of these classes is its first dose too ("Lasix 20 mg iv
+        # a start by IV of a drug of these classes is its first dose too ("bumex 1 mg iv
         # started this am", "IV Reglan started"), unlike an IV antibiotic course begun
         self.started_iv_classes = frozenset(cues["context"].get("started_iv_classes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
