@@ -180,6 +180,14 @@ def test_texts_are_the_csv_transcriptions(rows):
             {"consult": 1, "procedure": 15, "other": 5, "trap": 4},
             (),
         ),
+        (
+            "mtsamples-15",
+            24,
+            (21, 3),
+            3,
+            {"procedure": 15, "other": 5, "trap": 4},
+            (),
+        ),
     ],
 )
 def test_dev_batch_is_labelled_before_the_tool(
