@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from ..doses import Dose, tidy_number
-from .anchors import bolus_named, choose_anchors, class_infused
+from .anchors import bolus_named, choose_anchors, class_infused, class_word_after
 from .attributes import (
     DoseAt,
     Found,
@@ -1357,7 +1357,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 )
                 classed = (  # "He was given intravenous antibiotics for prophylaxis"
                     a.label == "ROUTE"
-                    and view.token(a.tok_end) in rules.unnamed_class_words
+                    and class_word_after(view, a, rules) is not None
                     and any(
                         m.label == "ADMIN"
                         and set(m.text.lower().split()) & rules.unnamed_class_admin
