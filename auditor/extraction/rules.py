@@ -328,6 +328,7 @@ class ExtractionRules:
         }
         self.unnamed_class_words = frozenset(words.get("unnamed_class", ()))
         self.unnamed_class_qualifiers = frozenset(words.get("unnamed_class_qualifiers", ()))
+        self.titled_block_words = frozenset(words.get("titled_block", ()))
         self.standing_list_words = frozenset(
             w.lower() for w in (*words.get("standing_list", ()), *self.unnamed_class_words)
         )
@@ -445,6 +446,7 @@ class ExtractionRules:
         self.record_route = rx.get("record_route", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
         self.over_minutes = rx.get("over_minutes", NEVER)
+        self.skin_anaesthesia = rx.get("skin_anaesthesia", NEVER)
         self.hl7_diagnosis = rx.get("hl7_diagnosis", NEVER)
         self.assessment_statement = rx.get("assessment_statement", NEVER)
         self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
