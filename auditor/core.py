@@ -32,9 +32,11 @@ from .procedural import ProceduralRules
 from .records import (
     InputTally,
     NoteRecord,
+    ReaderRules,
     clean_text,
     coerce_text,
     lexicon_words,
+    reader_rules,
     safe_record,
 )
 from .requirements import RequirementSpec
@@ -88,12 +90,15 @@ class Context:
         words: the one-word drug, site and route forms of the rule set
             (``records.lexicon_words``): a word broken by a hyphen at a line end is joined
             when it makes one (``records.clean_text``).
+        reader: the reader rules of the rule set (``records.reader_rules``), None for the
+            bundled ones.
     """
 
     setting: SettingRules
     procedural: ProceduralRules
     im_sc_form: dict[str, bool]
     words: frozenset[str] = frozenset()
+    reader: ReaderRules | None = None
 
 
 def _engine(
@@ -139,6 +144,7 @@ def _engine(
                 ),
                 im_sc_form={d["generic"]: d["im_sc_form"] for d in patterns.drugs["drugs"]},
                 words=lexicon_words(patterns),
+                reader=reader_rules(patterns),
             ),
         )
         _STATE["strings"] = len(_STATE["nlp"].vocab.strings)
@@ -282,7 +288,7 @@ def audit_one(
             note_id=record.note_id, status=status, error=error, setting=record.setting
         ), []
     try:
-        text = clean_text(record.text, context.words)
+        text = clean_text(record.text, context.words, context.reader)
         setting = record.setting or context.setting.from_text(text)
         # a structured export (C-CDA, flattened FHIR, ';' table) read as prose, same offsets
         found = extract(nlp, reading_text(text, patterns_dir))

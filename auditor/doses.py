@@ -27,12 +27,6 @@ _NUM = (
 _DECIMAL_COMMA_WHOLE = re.compile(r"\d{1,2},\d{1,2}")
 _WS = r"[\s\u00a0\u202f]*"
 _RATIO = re.compile(r"(?<![\d:])1[\s\u00a0]*:[\s\u00a0]*(1,?000|10,?000)(?!\d|,\d)")
-# after "25g": a needle's size ("25g needle", "22 gauge", "22G x 1.5 in", "22G 1.5 in needle",
-# "25G 5/8 inch"), not grams
-_NEEDLE = re.compile(
-    r"[\s\u00a0]*(?:-|\s)?(?:needle|ga\b|gauge|(?:x\s*)?\d+(?:\.\d+|/\d+)?\s*(?:in\b|inch|\"))",
-    re.I,
-)
 
 
 def catheter_after(units_spec: dict[str, Any]) -> tuple[range, re.Pattern[str] | None]:
@@ -147,7 +141,8 @@ class DoseParser:
     Args:
         units_spec: the parsed ``units.yaml`` mapping (keys ``units``, ``multipliers``,
             ``volume_unit``, ``percent_mg_per_ml``, ``not_dose_denominators``, ``rate_words``,
-            ``rate_time_words``).
+            ``rate_time_words``, ``number_words``, ``catheter_*``, ``needle_after``: a needle's
+            size right after "<n>g", which is then no gram dose).
     """
 
     def __init__(self, units_spec: dict[str, Any]) -> None:
@@ -159,6 +154,9 @@ class DoseParser:
         self.volume_unit = units_spec["volume_unit"]
         self.pct_factor = float(units_spec["percent_mg_per_ml"])
         self.gauges, self.catheter = catheter_after(units_spec)
+        # after "25g": a needle's size ("25g needle", "22 gauge"), not grams (``needle_after``)
+        needle = units_spec.get("needle_after")
+        self._needle = re.compile(needle) if needle else None
         # "one gram": a number written as a word (only ever with a unit)
         self.number_words = {
             str(k).lower(): v for k, v in units_spec.get("number_words", {}).items()
@@ -306,7 +304,7 @@ class DoseParser:
                 continue
             if self._rate and self._rate.match(text, end):
                 continue  # "IV fluids at 125 mL per hour": a rate (units.yaml rate_words)
-            if _NEEDLE.match(text, end):
+            if self._needle and self._needle.match(text, end):
                 continue  # "25g needle", "22 gauge": a needle size, not grams
             if (
                 unit == "g"

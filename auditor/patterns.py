@@ -122,6 +122,22 @@ SCHEMA: dict[str, tuple[str, ...]] = {
         "findings",
     ),
     "billing/payers.yaml": ("version", "description", "profiles"),
+    "reader/reader.yaml": (
+        "version",
+        "spoken_punctuation",
+        "line_numbers",
+        "ocr",
+        "dotted_leader",
+        "tables",
+    ),
+}
+
+# reader/reader.yaml regexes and the groups their readers take (``records.ReaderRules``)
+READER_GROUPS: dict[tuple[str, ...], int] = {
+    ("line_numbers", "pattern"): 1,
+    ("ocr", "rn_for_m"): 2,
+    ("ocr", "broken_word"): 2,
+    ("dotted_leader",): 2,
 }
 
 # the requirement spec used when none is named (contract version 2)
@@ -488,6 +504,17 @@ def _check_extraction(spec: dict[str, Any], path: str) -> None:
             raise PatternError(f"{path}: regex.{key} does not compile: {exc}") from exc
 
 
+def _check_reader(spec: dict[str, Any], path: str) -> None:
+    """Validate reader/reader.yaml beyond its schema: each regex a reader reads groups from
+    has at least that many groups (``READER_GROUPS``)."""
+    for keys, groups in READER_GROUPS.items():
+        value: Any = spec
+        for key in keys:
+            value = value[key]
+        if re.compile(value).groups < groups:
+            raise PatternError(f"{path}: {'.'.join(keys)} must have {groups} group(s)")
+
+
 def _iso_date(value: Any, where: str) -> None:
     if value is None:
         return
@@ -614,6 +641,7 @@ class Patterns:
         generics = {d["generic"] for d in files["lexicons/drugs.yaml"]["drugs"]}
         _check_hcpcs(files["billing/hcpcs_drugs.yaml"], generics, "billing/hcpcs_drugs.yaml")
         _check_payers(files["billing/payers.yaml"])
+        _check_reader(files["reader/reader.yaml"], "reader/reader.yaml")
         for name, data in files.items():
             if name.startswith("requirements/"):
                 validate_spec(data, name)
@@ -695,3 +723,8 @@ class Patterns:
     @property
     def payers(self) -> dict[str, Any]:
         return self.files["billing/payers.yaml"]
+
+    @property
+    def reader(self) -> dict[str, Any]:
+        """How note text is read before extraction (``records.reader_rules`` compiles it)."""
+        return self.files["reader/reader.yaml"]

@@ -126,7 +126,9 @@ _CLEAN_MAP = {
 }
 
 
-def clean_text(text: str, words: frozenset[str] | None = None) -> str:
+def clean_text(
+    text: str, words: frozenset[str] | None = None, rules: ReaderRules | None = None
+) -> str:
     """Normalise a note for the pipeline without moving any character offset.
 
     ``html_entities``, ``normalise_text``, then the letter confusions of scanned text are repaired
@@ -135,10 +137,92 @@ def clean_text(text: str, words: frozenset[str] | None = None) -> str:
     replacement keeps the length (a legacy print's line numbers become spaces: ``line_numbers``;
     a raw dictation's spoken punctuation becomes the mark: ``spoken_punctuation``), so event
     offsets index the
-    original text and ``len(clean_text(t)) == len(t)``.
+    original text and ``len(clean_text(t)) == len(t)``. ``rules``: the reader rules of the rule
+    set in use (``reader_rules``; None: the bundled rule files').
     """
-    cleaned = dotted_leaders(repair_ocr(normalise_text(html_entities(text)), words))
-    return spoken_punctuation(line_numbers(cleaned))
+    rules = rules or reader_rules()
+    cleaned = dotted_leaders(repair_ocr(normalise_text(html_entities(text)), words, rules), rules)
+    return spoken_punctuation(line_numbers(cleaned, rules), rules)
+
+
+@dataclass(frozen=True)
+class ReaderRules:
+    """The rules of ``patterns/reader/reader.yaml``, compiled: how a note's text is read
+    before extraction (every repair of ``clean_text`` keeps the text's length).
+
+    Attributes:
+        spoken: a spoken punctuation word after a blank (group 1 the word).
+        spoken_marks: spoken word (lowercase) -> the mark it stands for.
+        spoken_min, spoken_kinds: how many spoken marks, of how many kinds, make a dictation
+            one that spells them out.
+        written_mark: a mark the note writes itself; ``written_max``: how many it may write.
+        line_number: a printed listing's line number opening a line (group 1);
+            ``line_min``: how many numbered lines make a listing.
+        ocr_caps, ocr_one, ocr_rn, broken_word: the scanned-text confusions ``repair_ocr``
+            repairs.
+        leader: a form field's dotted leader (group 1 the label, group 2 the dots).
+        table_delimiters: the delimiters of a table pasted as a note, in the order tried;
+            ``table_rule_chars``: the characters of a rule line drawn between its rows.
+    """
+
+    spoken: re.Pattern[str]
+    spoken_marks: dict[str, str]
+    spoken_min: int
+    spoken_kinds: int
+    written_mark: re.Pattern[str]
+    written_max: int
+    line_number: re.Pattern[str]
+    line_min: int
+    ocr_caps: re.Pattern[str]
+    ocr_one: re.Pattern[str]
+    ocr_rn: re.Pattern[str]
+    broken_word: re.Pattern[str]
+    leader: re.Pattern[str]
+    table_delimiters: tuple[str, ...]
+    table_rule_chars: str
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> ReaderRules:
+        """Compile the parsed ``reader/reader.yaml`` (validated by ``patterns.load_patterns``)."""
+        spoken, ocr = spec["spoken_punctuation"], spec["ocr"]
+        marks = {str(k).lower(): str(v) for k, v in spoken["marks"].items()}
+        words = "|".join(re.escape(w) for w in marks)
+        return cls(
+            spoken=re.compile(r"(?i) (" + words + r")\b"),
+            spoken_marks=marks,
+            spoken_min=int(spoken["min_marks"]),
+            spoken_kinds=int(spoken["min_kinds"]),
+            written_mark=re.compile(spoken["written_mark"]),
+            written_max=int(spoken["written_max"]),
+            line_number=re.compile(spec["line_numbers"]["pattern"]),
+            line_min=int(spec["line_numbers"]["min_lines"]),
+            ocr_caps=re.compile(ocr["caps_word"]),
+            ocr_one=re.compile(ocr["one_for_l"]),
+            ocr_rn=re.compile(ocr["rn_for_m"]),
+            broken_word=re.compile(ocr["broken_word"]),
+            leader=re.compile(spec["dotted_leader"]),
+            table_delimiters=tuple(spec["tables"]["delimiters"]),
+            table_rule_chars=str(spec["tables"]["rule_chars"]),
+        )
+
+
+# the compiled reader rules of each rule set read (``reader_rules``), by ``Patterns.sha256``
+_READERS: dict[str, ReaderRules] = {}
+
+
+def reader_rules(patterns: Patterns | None = None) -> ReaderRules:
+    """The reader rules (``ReaderRules``) of ``patterns`` (None: the bundled rule files, or
+    ``$AUDITOR_PATTERNS``: ``patterns.load_patterns``), compiled once per rule set. The one
+    place the reader-level rules (spoken punctuation, line numbers, OCR confusions, dotted
+    leaders, pasted tables) are read."""
+    if patterns is None:
+        from .patterns import load_patterns
+
+        patterns = load_patterns(None)
+    rules = _READERS.get(patterns.sha256)
+    if rules is None:
+        rules = _READERS[patterns.sha256] = ReaderRules.from_spec(patterns.reader)
+    return rules
 
 
 # an HTML character reference written into note text by an HTML or XML export: a named one
@@ -180,27 +264,25 @@ def normalise_text(text: str) -> str:
     return no_surrogates(text.replace("\r\n", " \n").replace("\r", "\n").translate(_CLEAN_MAP))
 
 
-# a legacy system's print that numbers its lines ("0007 P: PROCHLORPERAZINE 10 MG IM RT DELTOID +",
-# "0008    LT DELTOID GIVEN 1415"): a zero-padded number of three to five digits opening a line
-_LINE_NUMBER = re.compile(r"(?m)^(0\d{2,4})(?=[ \t]|$)")
-
-
-def line_numbers(text: str) -> str:
-    """``text`` with a printed listing's line numbers blanked, keeping its length: when every
-    non-blank line (three or more) opens with a zero-padded number and the numbers count up
-    by one ("0001 CLINIC VISIT NOTE", "0002 LOCATION: ..."), each number becomes spaces, so a
+def line_numbers(text: str, rules: ReaderRules | None = None) -> str:
+    """``text`` with a printed listing's line numbers blanked, keeping its length: when the
+    text opens with one and every non-blank line (``line_min`` or more) opens with a number
+    (``reader.yaml`` ``line_numbers.pattern``: zero-padded) and the numbers count up by one
+    ("0001 CLINIC VISIT NOTE", "0002 LOCATION: ..."), each number becomes spaces, so a
     sentence carried over to the next line reads on without a number in it. Any other text is
-    left as written."""
-    if not text.startswith("0"):
+    left as written. ``rules``: ``reader_rules`` of the rule set in use (None: bundled)."""
+    rules = rules or reader_rules()
+    number = rules.line_number
+    if not number.match(text):
         return text
     lines = [line for line in text.split("\n") if line.strip()]
-    found = [_LINE_NUMBER.match(line) for line in lines]
-    if len(lines) < 3 or not all(found):
+    found = [number.match(line) for line in lines]
+    if len(lines) < rules.line_min or not all(found):
         return text
     numbers = [int(m.group(1)) for m in found if m]
     if any(b != a + 1 for a, b in zip(numbers, numbers[1:], strict=False)):
         return text
-    text = _LINE_NUMBER.sub(lambda m: " " * len(m.group(1)), text)
+    text = number.sub(lambda m: " " * len(m.group(1)), text)
     # a line indented under the one before (deeper than the number and its space), which ends
     # without a stop ("... 25 MG IM" over "   LT DELTOID GIVEN 1415"), carries its sentence on:
     # its line break becomes a space
@@ -209,82 +291,40 @@ def line_numbers(text: str) -> str:
     return carried.sub(lambda m: m.group(1) + " ", text)
 
 
-# a raw speech-recognition transcript that spells its punctuation out ("... 190 period new
-# paragraph procedure colon cyanocobalamin 1000 micrograms intramuscular left deltoid comma given
-# by ..."): the word with the blank before it, and the mark it stands for
-_SPOKEN = re.compile(
-    r"(?i) (new paragraph|next paragraph|new line|next line|full stop|period|comma|semicolon"
-    r"|colon)\b"
-)
-_SPOKEN_MARKS = {
-    "new paragraph": "\n",
-    "next paragraph": "\n",
-    "new line": "\n",
-    "next line": "\n",
-    "full stop": ".",
-    "period": ".",
-    "comma": ",",
-    "semicolon": ";",
-    "colon": ":",
-}
-# how many spoken marks, and of how many kinds, make a transcript one that spells them out
-SPOKEN_MIN = 4
-SPOKEN_KINDS = 2
-# ... in a note that writes at most this many marks of its own ("This is Dr. Grimm dictating")
-_WRITTEN_MARK = re.compile(r"[.,;:!?](?=\s|$)")
-SPOKEN_WRITTEN_MAX = 2
-
-
-def spoken_punctuation(text: str) -> str:
+def spoken_punctuation(text: str, rules: ReaderRules | None = None) -> str:
     """``text`` with a dictation's spoken punctuation written as the mark, keeping its length:
-    in a note that says at least ``SPOKEN_MIN`` of them, of ``SPOKEN_KINDS`` kinds or more, and
-    writes at most ``SPOKEN_WRITTEN_MAX`` marks of its own ("period new paragraph history colon
+    in a note that says at least ``spoken_min`` of them, of ``spoken_kinds`` kinds or more, and
+    writes at most ``written_max`` marks of its own ("period new paragraph history colon
     the patient ..."), each " period" becomes "." and spaces, " comma" ",",
-    " colon" ":", " new paragraph" a line break (``_SPOKEN_MARKS``). A note with its own
-    punctuation ("the period of observation", "a colon polyp") is left as written."""
-    found = list(_SPOKEN.finditer(text))
-    if len(found) < SPOKEN_MIN or len({m.group(1).lower() for m in found}) < SPOKEN_KINDS:
+    " colon" ":", " new paragraph" a line break (``reader.yaml`` ``spoken_punctuation``).
+    A note with its own punctuation ("the period of observation", "a colon polyp") is left as
+    written. ``rules``: ``reader_rules`` of the rule set in use (None: bundled)."""
+    rules = rules or reader_rules()
+    found = list(rules.spoken.finditer(text))
+    if (
+        len(found) < rules.spoken_min
+        or len({m.group(1).lower() for m in found}) < rules.spoken_kinds
+    ):
         return text
-    if len(_WRITTEN_MARK.findall(text)) > SPOKEN_WRITTEN_MAX:
+    if len(rules.written_mark.findall(text)) > rules.written_max:
         return text
-    return _SPOKEN.sub(
-        lambda m: _SPOKEN_MARKS[m.group(1).lower()] + " " * (len(m.group(0)) - 1), text
-    )
+    marks = rules.spoken_marks
+    return rules.spoken.sub(lambda m: marks[m.group(1).lower()] + " " * (len(m.group(0)) - 1), text)
 
 
-# a form's field written with a dotted leader to its value ("Medication ......... Ketorolac",
-# "Route ..... [X] IM"): a label of one to four words opening the line, a space, then four dots or
-# more and a space (a nursing note's "Neuro.... alert" glues its dots to the word: left alone)
-_LEADER = re.compile(
-    r"(?m)^([ \t]*[A-Za-z][A-Za-z/()#-]*(?:[ \t][A-Za-z/()#-]+){0,3}[ \t]+)(\.{4,})(?=[ \t])"
-)
-
-
-def dotted_leaders(text: str) -> str:
+def dotted_leaders(text: str, rules: ReaderRules | None = None) -> str:
     """``text`` with each form field's dotted leader read as a field's colon, keeping its
     length: "Medication ......... Ketorolac" -> "Medication:          Ketorolac" (the first dot
-    becomes the colon, the others spaces), so the line reads as a ``Field: value`` line."""
-    if "...." not in text:
-        return text
+    becomes the colon, the others spaces), so the line reads as a ``Field: value`` line
+    (``reader.yaml`` ``dotted_leader``; ``rules``: ``reader_rules`` of the rule set in use,
+    None: bundled)."""
+    rules = rules or reader_rules()
 
     def field(m: re.Match[str]) -> str:
         label = m.group(1).rstrip()
         return label + ":" + " " * (len(m.group(0)) - len(label) - 1)
 
-    return _LEADER.sub(field, text)
-
-
-# a word of capitals with a lowercase "l" read for "I", or a zero for "O", by OCR ("lM",
-# "lNJECTlON", "FAMlLY", "D0SE"): every other character a capital letter
-_OCR_CAPS = re.compile(r"(?<![\w'])(?=[A-Z0l]*[A-Z])[A-Z0l]*[l0][A-Z0l]*(?![\w'])")
-# a word with a digit one read for a lowercase "l" by OCR ("g1uteal", "Kena1og"): repaired only
-# when the repaired word is a lexicon word (``repair_ocr``)
-_OCR_ONE = re.compile(r"(?<![\w'])[A-Za-z]+1[a-z][A-Za-z1]*(?![\w'])")
-# a unit after an amount with "rn" read for "m" by OCR ("40 rng", "2 rnL"): repaired (with a
-# space after it, keeping the length) only when it makes a unit form of the lexicon
-_OCR_RN = re.compile(r"(?<=\d)([ \t]?)rn([A-Za-z]{0,3})(?![\w'])")
-# a word broken across a line by a hyphen ("R glu-\nteal", "Ceftriax-\none")
-_BROKEN_WORD = re.compile(r"(?<![\w-])([A-Za-z]{2,})-\n([a-z]{2,})(?![\w-])")
+    return rules.leader.sub(field, text)
 
 
 def _ocr_word(m: re.Match[str]) -> str:
@@ -325,7 +365,9 @@ def lexicon_words(patterns: Patterns | None = None) -> frozenset[str]:
     return words
 
 
-def repair_ocr(text: str, words: frozenset[str] | None = None) -> str:
+def repair_ocr(
+    text: str, words: frozenset[str] | None = None, rules: ReaderRules | None = None
+) -> str:
     """``text`` with the letter confusions of scanned documents repaired, keeping its length:
     a lowercase "l" for "I" and a zero for "O" in a word of capitals ("lM" -> "IM",
     "FAMlLY" -> "FAMILY"), a digit one for a lowercase "l" when that makes a lexicon word
@@ -334,33 +376,28 @@ def repair_ocr(text: str, words: frozenset[str] | None = None) -> str:
     broken across a line by a hyphen joined, the two lines made one ("Ceftriax-\none 1 g" ->
     "Ceftriaxone   1 g": the hyphen and the line break become two spaces after the word, so
     only the word's second part moves and every other character keeps its offset in the
-    original text). ``words``: the
+    original text). The confusions are ``reader.yaml`` ``ocr`` (``rules``: ``reader_rules`` of
+    the rule set in use, None: bundled). ``words``: the
     lexicon words a joined word must be (``lexicon_words`` of the rule set in use; None: the
     bundled rule files')."""
-    if "l" in text or "0" in text:
-        text = _OCR_CAPS.sub(_ocr_word, text)
-    known = None
-    if "1" in text or "rn" in text:
-        known = lexicon_words() if words is None else words
+    rules = rules or reader_rules()
+    text = rules.ocr_caps.sub(_ocr_word, text)
+    known = lexicon_words() if words is None else words
 
-        def one(m: re.Match[str]) -> str:
-            fixed = m.group(0).replace("1", "l")
-            return fixed if fixed.lower() in known else m.group(0)
+    def one(m: re.Match[str]) -> str:
+        fixed = m.group(0).replace("1", "l")
+        return fixed if fixed.lower() in known else m.group(0)
 
-        def rn(m: re.Match[str]) -> str:
-            fixed = "m" + m.group(2)
-            return m.group(1) + fixed + " " if fixed.lower() in known else m.group(0)
+    def rn(m: re.Match[str]) -> str:
+        fixed = "m" + m.group(2)
+        return m.group(1) + fixed + " " if fixed.lower() in known else m.group(0)
 
-        text = _OCR_RN.sub(rn, _OCR_ONE.sub(one, text))
-    if "-\n" in text:
-        known = known if known is not None else lexicon_words() if words is None else words
+    def join(m: re.Match[str]) -> str:
+        whole = m.group(1) + m.group(2)
+        return whole + "  " if whole.lower() in known else m.group(0)
 
-        def join(m: re.Match[str]) -> str:
-            whole = m.group(1) + m.group(2)
-            return whole + "  " if whole.lower() in known else m.group(0)
-
-        text = _BROKEN_WORD.sub(join, text)
-    return text
+    text = rules.ocr_rn.sub(rn, rules.ocr_one.sub(one, text))
+    return rules.broken_word.sub(join, text)
 
 
 def no_surrogates(value: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import itertools
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -146,6 +147,11 @@ def signals_interrupt() -> Iterator[None]:
     The first signal also sets all three to be ignored until the block ends, so a second
     Ctrl-C during the clean-up cannot cut it short or print a traceback, and is recorded
     in ``STOPPED`` (see ``check_stop``); the previous handlers are restored afterwards.
+    A signal that lands where Python cannot raise (a finaliser, a weakref or ``abc``
+    callback during an import) would print "Exception ignored in ..." and a traceback on
+    stderr: while the block is active ``sys.unraisablehook`` drops an ``Interrupted`` (the
+    stop is in ``STOPPED``, so ``check_stop`` still stops the run) and passes anything else
+    to the previous hook.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -159,11 +165,20 @@ def signals_interrupt() -> Iterator[None]:
             return  # Python prints and drops an exception from __del__: check_stop stops
         raise Interrupted(signum)
 
+    previous_hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        if isinstance(info.exc_value, Interrupted):
+            return  # recorded in STOPPED: check_stop ends the run, without a traceback
+        previous_hook(info)
+
     STOPPED.clear()
     previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for s, h in previous.items():
             signal.signal(s, h)
 

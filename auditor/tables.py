@@ -2,7 +2,9 @@
 into the note.
 
 Pure text functions, no spaCy; used for what such an export's own columns say (its setting
-column: ``setting.py``; its diagnosis column: ``extraction/attributes.py``).
+column: ``setting.py``; its diagnosis column: ``extraction/attributes.py``). The delimiters tried
+and the characters of a grid's rule line are rules: ``patterns/reader/reader.yaml`` ``tables``
+(``records.reader_rules``).
 """
 
 from __future__ import annotations
@@ -10,11 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-# the delimiters of a one-table export pasted as a note, in the order they are tried
-TABLE_DELIMITERS = (",", "|", "\t", ";")
-# the characters of a rule line drawn between the rows of a text grid ("+-----+----+",
-# "|=====|"): such a line is no row, and the table goes on after it
-RULE_CHARS = "+-=_|: \t"
+from .records import ReaderRules, reader_rules
 
 
 class Column(NamedTuple):
@@ -36,7 +34,7 @@ class Table(NamedTuple):
     lines after it split by the same delimiter into as many cells.
 
     Attributes:
-        delimiter: the delimiter (one of ``TABLE_DELIMITERS``).
+        delimiter: the delimiter (one of ``reader.yaml`` ``tables.delimiters``).
         lines: ``(offset, line)`` of the header, then of each row (possibly none), in order
             (``offset``: the line's first character in the note).
     """
@@ -55,11 +53,18 @@ def lines_of(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def tables(text: str, delimiters: Iterable[str] = TABLE_DELIMITERS) -> Iterator[Table]:
+def tables(
+    text: str, delimiters: Iterable[str] | None = None, rules: ReaderRules | None = None
+) -> Iterator[Table]:
     """Each table of ``text`` (``Table``), tried from every line as its header, then for each
-    of ``delimiters`` in order; its rows end at a blank line or any line of another number of
-    cells; a rule line drawn between rows (``RULE_CHARS`` only) is skipped. A row of one table
-    is also tried as the header of another (callers skip those they have read)."""
+    of ``delimiters`` in order (None: ``reader.yaml`` ``tables.delimiters``); its rows end at a
+    blank line or any line of another number of cells; a rule line drawn between rows (only
+    characters of ``reader.yaml`` ``tables.rule_chars``: "+-----+----+") is skipped. A row of
+    one table is also tried as the header of another (callers skip those they have read).
+    ``rules``: ``records.reader_rules`` of the rule set in use (None: bundled)."""
+    rules = rules or reader_rules()
+    delimiters = rules.table_delimiters if delimiters is None else tuple(delimiters)
+    rule_chars = rules.table_rule_chars
     lines = lines_of(text)
     for i, (_, header) in enumerate(lines):
         for delimiter in delimiters:
@@ -68,7 +73,7 @@ def tables(text: str, delimiters: Iterable[str] = TABLE_DELIMITERS) -> Iterator[
                 continue
             rows = []
             for row in lines[i + 1 :]:
-                if row[1].strip() and not row[1].strip(RULE_CHARS):
+                if row[1].strip() and not row[1].strip(rule_chars):
                     continue  # a box-drawn grid's rule line ("+------+-----+") between rows
                 if row[1].count(delimiter) != n:
                     break
@@ -76,12 +81,12 @@ def tables(text: str, delimiters: Iterable[str] = TABLE_DELIMITERS) -> Iterator[
             yield Table(delimiter, [lines[i], *rows])
 
 
-def columns(text: str, names: Iterable[str]) -> Iterator[Column]:
+def columns(text: str, names: Iterable[str], rules: ReaderRules | None = None) -> Iterator[Column]:
     """Each column of a table in ``text`` (``tables``) whose header cell is one of ``names``
     (lowercase), with its cells in the rows after the header. Yielded by header line, then
-    delimiter, then header cell."""
+    delimiter, then header cell. ``rules``: ``records.reader_rules`` (None: bundled)."""
     wanted = set(names)
-    for table in tables(text):
+    for table in tables(text, None, rules):
         (_, header), rows = table.lines[0], table.lines[1:]
         heads = [cell.strip().lower() for cell in header.split(table.delimiter)]
         for j, name in enumerate(heads):

@@ -287,6 +287,35 @@ def test_ctrl_c_twice_gives_no_traceback(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
+def test_a_stop_signal_where_python_cannot_raise_prints_no_traceback(monkeypatch):
+    """Before: under load, a second Ctrl-C that landed in an ``abc`` callback during an import
+    printed "Exception ignored in: <module 'abc' ...>" and a traceback (exit code still 130).
+    While a run is active an ``Interrupted`` that Python cannot raise is dropped silently (the
+    stop is recorded and ``check_stop`` ends the run); any other such exception goes to the
+    hook in place before (Python's prints it), which is restored after the run."""
+    from auditor.run import STOPPED, Interrupted, check_stop, signals_interrupt
+
+    class Raises:
+        def __init__(self, exc: BaseException) -> None:
+            self.exc = exc
+
+        def __del__(self) -> None:
+            raise self.exc
+
+    seen: list[BaseException] = []
+    before = seen_hook = lambda info: seen.append(info.exc_value)  # noqa: E731
+    monkeypatch.setattr(sys, "unraisablehook", seen_hook)
+    with signals_interrupt():
+        STOPPED.append(signal.SIGINT)
+        Raises(Interrupted(signal.SIGINT))  # collected at once: its __del__ raises
+        assert seen == []
+        with pytest.raises(Interrupted):
+            check_stop()
+        Raises(ValueError("other"))
+        assert [type(e) for e in seen] == [ValueError]
+    assert sys.unraisablehook is before
+
+
 def test_a_stop_signal_swallowed_by_library_code_still_stops_the_run(tmp_path, monkeypatch):
     """Before: a SIGTERM that arrived while a library's bare ``except:`` was running (an
     optional import during the pipeline build) was lost: the run went on and exited 0."""

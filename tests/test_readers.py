@@ -260,6 +260,29 @@ def test_json_array_is_refused_not_read_as_error_lines(tmp_path, data):
     )
 
 
+def test_jsonl_first_line_a_one_line_array_of_no_object_is_one_bad_record(tmp_path):
+    """A JSON Lines file whose first line is a complete array of no object ("[1, 2]") is
+    read like one whose later line is: that line is an error record and every other line a
+    record (one output record per input line); only an array that opens the file over
+    several lines, or holds the records as objects, refuses the file (above)."""
+    lines = [
+        "[1, 2]",
+        "[]",
+        json.dumps({"note_id": "a", "text": "first"}),
+        json.dumps({"note_id": "b", "text": "second"}),
+    ]
+    path = _write(tmp_path, "notes.jsonl", "\n".join(lines).encode() + b"\n")
+    assert _rows(path) == [
+        (1, "1", None, "line 1: not a JSON object (got list)"),
+        (2, "2", None, "line 2: not a JSON object (got list)"),
+        (3, "a", "first", None),
+        (4, "b", "second", None),
+    ]
+    for refused in (b"[\n", b'[{"text": "a"},\n', b"[" * 100_000 + b"\n"):
+        with pytest.raises(InputError):
+            list(read_records(_write(tmp_path, "more.jsonl", refused + lines[2].encode())))
+
+
 # -- Parquet ----------------------------------------------------------------------------
 
 

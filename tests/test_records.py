@@ -112,6 +112,57 @@ def test_hyphen_join_reads_the_rule_set_in_use(tmp_path):
     assert "ketorolac" not in [e["medication"] for e in events]  # the bundled set: no such name
 
 
+def test_reader_rules_are_data(tmp_path):
+    """The reader-level rules live in ``patterns/reader/reader.yaml`` and are read from the rule
+    set in use: a copied folder whose spoken-punctuation threshold is raised leaves a short
+    dictation as written, a pasted table's delimiters and a grid's rule characters come from
+    the file, and a regex a reader takes groups from without them is refused (E100)."""
+    import shutil
+
+    import pytest
+
+    from auditor.errors import PatternError
+    from auditor.patterns import DEFAULT_PATTERNS_DIR, load_patterns
+    from auditor.records import reader_rules
+    from auditor.tables import tables
+
+    note = "pain period given ketorolac comma right glute period tolerated comma no distress"
+    bundled = clean_text(note)
+    assert bundled == (
+        "pain."
+        + " " * 7
+        + "given ketorolac,"
+        + " " * 6
+        + "right glute."
+        + " " * 7
+        + "tolerated,"
+        + " " * 6
+        + "no distress"
+    )
+    folder = tmp_path / "patterns"
+    shutil.copytree(DEFAULT_PATTERNS_DIR, folder)
+    reader = folder / "reader" / "reader.yaml"
+    text = reader.read_text(encoding="utf-8")
+    reader.write_text(text.replace("min_marks: 4", "min_marks: 5", 1), encoding="utf-8")
+    rules = reader_rules(load_patterns(str(folder)))
+    assert rules.spoken_min == 5 and reader_rules().spoken_min == 4
+    assert clean_text(note, None, rules) == note  # four spoken marks: under the raised threshold
+    grid = "drug|dose|route\n+====+====+\nketorolac|60 mg|IM"
+    assert [len(t.lines) for t in tables(grid)] == [2, 1]  # the rule line is skipped
+    import dataclasses
+
+    plus_only = dataclasses.replace(rules, table_rule_chars="+")
+    assert [len(t.lines) for t in tables(grid, None, plus_only)] == [1, 1]  # "=" ends the table
+    assert reader_rules().table_delimiters == (",", "|", "\t", ";")
+    reader.write_text(
+        text.replace("pattern: '(?m)^(0\\d{2,4})", "pattern: '(?m)^(?:0\\d{2,4})", 1),
+        encoding="utf-8",
+    )
+    load_patterns.cache_clear()
+    with pytest.raises(PatternError, match=r"reader/reader.yaml: line_numbers.pattern must have 1"):
+        load_patterns(str(folder))
+
+
 def _record(row: int, note_id: str, encoding: str | None = "utf-8") -> NoteRecord:
     return NoteRecord(row=row, note_id=note_id, text="", encoding=encoding)
 

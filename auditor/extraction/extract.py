@@ -747,7 +747,7 @@ def _repeats(note: _Note, a: Mention) -> int:
         before = note.rules.count_named_before.search(note.view.text[back : a.start])
     if before:  # "2 doses of Phenergan"
         word = before.group(1).lower()
-        return {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
+        return int(note.rules.doses.number_words.get(word) or int(word))  # units.yaml number_words
     listed = _list_count(note, a)
     return listed if listed > 1 else _repeats_before(note, a)
 

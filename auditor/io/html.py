@@ -59,7 +59,7 @@ from markupsafe import Markup, escape
 from ..errors import OutputError
 from ..frames import SETTINGS, STATUSES, is_missing, json_safe, json_value
 from ..patterns import Patterns, load_patterns
-from ..records import NoteRecord, clean_text, lexicon_words, normalise_text
+from ..records import NoteRecord, clean_text, lexicon_words, normalise_text, reader_rules
 from ..requirements import RequirementSpec
 from ..review import claim_findings, findings_of, read_jsonl, run_key, spec_id, spec_id_of
 from ..review import read_rows as read_report_rows  # the one reader of report rows
@@ -497,7 +497,7 @@ def note_detail(
     if text is not None and not redact:
         locator = locator or default_locator()
         # what the offsets index (the audit's rule set joins its own words); shown as written
-        cleaned = clean_text(text, lexicon_words(locator.patterns))
+        cleaned = clean_text(text, lexicon_words(locator.patterns), reader_rules(locator.patterns))
         highlights = [h for e in rows for h in locator.locate(cleaned, e)]
         highlights += EvidenceLocator.locate_not_administered(cleaned, note)
         highlights.sort(key=lambda h: LABELS.index(h.label))  # anchors first, evidence last

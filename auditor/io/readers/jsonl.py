@@ -76,8 +76,8 @@ def read_jsonl(stream: RecordStream, source: Source, options: ReadOptions) -> It
     """Records of a JSON Lines file.
 
     Raises:
-        InputError: the file is a JSON array (its first line opens one), whose records
-            would otherwise all collapse into error lines.
+        InputError: the file is a JSON array (its first line opens one: ``opens_json_array``),
+            whose records would otherwise all collapse into error lines.
         ColumnError: a column cannot be found or chosen.
     """
     numbered = lines(source)
@@ -90,7 +90,7 @@ def read_jsonl(stream: RecordStream, source: Source, options: ReadOptions) -> It
             yield _row(row, line_no, raw)
 
     for row, (line_no, raw) in enumerate(numbered, start=1):
-        if row == 1 and raw.lstrip(codecs.BOM_UTF8 + b" \t").startswith(b"["):
+        if row == 1 and opens_json_array(raw):
             raise InputError(
                 f"{source.name}: holds a JSON array, not JSON Lines (one object per line)"
             )
@@ -104,6 +104,24 @@ def read_jsonl(stream: RecordStream, source: Source, options: ReadOptions) -> It
             yield unreadable(r.row, r.where, r.problem or "not readable")
         return
     yield from table_records(stream, columns, rows(), options)
+
+
+def opens_json_array(raw: bytes) -> bool:
+    """Does ``raw``, a file's first non-blank line, open a JSON array file rather than hold one
+    JSON Lines record: a "[" that does not close on its line (an array written over lines:
+    "[", then one object a line) or a one-line array holding an object (the records as one
+    array)? A complete one-line array of no object ("[1, 2]") is one bad record, reported on
+    its line like any other line that is not an object."""
+    if not raw.lstrip(codecs.BOM_UTF8 + b" \t").startswith(b"["):
+        return False
+    cell = decode_bytes(raw)
+    if cell.text is None:
+        return False  # undecodable: an error record of its own
+    try:
+        value = json.loads(cell.text.lstrip("\ufeff"))
+    except (json.JSONDecodeError, RecursionError):
+        return True
+    return any(isinstance(item, dict) for item in value)
 
 
 def _row(row: int, line_no: int, raw: bytes) -> Row:
