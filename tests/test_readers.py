@@ -354,3 +354,16 @@ def test_txt_folder_permission_error_is_an_error_record(tmp_path, monkeypatch):
         (1, "a", None, "file a.txt: unreadable (Permission denied)"),
         (2, "b", "y", None),
     ]
+
+
+def test_headerless_file_one_word_cells_are_not_printed(tmp_path):
+    # a one-word first cell of a headerless file may be note text ("Fever"): no name is
+    # printed when the first row does not look like a header (developers' guide: no PHI in errors)
+    path = _write(tmp_path, "notes.csv", b"Fever,Ceftriaxone\nCough,Ketorolac\n")
+    with pytest.raises(ColumnError) as caught:
+        list(read_records(path))
+    assert caught.value.message == (
+        "cannot tell which column holds the note text; columns are: "
+        "<column 1: 5 characters, not shown>, <column 2: 11 characters, not shown>. "
+        "Name it with --text-col (is the header line missing?)."
+    )

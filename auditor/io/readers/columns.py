@@ -44,11 +44,6 @@ VERSION_CANDIDATES = (
     "revision",
 )
 MAX_COLUMN_NAME = 40  # longer "column names" are shown by length only (see column_listing)
-# A header cell shown as-is when the header does not look like one: an identifier-like name
-# (letters, digits, ``_ . -``, no spaces, no run of 3+ digits). "MRN 12345" or "John Smith"
-# from a headerless file's first row are shown by position and length only.
-_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_DIGIT_RUN = re.compile(r"\d{3}")
 
 
 def norm(name: Any) -> str:
@@ -95,17 +90,15 @@ def column_listing(columns: list[Any]) -> str:
     """Column names for an error message, without leaking note text.
 
     A headerless file makes its first record the "header". When no name is one this
-    product knows, the first row may be data, so only identifier-like names (no spaces,
-    no run of three digits, at most ``MAX_COLUMN_NAME`` characters) are shown; the others
-    are given by position and length. When the row does look like a header, every name
-    up to ``MAX_COLUMN_NAME`` characters is shown.
+    product knows, the first row may be data, and even a one-word cell ("Fever") may be
+    note text, so every name is given by position and length only. When the row does look
+    like a header, every name up to ``MAX_COLUMN_NAME`` characters is shown.
     """
     header = looks_like_header(columns)
     shown = []
     for i, name in enumerate(columns, start=1):
         name = str(name)
-        plain = _PLAIN_NAME.fullmatch(name) and not _DIGIT_RUN.search(name)
-        if len(name) > MAX_COLUMN_NAME or not (header or plain):
+        if len(name) > MAX_COLUMN_NAME or not header:
             shown.append(f"<column {i}: {len(name)} characters, not shown>")
         else:
             shown.append(repr(name))
