@@ -206,10 +206,23 @@ def _short_runs(text: str) -> str:
     return _LONG_RUN.sub(broken, text)
 
 
+# an amount typed in capitals with the letter O for a zero right before its unit ("GIVEN 4OMG IV
+# LASIX", "4OO CC"): the digit zero (corpora/README.md, nursing batch 8 and batch 21 decisions).
+# Only after a digit and before a unit in capitals, so "H2O" and "CO2" stay words
+_CAPITAL_O_ZEROS = re.compile(r"(?<=[0-9])O+(?= ?(?:MG|MCG|MEQ|CC|ML|UNITS?|U|GM?)\b)")
+
+
+def _capital_o_zeros(text: str) -> str:
+    """``text`` with each capital letter O typed for a zero between an amount's digits and its
+    unit ("4OMG", "4OO CC") read as the digit 0 (one character for one: the same length)."""
+    return _CAPITAL_O_ZEROS.sub(lambda m: "0" * len(m.group(0)), text)
+
+
 def _dense_split(nlp: Any, text: str, start: int, end: int) -> Iterator[tuple[int, Any]]:
     """``(offset, Doc)`` pieces of ``text[start:end]`` with at most ``WINDOW_TOKENS`` tokens
-    (long whitespace-free runs broken for the tokenizer: ``_short_runs``)."""
-    doc = nlp.make_doc(_short_runs(text[start:end]))
+    (long whitespace-free runs broken for the tokenizer: ``_short_runs``; a capital O typed for
+    a zero in an amount read as 0: ``_capital_o_zeros``)."""
+    doc = nlp.make_doc(_short_runs(_capital_o_zeros(text[start:end])))
     if len(doc) <= WINDOW_TOKENS or end - start < 2:
         yield start, doc
         return
