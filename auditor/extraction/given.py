@@ -235,6 +235,31 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     )
 
 
+def effect_of_earlier_care(
+    view: NoteView, a: Mention, segment: Segment | None, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a``, with no amount in its own words, the drug an effect is credited to
+    (a word of ``cues.yaml`` ``context.effect_links`` right before it: "urine up after bumex"),
+    when the note's last earlier mention of that drug was care given before the transfer to this
+    unit (``before_transfer``: "had bumex on the ward, then came to CCU")? The effect is that
+    dose's, not a dose of this unit."""
+    if a.label != "DRUG" or not rules.effect_links:
+        return False
+    own = view.text[segment.start : segment.end] if segment is not None else ""
+    if any(not d.is_volume for d in rules.doses.find_all(own)):
+        return False  # (a volume is the output: "urine up after bumex, 900 mL out")
+    floor = view.sentences[a.sent].tok_start
+    if not set(view.words_before(a.tok_start, 2, floor)) & rules.effect_links:
+        return False
+    family = rules.family_of(a.ident)
+    earlier = [
+        m
+        for m in view.mentions
+        if m.label == "DRUG" and m.end <= a.start and rules.family_of(m.ident) == family
+    ]
+    return bool(earlier) and before_transfer(view, earlier[-1], rules)
+
+
 def given_by(
     view: NoteView,
     a: Mention,
@@ -521,8 +546,9 @@ def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     for m in view.in_sent(a.sent):
         if m.label != "RESPONSE" or m.start < a.end:
             continue
-        if m.tok_start - a.tok_end > rules.symptom_max_tokens:
-            return False
+        between = view.tokens[a.tok_end : m.tok_start]
+        if sum(w not in rules.effect_between_words for w in between) > rules.symptom_max_tokens:
+            return False  # (the words of a frequency, "q1-2/hr", do not count)
         return all(
             i in named
             or view.tokens[i] in rules.symptom_list_words
@@ -600,10 +626,16 @@ def started_with_route(
     GCSF SQ", "Neupogen SQ started"): the first dose was given (``record:started_route``). A
     regimen put in place ("started on Lovenox 40 mg SC daily", "started heparin 5000 units SC
     q8h") is an order, not a dose (``cues.yaml`` ``context.started_routes`` and
-    ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md)."""
+    ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md). A drug
+    of ``context.started_iv_classes`` started by IV counts too ("bumex 1 mg iv started at noon",
+    "IV Reglan started"), unlike an IV antibiotic course begun ("Diflucan started IV")."""
     if a.label != "DRUG" or not a.modifiers - rules.present_mods <= rules.started_mods:
         return False
-    if not any(m.label == "ROUTE" and m.ident in rules.started_routes for m in segment.mentions):
+    iv_start = rules.drugs.get(a.ident, {}).get("class") in rules.started_iv_classes
+    if not any(
+        m.label == "ROUTE" and (m.ident in rules.started_routes or (iv_start and m.ident == "IV"))
+        for m in segment.mentions
+    ):
         return False
     sent = view.sentences[a.sent]
     for i in range(sent.tok_start, sent.tok_end):
@@ -653,6 +685,8 @@ def blocked_by(
         return f"context:{elsewhere[0]}"  # "In the emergency room he was given morphine"
     if before_transfer(view, a, rules):
         return "paragraph:before_transfer"  # "... received versed. Transferred to CCU."
+    if effect_of_earlier_care(view, a, segment, rules):
+        return "paragraph:before_transfer"  # bumex on the ward, then "urine up after bumex"
     # a schedule written on the dose's own words ("Heparin 5,000 units subcutaneously BID": the
     # frequency reaches the route, not the drug four words back) is the drug's schedule too
     own_mods = (

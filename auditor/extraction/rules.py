@@ -115,6 +115,9 @@ class ContextualNames:
     regimen_leads: frozenset[str] = frozenset()  # "cont to have K repleted": a standing order
     regimen_lead_tokens: int = 0
     after_number: frozenset[str] = frozenset()  # "40 KCL given": a salt's name after an amount
+    # a given-word a dosed name may have between it and its amount ("ms given 2mg": dosed_names
+    # before_dose_verbs): the administration verb of that dose
+    dosed_verbs: frozenset[str] = frozenset()
 
 
 class ExtractionRules:
@@ -202,6 +205,11 @@ class ExtractionRules:
         self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
+        # the words crediting an effect to the drug after them ("urine up after bumex")
+        self.effect_links = frozenset(cues["context"].get("effect_links", ()))
+        # a start by IV of a drug of these classes is its first dose too ("bumex 1 mg iv
+        # started this am", "IV Reglan started"), unlike an IV antibiotic course begun
+        self.started_iv_classes = frozenset(cues["context"].get("started_iv_classes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
         self.order_then_given = _words(cues["context"].get("order_then_given", ()))
         self.order_then_given_not_after = _words(
@@ -244,6 +252,7 @@ class ExtractionRules:
         self.anchor_blockers = _words(cues["anchor_blockers"]["next_words"])
         self.template_fields = tuple(str(f).lower() for f in cues["template_fields"])
         self.site_cues = _words(sites["site_cues"])
+        self.site_complaint_after = _words(sites.get("complaint_after", ()))
         self.dose_list_sentences = int(sites.get("dose_list_sentences", 0))
         self.dose_list_cues = _words(sites.get("dose_list_cues", ()))
         self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
@@ -422,6 +431,13 @@ class ExtractionRules:
             regimen_leads=_words(contextual.get("regimen_leads", ())),
             regimen_lead_tokens=int(contextual.get("regimen_lead_tokens", 0)),
             after_number=_words(contextual.get("after_number", ())),
+            dosed_verbs=_words(
+                [
+                    w
+                    for entry in spec.get("dosed_names", ())
+                    for w in entry.get("before_dose_verbs", ())
+                ]
+            ),
         )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
