@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from ..doses import Dose, tidy_number
-from .anchors import bolus_named, choose_anchors, class_infused
+from .anchors import bolus_named, choose_anchors, class_infused, class_word_after
 from .attributes import (
     DoseAt,
     Found,
@@ -45,6 +45,7 @@ from .given import (
     given_by,
     is_infusion,
     not_given_by,
+    on_heading_line,
     settle,
     stated_given,
 )
@@ -1114,6 +1115,30 @@ def _expand_repeats(events: list[Event], repeats: dict[int, int]) -> list[Event]
     return out
 
 
+def _titled_block(view: NoteView, a: Mention, rules: ExtractionRules) -> list[Mention]:
+    """The nerve block a report's procedure title names: a route-``other`` mention with a
+    ``words.titled_block`` word on the line its section heading opens ("PROCEDURE:
+    Intercostal block, left.", ``given.on_heading_line``), when local anaesthetic anchor ``a``
+    is injected in a later sentence that does not numb the skin or the needle track
+    (``regex.skin_anaesthesia``: "The skin ... were anesthetized with 1% lidocaine"). That
+    anaesthetic is the block itself, the treatment the report documents (corpora/README.md:
+    a nerve block for pain stays an event, route other; whether it serves an operation is
+    decided after, procedural.yaml), as one written in the same sentence as the block is.
+    Returns the title's route mention, or an empty list."""
+    sent = view.sentences[a.sent]
+    if rules.skin_anaesthesia.search(view.text, sent.start, sent.end):
+        return []
+    return [
+        m
+        for m in view.mentions
+        if m.label == "ROUTE"
+        and m.ident == "other"
+        and m.end <= sent.start
+        and on_heading_line(view, m, rules)
+        and set(view.tokens[m.tok_start : m.tok_end]) & rules.titled_block_words
+    ][:1]
+
+
 def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     """Extract the administration events and not-given mentions of one note.
 
@@ -1270,6 +1295,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if entry.get("role", "drug") != "drug":
             other = [m for m in view.in_sent(a.sent) if m.label == "ROUTE" and m.ident == "other"]
             if not other:
+                other = _titled_block(view, a, rules)
+            if not other:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
         bolus = bolus_named(view, a, rules)  # "amio bolus and gtt": the bolus, not the drip
@@ -1365,7 +1392,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 )
                 classed = (  # "He was given intravenous antibiotics for prophylaxis"
                     a.label == "ROUTE"
-                    and view.token(a.tok_end) in rules.unnamed_class_words
+                    and class_word_after(view, a, rules) is not None
                     and any(
                         m.label == "ADMIN"
                         and set(m.text.lower().split()) & rules.unnamed_class_admin

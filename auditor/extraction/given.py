@@ -1105,6 +1105,10 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         return False  # "K repleted, NS 75cc/hr": the rate of another thing in the next clause
     if rate is not None and _total_over_duration(view, a, rules):
         return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
+    if rate is not None and rules.over_minutes.search(
+        view.text, rate.end(), view.sentences[a.sent].end
+    ):
+        return False  # "adenosine, 140 mcg/kg/minute infused over four minutes": a short dose
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
 
 

@@ -67,6 +67,7 @@ class Windows:
     strength_after_chars: int
     single_injection_tokens: int
     class_named_tokens: int
+    class_qualifier_tokens: int
     repeat_after_chars: int
     repeat_before_chars: int
     evidence_after_chars: int
@@ -335,6 +336,8 @@ class ExtractionRules:
             str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
         }
         self.unnamed_class_words = frozenset(words.get("unnamed_class", ()))
+        self.unnamed_class_qualifiers = frozenset(words.get("unnamed_class_qualifiers", ()))
+        self.titled_block_words = frozenset(words.get("titled_block", ()))
         self.standing_list_words = frozenset(
             w.lower() for w in (*words.get("standing_list", ()), *self.unnamed_class_words)
         )
@@ -460,6 +463,8 @@ class ExtractionRules:
         self.unnamed_class_infused = rx.get("unnamed_class_infused", NEVER)
         self.record_route = rx.get("record_route", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
+        self.over_minutes = rx.get("over_minutes", NEVER)
+        self.skin_anaesthesia = rx.get("skin_anaesthesia", NEVER)
         self.hl7_diagnosis = rx.get("hl7_diagnosis", NEVER)
         self.assessment_statement = rx.get("assessment_statement", NEVER)
         self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
