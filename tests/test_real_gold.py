@@ -475,6 +475,8 @@ def test_nursing_batch_2_is_24_dev_notes():
             25,
             ("/work/s15/draws/nursing-17.ids", "/work/s15/draws/nursing-18.ids"),
         ),
+        # batch nursing-20 was drawn excluding gold only (fifteenth round, PROVENANCE.md)
+        ("nursing-20", 8, 32, ()),
         # batch nursing-21 was drawn excluding gold and batch nursing-20's draw
         ("nursing-21", 5, 34, ("/work/s15/draws/nursing-20.ids",)),
     ],
@@ -498,7 +500,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (662, 519, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (687, 544, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

@@ -180,6 +180,23 @@ def test_texts_are_the_csv_transcriptions(rows):
             {"consult": 1, "procedure": 15, "other": 5, "trap": 4},
             (),
         ),
+        (
+            "mtsamples-15",
+            24,
+            (21, 3),
+            3,
+            {"procedure": 15, "other": 5, "trap": 4},
+            (),
+        ),
+        # targeted: tools/draw_mts_targeted.py over main 5a40946's audit, seed 20270195
+        (
+            "mtsamples-15b",
+            22,
+            (18, 4),
+            8,
+            {"missed": 16, "planned": 6},
+            (),
+        ),
     ],
 )
 def test_dev_batch_is_labelled_before_the_tool(

@@ -115,6 +115,21 @@ def _drug_anchors(
     return kept
 
 
+def class_word_after(view: NoteView, m: Mention, rules: ExtractionRules) -> int | None:
+    """The token index of an unnamed drug class (``extraction.yaml`` ``words.unnamed_class``)
+    right after route mention ``m``, past at most ``window.class_qualifier_tokens`` qualifier
+    words (``words.unnamed_class_qualifiers``: "intravenous preoperative antibiotics", "IV
+    prophylactic antibiotics"), or None. The qualifier says when or why the class was given,
+    so the route is still that unnamed drug's (corpora/README.md: an unnamed drug given by a
+    route is an event with medication null)."""
+    i = m.tok_end
+    for _ in range(rules.window.class_qualifier_tokens):
+        if view.token(i) not in rules.unnamed_class_qualifiers:
+            break
+        i += 1
+    return i if view.token(i) in rules.unnamed_class_words else None
+
+
 def class_infused(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     """Is route mention ``m`` an infusion verb told of an unnamed drug class ("Antibiotics
     were infused prior to the incision": ``regex.unnamed_class_infused`` right before it)?
@@ -171,12 +186,12 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 for m in ms
                 if m.label == "ROUTE"
                 and m.ident in rules.injection_routes
-                and view.token(m.tok_end) in rules.unnamed_class_words
+                and (cls := class_word_after(view, m, rules)) is not None
                 and not any(  # "IV antibiotics of Ancef": the class is named, one event
-                    0 < d.tok_start - m.tok_end <= rules.window.class_named_tokens
+                    0 < d.tok_start - cls <= rules.window.class_named_tokens
                     and all(
                         view.token(i).lower() in rules.class_naming_words
-                        for i in range(m.tok_end + 1, d.tok_start)
+                        for i in range(cls + 1, d.tok_start)
                     )
                     for d in drugs
                 )

@@ -442,7 +442,8 @@ def choose_dose(
     """The anchor's dose: in its segment (the first after it, else the last before it, but
     not an amount "of" another thing written before a list word: ``regex.dose_of_other``), a
     dose written just before it ("2 cc of Triamcinolone"), a concentration times a
-    template volume, else the first dose of a template block line."""
+    template volume, else the first dose of a template block line. An amount before a drug of
+    ``extraction.yaml`` ``dosed_names`` in a unit not of that entry is not its dose."""
     text = view.text
     doses = rules.doses
     seg_text = text[segment.start : min(segment.end, a.end + rules.window.dose_after_chars)]
@@ -504,6 +505,16 @@ def choose_dose(
             dose = DoseAt(found, _shift(found, b.start)) if found else None
     if dose is not None and is_range(text, dose.span[0], dose.dose.value, rules):
         return None  # "2-4 mg": a range ordered, not the amount given (contract section 3)
+    units = rules.contextual.dosed_units.get(a.ident)
+    if (
+        dose is not None
+        and units
+        and dose.span[1] <= a.start
+        and dose.dose.unit.lower() not in units
+    ):
+        # "neo at 40mcg, calc and k repleted": an amount before an electrolyte in a unit
+        # it is never dosed in (extraction.yaml dosed_names) is another thing's
+        return None
     if dose is not None and dose.dose.is_volume:
         strength = drug_strength(view, a, rules)
         if strength is not None:  # "Kenalog-40 ... 40 mg/mL" over "Dose: 1 mL": 40 mg

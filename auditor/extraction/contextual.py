@@ -140,6 +140,11 @@ def add_contextual_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
         if r.ident in named:
             continue  # "K 20 mEq KCl": the KCl is the event
         for i in range(r.tok_start, r.tok_end):
+            if view.tokens[i] in spec.dosed_verbs and i > r.tok_start:
+                start = view.offsets[i]  # "ms given 2mg": the given-word is the dose's verb
+                end = start + len(view.tokens[i])
+                added.append(Mention("ADMIN", "admin", start, end, i, i + 1, "", r.sent))
+        for i in range(r.tok_start, r.tok_end):
             if view.tokens[i] in names:
                 start = view.offsets[i]
                 end = start + len(view.tokens[i])

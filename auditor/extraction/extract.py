@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from ..doses import Dose, tidy_number
-from .anchors import bolus_named, choose_anchors, class_infused
+from .anchors import bolus_named, choose_anchors, class_infused, class_word_after
 from .attributes import (
     DoseAt,
     Found,
@@ -45,6 +45,7 @@ from .given import (
     given_by,
     is_infusion,
     not_given_by,
+    on_heading_line,
     settle,
     stated_given,
 )
@@ -57,15 +58,18 @@ from .merging import (
     has_event_after,
     merge_mentions,
     merge_unnamed,
+    total_then_parts,
 )
 from .passes import (
     corrected,
     corrected_above,
+    corrected_dose,
     divided_doses,
     earlier_log_entries,
     eye_side,
     merge_restated,
     share_list_site,
+    slash_list_amounts,
     table_drug,
 )
 from .rules import ExtractionRules
@@ -715,11 +719,12 @@ def _repeats(note: _Note, a: Mention) -> int:
     "xN" within ``repeat_after_chars`` after the drug, in its segment, or the count as a word
     ("given twice": ``regex.repeat_word``, ``words.repeat_two``/``repeat_three``); 2 for a
     second time told in its segment ("given on admission and again on day 3":
-    ``regex.given_again``); N + 1 for a dose "repeated xN" or "repeated once" in its segment
-    (``regex.repeated_more``); N for a list of N clock times after it ("at 2200 and 0400":
-    ``regex.clock_list``); N for "N doses of" or "N boluses of" right before the drug
-    (``regex.doses_before``) or a count before it and the noun after it ("2 versed boluses":
-    ``regex.count_named_before``/``count_named_after``); else 1."""
+    ``regex.given_again``); N for a dose into each of N places in its segment ("into each of 3
+    trigger points": ``regex.each_of_count``); N + 1 for a dose "repeated xN" or "repeated
+    once" in its segment (``regex.repeated_more``); N for a list of N clock times after it
+    ("at 2200 and 0400": ``regex.clock_list``); N for "N doses of" or "N boluses of" right
+    before the drug (``regex.doses_before``) or a count before it and the noun after it ("2
+    versed boluses": ``regex.count_named_before``/``count_named_after``); else 1."""
     segment = note.segment(a)
     again = note.rules.repeated_more.search(note.view.text, a.end, max(a.end, segment.end))
     if again and not _other_subject_before(note, a, again.start()):
@@ -739,6 +744,10 @@ def _repeats(note: _Note, a: Mention) -> int:
         return _clock_count(times)  # "Haldol 1mg IV at 2200 and 0400": once at each time
     if note.rules.given_again.search(note.view.text, a.end, max(a.end, segment.end)):
         return 2  # "IVIG was given on admission and again on day 3": given twice
+    each = note.rules.each_of_count.search(note.view.text, a.end, max(a.end, segment.end))
+    if each:  # "lidocaine 1% 2 mL into each of 3 trigger points": one dose at each
+        n = each.group("n").lower()
+        return {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}.get(n) or int(n)
     back = max(segment.start, a.start - note.rules.window.dose_before_chars)
     before = note.rules.doses_before.search(note.view.text[back : a.start])
     if not before and note.rules.count_named_after.match(note.view.text, a.end):
@@ -1106,6 +1115,30 @@ def _expand_repeats(events: list[Event], repeats: dict[int, int]) -> list[Event]
     return out
 
 
+def _titled_block(view: NoteView, a: Mention, rules: ExtractionRules) -> list[Mention]:
+    """The nerve block a report's procedure title names: a route-``other`` mention with a
+    ``words.titled_block`` word on the line its section heading opens ("PROCEDURE:
+    Intercostal block, left.", ``given.on_heading_line``), when local anaesthetic anchor ``a``
+    is injected in a later sentence that does not numb the skin or the needle track
+    (``regex.skin_anaesthesia``: "The skin ... were anesthetized with 1% lidocaine"). That
+    anaesthetic is the block itself, the treatment the report documents (corpora/README.md:
+    a nerve block for pain stays an event, route other; whether it serves an operation is
+    decided after, procedural.yaml), as one written in the same sentence as the block is.
+    Returns the title's route mention, or an empty list."""
+    sent = view.sentences[a.sent]
+    if rules.skin_anaesthesia.search(view.text, sent.start, sent.end):
+        return []
+    return [
+        m
+        for m in view.mentions
+        if m.label == "ROUTE"
+        and m.ident == "other"
+        and m.end <= sent.start
+        and on_heading_line(view, m, rules)
+        and set(view.tokens[m.tok_start : m.tok_end]) & rules.titled_block_words
+    ][:1]
+
+
 def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     """Extract the administration events and not-given mentions of one note.
 
@@ -1262,6 +1295,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if entry.get("role", "drug") != "drug":
             other = [m for m in view.in_sent(a.sent) if m.label == "ROUTE" and m.ident == "other"]
             if not other:
+                other = _titled_block(view, a, rules)
+            if not other:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
         bolus = bolus_named(view, a, rules)  # "amio bolus and gtt": the bolus, not the drip
@@ -1357,7 +1392,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 )
                 classed = (  # "He was given intravenous antibiotics for prophylaxis"
                     a.label == "ROUTE"
-                    and view.token(a.tok_end) in rules.unnamed_class_words
+                    and class_word_after(view, a, rules) is not None
                     and any(
                         m.label == "ADMIN"
                         and set(m.text.lower().split()) & rules.unnamed_class_admin
@@ -1492,8 +1527,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
+    merged = total_then_parts(merged)  # "= 144 mg SC, 2 syringes" then one line per syringe
+    slash_list_amounts(view, merged, rules)  # "Haldol 5 / Ativan 2 / Benadryl 50 mg IM"
     merged = corrected(view, merged, not_given, rules)  # "charted in error - NOT given"
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
+    corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
     not_given = sorted(not_given + removed, key=lambda n: n.start)
     eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye

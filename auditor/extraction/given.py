@@ -34,6 +34,7 @@ return the anchor's ``Decision``.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -235,6 +236,31 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     )
 
 
+def effect_of_earlier_care(
+    view: NoteView, a: Mention, segment: Segment | None, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a``, with no amount in its own words, the drug an effect is credited to
+    (a word of ``cues.yaml`` ``context.effect_links`` right before it: "urine up after bumex"),
+    when the note's last earlier mention of that drug was care given before the transfer to this
+    unit (``before_transfer``: "had bumex on the ward, then came to CCU")? The effect is that
+    dose's, not a dose of this unit."""
+    if a.label != "DRUG" or not rules.effect_links:
+        return False
+    own = view.text[segment.start : segment.end] if segment is not None else ""
+    if any(not d.is_volume for d in rules.doses.find_all(own)):
+        return False  # (a volume is the output: "urine up after bumex, 900 mL out")
+    floor = view.sentences[a.sent].tok_start
+    if not set(view.words_before(a.tok_start, 2, floor)) & rules.effect_links:
+        return False
+    family = rules.family_of(a.ident)
+    earlier = [
+        m
+        for m in view.mentions
+        if m.label == "DRUG" and m.end <= a.start and rules.family_of(m.ident) == family
+    ]
+    return bool(earlier) and before_transfer(view, earlier[-1], rules)
+
+
 def given_by(
     view: NoteView,
     a: Mention,
@@ -267,6 +293,22 @@ def given_by(
     has_route_or_dose = any(m.label == "ROUTE" for m in record) or bool(
         rules.doses.find_all(record_text)
     )
+    in_slash_list = False
+    if (
+        not has_route_or_dose
+        and a.label == "DRUG"
+        and rules.slash_amount_lead.match(text, a.end)
+        and any(
+            m.label == "ROUTE" and m.ident in rules.injection_routes and m.start > a.end
+            for m in view.in_sent(a.sent)
+        )
+    ):
+        # "Haldol 5 / Ativan 2 / Benadryl 50 mg IM": a slash list's item is read with the
+        # list's route and unit (passes.slash_list_amounts gives it its amount)
+        list_rest = text[a.end : view.sentences[a.sent].end]
+        if rules.doses.find_all(list_rest):
+            has_route_or_dose = in_slash_list = True
+            record_text += " " + list_rest
     if role == "administration" and (has_route_or_dose or segment.of("SITE")):
         return "section:administration"
     if (
@@ -363,6 +405,8 @@ def given_by(
             return f"record:{m.label.lower()}"
     sent_start = sents[a.sent].start
     lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
+    if in_slash_list:  # "23:40 B52 (Haldol 5 / Ativan 2 / ...)": the list's time
+        lead_in = text[sent_start : segment.start]
     if role != "planning" and (
         rules.clock_time.search(record_text) or rules.clock_time.search(lead_in)
     ):
@@ -521,8 +565,9 @@ def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     for m in view.in_sent(a.sent):
         if m.label != "RESPONSE" or m.start < a.end:
             continue
-        if m.tok_start - a.tok_end > rules.symptom_max_tokens:
-            return False
+        between = view.tokens[a.tok_end : m.tok_start]
+        if sum(w not in rules.effect_between_words for w in between) > rules.symptom_max_tokens:
+            return False  # (the words of a frequency, "q1-2/hr", do not count)
         return all(
             i in named
             or view.tokens[i] in rules.symptom_list_words
@@ -600,10 +645,16 @@ def started_with_route(
     GCSF SQ", "Neupogen SQ started"): the first dose was given (``record:started_route``). A
     regimen put in place ("started on Lovenox 40 mg SC daily", "started heparin 5000 units SC
     q8h") is an order, not a dose (``cues.yaml`` ``context.started_routes`` and
-    ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md)."""
+    ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md). A drug
+    of ``context.started_iv_classes`` started by IV counts too ("bumex 1 mg iv started at noon",
+    "IV Reglan started"), unlike an IV antibiotic course begun ("Diflucan started IV")."""
     if a.label != "DRUG" or not a.modifiers - rules.present_mods <= rules.started_mods:
         return False
-    if not any(m.label == "ROUTE" and m.ident in rules.started_routes for m in segment.mentions):
+    iv_start = rules.drugs.get(a.ident, {}).get("class") in rules.started_iv_classes
+    if not any(
+        m.label == "ROUTE" and (m.ident in rules.started_routes or (iv_start and m.ident == "IV"))
+        for m in segment.mentions
+    ):
         return False
     sent = view.sentences[a.sent]
     for i in range(sent.tok_start, sent.tok_end):
@@ -631,6 +682,8 @@ def blocked_by(
     (``night_note``)."""
     if started_then_tolerated(view, a, rules):
         return None  # "started on IV Unasyn, which he tolerated well": the first dose was given
+    if dated_earlier(view, a, rules):
+        return "date:earlier_visit"  # "PPD ... placed 12/05/2026" in a note of 12/07/2026
     mods = sorted(a.modifiers & rules.blocking)
     own = view.text[segment.start : segment.end] if segment is not None else ""
     if mods and set(mods) <= rules.recent_mods | rules.admitted_mods:
@@ -653,6 +706,8 @@ def blocked_by(
         return f"context:{elsewhere[0]}"  # "In the emergency room he was given morphine"
     if before_transfer(view, a, rules):
         return "paragraph:before_transfer"  # "... received versed. Transferred to CCU."
+    if effect_of_earlier_care(view, a, segment, rules):
+        return "paragraph:before_transfer"  # bumex on the ward, then "urine up after bumex"
     # a schedule written on the dose's own words ("Heparin 5,000 units subcutaneously BID": the
     # frequency reaches the route, not the drug four words back) is the drug's schedule too
     own_mods = (
@@ -673,6 +728,7 @@ def blocked_by(
         and not schedule_given(view, a.sent, rules, listed)
         and (listed or not responded_after(view, a))
         and (listed or not numbered_dose(view, a, rules))
+        and not mar_row_given(view, a, rules)
     ):
         return f"context:{schedule[0]}"  # "40 mg SC daily", but "was given IM daily for 3 days"
     if coverage_regimen(view, a, segment, rules):
@@ -689,6 +745,55 @@ def blocked_by(
     if history_told(view, a, category, rules):
         return f"section:{category}"  # the history of the present illness: told, not given now
     return None
+
+
+def mar_row_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a``'s line a MAR order whose next line is its administration row: an
+    indented line opening with a date or a clock time (``regex.mar_row``: "    12/06/26 2100
+    GIVEN   ABD LLQ") that names no drug and holds an affirmed administration word
+    (``affirmed_admin``)? The row documents a dose of the scheduled order given (tj-003; a
+    "NOT GIVEN" row documents none)."""
+    if a.label != "DRUG":
+        return False
+    text = view.text
+    eol = text.find("\n", a.end)
+    if eol < 0:
+        return False
+    row = rules.mar_row.match(text, eol + 1)
+    if row is None:
+        return False
+    end = text.find("\n", row.end())
+    end = len(text) if end < 0 else end
+    inside = [m for m in view.mentions if eol < m.start < end]
+    if any(m.label == "DRUG" for m in inside):
+        return False
+    return any(affirmed_admin(view, m, rules) for m in inside)
+
+
+def _date_key(m: re.Match[str]) -> tuple[int, int, int]:
+    return int(m.group("y")), int(m.group("m")), int(m.group("d"))
+
+
+def dated_earlier(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is anchor ``a``'s sentence an administration dated with its calendar date
+    (``regex.dated_admin``: "placed 12/05/2026", "given on 11/30/2026") earlier than the note's
+    own date (``regex.visit_date``, the first date of the note's opening lines,
+    ``window.opening_lines``)? A tuberculin test read today was placed at an earlier visit
+    (tk-045): no event of this one (contract section 1)."""
+    sent = view.sentences[a.sent]
+    dated = [m for m in rules.dated_admin.finditer(view.text, sent.start, sent.end)]
+    if not dated:
+        return False
+    at, seen = 0, 0
+    for line in view.text.splitlines(keepends=True):
+        at += len(line)
+        seen += bool(line.strip())
+        if seen >= rules.window.opening_lines:
+            break
+    visit = rules.visit_date.search(view.text, 0, min(at, sent.start))
+    if visit is None:
+        return False
+    return all(_date_key(m) < _date_key(visit) for m in dated)
 
 
 def night_note(view: NoteView, rules: ExtractionRules) -> bool:
@@ -1000,6 +1105,10 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         return False  # "K repleted, NS 75cc/hr": the rate of another thing in the next clause
     if rate is not None and _total_over_duration(view, a, rules):
         return False  # "received 38 mg of adenosine infused at 140 mcg/kg/min over 4 minutes"
+    if rate is not None and rules.over_minutes.search(
+        view.text, rate.end(), view.sentences[a.sent].end
+    ):
+        return False  # "adenosine, 140 mcg/kg/minute infused over four minutes": a short dose
     return rate is not None and not rules.doses.find_all(view.text[a.end : rate.start()])
 
 
@@ -1143,6 +1252,9 @@ def settle(
       is given even in a list section;
     - ``started_with_route``: a start with its injection route ("started GCSF SQ") is the first
       dose even under its start modifiers;
+    - ``charted_in_list``: a drug line of a short medication heading charted with its amount,
+      injection route, body site and clock time ("Meds: <drug> 1 mg IM R deltoid 06:55") is a
+      dose given, not a list item (``charted_list_dose``);
     - ``procedure_done``: an injection procedure told as done with the drug ("Using 0.5%
       Marcaine, I performed a nerve block") is not blocked by modifiers of
       ``modifiers.procedure_done_ignores`` (a home drug's words);
@@ -1172,6 +1284,8 @@ def settle(
         d = replace(d, blocked=None)  # today_in_a_list
     if d.blocked and d.blocked.startswith("context:") and d.given == "record:started_route":
         d = replace(d, blocked=None)  # started_with_route
+    if d.blocked and d.given and charted_list_dose(view, a, d.blocked, segment, rules):
+        d = replace(d, blocked=None)  # charted_in_list
     if (
         d.given
         and d.blocked
@@ -1200,6 +1314,26 @@ def settle(
         if standing and verbs_of_others(view, a, segment, others(), rules):
             d = replace(d, blocked="context:" + sorted(standing)[0])  # own_verb_needed
     return d
+
+
+def charted_list_dose(
+    view: NoteView, a: Mention, blocked: str, segment: Segment, rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a``, blocked only by its medication heading (``section:<category>`` of
+    ``extraction.yaml`` ``words.charted_list_sections``), charted there as a dose of the visit:
+    its own words (``segment``) hold its amount, an injection route, a body site and a clock
+    time (``regex.clock_time`` or ``regex.charted_time``): "Meds: <drug> 1 mg IM R deltoid 06:55
+    for pain" (tk-032)? A home or current medication list names a regimen, never the site and
+    time of a dose (a schedule blocks before the heading does: ``blocked_by``)."""
+    if a.label != "DRUG" or blocked.removeprefix("section:") not in rules.charted_list_sections:
+        return False
+    own = view.text[segment.start : segment.end]
+    return (
+        bool(rules.doses.find_all(own))
+        and any(m.ident in rules.injection_routes for m in segment.of("ROUTE"))
+        and bool(segment.of("SITE"))
+        and bool(rules.clock_time.search(own) or rules.charted_time.search(own))
+    )
 
 
 def verbs_of_others(

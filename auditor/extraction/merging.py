@@ -61,9 +61,11 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
     A drug-less entry with another amount in the same unit as that event's dose is another
     administration of the same drug ("K repleted with 60 mEq IV ... received 20 meq iv"); a
     coverage dose ("covered with 2 units", anchor label DOSE) is always an event of its own.
-    Both stay events. A drug-less injection by a route of its own after a local anaesthetic's
-    event ("Dorsal penile block with lidocaine. 0.58 mg injected into the plaque") is another
-    drug, the treatment the anaesthetic prepared for: it is not merged into the anaesthetic.
+    Both stay events; so does one with the same amount at another site or side (the next part
+    of a dose split over sites). A drug-less injection by a route of its own after a local
+    anaesthetic's event ("Dorsal penile block with lidocaine. 0.58 mg injected into the
+    plaque") is another drug, the treatment the anaesthetic prepared for: it is not merged
+    into the anaesthetic.
 
     Returns:
         True when ``event`` was merged into the last of ``events``.
@@ -84,6 +86,18 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
         and event.dose_unit == prev.dose_unit
         and event.dose_value != prev.dose_value
     ):
+        event.medication, event.medication_text = prev.medication, prev.medication_text
+        return False
+    if (
+        prev.medication is not None
+        and event.dose_value is not None
+        and event.dose_unit == prev.dose_unit
+        and None not in (event.site, prev.site)
+        and (event.site, event.laterality) != (prev.site, prev.laterality)
+    ):
+        # "Syringe 1: 72 mg SC L lower abdomen" then "Syringe 2: 72 mg SC R lower abdomen":
+        # the same amount at another site is another part of the dose (corpora/README.md: a
+        # dose split over two sites is two events)
         event.medication, event.medication_text = prev.medication, prev.medication_text
         return False
     prev.take(event, PLACE_AND_DOSE)
@@ -183,3 +197,31 @@ def _written_gap(text: str, start: int, end: int) -> int:
     """The characters from ``start`` to ``end`` with each run of blanks (spaces, tabs, line
     breaks) counted as one."""
     return len(_BLANKS.sub(" ", text[start:end]))
+
+
+def total_then_parts(events: list[Event]) -> list[Event]:
+    """A total dose told with no site, followed by its parts, each at a site of its own
+    ("Azacitidine ... = 144 mg SC, divided into 2 syringes" then "Syringe 1: 72 mg SC L lower
+    abdomen", "Syringe 2: 72 mg SC R lower abdomen"; "Xolair 300 mg, given as two 150 mg SC
+    injections" then one line per arm): the parts are the events (corpora/README.md: a dose
+    split over two sites is two events) and the total is dropped, its indication, response and
+    provider passed to the parts that lack them. The parts are the two or more events of the
+    total's drug that follow it, each with a site and a dose in the total's unit, whose amounts
+    add up to the total."""
+    drop: set[int] = set()
+    for i, total in enumerate(events):
+        if total.medication is None or total.dose_value is None or total.site is not None:
+            continue
+        parts: list[Event] = []
+        for later in events[i + 1 :]:
+            if later.medication != total.medication:
+                continue
+            if later.site is None or later.dose_unit != total.dose_unit or later.dose_value is None:
+                break
+            parts.append(later)
+        if len(parts) < 2 or abs(sum(p.dose_value or 0 for p in parts) - total.dose_value) > 1e-6:
+            continue
+        for part in parts:
+            part.take(total, TEXT_ELEMENTS)
+        drop.add(id(total))
+    return [e for e in events if id(e) not in drop]

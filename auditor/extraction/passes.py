@@ -105,21 +105,26 @@ def corrected_above(
 
 
 def table_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
-    """Name the drug-less events of a table's rows (``segments.is_table_row``) by the one
+    """Name the drug-less events of a table's rows (``segments.is_table_row``, or a
+    column-aligned plain-text row, ``regex.spaced_row``) by the one
     drug (a single generic, however often written) named on the line right above the table,
     when no event stands on that line: a record headed "Drug: haloperidol decanoate 100
     mg/mL" over rows of date, dose, route and site. The event takes the drug, its lexicon
     exclusion (unless the exclusion depends on the note, ``exclusion_if``) and its span."""
     text = view.text
+
+    def row(line: str) -> bool:
+        return is_table_row(line, rules) or rules.spaced_row.search(line) is not None
+
     for e in events:
         if e.medication is not None:
             continue
         lo, hi = _line_of(text, e.start)
-        if not is_table_row(text[lo:hi], rules):
+        if not row(text[lo:hi]):
             continue
         while lo > 0:  # up to the table's first line
             prev, end = _line_of(text, lo - 1)
-            if not is_table_row(text[prev:end], rules):
+            if not row(text[prev:end]):
                 break
             lo = prev
         if lo == 0:
@@ -154,6 +159,17 @@ def _log_lines(view: NoteView, rules: ExtractionRules) -> list[tuple[int, int, t
         year_key = (int(year) % 100) if year else None
         today = bool(rules.log_today.search(view.text, start, end))
         out.append((start, end, (year_key, month, day), today))
+    opened = {start for start, _, _, _ in out}
+    for m in rules.log_cell_date.finditer(view.text):  # "Tdap   03/22/2019  0.5mL  IM  LD"
+        start = m.start()
+        if start in opened:
+            continue
+        end = view.text.find("\n", m.end())
+        end = len(view.text) if end < 0 else end
+        month, day = int(m.group("m")), int(m.group("d"))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            today = bool(rules.log_today.search(view.text, start, end))
+            out.append((start, end, (int(m.group("y")) % 100, month, day), today))
     for m in rules.log_day_label.finditer(view.text):  # "Day 1 (11/30/2026):", "Day 8 (today):"
         start = m.start()
         end = view.text.find("\n", m.end())
@@ -177,7 +193,8 @@ def earlier_log_entries(view: NoteView, rules: ExtractionRules) -> list[tuple[in
     dated line whose date is not today's. Today's lines are those marked so
     (``regex.log_today``: "(today)", "<- today"), else, when every date has a year or none
     has, the lines of the latest date, else the lines of the latest dated year's month and
-    day, with or without a year."""
+    day, with or without a year. A log all of whose dates are earlier than the note's own date
+    (``_visit_key``) holds no line of this visit (a registry's history printed today)."""
     lines = _log_lines(view, rules)
     if len({key for _, _, key, _ in lines}) < 2:
         return []
@@ -192,7 +209,32 @@ def earlier_log_entries(view: NoteView, rules: ExtractionRules) -> list[tuple[in
             today = {key for _, _, key, _ in lines if key[1:] == latest[1:]}
         else:
             today = {max(key for _, _, key, _ in lines)}
+        visit = _visit_key(view, lines, rules)
+        if visit is not None and all(key is not None and key[0] is not None for key in today):
+            if all(visit > key for key in today):
+                today = set()  # a history printed on a later day: no line is this visit's
     return [(start, end) for start, end, key, _ in lines if key not in today]
+
+
+def _visit_key(
+    view: NoteView, lines: list[tuple[int, int, tuple | None, bool]], rules: ExtractionRules
+) -> tuple[int, int, int] | None:
+    """The note's own date as a log key (two-digit year, month, day): the first
+    ``regex.visit_date`` of its opening lines (``window.opening_lines``) outside the log's dated
+    lines, or None."""
+    at, seen = 0, 0
+    for line in view.text.splitlines(keepends=True):
+        at += len(line)
+        seen += bool(line.strip())
+        if seen >= rules.window.opening_lines:
+            break
+    for m in rules.visit_date.finditer(view.text, 0, at):
+        if any(start <= m.start() < end for start, end, _, _ in lines):
+            continue
+        month, day = int(m.group("m")), int(m.group("d"))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return int(m.group("y")) % 100, month, day
+    return None
 
 
 def share_list_site(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
@@ -338,3 +380,65 @@ def eye_side(view: NoteView, events: list[Event], rules: ExtractionRules) -> Non
             if got is not None:
                 e.laterality, e.spans["laterality"] = got
                 break
+
+
+def slash_list_amounts(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """Give the drugs of a slash list their bare amounts in the unit of its last item, in
+    place: in a sentence, a chain of events whose drug names are each followed by a bare
+    number and a slash up to the next drug (``regex.slash_bare_amount``: "Haldol 5 / Ativan 2 /
+    Benadryl 50 mg IM R deltoid"), ending at an event with a dose and its unit: each drug
+    without a dose takes its number in that unit (corpora/README.md, team_e: a slash list gives
+    one event per drug with its own amount), and, when it has no site and the same route or
+    none, the last item's site and side written after the list."""
+    by_sent: dict[int, list[Event]] = {}
+    for e in events:
+        sent = _sentence_of(view, e.start)
+        if sent is not None and e.medication is not None:
+            by_sent.setdefault(sent, []).append(e)
+    for group in by_sent.values():
+        group.sort(key=lambda e: e.start)
+        chain: list[tuple[Event, float]] = []
+        for cur, nxt in zip(group, group[1:], strict=False):
+            m = rules.slash_bare_amount.match(view.text[cur.end : nxt.start])
+            if m is None or cur.dose_value is not None:
+                chain = []
+                continue
+            chain.append((cur, float(m.group(1))))
+            if nxt.dose_value is None or nxt.dose_unit is None:
+                continue
+            for e, value in chain:
+                e.dose_value = int(value) if value.is_integer() else value
+                e.dose_unit = nxt.dose_unit
+                e.spans["dose"] = (e.end, nxt.start)
+                if e.site is None and nxt.site is not None and e.route in (None, nxt.route):
+                    e.site, e.laterality = nxt.site, nxt.laterality
+                    for key in ("site", "laterality"):
+                        if key in nxt.spans:
+                            e.spans[key] = nxt.spans[key]
+            chain = []
+
+
+def corrected_dose(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """A correction line's new amount of a dose charted above, in place: on a line that matches
+    ``regex.correction`` ("CORRECTION", "in error"), ``regex.dose_correction`` ("dose given was
+    30 mg, not 60 mg as charted above") gives the new and the old amount; each event before the
+    line charted with the old amount (the old unit, when left out, is the new one's) takes the
+    new amount (corpora/README.md, team_d: a correction gives the corrected value)."""
+    text = view.text
+    for m in rules.dose_correction.finditer(text):
+        lo, hi = _line_of(text, m.start())
+        if not rules.correction.search(text, lo, hi):
+            continue
+        new = rules.doses.find_all(m.group("new"))
+        if not new:
+            continue
+        old_text = m.group("old")
+        if not any(ch.isalpha() for ch in old_text):
+            old_text += " " + new[0].unit
+        old = rules.doses.find_all(old_text)
+        if not old or old[0].unit != new[0].unit:
+            continue
+        for e in events:
+            if e.start < lo and (e.dose_value, e.dose_unit) == (old[0].value, old[0].unit):
+                e.dose_value, e.dose_unit = new[0].value, new[0].unit
+                e.spans["dose"] = m.span("new")

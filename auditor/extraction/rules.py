@@ -67,6 +67,7 @@ class Windows:
     strength_after_chars: int
     single_injection_tokens: int
     class_named_tokens: int
+    class_qualifier_tokens: int
     repeat_after_chars: int
     repeat_before_chars: int
     evidence_after_chars: int
@@ -114,6 +115,9 @@ class ContextualNames:
     regimen_leads: frozenset[str] = frozenset()  # "cont to have K repleted": a standing order
     regimen_lead_tokens: int = 0
     after_number: frozenset[str] = frozenset()  # "40 KCL given": a salt's name after an amount
+    # a given-word a dosed name may have between it and its amount ("ms given 2mg": dosed_names
+    # before_dose_verbs): the administration verb of that dose
+    dosed_verbs: frozenset[str] = frozenset()
 
 
 class ExtractionRules:
@@ -201,6 +205,11 @@ class ExtractionRules:
         self.regimen_mods = frozenset(cues["context"].get("regimen_modifiers", ()))
         self.home_mods = frozenset(cues["context"].get("home_modifiers", ()))
         self.started_routes = frozenset(cues["context"].get("started_routes", ()))
+        # the words crediting an effect to the drug after them ("urine up after bumex")
+        self.effect_links = frozenset(cues["context"].get("effect_links", ()))
+        # a start by IV of a drug of these classes is its first dose too ("bumex 1 mg iv
+        # started this am", "IV Reglan started"), unlike an IV antibiotic course begun
+        self.started_iv_classes = frozenset(cues["context"].get("started_iv_classes", ()))
         self.started_not_before = _words(cues["context"].get("started_not_before", ()))
         self.order_then_given = _words(cues["context"].get("order_then_given", ()))
         self.order_then_given_not_after = _words(
@@ -243,6 +252,7 @@ class ExtractionRules:
         self.anchor_blockers = _words(cues["anchor_blockers"]["next_words"])
         self.template_fields = tuple(str(f).lower() for f in cues["template_fields"])
         self.site_cues = _words(sites["site_cues"])
+        self.site_complaint_after = _words(sites.get("complaint_after", ()))
         self.dose_list_sentences = int(sites.get("dose_list_sentences", 0))
         self.dose_list_cues = _words(sites.get("dose_list_cues", ()))
         self.bilateral_alone = _words(sites.get("bilateral_alone", ()))
@@ -326,6 +336,8 @@ class ExtractionRules:
             str(name).lower(): d["generic"] for d in drugs["drugs"] for name in d["names"]
         }
         self.unnamed_class_words = frozenset(words.get("unnamed_class", ()))
+        self.unnamed_class_qualifiers = frozenset(words.get("unnamed_class_qualifiers", ()))
+        self.titled_block_words = frozenset(words.get("titled_block", ()))
         self.standing_list_words = frozenset(
             w.lower() for w in (*words.get("standing_list", ()), *self.unnamed_class_words)
         )
@@ -337,6 +349,7 @@ class ExtractionRules:
         self.report_medication_sections = frozenset(words.get("report_medication_sections", ()))
         self.report_sedation_classes = frozenset(words.get("report_sedation_classes", ()))
         self.report_title_sections = frozenset(words.get("report_title_sections", ()))
+        self.charted_list_sections = frozenset(words.get("charted_list_sections", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
         self.side_nouns = frozenset(words.get("side_nouns", ()))
@@ -419,6 +432,13 @@ class ExtractionRules:
             regimen_leads=_words(contextual.get("regimen_leads", ())),
             regimen_lead_tokens=int(contextual.get("regimen_lead_tokens", 0)),
             after_number=_words(contextual.get("after_number", ())),
+            dosed_verbs=_words(
+                [
+                    w
+                    for entry in spec.get("dosed_names", ())
+                    for w in entry.get("before_dose_verbs", ())
+                ]
+            ),
         )
         self.list_punctuation: str = spec["list_punctuation"]
         self.window = Windows(
@@ -428,6 +448,7 @@ class ExtractionRules:
         )
         rx = {key: re.compile(value) for key, value in spec["regex"].items()}
         self.clock_time = rx["clock_time"]
+        self.charted_time = rx.get("charted_time", NEVER)
         self.dose_of = rx["dose_of"]
         self.dose_of_other = rx.get("dose_of_other", NEVER)
         self.combined_with = rx.get("combined_with", NEVER)
@@ -442,6 +463,8 @@ class ExtractionRules:
         self.unnamed_class_infused = rx.get("unnamed_class_infused", NEVER)
         self.record_route = rx.get("record_route", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
+        self.over_minutes = rx.get("over_minutes", NEVER)
+        self.skin_anaesthesia = rx.get("skin_anaesthesia", NEVER)
         self.hl7_diagnosis = rx.get("hl7_diagnosis", NEVER)
         self.assessment_statement = rx.get("assessment_statement", NEVER)
         self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
@@ -487,6 +510,15 @@ class ExtractionRules:
         self.correction_above = rx.get("correction_above", NEVER)
         self.dose_number = rx.get("dose_number", NEVER)
         self.log_date = rx.get("log_date", NEVER)
+        self.each_of_count = rx.get("each_of_count", NEVER)
+        self.mar_row = rx.get("mar_row", NEVER)
+        self.log_cell_date = rx.get("log_cell_date", NEVER)
+        self.dose_correction = rx.get("dose_correction", NEVER)
+        self.slash_bare_amount = rx.get("slash_bare_amount", NEVER)
+        self.slash_amount_lead = rx.get("slash_amount_lead", NEVER)
+        self.spaced_row = rx.get("spaced_row", NEVER)
+        self.dated_admin = rx.get("dated_admin", NEVER)
+        self.visit_date = rx.get("visit_date", NEVER)
         self.log_today = rx.get("log_today", NEVER)
         self.log_day_label = rx.get("log_day_label", NEVER)
         # a log line's state (auditor.extraction.logs): longest state first

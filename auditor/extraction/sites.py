@@ -125,6 +125,9 @@ def find_sites(
     for m in (m for m in segment.of("SITE") if outside(m)):
         if not (structured or _site_cue_before(view, m, rules) or "|" in m.ident):
             continue  # "abdominal pain", "hip pain": a word for a place, not a site
+        nxt = view.tokens[m.tok_end] if m.tok_end < len(view.tokens) else ""
+        if not structured and nxt in rules.site_complaint_after:
+            continue  # "pt c/o flank pain, dilaudid given": the place of a complaint
         if not structured and exam_finding_after(view, m, rules):
             continue  # "abd soft", "R arm, facial seizure": the part examined
         value, _, own_side = m.ident.partition("|")

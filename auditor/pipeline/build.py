@@ -61,6 +61,7 @@ from .mentions import (
     GIVEN_AMOUNT,
     MENTIONS_KEY,
     FuzzyNames,
+    dosed_after_names,
     fuzzy_settings,
     ruler_patterns,
     split_given_amounts,
@@ -187,13 +188,17 @@ class MentionRuler(SpanRuler):
         self.fuzzy: dict[str, Any] = {}  # mentions.fuzzy_settings (saved as FUZZY_FILE)
         self._fuzzy_names: FuzzyNames | None = None
         self._start_index: StartIndex | None = None  # built from the patterns when first used
+        # mentions.dosed_after_names of the patterns, built when first used
+        self._dosed_after: dict[str, list[tuple[set[str], str]]] | None = None
 
     def __call__(self, doc: Doc) -> Doc:
         """The SpanRuler's mentions, plus FUZZY mentions (``mentions.FuzzyNames``)."""
         doc = super().__call__(doc)
         spans = list(doc.spans[MENTIONS_KEY])
         if any(s.label_ == GIVEN_AMOUNT for s in spans):
-            doc.spans[MENTIONS_KEY] = split_given_amounts(doc, spans)
+            if self._dosed_after is None:
+                self._dosed_after = dosed_after_names(self.patterns)
+            doc.spans[MENTIONS_KEY] = split_given_amounts(doc, spans, self._dosed_after)
         if self.fuzzy:
             if self._fuzzy_names is None:
                 names = {
@@ -231,20 +236,24 @@ class MentionRuler(SpanRuler):
 
     def clear(self) -> None:
         self._start_index = None
+        self._dosed_after = None
         super().clear()
 
     def remove(self, label: str) -> None:
         self._start_index = None
+        self._dosed_after = None
         super().remove(label)
 
     def remove_by_id(self, pattern_id: str) -> None:
         self._start_index = None
+        self._dosed_after = None
         super().remove_by_id(pattern_id)
 
     def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
         """Add SpanRuler patterns, token patterns compiled by ``matching.plain_first_token``
         (the same matches, fewer Python calls per token)."""
         self._start_index = None
+        self._dosed_after = None
         super().add_patterns(
             [
                 {**p, "pattern": alternative}

@@ -46,11 +46,33 @@ GIVEN_AMOUNT = "GIVEN_AMOUNT"  # matched as one span, then split by ``split_give
 AMOUNT_FIRST = "amount_first"  # the id of a GIVEN_AMOUNT written amount first ("2 gm given")
 
 
-def split_given_amounts(doc: Doc, spans: list[Span]) -> list[Span]:
+def dosed_after_names(patterns: list[dict[str, Any]]) -> dict[str, list[tuple[set[str], str]]]:
+    """The names of the DOSED patterns written after their amount (``dosed_patterns``,
+    ``after_dose``): name -> [(its units, its generic)]."""
+    out: dict[str, list[tuple[set[str], str]]] = {}
+    for p in patterns:
+        pattern = p.get("pattern")
+        if p.get("label") != "DOSED" or not isinstance(pattern, list):
+            continue
+        if pattern[0] != {"LIKE_NUM": True}:
+            continue  # before_dose: name, number, unit
+        units = set(pattern[1]["LOWER"]["IN"])
+        for name in pattern[-1]["LOWER"]["IN"]:
+            out.setdefault(name, []).append((units, str(p["id"])))
+    return out
+
+
+def split_given_amounts(
+    doc: Doc, spans: list[Span], dosed_after: dict[str, list[tuple[set[str], str]]] | None = None
+) -> list[Span]:
     """Each GIVEN_AMOUNT span ("given 20 mEq", ``extraction.yaml`` ``given_amount``) as an
     ADMIN span of its cue and an AMOUNT span of its number and unit, so that ConText judges
-    the amount apart from the cue ("will be given 40 mEq": the amount is hypothetical)."""
+    the amount apart from the cue ("will be given 40 mEq": the amount is hypothetical). When a
+    ``dosed_after`` name (``dosed_after_names``) of that unit follows the amount, in no other
+    span ("got 100mg succs then the tube"), the amount and the name are one DOSED span
+    of that name's generic instead: the cue's span took the words the DOSED pattern matched."""
     out: list[Span] = []
+    taken = {i for s in spans if s.label_ != GIVEN_AMOUNT for i in range(s.start, s.end)}
     for s in spans:
         if s.label_ != GIVEN_AMOUNT:
             out.append(s)
@@ -60,8 +82,28 @@ def split_given_amounts(doc: Doc, spans: list[Span]) -> list[Span]:
             out.append(Span(doc, s.end - 1, s.end, label="ADMIN", span_id="admin"))
             continue
         out.append(Span(doc, s.start, s.start + 1, label="ADMIN", span_id="admin"))
+        named = _dosed_name_after(doc, s.end, doc[s.end - 1].lower_, dosed_after or {}, taken)
+        if named is not None:
+            end, generic = named
+            out.append(Span(doc, s.end - 2, end, label="DOSED", span_id=generic))
+            continue
         out.append(Span(doc, s.end - 2, s.end, label="AMOUNT", span_id="dose"))
     return out
+
+
+def _dosed_name_after(
+    doc: Doc, i: int, unit: str, dosed_after: dict[str, list[tuple[set[str], str]]], taken: set[int]
+) -> tuple[int, str] | None:
+    """The end and generic of a ``dosed_after`` name of ``unit`` at token ``i`` (or after an
+    "of" there: "40 meq of potassium"), in no other span; None if there is none."""
+    if i < len(doc) and doc[i].lower_ == "of":
+        i += 1
+    if i >= len(doc) or i in taken:
+        return None
+    for units, generic in dosed_after.get(doc[i].lower_, ()):
+        if unit in units:
+            return i + 1, generic
+    return None
 
 
 def _phrase(label: str, text: Any, ident: str) -> dict[str, Any]:
@@ -157,8 +199,9 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def dosed_patterns(spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """DOSED token patterns (``extraction.yaml`` ``dosed_names``): for each entry, a name, a
-    number and one of its units (``before_dose``), or a number, a unit, an optional "of" and a
-    name (``after_dose``); the span id is the entry's generic name."""
+    number and one of its units (``before_dose``; with one of ``before_dose_verbs`` between the
+    name and the number too: "ms given 2mg"), or a number, a unit, an optional "of" and a name
+    (``after_dose``); the span id is the entry's generic name."""
     out: list[dict[str, Any]] = []
     number = {"LIKE_NUM": True}
     for entry in spec:
@@ -171,6 +214,10 @@ def dosed_patterns(spec: list[dict[str, Any]]) -> list[dict[str, Any]]:
             of = {"LOWER": "of", "OP": "?"}  # "40 meq of potassium", "2 amps of magnesium"
             pattern = [name, number, unit] if side == "before_dose" else [number, unit, of, name]
             out.append({"label": "DOSED", "pattern": pattern, "id": entry["generic"]})
+            verbs = sorted(str(w).lower() for w in entry.get("before_dose_verbs", ()))
+            if side == "before_dose" and verbs:  # "ms given 2mg": a given-word between
+                pattern = [name, {"LOWER": {"IN": verbs}}, number, unit]
+                out.append({"label": "DOSED", "pattern": pattern, "id": entry["generic"]})
     return out
 
 
@@ -252,7 +299,11 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     out += amount_first_patterns(given_amount)
     for item in patterns.cues["token_patterns"]:
         out.append(
-            {"label": item["label"], "pattern": item["pattern"], "id": item["label"].lower()}
+            {
+                "label": item["label"],
+                "pattern": item["pattern"],
+                "id": item.get("id", item["label"].lower()),
+            }
         )
     dotted = [
         {**p, "pattern": p["pattern"].upper()}

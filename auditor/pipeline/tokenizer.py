@@ -31,6 +31,10 @@ EXTRA_INFIXES = (
     r"(?<=[A-Za-z]\+\+)(?=[A-Za-z]{3})",  # "MG++REPLACED": "MG++", "REPLACED"
     r"[\u00a0\u202f\u2007]",  # non-breaking spaces inside "60 mg"
     r"(?<=[A-Za-z0-9])[\[\]\(\)](?=[A-Za-z0-9])",  # Rho(D), [x]IM
+    # a bracket glued to a word of another script: a drug's local name with its English name
+    # in brackets ("<Korean name>(dexamethasone)", full-width "\uff08...\uff09" too; tk-051)
+    r"(?<=[^\W\d_])[\(\uff08](?=[A-Za-z])",
+    r"(?<=[A-Za-z])[\)\uff09](?=[^\W_])",
     r"(?<=[A-Za-z.)])[,;](?=[A-Za-z0-9,])",  # "history.,PLAN" (flattened exports)
     r"(?<=[0-9])[,;](?=[A-Za-z,])",  # "2026-12-03,Outpatient", "60,MG,IM" (CSV cells)
     r"\|",  # "IV PUSH|L AC|NAUSEA": the cells of a pipe-delimited export or HL7 segment
