@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..doses import Dose, tidy_number
 from ..tables import Column, columns
 from .rules import ExtractionRules
-from .segments import Segment
+from .segments import Segment, opening_lines_end
 from .view import CharSpan, Mention, NoteView
 
 # where the clause after an evidence cue ends: its future words are looked for before it
@@ -210,7 +210,7 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     None when there is none."""
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
-    opening = _opening_lines_end(text, rules.window.opening_lines)
+    opening = opening_lines_end(text, rules.window.opening_lines)
     openings = list(rules.coded_diagnosis.finditer(text, 0, opening))
     openings += rules.demographic_diagnosis.finditer(text, 0, opening)
     openings += rules.opening_condition.finditer(text, 0, opening)
@@ -294,7 +294,7 @@ def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | No
     resort of a note's indication: the opening lines naming a condition name the reason for the
     visit (corpora/README.md, team_g decision)."""
     text = view.text
-    end = _opening_lines_end(text, rules.window.condition_word_lines)
+    end = opening_lines_end(text, rules.window.condition_word_lines)
     for m in rules.condition_word.finditer(text, 0, end):
         word = m.group(1).split()[0].lower()
         if word in rules.not_condition_words:
@@ -312,17 +312,6 @@ def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | No
         value = value[: rules.window.indication_max_chars]
         return Found(value, (m.start(1), m.start(1) + len(value)))
     return None
-
-
-def _opening_lines_end(text: str, lines: int) -> int:
-    """Where the note's first ``lines`` non-blank lines end."""
-    at, seen = 0, 0
-    for line in text.splitlines(keepends=True):
-        at += len(line)
-        seen += bool(line.strip())
-        if seen >= lines:
-            break
-    return at
 
 
 def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:

@@ -43,7 +43,7 @@ from ..doses import Dose
 from .anchors import class_infused
 from .attributes import fluid_amount
 from .rules import ExtractionRules
-from .segments import Segment
+from .segments import Segment, opening_lines_end
 from .view import Mention, NoteView
 
 RECORD_LABELS = ("SITE", "ADMIN", "PROVIDER", "RESPONSE")
@@ -784,12 +784,7 @@ def dated_earlier(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     dated = [m for m in rules.dated_admin.finditer(view.text, sent.start, sent.end)]
     if not dated:
         return False
-    at, seen = 0, 0
-    for line in view.text.splitlines(keepends=True):
-        at += len(line)
-        seen += bool(line.strip())
-        if seen >= rules.window.opening_lines:
-            break
+    at = opening_lines_end(view.text, rules.window.opening_lines)
     visit = rules.visit_date.search(view.text, 0, min(at, sent.start))
     if visit is None:
         return False

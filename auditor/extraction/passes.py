@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from .event import Event, NotGiven
 from .rules import ExtractionRules
-from .segments import is_table_row
+from .segments import is_table_row, opening_lines_end
 from .view import CharSpan, NoteView
 
 
@@ -222,12 +222,7 @@ def _visit_key(
     """The note's own date as a log key (two-digit year, month, day): the first
     ``regex.visit_date`` of its opening lines (``window.opening_lines``) outside the log's dated
     lines, or None."""
-    at, seen = 0, 0
-    for line in view.text.splitlines(keepends=True):
-        at += len(line)
-        seen += bool(line.strip())
-        if seen >= rules.window.opening_lines:
-            break
+    at = opening_lines_end(view.text, rules.window.opening_lines)
     for m in rules.visit_date.finditer(view.text, 0, at):
         if any(start <= m.start() < end for start, end, _, _ in lines):
             continue

@@ -163,3 +163,16 @@ def template_block(view: NoteView, a: Mention, rules: ExtractionRules) -> list[S
                 out.append(Segment(sents[j].start, sents[j].end, ms))
             i = j
     return out
+
+
+def opening_lines_end(text: str, lines: int) -> int:
+    """Where the note's first ``lines`` non-blank lines end (a character offset into ``text``;
+    the whole text's length when it has fewer): the reach of a note's opening lines, where its
+    date, title and stated reason stand (``window.opening_lines``)."""
+    at, seen = 0, 0
+    for line in text.splitlines(keepends=True):
+        at += len(line)
+        seen += bool(line.strip())
+        if seen >= lines:
+            break
+    return at
