@@ -104,6 +104,36 @@ def gold_rows(batch: str = BATCH) -> list[dict]:
     return rows
 
 
+def unlabelled_dev_rows(
+    frame: pd.DataFrame, batch: str, reserved: frozenset[str] | set[str] = frozenset()
+) -> list[tuple[int, str]]:
+    """``(row index, transcription)`` of each distinct non-empty transcription of the MTSamples
+    ``frame`` (first row of each) that may be drawn: none of its rows is gold (``gold_rows``
+    other than ``batch``, with their ``duplicate_rows``) or ``reserved``, its text is in no gold
+    line, and its seeded split (``seeded_split``) is ``dev``. In row order."""
+    rows_in_gold = gold_rows(batch)
+    taken = set(reserved) | {r["note_id"] for r in rows_in_gold}
+    taken |= {
+        f"mts-{i}"
+        for r in rows_in_gold
+        for i in (r.get("source") or {}).get("duplicate_rows") or []
+    }
+    texts = {r["text"] for r in rows_in_gold if "text" in r}
+    first: dict[str, int] = {}
+    rows: dict[str, list[int]] = {}
+    for idx, text in frame["transcription"].items():
+        if text.strip():
+            first.setdefault(text, idx)
+            rows.setdefault(text, []).append(idx)
+    return [
+        (idx, text)
+        for text, idx in first.items()
+        if text not in texts
+        and not any(f"mts-{i}" in taken for i in rows[text])
+        and seeded_split(f"mts-{idx}") == "dev"
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the draw as JSON (ids only)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -124,29 +154,11 @@ def main(argv: list[str] | None = None) -> None:
         per_type[kind.strip()] = int(n)
     reserved = {line.strip() for line in args.reserved.read_text().splitlines() if line.strip()}
     rng = random.Random(args.seed)
-    rows_in_gold = gold_rows(args.batch)
-    taken = reserved | {r["note_id"] for r in rows_in_gold}
-    taken |= {
-        f"mts-{i}"
-        for r in rows_in_gold
-        for i in (r.get("source") or {}).get("duplicate_rows") or []
-    }
-    texts = {r["text"] for r in rows_in_gold if "text" in r}
     frame = pd.read_csv(
         shared_data_dir() / "mtsamples" / "mtsamples.csv", index_col=0, keep_default_na=False
     )
-    first: dict[str, int] = {}
-    rows: dict[str, list[int]] = {}
-    for idx, text in frame["transcription"].items():
-        if text.strip():
-            first.setdefault(text, idx)
-            rows.setdefault(text, []).append(idx)
     pools: dict[str, list[int]] = {kind: [] for kind in PER_TYPE}
-    for text, idx in first.items():
-        if text in texts or any(f"mts-{i}" in taken for i in rows[text]):
-            continue
-        if seeded_split(f"mts-{idx}") != "dev":
-            continue
+    for idx, text in unlabelled_dev_rows(frame, args.batch, reserved):
         spec = frame.at[idx, "medical_specialty"].strip()
         kind = mts_type(spec, frame.at[idx, "sample_name"].strip(), text)
         if INJECTION_WORDS.search(text) or INJECTABLE_WITH_DOSE.search(text):

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from draw_mts_dev import gold_rows, seeded_split  # noqa: E402
+from draw_mts_dev import unlabelled_dev_rows  # noqa: E402
 
 from auditor.evaluate import shared_data_dir  # noqa: E402
 
@@ -124,30 +124,12 @@ def main(argv: list[str] | None = None) -> None:
         if line.strip():
             row = json.loads(line)
             audited[row["note_id"]] = row
-    rows_in_gold = gold_rows(args.batch)
-    taken = {r["note_id"] for r in rows_in_gold}
-    taken |= {
-        f"mts-{i}"
-        for r in rows_in_gold
-        for i in (r.get("source") or {}).get("duplicate_rows") or []
-    }
-    texts = {r["text"] for r in rows_in_gold if "text" in r}
     inj, imsc = lexicon_patterns(ROOT / "patterns" / "lexicons" / "drugs.yaml")
     frame = pd.read_csv(
         shared_data_dir() / "mtsamples" / "mtsamples.csv", index_col=0, keep_default_na=False
     )
-    first: dict[str, int] = {}
-    rows: dict[str, list[int]] = {}
-    for idx, text in frame["transcription"].items():
-        if text.strip():
-            first.setdefault(text, idx)
-            rows.setdefault(text, []).append(idx)
     pools: dict[str, list[int]] = {kind: [] for kind in per_kind}
-    for text, idx in first.items():
-        if text in texts or any(f"mts-{i}" in taken for i in rows[text]):
-            continue
-        if seeded_split(f"mts-{idx}") != "dev":
-            continue
+    for idx, text in unlabelled_dev_rows(frame, args.batch):
         note = audited.get(f"mts-{idx}")
         if not note or note["status"] != "no_injection" or "not_administered" in note["flags"]:
             continue
