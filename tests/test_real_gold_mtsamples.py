@@ -197,6 +197,15 @@ def test_texts_are_the_csv_transcriptions(rows):
             {"missed": 16, "planned": 6},
             (),
         ),
+        # targeted: tools/draw_mts_targeted.py over main 29f465c's audit, seed 20270205
+        (
+            "mtsamples-16",
+            22,
+            (21, 1),
+            1,
+            {"missed": 22},
+            (),
+        ),
     ],
 )
 def test_dev_batch_is_labelled_before_the_tool(
