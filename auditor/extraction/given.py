@@ -261,6 +261,34 @@ def effect_of_earlier_care(
     return bool(earlier) and before_transfer(view, earlier[-1], rules)
 
 
+def stress_agent_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` the agent of the pharmacologic stress test this note reports: a
+    drug of ``words.stress_agents``, in a note whose first ``window.stress_report_chars``
+    characters name such a test (``regex.stress_report``: its title or a stress-technique
+    heading), told with a dose word right after it (``words.stress_dose_after``: "Post
+    dobutamine increment dose") or as infused (``infused_passive``)? The report records the
+    agent given for the imaging (one procedural event, even for a drug otherwise run only as a
+    drip); a stress test told in another note's history is not this."""
+    if rules.family_of(a.ident) not in rules.stress_agents:
+        return False
+    if not rules.stress_report.search(view.text, 0, rules.window.stress_report_chars):
+        return False
+    return view.token(a.tok_end) in rules.stress_dose_after or infused_passive(view, a, rules)
+
+
+def infused_passive(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` told as infused in a passive clause of its sentence, with the
+    patient as subject ("The patient was infused with dobutamine", ``regex.infused_with_before``
+    right before it) or the drug as subject ("Dobutamine was infused in graded doses",
+    ``regex.infused_after`` right after it)? With no rate, drip or duration (``is_infusion``
+    decides those first) that is one intravenous administration (corpora/README.md: an
+    "infusion of <drug>" with no rate is one IV administration)."""
+    sent = view.sentences[a.sent]
+    if rules.infused_with_before.search(view.text, sent.start, a.start):
+        return True
+    return rules.infused_after.match(view.text, a.end, sent.end) is not None
+
+
 def given_by(
     view: NoteView,
     a: Mention,
@@ -284,6 +312,10 @@ def given_by(
         return "cue:admin_verb"  # "treated presumptively for proctitis with IM ceftriaxone"
     if a.label == "ROUTE" and class_infused(view, a, rules):
         return "cue:class_infused"  # "Antibiotics were infused prior to the incision"
+    if a.label == "DRUG" and stress_agent_given(view, a, rules):
+        return "record:stress_agent"  # "Post dobutamine increment dose" in a stress-test report
+    if a.label == "DRUG" and infused_passive(view, a, rules):
+        return "record:infused_passive"  # "The patient was infused with dobutamine"
     if a.label == "DRUG" and a.text.lower() in rules.given_by_name:
         return "cue:given_by_name"  # "full heparinization": the name is the act of giving it
     record = segment.mentions + [m for b in block for m in b.mentions]
@@ -1044,6 +1076,8 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
+    if stress_agent_given(view, a, rules):
+        return False  # "The patient was infused with dobutamine" in a stress-test report
     if set(view.tokens[a.tok_start : a.tok_end]) & rules.infusion_words:
         return True  # a name written with its drip word ("levo gtt", "ntg gtt"): the drip
     if (

@@ -99,6 +99,7 @@ class Windows:
     opening_lines: int = 0  # attributes.stated_indication
     own_verb_object_tokens: int = 0  # given._given_this
     condition_word_lines: int = 0  # attributes.opening_condition_word
+    stress_report_chars: int = 0  # given.stress_agent_given
 
 
 @dataclass(frozen=True)
@@ -369,6 +370,8 @@ class ExtractionRules:
         self.group_words = frozenset(words["group"])
         self.infusion_words = frozenset(words["infusion"])
         self.electrolyte_running = frozenset(words.get("electrolyte_running", ()))
+        self.stress_agents = frozenset(words.get("stress_agents", ()))
+        self.stress_dose_after = frozenset(words.get("stress_dose_after", ()))
         self.infusion_not_after = frozenset(words.get("infusion_not_after", ()))
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
         self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))
@@ -461,6 +464,9 @@ class ExtractionRules:
         self.risk_listing = rx.get("risk_listing", NEVER)
         self.bare_amount = rx.get("bare_amount", NEVER)
         self.unnamed_class_infused = rx.get("unnamed_class_infused", NEVER)
+        self.infused_with_before = rx.get("infused_with_before", NEVER)
+        self.infused_after = rx.get("infused_after", NEVER)
+        self.stress_report = rx.get("stress_report", NEVER)
         self.record_route = rx.get("record_route", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
         self.over_minutes = rx.get("over_minutes", NEVER)
