@@ -90,6 +90,9 @@ def _drug_anchors(
             and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
             and 0 < m.tok_start - d.tok_end <= rules.window.admixture_tokens
             and rules.admixture.search(text[d.end : m.start])
+            # a route between them gives the drug its own way in ("1% lidocaine and IV
+            # sedation including Versed 1 mg", mts-752): not mixed into the anaesthetic
+            and not any(r.label == "ROUTE" and d.end <= r.start and r.end <= m.start for r in ms)
             for d in ms
         ):
             continue  # "lidocaine 1% with epinephrine": part of the anaesthetic

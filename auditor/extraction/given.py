@@ -266,14 +266,18 @@ def stress_agent_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bo
     drug of ``words.stress_agents``, in a note whose first ``window.stress_report_chars``
     characters name such a test (``regex.stress_report``: its title or a stress-technique
     heading), told with a dose word right after it (``words.stress_dose_after``: "Post
-    dobutamine increment dose") or as infused (``infused_passive``)? The report records the
+    dobutamine increment dose"), as infused (``infused_passive``) or right after an
+    administration noun (``regex.stress_agent_lead``: "intravenous delivery of adenosine")? The report records the
     agent given for the imaging (one procedural event, even for a drug otherwise run only as a
     drip); a stress test told in another note's history is not this."""
     if rules.family_of(a.ident) not in rules.stress_agents:
         return False
     if not rules.stress_report.search(view.text, 0, rules.window.stress_report_chars):
         return False
-    return view.token(a.tok_end) in rules.stress_dose_after or infused_passive(view, a, rules)
+    if view.token(a.tok_end) in rules.stress_dose_after or infused_passive(view, a, rules):
+        return True
+    sent = view.sentences[a.sent]
+    return rules.stress_agent_lead.search(view.text, sent.start, a.start) is not None
 
 
 def infused_passive(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
