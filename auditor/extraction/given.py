@@ -876,19 +876,26 @@ def report_premedication(
     (``words.report_title_sections``: "PROCEDURE: Sigmoidoscopy. INDICATIONS: ...
     MEDICATIONS: Fentanyl 0.1 mg IV, Versed 1 mg IV") or its pre-operative diagnosis
     (``regex.report_opening``)? There the heading lists what was given
-    for the procedure, not a home list (a schedule still makes it a regimen: blocked_by)."""
+    for the procedure, not a home list (a schedule still makes it a regimen: blocked_by). With
+    no amount, only a drug with an injection route that a later sentence says was given
+    ("sedated with the above medications": ``regex.above_medications_given``)."""
     if category not in rules.report_medication_sections or segment is None or a.label != "DRUG":
         return False
+    own = view.text[segment.start : segment.end]
+    routes = [m for m in view.in_sent(a.sent) if m.label == "ROUTE"]
+    if not rules.doses.find_all(own):
+        # "MEDICATIONS: 1. Versed intravenously." with "sedated with the above medications"
+        # later in the report (``regex.above_medications_given``): given by that route (the
+        # later sentence makes the note a procedure report, whatever heading opens it)
+        return any(m.ident in rules.injection_routes for m in routes) and bool(
+            rules.above_medications_given.search(view.text, a.end)
+        )
     if not rules.report_opening.match(view.text):  # "PREOPERATIVE DIAGNOSIS: ..." opens it
         first = min(view.sections, key=lambda s: s.start, default=None)
         if first is None or first.category not in rules.report_title_sections:
             return False
         if view.text[: first.start].strip(" ,\n\t"):
             return False  # the title must open the note
-    own = view.text[segment.start : segment.end]
-    if not rules.doses.find_all(own):
-        return False
-    routes = [m for m in view.in_sent(a.sent) if m.label == "ROUTE"]
     if not routes:  # "MEDICATIONS: Versed 2 mg, fentanyl 100 mcg.": the sedation given
         if rules.drugs.get(a.ident, {}).get("class") not in rules.report_sedation_classes:
             return False

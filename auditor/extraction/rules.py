@@ -468,6 +468,7 @@ class ExtractionRules:
         self.infused_after = rx.get("infused_after", NEVER)
         self.stress_report = rx.get("stress_report", NEVER)
         self.stress_agent_lead = rx.get("stress_agent_lead", NEVER)
+        self.above_medications_given = rx.get("above_medications_given", NEVER)
         self.record_route = rx.get("record_route", NEVER)
         self.over_duration = rx.get("over_duration", NEVER)
         self.over_minutes = rx.get("over_minutes", NEVER)
