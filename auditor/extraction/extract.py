@@ -70,6 +70,7 @@ from .passes import (
     merge_restated,
     share_list_site,
     slash_list_amounts,
+    phrased_not_given,
     table_drug,
 )
 from .rules import ExtractionRules
@@ -1533,6 +1534,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
     corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
-    not_given = sorted(not_given + removed, key=lambda n: n.start)
+    not_given += removed
+    not_given += phrased_not_given(view, merged, not_given, drips, rules)  # "FS 118, no coverage"
+    not_given = sorted(not_given, key=lambda n: n.start)
     eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye
     return Extraction(merged, not_given, evidence.value if evidence else None)

@@ -508,6 +508,12 @@ class ExtractionRules:
         self.repeated_more = rx.get("repeated_more", NEVER)
         self.correction = rx.get("correction", NEVER)
         self.correction_above = rx.get("correction_above", NEVER)
+        # sentence phrases that tell a drug was not given (``not_given_phrases``):
+        # (name, medication or "drip", compiled expression)
+        self.not_given_phrases = tuple(
+            (item["name"], item["medication"], re.compile(item["regex"]))
+            for item in spec.get("not_given_phrases", ())
+        )
         self.dose_number = rx.get("dose_number", NEVER)
         self.log_date = rx.get("log_date", NEVER)
         self.each_of_count = rx.get("each_of_count", NEVER)
