@@ -68,9 +68,9 @@ from .passes import (
     earlier_log_entries,
     eye_side,
     merge_restated,
+    phrased_not_given,
     share_list_site,
     slash_list_amounts,
-    phrased_not_given,
     table_drug,
 )
 from .rules import ExtractionRules
