@@ -469,9 +469,7 @@ def phrased_not_given(
             if medication == "drip":
                 sent = _sentence_of(view, start)
                 before = [
-                    d
-                    for d in drips
-                    if d.label == "DRUG" and d.sent == sent and d.end <= start
+                    d for d in drips if d.label == "DRUG" and d.sent == sent and d.end <= start
                 ]
                 if not before:
                     continue
