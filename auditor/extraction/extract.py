@@ -1536,7 +1536,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
     not_given += removed
-    not_given += phrased_not_given(view, merged, not_given, drips, rules)  # "FS 118, no coverage"
+    not_given += phrased_not_given(view, merged, not_given, anchors, rules)  # "FS 118, no coverage"
     not_given = sorted(not_given, key=lambda n: n.start)
     eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye
     return Extraction(merged, not_given, evidence.value if evidence else None)

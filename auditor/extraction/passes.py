@@ -447,13 +447,14 @@ def phrased_not_given(
     view: NoteView,
     events: list[Event],
     not_given: list[NotGiven],
-    drips: list[Mention],
+    anchors: list[Mention],
     rules: ExtractionRules,
 ) -> list[NotGiven]:
     """Not-given mentions told by a sentence phrase (``extraction.yaml`` ``not_given_phrases``:
     name, medication, regex searched in the note's text). A phrase whose medication is ``drip``
-    is the bolus of the nearest infusion anchor written before it in its sentence (``drips``);
-    with none, it raises nothing. One is raised per drug family only when the note has no event
+    is the bolus of the nearest drug anchor written before it in its sentence (``anchors``: "heparin
+    restarted at 1300 without bolus" names the drip by its drug alone); with none, it raises
+    nothing. One is raised per drug family only when the note has no event
     and no other not-given mention of that family (contract section 3: ``not_administered``
     when no event of that medication was given). Returns the new ``NotGiven`` items (offsets of
     the drip anchor, or of the phrase), ``decided_by`` ``phrase:<name>``."""
@@ -469,7 +470,7 @@ def phrased_not_given(
             if medication == "drip":
                 sent = _sentence_of(view, start)
                 before = [
-                    d for d in drips if d.label == "DRUG" and d.sent == sent and d.end <= start
+                    d for d in anchors if d.label == "DRUG" and d.sent == sent and d.end <= start
                 ]
                 if not before:
                     continue
