@@ -453,17 +453,18 @@ def phrased_not_given(
     """Not-given mentions told by a sentence phrase (``extraction.yaml`` ``not_given_phrases``:
     name, medication, regex searched in the note's text). A phrase whose medication is ``drip``
     is the bolus of the nearest drug anchor written before it in its sentence (``anchors``: "heparin
-    restarted at 1300 without bolus" names the drip by its drug alone); with none, it raises
-    nothing. One is raised per drug family only when the note has no event
-    and no other not-given mention of that family (contract section 3: ``not_administered``
-    when no event of that medication was given). Returns the new ``NotGiven`` items (offsets of
-    the drip anchor, or of the phrase), ``decided_by`` ``phrase:<name>``."""
+    restarted at 1300 without bolus" names the drip by its drug alone); with none, or when the
+    phrase's ``unless_between`` is found between them (a planned restart), it raises
+    nothing. One is raised per drug family only when the note has no event and no other
+    not-given mention of that family (contract section 3: ``not_administered`` when no event
+    of that medication was given). Returns the new ``NotGiven`` items (offsets of the drug
+    anchor, or of the phrase), ``decided_by`` ``phrase:<name>``."""
     if not rules.not_given_phrases:
         return []
     seen = {rules.family_of(e.medication) for e in events if e.medication}
     seen |= {rules.family_of(n.medication) for n in not_given if n.medication}
     found: list[NotGiven] = []
-    for name, medication, rx in rules.not_given_phrases:
+    for name, medication, rx, unless in rules.not_given_phrases:
         for match in rx.finditer(view.text):
             start, end = match.span()
             drug = medication
@@ -472,6 +473,8 @@ def phrased_not_given(
                 before = [
                     d for d in anchors if d.label == "DRUG" and d.sent == sent and d.end <= start
                 ]
+                if before and unless.search(view.text, before[-1].end, start):
+                    continue  # "heparin will be restarted without a bolus": a planned drip
                 if not before:
                     continue
                 drug, start, end = before[-1].ident, before[-1].start, before[-1].end

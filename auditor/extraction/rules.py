@@ -514,9 +514,15 @@ class ExtractionRules:
         self.correction = rx.get("correction", NEVER)
         self.correction_above = rx.get("correction_above", NEVER)
         # sentence phrases that tell a drug was not given (``not_given_phrases``):
-        # (name, medication or "drip", compiled expression)
+        # (name, medication or "drip", compiled expression, expression that may not come
+        # between the drug and the phrase)
         self.not_given_phrases = tuple(
-            (item["name"], item["medication"], re.compile(item["regex"]))
+            (
+                item["name"],
+                item["medication"],
+                re.compile(item["regex"]),
+                re.compile(item["unless_between"]) if item.get("unless_between") else NEVER,
+            )
             for item in spec.get("not_given_phrases", ())
         )
         self.dose_number = rx.get("dose_number", NEVER)
