@@ -267,9 +267,9 @@ def stress_agent_given(view: NoteView, a: Mention, rules: ExtractionRules) -> bo
     characters name such a test (``regex.stress_report``: its title or a stress-technique
     heading), told with a dose word right after it (``words.stress_dose_after``: "Post
     dobutamine increment dose"), as infused (``infused_passive``) or right after an
-    administration noun (``regex.stress_agent_lead``: "intravenous delivery of adenosine")? The report records the
-    agent given for the imaging (one procedural event, even for a drug otherwise run only as a
-    drip); a stress test told in another note's history is not this."""
+    administration noun (``regex.stress_agent_lead``: "intravenous delivery of adenosine")?
+    The report records the agent given for the imaging (one procedural event, even for a drug
+    otherwise run only as a drip); a stress test told in another note's history is not this."""
     if rules.family_of(a.ident) not in rules.stress_agents:
         return False
     if not rules.stress_report.search(view.text, 0, rules.window.stress_report_chars):
