@@ -195,7 +195,7 @@ def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
 
 def _injected_share(note: _Note, a: Mention, oral_route: Mention) -> tuple[Mention, Dose] | None:
     """The injection route of one drug's doses written as a pair by two routes, the oral one
-    last and right before the drug ("an extra 5mg IV and 25mg po lopressor": an IV dose
+    last and right before the drug ("2.5 mg IV plus 50 mg PO metoprolol": an IV dose
     besides the oral one; corpora/README.md, nurs-162-4): the injection ROUTE of the sentence
     written right after an amount and followed only by a joiner (``extraction.yaml`` regex
     ``route_share_joiner``), the oral amount and ``oral_route``, with that amount (offsets in
@@ -1401,7 +1401,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis())
             if share is not None:
-                for event in found:  # "5mg IV and 25mg po lopressor": the IV dose is 5 mg
+                for event in found:  # "2.5 mg IV plus 50 mg PO metoprolol": the IV dose is 2.5 mg
                     event.dose_value, event.dose_unit = share.value, share.unit
                     event.spans["dose"] = (share.start, share.end)
             if given == "record:infusing":

@@ -209,8 +209,8 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     transfer to this unit in that paragraph ("... received versed in the lab ... He was
     transferred to CCU": ``cues.yaml`` ``context.before_transfer``), or, after a sending to the
     emergency department before it in that paragraph (``context.before_transfer_ed_*``), in a
-    later one? Or told after a visit to another hospital in that paragraph ("went to outside
-    hospital ... received lopressor": ``context.elsewhere_places``) with no transfer to this
+    later one? Or told after a visit to another hospital in that paragraph ("went to an outside
+    hospital first, where she had labetalol": ``context.elsewhere_places``) with no transfer to this
     unit between? Care given before the
     transfer is care of another encounter (contract v2 section 1). A note's title on a line of
     its own (at most ``cues.yaml`` ``window.title_paragraph_chars`` long) before a blank line is
@@ -232,7 +232,7 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     if rules.went_elsewhere is not None:
         away = list(rules.went_elsewhere.finditer(text, start, a.start))
         if away and rules.before_transfer.search(text, away[-1].end(), a.start) is None:
-            return True  # "Pt went to outside hospital with CP ... She received lopressor"
+            return True  # "went to an outside hospital first, where she had labetalol"
     # the patient sent to the ED before the dose in the first paragraph, the arrival to this unit
     # told in a later one (an ED course with an IV antibiotic, then the unit reached overnight)
     return (

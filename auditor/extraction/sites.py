@@ -344,7 +344,7 @@ def body_part_route(
 def _complaint_place(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     """Is body part ``m`` the place of a complaint: a ``complaint_after`` word (pain,
     discomfort, ...) right after it or within ``window.locative_tokens`` tokens before it in
-    its sentence ("discomfort in chest from incision", "incision pain")?"""
+    its sentence ("sore at the sternal incision", "incision pain")?"""
     after = view.tokens[m.tok_end] if m.tok_end < len(view.tokens) else ""
     floor = view.sentences[m.sent].tok_start
     lead = range(max(floor, m.tok_start - rules.window.locative_tokens), m.tok_start)
@@ -383,7 +383,7 @@ def procedure_site_route(
     for m in view.in_sent(sent):
         if m.label == "BODY" and outside(m) and m.start < segment.start:
             if _complaint_place(view, m, rules):
-                continue  # "discomfort in chest from incision - treated with morphine"
+                continue  # "sore at the sternal incision, given morphine"
             route = body_part_route(view, m, rules, drug_class)
             if route:
                 return route, m
