@@ -655,7 +655,7 @@ def started_with_route(
     of ``context.started_iv_classes`` started by IV counts too ("bumex 1 mg iv started at noon",
     "IV Reglan started"), unlike an IV antibiotic course begun ("Diflucan started IV"). Such
     a drug written as an order line with its amount, IV route and schedule and the start word
-    right after it ("LOPRESSOR 5MG IV Q6H STARTED", within ``window.started_after_tokens``) is
+    right after it ("METOPROLOL 2.5MG IV Q4H STARTED", within ``window.started_after_tokens``) is
     started with its first dose too, though the schedule (``modifiers.started_after_schedule``)
     is on it (corpora/README.md nursing batch 17, nurs-72-8)."""
     if a.label != "DRUG":
@@ -681,7 +681,7 @@ def _order_line_started(
     view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules
 ) -> bool:
     """Is ``a`` written as an IV order line with its amount and the start word right after it
-    ("LOPRESSOR 5MG IV Q6H STARTED"), its only blocking modifiers the schedule's
+    ("METOPROLOL 2.5MG IV Q4H STARTED"), its only blocking modifiers the schedule's
     (``modifiers.started_after_schedule``)?"""
     reach = rules.window.started_after_tokens
     if not reach or not a.modifiers - rules.present_mods <= rules.started_after_mods:

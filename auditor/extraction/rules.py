@@ -99,7 +99,7 @@ class Windows:
     opening_lines: int = 0  # attributes.stated_indication
     own_verb_object_tokens: int = 0  # given._given_this
     condition_word_lines: int = 0  # attributes.opening_condition_word
-    started_after_tokens: int = 0  # given.started_with_route: "LOPRESSOR 5MG IV Q6H STARTED"
+    started_after_tokens: int = 0  # given.started_with_route: "METOPROLOL 2.5MG IV Q4H STARTED"
 
 
 @dataclass(frozen=True)
