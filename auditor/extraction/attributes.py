@@ -196,7 +196,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     line after it ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``,
     group 1; corpora/README.md: the opening line of a visit note naming the condition is the
     reason for the visit), or there after the patient's age and sex ("34F, endometriosis":
-    ``regex.demographic_diagnosis``), else a structured log's capitalised indication field
+    ``regex.demographic_diagnosis``; past those lines too when a label's colon comes right
+    before the age: "ED provider note (excerpt): 52F, renal colic", read last), else a structured log's capitalised indication field
     ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS": ``regex.log_diagnosis``), else a diagnosis
     heading with no colon over the condition's line ("Assessment" over "1. Seasonal allergic
     rhinitis - J30.2") or a line opened by "Dx" (``regex.heading_diagnosis``), else the reason for
@@ -221,6 +222,15 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     shots = list(rules.injection_reason.finditer(text))
     reasons += shots
     found += reasons
+    # past the opening lines, an age and sex right after a label's colon open a pasted note's
+    # own history ("ED provider note (excerpt): 52F, renal colic left flank")
+    labelled = [
+        m
+        for m in rules.demographic_diagnosis.finditer(text, opening)
+        if text[: m.start()].rstrip(" \t").endswith(":")
+    ]
+    found += labelled
+    openings += labelled
     for m in found:
         phrase = m.group(1)
         if m in shots:  # "the shot for contraception, per her request": to a stop word
@@ -279,9 +289,21 @@ def _affirmed(words: list[str], rules: ExtractionRules) -> bool:
 
 def _lead_affirmed(text: str, m: re.Match[str], rules: ExtractionRules) -> bool:
     """Are the words before group 1 of ``m`` in its sentence (from the line start, a full stop
-    or a semicolon) free of negation, history and family words (``_affirmed``)?"""
+    or a semicolon) free of negation, history and family words (``_affirmed``)? A label that
+    opens the sentence and heads a present history (``words.history_headings``: "History:")
+    is none of them, and a preposition of ``words.near_blockers`` ("without", "sin") counts
+    only within ``window.near_blocker_words`` words before the group."""
     start = max(text.rfind(c, 0, m.start(1)) for c in "\n.;") + 1
-    return _affirmed(text[start : m.start(1)].lower().split(), rules)
+    words = text[start : m.start(1)].lower().split()
+    if words and words[0] in rules.history_headings:
+        words = words[1:]
+    near = len(words) - rules.window.near_blocker_words
+    words = [
+        w
+        for i, w in enumerate(words)
+        if i >= near or w.strip(".,:;()") not in rules.near_blockers
+    ]
+    return _affirmed(words, rules)
 
 
 def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | None:
@@ -304,9 +326,10 @@ def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | No
         line_start = text.rfind("\n", 0, m.start()) + 1
         # the words after it only when it opens its line ("Lombalgia aguda mecânica"); mid-line
         # they are often the sentence going on ("anastomosis was performed")
-        # a disease noun with the word naming it ("carcinoid syndrome": group ``named``)
-        # mid-line, not the noun alone
-        named = m.groupdict().get("named")
+        # a disease noun with the word naming it ("carcinoid syndrome": group ``named``), or a
+        # purpose of several words ("family planning": group ``purpose``) mid-line, not the
+        # noun alone
+        named = m.groupdict().get("named") or m.groupdict().get("purpose")
         head = named.strip() if named else m.group(1).split()[0]
         value = m.group(1) if not text[line_start : m.start()].strip() else head
         value = value[: rules.window.indication_max_chars]

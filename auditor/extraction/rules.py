@@ -99,6 +99,7 @@ class Windows:
     opening_lines: int = 0  # attributes.stated_indication
     own_verb_object_tokens: int = 0  # given._given_this
     condition_word_lines: int = 0  # attributes.opening_condition_word
+    near_blocker_words: int = 0  # attributes._lead_affirmed
 
 
 @dataclass(frozen=True)
@@ -357,6 +358,8 @@ class ExtractionRules:
         self.system_headings = frozenset(words.get("system_headings", ()))
         self.condition_word_blockers = frozenset(words.get("condition_word_blockers", ()))
         self.not_condition_words = frozenset(words.get("not_condition_words", ()))
+        self.near_blockers = frozenset(words.get("near_blockers", ()))
+        self.history_headings = frozenset(words.get("history_headings", ()))
         self.infused_words = frozenset(words.get("infused", ()))
         self.lab_before_range = frozenset(words.get("lab_before_range", ()))
         self.second_route_lead = frozenset(words.get("second_route_lead", ()))
