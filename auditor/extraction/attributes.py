@@ -292,12 +292,16 @@ def _lead_affirmed(text: str, m: re.Match[str], rules: ExtractionRules) -> bool:
     or a semicolon) free of negation, history and family words (``_affirmed``)? A label that
     opens the sentence and heads a present history (``words.history_headings``: "History:")
     is none of them, and a preposition of ``words.near_blockers`` ("without", "sin") counts
-    only within ``window.near_blocker_words`` words before the group."""
+    only within ``window.near_blocker_words`` words before the group, and not before a
+    bracket opened after it."""
     start = max(text.rfind(c, 0, m.start(1)) for c in "\n.;") + 1
     words = text[start : m.start(1)].lower().split()
     if words and words[0] in rules.history_headings:
         words = words[1:]
     near = len(words) - rules.window.near_blocker_words
+    # a bracket opened after the preposition starts a phrase of its own: "sin B12-spruta
+    # (perniciös anemi"
+    near = max([near] + [i for i, w in enumerate(words) if w.startswith("(")])
     words = [
         w
         for i, w in enumerate(words)
