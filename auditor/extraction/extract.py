@@ -36,7 +36,13 @@ from .attributes import (
     section_indication,
     stated_indication,
 )
-from .contextual import add_contextual_mentions, effect_cues, lab_named, question_marked
+from .contextual import (
+    add_contextual_mentions,
+    bracket_restated,
+    effect_cues,
+    lab_named,
+    question_marked,
+)
 from .event import Event, Extraction, NotGiven
 from .given import (
     Decision,
@@ -1152,6 +1158,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     """
     view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
     view = effect_cues(view, rules)  # "calmer after 1 mg ativan"
+    view = bracket_restated(view, rules)  # "had his shots at the visit (DTaP, IPV)"
     view = add_shared_head_mentions(view, rules)
     view = add_led_mentions(view, rules)
     view = self_logged(log_states(view, rules), rules)  # "ACTION: Not Given", a patient's own log

@@ -356,6 +356,7 @@ class ExtractionRules:
         self.side_nouns = frozenset(words.get("side_nouns", ()))
         self.side_joiners = frozenset(words.get("side_joiners", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))
+        self.bracket_shared_modifiers = frozenset(words.get("bracket_shared_modifiers", ()))
         self.condition_word_blockers = frozenset(words.get("condition_word_blockers", ()))
         self.not_condition_words = frozenset(words.get("not_condition_words", ()))
         self.near_blockers = frozenset(words.get("near_blockers", ()))
