@@ -303,9 +303,7 @@ def _lead_affirmed(text: str, m: re.Match[str], rules: ExtractionRules) -> bool:
     # (perniciös anemi"
     near = max([near] + [i for i, w in enumerate(words) if w.startswith("(")])
     words = [
-        w
-        for i, w in enumerate(words)
-        if i >= near or w.strip(".,:;()") not in rules.near_blockers
+        w for i, w in enumerate(words) if i >= near or w.strip(".,:;()") not in rules.near_blockers
     ]
     return _affirmed(words, rules)
 
@@ -452,6 +450,30 @@ def _total_after(seg_text: str, found: Dose, rules: ExtractionRules) -> Dose:
     return replace(first, start=total.end() + first.start, end=total.end() + first.end)
 
 
+def dose_told_after(
+    view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules
+) -> DoseAt | None:
+    """A dose told in a clause of its own after the anchor's segment, in the anchor's sentence
+    or the next one ("gave an intramuscular injection into the right deltoid; the dose was
+    stated as one milliliter": ``regex.dose_told``, the amount right after it), when no other
+    drug or injection mention stands between; None otherwise."""
+    sents = view.sentences
+    end = sents[min(a.sent + 1, len(sents) - 1)].end
+    m = rules.dose_told.search(view.text, segment.end, end)
+    if m is None:
+        return None
+    if any(
+        o.label in ("DRUG", "INJECTION") and segment.end <= o.start < m.start()
+        for o in view.mentions
+    ):
+        return None
+    tail = view.text[m.end() : min(end, m.end() + rules.window.dose_after_chars)]
+    found = rules.doses.choose(tail)
+    if found is None or found.start > 0 and tail[: found.start].strip():
+        return None  # the amount must follow the words right away
+    return DoseAt(found, _shift(found, m.end()))
+
+
 def choose_dose(
     view: NoteView, a: Mention, segment: Segment, block: list[Segment], rules: ExtractionRules
 ) -> DoseAt | None:
@@ -519,6 +541,8 @@ def choose_dose(
                 break
             found = doses.choose(text[b.start : b.end])
             dose = DoseAt(found, _shift(found, b.start)) if found else None
+    if dose is None:
+        dose = dose_told_after(view, a, segment, rules)
     if dose is not None and is_range(text, dose.span[0], dose.dose.value, rules):
         return None  # "2-4 mg": a range ordered, not the amount given (contract section 3)
     units = rules.contextual.dosed_units.get(a.ident)

@@ -327,5 +327,7 @@ def bracket_restated(view: NoteView, rules: ExtractionRules) -> NoteView:
                 add[id(m)] = add.get(id(m), frozenset()) | mods
     if not add:
         return view
-    mentions = [replace(m, modifiers=m.modifiers | add[id(m)]) if id(m) in add else m for m in view.mentions]
+    mentions = [
+        replace(m, modifiers=m.modifiers | add[id(m)]) if id(m) in add else m for m in view.mentions
+    ]
     return replace(view, mentions=mentions, _words={})
