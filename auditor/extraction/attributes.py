@@ -198,8 +198,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     reason for the visit), or there after the patient's age and sex ("34F, endometriosis":
     ``regex.demographic_diagnosis``; past those lines too when a label's colon comes right
     before the age: "ED provider note (excerpt): 52F, renal colic", read last), else a
-    structured log's capitalised indication field ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS": ``regex.log_diagnosis``), else a diagnosis
-    heading with no colon over the condition's line ("Assessment" over "1. Seasonal allergic
+    structured log's capitalised indication field ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS":
+    ``regex.log_diagnosis``), else a diagnosis heading with no colon over the condition's line ("Assessment" over "1. Seasonal allergic
     rhinitis - J30.2") or a line opened by "Dx" (``regex.heading_diagnosis``), else the reason for
     the visit dictated in the narrative ("She returns for follow-up of her B12 deficiency":
     ``regex.visit_reason``, group 1, unless it names a drug or an injection), or an opening line
