@@ -190,8 +190,8 @@ def export_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
 
 def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     """The diagnosis a note states outside an indication section: an assessment dictated as a
-    sentence ("Assessment is acute left lumbar radiculopathy.", "Impression is acute pyelonephritis":
-    ``regex.assessment_statement``, its group 1 to the sentence end), else a diagnosis written
+    sentence ("Assessment is acute left lumbar radiculopathy.", "Impression is acute
+    pyelonephritis": ``regex.assessment_statement``, its group 1 to the sentence end), else a diagnosis written
     with its ICD-10 code in the note's opening lines, its title and the line after it
     ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``, group 1;
     corpora/README.md: the opening line of a visit note naming the condition is the reason for
