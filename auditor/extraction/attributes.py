@@ -191,21 +191,21 @@ def export_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
 def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     """The diagnosis a note states outside an indication section: an assessment dictated as a
     sentence ("Assessment is acute left lumbar radiculopathy.", "Impression is acute
-    pyelonephritis": ``regex.assessment_statement``, its group 1 to the sentence end), else a diagnosis written
-    with its ICD-10 code in the note's opening lines, its title and the line after it
-    ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``, group 1;
-    corpora/README.md: the opening line of a visit note naming the condition is the reason for
-    the visit), or there after the patient's age and sex ("34F, endometriosis":
-    ``regex.demographic_diagnosis``; past those lines too when a label's colon comes right
-    before the age: "ED provider note (excerpt): 52F, renal colic", read last), else a
-    structured log's capitalised indication field ("INDICATION POSTMENOPAUSAL OSTEOPOROSIS":
+    pyelonephritis": ``regex.assessment_statement``, its group 1 to the sentence end), else a
+    diagnosis written with its ICD-10 code in the note's opening lines, its title and the line after
+    it ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``, group 1;
+    corpora/README.md: the opening line of a visit note naming the condition is the reason for the
+    visit), or there after the patient's age and sex ("34F, endometriosis":
+    ``regex.demographic_diagnosis``; past those lines too when a label's colon comes right before
+    the age: "ED provider note (excerpt): 52F, renal colic", read last), else a structured log's
+    capitalised indication field ("INDICATION POSTMENOPAUSAL OSTEOPOROSIS":
     ``regex.log_diagnosis``), else a diagnosis heading with no colon over the condition's line
     ("Assessment" over "1. Seasonal allergic rhinitis - J30.2") or a line opened by "Dx"
     (``regex.heading_diagnosis``), else the reason for the visit dictated in the narrative ("She
-    returns for follow-up of her B12 deficiency": ``regex.visit_reason``, group 1, unless it
-    names a drug or an injection), or an opening line that starts with the condition itself
-    ("Pernicious anaemia (intrinsic factor Ab positive)": ``regex.opening_condition``), or the
-    reason a generic injection word is given anywhere ("would like the shot for contraception":
+    returns for follow-up of her B12 deficiency": ``regex.visit_reason``, group 1, unless it names a
+    drug or an injection), or an opening line that starts with the condition itself ("Pernicious
+    anaemia (intrinsic factor Ab positive)": ``regex.opening_condition``), or the reason a generic
+    injection word is given anywhere ("would like the shot for contraception":
     ``regex.injection_reason``, to an indication stop word). A phrase whose first word is
     ``words.not_a_diagnosis`` or made only of ``non_condition_words`` is none.
     None when there is none."""
