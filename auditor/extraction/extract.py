@@ -71,6 +71,7 @@ from .passes import (
     corrected_above,
     corrected_dose,
     divided_doses,
+    allergen_vial_rows,
     earlier_log_entries,
     eye_side,
     merge_restated,
@@ -1540,6 +1541,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
     corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
+    merged = allergen_vial_rows(view, merged, rules)  # "Vial A (trees) 1:10 v/v 0.3 mL SC"
     not_given = sorted(not_given + removed, key=lambda n: n.start)
     eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye
     return Extraction(merged, not_given, evidence.value if evidence else None)

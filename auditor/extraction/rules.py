@@ -475,6 +475,7 @@ class ExtractionRules:
         self.visit_reason = rx.get("visit_reason", NEVER)
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
         self.dose_told = rx.get("dose_told", NEVER)
+        self.vial_row = rx.get("vial_row", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
         self.heading_diagnosis = rx.get("heading_diagnosis", NEVER)
         self.lab_analyte_gap = rx.get("lab_analyte_gap", NEVER)
