@@ -67,11 +67,11 @@ from .merging import (
     total_then_parts,
 )
 from .passes import (
+    allergen_vial_rows,
     corrected,
     corrected_above,
     corrected_dose,
     divided_doses,
-    allergen_vial_rows,
     earlier_log_entries,
     eye_side,
     merge_restated,
