@@ -15,7 +15,7 @@ from re import _parser  # the stdlib's regex parser (private; Python 3.11 is pin
 from typing import Any
 
 from .errors import PatternError
-from .procedural import SENTENCE_END, compile_rule
+from .procedural import compile_rule
 from .records import repair_ocr
 from .tables import columns
 
@@ -30,97 +30,16 @@ RULE_CONDITIONS = ("note_has", "note_lacks")
 # optional key of a note rule: true when a statement in a sentence about a later encounter
 # still counts (``later_encounter``), because the statement dates itself by this stay
 RULE_OPTIONS = (*RULE_CONDITIONS, "later_ok", "dated_skip")
-# "today" or "this visit" right after a statement ties it to this encounter ("presents to
-# the ER today with pain that began last night"): characters after the match searched
-THIS_ENCOUNTER_AFTER = 16
-# a heading: from a line start (or MTSamples' ", " joins) up to a colon
-# "Reason for visit: ..." is a field, not a title; "Nurse Note 14:20" is a title
-LABEL_COLON = re.compile(r"[^\d\s]\s*:(?!\d)")
-# a line of two sentences is text, not a title; the point of a title's "Dr.", "St." or "Mt." or
-# of a name's initial ("Dr. Mehta Clinic, Lucknow", "SBAR - clinic RN to Dr. Ng", "Dott.ssa L.
-# Russo", "St. Luke Clinic") ends no sentence
-SENTENCES = re.compile(r"(?<!\bDr)(?<!\bDra)(?<!\bSt)(?<!\bMt)(?<![\s(][A-Z])[.!?]\s+\S")
-# MTSamples also writes headings without a colon: "DISCHARGE DIAGNOSES,1.  Neck pain"
-CAPS_HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Z][A-Z /&-]{3,60}),")
-HEADING = re.compile(r"(?:^|\n|,)[ \t]*([A-Za-z][^:\n,]{0,60}:)")
-# a heading inside a line, after a sentence end or a run of blanks (a note whose line breaks
-# were flattened: "... on day three. DISCHARGE DIAGNOSES: ..." or "... improved. Hospital
-# Course: ..."): a capitalised word and at most five more words, then a colon; words are
-# split only at blanks or a / & - (a word that could be split anywhere backtracks
-# exponentially on long words: 23 s against 0.08 s on 400 MTSamples notes); a run of blanks is
-# taken whole and only from its start (possessive, after a non-blank), or a note with a long
-# blank run (a padded export) is searched quadratically
-INLINE_HEADING = re.compile(
-    r"(?:[.!?][ \t]++|(?<![ \t])[ \t]{2,}+)"
-    r"([A-Z][A-Za-z]*(?:(?:[ \t]+|[ \t]*[/&-][ \t]*)[A-Za-z]+){0,5}[ \t]*:)(?!\d)"
-)
-# an HL7 v2 PV1 segment's patient class (PV1-2: I, O, E, ...), a setting column written in the
-# note itself (an export pasted as text)
-HL7_PATIENT_CLASS = re.compile(r"(?m)^PV1\|[^|\r\n]*\|([^|^\r\n]+)")
-# a setting column's name written as a field of a form or an export print, with its value after a
-# colon or an equals sign ("Patient class: Emergency", "| Encounter Type: Outpatient |"): the value
-# up to the line end, a cell bar, a semicolon, a comma, a bracket or a run of blanks. Names shorter
-# than this are not read as fields ("POS" is too often another word's abbreviation)
-FIELD_NAME_MIN = 4
-
-
-@cache
-def setting_fields(names: tuple[str, ...]) -> re.Pattern[str]:
-    """The regex of a setting field written in the note: one of the setting column
-    ``names`` (``_`` read as a blank, a hyphen or nothing) at a line or cell start, a colon or
-    an equals sign, and the value (group 1)."""
-    keys = sorted(
-        (re.escape(n).replace("_", "[ _-]?") for n in names if len(n) >= FIELD_NAME_MIN),
-        key=len,
-        reverse=True,
-    )
-    # a run of blanks is taken whole and only from its start (possessive, after a non-blank):
-    # a note padded with a long blank run must not be searched quadratically
-    return re.compile(
-        r"(?im)(?:^[ \t]*+|[|;\t][ \t]*+|(?<![ ])[ ]{2,}+)(?:" + "|".join(keys) + r")[ \t]*+[:=]"
-        r"[ \t]*+([A-Za-z0-9][A-Za-z0-9&/-]*+(?:[ ][A-Za-z0-9&/-]++)*+)"
-        r"(?=[ \t]*+(?:$|[|;,(\t])|[ ]{2})"
-    )
-
-
-# a page or scan header that is no title ("Page 1 of 2", "SCANNED DOCUMENT"): the next line is
-PAGE_HEADER = re.compile(
-    r"(?i)^\W*(?:page \d+ of \d+|scanned document|fax(?:ed)? (?:cover|from|page))\b"
-)
-# the date and time written at the end of a title line ("... - nurse telephone note 12/04 15:10",
-# "Clinic note 2026-12-04 0930"): not counted in a title's length
-TITLE_DATE_TAIL = re.compile(
-    r"(?:[ \t,]+(?:\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\d{1,2}:\d{2}(?::\d{2})?|\d{4}h?))+[ \t]*$"
-)
-# a bracketed aside of a title line ("Ward 3 - Nurse's notes 12/07 (admitted, pneumonia)",
-# "Centro de Saude - Consulta (Saude Materna) - 07/12/2026") and its dates and times: not counted
-# in a title's length either
-TITLE_ASIDE = re.compile(
-    r"\([^()\n]{0,80}\)|(?<![\w/.-])(?:\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|\d{1,2}:\d{2})(?![\w/])"
-)
-# a one-liner's opening words ("sciatica f/u. 61M ...", "B12 nurse visit. ..."): a first sentence
-# of at most four words, no colon, ended by a period before more text, is the note's title
-SHORT_FIRST_SENTENCE = re.compile(r"[ \t]*((?:[^\s.:!?]+[ \t]+){0,3}[^\s.:!?]+)\.[ \t]+\S")
-# the capitalised words that open a flattened note ("EMERGENCY ROOM REPORT CHIEF COMPLAINT:
-# ...", "Office Visit Subjective: ..."): its title fused with its first heading
-LEADING_WORDS = re.compile(r"\W*((?:[A-Z][\w&/'-]*[ \t]+){0,11}[A-Z][\w&/'-]*)")
-# where a statement ends: a sentence end (``procedural.SENTENCE_END``), a period before a
-# comma, or an MTSamples heading join (", PHYSICAL EXAMINATION:"), so a sentence never runs
-# on into the next section
-STATEMENT_END = re.compile(SENTENCE_END.pattern + r"|[.!?](?=,)|,(?=[ \t]*[A-Z][A-Z /&()-]{2,60}:)")
-# a care-profile cue is read in its clause: a nurse's run-on entry joins its charting with
-# semicolons ("INTUBATED BY ANESTHESIA; ... ; ATIVAN GIVEN BEFORE THE LINE WENT IN"), and
-# a word of another encounter or a negation in one entry says nothing of the next (helper
-# nursing13); text rules keep whole statements
-CLAUSE_END = re.compile(STATEMENT_END.pattern + r"|;")
 # where a statement starts is searched back from a match a window at a time (doubling), not
-# from the note's start: every STATEMENT_END match is one character decided at its own
+# from the note's start: every statement-end match is one character decided at its own
 # position (and the characters after it up to the match), so the last one in the window is
-# the last one before the match
+# the last one before the match (a search speed, not a rule: any window gives the same start)
 STATEMENT_WINDOW = 512
 # literal prefilter (``may_match``): the literal sets kept per alternative of a rule regex,
-# those with the longest shortest string first
+# those with the longest shortest string first (a search speed, not a rule)
 LITERAL_SETS_KEPT = 3
+# the placeholder of the column names in ``reading.written_column.field``
+FIELD_NAMES = "<names>"
 _REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, _parser.POSSESSIVE_REPEAT)
 _ZERO_WIDTH = (_parser.AT, _parser.ASSERT, _parser.ASSERT_NOT)
 _BOUNDARY = "\x00"  # marks an opening literal that the regex needs at a word boundary
@@ -152,6 +71,125 @@ class CareProfile:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """Compiled ``setting.yaml`` ``reading``: how a note is read to find its title, headings,
+    statements and a setting column written in it. Each regex is compiled as written
+    (case-sensitive unless it says ``(?i)``), unlike the case-insensitive note rules.
+
+    Attributes:
+        label_colon: a "label: value" colon: a first line holding one is no title.
+        sentences: a sentence end followed by more text: a first line holding one (unless it
+            is upper-case) is no title.
+        page_header: a page or scan header: the line after it is read as the first line.
+        max_chars: the longest title.
+        max_chars_with_dates: the longest title whose ``date_tail`` or ``aside`` removed
+            leaves at most ``max_chars``.
+        date_tail: the dates and times ending a title line (removed before counting).
+        aside: a title's bracketed asides, dates and times (removed before counting).
+        caps_ratio: a line with more than this many capitals per small letter is upper-case.
+        short_first_sentence: a one-liner's opening words (group 1): its title.
+        leading_words: the capitalised words opening a flattened note (group 1).
+        headings: ``(regex, colon_added)`` per heading kind: group 1 is the heading, given a
+            colon when ``colon_added`` (a capitals heading written without one).
+        statement_end: where a statement ends.
+        clause_end: where a care-profile cue's clause ends (``statement_end`` or more).
+        this_encounter_after: characters after a match searched for ``this_encounter``.
+        hl7_patient_class: an HL7 PV1 segment's patient class (group 1).
+        written_field: a setting column's name written as a field, its value group 1.
+    """
+
+    label_colon: re.Pattern[str]
+    sentences: re.Pattern[str]
+    page_header: re.Pattern[str]
+    max_chars: int
+    max_chars_with_dates: int
+    date_tail: re.Pattern[str]
+    aside: re.Pattern[str]
+    caps_ratio: float
+    short_first_sentence: re.Pattern[str]
+    leading_words: re.Pattern[str]
+    headings: tuple[tuple[re.Pattern[str], bool], ...]
+    statement_end: re.Pattern[str]
+    clause_end: re.Pattern[str]
+    this_encounter_after: int
+    hl7_patient_class: re.Pattern[str]
+    written_field: re.Pattern[str]
+
+    @classmethod
+    def from_rules(
+        cls, data: Any, columns: tuple[str, ...], path: str = "setting/setting.yaml"
+    ) -> Reading:
+        """Build from the parsed ``reading`` mapping; ``columns``: the setting column names
+        (lowercase) that ``written_column.field`` is built with.
+
+        Raises:
+            PatternError: a missing part, a wrong type or an invalid regex (names the key).
+        """
+
+        def part(name: str) -> dict[str, Any]:
+            found = data.get(name) if isinstance(data, dict) else None
+            if not isinstance(found, dict):
+                raise PatternError(f"{path}: reading.{name} must be a mapping")
+            return found
+
+        def regex(section: str, key: str, pattern: str | None = None) -> re.Pattern[str]:
+            pattern = part(section).get(key) if pattern is None else pattern
+            try:
+                return re.compile(pattern)
+            except (re.error, TypeError) as exc:
+                raise PatternError(
+                    f"{path}: reading.{section}.{key}: invalid regular expression ({exc})"
+                ) from None
+
+        def number(section: str, key: str, fraction: bool = False) -> Any:
+            value = part(section).get(key)
+            kinds = int | float if fraction else int
+            if isinstance(value, bool) or not isinstance(value, kinds) or value < 0:
+                raise PatternError(f"{path}: reading.{section}.{key} must be a number >= 0")
+            return value
+
+        statements, written = part("statements"), part("written_column")
+        end = statements.get("end")
+        if not isinstance(end, str) or not isinstance(statements.get("clause_end"), str):
+            raise PatternError(f"{path}: reading.statements: end and clause_end are regexes")
+        template, join = written.get("field"), written.get("field_name_join")
+        if not isinstance(template, str) or FIELD_NAMES not in template:
+            raise PatternError(f"{path}: reading.written_column.field must hold {FIELD_NAMES}")
+        if not isinstance(join, str):
+            raise PatternError(f"{path}: reading.written_column.field_name_join: a regex")
+        least = number("written_column", "field_name_min")
+        names = sorted(
+            (re.escape(n).replace("_", join) for n in columns if len(n) >= least),
+            key=len,
+            reverse=True,
+        )
+        return cls(
+            label_colon=regex("title", "label_colon"),
+            sentences=regex("title", "sentences"),
+            page_header=regex("title", "page_header"),
+            max_chars=number("title", "max_chars"),
+            max_chars_with_dates=number("title", "max_chars_with_dates"),
+            date_tail=regex("title", "date_tail"),
+            aside=regex("title", "aside"),
+            caps_ratio=number("title", "caps_ratio", fraction=True),
+            short_first_sentence=regex("title", "short_first_sentence"),
+            leading_words=regex("title", "leading_words"),
+            headings=(
+                (regex("headings", "colon"), False),
+                (regex("headings", "caps"), True),
+                (regex("headings", "inline"), False),
+            ),
+            statement_end=regex("statements", "end"),
+            clause_end=regex("statements", "clause_end", end + "|" + statements["clause_end"]),
+            this_encounter_after=number("statements", "this_encounter_after"),
+            hl7_patient_class=regex("written_column", "hl7_patient_class"),
+            written_field=regex(
+                "written_column", "field", template.replace(FIELD_NAMES, "|".join(names))
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class SettingRules:
     """Compiled ``patterns/setting/setting.yaml``.
 
@@ -177,6 +215,7 @@ class SettingRules:
             a negated match is skipped like a sentence about another encounter.
         this_encounter: regex of words that, inside a match, tie it to this encounter
             ("today"), so that its sentence is not skipped as another encounter; or None.
+        reading: how the note's title, headings and statements are found (``Reading``).
         profiles: care profiles, tried after every note rule.
         title_words: regex of a document-type word ("report", "note", "summary", "visit"),
             or None: when the first line is no title (a note whose line breaks were
@@ -222,6 +261,7 @@ class SettingRules:
     values: dict[str, str]
     rules: tuple[tuple[str, str, re.Pattern[str]], ...]
     other_encounter: re.Pattern[str]
+    reading: Reading
     negation: re.Pattern[str] | None = None
     this_encounter: re.Pattern[str] | None = None
     profiles: tuple[CareProfile, ...] = ()
@@ -297,9 +337,11 @@ class SettingRules:
                 "dated_own",
             )
         }
+        column_names = tuple(str(c).lower() for c in data["columns"])
         return cls(
             settings=settings,
-            columns=tuple(str(c).lower() for c in data["columns"]),
+            columns=column_names,
+            reading=Reading.from_rules(data.get("reading"), column_names, path),
             values=values,
             rules=tuple(rules),
             conditions=tuple(conditions),
@@ -366,27 +408,35 @@ class SettingRules:
             return written, "column:text"
         lines = [line for line in text.splitlines() if line.strip()]
         first = lines[0] if lines else ""
-        if PAGE_HEADER.match(first) and len(lines) > 1:
+        reading = self.reading
+        if reading.page_header.match(first) and len(lines) > 1:
             first = lines[1]  # "Page 1 of 1   SCANNED DOCUMENT" heads the form's own title
-        upper = sum(map(str.isupper, first)) > 3 * sum(map(str.islower, first))
+        upper = sum(map(str.isupper, first)) > reading.caps_ratio * sum(map(str.islower, first))
         if upper:  # a scan's "FAMlLY PRACTlCE" (as clean_text repairs a whole note)
             first = repair_ocr(first)
         # an upper-case line's ". " ends an abbreviation ("ST. LUKE CLINIC"), not a sentence
         is_title = (
             (  # "... nurse telephone note 12/04 15:10": its date and time are not counted
-                len(first) <= 80
-                or (len(first) <= 120 and len(TITLE_DATE_TAIL.sub("", first)) <= 80)
-                or (len(first) <= 120 and len(TITLE_ASIDE.sub("", first)) <= 80)
+                len(first) <= reading.max_chars
+                or (
+                    len(first) <= reading.max_chars_with_dates
+                    and (
+                        len(reading.date_tail.sub("", first)) <= reading.max_chars
+                        or len(reading.aside.sub("", first)) <= reading.max_chars
+                    )
+                )
             )
-            and not LABEL_COLON.search(first)
-            and (upper or not SENTENCES.search(first))
+            and not reading.label_colon.search(first)
+            and (upper or not reading.sentences.search(first))
         )
         title = first if is_title else self._fused_title(first)
-        if not is_title and not title and (short := SHORT_FIRST_SENTENCE.match(first)):
+        if not is_title and not title and (short := reading.short_first_sentence.match(first)):
             title = short.group(1)
-        found = [(m.start(1), m.group(1)) for m in HEADING.finditer(text)]
-        found += [(m.start(1), m.group(1) + ":") for m in CAPS_HEADING.finditer(text)]
-        found += [(m.start(1), m.group(1)) for m in INLINE_HEADING.finditer(text)]
+        found = [
+            (m.start(1), m.group(1) + ":" * colon_added)
+            for heading, colon_added in reading.headings
+            for m in heading.finditer(text)
+        ]
         found.sort()
         headings = [h for _, h in found]
         skip = self._sections(text, found, self.other_sections)
@@ -429,8 +479,8 @@ class SettingRules:
         header line and rows split by the same delimiter: ``tables.columns``) with a
         setting column (``columns``) whose mapped cells (``values``) all name one setting,
         or a setting column's name written as a field with a mapped value ("Patient class:
-        Emergency", "Encounter Type: Outpatient": ``setting_fields``); None otherwise."""
-        found = HL7_PATIENT_CLASS.search(text)
+        Emergency", "Encounter Type: Outpatient": ``reading.written_field``); None otherwise."""
+        found = self.reading.hl7_patient_class.search(text)
         if found is not None:
             setting, _ = self.from_value(found.group(1))
             if setting is not None:
@@ -439,7 +489,7 @@ class SettingRules:
             settings = {self.from_value(cell)[0] for _, cell in column.cells} - {None}
             if len(settings) == 1:
                 return settings.pop()
-        for found in setting_fields(self.columns).finditer(text):
+        for found in self.reading.written_field.finditer(text):
             setting, _ = self.from_value(found.group(1))
             if setting is not None:
                 return setting
@@ -462,7 +512,7 @@ class SettingRules:
         up to the last ``title_words`` match among them ("" when there is none)."""
         if self.title_words is None:
             return ""
-        words = LEADING_WORDS.match(first)
+        words = self.reading.leading_words.match(first)
         if words is None:
             return ""
         ends = [m.end() for m in self.title_words.finditer(words.group(1))]
@@ -561,20 +611,20 @@ class SettingRules:
         about an earlier encounter (``other_encounter``) nor, when ``later``, a later one
         (``later_encounter``), not negated and outside the ``skip`` spans
         (``other_sections``); a match that says "today" (``this_encounter``, in the match or
-        in the ``THIS_ENCOUNTER_AFTER`` characters after it, within its statement) is
+        in the ``reading.this_encounter_after`` characters after it, within its statement) is
         exempt from the encounter and section checks. ``dated``: also skip a statement that
         goes on from a dated one (``dated_before``: rules marked ``dated_skip``). (Its
         callers ask ``may_match`` first; ``lowered``: see ``matches``.) ``clauses``: a statement
-        also ends at a semicolon (``CLAUSE_END``: care-profile cues)."""
+        also ends at a semicolon (``reading.clause_end``: care-profile cues)."""
         seen: set[str] = set()
-        ends = CLAUSE_END if clauses else STATEMENT_END
+        ends = self.reading.clause_end if clauses else self.reading.statement_end
         for match in matches(pattern, text, lowered):
             if match.group(0).lower() in seen:
                 continue  # a string already counted counts once (nothing to decide again)
             after = ends.search(text, match.end())
             right = after.start() if after else len(text)
             now = self.this_encounter is not None and self.this_encounter.search(
-                text, match.start(), min(right, match.end() + THIS_ENCOUNTER_AFTER)
+                text, match.start(), min(right, match.end() + self.reading.this_encounter_after)
             )
             if not now and any(a <= match.start() < b for a, b in skip or ()):
                 continue
@@ -622,15 +672,15 @@ class SettingRules:
             return False
         if self.dated_before.search(text, left, right):
             return False
-        before = statement_start(text, max(0, left - 1))
+        before = statement_start(text, max(0, left - 1), self.reading.statement_end)
         return "\n" not in text[before:left] and bool(self.dated_before.search(text, before, left))
 
 
-def statement_start(text: str, position: int, ends: re.Pattern[str] = STATEMENT_END) -> int:
+def statement_start(text: str, position: int, ends: re.Pattern[str]) -> int:
     """Where the statement holding ``position`` starts: the end of the last ``ends`` match
-    (``STATEMENT_END``, or ``CLAUSE_END`` for care-profile cues) in ``text[:position]`` (0 when
-    there is none), searched back from ``position`` in windows that double
-    (``STATEMENT_WINDOW``)."""
+    (``Reading.statement_end``, or ``Reading.clause_end`` for care-profile cues) in
+    ``text[:position]`` (0 when there is none), searched back from ``position`` in windows
+    that double (``STATEMENT_WINDOW``)."""
     low, window = position, STATEMENT_WINDOW
     while low > 0:
         low, window = max(0, position - window), window * 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
 from pathlib import Path
 from random import Random
 
@@ -19,7 +20,6 @@ import auditor.setting as setting_module
 from auditor.errors import PatternError
 from auditor.patterns import load_patterns
 from auditor.setting import (
-    STATEMENT_END,
     SettingRules,
     first_literals,
     matches,
@@ -30,6 +30,7 @@ from auditor.setting import (
 
 BASE = load_patterns().setting
 BASE_RULES = SettingRules.from_rules(BASE)
+STATEMENT_END = BASE_RULES.reading.statement_end
 CASES = Path(__file__).parent / "cases"
 
 
@@ -252,7 +253,7 @@ def test_statement_start_is_the_last_statement_end_before_the_position():
         text = "".join(random.choice(alphabet) for _ in range(random.randint(0, 1400)))
         for position in {0, len(text), *(random.randint(0, len(text)) for _ in range(5))}:
             ends = [m.end() for m in STATEMENT_END.finditer(text, 0, position)]
-            assert statement_start(text, position) == (ends[-1] if ends else 0)
+            assert statement_start(text, position, STATEMENT_END) == (ends[-1] if ends else 0)
 
 
 def test_may_match_never_refuses_a_note_the_regex_matches():
@@ -340,3 +341,53 @@ def test_a_none_rule_decides_no_setting_and_dated_skip_is_checked():
     with pytest.raises(PatternError) as err:
         SettingRules.from_rules(data)
     assert "note_rules[0]" in str(err.value)
+
+
+def test_the_setting_reading_rules_are_data(tmp_path):
+    """setting.yaml 1.30.0 (helper debt16): the title, heading, statement and written-column
+    rules are read from the file (``reading``), not from auditor/setting.py: a shorter
+    ``max_chars`` makes a long first line no title, a statement that ends at a comma too
+    splits "today" from its match, a bigger ``field_name_min`` stops reading "Setting: ER"
+    as a field, and a bad regex or a missing part is a PatternError naming its key; the
+    schema refuses an unknown key or a regex that can backtrack catastrophically."""
+    from auditor.errors import PatternSchemaError
+    from auditor.patterns import DEFAULT_PATTERNS_DIR
+
+    title = "Injection clinic visit for a follow-up of the painful left shoulder\nB12 given."
+    assert BASE_RULES.decide(title)[0] == "outpatient"
+    data = copy.deepcopy(BASE)
+    data["reading"]["title"]["max_chars"] = 20
+    data["reading"]["title"]["max_chars_with_dates"] = 20
+    assert SettingRules.from_rules(data).decide(title) == (None, None)
+    field = "Setting: ER\nB12 1000 mcg IM given."
+    assert BASE_RULES.decide(field) == ("emergency", "column:text")
+    data = copy.deepcopy(BASE)
+    data["reading"]["written_column"]["field_name_min"] = 8
+    assert SettingRules.from_rules(data).decide(field)[1] != "column:text"
+    assert BASE_RULES.reading.statement_end.pattern == BASE["reading"]["statements"]["end"]
+    assert BASE_RULES.reading.clause_end.pattern.endswith("|;")
+    for section, key, value in (
+        ("title", "label_colon", "(unclosed"),
+        ("headings", "inline", None),
+        ("written_column", "field", "no placeholder"),
+        ("statements", "this_encounter_after", "16"),
+    ):
+        data = copy.deepcopy(BASE)
+        data["reading"][section][key] = value
+        with pytest.raises(PatternError) as err:
+            SettingRules.from_rules(data)
+        assert f"reading.{section}" in str(err.value)
+    data = copy.deepcopy(BASE)
+    del data["reading"]
+    with pytest.raises(PatternError, match=r"reading\.\w+ must be a mapping"):
+        SettingRules.from_rules(data)
+    folder = tmp_path / "patterns"
+    shutil.copytree(DEFAULT_PATTERNS_DIR, folder)
+    path = folder / "setting" / "setting.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    max_chars: 80\n", "    max_chars: 80\n    colour: red\n"))
+    with pytest.raises(PatternSchemaError, match="reading.title"):
+        load_patterns(str(folder))
+    path.write_text(text.replace("label_colon: '", "label_colon: '(?:a+)+|"))
+    with pytest.raises(PatternError, match="label_colon"):
+        load_patterns(str(folder))
