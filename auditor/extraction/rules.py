@@ -476,6 +476,8 @@ class ExtractionRules:
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
         self.dose_told = rx.get("dose_told", NEVER)
         self.vial_row = rx.get("vial_row", NEVER)
+        self.drug_field = rx.get("drug_field", NEVER)
+        self.route_field = rx.get("route_field", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
         self.heading_diagnosis = rx.get("heading_diagnosis", NEVER)
         self.lab_analyte_gap = rx.get("lab_analyte_gap", NEVER)
