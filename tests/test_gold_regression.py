@@ -201,14 +201,14 @@ def test_team_corpus_figures(team_scores):
 #   0.9524 -> 0.9556; team_i event F1 0.9231 -> 0.9462 (three trigger points), missing F1 0.7742 ->
 #   0.800, laterality 0.8571 -> 0.8409 (the two trigger-point events now matched carry no side:
 #   'L upper trapezius x2' is not read; floor lowered to what is reached). With main cc052e1.
-# - round 16 (helper synthfix16; indication and team_h..k kinds: condition and purpose words of other
-#   languages, the SOEP E: heading, a dictated 'history:' heading, an age and sex after a label past
-#   the opening lines, bracketed vaccines of reported shots, OCR O for zero, a dose told in its own
-#   clause, allergen vial rows, a form item instruction, a form's route field): team_k dev 0.950 /
-#   0.9877 / 0.7429 -> 1.000 / 0.9877 / 0.8387, dose 0.975 -> 1.000; team_h 0.925 / 0.9362 / 0.950 ->
-#   0.975 / 0.967 / 0.9744, dose 1.000; team_i 0.875 / 0.9462 / 0.800 -> 0.925 / 0.9792 / 0.8667,
-#   laterality 0.8409 -> 0.8723 (the muscle after "i.m. M."); team_j 0.900 / 1.000 / 0.7407 ->
-#   0.925 / 1.000 / 0.800. With main e6883b7.
+# - round 16 (helper synthfix16; indication and team_h..k kinds: condition and purpose words of
+#   other languages, the SOEP E: heading, a dictated 'history:' heading, an age and sex after a
+#   label past the opening lines, bracketed vaccines of reported shots, OCR O for zero, a dose told
+#   in its own clause, allergen vial rows, a form item instruction, a form's route field, the muscle
+#   after "i.m. M."): team_k dev 0.950 / 0.9877 / 0.7429 -> 1.000 / 0.9877 / 0.8387, dose 0.975 ->
+#   1.000; team_h 0.925 / 0.9362 / 0.950 -> 0.975 / 0.967 / 0.9744, dose 1.000; team_i 0.875 /
+#   0.9462 / 0.800 -> 0.925 / 0.9792 / 0.8667, laterality 0.8409 -> 0.8723; team_j 0.900 / 1.000 /
+#   0.7407 -> 0.925 / 1.000 / 0.800. With main e6883b7.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
