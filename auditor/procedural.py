@@ -15,19 +15,8 @@ from typing import Any
 
 from .errors import PatternError
 
+# the rules of procedural.yaml are matched case-insensitively, "^" at each line start
 FLAGS = re.I | re.M
-# An event's sentence: from the last sentence end or line break before the anchor to the
-# next one after it, at most SENTENCE_REACH characters either way.
-SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
-# a stretch between sentence ends is a sentence only with a word of three letters in it (a blank
-# line or an abbreviation's point, "Pt. was sedated", ends none); searched this far back a step
-_SENTENCE_WORD = re.compile(r"[A-Za-z]{3}")
-SENTENCE_BACK = 400
-# where the first item of a procedure line ends: a sentence end, or the next numbered item
-# an MTSamples title: capitals before the first heading ("KNEE INJECTION,PROCEDURE:")
-TITLE = re.compile(r"\s*([A-Z][A-Z0-9 &/-]{3,80}),(?=[A-Z ]+:)")
-LIST_NUMBER = re.compile(r"^\s*\d+[.)]\s*")
-FIRST_ITEM = re.compile(r"\.(?:,|\s|$)|;|,\s*\d+\.\s|\s\d+\.\s")
 
 
 def compile_rule(pattern: str, where: str) -> re.Pattern[str]:
@@ -42,46 +31,107 @@ def compile_rule(pattern: str, where: str) -> re.Pattern[str]:
         raise PatternError(f"{where}: invalid regular expression ({exc})") from None
 
 
-def sentence_around(text: str, start: int, end: int, reach: int) -> tuple[int, int]:
-    """``(start, end)`` of the sentence or line holding ``text[start:end]``.
+@dataclass(frozen=True)
+class Reading:
+    """Compiled ``procedural.yaml`` ``reading``: how a note is read to find an event's
+    sentence and a report's named procedure. Each regex is compiled as written
+    (case-sensitive), unlike the case-insensitive rules.
 
-    Bounded by the nearest sentence end (``. ! ?`` before white space) or line break on
-    each side, and by ``reach`` characters beyond the span.
+    Attributes:
+        sentence_end: a sentence end (a point before white space) or a line break.
+        reach: characters searched either side of an anchor for its sentence.
+        sentence_word: a stretch between sentence ends is a sentence only with a match.
+        sentence_step: characters searched at a time for the sentence before or after one.
+        title: an MTSamples title before its first heading (group 1).
+        list_number: a procedure line's list number, taken off its first item.
+        first_item_end: where the first item of a procedure line ends.
     """
-    low = max(0, start - reach)
-    before = [m.end() for m in SENTENCE_END.finditer(text, low, start)]
-    left = before[-1] if before else low
-    after = SENTENCE_END.search(text, end, min(len(text), end + reach))
-    right = after.start() + 1 if after else min(len(text), end + reach)
-    return left, right
 
+    sentence_end: re.Pattern[str]
+    reach: int
+    sentence_word: re.Pattern[str]
+    sentence_step: int
+    title: re.Pattern[str]
+    list_number: re.Pattern[str]
+    first_item_end: re.Pattern[str]
 
-def sentence_before(text: str, left: int) -> int | None:
-    """Where the nearest sentence before a sentence starting at ``left`` starts: the end of the
-    last ``SENTENCE_END`` before ``left`` whose stretch up to the next holds a word of three
-    letters (``_SENTENCE_WORD``; wordless stretches are passed over), each step searching
-    ``SENTENCE_BACK`` characters back; None when no sentence end is found."""
-    at = left
-    while True:
-        ends = [m.end() for m in SENTENCE_END.finditer(text, max(0, at - SENTENCE_BACK), at - 1)]
-        if not ends:
-            return None
-        if _SENTENCE_WORD.search(text, ends[-1], at):
-            return ends[-1]
-        at = ends[-1]
+    @classmethod
+    def from_rules(cls, data: Any, path: str = "context/procedural.yaml") -> Reading:
+        """Build from the parsed ``reading`` mapping.
 
+        Raises:
+            PatternError: it is missing, a number is not a positive whole number or a regex
+                is invalid (names the key).
+        """
+        if not isinstance(data, dict):
+            raise PatternError(f"{path}: reading must be a mapping")
 
-def sentence_after(text: str, right: int) -> int:
-    """Where the sentence after a sentence ending at ``right`` ends: the first ``SENTENCE_END``
-    after ``right`` whose stretch from ``right`` holds a word of three letters
-    (``_SENTENCE_WORD``), at most ``SENTENCE_BACK`` characters on (the end of the text or of
-    that reach when none is found)."""
-    at = right
-    stop = min(len(text), right + SENTENCE_BACK)
-    for m in SENTENCE_END.finditer(text, min(right + 1, stop), stop):
-        if _SENTENCE_WORD.search(text, at, m.start()):
-            return m.end()
-    return stop
+        def regex(key: str) -> re.Pattern[str]:
+            try:
+                return re.compile(data.get(key))
+            except (re.error, TypeError) as exc:
+                raise PatternError(
+                    f"{path}: reading.{key}: invalid regular expression ({exc})"
+                ) from None
+
+        def number(key: str) -> int:
+            value = data.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise PatternError(f"{path}: reading.{key} must be a whole number >= 1")
+            return value
+
+        return cls(
+            sentence_end=regex("sentence_end"),
+            reach=number("reach"),
+            sentence_word=regex("sentence_word"),
+            sentence_step=number("sentence_step"),
+            title=regex("title"),
+            list_number=regex("list_number"),
+            first_item_end=regex("first_item_end"),
+        )
+
+    def around(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """``(start, end)`` of the sentence or line holding ``text[start:end]``.
+
+        Bounded by the nearest ``sentence_end`` on each side, and by ``reach`` characters
+        beyond the span.
+        """
+        reach = self.reach
+        low = max(0, start - reach)
+        before = [m.end() for m in self.sentence_end.finditer(text, low, start)]
+        left = before[-1] if before else low
+        after = self.sentence_end.search(text, end, min(len(text), end + reach))
+        right = after.start() + 1 if after else min(len(text), end + reach)
+        return left, right
+
+    def before(self, text: str, left: int) -> int | None:
+        """Where the nearest sentence before a sentence starting at ``left`` starts: the end
+        of the last ``sentence_end`` before ``left`` whose stretch up to the next holds a
+        ``sentence_word`` (wordless stretches are passed over), each step searching
+        ``sentence_step`` characters back; None when no sentence end is found."""
+        at = left
+        while True:
+            ends = [
+                m.end()
+                for m in self.sentence_end.finditer(text, max(0, at - self.sentence_step), at - 1)
+            ]
+            if not ends:
+                return None
+            if self.sentence_word.search(text, ends[-1], at):
+                return ends[-1]
+            at = ends[-1]
+
+    def after(self, text: str, right: int) -> int:
+        """Where the sentence after a sentence ending at ``right`` ends: the first
+        ``sentence_end`` after ``right`` whose stretch from ``right`` holds a
+        ``sentence_word``, at most ``sentence_step`` characters on (the end of the text or of
+        that reach when none is found)."""
+        at = right
+        stop = min(len(text), right + self.sentence_step)
+        for m in self.sentence_end.finditer(text, min(right + 1, stop), stop):
+            if self.sentence_word.search(text, at, m.start()):
+                return m.end()
+        return stop
 
 
 @dataclass(frozen=True)
@@ -123,13 +173,15 @@ class ProceduralRules:
         joint_sites: listed sites (``hip``) that, for an injection by route ``other``, name
             the joint or bursa injected, not the muscle: the event's site is null (its side
             kept).
-        reach: characters searched either side of the anchor for its sentence.
+        reading: how an event's sentence and a report's named procedure are found
+            (``Reading``: its ``reach`` is the characters searched either side of an anchor).
     """
 
     markers: tuple[re.Pattern[str], ...]
     procedure_line: re.Pattern[str]
     itself: re.Pattern[str]
     cues: tuple[re.Pattern[str], ...]
+    reading: Reading
     itself_routes: frozenset[str] = frozenset()
     procedure_routes: tuple[tuple[str, re.Pattern[str]], ...] = ()
     lesion_routes: tuple[tuple[str, re.Pattern[str]], ...] = ()
@@ -153,7 +205,6 @@ class ProceduralRules:
     stress_test: re.Pattern[str] | None = None
     joint_sites: frozenset[str] = frozenset()
     procedural_decisions: frozenset[str] = frozenset()
-    reach: int = 300
     sedation_cues: tuple[re.Pattern[str], ...] = ()
     icu_sedation: re.Pattern[str] | None = None
 
@@ -188,6 +239,7 @@ class ProceduralRules:
                 compile_rule(p, f"{path}: event_cues[{i}]")
                 for i, p in enumerate(rules["event_cues"])
             ),
+            reading=Reading.from_rules(rules.get("reading"), path),
             itself_routes=frozenset(rules.get("itself_routes") or ()),
             joint_sites=frozenset(str(s).lower() for s in rules.get("joint_sites") or ()),
             procedural_decisions=frozenset(str(d) for d in rules.get("procedural_decisions") or ()),
@@ -301,11 +353,11 @@ class ProceduralRules:
         given"): that sedates a ventilated patient."""
         if self.airway_done is None or event.get("medication") not in self.airway_drugs:
             return False
-        left, right = sentence_around(text, event["start"], event["end"], self.reach)
+        left, right = self.reading.around(text, event["start"], event["end"])
         if self.airway_ongoing is not None and self.airway_ongoing.search(text, left, right):
             return False
         for _ in range(self.airway_sentences):
-            before = sentence_before(text, left)
+            before = self.reading.before(text, left)
             if before is None:
                 break
             left = before
@@ -323,7 +375,7 @@ class ProceduralRules:
         if medication in self.anaesthetics:  # the treatment only when nothing says otherwise
             return procedural or self.event_context(text, event["start"], event["end"])
         if medication is None and self.unnamed_not_events:
-            left, right = sentence_around(text, event["start"], event["end"], self.reach)
+            left, right = self.reading.around(text, event["start"], event["end"])
             if self.not_events_unless and self.not_events_unless.search(text, left, right):
                 return False  # "epidural steroid injection with contrast": the steroid's
             return any(rule.search(text, left, right) for rule in self.unnamed_not_events)
@@ -365,13 +417,13 @@ class ProceduralRules:
         """The first item of each procedure line ("PROCEDURE: Left knee injection.", or
         the line after a heading alone on its line: "PROCEDURE" then "Left knee injection.")."""
         names = []
-        title = TITLE.match(text)  # "ACROMIOCLAVICULAR JOINT INJECTION,PROCEDURE: ..."
+        title = self.reading.title.match(text)  # "ACROMIOCLAVICULAR JOINT INJECTION,PROCEDURE: ..."
         if title:
             names.append(title.group(1))
         for match in self.procedure_line.finditer(text):
             named = next((g for g in match.groups() if g is not None), "")
-            line = LIST_NUMBER.sub("", named.lstrip(" ,"), count=1)
-            names.append(FIRST_ITEM.split(line, maxsplit=1)[0])
+            line = self.reading.list_number.sub("", named.lstrip(" ,"), count=1)
+            names.append(self.reading.first_item_end.split(line, maxsplit=1)[0])
         return names
 
     def report_context(self, text: str) -> bool:
@@ -423,7 +475,9 @@ class ProceduralRules:
             start = match.start(group)
             end = self.procedure_items_end.search(text, start, start + reach)
             items = text[start : end.start() if end else start + reach]
-            first = FIRST_ITEM.split(LIST_NUMBER.sub("", items.lstrip(" ,"), count=1), 1)[0]
+            first = self.reading.first_item_end.split(
+                self.reading.list_number.sub("", items.lstrip(" ,"), count=1), 1
+            )[0]
             if self.itself.search(first):
                 sides |= {side for side, rx in self.procedure_sides if rx.search(items)}
         return next(iter(sides)) if len(sides) == 1 and "bilateral" not in sides else None
@@ -434,19 +488,19 @@ class ProceduralRules:
         ``icu_sedation`` word in the sentence or the one before it). A match after the anchor
         with a history word between (``cue_after_history``: "Metoprolol 2.5 mg IV for hx of
         rapid AF pre-op") dates that history, not the drug."""
-        left, right = sentence_around(text, start, end, self.reach)
+        left, right = self.reading.around(text, start, end)
         if any(self._cue_found(cue, text, left, right, end) for cue in self.cues):
             return True
         if not any(self._cue_found(cue, text, left, right, end) for cue in self.sedation_cues):
             return False
         # "propofol for sedation" in an ICU note of a ventilated patient on drips: the sedation
         # the stay keeps up (``icu_sedation`` in this sentence or the one before), no procedure
-        prev = sentence_before(text, left)
-        prev = max(0, left - SENTENCE_BACK) if prev is None else prev
+        prev = self.reading.before(text, left)
+        prev = max(0, left - self.reading.sentence_step) if prev is None else prev
         # ... or the one after (morphine every two hours to settle him, then the propofol rate
         # raised in the next sentence: the drips told next; helper nursing18, nurs-147-2)
         return self.icu_sedation is None or not self.icu_sedation.search(
-            text, prev, sentence_after(text, right)
+            text, prev, self.reading.after(text, right)
         )
 
     def _cue_found(self, cue: re.Pattern[str], text: str, left: int, right: int, end: int) -> bool:

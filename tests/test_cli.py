@@ -51,7 +51,7 @@ def test_one_line_per_record_in_order_and_exit_1_for_record_errors(messy, tmp_pa
     notes = lines(out / "notes.jsonl")
     assert [(n["note_id"], n["status"], n["error"]) for n in notes] == [
         ("a", "compliant", None),
-        ("2", "error", "row 2 (line 3): 3 fields where the header has 2; record not read"),
+        ("<row 2>", "error", "row 2 (line 3): 3 fields where the header has 2; record not read"),
         ("c", "compliant", None),
         ("a", "compliant", None),
         ("d", "no_injection", None),
@@ -271,3 +271,26 @@ def test_command_help_is_flowed_paragraphs():
         "Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html "
         "to --out" in result.stdout
     )
+
+
+def test_made_up_and_object_ids_read_the_same_in_every_output(tmp_path):
+    """An error record's ``<row N>`` and a JSONL object id's canonical JSON are the same
+    string in notes.csv, notes.jsonl, events.csv/jsonl and the HTML report's data (where
+    the note list escapes it)."""
+    import pandas as pd
+
+    path = tmp_path / "ids.jsonl"
+    path.write_text(
+        json.dumps({"id": {"$oid": "5f1d", "n": [1]}, "text": GIVEN}) + "\nnot json\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "report"
+    assert run(path, "--out", out).exit_code == 1
+    ids = ['{"$oid":"5f1d","n":[1]}', "<row 2>"]
+    assert [n["note_id"] for n in lines(out / "notes.jsonl")] == ids
+    assert pd.read_csv(out / "notes.csv", dtype=str)["note_id"].tolist() == ids
+    assert [e["note_id"] for e in lines(out / "events.jsonl")] == ids[:1]
+    assert pd.read_csv(out / "events.csv", dtype=str)["note_id"].tolist() == ids[:1]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert all(json.dumps(i, ensure_ascii=False) in page for i in ids)
+    assert "{'$oid'" not in page

@@ -73,7 +73,7 @@ def test_sep_option_overrides_sniffing_and_excel_sep_line_keeps_line_numbers(tmp
         read_records(path, sep=";;")
     ragged = _write(tmp_path, "r.csv", "sep=;\nnote_id;text\n1;a;extra\n")
     assert _rows(ragged) == [
-        (1, "1", None, "row 1 (line 3): 3 fields where the header has 2; record not read")
+        (1, "<row 1>", None, "row 1 (line 3): 3 fields where the header has 2; record not read")
     ]
 
 
@@ -200,7 +200,13 @@ def test_xlsx_first_sheet_leading_zeros_dates_empty_rows_and_ragged_rows(tmp_pat
             "row 3 (sheet row 6): text is not a string (got int) in column 'text'",
             {"visit": None},
         ),
-        (4, "4", None, "row 4 (sheet row 7): 4 cells where the header has 3; record not read", {}),
+        (
+            4,
+            "<row 4>",
+            None,
+            "row 4 (sheet row 7): 4 cells where the header has 3; record not read",
+            {},
+        ),
     ]
     assert stream.columns == ["note_id", "text", "visit"]
     assert stream.info == {"sheet": "Export"}
@@ -321,7 +327,7 @@ def test_one_stray_quote_in_row_10_of_200_does_not_shift_or_swallow_rows(tmp_pat
     lines[10] = 'n10,"Pt states fine today'  # a quote opened and never closed
     records = list(read_records(_write(tmp_path, "n.csv", "\n".join(lines) + "\n")))
     assert len(records) == 200
-    assert [(r.row, r.note_id) for r in records if r.error] == [(10, "10")]
+    assert [(r.row, r.note_id) for r in records if r.error] == [(10, "<row 10>")]
     assert records[9].error == (
         "row 10 (line 11): malformed CSV (unexpected end of data); record not read"
     )
@@ -397,7 +403,7 @@ def test_note_line_options_and_bad_rows(tmp_path):
     ragged = _write(tmp_path, "r.csv", "note_id,line,text\nA,1,a\nA,2,b,extra\nB,1,c\n")
     assert _rows(ragged) == [
         (1, "A", "a", None),
-        (2, "2", None, "row 2 (line 3): 4 fields where the header has 3; record not read"),
+        (2, "<row 2>", None, "row 2 (line 3): 4 fields where the header has 3; record not read"),
         (3, "B", "c", None),
     ]
 
@@ -483,7 +489,7 @@ def test_fhir_ndjson_document_references_and_reports(tmp_path):
             (8, "r1", "Ceftriaxone 1 g IM", None),
             (
                 9,
-                "9",
+                "<row 9>",
                 None,
                 "line 10: not valid JSON (Expecting property name enclosed in double "
                 "quotes; column 2)",
@@ -530,7 +536,7 @@ def test_fhir_bundle_json_and_column_options(tmp_path):
         list(read_records(path, text_col="text"))
     broken = _write(tmp_path, "broken.json", '{\n  "resourceType": "Bundle",\n  "entry": [\n')
     assert _rows(broken) == [
-        (1, "1", None, "file: not valid JSON (Expecting value; line 4, column 1)")
+        (1, "<row 1>", None, "file: not valid JSON (Expecting value; line 4, column 1)")
     ]
 
 

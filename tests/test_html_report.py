@@ -495,3 +495,28 @@ def test_browser_keeps_markup_in_notes_as_text(hostile_report):
     assert "&lt;/script&gt;&lt;script&gt;" in dom and "'pwned'&lt;/script&gt; &lt;!--" in dom
     dom = dump_dom(hostile_report / "report.html", "#group=A%3C%2Fscript%3E")
     assert [nid for _, nid in _rows(dom)] == ["x1"]
+
+
+def test_an_inpatient_finding_says_which_setting_rule_read_the_note(spec):
+    """An ``inpatient`` finding names why the note is inpatient (``html.setting_reason``): the
+    setting.yaml rule its words match (title, heading or statement rule by index, a care
+    profile by name, a written setting field), or the input's setting column when its
+    words give another setting."""
+    from auditor import audit
+    from auditor.io.html import note_detail, setting_reason
+
+    text = "ICU nursing note\nKetorolac 30 mg IM given in the R deltoid for pain; tolerated well."
+    notes, events = audit([text])
+    rows = events.to_dict("records")
+    assert "inpatient" in rows[0]["flags"]
+    html, _ = note_detail(notes.iloc[0].to_dict(), rows, text, spec)
+    assert re.search(r"setting inpatient: its title matches setting.yaml note_rules\[\d+\]", html)
+    patterns = load_patterns()
+    assert setting_reason(patterns, "Patient class: I\nB12 given.", "inpatient") == (
+        "setting inpatient from a setting field written in the note"
+    )
+    assert setting_reason(patterns, "Clinic visit\nB12 given.", "inpatient") == (
+        "setting inpatient from the input's setting column"
+    )
+    html, _ = note_detail(notes.iloc[0].to_dict(), rows, None, spec)  # no text: no reason
+    assert "setting inpatient:" not in html

@@ -8,12 +8,14 @@ patterns/context/procedural.yaml.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 import yaml
 
 from auditor import audit
+from auditor.errors import PatternError
 from auditor.patterns import load_patterns
 from auditor.procedural import ProceduralRules
 
@@ -93,3 +95,34 @@ def test_dictation_cases(case):
     assert len(rows) == len(case["events"])
     got = [{k: row[k] for k in want} for row, want in zip(rows, case["events"], strict=True)]
     assert got == case["events"]
+
+
+def test_the_procedural_reading_rules_are_data():
+    """procedural.yaml 1.22.0 (helper debt16): how an event's sentence and a report's named
+    procedure are found is read from the file (``reading``), not from auditor/procedural.py:
+    a shorter ``reach`` cuts a long sentence before its cue, a list number written another
+    way is kept on the named procedure, and a bad regex, a bad number or a missing mapping
+    is a PatternError naming its key."""
+    base = load_patterns(None).procedural
+    rules = ProceduralRules.from_rules(base)
+    assert rules.reading.reach == 300
+    text = "Pre-op, " + "x" * 40 + " midazolam 2 mg IV given."
+    start = text.index("midazolam")
+    assert rules.event_context(text, start, start + 9) is True
+    short = copy.deepcopy(base)
+    short["reading"]["reach"] = 20
+    assert ProceduralRules.from_rules(short).event_context(text, start, start + 9) is False
+    named = "PROCEDURE: #1 Right knee injection."
+    assert rules.named_procedures(named) == ["#1 Right knee injection"]
+    hashed = copy.deepcopy(base)
+    hashed["reading"]["list_number"] = r"^\s*#?\d+[.)]?\s*"
+    assert ProceduralRules.from_rules(hashed).named_procedures(named) == ["Right knee injection"]
+    for key, value in (("title", "(unclosed"), ("sentence_step", 0), ("reach", "300")):
+        bad = copy.deepcopy(base)
+        bad["reading"][key] = value
+        with pytest.raises(PatternError, match=f"reading.{key}"):
+            ProceduralRules.from_rules(bad)
+    bad = copy.deepcopy(base)
+    del bad["reading"]
+    with pytest.raises(PatternError, match="reading must be a mapping"):
+        ProceduralRules.from_rules(bad)

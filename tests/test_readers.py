@@ -65,8 +65,8 @@ def test_csv_ragged_rows_become_error_records_in_order(tmp_path):
         rows = _rows(path)
     assert rows == [
         (1, "n1", "first", None),
-        (2, "2", None, "row 2 (line 3): 4 fields where the header has 3; record not read"),
-        (3, "3", None, "row 3 (line 4): 2 fields where the header has 3; record not read"),
+        (2, "<row 2>", None, "row 2 (line 3): 4 fields where the header has 3; record not read"),
+        (3, "<row 3>", None, "row 3 (line 4): 2 fields where the header has 3; record not read"),
         (4, "n4", "padded", None),
         (5, "n5", "last", None),
     ]
@@ -84,13 +84,23 @@ def test_csv_broken_quoting_is_an_error_record_naming_its_lines(tmp_path):
     )
     path = _write(tmp_path, "notes.csv", data)
     assert _rows(path) == [
-        (1, "1", None, "row 1 (line 2): malformed CSV (',' expected after '\"'); record not read"),
+        (
+            1,
+            "<row 1>",
+            None,
+            "row 1 (line 2): malformed CSV (',' expected after '\"'); record not read",
+        ),
         (2, "n2", "fine", None),
-        (3, "3", None, "row 3 (line 4): malformed CSV (',' expected after '\"'); record not read"),
+        (
+            3,
+            "<row 3>",
+            None,
+            "row 3 (line 4): malformed CSV (',' expected after '\"'); record not read",
+        ),
         (4, "n4", "not swallowed", None),
         (
             5,
-            "5",
+            "<row 5>",
             None,
             "row 5 (lines 6-8): malformed CSV (unexpected end of data); record not read",
         ),
@@ -234,12 +244,12 @@ def test_jsonl_malformed_lines_among_good_ones(tmp_path):
     path = _write(tmp_path, "notes.jsonl", "\n".join(lines).encode() + b"\n")
     assert _rows(path) == [
         (1, "a", "first", None),
-        (2, "2", None, "line 3: not valid JSON (Unterminated string starting at; column 26)"),
-        (3, "3", None, "line 4: not a JSON object (got list)"),
+        (2, "<row 2>", None, "line 3: not valid JSON (Unterminated string starting at; column 26)"),
+        (3, "<row 3>", None, "line 4: not a JSON object (got list)"),
         (4, "c", None, "line 5: missing text (null) in column 'text'"),
         (5, "d", None, "line 6: missing text (no such field) in column 'text'"),
         (6, "e", None, "line 7: text is not a string (got int) in column 'text'"),
-        (7, "7", None, "line 8: not valid JSON (nested too deeply)"),
+        (7, "<row 7>", None, "line 8: not valid JSON (nested too deeply)"),
         (8, "7", "last", None),
     ]
 
@@ -273,8 +283,8 @@ def test_jsonl_first_line_a_one_line_array_of_no_object_is_one_bad_record(tmp_pa
     ]
     path = _write(tmp_path, "notes.jsonl", "\n".join(lines).encode() + b"\n")
     assert _rows(path) == [
-        (1, "1", None, "line 1: not a JSON object (got list)"),
-        (2, "2", None, "line 2: not a JSON object (got list)"),
+        (1, "<row 1>", None, "line 1: not a JSON object (got list)"),
+        (2, "<row 2>", None, "line 2: not a JSON object (got list)"),
         (3, "a", "first", None),
         (4, "b", "second", None),
     ]
@@ -367,3 +377,37 @@ def test_headerless_file_one_word_cells_are_not_printed(tmp_path):
         "<column 1: 5 characters, not shown>, <column 2: 11 characters, not shown>. "
         "Name it with --text-col (is the header line missing?)."
     )
+
+
+# -- ids the reader makes up --------------------------------------------------------------
+
+
+def test_an_error_record_id_is_its_row_in_angle_brackets_never_a_plain_number(tmp_path):
+    """An error record whose fields cannot be read takes ``<row N>`` (N its 1-based record
+    number): stable, and unlike a real id "2" of the same file, which a plain "2" would
+    repeat. A record with an empty id cell keeps its plain row number (contract v2 section 5:
+    the row number when there is no id)."""
+    path = _write(tmp_path, "ids.csv", b'note_id,text\n2,"a"\n1,ragged,extra\n,"b"\n')
+    assert [(r, i, e is None) for r, i, _, e in _rows(path)] == [
+        (1, "2", True),
+        (2, "<row 2>", False),
+        (3, "3", True),
+    ]
+    path = _write(tmp_path, "ids.jsonl", b'{"id": "2", "text": "a"}\n[1]\n{"id": "3"\n')
+    assert [i for _, i, _, _ in _rows(path)] == ["2", "<row 2>", "<row 3>"]
+
+
+def test_a_jsonl_id_that_is_an_object_or_array_is_canonical_json(tmp_path):
+    """An object or array id (a database export's ``{"$oid": ...}``) is written as canonical
+    JSON: keys sorted, no blanks, non-ASCII kept; never as Python text ("{'$oid': ...}")."""
+    data = (
+        '{"id": {"b": [1, "é"], "$oid": "5f1d"}, "text": "a"}\n'
+        '{"id": ["x", 2, null], "text": "b"}\n'
+        '{"id": true, "text": "c"}\n'
+    ).encode()
+    path = _write(tmp_path, "obj.jsonl", data)
+    assert [i for _, i, _, _ in _rows(path)] == [
+        '{"$oid":"5f1d","b":[1,"é"]}',
+        '["x",2,null]',
+        "True",
+    ]

@@ -92,7 +92,8 @@ class NotGiven:
         medication: generic name, or None for an unnamed injection ("refused the injection").
         start, end: character offsets of the mention.
         decided_by: the rule that raised it: ``context:<ConText category>`` (e.g.
-            ``context:NEGATED_EXISTENCE``) or ``section:planning`` (an order in a plan).
+            ``context:NEGATED_EXISTENCE``), ``section:planning`` (an order in a plan) or
+            ``phrase:<name>`` (``extraction.yaml`` ``not_given_phrases``).
     """
 
     medication: str | None

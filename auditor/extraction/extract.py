@@ -75,6 +75,7 @@ from .passes import (
     earlier_log_entries,
     eye_side,
     merge_restated,
+    phrased_not_given,
     share_list_site,
     slash_list_amounts,
     table_drug,
@@ -1524,6 +1525,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 and a.ident in infused
                 and not bolus  # "no amio bolus needed" beside its drip: a bolus, not the drip
                 and not _injection_act_near(view, a, rules)  # "?rebolus w amio": not the drip
+                and not a.modifiers >= rules.planned_doses  # a drip off, then IV doses twice a day
             ):
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
@@ -1542,6 +1544,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
     merged = allergen_vial_rows(view, merged, rules)  # "Vial A (trees) 1:10 v/v 0.3 mL SC"
-    not_given = sorted(not_given + removed, key=lambda n: n.start)
+    not_given += removed
+    not_given += phrased_not_given(view, merged, not_given, anchors, rules)  # "FS 118, no coverage"
+    not_given = sorted(not_given, key=lambda n: n.start)
     eye_side(view, merged, rules)  # "intravitreal injection OS": the left eye
     return Extraction(merged, not_given, evidence.value if evidence else None)

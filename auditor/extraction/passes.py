@@ -25,6 +25,10 @@ Each pass reads only the note view and the events (plain data) and the rules of
   (epinephrine 1:1000, 0.3 mL) administered ...") is that one dose, not a second;
 - ``divided_doses``: a dose divided between sites ("Ceftriaxone 1 g IM, divided 500 mg R
   gluteal / 500 mg L gluteal") gives each site's event the amount written before its site;
+- ``phrased_not_given``: a sentence phrase that tells a drug was not given with no drug word
+  ConText could modify ("FS 118, no coverage needed": the sliding-scale insulin; "heparin
+  restarted at 600 u/hr without bolus": the drip's bolus) raises ``not_administered`` for that
+  drug when the note gives no event of it (``extraction.yaml`` ``not_given_phrases``);
 - ``eye_side``: an injection into the eye takes the eye written in ophthalmic shorthand ("OS",
   "OD": ``sites.yaml`` ``eye_sides``, read only where ``eye_routes`` names an injection into
   the eye).
@@ -36,7 +40,7 @@ from .event import Event, NotGiven
 from .rules import ExtractionRules
 from .segments import Segment, is_table_row, opening_lines_end
 from .sites import find_sites
-from .view import CharSpan, NoteView
+from .view import CharSpan, Mention, NoteView
 
 
 def _sentence_of(view: NoteView, pos: int) -> int | None:
@@ -519,3 +523,46 @@ def allergen_vial_rows(view: NoteView, events: list[Event], rules: ExtractionRul
         if e.medication != extract.ident or any(lo <= e.start < hi for lo, hi in spans)
     ]
     return sorted(kept + rows, key=lambda e: e.start)
+
+
+def phrased_not_given(
+    view: NoteView,
+    events: list[Event],
+    not_given: list[NotGiven],
+    anchors: list[Mention],
+    rules: ExtractionRules,
+) -> list[NotGiven]:
+    """Not-given mentions told by a sentence phrase (``extraction.yaml`` ``not_given_phrases``:
+    name, medication, regex searched in the note's text). A phrase whose medication is ``drip``
+    is the bolus of the nearest drug anchor written before it in its sentence (``anchors``: "heparin
+    restarted at 1300 without bolus" names the drip by its drug alone); with none, or when the
+    phrase's ``unless_between`` is found between them (a planned restart), it raises
+    nothing. One is raised per drug family only when the note has no event and no other
+    not-given mention of that family (contract section 3: ``not_administered`` when no event
+    of that medication was given). Returns the new ``NotGiven`` items (offsets of the drug
+    anchor, or of the phrase), ``decided_by`` ``phrase:<name>``."""
+    if not rules.not_given_phrases:
+        return []
+    seen = {rules.family_of(e.medication) for e in events if e.medication}
+    seen |= {rules.family_of(n.medication) for n in not_given if n.medication}
+    found: list[NotGiven] = []
+    for name, medication, rx, unless in rules.not_given_phrases:
+        for match in rx.finditer(view.text):
+            start, end = match.span()
+            drug = medication
+            if medication == "drip":
+                sent = _sentence_of(view, start)
+                before = [
+                    d for d in anchors if d.label == "DRUG" and d.sent == sent and d.end <= start
+                ]
+                if before and unless.search(view.text, before[-1].end, start):
+                    continue  # "heparin will be restarted without a bolus": a planned drip
+                if not before:
+                    continue
+                drug, start, end = before[-1].ident, before[-1].start, before[-1].end
+            family = rules.family_of(drug)
+            if family in seen:
+                continue
+            seen.add(family)
+            found.append(NotGiven(drug, start, end, f"phrase:{name}"))
+    return found

@@ -242,6 +242,11 @@ class ExtractionRules:
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
+        # all of these on a not-given drug the note runs as a drip: planned intermittent doses
+        # (an empty set would match every mention: absent means never)
+        self.planned_doses = frozenset(spec["modifiers"].get("planned_doses", ())) or frozenset(
+            {"<never>"}
+        )
         self.own_verb_needed = frozenset(spec["modifiers"].get("own_verb_needed", ()))
         self.nearest_drug_only = frozenset(spec["modifiers"].get("nearest_drug_only", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
@@ -516,6 +521,18 @@ class ExtractionRules:
         self.repeated_more = rx.get("repeated_more", NEVER)
         self.correction = rx.get("correction", NEVER)
         self.correction_above = rx.get("correction_above", NEVER)
+        # sentence phrases that tell a drug was not given (``not_given_phrases``):
+        # (name, medication or "drip", compiled expression, expression that may not come
+        # between the drug and the phrase)
+        self.not_given_phrases = tuple(
+            (
+                item["name"],
+                item["medication"],
+                re.compile(item["regex"]),
+                re.compile(item["unless_between"]) if item.get("unless_between") else NEVER,
+            )
+            for item in spec.get("not_given_phrases", ())
+        )
         self.dose_number = rx.get("dose_number", NEVER)
         self.log_date = rx.get("log_date", NEVER)
         self.each_of_count = rx.get("each_of_count", NEVER)

@@ -63,6 +63,7 @@ from ..records import NoteRecord, clean_text, lexicon_words, normalise_text, rea
 from ..requirements import RequirementSpec
 from ..review import claim_findings, findings_of, read_jsonl, run_key, spec_id, spec_id_of
 from ..review import read_rows as read_report_rows  # the one reader of report rows
+from ..setting import SettingRules
 
 log = logging.getLogger("auditor")
 
@@ -396,13 +397,41 @@ def _finding(
     }
 
 
+# the compiled setting rules of each rule set read (``setting_reason``), by ``Patterns.sha256``
+_SETTINGS: dict[str, SettingRules] = {}
+
+
+def setting_reason(patterns: Patterns, text: str, setting: str) -> str:
+    """Why a note has ``setting``, for its ``inpatient`` finding: the ``setting.yaml`` rule
+    its words match (``SettingRules.decide`` on the text as the audit read it: a title,
+    heading or statement rule by its index, a care profile by its name, a setting field
+    written in the note), or the input's setting column when its words give another
+    setting (the column wins: contract section 2b)."""
+    rules = _SETTINGS.get(patterns.sha256)
+    if rules is None:
+        rules = _SETTINGS[patterns.sha256] = SettingRules.from_rules(patterns.setting)
+    decided, rule = rules.decide(text)
+    if decided != setting or rule is None:
+        return f"setting {setting} from the input's setting column"
+    kind, _, index = rule.partition(":")
+    if kind == "column":
+        return f"setting {setting} from a setting field written in the note"
+    if kind == "profile":
+        name = rules.profiles[int(index)].name
+        return f"setting {setting}: the note fits the care profile {name!r} (setting.yaml)"
+    where = {"title": "its title", "heading": "a heading"}.get(kind, "a statement")
+    return f"setting {setting}: {where} matches setting.yaml note_rules[{index}]"
+
+
 def _findings(
     note: Mapping[str, Any],
     views: list[dict[str, Any]],
     spec: RequirementSpec,
     sources: dict[str, dict[str, str]],
+    setting_why: str = "",
 ) -> list[dict[str, Any]]:
-    """Each finding of a note with the rule that produced it and that rule's source."""
+    """Each finding of a note with the rule that produced it and that rule's source
+    (``setting_why``: ``setting_reason``, added to an ``inpatient`` finding)."""
     bill = spec.bill_instead()
     out: list[dict[str, Any]] = []
     if note.get("status") == "error":
@@ -432,6 +461,8 @@ def _findings(
             out.append(_finding(kind, what, scope, rule, row["source"], "", code))
         for flag in v["flags"]:
             detail = f"not billable as 96372; bill {bill[flag]} instead" if flag in bill else ""
+            if flag == "inpatient" and setting_why:
+                detail = f"{detail}; {setting_why}" if detail else setting_why
             out.append(
                 _finding(
                     "flag",
@@ -494,6 +525,7 @@ def note_detail(
     note = dict(note) if note is not None else {"status": None, "flags": []}
     text_html, shown = None, 0
     located: set[tuple[int, str]] = set()
+    setting_why = ""
     if text is not None and not redact:
         locator = locator or default_locator()
         # what the offsets index (the audit's rule set joins its own words); shown as written
@@ -506,9 +538,11 @@ def note_detail(
         text_html, shown = highlight_html(
             normalise_text(text), highlights, max_chars, numbered=len(rows) > 1
         )
+        if note.get("setting") and any("inpatient" in v.get("flags", ()) for v in rows):
+            setting_why = setting_reason(locator.patterns, cleaned, str(note["setting"]))
     sources = spec.rule_sources()
     views = [_event_view(e, spec, located, redact, sources) for e in rows]
-    findings = _findings(note, views, spec, sources)
+    findings = _findings(note, views, spec, sources, setting_why)
     if note.get("note_id") is not None:
         sid = spec_id or spec_id_of(spec.spec)
         fids = {(f.event_id, f.finding): f.id for f in findings_of(note, rows, sid)}

@@ -10,6 +10,7 @@ one ``ReadOptions`` every reader takes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -76,17 +77,43 @@ class RecordStream(Iterator[NoteRecord]):
             close()
 
 
+# The note id of a record whose fields cannot be read (a ragged or badly quoted row, a line
+# that is not a JSON object): its 1-based record number in angle brackets, "<row 7>". A plain
+# "7" could be another record's real id in the same file; a real id is never rewritten, so a
+# file whose own ids are written "<row N>" is told apart only by the duplicate-id warning.
+ERROR_ID = "<row {row}>"
+
+
+def error_id(row: int) -> str:
+    """The note id of an error record whose fields cannot be read (``ERROR_ID``): stable
+    (the same input gives the same id) and unlike the plain row number a record without an
+    id gets."""
+    return ERROR_ID.format(row=row)
+
+
+def id_text(value: Any) -> str:
+    """An id cell as text: a JSON object or array (a JSONL id such as ``{"$oid": "5f1d"}``)
+    as canonical JSON (keys sorted, no blanks, non-ASCII kept: ``{"$oid":"5f1d"}``), the same
+    in every output; any other value as ``str``."""
+    if isinstance(value, dict | list):
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+        )
+    return str(value)
+
+
 def note_id(value: Any, row: int) -> str:
     """The note id of a record: the id cell as a string, or ``str(row)`` when it is empty.
 
     A whole float (``12.0`` from a spreadsheet or a Parquet float column) is shown as an
-    integer (``12``); strings are kept as they are, leading zeros included.
+    integer (``12``); strings are kept as they are, leading zeros included; a JSON object or
+    array as canonical JSON (``id_text``).
     """
     if is_missing(value):
         return str(row)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    value = str(value)
+    value = id_text(value)
     return value if value.strip() else str(row)
 
 
@@ -152,9 +179,9 @@ def make_record(
 
 
 def unreadable(row: int, where: str, problem: str, extra: dict | None = None) -> NoteRecord:
-    """An error record for a record whose fields cannot be trusted (id = row number)."""
+    """An error record for a record whose fields cannot be trusted (id ``error_id(row)``)."""
     return NoteRecord(
-        row=row, note_id=str(row), text=None, error=f"{where}: {problem}", extra=extra or {}
+        row=row, note_id=error_id(row), text=None, error=f"{where}: {problem}", extra=extra or {}
     )
 
 
@@ -258,6 +285,6 @@ def document_records(
             skipped[item] = skipped.get(item, 0) + 1
             stream.info[f"{kind.lower()}_skipped"] = dict(sorted(skipped.items()))
             continue
-        if id_col and id_col != "id":
-            item.note_id = str(item.extra.get(id_col) or item.row)
+        if id_col and id_col != "id" and item.note_id != error_id(item.row):
+            item.note_id = id_text(item.extra.get(id_col) or item.row)
         yield item

@@ -22,7 +22,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...records import NoteRecord, Text, decode_bytes
-from .common import ReadOptions, RecordStream, document_records, make_record, quiet_logger
+from .common import (
+    ReadOptions,
+    RecordStream,
+    document_records,
+    make_record,
+    quiet_logger,
+    unreadable,
+)
 from .source import Source
 
 COLUMNS = ["message_type", "patient_id", "encounter", "patient_class", "type", "date", "status"]
@@ -167,18 +174,16 @@ def _items(source: Source) -> Iterator[NoteRecord | str]:
             kind = _field(message, "MSH.9.1") if message is not None else None
         except Exception as exc:  # noqa: BLE001 - python-hl7 raises several types
             row += 1
-            yield NoteRecord(
-                row, str(row), None, f"{where}: not a parseable HL7 message ({type(exc).__name__})"
-            )
+            yield unreadable(row, where, f"not a parseable HL7 message ({type(exc).__name__})")
             continue
         if message is None:
             row += 1
-            yield NoteRecord(row, str(row), None, f"{where}: {cell.error}")
+            yield unreadable(row, where, cell.error or "not readable")
             continue
         event = _field(message, "MSH.9.2") or ""
         if not kind:
             row += 1
-            yield NoteRecord(row, str(row), None, f"{where}: no message type in MSH-9; not read")
+            yield unreadable(row, where, "no message type in MSH-9; not read")
             continue
         if kind not in ("MDM", "ORU"):
             yield f"{kind or '?'}^{event}"[:20]

@@ -32,7 +32,7 @@ from .columns import (
     detect_columns,
     find_column,
 )
-from .common import RecordStream, Row, as_text, as_value, make_record, unreadable
+from .common import RecordStream, Row, as_text, as_value, id_text, make_record, unreadable
 
 BATCH = 5_000
 
@@ -164,7 +164,7 @@ def _load(
         else:
             values = r.values
             nid = as_value(values.get(id_col))
-            key, bad = ("" if nid is None else str(nid)), 0
+            key, bad = ("" if nid is None else id_text(nid)), 0
             cell = (
                 as_text(values.get(text_col))
                 if text_col in values
