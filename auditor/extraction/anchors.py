@@ -205,7 +205,9 @@ def bolus_named(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     amount ("amio bolus and gtt", "propofol boluses given", "heparin 5000u bolus":
     ``extraction.yaml`` ``words.bolus``, ``regex.bolus_after``) or right before it, with at
     most a joining word ("bolused w/ amio", "bolus of heparin": ``regex.bolus_before``), each
-    within ``window.bolus_before_chars``?
+    within ``window.bolus_before_chars``, or after a raise of its rate joined to a bolus word
+    ("fentanyl raised w/ a few small boluses": ``regex.bolus_raised``, within
+    ``window.bolus_raised_chars``)?
 
     Input: the note view, a mention, the rules (``words.bolus``). Output: bool (False for a
     mention that is not a DRUG). A bolus of a drug that runs, or is then started, as a drip is
@@ -218,6 +220,10 @@ def bolus_named(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     stop = min(view.sentences[a.sent].end, a.end + rules.window.bolus_before_chars)
     if rules.bolus_after.match(view.text, a.end, stop):
         return True  # "heparin 5000u bolus", "Versed 2mg bolus x1"
+    if rules.bolus_raised.match(
+        view.text, a.end, min(view.sentences[a.sent].end, a.end + rules.window.bolus_raised_chars)
+    ):
+        return True  # "fentanyl raised w/ a few small boluses": boluses from the drip
     sent_start = view.sentences[a.sent].start
     lo = max(sent_start, a.start - rules.window.bolus_before_chars)
     return rules.bolus_before.search(view.text, lo, a.start) is not None

@@ -292,21 +292,28 @@ def _bolus_amount(note: _Note, bolus: _DripBolus, found: list[Event]) -> None:
 
 
 def _drop_drip_rate(note: _Note, a: Mention, found: list[Event]) -> None:
-    """A bolus's dose written after an infusion word ("propofol bolus x1, gtt at 30mcg") is
-    the drip's rate, not the bolus: drop it (the bolus has no dose in a unit; contract
+    """A bolus's dose written after an infusion word ("propofol bolus x1, gtt at 30mcg"), or
+    within the raise of the rate that joins the drug to its bolus (``regex.bolus_raised``:
+    "versed at 2mg/hr raised to 4mg/hr w/ occ IVB"), is the drip's rate, not the
+    bolus: drop it (the bolus has no dose in a unit; contract
     section 3). An amount written right before the drug in its sentence (``regex.dose_lead``,
     within ``window.dose_before_chars``: "plus 4000 unit heparin bolus", which the segment of
     the drip before it holds) is the bolus's dose when it has none. ``a`` is a bolus anchor
     (``anchors.bolus_named``); ``found`` its events."""
+    view, rules = note.view, note.rules
+    raised = rules.bolus_raised.match(
+        view.text, a.end, min(view.sentences[a.sent].end, a.end + rules.window.bolus_raised_chars)
+    )
     for event in found:
         span = event.spans.get("dose")
         if span is None or span[0] <= a.end:
             continue
         words = note.view.text[a.end : span[0]].lower().replace("@", " ").split()
-        if {w.strip(".,;:-()") for w in words} & note.rules.infusion_words:
+        if {w.strip(".,;:-()") for w in words} & note.rules.infusion_words or (
+            raised is not None and span[1] <= raised.end()
+        ):  # "versed at 2mg/hr raised to 4mg/hr w/ occ IVB": the drip's rates
             event.dose_value = event.dose_unit = None
             del event.spans["dose"]
-    view, rules = note.view, note.rules
     lead_from = max(view.sentences[a.sent].start, a.start - rules.window.dose_before_chars)
     bare = rules.dose_lead.search(view.text, lead_from, a.start)
     amount = rules.doses.choose(bare.group(0)) if bare else None

@@ -69,6 +69,21 @@ def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     return True
 
 
+def _verbs_past_own_predicate(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Does drug ``a`` have its own predicate right after it (``words.own_predicate_words``)
+    with every affirmed administration verb of its sentence after a clause break that follows
+    that predicate ("heparin started, asa given": the given-word is the aspirin's)?"""
+    if a.label != "DRUG" or view.token(a.tok_end) not in rules.own_predicate_words:
+        return False
+    if a.tok_end >= len(view.offsets):
+        return False
+    after = view.offsets[a.tok_end]
+    admins = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
+    return bool(admins) and all(
+        m.start > after and rules.clause_break.search(view.text, after, m.start) for m in admins
+    )
+
+
 def stated_given(view: NoteView, sent: int, rules: ExtractionRules) -> bool:
     """Does sentence ``sent`` hold an affirmed administration verb?"""
     return any(affirmed_admin(view, m, rules) for m in view.in_sent(sent))
@@ -80,11 +95,15 @@ def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     heparin and given incentive spirometry": the verb's object names no drug, dose or
     route), nor one after a clause break whose object is another drug within
     ``window.own_verb_object_tokens`` tokens ("on oral metoprolol & digoxin, HR up, tx w/
-    5 mg IV dilt": the diltiazem's verb)?"""
+    5 mg IV dilt": the diltiazem's verb), nor one after a clause break when the drug has its
+    own predicate right after it (``words.own_predicate_words``: "heparin started, asa
+    given")?"""
     text = view.text
     for m in view.in_sent(a.sent):
         if not affirmed_admin(view, m, rules):
             continue
+        if m.start > a.end and _verbs_past_own_predicate(view, a, rules):
+            continue  # "heparin started, asa given": the given-word is the next thing's
         if m.start > a.end and rules.clause_break.search(text, a.end, m.end):
             drug = next(
                 (x for x in view.in_sent(a.sent) if x.start >= m.end and x.label == "DRUG"), None
@@ -278,7 +297,7 @@ def given_by(
         sent_has_anchor: sentences holding an anchor (the other items of a list).
     """
     text = view.text
-    if stated_given(view, a.sent, rules):
+    if stated_given(view, a.sent, rules) and not _verbs_past_own_predicate(view, a, rules):
         return "cue:admin_verb"
     if rules.treated_for_with.search(text, view.sentences[a.sent].start, a.start):
         return "cue:admin_verb"  # "treated presumptively for proctitis with IM ceftriaxone"
@@ -351,9 +370,13 @@ def given_by(
         if nxt in sent_has_anchor:
             continue  # the list's other items
         if view.sentence_words(nxt) & rules.group_words and any(
-            m.label == "ADMIN" for m in view.in_sent(nxt)
+            m.label == "ADMIN"
+            and rules.group_words.intersection(
+                view.tokens[max(0, m.tok_start - rules.window.group_admin_tokens) : m.tok_start]
+            )
+            for m in view.in_sent(nxt)
         ):
-            return "cue:group_given"
+            return "cue:group_given"  # not "all discharge planning reviewed, scripts given"
     if started_then_tolerated(view, a, rules):
         return "record:started_tolerated"
     if started_with_route(view, a, segment, rules):
@@ -1053,7 +1076,23 @@ def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRu
             m.tok_start >= a.tok_end
             and set(view.tokens[max(a.tok_end, m.tok_start - 2) : m.tok_start]) & rules.fluid_words
         )
+        and not _verb_of_later_drug(view, a, m, rules)
         for m in view.in_sent(a.sent)
+    )
+
+
+def _verb_of_later_drug(view: NoteView, a: Mention, m: Mention, rules: ExtractionRules) -> bool:
+    """Is administration verb ``m``, after a clause break that follows drug ``a``, the verb of
+    another drug written within ``window.own_verb_object_tokens`` tokens after it ("neo
+    begun w/ fair effect; later coded twice, responded to epi and atropine": the code
+    drugs' verb, not the pressor's)?"""
+    if m.start <= a.end or not rules.clause_break.search(view.text, a.end, m.start):
+        return False
+    drug = next((x for x in view.in_sent(a.sent) if x.start >= m.end and x.label == "DRUG"), None)
+    return (
+        drug is not None
+        and drug.ident != a.ident
+        and drug.tok_start - m.tok_end <= rules.window.own_verb_object_tokens
     )
 
 
@@ -1062,6 +1101,16 @@ def _own_amounts(text: str, rules: ExtractionRules) -> list[Dose]:
     (``attributes.fluid_amount``: "dobutamine started for low CI/ saline boluses given and 2u
     PRBC": the units are blood)."""
     return [d for d in rules.doses.find_all(text) if not fluid_amount(text, d.end, rules)]
+
+
+def _titration_of_next(view: NoteView, a: Mention, i: int, rules: ExtractionRules) -> bool:
+    """Is the titration verb at token ``i`` (after drug ``a``) the next drug's: only
+    ``words.infusion_object_joiners`` ("iv", "up") between it and another drug of the sentence
+    ("furosemide pushed, titrated IV nitroglycerin": the nitro is titrated)?"""
+    nxt = next((m for m in view.in_sent(a.sent) if m.label == "DRUG" and m.tok_start > i), None)
+    return nxt is not None and all(
+        view.token(j) in rules.infusion_object_joiners for j in range(i + 1, nxt.tok_start)
+    )
 
 
 def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules) -> bool:
@@ -1075,7 +1124,9 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     words (``extraction.yaml`` ``regex.infusion_only_rate``: "NTG 3MCG FOR BP, LABETALOL 10MG
     GIVEN": the drip's rate in ICU shorthand), or such a drug told as started right after its
     name (``regex.infusion_only_started``: "fluid bolus given and dopamine started": the verb is
-    the fluid's)?
+    the fluid's), or added or started right before its name with no amount of its own
+    (``regex.infusion_only_start_before``: "neo added for low maps" read the other way round,
+    "levophed hung for low maps")?
     A running infusion is not an administration event, and raises no flag."""
     if a.label != "DRUG":
         return False
@@ -1091,6 +1142,13 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
         rules.infusion_only_started.match(view.text, a.end)
     ):
         return True  # "500cc bolus given and dopamine started": the fluid's verb, the drip's start
+    if rules.family_of(a.ident) in rules.infusion_only_families and (
+        rules.infusion_only_start_before.search(
+            view.text, max(view.sentences[a.sent].start, a.start - 25), a.start
+        )
+        and not _own_amounts(view.text[segment.start : segment.end], rules)
+    ):
+        return True  # "hung levophed for low maps": the drip begun
     if (
         rules.family_of(a.ident) in rules.infusion_only_families
         and rules.infusion_only_rate.match(view.text[a.end : segment.end])
@@ -1113,6 +1171,8 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     for k, w in enumerate(after):
         if w in rules.infusion_not_across:
             break  # "fentanyl with titrated conscious sedation": the word is the sedation's
+        if w in rules.infusion_object_words and _titration_of_next(view, a, a.tok_end + k, rules):
+            break  # "furosemide, titrated IV nitroglycerin": the titration is the next drug's
         if w in rules.infusion_words:
             if k < other and electrolyte_running(view, a, segment, rules):
                 return False  # "KCl 20 mEq infusing now": one IV replacement

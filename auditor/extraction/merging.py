@@ -40,12 +40,18 @@ def drip_bolused(
     rules: ExtractionRules,
 ) -> Mention | None:
     """The drip a drug-less dose is a bolus of: its sentence holds a bolus word
-    (``extraction.yaml`` ``words.bolus``), its dose is an amount, not a volume (a volume is a
-    fluid bolus), and a drug running as an infusion (``drips``) is named before it within
-    ``drug_before_chars`` with no other drug anchor between ("LASIX DRIP AT 10MG/HR. BOLUSED W
-    80MG IVP": a furosemide dose); None otherwise."""
-    if dose_unit in (None, "mL") or not view.sentence_words(a.sent) & rules.bolus_words:
+    (``extraction.yaml`` ``words.bolus``) or bolus route (``words.drip_bolus_routes``: "Still
+    requires large IVB 500mcg" after "Fentanyl gtt also increased"), its dose is an amount,
+    not a volume (a volume is a fluid bolus), and a drug running as an infusion (``drips``) is
+    named before it within ``drug_before_chars`` with no other drug anchor between ("LASIX
+    DRIP AT 10MG/HR. BOLUSED W 80MG IVP": a furosemide dose); None otherwise."""
+    if dose_unit in (None, "mL"):
         return None
+    if not view.sentence_words(a.sent) & rules.bolus_words and not any(
+        m.label == "ROUTE" and m.text.lower() in rules.drip_bolus_routes
+        for m in view.in_sent(a.sent)
+    ):
+        return None  # neither a bolus word nor a bolus route ("IVB") in its sentence
     return drug_before(a, anchors, drips, rules)
 
 

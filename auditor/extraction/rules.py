@@ -81,6 +81,8 @@ class Windows:
     followup_chars: int
     template_line_chars: int
     bolus_before_chars: int = 25
+    bolus_raised_chars: int = 0
+    group_admin_tokens: int = 1000
     laterality_side_after_tokens: int = 0  # "abdominal wall below the navel, L side"
     drip_bolus_tokens: int = 3
     drip_bolus_after_tokens: int = 30
@@ -385,6 +387,9 @@ class ExtractionRules:
         self.drip_bolus_not_with = frozenset(words.get("drip_bolus_not_with", ()))
         self.drip_bolus_not_after = frozenset(words.get("drip_bolus_not_after", ()))
         self.infusion_not_across = frozenset(words.get("infusion_not_across", ()))
+        self.infusion_object_words = frozenset(words.get("infusion_object_words", ()))
+        self.own_predicate_words = frozenset(words.get("own_predicate_words", ()))
+        self.infusion_object_joiners = frozenset(words.get("infusion_object_joiners", ()))
         self.infusion_shared = frozenset(words.get("infusion_shared", ()))
         self.given_by_name = frozenset(words.get("given_by_name", ()))
         self.another_dose = frozenset(words.get("another_dose", ()))
@@ -510,6 +515,7 @@ class ExtractionRules:
         self.range_after_drug = rx.get("range_after_drug", NEVER)
         self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
         self.infusion_only_started = rx.get("infusion_only_started", NEVER)
+        self.infusion_only_start_before = rx.get("infusion_only_start_before", NEVER)
         self.another_amount = rx["another_amount"]
         self.dose_list_joiner = rx.get("dose_list_joiner", NEVER)
         self.dose_list_stop = rx.get("dose_list_stop", NEVER)
@@ -517,6 +523,7 @@ class ExtractionRules:
         self.drip_clause_goes_on = rx.get("drip_clause_goes_on", NEVER)
         self.bolus_before = rx.get("bolus_before", NEVER)
         self.bolus_after = rx.get("bolus_after", NEVER)
+        self.bolus_raised = rx.get("bolus_raised", NEVER)
         self.repeat = rx["repeat"]
         self.repeated_more = rx.get("repeated_more", NEVER)
         self.correction = rx.get("correction", NEVER)
