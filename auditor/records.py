@@ -160,6 +160,8 @@ class ReaderRules:
             ``line_min``: how many numbered lines make a listing.
         ocr_caps, ocr_one, ocr_rn, ocr_zero, broken_word: the scanned-text confusions ``repair_ocr``
             repairs.
+        ocr_zeros: capital letters O typed for zeros in an amount before its unit, read as
+            zeros by the tokenizer only (``core._capital_o_zeros``).
         leader: a form field's dotted leader (group 1 the label, group 2 the dots).
         table_delimiters: the delimiters of a table pasted as a note, in the order tried;
             ``table_rule_chars``: the characters of a rule line drawn between its rows.
@@ -178,6 +180,7 @@ class ReaderRules:
     ocr_rn: re.Pattern[str]
     ocr_zero: re.Pattern[str]
     broken_word: re.Pattern[str]
+    ocr_zeros: re.Pattern[str]
     leader: re.Pattern[str]
     table_delimiters: tuple[str, ...]
     table_rule_chars: str
@@ -202,6 +205,7 @@ class ReaderRules:
             ocr_rn=re.compile(ocr["rn_for_m"]),
             ocr_zero=re.compile(ocr.get("o_for_zero", r"(?!)")),
             broken_word=re.compile(ocr["broken_word"]),
+            ocr_zeros=re.compile(ocr["capital_o_zeros"]),
             leader=re.compile(spec["dotted_leader"]),
             table_delimiters=tuple(spec["tables"]["delimiters"]),
             table_rule_chars=str(spec["tables"]["rule_chars"]),

@@ -102,6 +102,7 @@ class Windows:
     own_verb_object_tokens: int = 0  # given._given_this
     condition_word_lines: int = 0  # attributes.opening_condition_word
     near_blocker_words: int = 0  # attributes._lead_affirmed
+    started_after_tokens: int = 0  # given.started_with_route: "METOPROLOL 2.5MG IV Q4H STARTED"
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ class ExtractionRules:
         self.plan_over_history_roles = frozenset(cues["context"].get("plan_over_history_roles", ()))
         self.standing_mods = frozenset(cues["context"].get("standing", ()))
         self.started_mods = frozenset(spec["modifiers"].get("started_then_tolerated", ()))
+        self.started_after_mods = frozenset(spec["modifiers"].get("started_after_schedule", ()))
         self.procedure_done_ignores = frozenset(spec["modifiers"].get("procedure_done_ignores", ()))
         self.started_words = frozenset(spec["words"].get("started", ()))
         self.tolerated_relative = frozenset(spec["words"].get("tolerated_relative", ()))
@@ -239,6 +241,17 @@ class ExtractionRules:
                 re.I,
             )
             if ed_verbs and ed_places
+            else None
+        )
+        away_verbs = alternation(cues["context"].get("before_transfer_ed_verbs", ()))
+        away_places = alternation(cues["context"].get("elsewhere_places", ()))
+        self.went_elsewhere = (
+            re.compile(
+                rf"(?<!\w)(?:{away_verbs})\s+(?:to|in|into|at)\s+(?:the\s+|an\s+|a\s+)?"
+                rf"(?:{away_places})(?!\w)",
+                re.I,
+            )
+            if away_verbs and away_places
             else None
         )
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
@@ -587,6 +600,7 @@ class ExtractionRules:
         self.count_named_after = rx.get("count_named_after", NEVER)
         self.total_before = rx["total_before"]
         self.total_of = rx.get("total_of", NEVER)
+        self.route_share_joiner = rx.get("route_share_joiner", NEVER)
         self.dose_total_after = rx.get("dose_total_after", NEVER)
         self.treated_for_with = rx.get("treated_for_with", NEVER)
         self.report_list_schedule = rx.get("report_list_schedule", NEVER)
