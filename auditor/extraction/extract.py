@@ -36,7 +36,13 @@ from .attributes import (
     section_indication,
     stated_indication,
 )
-from .contextual import add_contextual_mentions, effect_cues, lab_named, question_marked
+from .contextual import (
+    add_contextual_mentions,
+    bracket_restated,
+    effect_cues,
+    lab_named,
+    question_marked,
+)
 from .event import Event, Extraction, NotGiven
 from .given import (
     Decision,
@@ -61,6 +67,7 @@ from .merging import (
     total_then_parts,
 )
 from .passes import (
+    allergen_vial_rows,
     corrected,
     corrected_above,
     corrected_dose,
@@ -1193,6 +1200,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     """
     view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
     view = effect_cues(view, rules)  # "calmer after 1 mg ativan"
+    view = bracket_restated(view, rules)  # "had his shots at the visit (DTaP, IPV)"
     view = add_shared_head_mentions(view, rules)
     view = add_led_mentions(view, rules)
     view = self_logged(log_states(view, rules), rules)  # "ACTION: Not Given", a patient's own log
@@ -1584,6 +1592,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
     corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
+    merged = allergen_vial_rows(view, merged, rules)  # "Vial A (trees) 1:10 v/v 0.3 mL SC"
     not_given += removed
     not_given += phrased_not_given(view, merged, not_given, anchors, rules)  # "FS 118, no coverage"
     not_given = sorted(not_given, key=lambda n: n.start)

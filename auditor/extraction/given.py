@@ -482,7 +482,42 @@ def given_by(
         and any(m.label == "ROUTE" and m.ident in rules.injection_routes for m in segment.mentions)
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
+    if (
+        role != "planning"
+        and rules.doses.find_all(record_text)
+        and _route_field_of(view, a, block, rules)
+    ):
+        return "record:route_field"  # "Medication: X 150 mg/mL   Amount: 1 mL   Route: IM"
     return None
+
+
+def _route_field_of(
+    view: NoteView, a: Mention, block: list[Segment], rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a`` a visit form's medication field with its route field: a one-drug
+    field label opening its line right before it (``regex.drug_field``: "Medication:") and an
+    injection route after a route label (``regex.route_field``: "Route: IM", "Route: [x] IM")
+    later on that line or on a field line of its template block? Such a form line with its
+    dose is a medication-administration line with a dose and a route (contract section 1):
+    "Medication: medroxyprogesterone acetate 150 mg/mL   Amount: 1 mL   Route: IM"."""
+    text = view.text
+    if a.label != "DRUG":
+        return False
+    lo = text.rfind("\n", 0, a.start) + 1
+    if not rules.drug_field.fullmatch(text, lo, a.start):
+        return False
+    hi = text.find("\n", a.end)
+    hi = len(text) if hi < 0 else hi
+    places = [(a.end, hi)] + [(b.start, b.end) for b in block]
+    for m in view.mentions:
+        if m.label != "ROUTE" or m.ident not in rules.injection_routes:
+            continue
+        if not any(start <= m.start < end for start, end in places):
+            continue
+        line_start = text.rfind("\n", 0, m.start) + 1
+        if rules.route_field.search(text, max(line_start, a.end if m.start < hi else 0), m.start):
+            return True
+    return False
 
 
 def _bare_count(view: NoteView, a: Mention, count: tuple[int, int]) -> bool:

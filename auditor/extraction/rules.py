@@ -102,6 +102,7 @@ class Windows:
     own_verb_object_tokens: int = 0  # given._given_this
     condition_word_lines: int = 0  # attributes.opening_condition_word
     stress_report_chars: int = 0  # given.stress_agent_given
+    near_blocker_words: int = 0  # attributes._lead_affirmed
     started_after_tokens: int = 0  # given.started_with_route: "METOPROLOL 2.5MG IV Q4H STARTED"
 
 
@@ -376,8 +377,11 @@ class ExtractionRules:
         self.side_nouns = frozenset(words.get("side_nouns", ()))
         self.side_joiners = frozenset(words.get("side_joiners", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))
+        self.bracket_shared_modifiers = frozenset(words.get("bracket_shared_modifiers", ()))
         self.condition_word_blockers = frozenset(words.get("condition_word_blockers", ()))
         self.not_condition_words = frozenset(words.get("not_condition_words", ()))
+        self.near_blockers = frozenset(words.get("near_blockers", ()))
+        self.history_headings = frozenset(words.get("history_headings", ()))
         self.infused_words = frozenset(words.get("infused", ()))
         self.lab_before_range = frozenset(words.get("lab_before_range", ()))
         self.second_route_lead = frozenset(words.get("second_route_lead", ()))
@@ -501,6 +505,10 @@ class ExtractionRules:
         self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
         self.visit_reason = rx.get("visit_reason", NEVER)
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
+        self.dose_told = rx.get("dose_told", NEVER)
+        self.vial_row = rx.get("vial_row", NEVER)
+        self.drug_field = rx.get("drug_field", NEVER)
+        self.route_field = rx.get("route_field", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
         self.heading_diagnosis = rx.get("heading_diagnosis", NEVER)
         self.lab_analyte_gap = rx.get("lab_analyte_gap", NEVER)
