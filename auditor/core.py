@@ -180,7 +180,7 @@ def _cut(text: str, low: int, high: int) -> int:
     return high
 
 
-def _docs(nlp: Any, text: str) -> Iterator[tuple[int, Any]]:
+def _docs(nlp: Any, text: str, reader: ReaderRules) -> Iterator[tuple[int, Any]]:
     """Tokenised windows of ``text``: ``(offset, Doc)`` pairs covering it in order.
 
     Each Doc holds at most ``WINDOW_CHARS`` characters (``_windows``) and, unless a
@@ -188,7 +188,7 @@ def _docs(nlp: Any, text: str) -> Iterator[tuple[int, Any]]:
     (tables, separator lines, encoded blobs) is cut again into halves.
     """
     for start, end in _windows(text, WINDOW_CHARS):
-        yield from _dense_split(nlp, text, start, end)
+        yield from _dense_split(nlp, text, start, end, reader)
 
 
 def _short_runs(text: str) -> str:
@@ -206,36 +206,35 @@ def _short_runs(text: str) -> str:
     return _LONG_RUN.sub(broken, text)
 
 
-# an amount typed in capitals with the letter O for a zero right before its unit ("GIVEN 4OMG IV
-# LASIX", "4OO CC"): the digit zero (corpora/README.md, nursing batch 8 and batch 21 decisions).
-# Only after a digit and before a unit in capitals, so "H2O" and "CO2" stay words
-_CAPITAL_O_ZEROS = re.compile(r"(?<=[0-9])O+(?= ?(?:MG|MCG|MEQ|CC|ML|UNITS?|U|GM?)\b)")
-
-
-def _capital_o_zeros(text: str) -> str:
+def _capital_o_zeros(text: str, reader: ReaderRules) -> str:
     """``text`` with each capital letter O typed for a zero between an amount's digits and its
-    unit ("4OMG", "4OO CC") read as the digit 0 (one character for one: the same length)."""
-    return _CAPITAL_O_ZEROS.sub(lambda m: "0" * len(m.group(0)), text)
+    unit ("4OMG", "4OO CC") read as the digit 0 (``reader.yaml`` ``ocr.capital_o_zeros``; one
+    character for one: the same length)."""
+    return reader.ocr_zeros.sub(lambda m: "0" * len(m.group(0)), text)
 
 
-def _dense_split(nlp: Any, text: str, start: int, end: int) -> Iterator[tuple[int, Any]]:
+def _dense_split(
+    nlp: Any, text: str, start: int, end: int, reader: ReaderRules
+) -> Iterator[tuple[int, Any]]:
     """``(offset, Doc)`` pieces of ``text[start:end]`` with at most ``WINDOW_TOKENS`` tokens
     (long whitespace-free runs broken for the tokenizer: ``_short_runs``; a capital O typed for
     a zero in an amount read as 0: ``_capital_o_zeros``)."""
-    doc = nlp.make_doc(_short_runs(_capital_o_zeros(text[start:end])))
+    doc = nlp.make_doc(_short_runs(_capital_o_zeros(text[start:end], reader)))
     if len(doc) <= WINDOW_TOKENS or end - start < 2:
         yield start, doc
         return
     for low, high in _windows(text[start:end], (end - start + 1) // 2):
-        yield from _dense_split(nlp, text, start + low, start + high)
+        yield from _dense_split(nlp, text, start + low, start + high, reader)
 
 
-def extract(nlp: Any, text: str) -> dict[str, Any]:
+def extract(nlp: Any, text: str, reader: ReaderRules | None = None) -> dict[str, Any]:
     """Run the pipeline on one note and return its plain results.
 
     Args:
         nlp: the pipeline (``pipeline.build.build_pipeline``).
         text: the cleaned note text (``records.clean_text``).
+        reader: the reader rules of the rule set in use (``records.reader_rules``; None: the
+            bundled ones): the tokenizer reads capital O zeros in amounts as zeros.
 
     Returns:
         ``{"events": [...], "not_administered": [...], "not_given": [...], "evidence": ...}``
@@ -249,7 +248,7 @@ def extract(nlp: Any, text: str) -> dict[str, Any]:
         "not_given": [],
         "evidence": None,
     }
-    for offset, doc in _docs(nlp, text):
+    for offset, doc in _docs(nlp, text, reader or reader_rules()):
         result = nlp(doc).user_data.get("auditor")
         if not result:
             continue
@@ -304,7 +303,7 @@ def audit_one(
         text = clean_text(record.text, context.words, context.reader)
         setting = record.setting or context.setting.from_text(text)
         # a structured export (C-CDA, flattened FHIR, ';' table) read as prose, same offsets
-        found = extract(nlp, reading_text(text, patterns_dir))
+        found = extract(nlp, reading_text(text, patterns_dir), context.reader)
         in_report = context.procedural.report_context(text)
         kept, dropped = [], set()
         restated = context.procedural.restated(text, found["events"])

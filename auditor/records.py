@@ -160,6 +160,8 @@ class ReaderRules:
             ``line_min``: how many numbered lines make a listing.
         ocr_caps, ocr_one, ocr_rn, broken_word: the scanned-text confusions ``repair_ocr``
             repairs.
+        ocr_zeros: capital letters O typed for zeros in an amount before its unit, read as
+            zeros by the tokenizer only (``core._capital_o_zeros``).
         leader: a form field's dotted leader (group 1 the label, group 2 the dots).
         table_delimiters: the delimiters of a table pasted as a note, in the order tried;
             ``table_rule_chars``: the characters of a rule line drawn between its rows.
@@ -177,6 +179,7 @@ class ReaderRules:
     ocr_one: re.Pattern[str]
     ocr_rn: re.Pattern[str]
     broken_word: re.Pattern[str]
+    ocr_zeros: re.Pattern[str]
     leader: re.Pattern[str]
     table_delimiters: tuple[str, ...]
     table_rule_chars: str
@@ -200,6 +203,7 @@ class ReaderRules:
             ocr_one=re.compile(ocr["one_for_l"]),
             ocr_rn=re.compile(ocr["rn_for_m"]),
             broken_word=re.compile(ocr["broken_word"]),
+            ocr_zeros=re.compile(ocr["capital_o_zeros"]),
             leader=re.compile(spec["dotted_leader"]),
             table_delimiters=tuple(spec["tables"]["delimiters"]),
             table_rule_chars=str(spec["tables"]["rule_chars"]),

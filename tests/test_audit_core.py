@@ -248,10 +248,10 @@ def test_five_megabyte_note_from_csv_is_audited_to_its_last_line(tmp_path):
 def test_a_pipeline_exception_marks_only_that_note(monkeypatch, caplog):
     real = core.extract
 
-    def flaky(nlp, text):
+    def flaky(nlp, text, reader=None):
         if "FAIL" in text:
             raise ValueError(f"cannot parse {text!r}")  # a message quoting the note
-        return real(nlp, text)
+        return real(nlp, text, reader)
 
     monkeypatch.setattr(core, "extract", flaky)
     with caplog.at_level(logging.DEBUG):

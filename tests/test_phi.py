@@ -46,10 +46,10 @@ logging.basicConfig(level=logging.DEBUG)
 warnings.simplefilter("always")
 import auditor.core as core
 real = core.extract
-def extract(nlp, text):
+def extract(nlp, text, reader=None):
     if "FAILME" in text:
         raise ValueError("cannot handle " + text)
-    return real(nlp, text)
+    return real(nlp, text, reader)
 core.extract = extract
 from auditor.cli import app
 app(sys.argv[1:], prog_name="auditor")
@@ -59,10 +59,10 @@ app(sys.argv[1:], prog_name="auditor")
 def _flaky_extract(monkeypatch) -> None:
     real = core.extract
 
-    def extract(nlp, text):
+    def extract(nlp, text, reader=None):
         if "FAILME" in text:
             raise ValueError("cannot handle " + text)
-        return real(nlp, text)
+        return real(nlp, text, reader)
 
     monkeypatch.setattr(core, "extract", extract)
 

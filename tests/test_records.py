@@ -200,3 +200,31 @@ def test_a_grid_rule_line_does_not_end_a_pasted_table():
     text = "+------+------+\n| Date | Rxn  |\n+------+------+\n| 12/07 | none |\n+------+------+"
     (column,) = columns(text, ["rxn"])
     assert [cell.strip() for _, cell in column.cells] == ["none"]
+
+
+def test_capital_o_zeros_are_a_reader_rule(nlp):
+    """reader.yaml 1.1.0 (helper debt16): a capital O typed for a zero before a unit ("LASIX
+    8OMG IV") is read as 0 by the tokenizer under ``ocr.capital_o_zeros`` of the rule set in
+    use (moved from auditor/core.py): with the bundled rule the dose is 80 mg; with a rule
+    that matches nothing, no dose is read; the schema requires the key."""
+    import copy
+
+    import pytest
+    import yaml
+
+    from auditor.core import extract
+    from auditor.errors import PatternError
+    from auditor.patterns import DEFAULT_PATTERNS_DIR, load_patterns, validate_file
+    from auditor.records import ReaderRules, reader_rules
+
+    text = "GU: LOW UO, LASIX 8OMG IV GIVEN AT 1400."
+    bundled = extract(nlp, text, reader_rules())["events"]
+    assert [(e["medication"], e["dose_value"]) for e in bundled] == [("furosemide", 80)]
+    spec = copy.deepcopy(load_patterns().reader)
+    spec["ocr"]["capital_o_zeros"] = "(?!)"
+    unread = extract(nlp, text, ReaderRules.from_spec(spec))["events"]
+    assert [(e["medication"], e["dose_value"]) for e in unread] == [("furosemide", None)]
+    del spec["ocr"]["capital_o_zeros"]
+    schema = yaml.safe_load((DEFAULT_PATTERNS_DIR / "schemas" / "reader.schema.yaml").read_text())
+    with pytest.raises(PatternError, match="capital_o_zeros"):
+        validate_file("reader/reader.yaml", spec, schema)
