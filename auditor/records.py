@@ -158,7 +158,7 @@ class ReaderRules:
         written_mark: a mark the note writes itself; ``written_max``: how many it may write.
         line_number: a printed listing's line number opening a line (group 1);
             ``line_min``: how many numbered lines make a listing.
-        ocr_caps, ocr_one, ocr_rn, broken_word: the scanned-text confusions ``repair_ocr``
+        ocr_caps, ocr_one, ocr_rn, ocr_zero, broken_word: the scanned-text confusions ``repair_ocr``
             repairs.
         ocr_zeros: capital letters O typed for zeros in an amount before its unit, read as
             zeros by the tokenizer only (``core._capital_o_zeros``).
@@ -178,6 +178,7 @@ class ReaderRules:
     ocr_caps: re.Pattern[str]
     ocr_one: re.Pattern[str]
     ocr_rn: re.Pattern[str]
+    ocr_zero: re.Pattern[str]
     broken_word: re.Pattern[str]
     ocr_zeros: re.Pattern[str]
     leader: re.Pattern[str]
@@ -202,6 +203,7 @@ class ReaderRules:
             ocr_caps=re.compile(ocr["caps_word"]),
             ocr_one=re.compile(ocr["one_for_l"]),
             ocr_rn=re.compile(ocr["rn_for_m"]),
+            ocr_zero=re.compile(ocr.get("o_for_zero", r"(?!)")),
             broken_word=re.compile(ocr["broken_word"]),
             ocr_zeros=re.compile(ocr["capital_o_zeros"]),
             leader=re.compile(spec["dotted_leader"]),
@@ -376,7 +378,8 @@ def repair_ocr(
     a lowercase "l" for "I" and a zero for "O" in a word of capitals ("lM" -> "IM",
     "FAMlLY" -> "FAMILY"), a digit one for a lowercase "l" when that makes a lexicon word
     ("g1uteal" -> "gluteal", "Kena1og" -> "Kenalog"), "rn" for "m" in a unit right after an
-    amount when that makes a unit form ("40 rng" -> "40 mg "), and a drug, site or route word
+    amount when that makes a unit form ("40 rng" -> "40 mg "), a capital O for a zero in a
+    number that opens with a digit ("75O mg" -> "750 mg"), and a drug, site or route word
     broken across a line by a hyphen joined, the two lines made one ("Ceftriax-\none 1 g" ->
     "Ceftriaxone   1 g": the hyphen and the line break become two spaces after the word, so
     only the word's second part moves and every other character keeps its offset in the
@@ -401,6 +404,7 @@ def repair_ocr(
         return whole + "  " if whole.lower() in known else m.group(0)
 
     text = rules.ocr_rn.sub(rn, rules.ocr_one.sub(one, text))
+    text = rules.ocr_zero.sub(lambda m: m.group(0).replace("O", "0"), text)
     return rules.broken_word.sub(join, text)
 
 

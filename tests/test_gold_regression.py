@@ -201,6 +201,14 @@ def test_team_corpus_figures(team_scores):
 #   0.9524 -> 0.9556; team_i event F1 0.9231 -> 0.9462 (three trigger points), missing F1 0.7742 ->
 #   0.800, laterality 0.8571 -> 0.8409 (the two trigger-point events now matched carry no side:
 #   'L upper trapezius x2' is not read; floor lowered to what is reached). With main cc052e1.
+# - round 16 (helper synthfix16; indication and team_h..k kinds: condition and purpose words of
+#   other languages, the SOEP E: heading, a dictated 'history:' heading, an age and sex after a
+#   label past the opening lines, bracketed vaccines of reported shots, OCR O for zero, a dose told
+#   in its own clause, allergen vial rows, a form item instruction, a form's route field, the muscle
+#   after "i.m. M."): team_k dev 0.950 / 0.9877 / 0.7429 -> 1.000 / 0.9877 / 0.8387, dose 0.975 ->
+#   1.000; team_h 0.925 / 0.9362 / 0.950 -> 0.975 / 0.967 / 0.9744, dose 1.000; team_i 0.875 /
+#   0.9462 / 0.800 -> 0.925 / 0.9792 / 0.8667, laterality 0.8409 -> 0.8723; team_j 0.900 / 1.000 /
+#   0.7407 -> 0.925 / 1.000 / 0.800. With main e6883b7.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
@@ -215,17 +223,17 @@ SPLIT_SETS = {
                {"status": 0.95, "event_f1": 0.96, "route": 0.9787, "dose": 0.9362,
                 "laterality": 0.8936, "missing_f1": 0.8667, "setting": 0.975}),
     "team_h": (TEAM_H_GOLD, 60, 40, 73, 47,
-               {"status": 0.925, "event_f1": 0.9362, "route": 1.0, "dose": 0.9773,
-                "laterality": 1.0, "missing_f1": 0.95, "setting": 0.95}),
+               {"status": 0.975, "event_f1": 0.967, "route": 1.0, "dose": 1.0,
+                "laterality": 1.0, "missing_f1": 0.9744, "setting": 0.95}),
     "team_i": (TEAM_I_GOLD, 60, 40, 77, 49,
-               {"status": 0.875, "event_f1": 0.9462, "route": 1.0, "dose": 0.9773,
-                "laterality": 0.8409, "missing_f1": 0.80, "setting": 0.975}),
+               {"status": 0.925, "event_f1": 0.9792, "route": 1.0, "dose": 0.9787,
+                "laterality": 0.8723, "missing_f1": 0.8667, "setting": 0.975}),
     "team_j": (TEAM_J_GOLD, 60, 40, 66, 45,
-               {"status": 0.90, "event_f1": 1.0, "route": 1.0, "dose": 0.9778,
-                "laterality": 0.9556, "missing_f1": 0.7407, "setting": 0.975}),
+               {"status": 0.925, "event_f1": 1.0, "route": 1.0, "dose": 0.9778,
+                "laterality": 0.9556, "missing_f1": 0.80, "setting": 0.975}),
     "team_k": (TEAM_K_GOLD, 60, 40, 61, 40,
-               {"status": 0.95, "event_f1": 0.9877, "route": 0.975, "dose": 0.975,
-                "laterality": 0.975, "missing_f1": 0.7429, "setting": 0.975}),
+               {"status": 1.0, "event_f1": 0.9877, "route": 0.975, "dose": 1.0,
+                "laterality": 0.975, "missing_f1": 0.8387, "setting": 0.975}),
 }  # fmt: skip
 
 

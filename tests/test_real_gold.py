@@ -479,6 +479,8 @@ def test_nursing_batch_2_is_24_dev_notes():
         ("nursing-20", 8, 32, ()),
         # batch nursing-21 was drawn excluding gold and batch nursing-20's draw
         ("nursing-21", 5, 34, ("/work/s15/draws/nursing-20.ids",)),
+        # batch nursing-22 was drawn excluding gold only (sixteenth round, PROVENANCE.md)
+        ("nursing-22", 7, 40, ()),
         # batch nursing-23 was drawn excluding gold and batch nursing-22's draw (sixteenth round)
         ("nursing-23", 12, 28, ("/work/s15/draws/nursing-22.ids",)),
     ],
@@ -502,7 +504,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (712, 569, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (737, 594, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

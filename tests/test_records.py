@@ -73,6 +73,10 @@ def test_coerce_text(value, expected):
         # word, "rn" read for "m" in a unit right after an amount; anything else as written
         ("Kena1og 40 rng IM R g1uteal", "Kenalog 40 mg  IM R gluteal"),
         ("H1N1 covid19 turn 2 rn 20 rnin", "H1N1 covid19 turn 2 rn 20 rnin"),
+        # OCR (team_h, helper synthfix16): a capital O for a zero in a number opening with a digit;
+        # oxygen, carbon dioxide, water and ounces as written
+        ("75O mg 1O2.1 F 12/O6/26", "750 mg 102.1 F 12/06/26"),
+        ("O2 2L, CO2 24, H2O, 1OZ", "O2 2L, CO2 24, H2O, 1OZ"),
         # HTML character references: the character, then spaces over the rest; unknown or
         # semicolon-less ones as written
         ("25&nbsp;mg&nbsp;IM N&amp;V &ndash; ok", "25      mg      IM N&    V -       ok"),

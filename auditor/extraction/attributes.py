@@ -189,24 +189,25 @@ def export_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
 
 
 def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
-    """The diagnosis a note states outside an indication section: an assessment dictated as
-    a sentence ("Assessment is acute left lumbar radiculopathy.", "Impression is acute
+    """The diagnosis a note states outside an indication section: an assessment dictated as a
+    sentence ("Assessment is acute left lumbar radiculopathy.", "Impression is acute
     pyelonephritis": ``regex.assessment_statement``, its group 1 to the sentence end), else a
-    diagnosis written with its ICD-10 code in the note's opening lines, its title and the
-    line after it ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``,
-    group 1; corpora/README.md: the opening line of a visit note naming the condition is the
-    reason for the visit), or there after the patient's age and sex ("34F, endometriosis":
-    ``regex.demographic_diagnosis``), else a structured log's capitalised indication field
-    ("INDICATION  POSTMENOPAUSAL OSTEOPOROSIS": ``regex.log_diagnosis``), else a diagnosis
-    heading with no colon over the condition's line ("Assessment" over "1. Seasonal allergic
-    rhinitis - J30.2") or a line opened by "Dx" (``regex.heading_diagnosis``), else the reason for
-    the visit dictated in the narrative ("She returns for follow-up of her B12 deficiency":
-    ``regex.visit_reason``, group 1, unless it names a drug or an injection), or an opening line
-    that starts with the condition itself ("Pernicious anaemia (intrinsic factor Ab positive)":
-    ``regex.opening_condition``), or the reason a generic injection word is given anywhere ("would
-    like the shot for contraception": ``regex.injection_reason``, to an indication stop word). A
-    phrase whose first word is ``words.not_a_diagnosis`` or made only of ``non_condition_words``
-    is none.
+    diagnosis written with its ICD-10 code in the note's opening lines, its title and the line after
+    it ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``, group 1;
+    corpora/README.md: the opening line of a visit note naming the condition is the reason for the
+    visit), or there after the patient's age and sex ("34F, endometriosis":
+    ``regex.demographic_diagnosis``; past those lines too when a label's colon comes right before
+    the age: "ED provider note (excerpt): 52F, renal colic", read last), else a structured log's
+    capitalised indication field ("INDICATION POSTMENOPAUSAL OSTEOPOROSIS":
+    ``regex.log_diagnosis``), else a diagnosis heading with no colon over the condition's line
+    ("Assessment" over "1. Seasonal allergic rhinitis - J30.2") or a line opened by "Dx"
+    (``regex.heading_diagnosis``), else the reason for the visit dictated in the narrative ("She
+    returns for follow-up of her B12 deficiency": ``regex.visit_reason``, group 1, unless it names a
+    drug or an injection), or an opening line that starts with the condition itself ("Pernicious
+    anaemia (intrinsic factor Ab positive)": ``regex.opening_condition``), or the reason a generic
+    injection word is given anywhere ("would like the shot for contraception":
+    ``regex.injection_reason``, to an indication stop word). A phrase whose first word is
+    ``words.not_a_diagnosis`` or made only of ``non_condition_words`` is none.
     None when there is none."""
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
@@ -221,6 +222,15 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     shots = list(rules.injection_reason.finditer(text))
     reasons += shots
     found += reasons
+    # past the opening lines, an age and sex right after a label's colon open a pasted note's
+    # own history ("ED provider note (excerpt): 52F, renal colic left flank")
+    labelled = [
+        m
+        for m in rules.demographic_diagnosis.finditer(text, opening)
+        if text[: m.start()].rstrip(" \t").endswith(":")
+    ]
+    found += labelled
+    openings += labelled
     for m in found:
         phrase = m.group(1)
         if m in shots:  # "the shot for contraception, per her request": to a stop word
@@ -279,9 +289,23 @@ def _affirmed(words: list[str], rules: ExtractionRules) -> bool:
 
 def _lead_affirmed(text: str, m: re.Match[str], rules: ExtractionRules) -> bool:
     """Are the words before group 1 of ``m`` in its sentence (from the line start, a full stop
-    or a semicolon) free of negation, history and family words (``_affirmed``)?"""
+    or a semicolon) free of negation, history and family words (``_affirmed``)? A label that
+    opens the sentence and heads a present history (``words.history_headings``: "History:")
+    is none of them, and a preposition of ``words.near_blockers`` ("without", "sin") counts
+    only within ``window.near_blocker_words`` words before the group, and not before a
+    bracket opened after it."""
     start = max(text.rfind(c, 0, m.start(1)) for c in "\n.;") + 1
-    return _affirmed(text[start : m.start(1)].lower().split(), rules)
+    words = text[start : m.start(1)].lower().split()
+    if words and words[0] in rules.history_headings:
+        words = words[1:]
+    near = len(words) - rules.window.near_blocker_words
+    # a bracket opened after the preposition starts a phrase of its own: "sin B12-spruta
+    # (perniciös anemi"
+    near = max([near] + [i for i, w in enumerate(words) if w.startswith("(")])
+    words = [
+        w for i, w in enumerate(words) if i >= near or w.strip(".,:;()") not in rules.near_blockers
+    ]
+    return _affirmed(words, rules)
 
 
 def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | None:
@@ -304,9 +328,10 @@ def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | No
         line_start = text.rfind("\n", 0, m.start()) + 1
         # the words after it only when it opens its line ("Lombalgia aguda mecânica"); mid-line
         # they are often the sentence going on ("anastomosis was performed")
-        # a disease noun with the word naming it ("carcinoid syndrome": group ``named``)
-        # mid-line, not the noun alone
-        named = m.groupdict().get("named")
+        # a disease noun with the word naming it ("carcinoid syndrome": group ``named``), or a
+        # purpose of several words ("family planning": group ``purpose``) mid-line, not the
+        # noun alone
+        named = m.groupdict().get("named") or m.groupdict().get("purpose")
         head = named.strip() if named else m.group(1).split()[0]
         value = m.group(1) if not text[line_start : m.start()].strip() else head
         value = value[: rules.window.indication_max_chars]
@@ -425,6 +450,30 @@ def _total_after(seg_text: str, found: Dose, rules: ExtractionRules) -> Dose:
     return replace(first, start=total.end() + first.start, end=total.end() + first.end)
 
 
+def dose_told_after(
+    view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules
+) -> DoseAt | None:
+    """A dose told in a clause of its own after the anchor's segment, in the anchor's sentence
+    or the next one ("gave an intramuscular injection into the right deltoid; the dose was
+    stated as one milliliter": ``regex.dose_told``, the amount right after it), when no other
+    drug or injection mention stands between; None otherwise."""
+    sents = view.sentences
+    end = sents[min(a.sent + 1, len(sents) - 1)].end
+    m = rules.dose_told.search(view.text, segment.end, end)
+    if m is None:
+        return None
+    if any(
+        o.label in ("DRUG", "INJECTION") and segment.end <= o.start < m.start()
+        for o in view.mentions
+    ):
+        return None
+    tail = view.text[m.end() : min(end, m.end() + rules.window.dose_after_chars)]
+    found = rules.doses.choose(tail)
+    if found is None or found.start > 0 and tail[: found.start].strip():
+        return None  # the amount must follow the words right away
+    return DoseAt(found, _shift(found, m.end()))
+
+
 def choose_dose(
     view: NoteView, a: Mention, segment: Segment, block: list[Segment], rules: ExtractionRules
 ) -> DoseAt | None:
@@ -492,6 +541,8 @@ def choose_dose(
                 break
             found = doses.choose(text[b.start : b.end])
             dose = DoseAt(found, _shift(found, b.start)) if found else None
+    if dose is None:
+        dose = dose_told_after(view, a, segment, rules)
     if dose is not None and is_range(text, dose.span[0], dose.dose.value, rules):
         return None  # "2-4 mg": a range ordered, not the amount given (contract section 3)
     units = rules.contextual.dosed_units.get(a.ident)

@@ -289,3 +289,45 @@ def question_marked(view: NoteView, rules: ExtractionRules) -> NoteView:
         for m in view.mentions
     ]
     return replace(view, mentions=mentions, _words={})
+
+
+def bracket_restated(view: NoteView, rules: ExtractionRules) -> NoteView:
+    """``view`` with the drugs listed in a bracket after a generic injection word of their
+    sentence ("had his shots at the well visit (DTaP, IPV, Hib)") given that word's ConText
+    modifiers of ``words.bracket_shared_modifiers`` (a history, a family member's, care given
+    elsewhere, a home medication): the bracket restates which shots the word names, so what is
+    said of the shots is said of them. The bracket opens on the injection word's line with no
+    other drug and no administration word between them, and holds no administration word of
+    its own. ``view`` itself when nothing changes."""
+    shared = rules.bracket_shared_modifiers
+    if not shared or "(" not in view.text:
+        return view
+    text = view.text
+    add: dict[int, frozenset[str]] = {}
+    for inj in view.mentions:
+        mods = inj.modifiers & shared
+        if inj.label != "INJECTION" or not mods:
+            continue
+        line_end = text.find("\n", inj.end)
+        line_end = len(text) if line_end < 0 else line_end
+        sent = view.sentences[inj.sent]
+        opened = text.find("(", inj.end, min(line_end, sent.end))
+        if opened < 0:
+            continue
+        closed = text.find(")", opened, line_end)
+        closed = line_end if closed < 0 else closed
+        between = [m for m in view.mentions if inj.end <= m.start < opened]
+        inside = [m for m in view.mentions if opened < m.start < closed]
+        if any(m.label in ("DRUG", "ADMIN") for m in between):
+            continue
+        if any(m.label == "ADMIN" for m in inside):
+            continue
+        for m in inside:
+            if m.label == "DRUG":
+                add[id(m)] = add.get(id(m), frozenset()) | mods
+    if not add:
+        return view
+    mentions = [
+        replace(m, modifiers=m.modifiers | add[id(m)]) if id(m) in add else m for m in view.mentions
+    ]
+    return replace(view, mentions=mentions, _words={})

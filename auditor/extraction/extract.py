@@ -36,7 +36,13 @@ from .attributes import (
     section_indication,
     stated_indication,
 )
-from .contextual import add_contextual_mentions, effect_cues, lab_named, question_marked
+from .contextual import (
+    add_contextual_mentions,
+    bracket_restated,
+    effect_cues,
+    lab_named,
+    question_marked,
+)
 from .event import Event, Extraction, NotGiven
 from .given import (
     Decision,
@@ -61,6 +67,7 @@ from .merging import (
     total_then_parts,
 )
 from .passes import (
+    allergen_vial_rows,
     corrected,
     corrected_above,
     corrected_dose,
@@ -192,6 +199,39 @@ def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
         return True
     words = [view.token(i) for i in between]
     return "/" in words and "and" in words[words.index("/") :]
+
+
+def _injected_share(note: _Note, a: Mention, oral_route: Mention) -> tuple[Mention, Dose] | None:
+    """The injection route of one drug's doses written as a pair by two routes, the oral one
+    last and right before the drug ("2.5 mg IV plus 50 mg PO metoprolol": an IV dose
+    besides the oral one; corpora/README.md, nurs-162-4): the injection ROUTE of the sentence
+    written right after an amount and followed only by a joiner (``extraction.yaml`` regex
+    ``route_share_joiner``), the oral amount and ``oral_route``, with that amount (offsets in
+    the note); None when the words are not that pair."""
+    view, rules = note.view, note.rules
+    if oral_route.tok_end != a.tok_start:
+        return None
+    prior = [
+        m
+        for m in view.in_sent(a.sent)
+        if m.label == "ROUTE" and m.ident in rules.injection_routes and m.end <= oral_route.start
+    ]
+    if not prior:
+        return None
+    route = prior[-1]
+    between = view.text[route.end : oral_route.start]
+    amounts = rules.doses.find_all(between)
+    if len(amounts) != 1 or not between[amounts[0].end :].strip() == "":
+        return None
+    if not rules.route_share_joiner.fullmatch(between[: amounts[0].start]):
+        return None
+    base = max(view.sentences[a.sent].start, route.start - 16)
+    lead = view.text[base : route.start]
+    before = rules.doses.find_all(lead)
+    if not before or lead[before[-1].end :].strip():
+        return None
+    own = before[-1]
+    return route, replace(own, start=base + own.start, end=base + own.end)
 
 
 def _closes_a_dose(note: _Note, route: Mention) -> bool:
@@ -1160,6 +1200,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     """
     view = question_marked(add_contextual_mentions(view, rules), rules)  # "? rebolus w/ amio"
     view = effect_cues(view, rules)  # "calmer after 1 mg ativan"
+    view = bracket_restated(view, rules)  # "had his shots at the visit (DTaP, IPV)"
     view = add_shared_head_mentions(view, rules)
     view = add_led_mentions(view, rules)
     view = self_logged(log_states(view, rules), rules)  # "ACTION: Not Given", a patient's own log
@@ -1271,6 +1312,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             and rules.contrast_words.intersection(view.tokens[a.tok_end : route_m.tok_start])
         ):
             route_m = None  # "Ceftriaxone was recommended, but she preferred oral antibiotics"
+        share: Dose | None = None
+        if route_m is not None and route_m.ident == "PO":
+            shared = _injected_share(note, a, route_m)
+            if shared is not None:
+                route_m, share = shared
         if route_m is not None and route_m.ident == "PO":
             oral.add(a.ident)
             if (
@@ -1370,6 +1416,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if given and not blocked:
             found = _events_of(note, a, route_m, block, _shared_indication(note, a) or diagnosis())
+            if share is not None:
+                for event in found:  # "2.5 mg IV plus 50 mg PO metoprolol": the IV dose is 2.5 mg
+                    event.dose_value, event.dose_unit = share.value, share.unit
+                    event.spans["dose"] = (share.start, share.end)
             if given == "record:infusing":
                 for event in found:  # "KCl 20 mEq infusing now": an IV replacement running now
                     event.route = event.route or "IV"
@@ -1542,6 +1592,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
     corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
+    merged = allergen_vial_rows(view, merged, rules)  # "Vial A (trees) 1:10 v/v 0.3 mL SC"
     not_given += removed
     not_given += phrased_not_given(view, merged, not_given, anchors, rules)  # "FS 118, no coverage"
     not_given = sorted(not_given, key=lambda n: n.start)

@@ -228,7 +228,9 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     transfer to this unit in that paragraph ("... received versed in the lab ... He was
     transferred to CCU": ``cues.yaml`` ``context.before_transfer``), or, after a sending to the
     emergency department before it in that paragraph (``context.before_transfer_ed_*``), in a
-    later one? Care given before the
+    later one? Or told after a visit to another hospital in that paragraph ("went to an outside
+    hospital first, where she had labetalol": ``context.elsewhere_places``) with no transfer to this
+    unit between? Care given before the
     transfer is care of another encounter (contract v2 section 1). A note's title on a line of
     its own (at most ``cues.yaml`` ``window.title_paragraph_chars`` long) before a blank line is
     no paragraph: the narrative after it is the first ("ICU Transfer Note", then the story)."""
@@ -246,6 +248,10 @@ def before_transfer(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
         return False  # one paragraph only (no paragraph structure: transcriptions)
     if rules.before_transfer.search(text, a.end, end.start()) is not None:
         return True
+    if rules.went_elsewhere is not None:
+        away = list(rules.went_elsewhere.finditer(text, start, a.start))
+        if away and rules.before_transfer.search(text, away[-1].end(), a.start) is None:
+            return True  # "went to an outside hospital first, where she had labetalol"
     # the patient sent to the ED before the dose in the first paragraph, the arrival to this unit
     # told in a later one (an ED course with an IV antibiotic, then the unit reached overnight)
     return (
@@ -440,7 +446,42 @@ def given_by(
         and any(m.label == "ROUTE" and m.ident in rules.injection_routes for m in segment.mentions)
     ):
         return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
+    if (
+        role != "planning"
+        and rules.doses.find_all(record_text)
+        and _route_field_of(view, a, block, rules)
+    ):
+        return "record:route_field"  # "Medication: X 150 mg/mL   Amount: 1 mL   Route: IM"
     return None
+
+
+def _route_field_of(
+    view: NoteView, a: Mention, block: list[Segment], rules: ExtractionRules
+) -> bool:
+    """Is drug anchor ``a`` a visit form's medication field with its route field: a one-drug
+    field label opening its line right before it (``regex.drug_field``: "Medication:") and an
+    injection route after a route label (``regex.route_field``: "Route: IM", "Route: [x] IM")
+    later on that line or on a field line of its template block? Such a form line with its
+    dose is a medication-administration line with a dose and a route (contract section 1):
+    "Medication: medroxyprogesterone acetate 150 mg/mL   Amount: 1 mL   Route: IM"."""
+    text = view.text
+    if a.label != "DRUG":
+        return False
+    lo = text.rfind("\n", 0, a.start) + 1
+    if not rules.drug_field.fullmatch(text, lo, a.start):
+        return False
+    hi = text.find("\n", a.end)
+    hi = len(text) if hi < 0 else hi
+    places = [(a.end, hi)] + [(b.start, b.end) for b in block]
+    for m in view.mentions:
+        if m.label != "ROUTE" or m.ident not in rules.injection_routes:
+            continue
+        if not any(start <= m.start < end for start, end in places):
+            continue
+        line_start = text.rfind("\n", 0, m.start) + 1
+        if rules.route_field.search(text, max(line_start, a.end if m.start < hi else 0), m.start):
+            return True
+    return False
 
 
 def _bare_count(view: NoteView, a: Mention, count: tuple[int, int]) -> bool:
@@ -670,10 +711,16 @@ def started_with_route(
     q8h") is an order, not a dose (``cues.yaml`` ``context.started_routes`` and
     ``started_not_before``; the real-text gold's labelling decisions, corpora/README.md). A drug
     of ``context.started_iv_classes`` started by IV counts too ("bumex 1 mg iv started at noon",
-    "IV Reglan started"), unlike an IV antibiotic course begun ("Diflucan started IV")."""
-    if a.label != "DRUG" or not a.modifiers - rules.present_mods <= rules.started_mods:
+    "IV Reglan started"), unlike an IV antibiotic course begun ("Diflucan started IV"). Such
+    a drug written as an order line with its amount, IV route and schedule and the start word
+    right after it ("METOPROLOL 2.5MG IV Q4H STARTED", within ``window.started_after_tokens``) is
+    started with its first dose too, though the schedule (``modifiers.started_after_schedule``)
+    is on it (corpora/README.md nursing batch 17, nurs-72-8)."""
+    if a.label != "DRUG":
         return False
     iv_start = rules.drugs.get(a.ident, {}).get("class") in rules.started_iv_classes
+    if not a.modifiers - rules.present_mods <= rules.started_mods:
+        return iv_start and _order_line_started(view, a, segment, rules)
     if not any(
         m.label == "ROUTE" and (m.ident in rules.started_routes or (iv_start and m.ident == "IV"))
         for m in segment.mentions
@@ -686,6 +733,25 @@ def started_with_route(
             if nxt not in rules.started_not_before:
                 return True
     return False
+
+
+def _order_line_started(
+    view: NoteView, a: Mention, segment: Segment, rules: ExtractionRules
+) -> bool:
+    """Is ``a`` written as an IV order line with its amount and the start word right after it
+    ("METOPROLOL 2.5MG IV Q4H STARTED"), its only blocking modifiers the schedule's
+    (``modifiers.started_after_schedule``)?"""
+    reach = rules.window.started_after_tokens
+    if not reach or not a.modifiers - rules.present_mods <= rules.started_after_mods:
+        return False
+    if not any(
+        m.label == "ROUTE" and m.ident == "IV" and m.start > a.start for m in segment.mentions
+    ):
+        return False
+    if not rules.doses.find_all(view.text[a.end : segment.end]):
+        return False
+    end = min(a.tok_end + reach, view.sentences[a.sent].tok_end)
+    return any(view.tokens[i] in rules.started_words for i in range(a.tok_end, end))
 
 
 def blocked_by(

@@ -38,7 +38,8 @@ from __future__ import annotations
 
 from .event import Event, NotGiven
 from .rules import ExtractionRules
-from .segments import is_table_row, opening_lines_end
+from .segments import Segment, is_table_row, opening_lines_end
+from .sites import find_sites
 from .view import CharSpan, Mention, NoteView
 
 
@@ -441,6 +442,87 @@ def corrected_dose(view: NoteView, events: list[Event], rules: ExtractionRules) 
             if e.start < lo and (e.dose_value, e.dose_unit) == (old[0].value, old[0].unit):
                 e.dose_value, e.dose_unit = new[0].value, new[0].unit
                 e.spans["dose"] = m.span("new")
+
+
+def allergen_vial_rows(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:
+    """The rows of an allergen-immunotherapy record, one event each: in a note naming an
+    allergen extract (a drug whose lexicon exclusion is ``allergen_immunotherapy``: "Immunotherapy
+    Injection Record"), a line opened by a vial's label (``regex.vial_row``: "Vial A (trees/grass)
+    1:10 v/v 0.30 mL SC L upper arm") with an injection route of the extract's label routes, a
+    volume and no event of its own is a dose of that extract (issue 12: allergen vial records).
+    When rows are read so, an event of the extract anchored outside every row (the title's name
+    read with one row) is dropped: the rows tell the doses. ``events`` itself when no row is
+    found. Route, volume, site, side and a provider on the row are the event's."""
+    text = view.text
+    extract = next(
+        (
+            m
+            for m in view.mentions
+            if m.label == "DRUG"
+            and rules.drugs.get(m.ident, {}).get("exclusion") == "allergen_immunotherapy"
+        ),
+        None,
+    )
+    if extract is None or rules.vial_row.search(text) is None:
+        return events
+    entry = rules.drugs.get(extract.ident, {})
+    routes = set(entry.get("label_routes") or ())
+    rows: list[Event] = []
+    spans: list[tuple[int, int]] = []
+    for m in rules.vial_row.finditer(text):
+        lo, hi = _line_of(text, m.start())
+        spans.append((lo, hi))
+        if rules.role(view.section_at(lo)) in ("planning", "not_administered"):
+            continue
+        on_line = [x for x in view.mentions if lo <= x.start < hi]
+        route = next((x for x in on_line if x.label == "ROUTE" and x.ident in routes), None)
+        if route is None or any(lo <= e.start < hi for e in events):
+            continue
+        if any(x.modifiers & (rules.not_given_mods | rules.no_flag_mods) for x in on_line):
+            continue
+        dose = rules.doses.choose(text[m.end() : hi])
+        if dose is None or not dose.is_volume:
+            continue
+        line = Segment(lo, hi, on_line)
+        picks = find_sites(view, line, None, rules)
+        site = picks[0] if picks else None
+        provider = next((x for x in on_line if x.label == "PROVIDER"), None)
+        e = Event(
+            medication=extract.ident,
+            medication_text=extract.text,
+            route=route.ident,
+            dose_value=dose.value,
+            dose_unit=dose.unit,
+            site=site.site if site else None,
+            laterality=site.side if site else None,
+            indication=None,
+            response=None,
+            provider=provider.text if provider else None,
+            start=m.start(1),
+            end=m.end(1),
+            drug_exclusion=entry.get("exclusion"),
+            decided_by="record:vial_row",
+        )
+        e.spans.update(
+            medication=extract.span,
+            route=route.span,
+            dose=(m.end() + dose.start, m.end() + dose.end),
+        )
+        if site and site.site_span:
+            e.spans["site"] = site.site_span
+        if site and site.side_span:
+            e.spans["laterality"] = site.side_span
+        if provider is not None:
+            e.spans["provider"] = provider.span
+        rows.append(e)
+    if not rows:
+        return events
+    kept = [
+        e
+        for e in events
+        if e.medication != extract.ident or any(lo <= e.start < hi for lo, hi in spans)
+    ]
+    return sorted(kept + rows, key=lambda e: e.start)
 
 
 def phrased_not_given(

@@ -101,6 +101,8 @@ class Windows:
     opening_lines: int = 0  # attributes.stated_indication
     own_verb_object_tokens: int = 0  # given._given_this
     condition_word_lines: int = 0  # attributes.opening_condition_word
+    near_blocker_words: int = 0  # attributes._lead_affirmed
+    started_after_tokens: int = 0  # given.started_with_route: "METOPROLOL 2.5MG IV Q4H STARTED"
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ class ExtractionRules:
         self.plan_over_history_roles = frozenset(cues["context"].get("plan_over_history_roles", ()))
         self.standing_mods = frozenset(cues["context"].get("standing", ()))
         self.started_mods = frozenset(spec["modifiers"].get("started_then_tolerated", ()))
+        self.started_after_mods = frozenset(spec["modifiers"].get("started_after_schedule", ()))
         self.procedure_done_ignores = frozenset(spec["modifiers"].get("procedure_done_ignores", ()))
         self.started_words = frozenset(spec["words"].get("started", ()))
         self.tolerated_relative = frozenset(spec["words"].get("tolerated_relative", ()))
@@ -238,6 +241,17 @@ class ExtractionRules:
                 re.I,
             )
             if ed_verbs and ed_places
+            else None
+        )
+        away_verbs = alternation(cues["context"].get("before_transfer_ed_verbs", ()))
+        away_places = alternation(cues["context"].get("elsewhere_places", ()))
+        self.went_elsewhere = (
+            re.compile(
+                rf"(?<!\w)(?:{away_verbs})\s+(?:to|in|into|at)\s+(?:the\s+|an\s+|a\s+)?"
+                rf"(?:{away_places})(?!\w)",
+                re.I,
+            )
+            if away_verbs and away_places
             else None
         )
         self.no_shared_indication = frozenset(spec["modifiers"]["no_shared_indication"])
@@ -362,8 +376,11 @@ class ExtractionRules:
         self.side_nouns = frozenset(words.get("side_nouns", ()))
         self.side_joiners = frozenset(words.get("side_joiners", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))
+        self.bracket_shared_modifiers = frozenset(words.get("bracket_shared_modifiers", ()))
         self.condition_word_blockers = frozenset(words.get("condition_word_blockers", ()))
         self.not_condition_words = frozenset(words.get("not_condition_words", ()))
+        self.near_blockers = frozenset(words.get("near_blockers", ()))
+        self.history_headings = frozenset(words.get("history_headings", ()))
         self.infused_words = frozenset(words.get("infused", ()))
         self.lab_before_range = frozenset(words.get("lab_before_range", ()))
         self.second_route_lead = frozenset(words.get("second_route_lead", ()))
@@ -480,6 +497,10 @@ class ExtractionRules:
         self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
         self.visit_reason = rx.get("visit_reason", NEVER)
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
+        self.dose_told = rx.get("dose_told", NEVER)
+        self.vial_row = rx.get("vial_row", NEVER)
+        self.drug_field = rx.get("drug_field", NEVER)
+        self.route_field = rx.get("route_field", NEVER)
         self.log_diagnosis = rx.get("log_diagnosis", NEVER)
         self.heading_diagnosis = rx.get("heading_diagnosis", NEVER)
         self.lab_analyte_gap = rx.get("lab_analyte_gap", NEVER)
@@ -579,6 +600,7 @@ class ExtractionRules:
         self.count_named_after = rx.get("count_named_after", NEVER)
         self.total_before = rx["total_before"]
         self.total_of = rx.get("total_of", NEVER)
+        self.route_share_joiner = rx.get("route_share_joiner", NEVER)
         self.dose_total_after = rx.get("dose_total_after", NEVER)
         self.treated_for_with = rx.get("treated_for_with", NEVER)
         self.report_list_schedule = rx.get("report_list_schedule", NEVER)

@@ -341,6 +341,18 @@ def body_part_route(
     return None
 
 
+def _complaint_place(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
+    """Is body part ``m`` the place of a complaint: a ``complaint_after`` word (pain,
+    discomfort, ...) right after it or within ``window.locative_tokens`` tokens before it in
+    its sentence ("sore at the sternal incision", "incision pain")?"""
+    after = view.tokens[m.tok_end] if m.tok_end < len(view.tokens) else ""
+    floor = view.sentences[m.sent].tok_start
+    lead = range(max(floor, m.tok_start - rules.window.locative_tokens), m.tok_start)
+    return after in rules.site_complaint_after or any(
+        view.tokens[i] in rules.site_complaint_after for i in lead
+    )
+
+
 def procedure_site_route(
     view: NoteView,
     segment: Segment,
@@ -361,7 +373,7 @@ def procedure_site_route(
         return ind_range is None or not (ind_range[0] <= m.start < ind_range[1])
 
     for m in segment.of("BODY"):
-        if outside(m):
+        if outside(m) and not _complaint_place(view, m, rules):
             route = body_part_route(view, m, rules, drug_class)
             if route:
                 return route, m
@@ -370,6 +382,8 @@ def procedure_site_route(
     sent = segment.mentions[0].sent
     for m in view.in_sent(sent):
         if m.label == "BODY" and outside(m) and m.start < segment.start:
+            if _complaint_place(view, m, rules):
+                continue  # "sore at the sternal incision, given morphine"
             route = body_part_route(view, m, rules, drug_class)
             if route:
                 return route, m

@@ -62,6 +62,7 @@ from .mentions import (
     MENTIONS_KEY,
     FuzzyNames,
     dosed_after_names,
+    fuzzy_cue_spans,
     fuzzy_settings,
     ruler_patterns,
     split_given_amounts,
@@ -199,6 +200,11 @@ class MentionRuler(SpanRuler):
             if self._dosed_after is None:
                 self._dosed_after = dosed_after_names(self.patterns)
             doc.spans[MENTIONS_KEY] = split_given_amounts(doc, spans, self._dosed_after)
+        if self.fuzzy.get("cues"):
+            spans = list(doc.spans[MENTIONS_KEY])
+            extra = fuzzy_cue_spans(doc, spans, self.fuzzy["cues"])
+            if extra:
+                doc.spans[MENTIONS_KEY] = sorted(spans + extra, key=lambda s: (s.start, s.end))
         if self.fuzzy:
             if self._fuzzy_names is None:
                 names = {

@@ -340,7 +340,58 @@ def fuzzy_settings(patterns: Patterns) -> dict[str, Any]:
         return {}
     forms = [str(f).lower() for fs in patterns.units["units"].values() for f in fs]
     spec["units"] = sorted(f for f in forms if f.isalpha())
+    cues = patterns.extraction.get("fuzzy_cues")
+    if cues:
+        spec["cues"] = dict(cues)
     return spec
+
+
+def fuzzy_cue_spans(doc: Doc, mentions: list[Span], settings: dict[str, Any]) -> list[Span]:
+    """Given-words misspelt by one letter ("recived", "gaven", "responed to") as ADMIN spans,
+    kept only right before a drug (``extraction.yaml`` ``fuzzy_cues``, ``settings``).
+
+    A phrase of ``phrases`` matches when its first word is one edit (``one_edit``) from a
+    word of letters only, at least ``min_chars`` long, of the same first letter, in no other
+    mention and not in ``not_words``, that is not the same word with another ending (the two
+    share all letters but the last of the shorter: "receives" is not "received", "replete" not
+    "repleted"), its other words follow as written, and a DRUG mention starts within
+    ``drug_tokens`` tokens after the phrase."""
+    phrases = [str(p).lower().split() for p in settings.get("phrases", ())]
+    if not phrases:
+        return []
+    low = int(settings.get("min_chars", 5))
+    reach = int(settings.get("drug_tokens", 3))
+    never = frozenset(str(w).lower() for w in settings.get("not_words", ()))
+    taken = {i for m in mentions for i in range(m.start, m.end)}
+    drugs = sorted(m.start for m in mentions if m.label_ == "DRUG")
+    if not drugs:
+        return []
+    out: list[Span] = []
+    n = len(doc)
+    for tok in doc:
+        word = tok.lower_
+        i = tok.i
+        if i in taken or not word.isalpha() or len(word) < low or word in never:
+            continue
+        for words in phrases:
+            first = words[0]
+            if first[0] != word[0] or not one_edit(word, first):
+                continue
+            common = 0
+            while common < min(len(word), len(first)) and word[common] == first[common]:
+                common += 1
+            if common >= min(len(word), len(first)) - 1:
+                continue  # another ending of the same word ("receives", "replete")
+            end = i + len(words)
+            if end > n or any(doc[i + k].lower_ != w for k, w in enumerate(words[1:], 1)):
+                continue
+            if any(j in taken for j in range(i + 1, end)):
+                continue
+            if not any(end <= d <= end + reach - 1 for d in drugs):
+                continue
+            out.append(Span(doc, i, end, label="ADMIN", span_id="admin"))
+            break
+    return out
 
 
 @dataclass(frozen=True)
@@ -354,7 +405,9 @@ class FuzzyNames:
     at least ``min_chars`` long, in capitals when ``all_caps``, in no other mention; it is
     one edit (``one_edit``) from a single-word lexicon name of exactly one generic, of the same
     first letter when ``same_first_letter``; a number and a unit are right before it (an "of"
-    between allowed) or right after it; and an ADMIN cue is within ``admin_tokens`` tokens.
+    between allowed) or right after it, or (``admin_route``) an ADMIN cue ends right before it
+    and a ROUTE starts right after it ("medicated with diluadid iv"); and an ADMIN cue is
+    within ``admin_tokens`` tokens.
 
     Args:
         settings: ``fuzzy_settings`` (empty: no FUZZY mention).
@@ -398,6 +451,9 @@ class FuzzyNames:
         admins = [m.start for m in mentions if m.label_ == "ADMIN"]
         if not admins:
             return []
+        admin_route = bool(self.settings.get("admin_route", False))
+        admin_ends = {m.end for m in mentions if m.label_ == "ADMIN"}
+        route_starts = {m.start for m in mentions if m.label_ == "ROUTE"}
         out: list[Span] = []
         n = len(doc)
 
@@ -414,7 +470,10 @@ class FuzzyNames:
             before = dose_at(i - 2, i - 1) or (
                 doc[i - 1].lower_ == "of" and dose_at(i - 3, i - 2) if i >= 3 else False
             )
-            if not (before or dose_at(i + 1, i + 2)):
+            # or, with ``admin_route``, a given-word right before and a route right after
+            # ("medicated with diluadid iv")
+            cued = admin_route and i in admin_ends and (i + 1) in route_starts
+            if not (before or dose_at(i + 1, i + 2) or cued):
                 continue
             if not any(abs(a - i) <= reach for a in admins):
                 continue

@@ -41,6 +41,8 @@ class SentenceRules:
         heading_line: matches a line opening with a body-system heading and its mark.
         drug_abbreviations, route_abbreviations: lower-case words whose period does not end
             a sentence before a word on the same line.
+        route_continuations: capitalised words that go on after a route abbreviation's period
+            ("i.m. M. deltoideus links": the muscle's abbreviation).
         temperature_units: unit tokens that end a sentence right after a number.
         label_words: most words of a field label before its colon.
         label_joiners: lower-case second words of a two-word field label.
@@ -52,6 +54,7 @@ class SentenceRules:
     heading_line: re.Pattern[str]
     drug_abbreviations: frozenset[str]
     route_abbreviations: frozenset[str]
+    route_continuations: frozenset[str]
     temperature_units: frozenset[str]
     label_words: int
     label_joiners: frozenset[str]
@@ -70,6 +73,9 @@ class SentenceRules:
             heading_line=re.compile(rf"(?i)[ \t]*(?:{headings})[ \t]*{wrap['heading_mark']}"),
             drug_abbreviations=frozenset(w.lower() for w in periods["drug_abbreviations"]),
             route_abbreviations=frozenset(w.lower() for w in periods["route_abbreviations"]),
+            route_continuations=frozenset(
+                w.lower() for w in periods.get("route_continuations", ())
+            ),
             temperature_units=frozenset(data["temperature_units"]),
             label_words=labels["max_words"],
             label_joiners=frozenset(labels["joiners"]),
@@ -108,13 +114,19 @@ def _starts(doc: Doc, rules: SentenceRules) -> list[int]:
                 token.text == "."
                 and token.i
                 and token.i + 1 < len(doc)
-                and doc[token.i + 1].is_alpha
                 and not token.whitespace_.count("\n")
                 and (
-                    doc[token.i - 1].lower_ in rules.drug_abbreviations
+                    doc[token.i + 1].is_alpha
+                    and (
+                        doc[token.i - 1].lower_ in rules.drug_abbreviations
+                        or (
+                            doc[token.i - 1].lower_ in rules.route_abbreviations
+                            and doc[token.i + 1].text[:1].islower()
+                        )
+                    )
                     or (
                         doc[token.i - 1].lower_ in rules.route_abbreviations
-                        and doc[token.i + 1].text[:1].islower()
+                        and doc[token.i + 1].lower_ in rules.route_continuations
                     )
                 )
             ) and not _comma_continues(doc, token.i)

@@ -42,6 +42,7 @@ EXTRA_INFIXES = (
     r"(?<=[A-Za-z]):(?=[,;0-9A-Za-z])",  # "PLAN:,1." and "Site:R delt", never "10:40"
     r"(?<=[A-Za-z0-9.)%])(?:-+>|=+>|<-+|=)(?=[A-Za-z0-9(])",  # "agitated->haldol", "ENDO=BS"
     r"(?<=[A-Z]{2})\.(?=[A-Z]{2})",  # "LABS REDRAWN.MG,PHOS+K REPLETED" (all capitals)
+    r"(?<=[A-Za-z][0-9])\.(?=[A-Za-z]{2})",  # "2 MG MSO4.CURRENTLY": a name ending in a digit
     r"(?<=[A-Za-z])\.(?=[,;])",  # "Atropine 0.6 mg IM.,4." (flattened numbered lists)
     r"(?<=[A-Za-z]{2})(?=[xX][1-9](?![0-9A-Za-z]))",  # "IVx2", "givenX3": a repeat count
     r"(?<=[A-Za-z0-9])@(?=[0-9A-Za-z])",  # "sq@0200", "2mg@0400": at a clock time
