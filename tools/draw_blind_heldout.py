@@ -137,6 +137,37 @@ def gold_texts() -> set[str]:
     return texts
 
 
+def first_rows(frame: pd.DataFrame) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Each distinct non-empty transcription of the MTSamples ``frame`` -> the index of its
+    first row, and -> the indices of all its rows (the CSV repeats some reports under several
+    specialties), both in row order."""
+    first: dict[str, int] = {}
+    rows: dict[str, list[int]] = {}
+    for idx, text in frame["transcription"].items():
+        if text.strip():
+            first.setdefault(text, idx)
+            rows.setdefault(text, []).append(idx)
+    return first, rows
+
+
+def seeded_draw(
+    pools: dict[str, list[int]], per_kind: dict[str, int], rng: random.Random
+) -> dict[str, dict]:
+    """Per kind, in ``per_kind`` order: its pool (row indices) sorted and shuffled by ``rng``,
+    then ``{"pool": size, "drawn": the first n ids, "spares": the next 5}`` (ids ``mts-<row>``).
+    One ``rng`` serves every kind, so the order of ``per_kind`` is part of the draw."""
+    out: dict[str, dict] = {}
+    for kind, n in per_kind.items():
+        pool = sorted(pools[kind])
+        rng.shuffle(pool)
+        out[kind] = {
+            "pool": len(pool),
+            "drawn": [f"mts-{i}" for i in pool[:n]],
+            "spares": [f"mts-{i}" for i in pool[n : n + 5]],
+        }
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the draw as JSON (ids only).
 
@@ -153,12 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     out: dict[str, dict] = {}
 
     frame = pd.read_csv(data / "mtsamples" / "mtsamples.csv", index_col=0, keep_default_na=False)
-    first: dict[str, int] = {}
-    rows: dict[str, list[int]] = {}
-    for idx, text in frame["transcription"].items():
-        if text.strip():
-            first.setdefault(text, idx)
-            rows.setdefault(text, []).append(idx)
+    first, rows = first_rows(frame)
     strata: dict[str, list[str]] = {}
     traps: list[str] = []
     for text, idx in first.items():

@@ -66,7 +66,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 from draw_blind_heldout import (  # noqa: E402
     INJECTABLE_WITH_DOSE,
     INJECTION_WORDS,
+    first_rows,
     mts_type,
+    seeded_draw,
 )
 
 from auditor.evaluate import shared_data_dir  # noqa: E402
@@ -119,12 +121,7 @@ def unlabelled_dev_rows(
         for i in (r.get("source") or {}).get("duplicate_rows") or []
     }
     texts = {r["text"] for r in rows_in_gold if "text" in r}
-    first: dict[str, int] = {}
-    rows: dict[str, list[int]] = {}
-    for idx, text in frame["transcription"].items():
-        if text.strip():
-            first.setdefault(text, idx)
-            rows.setdefault(text, []).append(idx)
+    first, rows = first_rows(frame)
     return [
         (idx, text)
         for text, idx in first.items()
@@ -166,15 +163,7 @@ def main(argv: list[str] | None = None) -> None:
                 pools[kind].append(idx)
         else:
             pools["trap"].append(idx)
-    out = {}
-    for kind, n in per_type.items():
-        pool = sorted(pools[kind])
-        rng.shuffle(pool)
-        out[kind] = {
-            "pool": len(pool),
-            "drawn": [f"mts-{i}" for i in pool[:n]],
-            "spares": [f"mts-{i}" for i in pool[n : n + 5]],
-        }
+    out = seeded_draw(pools, per_type, rng)
     print(json.dumps(out, indent=1))
 
 

@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
+from draw_blind_heldout import seeded_draw  # noqa: E402
 from draw_mts_dev import unlabelled_dev_rows  # noqa: E402
 
 from auditor.evaluate import shared_data_dir  # noqa: E402
@@ -137,15 +138,7 @@ def main(argv: list[str] | None = None) -> None:
         if kind:
             pools[kind].append(idx)
     rng = random.Random(args.seed)
-    out = {}
-    for kind, n in per_kind.items():
-        pool = sorted(pools[kind])
-        rng.shuffle(pool)
-        out[kind] = {
-            "pool": len(pool),
-            "drawn": [f"mts-{i}" for i in pool[:n]],
-            "spares": [f"mts-{i}" for i in pool[n : n + 5]],
-        }
+    out = seeded_draw(pools, per_kind, rng)
     print(json.dumps(out, indent=1))
 
 

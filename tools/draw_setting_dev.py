@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from draw_blind_heldout import mts_type  # noqa: E402
-from draw_mts_dev import gold_rows, seeded_split  # noqa: E402
+from draw_blind_heldout import mts_type, seeded_draw  # noqa: E402
+from draw_mts_dev import unlabelled_dev_rows  # noqa: E402
 
 from auditor.evaluate import shared_data_dir  # noqa: E402
 
@@ -87,39 +87,15 @@ def main(argv: list[str] | None = None) -> None:
         for line in path.read_text().splitlines()
         if line.strip()
     }
-    rows_in_gold = gold_rows(args.batch)
-    taken = excluded | {r["note_id"] for r in rows_in_gold}
-    for row in rows_in_gold:
-        taken |= {f"mts-{i}" for i in (row.get("source") or {}).get("duplicate_rows") or []}
-    texts = {r["text"] for r in rows_in_gold if "text" in r}
     frame = pd.read_csv(
         shared_data_dir() / "mtsamples" / "mtsamples.csv", index_col=0, keep_default_na=False
     )
-    first: dict[str, int] = {}
-    rows: dict[str, list[int]] = {}
-    for idx, text in frame["transcription"].items():
-        if text.strip():
-            first.setdefault(text, idx)
-            rows.setdefault(text, []).append(idx)
     pools: dict[str, list[int]] = {kind: [] for kind in per_type}
-    for text, idx in first.items():
-        if text in texts or any(f"mts-{i}" in taken for i in rows[text]):
-            continue
-        if seeded_split(f"mts-{idx}") != "dev":
-            continue
+    for idx, text in unlabelled_dev_rows(frame, args.batch, excluded):
         spec = frame.at[idx, "medical_specialty"].strip()
         kind = note_type(spec, frame.at[idx, "sample_name"].strip(), text, "letter" in per_type)
         pools[kind].append(idx)
-    rng = random.Random(seed)
-    out = {}
-    for kind, n in per_type.items():
-        pool = sorted(pools[kind])
-        rng.shuffle(pool)
-        out[kind] = {
-            "pool": len(pool),
-            "drawn": [f"mts-{i}" for i in pool[:n]],
-            "spares": [f"mts-{i}" for i in pool[n : n + 5]],
-        }
+    out = seeded_draw(pools, per_type, random.Random(seed))
     print(json.dumps(out, indent=1))
 
 

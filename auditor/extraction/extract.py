@@ -1574,7 +1574,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 and a.ident in infused
                 and not bolus  # "no amio bolus needed" beside its drip: a bolus, not the drip
                 and not _injection_act_near(view, a, rules)  # "?rebolus w amio": not the drip
-                and not a.modifiers >= rules.planned_doses  # a drip off, then IV doses twice a day
+                and not (
+                    rules.planned_doses and a.modifiers >= rules.planned_doses
+                )  # a drip off, then IV doses twice a day
             ):
                 medication = a.ident if a.label == "DRUG" else None
                 not_given.append(NotGiven(medication, a.start, a.end, reason))

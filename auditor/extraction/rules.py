@@ -259,10 +259,8 @@ class ExtractionRules:
         self.route_of_another = frozenset(spec["modifiers"].get("route_of_another", ()))
         self.bolus_ignores = frozenset(spec["modifiers"].get("bolus_ignores", ()))
         # all of these on a not-given drug the note runs as a drip: planned intermittent doses
-        # (an empty set would match every mention: absent means never)
-        self.planned_doses = frozenset(spec["modifiers"].get("planned_doses", ())) or frozenset(
-            {"<never>"}
-        )
+        # (absent: never)
+        self.planned_doses = frozenset(spec["modifiers"].get("planned_doses", ()))
         self.own_verb_needed = frozenset(spec["modifiers"].get("own_verb_needed", ()))
         self.nearest_drug_only = frozenset(spec["modifiers"].get("nearest_drug_only", ()))
         self.schedule_mods = frozenset(spec["modifiers"]["schedule"])
