@@ -392,6 +392,45 @@ def export_response(view: NoteView, a: Mention, rules: ExtractionRules) -> Found
     return None
 
 
+# a cell of a column-aligned plain-text line: words joined by single spaces, cells apart by two
+# or more spaces or a tab
+_SPACED_CELL = re.compile(r"\S+(?: \S+)*")
+
+
+def row_response(view: NoteView, row_at: int, rules: ExtractionRules) -> Found | None:
+    """The response cell of the column-aligned table row holding offset ``row_at`` (the
+    event's dose read from a dated row under the drug's own line: "Drug: cyanocobalamin ..."
+    over "Date  Dose  Route  Site  Reaction" and "12/07/2026  1000 mcg  IM  L deltoid  none"):
+    the row (``regex.spaced_row``) cell that starts in the column of a header cell named in
+    ``words.row_reaction_columns`` (a reaction column: an EMS sheet's "Response" tells the
+    drug's effect), the header being the nearest line above the row with
+    three or more cells apart by two spaces, no blank line between. None when there is none or
+    the cell holds no letter (an empty cell documents no response, as an export's)."""
+    names = rules.row_reaction_columns
+    text = view.text
+    start = text.rfind("\n", 0, row_at) + 1
+    end = text.find("\n", row_at)
+    row = text[start : len(text) if end < 0 else end]
+    if not names or "\t" in row or rules.spaced_row.search(row) is None:
+        return None  # (a tab's columns are not the characters': not read)
+    above = text[:start].split("\n")[:-1]
+    for header in reversed(above):
+        if not header.strip():
+            return None
+        heads = list(_SPACED_CELL.finditer(header.expandtabs()))
+        if len(heads) < 3:
+            continue
+        cols = [h.start() for h in heads if h.group(0).lower().strip(":") in names]
+        if not cols:
+            continue
+        for cell in _SPACED_CELL.finditer(row):
+            if cell.start() == cols[0] and any(ch.isalpha() for ch in cell.group(0)):
+                value = cell.group(0)[: rules.window.indication_max_chars]
+                return Found(value, (start + cell.start(), start + cell.start() + len(value)))
+        return None
+    return None
+
+
 @lru_cache(maxsize=4)
 def _columns(text: str, names: tuple[str, ...]) -> tuple[Column, ...]:
     """``tables.columns`` of one note, read once for all its anchors."""

@@ -33,6 +33,7 @@ from .attributes import (
     opening_condition_word,
     pick,
     problem_heading,
+    row_response,
     section_indication,
     stated_indication,
 )
@@ -459,6 +460,8 @@ def _events_of(
         indication = problem_heading(view, a, rules) or fallback
     response = follow_up(view, a, "RESPONSE", rules)
     provider = follow_up(view, a, "PROVIDER", rules)
+    if response is None:  # the reaction cell of the dose's (else the anchor's) table row
+        response = row_response(view, dose.span[0] if dose else a.start, rules)
     chosen = dose
     if len(sites) > 1 and dose is not None:
         seg_doses = rules.doses.find_all(view.text[segment.start : segment.end])

@@ -520,6 +520,10 @@ class ExtractionRules:
         self.export_response_columns = tuple(
             w.lower() for w in spec["words"].get("export_response_columns", ())
         )
+        # a column-aligned table's reaction header cells (attributes.row_response)
+        self.row_reaction_columns = frozenset(
+            w.lower() for w in spec["words"].get("row_reaction_columns", ())
+        )
         self.repeat_counts: dict[str, int] = {
             **{w.lower(): 2 for w in spec["words"].get("repeat_two", [])},
             **{w.lower(): 3 for w in spec["words"].get("repeat_three", [])},
