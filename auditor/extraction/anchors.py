@@ -142,6 +142,14 @@ def class_infused(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     return rules.unnamed_class_infused.search(view.text, sent.start, m.start) is not None
 
 
+def _charted_with_site(ms: list[Mention]) -> bool:
+    """Does a sentence chart an administration by all of its record elements: a body site, the
+    one who gave it and how it was tolerated ("2.4 MU IM: 1.2 MU R glute + 1.2 MU L glute, RN
+    DM, observed 15 min, no rxn", a series flowsheet's long row)? Not a site with a
+    tolerance word alone ("IM site R glute clean, tolerated turning")."""
+    return {"SITE", "PROVIDER", "RESPONSE"} <= {m.label for m in ms}
+
+
 def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
     """The note's anchors, in text order (see the module docstring)."""
     out: list[Mention] = []
@@ -179,6 +187,7 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 or class_infused(view, routes[0], rules)
                 or table_row
                 or len(line) <= rules.window.template_line_chars
+                or _charted_with_site(ms)
             ):
                 kept = kept + routes[:1]
         if not bolus_drugs and not any(m.label != "DRUG" for m in kept):

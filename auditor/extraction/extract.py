@@ -80,6 +80,7 @@ from .passes import (
     share_list_site,
     slash_list_amounts,
     table_drug,
+    title_drug,
 )
 from .rules import ExtractionRules
 from .segments import Segment, segment_of, template_block
@@ -1597,6 +1598,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     merged, removed = corrected_above(view, merged, rules)  # "^ Administration above IN ERROR"
     corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
+    title_drug(view, merged, rules)  # "Bicillin L-A series flowsheet" over its dated rows
     merged = allergen_vial_rows(view, merged, rules)  # "Vial A (trees) 1:10 v/v 0.3 mL SC"
     not_given += removed
     not_given += phrased_not_given(view, merged, not_given, anchors, rules)  # "FS 118, no coverage"

@@ -15,6 +15,8 @@ Each pass reads only the note view and the events (plain data) and the rules of
 - ``table_drug``: a table's row (``segments.is_table_row``) that names no drug
   ("| 12/07/2026 | 100 mg | IM | ...") takes the one drug named on the line right above the
   table ("Drug: haloperidol decanoate 100 mg/mL"), when that line holds no event of its own;
+- ``title_drug``: the drug-less events of a note whose one drug is named only on its title line
+  (a series flowsheet headed by its drug) take that drug, when no event is named;
 - ``earlier_log_entries``: in a log whose lines open with dates, the lines of other dates
   than today's are earlier visits' (contract section 1: historical): their mentions are
   skipped;
@@ -141,6 +143,33 @@ def table_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> N
         if any(head[0] <= other.start < head[1] for other in events):
             continue
         entry = rules.drugs.get(drugs[0].ident, {})
+        e.medication, e.medication_text = drugs[0].ident, drugs[0].text
+        e.spans["medication"] = drugs[0].span
+        if entry.get("exclusion") and not entry.get("exclusion_if"):
+            e.drug_exclusion = entry["exclusion"]
+
+
+def title_drug(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """Name the drug-less events of a note that names one drug only, on its title line (the
+    first non-blank line: "COUNTY STD CLINIC - Bicillin L-A series flowsheet" over rows of
+    "2.4 MU IM: 1.2 MU R glute + 1.2 MU L glute, RN DM, no rxn"), when no event is named: the
+    series record's doses are of the drug its title names. The events take the drug, its
+    lexicon exclusion (unless it depends on the note, ``exclusion_if``) and its span."""
+    if not events or any(e.medication is not None for e in events):
+        return
+    text = view.text
+    start = len(text) - len(text.lstrip())
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    drugs = [m for m in view.mentions if m.label == "DRUG"]
+    if not drugs or len({m.ident for m in drugs}) != 1:
+        return
+    if not all(start <= m.start < end for m in drugs) or any(
+        start <= e.start < end for e in events
+    ):
+        return
+    entry = rules.drugs.get(drugs[0].ident, {})
+    for e in events:
         e.medication, e.medication_text = drugs[0].ident, drugs[0].text
         e.spans["medication"] = drugs[0].span
         if entry.get("exclusion") and not entry.get("exclusion_if"):
