@@ -280,6 +280,45 @@ def problem_heading(view: NoteView, a: Mention, rules: ExtractionRules) -> Found
     return Found(value, (at, at + len(value)))
 
 
+def timed_finding(view: NoteView, a: Mention, rules: ExtractionRules) -> Found | None:
+    """The acute finding of a timed log's entry right before the anchor's own entry: both lines
+    open with a clock time (``regex.timed_entry``), and the earlier entry's first sentence names
+    a ``words.timed_findings`` word or phrase ("09:24 Generalized urticaria, throat tightness,
+    wheeze." over "09:25 Epinephrine 0.3 mg IM ...") or a disease word
+    (``regex.condition_word``), with no negation or history word before it (``_affirmed``):
+    what the drug was given for. None otherwise."""
+    text = view.text
+    line_start = text.rfind("\n", 0, a.start) + 1
+    if rules.timed_entry.match(text, line_start) is None:
+        return None
+    lines = text[: max(line_start - 1, 0)].split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        return None
+    prev = lines[-1]
+    prev_at = len("\n".join(lines)) - len(prev)
+    entry = rules.timed_entry.match(prev)
+    if entry is None:
+        return None
+    body = prev[entry.end() :]
+    first = CLAUSE_END.split(body, maxsplit=1)[0].rstrip(rules.indication_trim + ".")
+    lower = first.lower()
+    hit = [
+        m.start()
+        for w in rules.timed_findings
+        for m in re.finditer(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", lower)
+    ]
+    cond = rules.condition_word.search(first)
+    if cond is not None:
+        hit.append(cond.start())
+    if not hit or not _affirmed(lower[: min(hit)].split(), rules):
+        return None
+    value = first[: rules.window.indication_max_chars]
+    at = prev_at + entry.end()
+    return Found(value, (at, at + len(value)))
+
+
 def _affirmed(words: list[str], rules: ExtractionRules) -> bool:
     """Are none of ``words`` (lower case) a negation, history or family word
     (``words.not_a_diagnosis``, ``words.condition_word_blockers``), brackets and punctuation

@@ -36,6 +36,7 @@ from .attributes import (
     row_response,
     section_indication,
     stated_indication,
+    timed_finding,
 )
 from .contextual import (
     add_contextual_mentions,
@@ -458,7 +459,7 @@ def _events_of(
             if indication:
                 break
     if indication is None:
-        indication = problem_heading(view, a, rules) or fallback
+        indication = problem_heading(view, a, rules) or timed_finding(view, a, rules) or fallback
     response = follow_up(view, a, "RESPONSE", rules)
     provider = follow_up(view, a, "PROVIDER", rules)
     if response is None:  # the reaction cell of the dose's (else the anchor's) table row

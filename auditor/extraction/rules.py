@@ -520,6 +520,8 @@ class ExtractionRules:
         self.export_response_columns = tuple(
             w.lower() for w in spec["words"].get("export_response_columns", ())
         )
+        # the acute findings of a timed log's entry (attributes.timed_finding)
+        self.timed_findings = frozenset(w.lower() for w in spec["words"].get("timed_findings", ()))
         # a column-aligned table's reaction header cells (attributes.row_response)
         self.row_reaction_columns = frozenset(
             w.lower() for w in spec["words"].get("row_reaction_columns", ())
@@ -572,6 +574,7 @@ class ExtractionRules:
         self.slash_bare_amount = rx.get("slash_bare_amount", NEVER)
         self.slash_amount_lead = rx.get("slash_amount_lead", NEVER)
         self.spaced_row = rx.get("spaced_row", NEVER)
+        self.timed_entry = rx.get("timed_entry", NEVER)
         self.dated_admin = rx.get("dated_admin", NEVER)
         self.visit_date = rx.get("visit_date", NEVER)
         self.log_today = rx.get("log_today", NEVER)
