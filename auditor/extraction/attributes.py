@@ -17,6 +17,8 @@ from .view import CharSpan, Mention, NoteView
 CLAUSE_END = re.compile(r";|\.[\s,]")  # ".," too: MTSamples joins its lines with commas
 
 _WORD = re.compile(r"\S+")
+_HEADING_DASH = re.compile(r"[^\n:]{0,30}?\s[-\u2013\u2014](?=\s)")  # "Dx - ": a dashed heading
+_LIST_NUMBER = re.compile(r"^\d{1,2}[.)]\s+")  # a numbered list item's number ("1. ", "2) ")
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
             continue
         whole = text[sec.start : sec.end]
         colon = whole.find(":")
+        if colon < 0:  # "Dx - allergic reaction": a heading with a dash for its colon
+            dash = _HEADING_DASH.match(whole)
+            colon = dash.end() - 1 if dash else -1
         pos = sec.start + (colon + 1 if colon >= 0 else 0)
         body = text[pos : sec.end]
         first, first_at = "", pos
@@ -159,6 +164,7 @@ def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         words = {w.strip(rules.condition_word_trim) for w in first.lower().split()} - {""}
         if words <= rules.non_condition:
             continue  # "Reason for visit: injection only"
+        first = _LIST_NUMBER.sub("", first, count=1)  # "1. Vitamin D deficiency": the item
         first = CLAUSE_END.split(first, maxsplit=1)[0].rstrip(rules.indication_trim + ".")
         value = first[: rules.window.indication_max_chars]
         return Found(value, (first_at, first_at + len(value)))
@@ -206,8 +212,9 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     drug or an injection), or an opening line that starts with the condition itself ("Pernicious
     anaemia (intrinsic factor Ab positive)": ``regex.opening_condition``), or the reason a generic
     injection word is given anywhere ("would like the shot for contraception":
-    ``regex.injection_reason``, to an indication stop word). A phrase whose first word is
-    ``words.not_a_diagnosis`` or made only of ``non_condition_words`` is none.
+    ``regex.injection_reason``, to an indication stop word), else a complaint told with its
+    verb ("Pt c/o severe nausea x 1 day": ``regex.complaint_statement``, affirmed). A phrase
+    whose first word is ``words.not_a_diagnosis`` or made only of ``non_condition_words`` is none.
     None when there is none."""
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
@@ -231,6 +238,9 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     ]
     found += labelled
     openings += labelled
+    # a complaint told with its verb ("Pt c/o severe nausea"), the last resort of the note's reason
+    complaints = list(rules.complaint_statement.finditer(text))
+    found += complaints
     for m in found:
         phrase = m.group(1)
         if m in shots:  # "the shot for contraception, per her request": to a stop word
@@ -240,7 +250,9 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         words = phrase.lower().split()
         if not words or words[0] in rules.not_a_diagnosis:
             continue
-        if m in openings and not (_affirmed(words, rules) and _lead_affirmed(text, m, rules)):
+        if (m in openings or m in complaints) and not (
+            _affirmed(words, rules) and _lead_affirmed(text, m, rules)
+        ):
             continue  # "Pt denies neuropathy", "Family hx of migraine", "PMH: HTN (I10)"
         if m in shots and words[0].strip(rules.word_trim) in rules.reject_first:
             continue  # "injection for 15 minutes"

@@ -502,6 +502,7 @@ class ExtractionRules:
         self.assessment_statement = rx.get("assessment_statement", NEVER)
         self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
         self.visit_reason = rx.get("visit_reason", NEVER)
+        self.complaint_statement = rx.get("complaint_statement", NEVER)
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
         self.dose_told = rx.get("dose_told", NEVER)
         self.vial_row = rx.get("vial_row", NEVER)
