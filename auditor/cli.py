@@ -44,8 +44,9 @@ from .frames import STATUSES
 SPEC_HELP = "requirement spec: cpt_96372.v2 (default, contract version 2) or cpt_96372.v1"
 SETTING_HELP = (
     "column giving each note's setting (encounter/patient class, place of service); "
-    "default: a column named setting, encounter_type, encounter_class, patient_class, "
-    "visit_type, place_of_service or pos"
+    "default: the first column with a name listed in patterns/setting/setting.yaml "
+    "'columns' (setting, encounter_type, encounter_class, patient_class, visit_type, "
+    "place_of_service, pos, pt_class, patient_type, ...)"
 )
 
 app = typer.Typer(

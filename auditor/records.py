@@ -451,6 +451,8 @@ class InputTally:
         "line_order": "{n} note(s) had lines out of order, skipped or repeated; each was "
         "reassembled by line number (records {rows})",
         "rtf_converted": "{n} record(s) held RTF and were converted to text (rows {rows})",
+        "file_name_windows_1252": "{n} file name(s) were not valid UTF-8 and were read as "
+        "Windows-1252 for the note id and file column (rows {rows})",
     }
 
     def __init__(self) -> None:
