@@ -244,7 +244,7 @@ def test_jsonl_malformed_lines_among_good_ones(tmp_path):
     path = _write(tmp_path, "notes.jsonl", "\n".join(lines).encode() + b"\n")
     assert _rows(path) == [
         (1, "a", "first", None),
-        (2, "<row 2>", None, "line 3: not valid JSON (Unterminated string starting at; column 26)"),
+        (2, "<row 2>", None, "line 3: not valid JSON (Unterminated string starting at column 26)"),
         (3, "<row 3>", None, "line 4: not a JSON object (got list)"),
         (4, "c", None, "line 5: missing text (null) in column 'text'"),
         (5, "d", None, "line 6: missing text (no such field) in column 'text'"),
