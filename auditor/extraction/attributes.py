@@ -212,9 +212,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     drug or an injection), or an opening line that starts with the condition itself ("Pernicious
     anaemia (intrinsic factor Ab positive)": ``regex.opening_condition``), or the reason a generic
     injection word is given anywhere ("would like the shot for contraception":
-    ``regex.injection_reason``, to an indication stop word), else a complaint told with its
-    verb ("Pt c/o severe nausea x 1 day": ``regex.complaint_statement``, affirmed). A phrase
-    whose first word is ``words.not_a_diagnosis`` or made only of ``non_condition_words`` is none.
+    ``regex.injection_reason``, to an indication stop word). A phrase whose first word is
+    ``words.not_a_diagnosis`` or made only of ``non_condition_words`` is none.
     None when there is none."""
     text = view.text
     found = [m for m in rules.assessment_statement.finditer(text)]
@@ -238,9 +237,6 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     ]
     found += labelled
     openings += labelled
-    # a complaint told with its verb ("Pt c/o severe nausea"), the last resort of the note's reason
-    complaints = list(rules.complaint_statement.finditer(text))
-    found += complaints
     for m in found:
         phrase = m.group(1)
         if m in shots:  # "the shot for contraception, per her request": to a stop word
@@ -250,9 +246,7 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         words = phrase.lower().split()
         if not words or words[0] in rules.not_a_diagnosis:
             continue
-        if (m in openings or m in complaints) and not (
-            _affirmed(words, rules) and _lead_affirmed(text, m, rules)
-        ):
+        if m in openings and not (_affirmed(words, rules) and _lead_affirmed(text, m, rules)):
             continue  # "Pt denies neuropathy", "Family hx of migraine", "PMH: HTN (I10)"
         if m in shots and words[0].strip(rules.word_trim) in rules.reject_first:
             continue  # "injection for 15 minutes"
@@ -261,6 +255,28 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
         if {w.strip(rules.condition_word_trim) for w in words} - {""} <= rules.non_condition:
             continue
         at = m.start(1) + m.group(1).find(phrase)
+        value = phrase[: rules.window.indication_max_chars]
+        return Found(value, (at, at + len(value)))
+    return None
+
+
+def complaint_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
+    """The first complaint told with its verb ("Pt c/o severe nausea x 1 day", "complains of
+    right ankle pain": ``regex.complaint_statement``, group 1 to the clause end) with no negation
+    or history word before it or in it (``_affirmed``, ``_lead_affirmed``) and no drug named in
+    it ("c/o pain, med x1 with hydromorphone"); None when there is none. The last resort of a
+    note's indication: the symptom the visit is for (contract section 3)."""
+    text = view.text
+    for m in rules.complaint_statement.finditer(text):
+        phrase = m.group(1).strip(rules.indication_trim)
+        words = phrase.lower().split()
+        if not words or words[0] in rules.not_a_diagnosis:
+            continue
+        if not (_affirmed(words, rules) and _lead_affirmed(text, m, rules)):
+            continue
+        at = m.start(1) + m.group(1).find(phrase)
+        if any(x.label == "DRUG" and at <= x.start < at + len(phrase) for x in view.mentions):
+            continue
         value = phrase[: rules.window.indication_max_chars]
         return Found(value, (at, at + len(value)))
     return None

@@ -23,6 +23,7 @@ from .attributes import (
     Indication,
     alternative_route,
     choose_dose,
+    complaint_indication,
     dose_range_in,
     dose_with_name,
     export_indication,
@@ -1241,6 +1242,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             or export_indication(view, rules)
             or stated_indication(view, rules)  # "Assessment is ...", an ICD-coded opening line
             or opening_condition_word(view, rules)  # "Lombalgia aguda ..." on an opening line
+            or complaint_indication(view, rules)  # "Pt c/o severe nausea x 1 day"
         )
 
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
