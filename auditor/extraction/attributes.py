@@ -264,7 +264,7 @@ def complaint_indication(view: NoteView, rules: ExtractionRules) -> Found | None
     """The first complaint told with its verb ("Pt c/o severe nausea x 1 day", "complains of
     right ankle pain": ``regex.complaint_statement``, group 1 to the clause end) with no negation
     or history word before it or in it (``_affirmed``, ``_lead_affirmed``) and no drug named in
-    it ("c/o pain, med x1 with hydromorphone"); None when there is none. The last resort of a
+    it ("complains of itching since the ceftriaxone"); None when there is none. The last resort of a
     note's indication: the symptom the visit is for (contract section 3)."""
     text = view.text
     for m in rules.complaint_statement.finditer(text):
