@@ -61,6 +61,8 @@ class CareProfile:
         cues: ``(kind, pattern, min, layout)`` in file order.
         require: kinds that must be present.
         min_kinds: how many kinds must be present.
+        max_chars: the longest note the profile reads (a short note's profile: a long
+            dictated report with the same words is another kind of record), or None.
     """
 
     setting: str
@@ -68,6 +70,7 @@ class CareProfile:
     cues: tuple[tuple[str, re.Pattern[str], int, bool], ...]
     require: tuple[str, ...]
     min_kinds: int
+    max_chars: int | None = None
 
 
 @dataclass(frozen=True)
@@ -548,6 +551,8 @@ class SettingRules:
         ``may_match``. The required kinds are asked first, and no more cues once the answer
         is known (a required kind absent; the required kinds and enough others present; too
         few cues left to reach ``min_kinds``)."""
+        if profile.max_chars is not None and len(text) > profile.max_chars:
+            return False
         seen = {} if seen is None else seen
         cues = sorted(profile.cues, key=lambda cue: cue[0] not in profile.require)
         present = 0
@@ -921,7 +926,7 @@ def _profile(data: Any, settings: tuple[str, ...], where: str) -> CareProfile:
         PatternError: missing or unknown keys, an unknown setting, a ``require`` kind that is
             not a cue, a bad count or an invalid regex; the message names the entry.
     """
-    keys = {"setting", "name", "cues", "min_kinds", "require"}
+    keys = {"setting", "name", "cues", "min_kinds", "require", "max_chars"}
     if not isinstance(data, dict) or not {
         "setting",
         "name",
@@ -956,12 +961,16 @@ def _profile(data: Any, settings: tuple[str, ...], where: str) -> CareProfile:
     kinds = {k for k, _, _, _ in cues}
     if not set(require) <= kinds or not isinstance(min_kinds, int) or min_kinds < 1:
         raise PatternError(f"{where}: require names an unknown cue kind, or bad min_kinds")
+    max_chars = data.get("max_chars")
+    if max_chars is not None and (not isinstance(max_chars, int) or max_chars < 1):
+        raise PatternError(f"{where}: max_chars must be a positive integer")
     return CareProfile(
         setting=data["setting"],
         name=str(data["name"]),
         cues=tuple(cues),
         require=require,
         min_kinds=min_kinds,
+        max_chars=max_chars,
     )
 
 
