@@ -381,8 +381,8 @@ class ProceduralRules:
         """Whether ``event``'s drug is one of ``airway_drugs`` (sedatives, opioids used to
         sedate, paralytics) and a bedside procedure told as done (``bedside_done``: "had
         endoscopy this afternoon", "bronchoscopy was performed") is in its sentence or up to
-        ``bedside_sentences`` sentences before it ("PT HAD ENDOSCOPY THIS AFTERNOON. RECEIVED
-        10MG IV VERSED."): the sedation for that procedure (corpora/README.md: sedation for a
+        ``bedside_sentences`` sentences before it ("had a bedside EGD today. Got 2 mg IV
+        versed"): the sedation for that procedure (corpora/README.md: sedation for a
         bedside procedure is procedural). Not when the drug's own sentence tells of the airway
         as a state kept (``airway_ongoing``)."""
         if self.bedside_done is None or event.get("medication") not in self.airway_drugs:
@@ -525,8 +525,7 @@ class ProceduralRules:
         left, right = self.reading.around(text, start, end)
         if any(self._cue_found(cue, text, left, right, end) for cue in self.cues):
             return True
-        # a cue that tells the time of the dose ("at which time sheaths being pulled, atropine
-        # given") counts only before the drug: after it, it dates what follows
+        # a cue that tells the time of the dose ("as the sheath came out, atropine given") counts only before the drug: after it, it dates what follows
         if any(cue.search(text, left, start) for cue in self.cues_before):
             return True
         if not any(self._cue_found(cue, text, left, right, end) for cue in self.sedation_cues):

@@ -418,7 +418,7 @@ def fluid_amount(text: str, end: int, rules: ExtractionRules) -> bool:
         m = _PHRASE_WORD.match(text, at)
         if m is None:
             break
-        words.append(m.group(1).lower().rstrip("-"))  # "2 unit PC- lasix": the word is "pc"
+        words.append(m.group(1).lower().rstrip("-"))  # "3u PC- bumex after": the word is "pc"
         at = m.end()
     if not words:
         return False
@@ -506,7 +506,7 @@ def choose_dose(
         if rules.dose_of_other.match(seg_text, found.end, a.start - segment.start):
             found = None  # "500 mL of normal saline and Zofran": the saline's amount
         elif fluid_amount(seg_text, found.end, rules):
-            found = None  # "2 unit PC, lasix in between": the blood product's units
+            found = None  # "3u PC, then bumex": the blood product's units
     elif found is not None and fluid_amount(seg_text, found.end, rules):
         # "premedicated with Benadryl prior to two units of packed red cells", "Lasix between
         # 2u PRBC": the amount of a fluid or blood product written after the drug is that product's
