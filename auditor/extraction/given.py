@@ -1235,7 +1235,9 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     ranged = rules.range_after_drug.match(view.text, a.end)
     if ranged is not None:  # "fentanyl 25-50mcgs gtt": the drip word counted after the range
         n += max(0, bisect_left(view.offsets, ranged.end()) - a.tok_end - 1)
-    after = view.tokens[a.tok_end : a.tok_end + n]
+    # within the drug's sentence ("hydralazine 20mg iv X2. Titrated iv ntg": the next sentence's
+    # titration is the nitroglycerin's)
+    after = view.tokens[a.tok_end : min(a.tok_end + n, view.sentences[a.sent].tok_end)]
     other = next(
         (
             m.tok_start - a.tok_end
