@@ -525,7 +525,8 @@ class ProceduralRules:
         left, right = self.reading.around(text, start, end)
         if any(self._cue_found(cue, text, left, right, end) for cue in self.cues):
             return True
-        # a cue that tells the time of the dose ("as the sheath came out, atropine given") counts only before the drug: after it, it dates what follows
+        # a cue that tells the time of the dose ("as the sheath came out, atropine given")
+        # counts only before the drug: after it, it dates what follows
         if any(cue.search(text, left, start) for cue in self.cues_before):
             return True
         if not any(self._cue_found(cue, text, left, right, end) for cue in self.sedation_cues):

@@ -459,6 +459,13 @@ def given_by(
         and rules.tolerated_dose_of.search(text, sents[a.sent].start, a.start)
     ):
         return "record:tolerated"  # "tolerated her usual dose of metoprolol": given
+    if (
+        role not in ("planning", "indication", "not_administered")
+        and a.label == "DRUG"
+        and rules.tolerated_drug_before.search(text, sents[a.sent].start, a.start)
+        and rules.tolerated_drug_today_after.match(text, a.end)
+    ):
+        return "record:tolerated"  # "was able to tolerate lopressor today": the day's dose given
     if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):
         return "cue:procedure_done"  # "Using 0.5% Marcaine, I performed a nerve block"
     if role not in ("planning", "not_administered") and course_controlled(view, a, rules):
@@ -1345,12 +1352,19 @@ def _drip_of_list(
     "heparin 5000u, insulin gtts") and for a drug with no amount of its own before that drug
     ("vecuronium, fentanyl and versed gtt", "versed and fentanyl gtt"); not for a drug with an
     amount ("5cc propofol for the line, versed titrated up": the propofol is a dose, "titrated"
-    the Versed's)."""
+    the Versed's), nor for a drug with a bare number right before it ("given 40 lasix and TNG
+    titrated": its amount with the unit left out)."""
     if word in rules.infusion_shared:
         return True
+    if _BARE_NUMBER_BEFORE.search(view.text, max(segment.start, a.start - 12), a.start):
+        return False  # "given 40 lasix and TNG titrated up": an amount of its own, unit left out
     i = a.tok_end + other
     end = view.offsets[i] if i < len(view.offsets) else segment.end
     return not rules.doses.find_all(view.text[segment.start : max(a.end, min(end, segment.end))])
+
+
+# a number written right before a drug, with no unit ("given 40 lasix"): the drug's own amount
+_BARE_NUMBER_BEFORE = re.compile(r"(?<![\w./:-])\d+(?:\.\d+)?[ \t]+$")
 
 
 def _standing_list_item(view: NoteView, a: Mention, rules: ExtractionRules) -> list[str]:

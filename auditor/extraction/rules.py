@@ -598,6 +598,7 @@ class ExtractionRules:
         self.dose_lead = rx["dose_lead"]
         self.effect_before_dose = rx.get("effect_before_dose", NEVER)
         self.effect_before_drug = rx.get("effect_before_drug", NEVER)
+        self.symptom_better_before_drug = rx.get("symptom_better_before_drug", NEVER)
         self.effect_verb_before_drug = rx.get("effect_verb_before_drug", NEVER)
         self.extra_dose = rx.get("extra_dose", NEVER)
         self.dose_range_before = rx["dose_range_before"]
@@ -617,6 +618,8 @@ class ExtractionRules:
         self.admission_told = rx.get("admission_told", NEVER)
         self.night_note = rx.get("night_note", NEVER)
         self.tolerated_dose_of = rx.get("tolerated_dose_of", NEVER)
+        self.tolerated_drug_before = rx.get("tolerated_drug_before", NEVER)
+        self.tolerated_drug_today_after = rx.get("tolerated_drug_today_after", NEVER)
         self.day_note = rx.get("day_note", NEVER)
         self.stay_told = rx.get("stay_told", NEVER)
         self.additive_roles = frozenset(spec["words"].get("additive_roles", ()))
