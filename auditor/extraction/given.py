@@ -465,7 +465,7 @@ def given_by(
         and rules.tolerated_drug_before.search(text, sents[a.sent].start, a.start)
         and rules.tolerated_drug_today_after.match(text, a.end)
     ):
-        return "record:tolerated"  # "was able to tolerate lopressor today": the day's dose given
+        return "record:tolerated"  # "able to tolerate metoprolol today": that day's dose given
     if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):
         return "cue:procedure_done"  # "Using 0.5% Marcaine, I performed a nerve block"
     if role not in ("planning", "not_administered") and course_controlled(view, a, rules):
@@ -1352,12 +1352,12 @@ def _drip_of_list(
     "heparin 5000u, insulin gtts") and for a drug with no amount of its own before that drug
     ("vecuronium, fentanyl and versed gtt", "versed and fentanyl gtt"); not for a drug with an
     amount ("5cc propofol for the line, versed titrated up": the propofol is a dose, "titrated"
-    the Versed's), nor for a drug with a bare number right before it ("given 40 lasix and TNG
+    the Versed's), nor for a drug with a bare number right before it ("got 20 bumex and TNG
     titrated": its amount with the unit left out)."""
     if word in rules.infusion_shared:
         return True
     if _BARE_NUMBER_BEFORE.search(view.text, max(segment.start, a.start - 12), a.start):
-        return False  # "given 40 lasix and TNG titrated up": an amount of its own, unit left out
+        return False  # "got 20 bumex and TNG raised": an amount of its own, unit left out
     i = a.tok_end + other
     end = view.offsets[i] if i < len(view.offsets) else segment.end
     return not rules.doses.find_all(view.text[segment.start : max(a.end, min(end, segment.end))])
