@@ -78,14 +78,9 @@ EXTRA_PREFIXES = (
 EXTRA_SUFFIXES = (r"(?<=[A-Za-z]{2})-+", r"(?<=[0-9][sS])\.", r"(?<=[0-9]'[sS])\.")
 
 
-# spaCy keeps "s." whole as an initial; after a number it is a decade's plural ending a sentence
-# ("HR 80s. SBP 100s."), so it is split as "s", "." like the capital "S."
-PLURAL_INITIALS = frozenset({"s."})
-
-
 def customize_tokenizer(nlp: Language) -> None:
     """Add ``EXTRA_INFIXES``, ``EXTRA_PREFIXES`` and ``EXTRA_SUFFIXES`` to ``nlp.tokenizer``
-    and drop apostrophe-less contraction exceptions and ``PLURAL_INITIALS``, in place.
+    and drop apostrophe-less contraction exceptions, in place.
 
     spaCy splits "Im" and "Id" as contractions (I'm, I'd); in notes they are the routes IM
     and ID, so every exception whose key is letters only and splits into several tokens is
@@ -100,5 +95,5 @@ def customize_tokenizer(nlp: Language) -> None:
     nlp.tokenizer.rules = {
         key: value
         for key, value in nlp.tokenizer.rules.items()
-        if not (key.isalpha() and len(value) > 1) and key not in PLURAL_INITIALS
+        if not (key.isalpha() and len(value) > 1)
     }
