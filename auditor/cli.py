@@ -44,8 +44,9 @@ from .frames import STATUSES
 SPEC_HELP = "requirement spec: cpt_96372.v2 (default, contract version 2) or cpt_96372.v1"
 SETTING_HELP = (
     "column giving each note's setting (encounter/patient class, place of service); "
-    "default: a column named setting, encounter_type, encounter_class, patient_class, "
-    "visit_type, place_of_service or pos"
+    "default: the first column with a name listed in patterns/setting/setting.yaml "
+    "'columns' (setting, encounter_type, encounter_class, patient_class, visit_type, "
+    "place_of_service, pos, pt_class, patient_type, ...)"
 )
 
 app = typer.Typer(
@@ -305,6 +306,17 @@ def _print_review(review: dict[str, Any]) -> None:
             err.print(f"  ... {len(unmatched) - 20} more in run.json")
 
 
+def _timing_lines(folder: Path, notes: int, elapsed: float, width: int) -> list[str]:
+    """The summary's last line: the report folder, the wall time of the audit (from loading
+    the rules to the last report file written; the interpreter's start-up is not in it) and
+    the notes audited per second of it; the timing goes on a line of its own when the one
+    line would pass ``width``."""
+    rate = f", {notes / elapsed:.1f} notes/s" if notes and elapsed > 0 else ""
+    timing = f"({elapsed:.1f} s{rate})"
+    line = f"report: {folder}  {timing}"
+    return [line] if len(line) <= width else [f"report: {folder}", f"  {timing}"]
+
+
 def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
     """The terminal summary (stdout): counts only, no note text, lines of at most 80
     characters that never break inside an item."""
@@ -323,7 +335,7 @@ def _print_summary(summary: dict, folder: Path, elapsed: float) -> None:
         lines += wrap_items("most frequent missing elements:", items, width)
     if summary["flags"]:
         lines += wrap_items("flags:", [f"{k} ({v})" for k, v in summary["flags"].items()], width)
-    lines.append(f"report: {folder}  ({elapsed:.1f} s)")
+    lines += _timing_lines(folder, summary["notes"], elapsed, width)
     for line in lines:
         out.print(line, **plain)
 

@@ -44,93 +44,28 @@ DEFAULT_PATTERNS_DIR = (
 )
 SCHEMAS_DIR = "schemas"
 
-# file name (relative to the patterns folder) -> top-level keys it must have
-SCHEMA: dict[str, tuple[str, ...]] = {
-    "lexicons/drugs.yaml": ("version", "drugs", "cancer_terms"),
-    "lexicons/routes.yaml": ("version", "routes", "not_routes", "implied_by_site_words"),
-    "lexicons/sites.yaml": (
-        "version",
-        "sites",
-        "combined",
-        "other_body_parts",
-        "site_cues",
-        "laterality",
-    ),
-    "lexicons/units.yaml": ("version", "units", "multipliers", "volume_unit", "percent_mg_per_ml"),
-    "sections/sentences.yaml": (
-        "version",
-        "end_tokens",
-        "wrap",
-        "abbreviation_periods",
-        "temperature_units",
-        "field_labels",
-    ),
-    "cues/cues.yaml": (
-        "version",
-        "phrases",
-        "token_patterns",
-        "indication",
-        "evidence",
-        "context",
-        "window",
-        "template_fields",
-        "anchor_blockers",
-    ),
-    "extraction/extraction.yaml": (
-        "version",
-        "injection_routes",
-        "modifiers",
-        "words",
-        "list_punctuation",
-        "punctuation",
-        "window",
-        "regex",
-    ),
-    "context/context_rules.json": ("version", "context_rules"),
-    "sections/section_rules.json": ("version", "roles", "section_rules"),
-    "requirements/cpt_96372.v1.yaml": ("id", "version", "exclusion_flags", "required"),
-    "requirements/cpt_96372.v2.yaml": ("id", "version", "exclusion_flags", "required"),
-    "setting/setting.yaml": (
-        "version",
-        "settings",
-        "columns",
-        "values",
-        "note_rules",
-        "other_encounter",
-    ),
-    "context/procedural.yaml": (
-        "version",
-        "report",
-        "itself_procedure",
-        "itself_routes",
-        "procedure_routes",
-        "event_cues",
-    ),
-    "billing/hcpcs_drugs.yaml": ("version", "description", "sources", "units", "codes"),
-    "billing/claim_rules.yaml": (
-        "version",
-        "description",
-        "code_pattern",
-        "admin_code",
-        "drug_code_prefixes",
-        "unclassified_excludes_flags",
-        "em_modifier",
-        "em_codes_requiring_modifier",
-        "em_codes_not_with_admin",
-        "facility_pos",
-        "professional_claim_types",
-        "findings",
-    ),
-    "billing/payers.yaml": ("version", "description", "profiles"),
-    "reader/reader.yaml": (
-        "version",
-        "spoken_punctuation",
-        "line_numbers",
-        "ocr",
-        "dotted_leader",
-        "tables",
-    ),
-}
+# the pattern files an audit reads (relative to the patterns folder); each file's shape (its
+# required keys, their types, regexes that must compile) is checked by its schema
+# (``schema_candidates``) and only there; the loader checks across files and keys
+AUDIT_FILES: tuple[str, ...] = (
+    "lexicons/drugs.yaml",
+    "lexicons/routes.yaml",
+    "lexicons/sites.yaml",
+    "lexicons/units.yaml",
+    "sections/sentences.yaml",
+    "cues/cues.yaml",
+    "extraction/extraction.yaml",
+    "context/context_rules.json",
+    "sections/section_rules.json",
+    "requirements/cpt_96372.v1.yaml",
+    "requirements/cpt_96372.v2.yaml",
+    "setting/setting.yaml",
+    "context/procedural.yaml",
+    "billing/hcpcs_drugs.yaml",
+    "billing/claim_rules.yaml",
+    "billing/payers.yaml",
+    "reader/reader.yaml",
+)
 
 # reader/reader.yaml regexes and the groups their readers take (``records.ReaderRules``)
 READER_GROUPS: dict[tuple[str, ...], int] = {
@@ -142,33 +77,15 @@ READER_GROUPS: dict[tuple[str, ...], int] = {
 
 # the requirement spec used when none is named (contract version 2)
 DEFAULT_SPEC = "cpt_96372.v2"
-DRUG_EXCLUSIONS = {None, "vaccine_or_toxoid", "chemotherapy", "allergen_immunotherapy"}
-DRUG_ROLES = {"drug", "local_anesthetic", "oral"}  # oral: an oral-only product, never an event
-
-# keys every row of billing/hcpcs_drugs.yaml must have (values may be null where documented)
-HCPCS_ROW_KEYS = (
-    "code",
-    "drug",
-    "descriptor",
-    "amount",
-    "unit",
-    "basis",
-    "routes",
-    "effective_date",
-    "end_date",
-    "replaced_by",
-    "source",
+# settings every payer profile must end with (after ``extends``; their values are checked
+# per profile by schemas/billing/payers.schema.yaml)
+PAYER_SETTINGS = (
+    "split_dose_admin_units",
+    "repeat_admin_modifiers",
+    "repeat_admin_billing",
+    "unclassified_units_per_administration",
+    "default_claim_type",
 )
-HCPCS_BASES = {"per", "up_to", "unclassified"}
-ROUTES = {"IM", "SC", "IV", "ID", "other"}
-# settings every payer profile must end with (after ``extends``) and their allowed values
-PAYER_SETTINGS: dict[str, set[str] | None] = {
-    "split_dose_admin_units": {"per_injection", "per_drug"},
-    "repeat_admin_modifiers": None,
-    "repeat_admin_billing": {"units", "lines", "either"},
-    "unclassified_units_per_administration": None,
-    "default_claim_type": None,
-}
 
 
 def resolve_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -367,27 +284,47 @@ def validate_file(name: str, data: dict[str, Any], schema: dict[str, Any]) -> No
             )
 
 
+def _schema(root: Path, name: str) -> tuple[str, bytes, dict[str, Any]]:
+    """``(relative name, bytes, parsed)`` of the schema of pattern file ``name`` in ``root``
+    (the first of ``schema_candidates`` that exists).
+
+    Raises:
+        PatternKindError: no schema describes the file.
+    """
+    for candidate in schema_candidates(name):
+        schema_path = root / candidate
+        if schema_path.is_file():
+            schema_raw = _read(schema_path)
+            return candidate, schema_raw, _parse(schema_raw, schema_path)
+    raise PatternKindError(
+        f"{name}: no schema for this kind of pattern file (looked for "
+        f"{', '.join(schema_candidates(name))} in {root}); add one (patterns/schemas/README.md)"
+    )
+
+
 def _load_file(root: Path, name: str, digest: Any = None) -> dict[str, Any]:
     """Read, parse and validate ``root/name`` (bytes read once; fed to ``digest`` when
     given, with the bytes of the schema used)."""
     raw = _read(root / name)
     data = _parse(raw, root / name)
-    for candidate in schema_candidates(name):
-        schema_path = root / candidate
-        if schema_path.is_file():
-            schema_raw = _read(schema_path)
-            schema = _parse(schema_raw, schema_path)
-            break
-    else:
-        raise PatternKindError(
-            f"{name}: no schema for this kind of pattern file (looked for "
-            f"{', '.join(schema_candidates(name))} in {root}); add one (patterns/schemas/README.md)"
-        )
+    candidate, schema_raw, schema = _schema(root, name)
     if digest is not None:
         for part in (name, raw, candidate, schema_raw):
             digest.update(part.encode() if isinstance(part, str) else part)
     validate_file(name, data, schema)
     return data
+
+
+def check_file(name: str, data: dict[str, Any], path: str | os.PathLike[str] | None = None) -> None:
+    """Check the parsed (perhaps edited) content of pattern file ``name`` against the schema
+    of its kind in the folder ``path`` (``resolve_dir``), as loading it does: the one place
+    a pattern file's shape is checked (the compiled-rule builders, such as
+    ``setting.SettingRules.from_rules``, take content that passed it).
+
+    Raises:
+        PatternError: see ``validate_file`` (E101, E102) and ``_schema`` (E103).
+    """
+    validate_file(name, data, _schema(resolve_dir(path), name)[2])
 
 
 MANIFEST = "manifest.json"
@@ -449,22 +386,12 @@ def load_pattern_file(name: str, path: str | os.PathLike[str] | None = None) -> 
 
 
 def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
+    """Check lexicons/drugs.yaml across entries (its schema checks each entry): no name is
+    listed under two generics; derive ``im_sc_form`` and ``iv_only`` from ``label_routes``."""
     seen: dict[str, str] = {}
     for i, entry in enumerate(drugs):
         where = f"{path} drugs[{i}]"
-        for key in ("generic", "class", "names"):
-            if not entry.get(key):
-                raise PatternError(f"{where}: missing '{key}'")
-        if entry.get("exclusion") not in DRUG_EXCLUSIONS:
-            raise PatternError(f"{where}: unknown exclusion {entry.get('exclusion')!r}")
-        if entry.get("role", "drug") not in DRUG_ROLES:
-            raise PatternError(f"{where}: unknown role {entry.get('role')!r}")
-        routes = entry.get("label_routes")
-        allowed = ROUTES | {"PO"} if entry.get("role") == "oral" else ROUTES
-        if not isinstance(routes, list) or not routes or set(routes) - allowed:
-            raise PatternError(
-                f"{where}: 'label_routes' must be a non-empty list of {sorted(ROUTES)}"
-            )
+        routes = entry["label_routes"]
         # derived once here so that no reader of the lexicon re-derives them
         entry["im_sc_form"] = bool({"IM", "SC"} & set(routes))
         entry["iv_only"] = set(routes) == {"IV"}
@@ -476,32 +403,6 @@ def _check_drugs(drugs: list[dict[str, Any]], path: str) -> None:
                     f"and {entry['generic']!r}"
                 )
             seen[key] = entry["generic"]
-
-
-def _check_extraction(spec: dict[str, Any], path: str) -> None:
-    """Validate extraction/extraction.yaml: word lists of strings, windows as non-negative
-    integers, regexes that compile, injection routes among ``ROUTES``."""
-    lists = {f"modifiers.{k}": v for k, v in spec["modifiers"].items()}
-    lists |= {f"words.{k}": v for k, v in spec["words"].items()}
-    lists["injection_routes"] = spec["injection_routes"]
-    for key, words in lists.items():
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            raise PatternError(f"{path}: {key} must be a list of strings (quote yes/no/on words)")
-    if set(spec["injection_routes"]) - ROUTES:
-        raise PatternError(f"{path}: injection_routes must be among {sorted(ROUTES)}")
-    marks = {"list_punctuation": spec["list_punctuation"]}
-    marks |= {f"punctuation.{k}": v for k, v in spec["punctuation"].items()}
-    for key, value in marks.items():
-        if not isinstance(value, str):
-            raise PatternError(f"{path}: {key} must be a string")
-    for key, value in spec["window"].items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise PatternError(f"{path}: window.{key} must be a non-negative integer")
-    for key, value in spec["regex"].items():
-        try:
-            re.compile(value)
-        except (re.error, TypeError) as exc:
-            raise PatternError(f"{path}: regex.{key} does not compile: {exc}") from exc
 
 
 def _check_reader(spec: dict[str, Any], path: str) -> None:
@@ -525,21 +426,17 @@ def _iso_date(value: Any, where: str) -> None:
 
 
 def _check_hcpcs(table: dict[str, Any], generics: set[str], path: str) -> None:
-    """Validate billing/hcpcs_drugs.yaml rows against drugs.yaml and the unit table."""
+    """Validate billing/hcpcs_drugs.yaml rows against drugs.yaml, the unit table and each
+    other (its schema checks each row's keys and their values)."""
     units = table["units"]
     seen: set[str] = set()
     rows = table["codes"]
     codes = {str(r.get("code")) for r in rows}
     for i, row in enumerate(rows):
         where = f"{path} codes[{i}] ({row.get('code')})"
-        missing = [k for k in HCPCS_ROW_KEYS if k not in row]
-        if missing:
-            raise PatternError(f"{where}: missing keys {missing}")
         if row["code"] in seen:
             raise PatternError(f"{where}: code listed twice")
         seen.add(row["code"])
-        if row["basis"] not in HCPCS_BASES:
-            raise PatternError(f"{where}: basis must be one of {sorted(HCPCS_BASES)}")
         for drug in [row["drug"], *row.get("also_drugs", [])]:
             if drug is not None and drug not in generics:
                 raise PatternError(
@@ -548,9 +445,6 @@ def _check_hcpcs(table: dict[str, Any], generics: set[str], path: str) -> None:
         if row["basis"] != "unclassified":
             if row["drug"] is None or row["unit"] not in units or not row["amount"]:
                 raise PatternError(f"{where}: needs a drug, an amount and a unit of 'units'")
-        bad_routes = set(row["routes"]) - ROUTES
-        if bad_routes:
-            raise PatternError(f"{where}: unknown routes {sorted(bad_routes)}")
         _iso_date(row["effective_date"], where)
         _iso_date(row["end_date"], where)
         if row["replaced_by"] is not None and row["replaced_by"] not in codes:
@@ -567,7 +461,8 @@ def resolve_profile(payers: dict[str, Any], name: str) -> dict[str, Any]:
 
     Raises:
         PatternError: the profile (or one it extends) is unknown, the chain loops, or a
-            setting is missing or has a value outside ``PAYER_SETTINGS``.
+            setting of ``PAYER_SETTINGS`` is missing (each value is checked by the file's
+            schema).
     """
     profiles = payers["profiles"]
     chain: list[str] = []
@@ -586,18 +481,15 @@ def resolve_profile(payers: dict[str, Any], name: str) -> dict[str, Any]:
     for step in reversed(chain):
         merged.update({k: v for k, v in profiles[step].items() if k != "extends"})
     merged["name"] = name
-    for key, allowed in PAYER_SETTINGS.items():
+    for key in PAYER_SETTINGS:
         if key not in merged:
             raise PatternError(f"payer profile {name!r}: missing setting {key!r}")
-        if allowed is not None and merged[key] not in allowed:
-            raise PatternError(f"payer profile {name!r}: {key} must be one of {sorted(allowed)}")
     return merged
 
 
 def _check_payers(payers: dict[str, Any]) -> None:
-    """Validate billing/payers.yaml: a ``default`` profile, and every profile resolves."""
-    if "default" not in payers["profiles"]:
-        raise PatternError("billing/payers.yaml: a 'default' profile is required")
+    """Validate billing/payers.yaml: every profile resolves (its schema requires a
+    ``default`` profile)."""
     for name in payers["profiles"]:
         resolve_profile(payers, name)
 
@@ -608,7 +500,8 @@ class Patterns:
 
     Attributes:
         root: the folder.
-        files: relative file name -> parsed content (dict), one entry per ``SCHEMA`` key.
+        files: relative file name -> parsed content (dict), one entry per ``AUDIT_FILES``
+            name.
         sha256: hash of the bytes parsed (each file's name and bytes, then its schema's,
             in name order): identifies a rule set.
     """
@@ -619,7 +512,7 @@ class Patterns:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Patterns:
-        """Load and validate every file named in ``SCHEMA``.
+        """Load and validate every file named in ``AUDIT_FILES``.
 
         Raises:
             PatternError: a file is missing or unparsable (E100), lacks a required key or
@@ -629,15 +522,9 @@ class Patterns:
         root = resolve_dir(path)
         files: dict[str, dict[str, Any]] = {}
         digest = hashlib.sha256()
-        for name in sorted(SCHEMA):
-            keys = SCHEMA[name]
-            data = _load_file(root, name, digest)
-            missing = [k for k in keys if k not in data]
-            if missing:
-                raise PatternSchemaError(f"{name}: missing top-level keys {missing}")
-            files[name] = data
+        for name in sorted(AUDIT_FILES):
+            files[name] = _load_file(root, name, digest)
         _check_drugs(files["lexicons/drugs.yaml"]["drugs"], "lexicons/drugs.yaml")
-        _check_extraction(files["extraction/extraction.yaml"], "extraction/extraction.yaml")
         generics = {d["generic"] for d in files["lexicons/drugs.yaml"]["drugs"]}
         _check_hcpcs(files["billing/hcpcs_drugs.yaml"], generics, "billing/hcpcs_drugs.yaml")
         _check_payers(files["billing/payers.yaml"])

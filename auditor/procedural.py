@@ -31,6 +31,14 @@ def compile_rule(pattern: str, where: str) -> re.Pattern[str]:
         raise PatternError(f"{where}: invalid regular expression ({exc})") from None
 
 
+def as_written(section: dict[str, Any]) -> dict[str, Any]:
+    """A ``reading`` mapping (of ``procedural.yaml`` or a part of ``setting.yaml``'s) whose
+    shape its schema has checked, each string value (a regex) compiled as written
+    (case-sensitive unless it says ``(?i)``), each number kept: the keyword arguments of a
+    ``Reading`` whose fields are named as the keys."""
+    return {key: re.compile(v) if isinstance(v, str) else v for key, v in section.items()}
+
+
 @dataclass(frozen=True)
 class Reading:
     """Compiled ``procedural.yaml`` ``reading``: how a note is read to find an event's
@@ -56,39 +64,11 @@ class Reading:
     first_item_end: re.Pattern[str]
 
     @classmethod
-    def from_rules(cls, data: Any, path: str = "context/procedural.yaml") -> Reading:
-        """Build from the parsed ``reading`` mapping.
-
-        Raises:
-            PatternError: it is missing, a number is not a positive whole number or a regex
-                is invalid (names the key).
-        """
-        if not isinstance(data, dict):
-            raise PatternError(f"{path}: reading must be a mapping")
-
-        def regex(key: str) -> re.Pattern[str]:
-            try:
-                return re.compile(data.get(key))
-            except (re.error, TypeError) as exc:
-                raise PatternError(
-                    f"{path}: reading.{key}: invalid regular expression ({exc})"
-                ) from None
-
-        def number(key: str) -> int:
-            value = data.get(key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise PatternError(f"{path}: reading.{key} must be a whole number >= 1")
-            return value
-
-        return cls(
-            sentence_end=regex("sentence_end"),
-            reach=number("reach"),
-            sentence_word=regex("sentence_word"),
-            sentence_step=number("sentence_step"),
-            title=regex("title"),
-            list_number=regex("list_number"),
-            first_item_end=regex("first_item_end"),
-        )
+    def from_rules(cls, data: dict[str, Any]) -> Reading:
+        """Build from the parsed ``reading`` mapping, whose shape (every key, each regex
+        compiling, each number a whole number >= 1) ``schemas/context/procedural.schema.yaml``
+        has checked (``patterns.load_patterns``, ``patterns.check_file``)."""
+        return cls(**as_written(data))
 
     def around(self, text: str, start: int, end: int) -> tuple[int, int]:
         """``(start, end)`` of the sentence or line holding ``text[start:end]``.
@@ -215,17 +195,15 @@ class ProceduralRules:
         path: str = "context/procedural.yaml",
         local_anaesthetics: Iterable[str] = (),
     ):
-        """Build from the parsed file; ``local_anaesthetics``: the generic names of the
-        drug lexicon's ``role: local_anesthetic`` entries (for ``not_an_event``).
+        """Build from the parsed file, whose shape its schema has checked
+        (``schemas/context/procedural.schema.yaml``: ``patterns.load_patterns``,
+        ``patterns.check_file``); ``local_anaesthetics``: the generic names of the drug
+        lexicon's ``role: local_anesthetic`` entries (for ``not_an_event``).
 
         Raises:
-            PatternError: a key has the wrong type or a regex is invalid (names the key).
+            PatternError: a rule regex is invalid (names the key).
         """
-        report = rules.get("report")
-        if not isinstance(report, dict) or not isinstance(report.get("markers"), list):
-            raise PatternError(f"{path}: report.markers must be a list of regexes")
-        if not isinstance(rules.get("event_cues"), list):
-            raise PatternError(f"{path}: event_cues must be a list of regexes")
+        report = rules["report"]
         return cls(
             markers=tuple(
                 compile_rule(p, f"{path}: report.markers[{i}]")
@@ -239,7 +217,7 @@ class ProceduralRules:
                 compile_rule(p, f"{path}: event_cues[{i}]")
                 for i, p in enumerate(rules["event_cues"])
             ),
-            reading=Reading.from_rules(rules.get("reading"), path),
+            reading=Reading.from_rules(rules["reading"]),
             itself_routes=frozenset(rules.get("itself_routes") or ()),
             joint_sites=frozenset(str(s).lower() for s in rules.get("joint_sites") or ()),
             procedural_decisions=frozenset(str(d) for d in rules.get("procedural_decisions") or ()),

@@ -84,6 +84,15 @@ def decode_bytes(raw: bytes) -> Text:
         )
 
 
+def json_problem(exc: Any, with_line: bool = False) -> str:
+    """Why text is not valid JSON, by position only, never content (a ``json.JSONDecodeError``):
+    ``not valid JSON (Unterminated string starting at column 26)``, ``not valid JSON
+    (Expecting value at line 4, column 1)`` with ``with_line`` (a whole file). The one wording
+    of the JSON Lines, FHIR and review-decision readers."""
+    where = f"line {exc.lineno}, column {exc.colno}" if with_line else f"column {exc.colno}"
+    return f"not valid JSON ({exc.msg}{' ' if exc.msg.endswith(' at') else ' at '}{where})"
+
+
 def coerce_text(value: Any) -> Text:
     """Turn a raw cell (str, bytes, None, NaN, number, ...) into note text.
 
@@ -451,6 +460,8 @@ class InputTally:
         "line_order": "{n} note(s) had lines out of order, skipped or repeated; each was "
         "reassembled by line number (records {rows})",
         "rtf_converted": "{n} record(s) held RTF and were converted to text (rows {rows})",
+        "file_name_windows_1252": "{n} file name(s) were not valid UTF-8 and were read as "
+        "Windows-1252 for the note id and file column (rows {rows})",
     }
 
     def __init__(self) -> None:

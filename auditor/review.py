@@ -41,6 +41,7 @@ from typing import Any
 
 from .errors import DecisionsError, OutputError
 from .frames import CLAIM_OUTPUT_COLUMNS, int_or_none
+from .records import json_problem
 
 DECISIONS = ("accepted", "rejected")
 PENDING = "pending"
@@ -238,8 +239,8 @@ def load_decisions(path: str | Path) -> dict[str, Decision]:
             continue
         try:
             obj = json.loads(raw)
-        except ValueError as exc:
-            raise DecisionsError(f"{path} line {n}: not valid JSON ({exc.msg})") from None
+        except json.JSONDecodeError as exc:
+            raise DecisionsError(f"{path} line {n}: {json_problem(exc)}") from None
         if not isinstance(obj, dict):
             raise DecisionsError(f"{path} line {n}: expected a JSON object")
         fid = obj.get("finding_id")

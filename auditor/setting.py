@@ -15,21 +15,20 @@ from re import _parser  # the stdlib's regex parser (private; Python 3.11 is pin
 from typing import Any
 
 from .errors import PatternError
-from .procedural import compile_rule
+from .procedural import as_written, compile_rule
 from .records import repair_ocr
 from .tables import columns
 
+# the scopes of a note rule, in the order they are tried (the schema lists the same)
 SCOPES = ("title", "heading", "text")
 # a note rule whose setting is this word decides that the note has none (null): the note
 # tells of an encounter the contract gives no setting (a home-health or school-nurse visit)
 NO_SETTING = "none"
 # optional keys of a note rule: note-wide regexes that must all match / must none match
 RULE_CONDITIONS = ("note_has", "note_lacks")
-# optional key of a note rule: true when a statement that goes on from a dated statement
-# (``dated_before``) is skipped as that dated encounter's ("dated_skip")
-# optional key of a note rule: true when a statement in a sentence about a later encounter
-# still counts (``later_encounter``), because the statement dates itself by this stay
-RULE_OPTIONS = (*RULE_CONDITIONS, "later_ok", "dated_skip")
+# (optional booleans of a note rule: ``later_ok``, a statement in a sentence about a later
+# encounter still counts because it dates itself by this stay; ``dated_skip``, a statement
+# that goes on from a dated statement is skipped as that dated encounter's)
 # where a statement starts is searched back from a match a window at a time (doubling), not
 # from the note's start: every statement-end match is one character decided at its own
 # position (and the characters after it up to the match), so the last one in the window is
@@ -116,76 +115,35 @@ class Reading:
     written_field: re.Pattern[str]
 
     @classmethod
-    def from_rules(
-        cls, data: Any, columns: tuple[str, ...], path: str = "setting/setting.yaml"
-    ) -> Reading:
-        """Build from the parsed ``reading`` mapping; ``columns``: the setting column names
-        (lowercase) that ``written_column.field`` is built with.
-
-        Raises:
-            PatternError: a missing part, a wrong type or an invalid regex (names the key).
-        """
-
-        def part(name: str) -> dict[str, Any]:
-            found = data.get(name) if isinstance(data, dict) else None
-            if not isinstance(found, dict):
-                raise PatternError(f"{path}: reading.{name} must be a mapping")
-            return found
-
-        def regex(section: str, key: str, pattern: str | None = None) -> re.Pattern[str]:
-            pattern = part(section).get(key) if pattern is None else pattern
-            try:
-                return re.compile(pattern)
-            except (re.error, TypeError) as exc:
-                raise PatternError(
-                    f"{path}: reading.{section}.{key}: invalid regular expression ({exc})"
-                ) from None
-
-        def number(section: str, key: str, fraction: bool = False) -> Any:
-            value = part(section).get(key)
-            kinds = int | float if fraction else int
-            if isinstance(value, bool) or not isinstance(value, kinds) or value < 0:
-                raise PatternError(f"{path}: reading.{section}.{key} must be a number >= 0")
-            return value
-
-        statements, written = part("statements"), part("written_column")
-        end = statements.get("end")
-        if not isinstance(end, str) or not isinstance(statements.get("clause_end"), str):
-            raise PatternError(f"{path}: reading.statements: end and clause_end are regexes")
-        template, join = written.get("field"), written.get("field_name_join")
-        if not isinstance(template, str) or FIELD_NAMES not in template:
-            raise PatternError(f"{path}: reading.written_column.field must hold {FIELD_NAMES}")
-        if not isinstance(join, str):
-            raise PatternError(f"{path}: reading.written_column.field_name_join: a regex")
-        least = number("written_column", "field_name_min")
+    def from_rules(cls, data: dict[str, Any], columns: tuple[str, ...]) -> Reading:
+        """Build from the parsed ``reading`` mapping, whose shape (every part and key, each
+        regex compiling, ``written_column.field`` holding ``<names>``) the schema
+        (``schemas/setting.schema.yaml``) has checked (``patterns.load_patterns``,
+        ``patterns.check_file``); ``columns``: the setting column names (lowercase) that
+        ``written_column.field`` is built with."""
+        headings, statements, written = data["headings"], data["statements"], data["written_column"]
+        join = written["field_name_join"]
         names = sorted(
-            (re.escape(n).replace("_", join) for n in columns if len(n) >= least),
+            (
+                re.escape(n).replace("_", join)
+                for n in columns
+                if len(n) >= written["field_name_min"]
+            ),
             key=len,
             reverse=True,
         )
         return cls(
-            label_colon=regex("title", "label_colon"),
-            sentences=regex("title", "sentences"),
-            page_header=regex("title", "page_header"),
-            max_chars=number("title", "max_chars"),
-            max_chars_with_dates=number("title", "max_chars_with_dates"),
-            date_tail=regex("title", "date_tail"),
-            aside=regex("title", "aside"),
-            caps_ratio=number("title", "caps_ratio", fraction=True),
-            short_first_sentence=regex("title", "short_first_sentence"),
-            leading_words=regex("title", "leading_words"),
+            **as_written(data["title"]),
             headings=(
-                (regex("headings", "colon"), False),
-                (regex("headings", "caps"), True),
-                (regex("headings", "inline"), False),
+                (re.compile(headings["colon"]), False),
+                (re.compile(headings["caps"]), True),
+                (re.compile(headings["inline"]), False),
             ),
-            statement_end=regex("statements", "end"),
-            clause_end=regex("statements", "clause_end", end + "|" + statements["clause_end"]),
-            this_encounter_after=number("statements", "this_encounter_after"),
-            hl7_patient_class=regex("written_column", "hl7_patient_class"),
-            written_field=regex(
-                "written_column", "field", template.replace(FIELD_NAMES, "|".join(names))
-            ),
+            statement_end=re.compile(statements["end"]),
+            clause_end=re.compile(statements["end"] + "|" + statements["clause_end"]),
+            this_encounter_after=statements["this_encounter_after"],
+            hl7_patient_class=re.compile(written["hl7_patient_class"]),
+            written_field=re.compile(written["field"].replace(FIELD_NAMES, "|".join(names))),
         )
 
 
@@ -281,19 +239,19 @@ class SettingRules:
 
     @classmethod
     def from_rules(cls, data: dict[str, Any], path: str = "setting/setting.yaml"):
-        """Build from the parsed file.
+        """Build from the parsed file, whose shape its schema has checked
+        (``schemas/setting.schema.yaml``: ``patterns.load_patterns``, ``patterns.check_file``).
 
         Raises:
-            PatternError: an unknown setting or scope, a value mapped twice, a wrong type
-                or an invalid regex; the message names the file and key.
+            PatternError: a setting that is not one of ``settings``, a value mapped twice, a
+                profile's ``require`` naming no cue kind, or an invalid regex; the message
+                names the file and key.
         """
         settings = tuple(data["settings"])
         values: dict[str, str] = {}
-        if not isinstance(data.get("values"), dict):
-            raise PatternError(f"{path}: values must map a setting to a list of cell values")
         for setting, cells in data["values"].items():
-            if setting not in settings or not isinstance(cells, list):
-                raise PatternError(f"{path}: values.{setting}: unknown setting or not a list")
+            if setting not in settings:
+                raise PatternError(f"{path}: values.{setting}: unknown setting")
             for cell in cells:
                 key = str(cell).strip().lower()
                 if key in values:
@@ -302,19 +260,8 @@ class SettingRules:
         rules, conditions, later_ok, dated_skip = [], [], [], []
         for i, rule in enumerate(data["note_rules"]):
             where = f"{path}: note_rules[{i}]"
-            if (
-                not isinstance(rule, dict)
-                or not {"scope", "setting", "pattern"} <= set(rule)
-                or set(rule) - {"scope", "setting", "pattern", *RULE_OPTIONS}
-                or not isinstance(rule.get("later_ok", False), bool)
-                or not isinstance(rule.get("dated_skip", False), bool)
-            ):
-                raise PatternError(
-                    f"{where}: needs scope, setting, pattern and optionally note_has, "
-                    "note_lacks, later_ok (bool), dated_skip (bool)"
-                )
-            if rule["scope"] not in SCOPES or rule["setting"] not in (*settings, NO_SETTING):
-                raise PatternError(f"{where}: unknown scope or setting")
+            if rule["setting"] not in (*settings, NO_SETTING):
+                raise PatternError(f"{where}: unknown setting")
             rules.append((rule["scope"], rule["setting"], compile_rule(rule["pattern"], where)))
             conditions.append(
                 tuple(_patterns(rule.get(key), f"{where}.{key}") for key in RULE_CONDITIONS)
@@ -341,7 +288,7 @@ class SettingRules:
         return cls(
             settings=settings,
             columns=column_names,
-            reading=Reading.from_rules(data.get("reading"), column_names, path),
+            reading=Reading.from_rules(data["reading"], column_names),
             values=values,
             rules=tuple(rules),
             conditions=tuple(conditions),
@@ -904,58 +851,33 @@ def _patterns(data: Any, where: str) -> tuple[re.Pattern[str], ...]:
     """Compile a rule condition: a regex or a list of them (None: no condition).
 
     Raises:
-        PatternError: not a string or a list of strings, or an invalid regex.
+        PatternError: an invalid regex.
     """
     if data is None:
         return ()
     items = [data] if isinstance(data, str) else data
-    if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
-        raise PatternError(f"{where}: must be a regex or a list of regexes")
     return tuple(compile_rule(p, f"{where}[{i}]") for i, p in enumerate(items))
 
 
 def _profile(data: Any, settings: tuple[str, ...], where: str) -> CareProfile:
-    """Compile one ``profiles`` entry.
+    """Compile one ``profiles`` entry (its shape checked by the schema).
 
     Raises:
-        PatternError: missing or unknown keys, an unknown setting, a ``require`` kind that is
-            not a cue, a bad count or an invalid regex; the message names the entry.
+        PatternError: an unknown setting, a ``require`` kind that is not a cue, or an invalid
+            regex; the message names the entry.
     """
-    keys = {"setting", "name", "cues", "min_kinds", "require"}
-    if not isinstance(data, dict) or not {
-        "setting",
-        "name",
-        "cues",
-        "min_kinds",
-    } <= set(data):
-        raise PatternError(f"{where}: needs setting, name, cues, min_kinds")
-    if set(data) - keys or data["setting"] not in settings:
-        raise PatternError(f"{where}: unknown key or setting")
+    if data["setting"] not in settings:
+        raise PatternError(f"{where}: unknown setting")
     cues = []
-    if not isinstance(data["cues"], dict) or not data["cues"]:
-        raise PatternError(f"{where}: cues must map a kind to {{pattern, min}}")
     for kind, cue in data["cues"].items():
         if isinstance(cue, str):
             cue = {"pattern": cue}
-        least = cue.get("min", 1) if isinstance(cue, dict) else None
-        layout = cue.get("layout", False) if isinstance(cue, dict) else None
-        if (
-            not isinstance(least, int)
-            or least < 1
-            or not isinstance(layout, bool)
-            or "pattern" not in cue
-            or set(cue) - {"pattern", "min", "layout"}
-        ):
-            raise PatternError(
-                f"{where}: cues.{kind}: needs pattern, an optional min >= 1 and layout (bool)"
-            )
         pattern = compile_rule(cue["pattern"], f"{where}: cues.{kind}")
-        cues.append((str(kind), pattern, least, layout))
+        cues.append((str(kind), pattern, cue.get("min", 1), cue.get("layout", False)))
     require = tuple(data.get("require") or ())
     min_kinds = data["min_kinds"]
-    kinds = {k for k, _, _, _ in cues}
-    if not set(require) <= kinds or not isinstance(min_kinds, int) or min_kinds < 1:
-        raise PatternError(f"{where}: require names an unknown cue kind, or bad min_kinds")
+    if not set(require) <= {k for k, _, _, _ in cues}:
+        raise PatternError(f"{where}: require names an unknown cue kind")
     return CareProfile(
         setting=data["setting"],
         name=str(data["name"]),

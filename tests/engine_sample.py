@@ -142,3 +142,21 @@ def failing_on_one_note(frame: pd.DataFrame) -> tuple[str, Callable[..., tuple]]
         return audit_batch(batch, *args, **kwargs)
 
     return marker, failing
+
+
+BUNDLED = Path(__file__).resolve().parent.parent / "corpora" / "sample" / "clinic_notes.csv"
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    from auditor.core import audit
+
+    notes = pd.read_csv(BUNDLED, dtype=str, keep_default_na=False)[["note_id", "text"]]
+    return (notes, *audit(notes, id_col="note_id", text_col="text"))
+
+
+def bundled_run() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The bundled sample corpus (``corpora/sample/clinic_notes.csv``: present in every
+    checkout, unlike ../shared) and the local run on it, ``(input, notes, events)``: the
+    engine tests that a fresh clone can run."""
+    return tuple(frame.copy() for frame in _bundled())  # type: ignore[return-value]

@@ -17,12 +17,12 @@ from auditor.billing import HcpcsTable
 from auditor.claims import ClaimRules, reconcile_rows
 from auditor.errors import PatternError
 from auditor.patterns import (
+    AUDIT_FILES,
     DEFAULT_PATTERNS_DIR,
-    HCPCS_ROW_KEYS,
-    SCHEMA,
     Patterns,
     _check_hcpcs,
     _check_payers,
+    check_file,
     load_patterns,
 )
 
@@ -41,19 +41,45 @@ def rules() -> ClaimRules:
 
 
 # --- schema --------------------------------------------------------------------------------
+def _schema(name: str) -> dict:
+    folder = DEFAULT_PATTERNS_DIR / "schemas" / "billing"
+    return yaml.safe_load((folder / f"{Path(name).stem}.schema.yaml").read_text(encoding="utf-8"))
+
+
+# the keys each row of billing/hcpcs_drugs.yaml must have (values may be null where documented)
+HCPCS_ROW_KEYS = (
+    "code",
+    "drug",
+    "descriptor",
+    "amount",
+    "unit",
+    "basis",
+    "routes",
+    "effective_date",
+    "end_date",
+    "replaced_by",
+    "source",
+)
+
+
 def test_billing_files_are_registered_with_required_keys():
-    assert SCHEMA["billing/hcpcs_drugs.yaml"] == (
+    """The billing files are audit files whose schemas require their top-level keys (the one
+    place a pattern file's shape is checked: helper debt17)."""
+    assert _schema("billing/hcpcs_drugs.yaml")["required"] == [
         "version",
         "description",
         "sources",
         "units",
         "codes",
-    )
-    assert "findings" in SCHEMA["billing/claim_rules.yaml"]
-    assert SCHEMA["billing/payers.yaml"] == ("version", "description", "profiles")
+    ]
+    assert "findings" in _schema("billing/claim_rules.yaml")["required"]
+    assert _schema("billing/payers.yaml")["required"] == ["version", "description", "profiles"]
+    required = _schema("billing/hcpcs_drugs.yaml")["properties"]["codes"]["items"]["required"]
+    assert required == list(HCPCS_ROW_KEYS)
     patterns = load_patterns()
-    for name, keys in SCHEMA.items():
-        assert set(keys) <= set(patterns.files[name]), name
+    for name in ("billing/hcpcs_drugs.yaml", "billing/claim_rules.yaml", "billing/payers.yaml"):
+        assert name in AUDIT_FILES
+        assert set(_schema(name)["required"]) <= set(patterns.files[name]), name
 
 
 def test_every_row_has_the_row_keys_and_a_drug_of_the_lexicon():
@@ -139,7 +165,7 @@ def _generics() -> set[str]:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["codes"][0].pop("source"), "missing keys"),
+        (lambda d: d["codes"][0].pop("source"), r"codes\[0\]: 'source' is a required"),
         (lambda d: d["codes"][0].update(drug="rocephinum"), "not a generic"),
         (lambda d: d["codes"][0].update(basis="each"), "basis"),
         (lambda d: d["codes"][0].update(unit="drops"), "amount and a unit"),
@@ -155,9 +181,12 @@ def _generics() -> set[str]:
     ],
 )
 def test_invalid_hcpcs_rows_are_rejected(change, message):
+    """A row's shape (keys, basis, routes) is refused by the schema, the one place it is
+    checked; a row against other rows, drugs.yaml or the unit table by ``_check_hcpcs``."""
     table = copy.deepcopy(load_patterns().hcpcs_drugs)
     change(table)
     with pytest.raises(PatternError, match=message):
+        check_file("billing/hcpcs_drugs.yaml", table)
         _check_hcpcs(table, _generics(), "billing/hcpcs_drugs.yaml")
 
 
@@ -175,9 +204,12 @@ def test_invalid_hcpcs_rows_are_rejected(change, message):
     ],
 )
 def test_invalid_payer_profiles_are_rejected(change, message):
+    """A profile's values are refused by the schema, its ``extends`` chain by
+    ``_check_payers``."""
     payers = copy.deepcopy(load_patterns().payers)
     change(payers)
     with pytest.raises(PatternError, match=message):
+        check_file("billing/payers.yaml", payers)
         _check_payers(payers)
 
 
@@ -186,7 +218,7 @@ def test_billing_file_without_a_required_key_fails_to_load(tmp_path, name):
     root = tmp_path / "patterns"
     shutil.copytree(DEFAULT_PATTERNS_DIR, root)
     data = yaml.safe_load((root / name).read_text(encoding="utf-8"))
-    key = SCHEMA[name][-1]
+    key = _schema(name)["required"][-1]
     data.pop(key)
     (root / name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with pytest.raises(PatternError) as caught:

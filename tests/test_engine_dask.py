@@ -24,6 +24,7 @@ from auditor.frames import EVENT_COLUMNS, NOTE_COLUMNS  # noqa: E402
 from .engine_sample import (  # noqa: E402
     assert_engine_run,
     assert_jsonl_like_local,
+    bundled_run,
     cli_audit,
     failing_on_one_note,
     rows,
@@ -49,6 +50,18 @@ def test_dask_equals_local_run(client, sample, local):
     pd.testing.assert_frame_equal(events.reset_index(drop=True), local_events)
     assert len(notes) == 341 and len(events) > 50
     assert set(notes["status"]) >= {"gaps", "compliant", "excluded", "no_injection", "error"}
+
+
+def test_dask_equals_local_run_on_the_bundled_corpus(client):
+    """The bundled sample corpus (every checkout has it; the test above needs ../shared):
+    Dask over four partitions gives the local run's notes and events, row for row."""
+    sample, local_notes, local_events = bundled_run()
+    notes, events = dask.compute(
+        *audit_dask(dd.from_pandas(sample, npartitions=4), "note_id", "text")
+    )
+    pd.testing.assert_frame_equal(notes.reset_index(drop=True), local_notes)
+    pd.testing.assert_frame_equal(events.reset_index(drop=True), local_events)
+    assert (len(notes), len(events)) == (60, 70)
 
 
 def test_dask_partition_failure_is_reported_and_others_kept(client, sample, local):

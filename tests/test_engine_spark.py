@@ -26,7 +26,7 @@ from auditor.engines.spark_engine import (  # noqa: E402
 from auditor.frames import EVENT_COLUMNS, NOTE_COLUMNS  # noqa: E402
 
 from . import engine_sample as sample_run  # noqa: E402
-from .engine_sample import rows  # noqa: E402
+from .engine_sample import bundled_run, rows  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,19 @@ def test_spark_equals_local_run(spark, sample, local):
     assert got_notes["row"].tolist() == list(range(1, len(sample) + 1))
     assert rows(got_notes, NOTE_COLUMNS) == rows(local_notes, NOTE_COLUMNS)
     assert rows(got_events, EVENT_COLUMNS) == rows(local_events, EVENT_COLUMNS)
+    notes.unpersist()
+
+
+def test_spark_equals_local_run_on_the_bundled_corpus(spark):
+    """The bundled sample corpus (every checkout has it; the test above needs ../shared):
+    Spark gives the local run's notes and events, row for row."""
+    sample, local_notes, local_events = bundled_run()
+    notes, events = audit_spark(_frame(spark, sample), "note_id", "text")
+    got_notes, got_events = _collect(notes, events)
+    assert got_notes["row"].tolist() == list(range(1, 61))
+    assert rows(got_notes, NOTE_COLUMNS) == rows(local_notes, NOTE_COLUMNS)
+    assert rows(got_events, EVENT_COLUMNS) == rows(local_events, EVENT_COLUMNS)
+    assert (len(got_notes), len(got_events)) == (60, 70)
     notes.unpersist()
 
 

@@ -492,7 +492,7 @@ def test_fhir_ndjson_document_references_and_reports(tmp_path):
                 "<row 9>",
                 None,
                 "line 10: not valid JSON (Expecting property name enclosed in double "
-                "quotes; column 2)",
+                "quotes at column 2)",
             ),
         ]
     )
@@ -536,7 +536,7 @@ def test_fhir_bundle_json_and_column_options(tmp_path):
         list(read_records(path, text_col="text"))
     broken = _write(tmp_path, "broken.json", '{\n  "resourceType": "Bundle",\n  "entry": [\n')
     assert _rows(broken) == [
-        (1, "<row 1>", None, "file: not valid JSON (Expecting value; line 4, column 1)")
+        (1, "<row 1>", None, "file: not valid JSON (Expecting value at line 4, column 1)")
     ]
 
 

@@ -4,6 +4,7 @@ version, column checks, help and summary width (issue 13)."""
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 import openpyxl
@@ -162,7 +163,22 @@ def test_summary_fits_80_columns(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("CPT 96372 audit: 3 notes, ")
-    assert all(len(line) <= 80 for line in lines)
+    assert all(len(line) <= 80 for line in lines if not line.startswith("report: "))
+    # the wall time and the notes per second of it, on the folder's line when it fits
+    assert re.search(r"  \(\d+\.\d s, \d+\.\d notes/s\)$", lines[-1])
+
+
+def test_summary_timing_line_keeps_to_the_width():
+    """The timing goes on a line of its own when the folder's line would pass the width; an
+    empty input gives no rate (helper debt17)."""
+    from pathlib import Path
+
+    from auditor.cli import _timing_lines
+
+    assert _timing_lines(Path("out"), 60, 12.0, 80) == ["report: out  (12.0 s, 5.0 notes/s)"]
+    long = Path("/tmp/" + "x" * 70)
+    assert _timing_lines(long, 60, 12.0, 80) == [f"report: {long}", "  (12.0 s, 5.0 notes/s)"]
+    assert _timing_lines(Path("out"), 0, 0.5, 80) == ["report: out  (0.5 s)"]
 
 
 def test_report_xlsx_claims_sheet_and_sheets_past_the_row_limit(tmp_path, monkeypatch):

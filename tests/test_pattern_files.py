@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from auditor import patterns as pattern_module
 from auditor.errors import PatternKindError, PatternRegexError, PatternSchemaError
 from auditor.patterns import (
+    AUDIT_FILES,
     CHECKOUT_PATTERNS_DIR,
     MANIFEST,
-    SCHEMA,
     Patterns,
     load_pattern_file,
     manifest_problems,
@@ -41,7 +42,7 @@ def _edit(root: Path, name: str, change) -> None:
 
 def test_bundled_patterns_pass_their_schemas():
     loaded = Patterns.load(str(CHECKOUT_PATTERNS_DIR))
-    assert sorted(loaded.files) == sorted(SCHEMA)
+    assert sorted(loaded.files) == sorted(AUDIT_FILES)
     assert load_pattern_file("context/condition_rules.json")["context_rules"]
 
 
@@ -134,7 +135,7 @@ def test_a_file_without_a_schema_is_refused_only_when_loaded(patterns, monkeypat
     (patterns / "newkind").mkdir()
     (patterns / "newkind" / "rules.yaml").write_text('version: "1.0.0"\n', encoding="utf-8")
     Patterns.load(str(patterns))  # not loaded: no error
-    monkeypatch.setitem(SCHEMA, "newkind/rules.yaml", ("version",))
+    monkeypatch.setattr(pattern_module, "AUDIT_FILES", (*AUDIT_FILES, "newkind/rules.yaml"))
     with pytest.raises(PatternKindError, match=r"^\[E103\] newkind/rules.yaml: no schema"):
         Patterns.load(str(patterns))
     (patterns / "schemas" / "newkind.schema.yaml").write_text(
@@ -148,7 +149,9 @@ def test_a_versioned_file_finds_its_unversioned_schema(patterns, monkeypatch):
         patterns / "requirements" / "cpt_96372.v1.yaml",
         patterns / "requirements" / "cpt_96372.v9.yaml",
     )
-    monkeypatch.setitem(SCHEMA, "requirements/cpt_96372.v9.yaml", ("version",))
+    monkeypatch.setattr(
+        pattern_module, "AUDIT_FILES", (*AUDIT_FILES, "requirements/cpt_96372.v9.yaml")
+    )
     assert "requirements/cpt_96372.v9.yaml" in Patterns.load(str(patterns)).files
 
 
@@ -180,3 +183,26 @@ def test_manifest_check_catches_an_unbumped_change(patterns):
     assert manifest_problems(patterns, recorded) == [
         f"lexicons/routes.yaml: changed but its version is still {version}: bump it"
     ]
+
+
+def test_a_drug_entrys_label_routes_are_checked_by_the_schema_only():
+    """drugs.schema.yaml 1.2.0 (helper debt17): the schema is the one place an entry's shape is
+    checked: ``label_routes`` is required, a non-empty list of routes, PO only for an oral-only
+    product (``role: oral``); a missing ``generic`` or an unknown role is refused there too."""
+    from auditor.patterns import PatternError, check_file, load_patterns
+
+    base = load_patterns().drugs
+    entry = next(e for e in base["drugs"] if e.get("role", "drug") == "drug")
+    oral = {**entry, "role": "oral", "label_routes": ["PO"]}
+    check_file("lexicons/drugs.yaml", {**base, "drugs": [oral]})
+    for change, message in (
+        ({"label_routes": ["PO"]}, r"drugs\[0\].label_routes\[0\]: 'PO' is not one of"),
+        ({"label_routes": []}, r"drugs\[0\].label_routes: \[\] should be non-empty"),
+        ({"role": "pill"}, r"drugs\[0\].role: 'pill' is not one of"),
+        ({"generic": ""}, r"drugs\[0\].generic: '' should be non-empty"),
+    ):
+        with pytest.raises(PatternError, match=message):
+            check_file("lexicons/drugs.yaml", {**base, "drugs": [{**entry, **change}]})
+    with pytest.raises(PatternError, match=r"drugs\[0\]: 'label_routes' is a required"):
+        bare = {k: v for k, v in entry.items() if k != "label_routes"}
+        check_file("lexicons/drugs.yaml", {**base, "drugs": [bare]})

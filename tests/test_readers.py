@@ -244,7 +244,7 @@ def test_jsonl_malformed_lines_among_good_ones(tmp_path):
     path = _write(tmp_path, "notes.jsonl", "\n".join(lines).encode() + b"\n")
     assert _rows(path) == [
         (1, "a", "first", None),
-        (2, "<row 2>", None, "line 3: not valid JSON (Unterminated string starting at; column 26)"),
+        (2, "<row 2>", None, "line 3: not valid JSON (Unterminated string starting at column 26)"),
         (3, "<row 3>", None, "line 4: not a JSON object (got list)"),
         (4, "c", None, "line 5: missing text (null) in column 'text'"),
         (5, "d", None, "line 6: missing text (no such field) in column 'text'"),
@@ -410,4 +410,39 @@ def test_a_jsonl_id_that_is_an_object_or_array_is_canonical_json(tmp_path):
         '{"$oid":"5f1d","b":[1,"é"]}',
         '["x",2,null]',
         "True",
+    ]
+
+
+def test_txt_folder_file_names_that_are_not_utf8_give_distinct_readable_ids(tmp_path):
+    """An export written on Windows names files in Windows-1252 (``caf\\xe9.txt``): the
+    operating system hands such a name over with surrogate escapes, which were written as
+    U+FFFD, so two such files shared one id that named neither. Each name's bytes are read as
+    Windows-1252, as note text is (a byte it leaves undefined written ``\\xNN``), every file
+    still yields one record, and a warning counts them by row (helper debt17)."""
+    import os
+
+    from auditor.records import InputTally
+
+    folder = os.fsencode(tmp_path / "notes")
+    os.mkdir(folder)
+    for name, body in (
+        (b"caf\xe9.txt", b"Toradol 60 mg IM"),
+        (b"caf\xe8.txt", b"B12 1000 mcg IM"),
+        (b"odd\x81.txt", b"Kenalog 40 mg IM"),
+        (b"plain.txt", b"no injection"),
+    ):
+        with open(os.path.join(folder, name), "wb") as handle:
+            handle.write(body)
+    tally = InputTally()
+    records = list(tally.watch(read_records(tmp_path / "notes")))
+    assert [(r.row, r.note_id, r.text, r.error, r.extra) for r in records] == [
+        (1, "cafè", "B12 1000 mcg IM", None, {"file": "cafè.txt"}),
+        (2, "café", "Toradol 60 mg IM", None, {"file": "café.txt"}),
+        (3, "odd\\x81", "Kenalog 40 mg IM", None, {"file": "odd\\x81.txt"}),
+        (4, "plain", "no injection", None, {"file": "plain.txt"}),
+    ]
+    assert tally.summary()["file_name_windows_1252"] == 3
+    assert tally.warnings() == [
+        "3 file name(s) were not valid UTF-8 and were read as Windows-1252 for the note id "
+        "and file column (rows 1, 2, 3)"
     ]

@@ -2,7 +2,8 @@
 
 Case rows for every setting rule are in tests/cases/setting.yaml (run by test_contract_v2);
 this file checks what a case table cannot: how a profile counts its cues, and that a
-malformed profile, negation or this_encounter entry fails with a PatternError naming it.
+malformed profile, negation or this_encounter entry fails with a PatternError naming it
+(a wrong shape refused by the schema, the one place it is checked: ``patterns.check_file``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import yaml
 
 import auditor.setting as setting_module
 from auditor.errors import PatternError
-from auditor.patterns import load_patterns
+from auditor.patterns import check_file, load_patterns
 from auditor.setting import (
     SettingRules,
     first_literals,
@@ -34,10 +35,16 @@ STATEMENT_END = BASE_RULES.reading.statement_end
 CASES = Path(__file__).parent / "cases"
 
 
+def _built(data: dict) -> SettingRules:
+    """``data`` checked by its schema, then compiled: what loading setting.yaml does."""
+    check_file("setting/setting.yaml", data)
+    return SettingRules.from_rules(data)
+
+
 def _rules(**changes) -> SettingRules:
     data = copy.deepcopy(BASE)
     data.update(changes)
-    return SettingRules.from_rules(data)
+    return _built(data)
 
 
 PROFILE = {
@@ -73,11 +80,11 @@ def test_a_profile_needs_distinct_matches_and_its_required_kind():
 @pytest.mark.parametrize(
     "profile, message",
     [
-        ({k: v for k, v in PROFILE.items() if k != "cues"}, "needs setting, name, cues"),
-        (PROFILE | {"setting": "home"}, "unknown key or setting"),
-        (PROFILE | {"extra": 1}, "unknown key or setting"),
+        ({k: v for k, v in PROFILE.items() if k != "cues"}, "'cues' is a required property"),
+        (PROFILE | {"setting": "home"}, "unknown setting"),
+        (PROFILE | {"extra": 1}, "'extra' was unexpected"),
         (PROFILE | {"require": ["lines"]}, "require names an unknown cue kind"),
-        (PROFILE | {"min_kinds": 0}, "bad min_kinds"),
+        (PROFILE | {"min_kinds": 0}, r"min_kinds: 0 is less than the minimum"),
         (PROFILE | {"cues": {"systems": {"pattern": "a", "min": 0}}}, "cues.systems"),
         (PROFILE | {"cues": {"systems": {"pattern": "a", "layout": "yes"}}}, "cues.systems"),
         (PROFILE | {"cues": {"systems": {"min": 2}}}, "cues.systems"),
@@ -119,9 +126,11 @@ def test_note_conditions_gate_a_rule_and_decide_names_it():
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"note_has": 3}, "note_has: must be a regex or a list"),
+        ({"note_has": 3}, r"note_has: 3 is not valid"),
         ({"note_lacks": ["(unclosed"]}, r"note_lacks\[0\]: invalid regular expression"),
-        ({"unless": "x"}, "needs scope, setting, pattern"),
+        ({"unless": "x"}, "'unless' was unexpected"),
+        ({"scope": "body"}, r"scope: 'body' is not one of"),
+        ({"setting": "home"}, "unknown setting"),
     ],
 )
 def test_a_malformed_rule_condition_is_a_pattern_error(change, message):
@@ -339,7 +348,7 @@ def test_a_none_rule_decides_no_setting_and_dated_skip_is_checked():
     assert rules.decide("Clinic visit\nB12 given.") == ("outpatient", "title:1")
     data["note_rules"][0]["dated_skip"] = "yes"
     with pytest.raises(PatternError) as err:
-        SettingRules.from_rules(data)
+        _built(data)
     assert "note_rules[0]" in str(err.value)
 
 
@@ -371,16 +380,21 @@ def test_the_setting_reading_rules_are_data(tmp_path):
         ("headings", "inline", None),
         ("written_column", "field", "no placeholder"),
         ("statements", "this_encounter_after", "16"),
+        ("title", "max_chars", 0),
+        ("title", "caps_ratio", -1),
     ):
         data = copy.deepcopy(BASE)
         data["reading"][section][key] = value
         with pytest.raises(PatternError) as err:
-            SettingRules.from_rules(data)
-        assert f"reading.{section}" in str(err.value)
+            _built(data)
+        assert f"reading.{section}.{key}" in str(err.value)
     data = copy.deepcopy(BASE)
+    del data["reading"]["statements"]
+    with pytest.raises(PatternSchemaError, match="reading: 'statements' is a required property"):
+        _built(data)
     del data["reading"]
-    with pytest.raises(PatternError, match=r"reading\.\w+ must be a mapping"):
-        SettingRules.from_rules(data)
+    with pytest.raises(PatternSchemaError, match="'reading' is a required property"):
+        _built(data)
     folder = tmp_path / "patterns"
     shutil.copytree(DEFAULT_PATTERNS_DIR, folder)
     path = folder / "setting" / "setting.yaml"

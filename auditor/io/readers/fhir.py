@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...errors import InputError
-from ...records import NoteRecord, Text, decode_bytes
+from ...records import NoteRecord, Text, decode_bytes, json_problem
 from .common import ReadOptions, RecordStream, document_records, make_record, unreadable
 from .jsonl import lines, parse_line
 from .source import Source, utf8_stream
@@ -256,7 +256,7 @@ def _whole(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
     try:
         obj = json.loads(cell.text)
     except json.JSONDecodeError as exc:
-        return None, f"not valid JSON ({exc.msg}; line {exc.lineno}, column {exc.colno})"
+        return None, json_problem(exc, with_line=True)
     except RecursionError:
         return None, "not valid JSON (nested too deeply)"
     if not isinstance(obj, dict):

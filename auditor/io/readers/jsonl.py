@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...errors import InputError
-from ...records import NoteRecord, decode_bytes
+from ...records import NoteRecord, decode_bytes, json_problem
 from .common import ReadOptions, RecordStream, Row, unreadable
 from .source import Source, utf8_stream
 from .tabular import table_records
@@ -28,7 +28,7 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None, str | Non
     try:
         obj = json.loads(cell.text.rstrip("\r\n"))  # type: ignore[union-attr]
     except json.JSONDecodeError as exc:
-        return None, f"not valid JSON ({exc.msg}; column {exc.colno})", None
+        return None, json_problem(exc), None
     except RecursionError:
         return None, "not valid JSON (nested too deeply)", None
     if not isinstance(obj, dict):

@@ -5,7 +5,9 @@ followed), files sorted by path, extensions matched case-insensitively (``.TXT``
 regular files inside the folder are read: a symbolic link whose target lies outside the
 folder, a FIFO, socket or device (opened without blocking, checked with ``fstat``) and a
 file over ``MAX_NOTE_BYTES`` become error records naming the file, never its text. An RTF
-document (``{\\rtf``) is converted to text.
+document (``{\\rtf``) is converted to text. A file name that is not UTF-8 (an export written
+on Windows: ``caf\xe9.txt``) is read as Windows-1252, as note text is (``file_name``), so
+that its id names the file and two such names never share an id.
 """
 
 from __future__ import annotations
@@ -88,17 +90,36 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
+def file_name(name: str) -> tuple[str, dict[str, int]]:
+    """A file name (or a relative path) as the note id and ``file`` column show it, and the
+    record facts of reading it.
+
+    A name the operating system could not decode as UTF-8 holds surrogate escapes
+    (``"caf\\udce9"``), which would be written as U+FFFD, so that ``caf\xe9.txt`` and
+    ``caf\xe8.txt`` would share the id ``caf\ufffd``: its bytes are read as Windows-1252
+    (``café``; fact ``file_name_windows_1252``), a byte that Windows-1252 leaves undefined
+    written ``\\xNN``.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("cp1252", "backslashreplace"), {"file_name_windows_1252": 1}
+    return name, {}
+
+
 def _note(row: int, path: Path, name: str, root: Path | None) -> NoteRecord:
+    name, named = file_name(name)
+    stem = Path(name).stem
     where = f"file {name}"
     extra = {"file": name}
     raw, problem = read_note_file(path, root)
     if raw is None:
-        return NoteRecord(row, path.stem, None, f"{where}: {problem}", None, extra)
+        return NoteRecord(row, stem, None, f"{where}: {problem}", None, extra, named)
     if looks_binary(raw):
-        return NoteRecord(row, path.stem, None, f"{where}: binary, not text", None, extra)
+        return NoteRecord(row, stem, None, f"{where}: binary, not text", None, extra, named)
     cell, facts = finish_text(decode_bytes(raw))
     error = f"{where}: {cell.error}" if cell.error else None
-    return NoteRecord(row, path.stem, cell.text, error, cell.encoding, extra, facts)
+    return NoteRecord(row, stem, cell.text, error, cell.encoding, extra, {**facts, **named})
 
 
 def note_files(root: Path) -> list[Path]:
@@ -130,15 +151,16 @@ def read_text_file(
         return
     with source.open() as handle:
         raw = handle.read(MAX_NOTE_BYTES + 1)
-    stem = Path(source.inner).stem
-    extra = {"file": source.name}
+    stem = file_name(Path(source.inner).stem)[0]
+    name, named = file_name(source.name)
+    extra = {"file": name}
     if len(raw) > MAX_NOTE_BYTES:
         problem = f"over the {MAX_NOTE_BYTES:,}-byte limit once decompressed; not read"
-        yield NoteRecord(1, stem, None, f"file {source.name}: {problem}", None, extra)
+        yield NoteRecord(1, stem, None, f"file {name}: {problem}", None, extra, named)
         return
     if looks_binary(raw):
-        yield NoteRecord(1, stem, None, f"file {source.name}: binary, not text", None, extra)
+        yield NoteRecord(1, stem, None, f"file {name}: binary, not text", None, extra, named)
         return
     cell, facts = finish_text(decode_bytes(raw))
-    error = f"file {source.name}: {cell.error}" if cell.error else None
-    yield NoteRecord(1, stem, cell.text, error, cell.encoding, extra, facts)
+    error = f"file {name}: {cell.error}" if cell.error else None
+    yield NoteRecord(1, stem, cell.text, error, cell.encoding, extra, {**facts, **named})
