@@ -206,6 +206,15 @@ def test_texts_are_the_csv_transcriptions(rows):
             {"missed": 22},
             (),
         ),
+        # targeted: tools/draw_mts_targeted.py over main 2b7b31e's audit, seed 20270215
+        (
+            "mtsamples-17",
+            20,
+            (16, 4),
+            4,
+            {"missed": 20},
+            (),
+        ),
     ],
 )
 def test_dev_batch_is_labelled_before_the_tool(

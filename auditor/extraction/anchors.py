@@ -133,6 +133,18 @@ def class_word_after(view: NoteView, m: Mention, rules: ExtractionRules) -> int 
     return i if view.token(i) in rules.unnamed_class_words else None
 
 
+def class_admin_gap(view: NoteView, admin: Mention, m: Mention, rules: ExtractionRules) -> bool:
+    """Do only words naming a course ("treated with a short course of IV steroids":
+    ``regex.class_course_gap``) stand between administration mention ``admin`` and the route
+    mention ``m`` of an unnamed class? Then the administration word tells that class's doses
+    given, as when it stands right before the route (corpora/README.md: an unnamed drug given
+    by a route is an event with medication null, as mts-3332)."""
+    return (
+        admin.end <= m.start
+        and rules.class_course_gap.fullmatch(view.text, admin.end, m.start) is not None
+    )
+
+
 def class_infused(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     """Is route mention ``m`` an infusion verb told of an unnamed drug class ("Antibiotics
     were infused prior to the incision": ``regex.unnamed_class_infused`` right before it)?

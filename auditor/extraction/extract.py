@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from ..doses import Dose, tidy_number
-from .anchors import bolus_named, choose_anchors, class_infused, class_word_after
+from .anchors import (
+    bolus_named,
+    choose_anchors,
+    class_admin_gap,
+    class_infused,
+    class_word_after,
+)
 from .attributes import (
     DoseAt,
     Found,
@@ -1454,7 +1460,10 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     and any(
                         m.label == "ADMIN"
                         and set(m.text.lower().split()) & rules.unnamed_class_admin
-                        and abs(m.tok_start - a.tok_start) <= rules.window.single_injection_tokens
+                        and (
+                            abs(m.tok_start - a.tok_start) <= rules.window.single_injection_tokens
+                            or class_admin_gap(view, m, a, rules)
+                        )
                         for m in view.in_sent(a.sent)
                     )
                 )

@@ -1259,8 +1259,14 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if listed is not None and _drip_of_list(view, a, segment, 1, listed, rules):
         return True  # "on vecuronium, fentanyl and versed gtt": each item a drip
     sent_start = view.sentences[a.sent].start
-    if rules.infusion_before.search(view.text[max(sent_start, a.start - 40) : a.start]):
+    before = view.text[max(sent_start, a.start - 40) : a.start]
+    if rules.infusion_before.search(before):
         return True  # "arrived on 200 mcg of nitro"
+    if (
+        rules.induced_with_before.search(before)
+        and rules.drugs.get(a.ident, {}).get("class") not in rules.report_sedation_classes
+    ):
+        return True  # "induced with Pitocin": the labour's drip (not "induced with propofol")
     stop = min(segment.end, a.end + rules.window.infusion_after_chars)
     if rules.bag_after.match(view.text, a.end, max(a.end, stop)):
         return True  # "Pitocin 20 units in 1000 mL": a drug put in a fluid bag

@@ -489,6 +489,8 @@ class ExtractionRules:
         self.risk_listing = rx.get("risk_listing", NEVER)
         self.bare_amount = rx.get("bare_amount", NEVER)
         self.unnamed_class_infused = rx.get("unnamed_class_infused", NEVER)
+        self.class_course_gap = rx.get("class_course_gap", NEVER)
+        self.induced_with_before = rx.get("induced_with_before", NEVER)
         self.infused_with_before = rx.get("infused_with_before", NEVER)
         self.infused_after = rx.get("infused_after", NEVER)
         self.stress_report = rx.get("stress_report", NEVER)
