@@ -78,7 +78,10 @@ EXTRA_PREFIXES = (
 # "lasix- good diuresis"): the clause break of nursing shorthand, not part of the
 # word, as a dash glued to a word's start is (a word of two letters or more, so "Kenalog-40"
 # and "x-ray" inside a token are untouched)
-EXTRA_SUFFIXES = (r"(?<=[A-Za-z]{2})-+",)
+# and a period glued after a decade's plural in capitals ("HR 80'S. BP 120S."): the sentence ends
+# there (spaCy splits a final period after a lowercase letter or two capitals only, and keeps
+# "S." whole as an initial)
+EXTRA_SUFFIXES = (r"(?<=[A-Za-z]{2})-+", r"(?<=[0-9][sS])\.", r"(?<=[0-9]'[sS])\.")
 # two lower-case words glued by a period with the space after it left out ("drip was
 # off.medicated with haldol", "resting.vitals stable") look like a web address to spaCy's URL
 # matcher, which then keeps them one token: such a token is no address unless the part after the
