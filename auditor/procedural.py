@@ -187,6 +187,10 @@ class ProceduralRules:
     procedural_decisions: frozenset[str] = frozenset()
     sedation_cues: tuple[re.Pattern[str], ...] = ()
     icu_sedation: re.Pattern[str] | None = None
+    cues_before: tuple[re.Pattern[str], ...] = ()
+    cue_after_chars: int | None = None
+    bedside_done: re.Pattern[str] | None = None
+    bedside_sentences: int = 0
 
     @classmethod
     def from_rules(
@@ -279,6 +283,15 @@ class ProceduralRules:
             icu_sedation=compile_rule(rules["icu_sedation"], f"{path}: icu_sedation")
             if rules.get("icu_sedation")
             else None,
+            cues_before=tuple(
+                compile_rule(p, f"{path}: event_cues_before[{i}]")
+                for i, p in enumerate(rules.get("event_cues_before") or ())
+            ),
+            cue_after_chars=int(rules["cue_after_chars"]) if rules.get("cue_after_chars") else None,
+            bedside_done=compile_rule(rules["bedside_done"], f"{path}: bedside_done")
+            if rules.get("bedside_done")
+            else None,
+            bedside_sentences=int(rules.get("bedside_sentences") or 0),
         )
 
     def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
@@ -306,6 +319,7 @@ class ProceduralRules:
             or event.get("decided_by") in self.procedural_decisions
             or self.event_context(text, event["start"], event["end"])
             or self.after_airway(text, event)
+            or self.after_bedside_procedure(text, event)
             or (
                 event.get("medication") in self.sedatives_in_injection_reports
                 and self.injection_report(text)
@@ -340,6 +354,26 @@ class ProceduralRules:
                 break
             left = before
         return bool(self.airway_done.search(text, left, right))
+
+    def after_bedside_procedure(self, text: str, event: dict[str, Any]) -> bool:
+        """Whether ``event``'s drug is one of ``airway_drugs`` (sedatives, opioids used to
+        sedate, paralytics) and a bedside procedure told as done (``bedside_done``: "had
+        endoscopy this afternoon", "bronchoscopy was performed") is in its sentence or up to
+        ``bedside_sentences`` sentences before it ("had a bedside EGD today. Got 2 mg IV
+        versed"): the sedation for that procedure (corpora/README.md: sedation for a
+        bedside procedure is procedural). Not when the drug's own sentence tells of the airway
+        as a state kept (``airway_ongoing``)."""
+        if self.bedside_done is None or event.get("medication") not in self.airway_drugs:
+            return False
+        left, right = self.reading.around(text, event["start"], event["end"])
+        if self.airway_ongoing is not None and self.airway_ongoing.search(text, left, right):
+            return False
+        for _ in range(self.bedside_sentences):
+            before = self.reading.before(text, left)
+            if before is None:
+                break
+            left = before
+        return bool(self.bedside_done.search(text, left, right))
 
     def not_an_event(self, text: str, event: dict[str, Any], procedural: bool) -> bool:
         """Whether an extracted ``event`` (``medication``, ``start``, ``end``) is no
@@ -469,6 +503,10 @@ class ProceduralRules:
         left, right = self.reading.around(text, start, end)
         if any(self._cue_found(cue, text, left, right, end) for cue in self.cues):
             return True
+        # a cue that tells the time of the dose ("as the sheath came out, atropine given")
+        # counts only before the drug: after it, it dates what follows
+        if any(cue.search(text, left, start) for cue in self.cues_before):
+            return True
         if not any(self._cue_found(cue, text, left, right, end) for cue in self.sedation_cues):
             return False
         # "propofol for sedation" in an ICU note of a ventilated patient on drips: the sedation
@@ -483,12 +521,16 @@ class ProceduralRules:
 
     def _cue_found(self, cue: re.Pattern[str], text: str, left: int, right: int, end: int) -> bool:
         """Does ``cue`` match in ``text[left:right]`` other than after the anchor (ending at
-        ``end``) with a history word between (``cue_after_history``)?"""
+        ``end``) with a history word between (``cue_after_history``), or after the anchor by
+        more than ``cue_after_chars`` characters (a cue at the far end of a long run-on
+        sentence of ICU shorthand tells of another clause's care)?"""
+        far = None if self.cue_after_chars is None else end + self.cue_after_chars
         return any(
             not (
                 self.cue_after_history is not None
                 and match.start() >= end
                 and self.cue_after_history.search(text, end, match.start())
             )
+            and (far is None or match.start() <= far)
             for match in cue.finditer(text, left, right)
         )

@@ -60,6 +60,8 @@ class CareProfile:
         cues: ``(kind, pattern, min, layout)`` in file order.
         require: kinds that must be present.
         min_kinds: how many kinds must be present.
+        max_chars: the longest note the profile reads (a short note's profile: a long
+            dictated report with the same words is another kind of record), or None.
     """
 
     setting: str
@@ -67,6 +69,7 @@ class CareProfile:
     cues: tuple[tuple[str, re.Pattern[str], int, bool], ...]
     require: tuple[str, ...]
     min_kinds: int
+    max_chars: int | None = None
 
 
 @dataclass(frozen=True)
@@ -495,6 +498,8 @@ class SettingRules:
         ``may_match``. The required kinds are asked first, and no more cues once the answer
         is known (a required kind absent; the required kinds and enough others present; too
         few cues left to reach ``min_kinds``)."""
+        if profile.max_chars is not None and len(text) > profile.max_chars:
+            return False
         seen = {} if seen is None else seen
         cues = sorted(profile.cues, key=lambda cue: cue[0] not in profile.require)
         present = 0
@@ -878,12 +883,14 @@ def _profile(data: Any, settings: tuple[str, ...], where: str) -> CareProfile:
     min_kinds = data["min_kinds"]
     if not set(require) <= {k for k, _, _, _ in cues}:
         raise PatternError(f"{where}: require names an unknown cue kind")
+    max_chars = data.get("max_chars")  # the schema checks it is a positive integer
     return CareProfile(
         setting=data["setting"],
         name=str(data["name"]),
         cues=tuple(cues),
         require=require,
         min_kinds=min_kinds,
+        max_chars=max_chars,
     )
 
 

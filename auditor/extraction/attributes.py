@@ -509,6 +509,15 @@ def _columns(text: str, names: tuple[str, ...]) -> tuple[Column, ...]:
 _PHRASE_WORD = re.compile(r"[ \t]*([A-Za-z0-9'+%-]+(?:\.[A-Za-z0-9%]+)*)")
 
 
+def _fluid_word_after(text: str, end: int, rules: ExtractionRules) -> bool:
+    """Is the word right after the amount of ``text`` ending at ``end`` one of ``extraction.yaml``
+    ``words.fluid_words`` ("3u PC, then bumex", "500cc NS and lasix")? The test of an amount
+    written before the drug, which may be "of" the drug itself ("8000 units of intravenous
+    sodium heparin": no fluid)."""
+    m = _PHRASE_WORD.match(text, end)
+    return m is not None and m.group(1).lower().rstrip("-") in rules.fluid_words
+
+
 def fluid_amount(text: str, end: int, rules: ExtractionRules) -> bool:
     """Is the amount of ``text`` ending at ``end`` an IV fluid's or blood product's rather than a
     drug's: the word right after it is one of ``extraction.yaml`` ``words.fluid_words`` ("3u
@@ -524,7 +533,7 @@ def fluid_amount(text: str, end: int, rules: ExtractionRules) -> bool:
         m = _PHRASE_WORD.match(text, at)
         if m is None:
             break
-        words.append(m.group(1).lower())
+        words.append(m.group(1).lower().rstrip("-"))  # "3u PC- bumex after": the word is "pc"
         at = m.end()
     if not words:
         return False
@@ -611,6 +620,8 @@ def choose_dose(
     if found is not None and found.end <= a.start - segment.start:
         if rules.dose_of_other.match(seg_text, found.end, a.start - segment.start):
             found = None  # "500 mL of normal saline and Zofran": the saline's amount
+        elif _fluid_word_after(seg_text, found.end, rules):
+            found = None  # "3u PC, then bumex": the blood product's units
     elif found is not None and fluid_amount(seg_text, found.end, rules):
         # "premedicated with Benadryl prior to two units of packed red cells", "Lasix between
         # 2u PRBC": the amount of a fluid or blood product written after the drug is that product's

@@ -203,8 +203,9 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
     ``regex.effect_before_dose`` before ``regex.dose_lead``), or for an effect noun right before
     the drug's name ("good diuresis after the lasix": ``regex.effect_before_drug``, not for a
     drug whose mention states a regimen), or for a past-tense effect verb right before it
-    ("Uterus firmed up well with IV pit": ``regex.effect_verb_before_drug``): a dose whose
-    effect is charted was given
+    ("Uterus firmed up well with IV pit": ``regex.effect_verb_before_drug``), or for a symptom
+    said better right before it ("pain better after mso4": ``regex.symptom_better_before_drug``):
+    a dose whose effect is charted was given
     (corpora/README.md, nursing decisions). "BP better after hydralazine" (no amount, no effect
     noun) gets none. ``view`` itself when there is no such word."""
     added: list[Mention] = []
@@ -223,6 +224,8 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
             cue = rules.effect_before_drug.search(text, sent.start, m.start)
             # "Uterus firmed up well with IV pit": a past-tense effect verb right before it
             cue = cue or rules.effect_verb_before_drug.search(text, sent.start, m.start)
+            # "pain better after mso4": a symptom eased right before it
+            cue = cue or rules.symptom_better_before_drug.search(text, sent.start, m.start)
         if cue is None:
             continue
         start, end = cue.span("cue") if "cue" in cue.re.groupindex else cue.span(1)

@@ -1367,7 +1367,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 continue  # local anaesthetic: diluent or procedural, unless it is the treatment
             route_m = route_m or other[0]
         bolus = bolus_named(view, a, rules)  # "amio bolus and gtt": the bolus, not the drip
-        drip_words = rules.drip_route_words if bolus else rules.dose_drip_route_words
+        drip_words = (
+            rules.drip_route_words | rules.bolus_infusion_route_words
+            if bolus
+            else rules.dose_drip_route_words
+        )
         if route_m is not None and route_m.text.lower() in drip_words:
             route_m = None  # "propofol boluses ..., still on the gtt": the drip's route word
         if (

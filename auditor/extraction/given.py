@@ -459,6 +459,13 @@ def given_by(
         and rules.tolerated_dose_of.search(text, sents[a.sent].start, a.start)
     ):
         return "record:tolerated"  # "tolerated her usual dose of metoprolol": given
+    if (
+        role not in ("planning", "indication", "not_administered")
+        and a.label == "DRUG"
+        and rules.tolerated_drug_before.search(text, sents[a.sent].start, a.start)
+        and rules.tolerated_drug_today_after.match(text, a.end)
+    ):
+        return "record:tolerated"  # "able to tolerate metoprolol today": that day's dose given
     if role not in ("planning", "not_administered") and procedure_done_with(view, a, rules):
         return "cue:procedure_done"  # "Using 0.5% Marcaine, I performed a nerve block"
     if role not in ("planning", "not_administered") and course_controlled(view, a, rules):
@@ -1235,7 +1242,9 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     ranged = rules.range_after_drug.match(view.text, a.end)
     if ranged is not None:  # "fentanyl 25-50mcgs gtt": the drip word counted after the range
         n += max(0, bisect_left(view.offsets, ranged.end()) - a.tok_end - 1)
-    after = view.tokens[a.tok_end : a.tok_end + n]
+    # within the drug's sentence ("hydralazine 20mg iv X2. Titrated iv ntg": the next sentence's
+    # titration is the nitroglycerin's)
+    after = view.tokens[a.tok_end : min(a.tok_end + n, view.sentences[a.sent].tok_end)]
     other = next(
         (
             m.tok_start - a.tok_end
@@ -1270,6 +1279,11 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     stop = min(segment.end, a.end + rules.window.infusion_after_chars)
     if rules.bag_after.match(view.text, a.end, max(a.end, stop)):
         return True  # "Pitocin 20 units in 1000 mL": a drug put in a fluid bag
+    if rules.bolus_left_out.search(view.text, a.end, view.sentences[a.sent].end) and not any(
+        m.label == "DRUG" and m.start > a.end and m.start < view.sentences[a.sent].end
+        for m in view.in_sent(a.sent)
+    ):
+        return True  # "heparin started (1150u) w/o bolus": the drip begun, its bolus left out
     if rules.drip_clause_goes_on.match(view.text, a.end):
         stop = segment.end  # "on argatroban, raised per nomogram overnight to 2 mcg/kg/min"
     rate = rules.rate.search(view.text, a.end, max(a.end, stop))
@@ -1349,12 +1363,19 @@ def _drip_of_list(
     "heparin 5000u, insulin gtts") and for a drug with no amount of its own before that drug
     ("vecuronium, fentanyl and versed gtt", "versed and fentanyl gtt"); not for a drug with an
     amount ("5cc propofol for the line, versed titrated up": the propofol is a dose, "titrated"
-    the Versed's)."""
+    the Versed's), nor for a drug with a bare number right before it ("got 20 bumex and TNG
+    titrated": its amount with the unit left out)."""
     if word in rules.infusion_shared:
         return True
+    if _BARE_NUMBER_BEFORE.search(view.text, max(segment.start, a.start - 12), a.start):
+        return False  # "got 20 bumex and TNG raised": an amount of its own, unit left out
     i = a.tok_end + other
     end = view.offsets[i] if i < len(view.offsets) else segment.end
     return not rules.doses.find_all(view.text[segment.start : max(a.end, min(end, segment.end))])
+
+
+# a number written right before a drug, with no unit ("given 40 lasix"): the drug's own amount
+_BARE_NUMBER_BEFORE = re.compile(r"(?<![\w./:-])\d+(?:\.\d+)?[ \t]+$")
 
 
 def _standing_list_item(view: NoteView, a: Mention, rules: ExtractionRules) -> list[str]:

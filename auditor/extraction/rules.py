@@ -396,6 +396,7 @@ class ExtractionRules:
         self.stress_dose_after = frozenset(words.get("stress_dose_after", ()))
         self.infusion_not_after = frozenset(words.get("infusion_not_after", ()))
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
+        self.bolus_infusion_route_words = frozenset(words.get("bolus_infusion_route_words", ()))
         self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))
         self.drip_bolus_routes = frozenset(words.get("drip_bolus_routes", ()))
         self.drip_bolus_not_with = frozenset(words.get("drip_bolus_not_with", ()))
@@ -539,6 +540,7 @@ class ExtractionRules:
         self.blank_line = rx["blank_line"]
         self.rate = rx["rate"]
         self.bag_after = rx.get("bag_after", NEVER)
+        self.bolus_left_out = rx.get("bolus_left_out", NEVER)
         self.infusion_before = rx["infusion_before"]
         self.range_after_drug = rx.get("range_after_drug", NEVER)
         self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)
@@ -607,6 +609,7 @@ class ExtractionRules:
         self.dose_lead = rx["dose_lead"]
         self.effect_before_dose = rx.get("effect_before_dose", NEVER)
         self.effect_before_drug = rx.get("effect_before_drug", NEVER)
+        self.symptom_better_before_drug = rx.get("symptom_better_before_drug", NEVER)
         self.effect_verb_before_drug = rx.get("effect_verb_before_drug", NEVER)
         self.extra_dose = rx.get("extra_dose", NEVER)
         self.dose_range_before = rx["dose_range_before"]
@@ -626,6 +629,8 @@ class ExtractionRules:
         self.admission_told = rx.get("admission_told", NEVER)
         self.night_note = rx.get("night_note", NEVER)
         self.tolerated_dose_of = rx.get("tolerated_dose_of", NEVER)
+        self.tolerated_drug_before = rx.get("tolerated_drug_before", NEVER)
+        self.tolerated_drug_today_after = rx.get("tolerated_drug_today_after", NEVER)
         self.day_note = rx.get("day_note", NEVER)
         self.stay_told = rx.get("stay_told", NEVER)
         self.additive_roles = frozenset(spec["words"].get("additive_roles", ()))
