@@ -158,6 +158,14 @@ def audit(
     ] = None,
     spec: Annotated[str | None, typer.Option(help=SPEC_HELP)] = None,
     setting_col: Annotated[str | None, typer.Option(help=SETTING_HELP)] = None,
+    progress_every: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="when stderr is no terminal (a log file, a pipe), write a progress line every "
+            "this many seconds (default: none)",
+        ),
+    ] = None,
 ) -> None:
     """Audit INPUT and write notes.jsonl, events.jsonl, CSV copies, run.json and report.html
     to --out (with --claims, also claims.jsonl and claims.csv: findings per claim line).
@@ -187,7 +195,7 @@ def audit(
     )  # fmt: skip
     try:
         count = partial(count_records, input, options.reader)
-        with _progress_bar(count) as on_note:
+        with _progress_bar(count, progress_every) as on_note:
             result = run_audit(options, on_note)
     except AuditorError as exc:
         _fail(exc)
@@ -221,21 +229,62 @@ def _signals_off() -> None:
         signal.signal(s, signal.SIG_IGN)
 
 
+def _clock(seconds: float) -> str:
+    """``H:MM:SS`` of a duration (as the progress bar writes it)."""
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def _progress_lines(count: Callable[[], int | None] | None, every: float) -> Callable[[], None]:
+    """A per-note callback that writes a plain progress line to stderr at most once per
+    ``every`` seconds (a log's progress: no bar, no cursor moves), from the first note on,
+    and at the last: ``auditing: 1,200/4,999 notes, 0:02:01 elapsed, about 0:06:24 left``
+    (the time left paced from the first note, after the loading; without a total, the
+    count and the elapsed time). Counts only, never text."""
+    import time
+
+    started = time.monotonic()
+    state: dict[str, Any] = {"done": 0, "total": None, "next": 0.0, "first": started}
+
+    def on_note() -> None:
+        state["done"] += 1
+        done, now = state["done"], time.monotonic()
+        if done == 1:
+            state["first"] = now  # the time left is paced from here, after the loading
+            state["total"] = count() if count is not None else None
+        total = state["total"]
+        if now < state["next"] and done != total:
+            return
+        state["next"] = now + every
+        line = f"auditing: {done:,}" + (f"/{total:,}" if total else "")
+        line += f" notes, {_clock(now - started)} elapsed"
+        if total and done > 1:
+            left = (now - state["first"]) / (done - 1) * max(total - done, 0)
+            line += f", about {_clock(left)} left"
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    return on_note
+
+
 @contextmanager
 def _progress_bar(
     count: Callable[[], int | None] | None = None,
+    every: float | None = None,
 ) -> Iterator[Callable[[], None]]:
-    """A per-note progress callback: a transient bar on stderr when it is a terminal, else
-    a no-op (so logs and pipes get no progress output at all). Counts only, never text.
+    """A per-note progress callback: a transient bar on stderr when it is a terminal; else
+    a line every ``every`` seconds when given (``--progress-every``: ``_progress_lines``),
+    else a no-op (so logs and pipes get no progress output unless asked). Counts only,
+    never text.
 
     Args:
         count: returns the number of records when it is cheap to know
             (``io.readers.count_records``), else None. It is called when the first note is
             done (after the columns have been checked); with a total the bar shows
             ``n/total``, the elapsed and the remaining time.
+        every: seconds between progress lines when stderr is no terminal; None: none.
     """
     if not err.is_terminal:
-        yield lambda: None
+        yield (lambda: None) if every is None else _progress_lines(count, every)
         return
     with Progress(
         TextColumn("auditing"),

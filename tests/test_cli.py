@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib.metadata import version
 
 import pytest
@@ -294,3 +295,31 @@ def test_made_up_and_object_ids_read_the_same_in_every_output(tmp_path):
     page = (out / "report.html").read_text(encoding="utf-8")
     assert all(json.dumps(i, ensure_ascii=False) in page for i in ids)
     assert "{'$oid'" not in page
+
+
+def test_progress_lines_in_a_log_only_when_asked(tmp_path):
+    """stderr that is no terminal (a log, a pipe) gets no progress unless
+    ``--progress-every SECONDS`` asks for it: then a plain line (no bar) at the first note,
+    at most once per interval, and at the last, with the total, the elapsed time and, from
+    the second note on, the time left; counts only (helper debt17)."""
+    path = tmp_path / "notes.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": f"n{i}", "text": GIVEN}) + "\n" for i in range(3)),
+        encoding="utf-8",
+    )
+    quiet = run(path, "--out", tmp_path / "quiet", "--no-html")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    result = run(path, "--out", tmp_path / "logged", "--no-html", "--progress-every", "0")
+    assert result.exit_code == 0
+    got = result.stderr.splitlines()
+    clock = r"\d+:\d\d:\d\d"
+    assert len(got) == 3
+    assert re.fullmatch(rf"auditing: 1/3 notes, {clock} elapsed", got[0])
+    for n, line in enumerate(got[1:], start=2):
+        assert re.fullmatch(rf"auditing: {n}/3 notes, {clock} elapsed, about {clock} left", line)
+    assert "Toradol" not in result.stderr
+    hourly = run(path, "--out", tmp_path / "hourly", "--no-html", "--progress-every", "3600")
+    assert [line.split(",")[0] for line in hourly.stderr.splitlines()] == [
+        "auditing: 1/3 notes",
+        "auditing: 3/3 notes",
+    ]

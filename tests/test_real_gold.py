@@ -483,6 +483,8 @@ def test_nursing_batch_2_is_24_dev_notes():
         ("nursing-22", 7, 40, ()),
         # batch nursing-23 was drawn excluding gold and batch nursing-22's draw (sixteenth round)
         ("nursing-23", 12, 28, ("/work/s15/draws/nursing-22.ids",)),
+        # batch nursing-24 was drawn excluding gold only (seventeenth round, PROVENANCE.md)
+        ("nursing-24", 10, 32, ()),
     ],
 )
 def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
@@ -504,7 +506,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (737, 594, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (762, 619, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

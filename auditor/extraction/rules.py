@@ -534,6 +534,7 @@ class ExtractionRules:
         self.blank_line = rx["blank_line"]
         self.rate = rx["rate"]
         self.bag_after = rx.get("bag_after", NEVER)
+        self.bolus_left_out = rx.get("bolus_left_out", NEVER)
         self.infusion_before = rx["infusion_before"]
         self.range_after_drug = rx.get("range_after_drug", NEVER)
         self.infusion_only_rate = rx.get("infusion_only_rate", NEVER)

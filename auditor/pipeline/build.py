@@ -448,13 +448,19 @@ def _with_lookahead(rule: dict[str, Any]) -> dict[str, Any]:
     """``rule`` with an ``on_match`` callback when its ``metadata`` names ``lookahead_tokens``
     N: the pattern's last N tokens must match but are not part of the modifier's span (a
     lookahead), so that a terminator such as ", <a new subject>" ends a scope before the
-    subject, which stays in the scope of a cue after it ("..., SSI held")."""
-    n = int((rule.get("metadata") or {}).get("lookahead_tokens", 0))
-    if n <= 0:
+    subject, which stays in the scope of a cue after it ("..., SSI held"); or
+    ``lookbehind_tokens`` M: the pattern's first M tokens must match but are not part of the
+    span (a lookbehind), so that a terminator written after a cue's own word ("SOTALOL 80MG
+    BID, K AND MG GIVEN": the comma after the frequency) does not overlap that word."""
+    metadata = rule.get("metadata") or {}
+    n = int(metadata.get("lookahead_tokens", 0))
+    b = int(metadata.get("lookbehind_tokens", 0))
+    if n <= 0 and b <= 0:
         return rule
 
     def on_match(matcher: Any, doc: Doc, i: int, matches: list[tuple[int, int, int]]) -> None:
         key, start, end = matches[i]
+        start = min(start + b, end - 1)
         matches[i] = (key, start, max(start + 1, end - n))
 
     return {**rule, "on_match": on_match}

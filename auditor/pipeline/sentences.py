@@ -5,7 +5,8 @@ templates), except that a hard-wrapped line continues when it ends without punct
 the next line starts in lower case and is not a body-system heading ("r-weaned ...", "cv: ...",
 "gi->..."), or when it ends in a word that cannot end a sentence. Inside a line, ``.``,
 ``!``, ``?`` and ``;`` end a sentence (a period after a drug abbreviation followed by a word,
-"reg. insulin", does not), and so does a temperature's unit ("T 98.6 F. Dexamethasone"); a
+"reg. insulin", does not, nor does one after an amount's unit right before a drug's name, "pushed
+3 mg. dilaudid"), and so does a temperature's unit ("T 98.6 F. Dexamethasone"); a
 capitalised field label inside a line ("... 1 mL Route: IM Site: deltoid") starts one, so
 that an export that flattened a form onto one line keeps its fields apart.
 The scope of every ConText modifier is one of these sentences.
@@ -27,6 +28,7 @@ from spacy.tokens import Doc, Span
 
 from ..patterns import Patterns
 from .component import RuleComponent
+from .mentions import MENTIONS_KEY
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class SentenceRules:
             a sentence before a word on the same line.
         route_continuations: capitalised words that go on after a route abbreviation's period
             ("i.m. M. deltoideus links": the muscle's abbreviation).
+        dose_units: lower-case dose units whose period after a number does not end a sentence
+            before a drug's name on the same line ("pushed 3 mg. dilaudid at noon").
         temperature_units: unit tokens that end a sentence right after a number.
         label_words: most words of a field label before its colon.
         label_joiners: lower-case second words of a two-word field label.
@@ -55,6 +59,7 @@ class SentenceRules:
     drug_abbreviations: frozenset[str]
     route_abbreviations: frozenset[str]
     route_continuations: frozenset[str]
+    dose_units: frozenset[str]
     temperature_units: frozenset[str]
     label_words: int
     label_joiners: frozenset[str]
@@ -76,15 +81,43 @@ class SentenceRules:
             route_continuations=frozenset(
                 w.lower() for w in periods.get("route_continuations", ())
             ),
+            dose_units=frozenset(w.lower() for w in periods.get("dose_units", ())),
             temperature_units=frozenset(data["temperature_units"]),
             label_words=labels["max_words"],
             label_joiners=frozenset(labels["joiners"]),
         )
 
 
+def _drug_spans(doc: Doc) -> dict[int, int]:
+    """Start token -> end token of each DRUG mention of ``doc.spans["mentions"]`` (the mention
+    ruler runs before the splitter); empty when the Doc has no mentions."""
+    if MENTIONS_KEY not in doc.spans:
+        return {}
+    return {s.start: s.end for s in doc.spans[MENTIONS_KEY] if s.label_ == "DRUG"}
+
+
+def _unit_period(doc: Doc, i: int, rules: SentenceRules, drugs: dict[int, int]) -> bool:
+    """Is the period at token ``i`` the abbreviation point of a dose unit written after a number
+    ("3 mg.", "60meq.") with a drug's name next on the same line that has no amount of its own
+    right after it and is not capitalised as a sentence's first word ("pushed 3 mg. dilaudid at
+    noon", "replaced with 60meq. KCL over two doses")? Such a period does not end the sentence:
+    the amount is the drug's. A unit before any other word ("acetaminophen 1 gm. pt asleep"),
+    before a capitalised name ("covered with 3 units. Lasix ...") or before a drug with its own
+    amount ("3 units. LASIX 40 MG") still ends it."""
+    end = drugs.get(i + 1)
+    if end is None or i < 2 or doc[i].text != "." or "\n" in doc[i].whitespace_:
+        return False
+    if doc[i - 1].lower_ not in rules.dose_units or not doc[i - 2].like_num:
+        return False
+    if doc[i + 1].is_title and not doc[i + 1].is_upper:
+        return False
+    return end >= len(doc) or not doc[end].like_num
+
+
 def _starts(doc: Doc, rules: SentenceRules) -> list[int]:
     """Token indices that start a sentence (always includes 0)."""
     text = doc.text
+    drugs = _drug_spans(doc) if rules.dose_units else {}
     starts = [0]
     line_start = 0
     previous_break = False
@@ -129,7 +162,7 @@ def _starts(doc: Doc, rules: SentenceRules) -> list[int]:
                         and doc[token.i + 1].lower_ in rules.route_continuations
                     )
                 )
-            ) and not _comma_continues(doc, token.i)
+            ) and not (_comma_continues(doc, token.i) or _unit_period(doc, token.i, rules, drugs))
         elif token.text in rules.temperature_units and token.i and doc[token.i - 1].like_num:
             previous_break = token.i + 1 < len(doc) and doc[token.i + 1].text[:1].isupper()
     return starts

@@ -3,7 +3,8 @@
 Splits a number glued to its unit ("80mg" -> "80", "mg"; "5,000u" -> "5,000", "u") and a
 brand glued to its strength ("Kenalog-40" -> "Kenalog", "-", "40"), and the arrows, equals
 signs and semicolons of nursing shorthand ("agitated->haldol", "ENDO=BS", "COMFORT;MSO4"), a
-period glued between two capitalised words ("PENDING.MAG") or glued before the next word after
+period glued between two capitalised words ("PENDING.MAG") or two lower-case ones
+("off.medicated"), or glued before the next word after
 a space ("MSO4 .NEG 2500": the sentence ends there), a dash glued before a word after a space
 ("gd -diuresing") or after a word before a space ("results- much"), an arrow glued before a
 word after a space ("afib ->amiodarone"), a repeat count glued to the word before it ("IVx2",
@@ -15,6 +16,8 @@ them.
 
 from __future__ import annotations
 
+import re
+
 from spacy.language import Language
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
@@ -24,6 +27,9 @@ EXTRA_INFIXES = (
     r"(?<=[0-9])(?!(?:[sS][tT]|[nN][dD]|[rR][dD]|[tT][hH])(?![A-Za-z]))(?=[A-Za-z\u00b5\u03bc%])",
     r"(?<=[A-Za-z])-(?=[0-9])",  # Kenalog-40
     r"(?<=[A-Za-z])\.(?=[A-Z][a-z])",  # given.Tolerated
+    # "drip was off.medicated with haldol": a period glued between two lower-case words of three
+    # letters or more (the space after it left out); "a.m.", "p.o.", "i.v." keep their points
+    r"(?<=[a-z]{3})\.(?=[a-z]{3})",
     r"(?<=[0-9A-Za-z])/(?=[A-Za-z])",  # mg/mL, mg/dL as three tokens
     r"(?<=[A-Za-z]{2})/(?=[0-9])",  # "6u reg/40u nph": a list of doses
     r"(?<=[A-Za-z]{2})\+(?=[A-Za-z])",  # "CALCIUM+K": a list (but "K+" stays one token)
@@ -72,11 +78,20 @@ EXTRA_PREFIXES = (
 # "lasix- good diuresis"): the clause break of nursing shorthand, not part of the
 # word, as a dash glued to a word's start is (a word of two letters or more, so "Kenalog-40"
 # and "x-ray" inside a token are untouched)
-EXTRA_SUFFIXES = (r"(?<=[A-Za-z]{2})-+",)
+# and a period glued after a decade's plural in capitals ("HR 80'S. BP 120S."): the sentence ends
+# there (spaCy splits a final period after a lowercase letter or two capitals only, and keeps
+# "S." whole as an initial)
+EXTRA_SUFFIXES = (r"(?<=[A-Za-z]{2})-+", r"(?<=[0-9][sS])\.", r"(?<=[0-9]'[sS])\.")
+# two lower-case words glued by a period with the space after it left out ("drip was
+# off.medicated with haldol", "resting.vitals stable") look like a web address to spaCy's URL
+# matcher, which then keeps them one token: such a token is no address unless the part after the
+# point is a common top-level domain ("mtsamples.com")
+GLUED_WORDS_NOT_URL = r"(?![a-z]{3,}\.(?!(?:com|org|net|edu|gov|info|biz)$)[a-z]{3,}$)"
 
 
 def customize_tokenizer(nlp: Language) -> None:
-    """Add ``EXTRA_INFIXES``, ``EXTRA_PREFIXES`` and ``EXTRA_SUFFIXES`` to ``nlp.tokenizer``
+    """Add ``EXTRA_INFIXES``, ``EXTRA_PREFIXES`` and ``EXTRA_SUFFIXES`` to ``nlp.tokenizer``,
+    keep two lower-case words glued by a period out of its URL match (``GLUED_WORDS_NOT_URL``)
     and drop apostrophe-less contraction exceptions, in place.
 
     spaCy splits "Im" and "Id" as contractions (I'm, I'd); in notes they are the routes IM
@@ -89,6 +104,12 @@ def customize_tokenizer(nlp: Language) -> None:
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     suffixes = list(nlp.Defaults.suffixes) + list(EXTRA_SUFFIXES)
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    url_match = nlp.tokenizer.url_match
+    if url_match is not None and GLUED_WORDS_NOT_URL not in url_match.__self__.pattern:
+        url = url_match.__self__
+        flags = re.match(r"(?:\(\?[a-zA-Z]+\))*", url.pattern).end()  # "(?u)" stays first
+        pattern = url.pattern[:flags] + GLUED_WORDS_NOT_URL + url.pattern[flags:]
+        nlp.tokenizer.url_match = re.compile(pattern, url.flags).match
     nlp.tokenizer.rules = {
         key: value
         for key, value in nlp.tokenizer.rules.items()
