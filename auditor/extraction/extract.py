@@ -1603,7 +1603,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     absorb_unnamed(events, rules, view.text)
     _record_route(note, events)
     timed = frozenset(id(e) for e in events if _told_at_a_time(view, e, rules))
-    merged = _expand_repeats(merge_mentions(events, rules, frozenset(apart), timed), repeats)
+    merged = _expand_repeats(
+        merge_mentions(events, rules, frozenset(apart), timed, view.text), repeats
+    )
     merged = _repeat_sides(view, merged, rules)
     merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..doses import tidy_number
 from .event import Event
 from .rules import ExtractionRules
 from .view import Mention, NoteView
@@ -110,11 +111,24 @@ def merge_unnamed(event: Event, events: list[Event], a: Mention, rules: Extracti
     return True
 
 
+def _strength_of(text: str, event: Event, rules: ExtractionRules) -> float | None:
+    """The percent strength written right at drug ``event``'s anchor in ``text`` ("Marcaine
+    0.25%", "0.5% Marcaine": ``regex.strength_after`` / ``regex.strength_before``), or None."""
+    if not text:
+        return None
+    after = rules.strength_after.match(text, event.end)
+    if after is not None:
+        return float(after.group(1))
+    before = rules.strength_before.search(text, max(0, event.start - 20), event.start)
+    return float(before.group(1)) if before is not None else None
+
+
 def merge_mentions(
     events: list[Event],
     rules: ExtractionRules,
     apart: frozenset[int] = frozenset(),
     timed: frozenset[int] = frozenset(),
+    text: str = "",
 ) -> list[Event]:
     """A later mention of an already given drug with no dose and no site of its own
     ("responding to the Benadryl we gave"; also when it names only the drug's family: "Novolog
@@ -168,6 +182,13 @@ def merge_mentions(
             and (e.route is None or e.route == event.route)
         ]
         if bare:  # "tx with MSO4 ... MSO4 0.5 mg x2 for rib pain": the dose told in full later
+            strength = _strength_of(text, out[bare[0]], rules) if event.dose_unit == "mL" else None
+            if strength is not None and _strength_of(text, event, rules) is None:
+                # "Marcaine 0.025% was injected ... A total of 40 mL of Marcaine was used": the
+                # volume of the strength written first (contract section 3: a percent solution
+                # converts at 1% = 10 mg/mL)
+                event.dose_value = tidy_number(strength * rules.doses.pct_factor * event.dose_value)
+                event.dose_unit = "mg"
             event.take(out[bare[0]], TEXT_ELEMENTS)
             out[bare[0]] = event
             continue

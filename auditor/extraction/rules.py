@@ -492,6 +492,8 @@ class ExtractionRules:
         self.unnamed_class_infused = rx.get("unnamed_class_infused", NEVER)
         self.class_course_gap = rx.get("class_course_gap", NEVER)
         self.induced_with_before = rx.get("induced_with_before", NEVER)
+        self.strength_after = rx.get("strength_after", NEVER)
+        self.strength_before = rx.get("strength_before", NEVER)
         self.infused_with_before = rx.get("infused_with_before", NEVER)
         self.infused_after = rx.get("infused_after", NEVER)
         self.stress_report = rx.get("stress_report", NEVER)
