@@ -343,17 +343,7 @@ class ProceduralRules:
         Versed"). Not when the drug's own sentence tells of the airway as a state kept
         (``airway_ongoing``: "Later he remained intubated and restless, Ativan 2 mg IV
         given"): that sedates a ventilated patient."""
-        if self.airway_done is None or event.get("medication") not in self.airway_drugs:
-            return False
-        left, right = self.reading.around(text, event["start"], event["end"])
-        if self.airway_ongoing is not None and self.airway_ongoing.search(text, left, right):
-            return False
-        for _ in range(self.airway_sentences):
-            before = self.reading.before(text, left)
-            if before is None:
-                break
-            left = before
-        return bool(self.airway_done.search(text, left, right))
+        return self._sedation_after(text, event, self.airway_done, self.airway_sentences)
 
     def after_bedside_procedure(self, text: str, event: dict[str, Any]) -> bool:
         """Whether ``event``'s drug is one of ``airway_drugs`` (sedatives, opioids used to
@@ -363,17 +353,25 @@ class ProceduralRules:
         versed"): the sedation for that procedure (corpora/README.md: sedation for a
         bedside procedure is procedural). Not when the drug's own sentence tells of the airway
         as a state kept (``airway_ongoing``)."""
-        if self.bedside_done is None or event.get("medication") not in self.airway_drugs:
+        return self._sedation_after(text, event, self.bedside_done, self.bedside_sentences)
+
+    def _sedation_after(
+        self, text: str, event: dict[str, Any], done: re.Pattern[str] | None, sentences: int
+    ) -> bool:
+        """Whether ``event``'s drug is one of ``airway_drugs`` and ``done`` matches in its
+        sentence or up to ``sentences`` sentences before it, its own sentence not telling of
+        the airway as a state kept (``airway_ongoing``)."""
+        if done is None or event.get("medication") not in self.airway_drugs:
             return False
         left, right = self.reading.around(text, event["start"], event["end"])
         if self.airway_ongoing is not None and self.airway_ongoing.search(text, left, right):
             return False
-        for _ in range(self.bedside_sentences):
+        for _ in range(sentences):
             before = self.reading.before(text, left)
             if before is None:
                 break
             left = before
-        return bool(self.bedside_done.search(text, left, right))
+        return bool(done.search(text, left, right))
 
     def not_an_event(self, text: str, event: dict[str, Any], procedural: bool) -> bool:
         """Whether an extracted ``event`` (``medication``, ``start``, ``end``) is no

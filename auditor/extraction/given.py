@@ -1280,8 +1280,7 @@ def is_infusion(view: NoteView, a: Mention, segment: Segment, rules: ExtractionR
     if rules.bag_after.match(view.text, a.end, max(a.end, stop)):
         return True  # "Pitocin 20 units in 1000 mL": a drug put in a fluid bag
     if rules.bolus_left_out.search(view.text, a.end, view.sentences[a.sent].end) and not any(
-        m.label == "DRUG" and m.start > a.end and m.start < view.sentences[a.sent].end
-        for m in view.in_sent(a.sent)
+        m.label == "DRUG" and m.start > a.end for m in view.in_sent(a.sent)
     ):
         return True  # "heparin started (1150u) w/o bolus": the drip begun, its bolus left out
     if rules.drip_clause_goes_on.match(view.text, a.end):
