@@ -65,6 +65,7 @@ AUDIT_FILES: tuple[str, ...] = (
     "billing/claim_rules.yaml",
     "billing/payers.yaml",
     "reader/reader.yaml",
+    "tokenizer/tokenizer.yaml",
 )
 
 # reader/reader.yaml regexes and the groups their readers take (``records.ReaderRules``)
@@ -174,22 +175,42 @@ def regex_problem(pattern: str) -> str | None:
     (``(a|aa)+``). These are the
     shapes that make a backtracking engine take exponential time on a short token (``^(a+)+$``
     on 35 characters); rewrite them with one quantifier or a possessive/atomic form.
+
+    Allowed inside a repetition: a run of one character class delimited by a required
+    character of a disjoint class just after or before it in the same sequence (``(?:\\w+
+    ){0,2}``, ``(?:[\\w-]+, )*``, ``(?:\\s+\\w+){0,2}``: up to N words). Each iteration then
+    ends at a delimiter that the run cannot take, so a string splits into iterations one way
+    only and a failed match backtracks through each run once (linear in the run's length,
+    never exponential: ``benchmarks/regex_cost.py`` times such rules on 100 kB adversarial
+    lines).
     """
     try:
         re.compile(pattern)
         parsed = sre_parse.parse(pattern)
     except (re.error, RecursionError, OverflowError) as exc:
         return f"does not compile ({exc})"
-    return _nested(parsed, False)
+    return _nested(parsed, 0)
 
 
-def _nested(sub: Any, repeated: bool) -> str | None:
-    for op, av in sub:
+# the most times a repetition may repeat a fixed string made optional inside it
+# (``(?:\\w+ (?:and )?){0,2}``): at most 2**N ways to read a match, whatever the input
+OPTIONAL_IN_REPEAT_MAX = 4
+
+
+def _nested(sub: Any, repeated: int) -> str | None:
+    """The first problem of parsed ``sub`` (``regex_problem``); ``repeated``: the most times
+    an enclosing repetition repeats it (0: none)."""
+    for index, (op, av) in enumerate(sub):
         if op in _REPEATS:
             lo, hi, body = av
-            if repeated and lo != hi:
+            if (
+                repeated
+                and lo != hi
+                and not _delimited(sub, index)
+                and not (hi == 1 and repeated <= OPTIONAL_IN_REPEAT_MAX and _fixed(body))
+            ):
                 return "nested repetition (catastrophic backtracking)"
-            problem = _nested(body, repeated or hi > 1)
+            problem = _nested(body, max(repeated, hi) if hi > 1 else repeated)
             if problem:
                 return problem
         elif op is sre_constants.SUBPATTERN:
@@ -208,10 +229,102 @@ def _nested(sub: Any, repeated: bool) -> str | None:
                 if problem:
                     return problem
         elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            problem = _nested(av[1], False)
+            problem = _nested(av[1], 0)
             if problem:
                 return problem
     return None
+
+
+# zero-width items skipped when looking for a run's delimiter
+_ZERO_WIDTH = {sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT}
+_CATEGORIES = {
+    sre_constants.CATEGORY_WORD: r"\w",
+    sre_constants.CATEGORY_NOT_WORD: r"\W",
+    sre_constants.CATEGORY_SPACE: r"\s",
+    sre_constants.CATEGORY_NOT_SPACE: r"\S",
+    sre_constants.CATEGORY_DIGIT: r"\d",
+    sre_constants.CATEGORY_NOT_DIGIT: r"\D",
+}
+
+
+def _char_class(item: Any) -> str | None:
+    """The one-character class (``[...]`` source) parsed item ``item`` matches, or None when
+    it is not one character of a class (a group, a repeat, ``.``)."""
+    op, av = item
+    if op is sre_constants.LITERAL:
+        return f"[{re.escape(chr(av))}]"
+    if op is sre_constants.NOT_LITERAL:
+        return f"[^{re.escape(chr(av))}]"
+    if op is not sre_constants.IN:
+        return None
+    parts = []
+    for part_op, part in av:
+        if part_op is sre_constants.NEGATE:
+            parts.insert(0, "^")
+        elif part_op is sre_constants.LITERAL:
+            parts.append(re.escape(chr(part)))
+        elif part_op is sre_constants.RANGE:
+            parts.append(f"{re.escape(chr(part[0]))}-{re.escape(chr(part[1]))}")
+        elif part_op is sre_constants.CATEGORY and part in _CATEGORIES:
+            parts.append(_CATEGORIES[part])
+        else:
+            return None
+    return f"[{''.join(parts)}]"
+
+
+def _run_class(item: Any, required: bool) -> str | None:
+    """The character class of a run (``\\w+``, ``[a-z]{0,3}``) or, with ``required``, of one
+    required character or a run of at least one (the delimiter), else None."""
+    op, av = item
+    if op in _REPEATS:
+        lo, _hi, body = av
+        if len(body) != 1 or (required and lo < 1):
+            return None
+        return _char_class(body[0])
+    return _char_class(item)
+
+
+def _fixed(body: Any) -> bool:
+    """Whether parsed ``body`` always matches the same number of characters."""
+    low, high = body.getwidth()
+    return bool(low == high)
+
+
+@lru_cache(maxsize=1)
+def _bmp() -> str:
+    """Every character of the Basic Multilingual Plane but the surrogates: the sample on which
+    two character classes are found disjoint (``_disjoint``)."""
+    return "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF)
+
+
+@lru_cache(maxsize=256)
+def _disjoint(first: str, second: str) -> bool:
+    """Whether no character matches both one-character classes (checked case-insensitively,
+    the wider reading, over the Basic Multilingual Plane and any other character they
+    name)."""
+    named = "".join(re.findall(r"[^\x00-\uffff]", first + second))
+    # the narrower class is tried at each character, the wider one only where it matched
+    narrow, wide = sorted((first, second), key=lambda c: c.startswith("[^") or "\\w" in c)
+    both = re.compile(f"{narrow}(?<={wide})", re.IGNORECASE)
+    return both.search(_bmp() + named) is None
+
+
+def _delimited(sub: Any, index: int) -> bool:
+    """Whether the run at ``sub[index]`` (a repeat of one character class) has a required
+    delimiter of a disjoint class next to it in ``sub`` (zero-width items skipped): after it,
+    else before it (``regex_problem``)."""
+    run = _run_class(sub[index], False)
+    if run is None:
+        return False
+    for step in (1, -1):
+        at = index + step
+        while 0 <= at < len(sub) and sub[at][0] in _ZERO_WIDTH:
+            at += step
+        if 0 <= at < len(sub):
+            delimiter = _run_class(sub[at], True)
+            if delimiter is not None and _disjoint(run, delimiter):
+                return True
+    return False
 
 
 def _first_literal(sub: Any) -> str | None:
@@ -258,6 +371,18 @@ def _regex_format(value: object) -> bool:
     return True
 
 
+def _regex_error(error: Any) -> Any:
+    """The refused regex (a ``format: regex`` error) that ``error`` is or, for a value that
+    fits no branch of an ``anyOf`` (a regex or a list of them), holds; else None."""
+    if error.validator == "format" and error.validator_value == "regex":
+        return error
+    for sub in error.context or ():
+        found = _regex_error(sub)
+        if found is not None:
+            return found
+    return None
+
+
 def validate_file(name: str, data: dict[str, Any], schema: dict[str, Any]) -> None:
     """Check one parsed pattern file against its kind's schema and its regexes.
 
@@ -269,11 +394,13 @@ def validate_file(name: str, data: dict[str, Any], schema: dict[str, Any]) -> No
     validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
-        where = _where(error.absolute_path)
-        if error.validator == "format" and error.validator_value == "regex":
+        regex = _regex_error(error)
+        if regex is not None:
             raise PatternRegexError(
-                f"{name}: {where}: regular expression refused: {error.cause or error.message}"
+                f"{name}: {_where(regex.absolute_path)}: regular expression refused: "
+                f"{regex.cause or regex.message}"
             )
+        where = _where(error.absolute_path)
         message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
         raise PatternSchemaError(f"{name}: {where}: {message}")
     for path, pattern in _regexes(data):
@@ -615,3 +742,8 @@ class Patterns:
     def reader(self) -> dict[str, Any]:
         """How note text is read before extraction (``records.reader_rules`` compiles it)."""
         return self.files["reader/reader.yaml"]
+
+    @property
+    def tokenizer(self) -> dict[str, Any]:
+        """The tokenizer's tweaks (``pipeline.tokenizer.customize_tokenizer`` applies them)."""
+        return self.files["tokenizer/tokenizer.yaml"]

@@ -98,6 +98,41 @@ def test_bundled_patterns_pass_their_schemas():
             "[E102] billing/claim_rules.yaml: code_pattern: regular expression refused: "
             "nested repetition (catastrophic backtracking)",
         ),
+        (  # the setting and procedural rules are checked as the other files' are (debt18)
+            "setting/setting.yaml",
+            lambda d: d["note_rules"][0].update(pattern=r"\b(?:\w+\s?)+ clinic"),
+            PatternRegexError,
+            "[E102] setting/setting.yaml: note_rules[0].pattern: regular expression refused: "
+            "nested repetition (catastrophic backtracking)",
+        ),
+        (
+            "setting/setting.yaml",
+            lambda d: d["profiles"][0]["cues"].update(vitals={"pattern": "(a|ab)*c"}),
+            PatternRegexError,
+            "[E102] setting/setting.yaml: profiles[0].cues.vitals.pattern: regular expression "
+            "refused: repeated alternation whose branches start alike (backtracking)",
+        ),
+        (
+            "context/procedural.yaml",
+            lambda d: d["event_cues"].insert(0, r"(?:[a-z]+-?)* sedation"),
+            PatternRegexError,
+            "[E102] context/procedural.yaml: event_cues[0]: regular expression refused: "
+            "nested repetition (catastrophic backtracking)",
+        ),
+        (
+            "context/procedural.yaml",
+            lambda d: d["procedure_routes"].update(IM="(?:x+x+)+y"),
+            PatternRegexError,
+            "[E102] context/procedural.yaml: procedure_routes.IM: regular expression refused: "
+            "nested repetition (catastrophic backtracking)",
+        ),
+        (  # the tokenizer's rules are a pattern file too (debt18)
+            "tokenizer/tokenizer.yaml",
+            lambda d: d["infixes"].append("(?<=[0-9])(?:[a-z]+)+"),
+            PatternRegexError,
+            "[E102] tokenizer/tokenizer.yaml: infixes[28]: regular expression refused: "
+            "nested repetition (catastrophic backtracking)",
+        ),
     ],
 )
 def test_a_bad_value_is_a_coded_error_naming_file_and_key(patterns, name, change, error, message):
@@ -129,6 +164,33 @@ def test_a_catastrophic_token_regex_never_reaches_the_matcher(patterns):
     assert regex_problem("(a|aa)+$") is not None
     assert regex_problem("^[A-Za-z][A-Za-z/-]*$") is None
     assert regex_problem("(?:foo|bar)+") is None
+
+
+@pytest.mark.parametrize(
+    "pattern,refused",
+    [
+        # a run of one class ended (or started) by a required character of a disjoint class:
+        # one way to split a match into iterations, linear backtracking (regex_problem)
+        (r"\b(?:\w+ ){0,2}visit", False),
+        (r"(?:[\w-]+, )*and", False),
+        (r"(?:\s+\w+){0,2}", False),
+        (r"(?: [A-Za-z-]+){0,2} sedation", False),
+        (r"(?:(?!possible )[\w-]+ ){0,3}procedure", False),
+        (r"(?:\w+/)*x", False),
+        # an optional fixed string in a repetition of at most OPTIONAL_IN_REPEAT_MAX
+        (r"(?:\w+ (?:and )?){0,2}intubated", False),
+        (r"(?:\w+ (?:and )?)*intubated", True),  # unbounded: "and and and ..." is exponential
+        # the delimiter optional, or of a class the run shares, or no delimiter at all
+        (r"(?: ?\w+)*", True),
+        (r"(?:\w+\s?\w+ ){0,2}", True),
+        (r"(?:[a-z]+[A-Z])*", True),  # read case-insensitively, the classes meet
+        (r"(?:[^,]+;)*", True),
+        (r"(?:\w+[\u00b5])*", True),  # the micro sign is a word character
+        (r"(?:.+ )*", True),
+    ],
+)
+def test_a_delimited_run_may_repeat(pattern, refused):
+    assert (regex_problem(pattern) is not None) == refused
 
 
 def test_a_file_without_a_schema_is_refused_only_when_loaded(patterns, monkeypatch):
@@ -206,3 +268,19 @@ def test_a_drug_entrys_label_routes_are_checked_by_the_schema_only():
     with pytest.raises(PatternError, match=r"drugs\[0\]: 'label_routes' is a required"):
         bare = {k: v for k, v in entry.items() if k != "label_routes"}
         check_file("lexicons/drugs.yaml", {**base, "drugs": [bare]})
+
+
+def test_the_tokenizer_rules_are_read_from_the_patterns_folder(patterns):
+    """``tokenizer/tokenizer.yaml`` is the tokenizer's rules: a folder whose file lacks the
+    repeat-count infix keeps "IVx2" one token; the bundled one splits it."""
+    from auditor.pipeline.build import build_pipeline
+
+    def drop_repeat_infix(data):
+        data["infixes"] = [r for r in data["infixes"] if "(?=[xX][1-9]" not in r]
+
+    bundled = build_pipeline()
+    assert [t.text for t in bundled.make_doc("Toradol IVx2 Im")] == ["Toradol", "IV", "x2", "Im"]
+    _edit(patterns, "tokenizer/tokenizer.yaml", drop_repeat_infix)
+    custom = build_pipeline(str(patterns))
+    assert [t.text for t in custom.make_doc("Toradol IVx2 Im")] == ["Toradol", "IVx2", "Im"]
+    assert [t.text for t in custom.make_doc("Kenalog-40")] == ["Kenalog", "-", "40"]

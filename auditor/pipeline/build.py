@@ -67,7 +67,7 @@ from .mentions import (
     ruler_patterns,
     split_given_amounts,
 )
-from .tokenizer import customize_tokenizer
+from .tokenizer import customize_tokenizer, tokenizer_rules
 
 MAX_LENGTH = 2_000_000  # chars; longer notes are audited in windows by auditor.core
 TARGETS_KEY = "auditor_targets"  # span group of ConText's targets (the anchors), while it runs
@@ -81,18 +81,22 @@ PIPE_NAMES = (
 FUZZY_FILE = "fuzzy.json"  # the mention ruler's fuzzy-name settings (beside its patterns)
 
 
+def clinical_tokenizer(nlp: Language, rules: dict[str, Any] | None = None) -> Tokenizer:
+    """A new spaCy default tokenizer for ``nlp`` with the clinical tweaks of ``rules`` (a
+    parsed ``tokenizer/tokenizer.yaml``; None: that of ``$AUDITOR_PATTERNS`` or the bundled
+    folder), set as ``nlp.tokenizer`` (``tokenizer.customize_tokenizer``)."""
+    nlp.tokenizer = registry.tokenizers.get("spacy.Tokenizer.v1")()(nlp)
+    customize_tokenizer(nlp, rules)
+    return nlp.tokenizer
+
+
 @registry.tokenizers("auditor.clinical_tokenizer.v1")
 def make_clinical_tokenizer() -> Callable[[Language], Tokenizer]:
     """spaCy's default tokenizer with the clinical tweaks of ``tokenizer.customize_tokenizer``
-    (a registered function, so that ``English.from_config(nlp.config)`` rebuilds it)."""
-    default = registry.tokenizers.get("spacy.Tokenizer.v1")()
-
-    def make(nlp: Language) -> Tokenizer:
-        nlp.tokenizer = default(nlp)
-        customize_tokenizer(nlp)
-        return nlp.tokenizer
-
-    return make
+    (a registered function, so that ``English.from_config(nlp.config)`` rebuilds it), read
+    from ``$AUDITOR_PATTERNS`` or the bundled patterns folder (``build_pipeline`` sets those
+    of the folder it is given; a saved pipeline restores its own from disk)."""
+    return clinical_tokenizer
 
 
 class SectionsComponent(RuleComponent):
@@ -404,13 +408,18 @@ class RuleOrderMatcher:
         windows = None
         if not any(isinstance(rule.pattern, str) for rule in rules.values()):
             vocab = self._inner._MedspacyMatcher__matcher.vocab
-            bounded, unbounded = Matcher(vocab), Matcher(vocab)
+            # the patterns were checked when medSpaCy's own Matcher took them
+            bounded, unbounded = Matcher(vocab, validate=False), Matcher(vocab, validate=False)
+            plain: list[tuple[str, list[dict[str, Any]]]] = []  # bounded, no callback
             reach = 1
             for rule_id, rule in rules.items():
                 if isinstance(rule.pattern, list):
                     longest = max_length(rule.pattern)
                     if longest == math.inf:
                         unbounded.add(rule_id, [rule.pattern], on_match=rule.on_match)
+                    elif rule.on_match is None:
+                        plain.append((rule_id, rule.pattern))
+                        reach = max(reach, int(longest))
                     else:
                         bounded.add(rule_id, [rule.pattern], on_match=rule.on_match)
                         reach = max(reach, int(longest))
@@ -418,7 +427,9 @@ class RuleOrderMatcher:
                     reach = max(reach, len(self._inner.nlp(rule.literal.lower())))
             phrases = self._inner._MedspacyMatcher__phrase_matcher
             windows = TargetWindows(
-                *(m if len(m) else None for m in (bounded, unbounded, phrases)), reach
+                *(m if len(m) else None for m in (bounded, unbounded, phrases)),
+                reach,
+                StartIndex(vocab, plain, validate=False) if plain else None,
             )
         self._windows = (len(rules), windows)
         return windows
@@ -499,10 +510,13 @@ def build_pipeline(patterns_dir: str | None = None) -> Language:
     Raises:
         PatternError: a rule file is missing or invalid.
     """
-    root = str(load_patterns(patterns_dir).root)
+    patterns = load_patterns(patterns_dir)
+    root = str(patterns.root)
     nlp = spacy.blank(
         "en", config={"nlp": {"tokenizer": {"@tokenizers": "auditor.clinical_tokenizer.v1"}}}
     )
+    if patterns.tokenizer != tokenizer_rules():  # another folder's tokenizer rules
+        clinical_tokenizer(nlp, patterns.tokenizer)
     nlp.max_length = MAX_LENGTH
     for name in PIPE_NAMES:
         nlp.add_pipe(name, config={"patterns_dir": root})

@@ -111,18 +111,28 @@ class TargetWindows:
     cuts depends on nothing outside them, and the matches between the cuts, pruned, are the
     whole Doc's pruned matches there (``tests/test_matching.py`` compares the two).
 
+    The token patterns with a longest match are matched through a ``StartIndex``
+    (``indexed``: each pattern only from the tokens it can start on) when they need no
+    ``on_match`` callback, and through a plain Matcher on the window (``bounded``)
+    otherwise: a callback may move a match's start (a lookbehind), which ``StartIndex``
+    cannot tell from a match found from another token.
+
     Args:
         bounded: spaCy Matcher of the token patterns with a longest match (None: none).
         unbounded: spaCy Matcher of the others (None: there are none).
         phrases: spaCy PhraseMatcher of the literals (None: there are none).
-        reach: the longest match of ``bounded`` and ``phrases``, in tokens.
+        reach: the longest match of ``bounded``, ``indexed`` and ``phrases``, in tokens.
+        indexed: ``StartIndex`` of more token patterns with a longest match (None: none).
     """
 
-    def __init__(self, bounded: Any, unbounded: Any, phrases: Any, reach: int) -> None:
+    def __init__(
+        self, bounded: Any, unbounded: Any, phrases: Any, reach: int, indexed: Any = None
+    ) -> None:
         self.bounded = bounded
         self.unbounded = unbounded
         self.phrases = phrases
         self.reach = max(1, reach)
+        self.indexed = indexed
 
     def matches(self, doc: Any, targets: Any) -> tuple[list[Match], list[tuple[int, int]]]:
         """The unpruned matches of the windows around ``targets`` (Spans of ``doc``) and the
@@ -136,20 +146,24 @@ class TargetWindows:
         if not regions:
             return [], []
         loose = self.unbounded(doc) if self.unbounded is not None else []
+        columns = self.indexed.columns(doc) if self.indexed is not None else None
         out: list[Match] = []
         done: list[tuple[int, int, list[Match]]] = []  # (cut left, cut right, its matches)
         for a, b in regions:
-            left, right, found = self._between_cuts(doc, a, b, loose)
+            left, right, found = self._between_cuts(doc, a, b, loose, columns)
             while done and left < done[-1][1]:  # meets the last window: one window
                 a = min(a, done.pop()[0])
-                left, right, found = self._between_cuts(doc, a, b, loose)
+                left, right, found = self._between_cuts(doc, a, b, loose, columns)
             done.append((left, right, found))
         for _, _, found in done:
             out += found
         return out, regions
 
-    def _window(self, doc: Any, low: int, high: int, loose: list[Match]) -> list[Match]:
-        """Every match of the whole Doc that lies in tokens ``low``..``high``."""
+    def _window(
+        self, doc: Any, low: int, high: int, loose: list[Match], columns: Any = None
+    ) -> list[Match]:
+        """Every match of the whole Doc that lies in tokens ``low``..``high`` (``columns``:
+        ``StartIndex.columns`` of ``doc``, when ``indexed`` is set)."""
         found: list[Match] = []
         if low >= high:
             return found
@@ -157,19 +171,21 @@ class TargetWindows:
         # spaCy's Matcher gives offsets in the Span, its PhraseMatcher offsets in the Doc
         if self.bounded is not None:
             found += [(key, low + s, low + e) for key, s, e in self.bounded(window)]
+        if self.indexed is not None:
+            found += self.indexed.within(doc, columns, low, high)
         if self.phrases is not None:
             found += self.phrases(window)
         found += [m for m in loose if low <= m[1] and m[2] <= high]
         return found
 
     def _between_cuts(
-        self, doc: Any, a: int, b: int, loose: list[Match]
+        self, doc: Any, a: int, b: int, loose: list[Match], columns: Any = None
     ) -> tuple[int, int, list[Match]]:
         """Clean cuts ``left <= a`` and ``right >= b`` and the matches between them."""
         n, k = len(doc), self.reach
         low, high = max(0, a - 2 * k), min(n, b + 2 * k)
         while True:
-            found = self._window(doc, low, high, loose)
+            found = self._window(doc, low, high, loose, columns)
             crossed = set()
             for _, s, e in found:
                 crossed.update(range(s + 1, e))
@@ -285,12 +301,16 @@ class StartIndex:
     Args:
         vocab: the pipeline's Vocab.
         patterns: ``(match key, token pattern)`` pairs.
+        validate: check each pattern against spaCy's pattern schema (False: the patterns
+            were checked when another Matcher took them, e.g. medspaCy's ConText matcher).
     """
 
-    def __init__(self, vocab: Any, patterns: list[tuple[str, Pattern]]) -> None:
+    def __init__(
+        self, vocab: Any, patterns: list[tuple[str, Pattern]], validate: bool = True
+    ) -> None:
         from spacy.matcher import Matcher
 
-        self.rest = Matcher(vocab)
+        self.rest = Matcher(vocab, validate=validate)
         groups: dict[tuple[int, int], Any] = {}
         reach: dict[tuple[int, int], int] = {}
         # the (column, value) pairs the token after the first must have, None: any
@@ -306,7 +326,7 @@ class StartIndex:
             else:
                 group = (column, value if isinstance(value, int) else vocab.strings.add(value))
             if group not in groups:
-                groups[group], reach[group] = Matcher(vocab), 0
+                groups[group], reach[group] = Matcher(vocab, validate=validate), 0
                 follows[group] = set()
             groups[group].add(key, [pattern])
             reach[group] = max(reach[group], int(max_length(pattern)))
@@ -334,19 +354,35 @@ class StartIndex:
     def __call__(self, doc: Any) -> list[Match]:
         """Every match of the patterns in ``doc``, as spaCy's Matcher gives them (order
         aside)."""
-        out: list[Match] = list(self.rest(doc)) if len(self.rest) else []
         if not len(doc):
+            return list(self.rest(doc)) if len(self.rest) else []
+        return self.within(doc, self.columns(doc), 0, len(doc))
+
+    @staticmethod
+    def columns(doc: Any) -> Any:
+        """The ``START_ATTRS`` columns of ``doc``'s tokens (``within`` reads them)."""
+        return doc.to_array(list(START_ATTRS)).astype(np.uint64)
+
+    def within(self, doc: Any, columns: Any, low: int, high: int) -> list[Match]:
+        """Every match of the patterns in ``doc`` that lies in tokens ``low``..``high``
+        (offsets in the Doc; ``columns``: ``columns(doc)``), as spaCy's Matcher gives the
+        matches of ``doc[low:high]`` (order aside)."""
+        out: list[Match] = []
+        if low >= high:
             return out
-        columns = doc.to_array(list(START_ATTRS)).astype(np.uint64)
+        if len(self.rest):
+            out += [(key, low + s, low + e) for key, s, e in self.rest(doc[low:high])]
+        part = columns[low:high]
         for column, values in enumerate(self.values):
             if not len(values):
                 continue
-            cells = columns[:, column]
+            cells = part[:, column]
             for i in np.flatnonzero(np.isin(cells, values)).tolist():
-                self._from(doc, columns, i, self.groups[(column, int(cells[i]))], out)
+                group = self.groups[(column, int(cells[i]))]
+                self._from(doc, columns, low + i, group, out, high)
         for column, group, regex, seen in self.regexes:
             # spaCy's REGEX predicate: re.search on the token's string; tested once a string
-            cells = columns[:, column]
+            cells = part[:, column]
             hits = []
             for value in np.unique(cells).tolist():
                 found = seen.get(value)
@@ -357,15 +393,16 @@ class StartIndex:
             if hits:
                 starts = np.flatnonzero(np.isin(cells, np.array(hits, dtype=np.uint64)))
                 for i in starts.tolist():
-                    self._from(doc, columns, i, self.groups[group], out)
+                    self._from(doc, columns, low + i, self.groups[group], out, high)
         return out
 
     @staticmethod
-    def _from(doc: Any, columns: Any, i: int, group: tuple[Any, int, Any], out: list) -> None:
+    def _from(
+        doc: Any, columns: Any, i: int, group: tuple[Any, int, Any], out: list, n: int
+    ) -> None:
         """Add to ``out`` the matches of ``group`` (its Matcher, reach and second tokens)
-        that start on token ``i``."""
+        that start on token ``i`` and end by token ``n``."""
         matcher, reach, follows = group
-        n = len(doc)
         if follows is not None and (
             i + 1 >= n
             or (
