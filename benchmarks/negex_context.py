@@ -49,7 +49,11 @@ from spacy.tokens import Span
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks.condition_context`` importable
     sys.path.insert(0, str(ROOT))
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "negex" / "negex_context_testset.jsonl"
+
+from auditor.evaluate import shared_data_dir  # noqa: E402
+
+# the shared data folder: $AUDITOR_SHARED_DATA, else ../shared/data beside the checkout
+DEFAULT_DATA = shared_data_dir() / "negex" / "negex_context_testset.jsonl"
 TARGET_LABEL = "CONDITION"
 RULE_SETS = ("project", "default")
 SPLITS = ("all", "tune", "held_out")

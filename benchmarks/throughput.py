@@ -52,8 +52,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditor.evaluate import shared_data_dir
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CSV = ROOT.parent / "shared" / "data" / "mtsamples" / "mtsamples.csv"
+# the shared data folder: $AUDITOR_SHARED_DATA, else ../shared/data beside the checkout
+DEFAULT_CSV = shared_data_dir() / "mtsamples" / "mtsamples.csv"
 TEXT_COL = "transcription"
 TARGETS = {
     "auditor_vs_medspacy": 10.0,  # auditor (1 worker) words/s >= 10x medspaCy default
