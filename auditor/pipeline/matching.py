@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 import numpy as np
+from spacy.strings import get_string_id  # a string's hash, the string not stored
 
 TokenSpec = dict[str, Any]
 Pattern = list[TokenSpec]
@@ -279,7 +280,7 @@ def second_values(pattern: Pattern, vocab: Any) -> set[tuple[int, int]] | None:
         else:
             continue
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return {(column, vocab.strings.add(v)) for v in value}
+            return {(column, get_string_id(v)) for v in value}
     return None
 
 
@@ -324,7 +325,7 @@ class StartIndex:
             if isinstance(value, tuple):
                 group = (column, value)
             else:
-                group = (column, value if isinstance(value, int) else vocab.strings.add(value))
+                group = (column, value if isinstance(value, int) else get_string_id(value))
             if group not in groups:
                 groups[group], reach[group] = Matcher(vocab, validate=validate), 0
                 follows[group] = set()
