@@ -26,6 +26,7 @@ from .conftest import (
     TEAM_I_GOLD,
     TEAM_J_GOLD,
     TEAM_K_GOLD,
+    TEAM_L_GOLD,
 )
 
 
@@ -238,6 +239,9 @@ SPLIT_SETS = {
     "team_k": (TEAM_K_GOLD, 60, 40, 61, 40,
                {"status": 1.0, "event_f1": 0.9877, "route": 0.975, "dose": 1.0,
                 "laterality": 0.975, "missing_f1": 0.8966, "setting": 0.975}),
+    "team_l": (TEAM_L_GOLD, 40, 30, 41, 33,
+               {"status": 0.8333, "event_f1": 0.9385, "route": 0.9354, "dose": 0.9677,
+                "laterality": 0.8387, "missing_f1": 0.5185, "setting": 0.7666}),
 }  # fmt: skip
 
 
