@@ -27,6 +27,9 @@ Each pass reads only the note view and the events (plain data) and the rules of
   (epinephrine 1:1000, 0.3 mL) administered ...") is that one dose, not a second;
 - ``divided_doses``: a dose divided between sites ("Ceftriaxone 1 g IM, divided 500 mg R
   gluteal / 500 mg L gluteal") gives each site's event the amount written before its site;
+- ``standing_order_route``: a dose given with no route of its own under a standing order or
+  order line written earlier for the same drug with one injection route (``regex.order_line``:
+  "Standing order on file: cyanocobalamin 1000 mcg/mL, inject 1 mL IM every 4 weeks") takes it;
 - ``phrased_not_given``: a sentence phrase that tells a drug was not given with no drug word
   ConText could modify ("FS 118, no coverage needed": the sliding-scale insulin; "heparin
   restarted at 600 u/hr without bolus": the drip's bolus) raises ``not_administered`` for that
@@ -595,3 +598,35 @@ def phrased_not_given(
             seen.add(family)
             found.append(NotGiven(drug, start, end, f"phrase:{name}"))
     return found
+
+
+def standing_order_route(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """A dose given with no route of its own ("cyanocobalamin 1000 mcg given L deltoid") under
+    a standing order or order line written earlier in the note for the same drug with one
+    injection route ("Standing order on file: cyanocobalamin 1000 mcg/mL, inject 1 mL IM every
+    4 weeks"; ``regex.order_line`` in that line's sentence) takes that route: the order states
+    how the dose it covers is given. Not when the event's own sentence names a route, nor
+    when the order names two routes."""
+    starts = {e.start for e in events}
+    for e in events:
+        if e.route is not None or e.medication is None:
+            continue
+        own = _sentence_of(view, e.start)
+        if own is not None and any(m.label == "ROUTE" for m in view.in_sent(own)):
+            continue
+        found: set[str] = set()
+        span: CharSpan | None = None
+        for m in view.mentions:
+            if m.start >= e.start:
+                break
+            if m.label != "DRUG" or m.ident != e.medication or m.start in starts:
+                continue
+            if not rules.order_line.search(view.sentence_text(m.sent)):
+                continue
+            for r in view.in_sent(m.sent):
+                if r.label == "ROUTE" and r.start > m.start:
+                    found.add(r.ident)
+                    span = (r.start, r.end)
+        if len(found) == 1 and found <= {"IM", "SC"} and span is not None:
+            e.route = found.pop()
+            e.spans["route"] = span
