@@ -30,6 +30,8 @@ Each pass reads only the note view and the events (plain data) and the rules of
 - ``standing_order_route``: a dose given with no route of its own under a standing order or
   order line written earlier for the same drug with one injection route (``regex.order_line``:
   "Standing order on file: cyanocobalamin 1000 mcg/mL, inject 1 mL IM every 4 weeks") takes it;
+- ``amount_told_twice``: the same mention's dose read twice from two places of an export row
+  (its product name and its amount cells) with the same route, site and side is one dose;
 - ``phrased_not_given``: a sentence phrase that tells a drug was not given with no drug word
   ConText could modify ("FS 118, no coverage needed": the sliding-scale insulin; "heparin
   restarted at 600 u/hr without bolus": the drip's bolus) raises ``not_administered`` for that
@@ -630,3 +632,30 @@ def standing_order_route(view: NoteView, events: list[Event], rules: ExtractionR
         if len(found) == 1 and found <= {"IM", "SC"} and span is not None:
             e.route = found.pop()
             e.spans["route"] = span
+
+
+def amount_told_twice(events: list[Event]) -> list[Event]:
+    """Drop an event that repeats an earlier one of the same mention with the same amount,
+    route, site and side read from another place: an export row that writes the amount in
+    the product's name and again in its own cells ("KETOROLAC 60 MG/2 ML INJ,60,MG,IM,RT
+    GLUTEUS") documents one dose. A dose repeated from one amount ("x2": the same dose span)
+    stays two events."""
+    out: list[Event] = []
+    for e in events:
+        if any(
+            o.start == e.start
+            and o.end == e.end
+            and o.medication == e.medication
+            and o.dose_value == e.dose_value
+            and o.dose_unit == e.dose_unit
+            and o.route == e.route
+            and o.site == e.site
+            and o.laterality == e.laterality
+            and "dose" in o.spans
+            and "dose" in e.spans
+            and o.spans["dose"] != e.spans["dose"]
+            for o in out
+        ):
+            continue
+        out.append(e)
+    return out
