@@ -11,7 +11,8 @@ SHARED = ROOT.parent / "shared"
 DEV_GOLD = SHARED / "gold" / "dev.v2.jsonl"  # contract version 2 labels
 DEV_GOLD_V1 = SHARED / "gold" / "dev.jsonl"  # the same notes, version-1 labels
 # the tuned team corpora (team_a/b/c, MTSamples 40); team_d, team_e, team_f, team_g, team_h, team_i,
-# team_j, team_k and team_l have dev/heldout splits, scored on their own (tests/test_gold_regression.py)
+# team_j, team_k and team_l have dev/heldout splits, scored on their own
+# (tests/test_gold_regression.py)
 TEAM_D_GOLD = ROOT / "corpora" / "gold" / "team_d.jsonl"
 TEAM_E_GOLD = ROOT / "corpora" / "gold" / "team_e.jsonl"
 TEAM_F_GOLD = ROOT / "corpora" / "gold" / "team_f.jsonl"
