@@ -634,15 +634,18 @@ def standing_order_route(view: NoteView, events: list[Event], rules: ExtractionR
             e.spans["route"] = span
 
 
-def amount_told_twice(events: list[Event]) -> list[Event]:
+def amount_told_twice(view: NoteView, events: list[Event]) -> list[Event]:
     """Drop an event that repeats an earlier one of the same mention with the same amount,
-    route, site and side read from another place: an export row that writes the amount in
-    the product's name and again in its own cells ("KETOROLAC 60 MG/2 ML INJ,60,MG,IM,RT
-    GLUTEUS") documents one dose. A dose repeated from one amount ("x2": the same dose span)
-    stays two events."""
+    route, site and side read from another cell of a delimited export row (the mention's line
+    holds four or more commas, pipes or tabs): a row that writes the amount in the product's
+    name and again in its own cells ("KETOROLAC 60 MG/2 ML INJ,60,MG,IM,RT GLUTEUS") documents
+    one dose. A dose repeated from one amount ("x2": the same dose span) stays two events."""
     out: list[Event] = []
     for e in events:
-        if any(
+        line_start = view.text.rfind("\n", 0, e.start) + 1
+        line_end = view.text.find("\n", e.start)
+        line = view.text[line_start : len(view.text) if line_end < 0 else line_end]
+        if sum(line.count(c) for c in ",|\t") >= 4 and any(
             o.start == e.start
             and o.end == e.end
             and o.medication == e.medication
