@@ -75,8 +75,8 @@ def _running_state(view: NoteView, m: Mention, rules: ExtractionRules, floor: in
     """Is ADMIN cue ``m`` a state cue (``words.state_admin_cues``: "sedated with") that tells
     the running sedation, not a dose: no passive or sequence word right before it
     (``words.state_cue_given_before``: "was sedated with", "then sedated with") and no amount
-    right after it ("sedated w/ 7cc propofol")? "n-sedated with propofol/mso4", "PT SEDATED
-    WITH FENTANYL AND ..." are the drips running (helper nursing26, nurs-22-5, nurs-36-5)."""
+    right after it ("sedated with 3 mg versed")? A body-system line telling the patient
+    sedated with the running drugs states the drips (helper nursing26, nurs-22-5, nurs-36-5)."""
     if " ".join(view.text[m.start : m.end].lower().split()) not in rules.state_admin_cues:
         return False
     before = view.words_before(m.tok_start, 1, floor)
@@ -88,8 +88,8 @@ def _running_state(view: NoteView, m: Mention, rules: ExtractionRules, floor: in
 
 def _cues_of_other_drugs(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is every affirmed administration cue of drug ``a``'s sentence a dose noun bound by "of"
-    to another drug right after it, later in the sentence ("sedated with fentanyl and
-    intermittent doses of ativan": the doses are the Ativan's, helper nursing26, nurs-36-5)?"""
+    to another drug right after it, later in the sentence (a drip named first, then
+    "occasional doses of haldol": the doses are the Haldol's; helper nursing26, nurs-36-5)?"""
     admins = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
     if not admins or a.label != "DRUG":
         return False
@@ -566,7 +566,7 @@ def _route_field_of(
 
 
 def _dose_right_before(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
-    """Does an amount stand right before drug ``a`` in its sentence ("2 MG MSO4 X1": the dose
+    """Does an amount stand right before drug ``a`` in its sentence ("3 mg dilaudid x1": the dose
     written before the drug, as "lasix 20mg x1" writes it after; helper nursing26,
     nurs-157-1)?"""
     start = view.sentences[a.sent].start
