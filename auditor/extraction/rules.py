@@ -323,6 +323,7 @@ class ExtractionRules:
         self.only_label_route = frozenset(routes.get("only_label_route", ()))
         self.route_naming_words = _words(routes.get("route_naming_words", ()))
         self.route_list_joiners = _words(routes.get("route_list_joiners", ()))
+        self.sedation_routes = _words(routes.get("sedation_routes", ()))
         self.injected_words = _words(routes.get("injected_words", ()))
         self.route_if_unstated = {
             str(drug).lower(): route
@@ -405,6 +406,10 @@ class ExtractionRules:
         self.infusion_not_across = frozenset(words.get("infusion_not_across", ()))
         self.infusion_object_words = frozenset(words.get("infusion_object_words", ()))
         self.own_predicate_words = frozenset(words.get("own_predicate_words", ()))
+        self.state_admin_cues = frozenset(
+            " ".join(w.lower().split()) for w in words.get("state_admin_cues", ())
+        )
+        self.state_cue_given_before = frozenset(words.get("state_cue_given_before", ()))
         self.infusion_object_joiners = frozenset(words.get("infusion_object_joiners", ()))
         self.infusion_shared = frozenset(words.get("infusion_shared", ()))
         self.given_by_name = frozenset(words.get("given_by_name", ()))
