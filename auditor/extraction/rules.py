@@ -429,6 +429,7 @@ class ExtractionRules:
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         self.dose_of_words = frozenset(words.get("dose_of_words", ()))
         self.not_dose_before = frozenset(words.get("not_dose_before", ()))
+        self.balance_signs = frozenset(words.get("balance_signs", ()))
         self.route_alternation = frozenset(words.get("route_alternation", ()))
         self.repeat_lead = frozenset(words.get("repeat_lead", ()))
         self.repletion_standing_cues = frozenset(
