@@ -227,9 +227,13 @@ class ExtractionRules:
         self.carried_out_mods = frozenset(("HYPOTHETICAL", "PRESCRIPTION"))
         verbs = alternation(cues["context"].get("before_transfer_verbs", ()))
         units = alternation(cues["context"].get("before_transfer_units", ()))
+        adverbs = alternation(cues["context"].get("before_transfer_adverbs", ()))
         self.before_transfer = (
             re.compile(
-                rf"(?<!\w)(?:{verbs})\s+(?:to|in|into|on)\s+(?:the\s+)?(?:{units})(?!\w)", re.I
+                rf"(?<!\w)(?:{verbs})\s+(?:(?:to|in|into|on)\s+(?:the\s+)?(?:{units})"
+                + (rf"|(?:{adverbs})" if adverbs else "")
+                + r")(?!\w)",
+                re.I,
             )
             if verbs and units
             else None
@@ -246,10 +250,18 @@ class ExtractionRules:
         )
         away_verbs = alternation(cues["context"].get("before_transfer_ed_verbs", ()))
         away_places = alternation(cues["context"].get("elsewhere_places", ()))
+        heads = alternation(cues["context"].get("elsewhere_named_heads", ()))
+        not_names = alternation(cues["context"].get("elsewhere_not_names", ()))
+        gap = int(cues.get("window", {}).get("elsewhere_verb_gap", 0))
+        named = (
+            rf"|(?!(?:{not_names})\b)(?:[A-Za-z][\w.'-]*\s+){{1,3}}(?:{heads})"
+            if heads and not_names
+            else ""
+        )
         self.went_elsewhere = (
             re.compile(
-                rf"(?<!\w)(?:{away_verbs})\s+(?:to|in|into|at)\s+(?:the\s+|an\s+|a\s+)?"
-                rf"(?:{away_places})(?!\w)",
+                rf"(?<!\w)(?:{away_verbs})(?:\s+[A-Za-z]+){{0,{gap}}}?\s+(?:to|in|into|at)\s+"
+                rf"(?:the\s+|an\s+|a\s+)?(?:{away_places}{named})(?!\w)",
                 re.I,
             )
             if away_verbs and away_places
