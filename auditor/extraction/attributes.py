@@ -591,7 +591,7 @@ def dose_told_after(
 
 def _signed(text: str, start: int, rules: ExtractionRules) -> bool:
     """Is the amount at ``text[start]`` written with a balance sign glued before it after a
-    space or the text's start (``words.balance_signs``: "-1100 cc", "+220cc"), not a range's
+    space or the text's start (``words.balance_signs``: "-750 cc", "+400cc"), not a range's
     dash after a number ("2-4 cc")?"""
     if start < 1 or text[start - 1] not in rules.balance_signs:
         return False
@@ -618,7 +618,7 @@ def choose_dose(
         elif before and before[0].strip(".,;:") in rules.not_dose_before:
             found = None  # "residual was 25cc", "u/o 30cc": a measurement, not a dose
         elif _signed(seg_text, found.start, rules):
-            found = None  # "is currently -1100 cc": the fluid balance, not a dose
+            found = None  # "now -750 cc for the day": the fluid balance, not a dose
         elif (
             found.end <= a.start - segment.start
             and {

@@ -93,7 +93,7 @@ def segment_of(
             and joined[0] in rules.own_predicate_words
             and joined[-1] in rules.list_joiners
         ):
-            # "Versed decreased to 2mg/hr and 5mg IV haldol given": the drug before is told with
+            # "propofol lowered to 30 mcg, and 2mg IV ativan given": the drug before is told with
             # its own predicate, and a joiner then opens the next drug's clause with its dose
             return len(bare.group(0))
         before_prev = text[
