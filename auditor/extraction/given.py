@@ -1146,12 +1146,12 @@ def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRu
     LOPRESSOR WHICH SLOWED THE RATE. NIPRIDE ... RESTARTED", kept as one sentence), nor
     one after it right after an IV fluid or blood product (``extraction.yaml``
     ``words.fluid_words``: "dobutamine started for low CI/ fluid boluses given": the fluid's),
-    nor a word of need (``words.weak_admin``: "required milrinone and levophed to keep the
-    pressure up" tells the drips the patient needs)."""
+    nor a word of need (``words.infusion_need_words``: "required milrinone and levophed to keep
+    the pressure up" tells the drips the patient needs)."""
     reach = rules.window.infusion_verb_before_tokens
     return any(
         affirmed_admin(view, m, rules)
-        and (m.text.lower().split() or [""])[0] not in rules.weak_admin_words
+        and (m.text.lower().split() or [""])[0] not in rules.infusion_need_words
         and (
             segment.start <= m.start < segment.end
             or (m.tok_end <= a.tok_start and a.tok_start - m.tok_end <= reach)
