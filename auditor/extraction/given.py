@@ -1103,6 +1103,8 @@ def not_given_by(
         return None
     if a.modifiers & (rules.schedule_mods | rules.standing_mods) and not not_given:
         return None  # a schedule ("40 mg SC daily") or standing order ("IM q6h prn"), not a plan
+    if a.modifiers & rules.conditional_mods and set(not_given) <= {"HYPOTHETICAL"}:
+        return None  # "plan to give lasix 20 IVB if CVP stays up": a prn order, not a plan
     if not_given == ["NEXT_DOSE"] and a.label != "DRUG":
         return None  # "return 13 wks for next shot": a later dose of a series, no drug named
     if not_given:

@@ -173,6 +173,7 @@ class ExtractionRules:
         self.plan_over_history = frozenset(cues["context"].get("plan_over_history", ()))
         self.plan_over_history_roles = frozenset(cues["context"].get("plan_over_history_roles", ()))
         self.standing_mods = frozenset(cues["context"].get("standing", ()))
+        self.conditional_mods = frozenset(cues["context"].get("conditional_order", ()))
         self.started_mods = frozenset(spec["modifiers"].get("started_then_tolerated", ()))
         self.started_after_mods = frozenset(spec["modifiers"].get("started_after_schedule", ()))
         self.procedure_done_ignores = frozenset(spec["modifiers"].get("procedure_done_ignores", ()))
