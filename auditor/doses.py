@@ -203,8 +203,12 @@ class DoseParser:
         volume_forms = [f for f, u in self.canonical.items() if u == self.volume_unit]
         vol_alt = alternation(volume_forms)
         den_alt = alternation(denominators)
+        # a delimited export row keeps the amount and its unit in two cells ("...,150,mg,
+        # Intramuscular,..."): a comma between them counts as a space when a comma also ends
+        # the unit's cell (helper synthfix18, team_l: an eMAR CSV export row)
+        cells = rf"(?:,(?=(?:{unit_alt}),)|{_WS})"
         self._amount = re.compile(
-            number + _WS + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
+            number + cells + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
             re.IGNORECASE,
         )
         self._per_volume = re.compile(rf"{_WS}/{_WS}(?:1{_WS})?(?:{vol_alt})(?![A-Za-z])", re.I)

@@ -26,6 +26,7 @@ from .conftest import (
     TEAM_I_GOLD,
     TEAM_J_GOLD,
     TEAM_K_GOLD,
+    TEAM_L_GOLD,
 )
 
 
@@ -213,31 +214,47 @@ def test_team_corpus_figures(team_scores):
 #   by its drug, a timed log's finding before a rescue drug): team_h dev 0.975 / 0.967 -> 1.000 /
 #   0.9892; team_i 0.925 / 0.9792 / 0.8667 -> 0.975 / 0.9792 / 0.9655; team_j 0.925 / 1.000 /
 #   0.800 -> 0.975 / 1.000 / 0.8696; team_k missing F1 0.8387 -> 0.8966. From main 2b7b31e.
+# - team_l (round 18; sha256("team_l-20261207:" + id), the 10 smallest of 40, written likewise by
+#   helper synthfix18: coding-query and billing replies, one-row eMAR CSV and pipe exports, a
+#   pharmacist's consult, LTC eMAR and VA CPRS notes, patient-facing ED instructions, a record
+#   review, a faith community nurse; Chinese, Greek, Arabic, Norwegian, Hebrew and Thai notes; LAI,
+#   OB, fertility, haemophilia and weight clinics; traps): at main 0c987ae (before any rule) dev
+#   0.8333 / 0.9385 / 0.5185, route 0.9355, dose 0.9677, laterality 0.8387, setting 0.7667 (heldout
+#   0.800 / 0.8571 / 0.6667). synthfix18 (the four languages' words and titles, Voltaren, an
+#   addendum pointing back, a standing order's route, an export row's amount and unit in two cells,
+#   evidence words, settings): dev 1.000 / 1.000 / 1.000, route 1.000, dose 1.000, laterality
+#   0.9394 (tl-037: an IV push's "L AC" side), setting 1.000; heldout unchanged (0.800 / 0.8571).
+#   Settings (veterinary clinic and sports-medicine follow-up null; "NV <date> <time>", an
+#   answering service, a fax sent from a practice): team_e, team_g, team_h, team_i, team_j dev
+#   setting 0.975 / 0.975 / 0.950 / 0.975 / 0.975 -> 1.000 each.
 SPLIT_SETS = {
     "team_d": (TEAM_D_GOLD, 60, 40, None, None,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
                 "missing_f1": 0.967, "setting": 1.0}),
     "team_e": (TEAM_E_GOLD, 60, 40, 78, None,
                {"status": 0.975, "event_f1": 0.959, "route": 0.978, "dose": 0.957,
-                "laterality": 0.936, "missing_f1": 1.0, "setting": 0.975}),
+                "laterality": 0.936, "missing_f1": 1.0, "setting": 1.0}),
     "team_f": (TEAM_F_GOLD, 60, 40, 72, 45,
                {"status": 0.925, "event_f1": 0.8966, "route": 1.0, "dose": 1.0,
                 "laterality": 1.0, "missing_f1": 0.9091, "setting": 1.0}),
     "team_g": (TEAM_G_GOLD, 60, 40, 75, 50,
                {"status": 0.95, "event_f1": 0.96, "route": 0.9787, "dose": 0.9362,
-                "laterality": 0.8936, "missing_f1": 0.8667, "setting": 0.975}),
+                "laterality": 0.8936, "missing_f1": 0.8667, "setting": 1.0}),
     "team_h": (TEAM_H_GOLD, 60, 40, 73, 47,
                {"status": 1.0, "event_f1": 0.9892, "route": 1.0, "dose": 1.0,
-                "laterality": 1.0, "missing_f1": 0.9744, "setting": 0.95}),
+                "laterality": 1.0, "missing_f1": 0.9744, "setting": 1.0}),
     "team_i": (TEAM_I_GOLD, 60, 40, 77, 49,
                {"status": 0.975, "event_f1": 0.9792, "route": 1.0, "dose": 0.9787,
-                "laterality": 0.8723, "missing_f1": 0.9655, "setting": 0.975}),
+                "laterality": 0.8723, "missing_f1": 0.9655, "setting": 1.0}),
     "team_j": (TEAM_J_GOLD, 60, 40, 66, 45,
                {"status": 0.975, "event_f1": 1.0, "route": 1.0, "dose": 0.9778,
-                "laterality": 0.9556, "missing_f1": 0.8696, "setting": 0.975}),
+                "laterality": 0.9556, "missing_f1": 0.8696, "setting": 1.0}),
     "team_k": (TEAM_K_GOLD, 60, 40, 61, 40,
                {"status": 1.0, "event_f1": 0.9877, "route": 0.975, "dose": 1.0,
                 "laterality": 0.975, "missing_f1": 0.8966, "setting": 0.975}),
+    "team_l": (TEAM_L_GOLD, 40, 30, 41, 33,
+               {"status": 1.0, "event_f1": 1.0, "route": 1.0, "dose": 1.0,
+                "laterality": 0.9393, "missing_f1": 1.0, "setting": 1.0}),
 }  # fmt: skip
 
 

@@ -77,6 +77,7 @@ from .merging import (
 )
 from .passes import (
     allergen_vial_rows,
+    amount_told_twice,
     corrected,
     corrected_above,
     corrected_dose,
@@ -87,6 +88,7 @@ from .passes import (
     phrased_not_given,
     share_list_site,
     slash_list_amounts,
+    standing_order_route,
     table_drug,
     title_drug,
 )
@@ -1617,6 +1619,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     corrected_dose(view, merged, rules)  # "CORRECTION: dose given was 30 mg, not 60 mg"
     table_drug(view, merged, rules)  # "Drug: haloperidol ..." over the table's rows
     title_drug(view, merged, rules)  # "Bicillin L-A series flowsheet" over its dated rows
+    standing_order_route(view, merged, rules)  # "Standing order: B12 ... inject 1 mL IM q4wk"
+    merged = amount_told_twice(view, merged)  # "KETOROLAC 60 MG/2 ML INJ,60,MG,IM": one dose
     merged = allergen_vial_rows(view, merged, rules)  # "Vial A (trees) 1:10 v/v 0.3 mL SC"
     not_given += removed
     not_given += phrased_not_given(view, merged, not_given, anchors, rules)  # "FS 118, no coverage"

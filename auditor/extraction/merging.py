@@ -140,7 +140,10 @@ def merge_mentions(
     dose told again under another system is one event), unless either is told at a time of its
     own (``timed``: "diuresed from am lasix ... at 2200 received 20 mg ivp lasix" are two doses).
     Events whose ``id`` is in ``apart`` are said to be another dose ("Additional Narcan was
-    given") and stay separate."""
+    given") and stay separate. A later mention with the same amount that points back to it
+    (``refers_back`` right after it: "the ketorolac 60 mg above was injected into the right
+    gluteal") is the earlier dose, bare of route and site, told again in an addendum: one
+    event, which takes the route, site and side told later."""
     out: list[Event] = []
     for event in events:
         same = [e for e in out if e.medication and e.medication == event.medication]
@@ -169,6 +172,19 @@ def merge_mentions(
         ]
         if restated:
             restated[0].take(event, TEXT_ELEMENTS)
+            continue
+        referred = [
+            e
+            for e in same
+            if e.dose_value == event.dose_value
+            and e.dose_unit == event.dose_unit
+            and e.route is None
+            and e.site is None
+            and id(event) not in apart
+            and rules.refers_back.match(text, event.end)
+        ]
+        if referred:  # "Toradol 60 mg given ... the ketorolac 60 mg above was injected IM R glut"
+            referred[0].take(event, TEXT_ELEMENTS + ("site", "laterality"))
             continue
         bare = [
             i

@@ -27,6 +27,11 @@ Each pass reads only the note view and the events (plain data) and the rules of
   (epinephrine 1:1000, 0.3 mL) administered ...") is that one dose, not a second;
 - ``divided_doses``: a dose divided between sites ("Ceftriaxone 1 g IM, divided 500 mg R
   gluteal / 500 mg L gluteal") gives each site's event the amount written before its site;
+- ``standing_order_route``: a dose given with no route of its own under a standing order or
+  order line written earlier for the same drug with one injection route (``regex.order_line``:
+  "Standing order on file: cyanocobalamin 1000 mcg/mL, inject 1 mL IM every 4 weeks") takes it;
+- ``amount_told_twice``: the same mention's dose read twice from two places of an export row
+  (its product name and its amount cells) with the same route, site and side is one dose;
 - ``phrased_not_given``: a sentence phrase that tells a drug was not given with no drug word
   ConText could modify ("FS 118, no coverage needed": the sliding-scale insulin; "heparin
   restarted at 600 u/hr without bolus": the drip's bolus) raises ``not_administered`` for that
@@ -595,3 +600,65 @@ def phrased_not_given(
             seen.add(family)
             found.append(NotGiven(drug, start, end, f"phrase:{name}"))
     return found
+
+
+def standing_order_route(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """A dose given with no route of its own ("cyanocobalamin 1000 mcg given L deltoid") under
+    a standing order or order line written earlier in the note for the same drug with one
+    injection route ("Standing order on file: cyanocobalamin 1000 mcg/mL, inject 1 mL IM every
+    4 weeks"; ``regex.order_line`` in that line's sentence) takes that route: the order states
+    how the dose it covers is given. Not when the event's own sentence names a route, nor
+    when the order names two routes."""
+    starts = {e.start for e in events}
+    for e in events:
+        if e.route is not None or e.medication is None:
+            continue
+        own = _sentence_of(view, e.start)
+        if own is not None and any(m.label == "ROUTE" for m in view.in_sent(own)):
+            continue
+        found: set[str] = set()
+        span: CharSpan | None = None
+        for m in view.mentions:
+            if m.start >= e.start:
+                break
+            if m.label != "DRUG" or m.ident != e.medication or m.start in starts:
+                continue
+            if not rules.order_line.search(view.sentence_text(m.sent)):
+                continue
+            for r in view.in_sent(m.sent):
+                if r.label == "ROUTE" and r.start > m.start:
+                    found.add(r.ident)
+                    span = (r.start, r.end)
+        if len(found) == 1 and found <= {"IM", "SC"} and span is not None:
+            e.route = found.pop()
+            e.spans["route"] = span
+
+
+def amount_told_twice(view: NoteView, events: list[Event]) -> list[Event]:
+    """Drop an event that repeats an earlier one of the same mention with the same amount,
+    route, site and side read from another cell of a delimited export row (the mention's line
+    holds four or more commas, pipes or tabs): a row that writes the amount in the product's
+    name and again in its own cells ("KETOROLAC 60 MG/2 ML INJ,60,MG,IM,RT GLUTEUS") documents
+    one dose. A dose repeated from one amount ("x2": the same dose span) stays two events."""
+    out: list[Event] = []
+    for e in events:
+        line_start = view.text.rfind("\n", 0, e.start) + 1
+        line_end = view.text.find("\n", e.start)
+        line = view.text[line_start : len(view.text) if line_end < 0 else line_end]
+        if sum(line.count(c) for c in ",|\t") >= 4 and any(
+            o.start == e.start
+            and o.end == e.end
+            and o.medication == e.medication
+            and o.dose_value == e.dose_value
+            and o.dose_unit == e.dose_unit
+            and o.route == e.route
+            and o.site == e.site
+            and o.laterality == e.laterality
+            and "dose" in o.spans
+            and "dose" in e.spans
+            and o.spans["dose"] != e.spans["dose"]
+            for o in out
+        ):
+            continue
+        out.append(e)
+    return out

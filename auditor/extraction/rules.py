@@ -509,6 +509,8 @@ class ExtractionRules:
         self.induced_with_before = rx.get("induced_with_before", NEVER)
         self.strength_after = rx.get("strength_after", NEVER)
         self.strength_before = rx.get("strength_before", NEVER)
+        self.refers_back = rx.get("refers_back", NEVER)
+        self.order_line = rx.get("order_line", NEVER)
         self.infused_with_before = rx.get("infused_with_before", NEVER)
         self.infused_after = rx.get("infused_after", NEVER)
         self.stress_report = rx.get("stress_report", NEVER)
