@@ -1117,6 +1117,36 @@ def _record_route(note: _Note, events: list[Event]) -> None:
             return
 
 
+def _sedation_route(note: _Note, events: list[Event]) -> None:
+    """Give each route-less drug of the sedation classes (``words.report_sedation_classes``)
+    the route of the sedation its sentence names before it (``routes.yaml``
+    ``sedation_routes``: "IV sedation was given to a total of fentanyl 100 mcg and midazolam
+    4 mg": both IV): the sentence states the route of the sedation it lists (contract
+    section 2: the route stated). A drug with a route of its own, a drug of another class and
+    a drug named before the sedation keep their own words."""
+    rules, view = note.rules, note.view
+    for event in events:
+        if event.route or not event.medication:
+            continue
+        if rules.drugs.get(event.medication, {}).get("class") not in rules.report_sedation_classes:
+            continue
+        anchor = next(
+            (m for m in view.mentions if m.label == "DRUG" and m.start == event.start), None
+        )
+        if anchor is None:
+            continue
+        routes = [
+            m
+            for m in view.in_sent(anchor.sent)
+            if m.label == "ROUTE"
+            and m.end <= anchor.start
+            and m.text.lower() in rules.sedation_routes
+        ]
+        if routes:
+            event.route = routes[-1].ident
+            event.spans["route"] = routes[-1].span
+
+
 def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     """Is the event a dose given at a clock time of its own: an administration verb decided
     it (``given.given_by`` ``cue:admin_verb``), it has its dose, and its sentence states a
@@ -1343,12 +1373,20 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             continue  # oral, inhaled, topical...: not an injection
         if (
             a.label == "DRUG"
-            and any(b.ident == a.ident and b.sent == a.sent and b.start < a.start for b in anchors)
+            and any(
+                e.medication == a.ident
+                and e.dose_value is not None
+                and view.sentences[a.sent].start <= e.start < a.start
+                for e in events
+            )
             and rules.total_before.search(
                 view.text[max(0, a.start - rules.window.dose_before_chars - 10) : a.start]
             )
         ):
-            continue  # "... then 1 mg of Versed, for a total of 3 mg of Versed": a sum
+            # "... then 1 mg of Versed, for a total of 3 mg of Versed": a sum of the doses
+            # already told in the sentence; not after a mention with no amount of its own ("the
+            # Lexiscan study, received a total of 0.4 mg of Lexiscan IV": the one dose)
+            continue
         if (
             a.label == "DRUG"
             and rules.total_of.search(view.text[view.sentences[a.sent].start : a.start])
@@ -1604,6 +1642,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 not_given.append(NotGiven(medication, a.start, a.end, reason))
     absorb_unnamed(events, rules, view.text)
     _record_route(note, events)
+    _sedation_route(note, events)
     timed = frozenset(id(e) for e in events if _told_at_a_time(view, e, rules))
     merged = _expand_repeats(
         merge_mentions(events, rules, frozenset(apart), timed, view.text), repeats

@@ -335,6 +335,7 @@ class ExtractionRules:
         self.only_label_route = frozenset(routes.get("only_label_route", ()))
         self.route_naming_words = _words(routes.get("route_naming_words", ()))
         self.route_list_joiners = _words(routes.get("route_list_joiners", ()))
+        self.sedation_routes = _words(routes.get("sedation_routes", ()))
         self.injected_words = _words(routes.get("injected_words", ()))
         self.route_if_unstated = {
             str(drug).lower(): route

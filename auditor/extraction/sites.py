@@ -7,6 +7,7 @@ it carries its own side ("RUOQ"). A dose split over distinct sides gives one pic
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..doses import Dose
@@ -15,6 +16,7 @@ from .segments import Segment, is_row, is_table_row
 from .view import CharSpan, Mention, NoteView
 
 PLACE_LABELS = ("SITE", "BODY", "LATERALITY")
+_LIST_WORDS = re.compile(r"\w+|[^\w\s]")  # the words and marks between two listed drugs
 
 
 @dataclass(frozen=True)
@@ -387,6 +389,11 @@ def procedure_site_route(
             route = body_part_route(view, m, rules, drug_class)
             if route:
                 return route, m
+    listed = _listed_place(view, segment, sent, rules)
+    if listed is not None and outside(listed) and not _complaint_place(view, listed, rules):
+        route = body_part_route(view, listed, rules, drug_class)
+        if route:
+            return route, listed
     if not rules.site_anaphora.search(view.text, segment.start, segment.end):
         return None
     for back in range(sent - 1, max(-1, sent - rules.anaphora_sentences - 1), -1):
@@ -395,4 +402,33 @@ def procedure_site_route(
                 route = body_part_route(view, m, rules, drug_class, placed=True)
                 if route:
                     return route, m
+    return None
+
+
+def _listed_place(
+    view: NoteView, segment: Segment, sent: int, rules: ExtractionRules
+) -> Mention | None:
+    """The body part a list of drugs is injected into, for the segment's drug when it heads
+    or sits inside that list: the drug is joined to the next ones by ``routes.yaml``
+    ``route_list_joiners`` only ("a mixture of morphine and Toradol was infiltrated into the
+    capsule": the capsule is the morphine's place too), and the place is the first body part
+    after the list's last drug in the sentence, before any other drug. None otherwise."""
+    drugs = [m for m in view.in_sent(sent) if m.label == "DRUG"]
+    own = segment.of("DRUG")
+    if not own or own[0] not in drugs:
+        return None
+    i = drugs.index(own[0])
+    last = i
+    while last + 1 < len(drugs):
+        between = view.text[drugs[last].end : drugs[last + 1].start]
+        words = _LIST_WORDS.findall(between.lower())
+        if not words or not all(w in rules.route_list_joiners for w in words):
+            break
+        last += 1
+    if last == i:
+        return None
+    stop = drugs[last + 1].start if last + 1 < len(drugs) else None
+    for m in view.in_sent(sent):
+        if m.label == "BODY" and m.start >= drugs[last].end and (stop is None or m.start < stop):
+            return m
     return None
