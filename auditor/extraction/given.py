@@ -58,6 +58,8 @@ def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     if m.label != "ADMIN":
         return False
     floor = view.sentences[m.sent].tok_start
+    if _running_state(view, m, rules, floor):
+        return False
     window = view.words_before(m.tok_start, rules.window.negator_tokens, floor)
     for i, w in enumerate(window):
         if (
@@ -65,6 +67,37 @@ def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
             and not any(x in rules.clause_breaks for x in window[i + 1 :])
             and not (i + 1 < len(window) and window[i + 1] in rules.negated_findings)
         ):
+            return False
+    return True
+
+
+def _running_state(view: NoteView, m: Mention, rules: ExtractionRules, floor: int) -> bool:
+    """Is ADMIN cue ``m`` a state cue (``words.state_admin_cues``: "sedated with") that tells
+    the running sedation, not a dose: no passive or sequence word right before it
+    (``words.state_cue_given_before``: "was sedated with", "then sedated with") and no amount
+    right after it ("sedated with 3 mg versed")? A body-system line telling the patient
+    sedated with the running drugs states the drips (helper nursing26, nurs-22-5, nurs-36-5)."""
+    if " ".join(view.text[m.start : m.end].lower().split()) not in rules.state_admin_cues:
+        return False
+    before = view.words_before(m.tok_start, 1, floor)
+    if before and before[-1] in rules.state_cue_given_before:
+        return False
+    after = next((x for x in view.in_sent(m.sent) if x.start >= m.end and x.label != "ADMIN"), None)
+    return after is None or after.label != "DOSE"
+
+
+def _cues_of_other_drugs(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is every affirmed administration cue of drug ``a``'s sentence a dose noun bound by "of"
+    to another drug right after it, later in the sentence (a drip named first, then
+    "occasional doses of haldol": the doses are the Haldol's; helper nursing26, nurs-36-5)?"""
+    admins = [m for m in view.in_sent(a.sent) if affirmed_admin(view, m, rules)]
+    if not admins or a.label != "DRUG":
+        return False
+    for m in admins:
+        if m.start < a.end or not view.text[m.start : m.end].lower().endswith(" of"):
+            return False
+        nxt = next((x for x in view.in_sent(a.sent) if x.start >= m.end), None)
+        if nxt is None or nxt.label != "DRUG" or nxt.ident == a.ident or nxt.tok_start != m.tok_end:
             return False
     return True
 
@@ -335,7 +368,11 @@ def given_by(
         sent_has_anchor: sentences holding an anchor (the other items of a list).
     """
     text = view.text
-    if stated_given(view, a.sent, rules) and not _verbs_past_own_predicate(view, a, rules):
+    if (
+        stated_given(view, a.sent, rules)
+        and not _verbs_past_own_predicate(view, a, rules)
+        and not _cues_of_other_drugs(view, a, rules)
+    ):
         return "cue:admin_verb"
     if rules.treated_for_with.search(text, view.sentences[a.sent].start, a.start):
         return "cue:admin_verb"  # "treated presumptively for proctitis with IM ceftriaxone"
@@ -440,6 +477,7 @@ def given_by(
         and (
             any(m.label == "INDICATION_CUE" and m.start >= times.end() for m in segment.mentions)
             or rules.doses.find_all(text[a.end : times.start()])
+            or _dose_right_before(view, a, rules)
         )
     ):
         return "record:times"  # "labetalol x 1 for SBP 180s", "lasix 20mg x1": a count given
@@ -525,6 +563,16 @@ def _route_field_of(
         if rules.route_field.search(text, max(line_start, a.end if m.start < hi else 0), m.start):
             return True
     return False
+
+
+def _dose_right_before(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Does an amount stand right before drug ``a`` in its sentence ("3 mg dilaudid x1": the dose
+    written before the drug, as "lasix 20mg x1" writes it after; helper nursing26,
+    nurs-157-1)?"""
+    start = view.sentences[a.sent].start
+    before = view.text[start : a.start].rstrip()
+    doses = rules.doses.find_all(before)
+    return bool(doses) and doses[-1].end == len(before)
 
 
 def _bare_count(view: NoteView, a: Mention, count: tuple[int, int]) -> bool:

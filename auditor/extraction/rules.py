@@ -418,6 +418,10 @@ class ExtractionRules:
         self.infusion_not_across = frozenset(words.get("infusion_not_across", ()))
         self.infusion_object_words = frozenset(words.get("infusion_object_words", ()))
         self.own_predicate_words = frozenset(words.get("own_predicate_words", ()))
+        self.state_admin_cues = frozenset(
+            " ".join(w.lower().split()) for w in words.get("state_admin_cues", ())
+        )
+        self.state_cue_given_before = frozenset(words.get("state_cue_given_before", ()))
         self.infusion_object_joiners = frozenset(words.get("infusion_object_joiners", ()))
         self.infusion_shared = frozenset(words.get("infusion_shared", ()))
         self.given_by_name = frozenset(words.get("given_by_name", ()))
