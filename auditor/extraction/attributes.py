@@ -589,6 +589,15 @@ def dose_told_after(
     return DoseAt(found, _shift(found, m.end()))
 
 
+def _signed(text: str, start: int, rules: ExtractionRules) -> bool:
+    """Is the amount at ``text[start]`` written with a balance sign glued before it after a
+    space or the text's start (``words.balance_signs``: "-750 cc", "+400cc"), not a range's
+    dash after a number ("2-4 cc")?"""
+    if start < 1 or text[start - 1] not in rules.balance_signs:
+        return False
+    return start < 2 or text[start - 2].isspace() or text[start - 2] in "(,;:"
+
+
 def choose_dose(
     view: NoteView, a: Mention, segment: Segment, block: list[Segment], rules: ExtractionRules
 ) -> DoseAt | None:
@@ -608,6 +617,8 @@ def choose_dose(
             found = None  # "760cc neg", "300 mL diuresis": an output, not a dose
         elif before and before[0].strip(".,;:") in rules.not_dose_before:
             found = None  # "residual was 25cc", "u/o 30cc": a measurement, not a dose
+        elif _signed(seg_text, found.start, rules):
+            found = None  # "now -750 cc for the day": the fluid balance, not a dose
         elif (
             found.end <= a.start - segment.start
             and {

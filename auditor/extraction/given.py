@@ -1195,10 +1195,13 @@ def _verb_near(view: NoteView, a: Mention, segment: Segment, rules: ExtractionRu
     and integrilin"), not one of an earlier clause of the sentence ("PT GIVEN 25MG PO
     LOPRESSOR WHICH SLOWED THE RATE. NIPRIDE ... RESTARTED", kept as one sentence), nor
     one after it right after an IV fluid or blood product (``extraction.yaml``
-    ``words.fluid_words``: "dobutamine started for low CI/ fluid boluses given": the fluid's)."""
+    ``words.fluid_words``: "dobutamine started for low CI/ fluid boluses given": the fluid's),
+    nor a word of need (``words.infusion_need_words``: "required milrinone and levophed to keep
+    the pressure up" tells the drips the patient needs)."""
     reach = rules.window.infusion_verb_before_tokens
     return any(
         affirmed_admin(view, m, rules)
+        and (m.text.lower().split() or [""])[0] not in rules.infusion_need_words
         and (
             segment.start <= m.start < segment.end
             or (m.tok_end <= a.tok_start and a.tok_start - m.tok_end <= reach)

@@ -228,9 +228,13 @@ class ExtractionRules:
         self.carried_out_mods = frozenset(("HYPOTHETICAL", "PRESCRIPTION"))
         verbs = alternation(cues["context"].get("before_transfer_verbs", ()))
         units = alternation(cues["context"].get("before_transfer_units", ()))
+        adverbs = alternation(cues["context"].get("before_transfer_adverbs", ()))
         self.before_transfer = (
             re.compile(
-                rf"(?<!\w)(?:{verbs})\s+(?:to|in|into|on)\s+(?:the\s+)?(?:{units})(?!\w)", re.I
+                rf"(?<!\w)(?:{verbs})\s+(?:(?:to|in|into|on)\s+(?:the\s+)?(?:{units})"
+                + (rf"|(?:{adverbs})" if adverbs else "")
+                + r")(?!\w)",
+                re.I,
             )
             if verbs and units
             else None
@@ -247,10 +251,18 @@ class ExtractionRules:
         )
         away_verbs = alternation(cues["context"].get("before_transfer_ed_verbs", ()))
         away_places = alternation(cues["context"].get("elsewhere_places", ()))
+        heads = alternation(cues["context"].get("elsewhere_named_heads", ()))
+        not_names = alternation(cues["context"].get("elsewhere_not_names", ()))
+        gap = int(cues.get("window", {}).get("elsewhere_verb_gap", 0))
+        named = (
+            rf"|(?!(?:{not_names})\b)(?:[A-Za-z][\w.'-]*\s+){{1,3}}(?:{heads})"
+            if heads and not_names
+            else ""
+        )
         self.went_elsewhere = (
             re.compile(
-                rf"(?<!\w)(?:{away_verbs})\s+(?:to|in|into|at)\s+(?:the\s+|an\s+|a\s+)?"
-                rf"(?:{away_places})(?!\w)",
+                rf"(?<!\w)(?:{away_verbs})(?:\s+[A-Za-z]+){{0,{gap}}}?\s+(?:to|in|into|at)\s+"
+                rf"(?:the\s+|an\s+|a\s+)?(?:{away_places}{named})(?!\w)",
                 re.I,
             )
             if away_verbs and away_places
@@ -426,6 +438,7 @@ class ExtractionRules:
         )
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
+        self.infusion_need_words = frozenset(words.get("infusion_need_words", ()))
         self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
         self.coverage_cue_words = frozenset(
             str(w).lower()
@@ -435,6 +448,7 @@ class ExtractionRules:
         self.not_dose_after = frozenset(words.get("not_dose_after", ()))
         self.dose_of_words = frozenset(words.get("dose_of_words", ()))
         self.not_dose_before = frozenset(words.get("not_dose_before", ()))
+        self.balance_signs = frozenset(words.get("balance_signs", ()))
         self.route_alternation = frozenset(words.get("route_alternation", ()))
         self.repeat_lead = frozenset(words.get("repeat_lead", ()))
         self.repletion_standing_cues = frozenset(

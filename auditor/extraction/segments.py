@@ -88,6 +88,14 @@ def segment_of(
         joined = text[prev.end : lead_start].lower().replace(",", " , ").split()
         if joined and all(w in rules.list_joiners for w in joined):
             return len(bare.group(0))  # "morphine and 2mg ativan": a list, each its own dose
+        if (
+            len(joined) > 1
+            and joined[0] in rules.own_predicate_words
+            and joined[-1] in rules.list_joiners
+        ):
+            # "propofol lowered to 30 mcg, and 2mg IV ativan given": the drug before is told with
+            # its own predicate, and a joiner then opens the next drug's clause with its dose
+            return len(bare.group(0))
         before_prev = text[
             max(sent.start, prev.start - rules.window.dose_before_chars) : prev.start
         ]
