@@ -404,15 +404,16 @@ def evaluate(
         str | None,
         typer.Option(
             click_type=click.Choice(["dev", "heldout"]),
-            help="print only disagreements of notes in this split (notes without a split "
-            "are printed)",
+            help="print and write (--out) only disagreements of notes in this split (notes "
+            "without a split are kept); the per-file and per-split figures stay whole",
         ),
     ] = None,
     spec: Annotated[str | None, typer.Option(help=SPEC_HELP)] = None,
 ) -> None:
     """Score the audit against gold-labelled notes and print the figures (under --spec
     cpt_96372.v1, lines carrying ``expected_v1`` are scored against it). ``--show-split dev``
-    prints only the disagreements a developer may read (heldout notes are never tuned on)."""
+    prints, and writes to ``--out``, only the disagreements a developer may read (heldout notes
+    are never tuned on); without it ``--out`` holds every disagreement."""
     from .evaluate import evaluate as run
     from .evaluate import note_splits
 
@@ -462,6 +463,9 @@ def evaluate(
     if len(shown) > show:
         out.print(f"  ... {len(shown) - show} more (see --out)")
     if out_file:
+        if show_split:
+            # a tuning run's --out must not hold heldout disagreements either
+            result = {**result, "disagreements": shown, "disagreements_split": show_split}
         out_file.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 

@@ -310,6 +310,16 @@ def test_cli_evaluate_show_split_prints_only_that_split(tmp_path):
         )
     assert printed == {"dev": ["d-1", "n-1"], "heldout": ["h-1", "n-1"]}
     assert note_splits([gold]) == {"d-1": "dev", "h-1": "heldout"}
+    # --out of a tuning run holds only that split's disagreements, the figures stay whole
+    out = tmp_path / "dev.json"
+    result = CliRunner().invoke(
+        app, ["evaluate", str(gold), "--show-split", "dev", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert sorted({d["note_id"] for d in saved["disagreements"]}) == ["d-1", "n-1"]
+    assert saved["disagreements_split"] == "dev"
+    assert set(saved["per_split"]) == {"dev", "heldout"}
     bad = CliRunner().invoke(app, ["evaluate", str(gold), "--show-split", "test"])
     assert bad.exit_code == 2
 
