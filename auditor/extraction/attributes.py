@@ -319,24 +319,23 @@ def timed_finding(view: NoteView, a: Mention, rules: ExtractionRules) -> Found |
     line_start = text.rfind("\n", 0, a.start) + 1
     if rules.timed_entry.match(text, line_start) is None:
         return None
-    lines = text[: max(line_start - 1, 0)].split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if not lines:
+    end = line_start - 1  # the newline that ends the line before; blank lines are skipped
+    while end >= 0:
+        prev_at = text.rfind("\n", 0, end) + 1
+        if text[prev_at:end].strip():
+            break
+        end = prev_at - 1
+    else:
         return None
-    prev = lines[-1]
-    prev_at = len("\n".join(lines)) - len(prev)
+    prev = text[prev_at:end]
     entry = rules.timed_entry.match(prev)
     if entry is None:
         return None
     body = prev[entry.end() :]
     first = CLAUSE_END.split(body, maxsplit=1)[0].rstrip(rules.indication_trim + ".")
     lower = first.lower()
-    hit = [
-        m.start()
-        for w in rules.timed_findings
-        for m in re.finditer(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", lower)
-    ]
+    found = rules.timed_findings.search(lower) if rules.timed_findings else None
+    hit = [found.start()] if found is not None else []
     cond = rules.condition_word.search(first)
     if cond is not None:
         hit.append(cond.start())

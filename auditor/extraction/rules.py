@@ -548,8 +548,12 @@ class ExtractionRules:
         self.export_response_columns = tuple(
             w.lower() for w in spec["words"].get("export_response_columns", ())
         )
-        # the acute findings of a timed log's entry (attributes.timed_finding)
-        self.timed_findings = frozenset(w.lower() for w in spec["words"].get("timed_findings", ()))
+        # the acute findings of a timed log's entry, as whole words of lower-case text
+        # (attributes.timed_finding; compiled once, not per anchor)
+        findings = alternation(w.lower() for w in spec["words"].get("timed_findings", ()))
+        self.timed_findings = (
+            re.compile(r"(?<![\w-])(?:" + findings + r")(?![\w-])") if findings else None
+        )
         # a column-aligned table's reaction header cells (attributes.row_response)
         self.row_reaction_columns = frozenset(
             w.lower() for w in spec["words"].get("row_reaction_columns", ())
