@@ -54,12 +54,19 @@ def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     correction insulin was given"; but "no chest pain and given morphine": a clause break,
     ``cues.yaml`` ``context.clause_breaks``, after the negator ends its reach; nor a negator
     whose next word is a finding it negates, ``extraction.yaml`` ``words.negated_findings``:
-    "no ectopy K repleted")."""
+    "no ectopy K repleted"), nor an object-bound cue (``words.object_next_admin_cues``: "s/p")
+    with no drug, dose or route right after it."""
     if m.label != "ADMIN":
         return False
     floor = view.sentences[m.sent].tok_start
     if _running_state(view, m, rules, floor):
         return False
+    if view.text[m.start : m.end].lower() in rules.object_next_admin_cues and not any(
+        x.label in ("DRUG", "DOSE", "ROUTE")
+        and m.tok_end <= x.tok_start <= m.tok_end + rules.window.object_next_tokens
+        for x in view.in_sent(m.sent)
+    ):
+        return False  # "s/p ami ... on integrelin": the state after a condition, not a dose
     window = view.words_before(m.tok_start, rules.window.negator_tokens, floor)
     for i, w in enumerate(window):
         if (
@@ -84,6 +91,29 @@ def _running_state(view: NoteView, m: Mention, rules: ExtractionRules, floor: in
         return False
     after = next((x for x in view.in_sent(m.sent) if x.start >= m.end and x.label != "ADMIN"), None)
     return after is None or after.label != "DOSE"
+
+
+def _in_running_state(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a`` named after a state cue of its sentence that tells the running
+    sedation (``_running_state``: "NEURO=SEDATED W PROPOFOL W MOD EFFECT", "sedated w prop @
+    11.11mcg & mso4 @ 2mg w gd effect"), with no other administration cue between? The effect
+    written after it is the drip's, not a dose's (corpora/README.md, nursing batches 15 and 26:
+    drugs the patient is sedated on or with are the drips; helper nursing28, nurs-3-26)."""
+    floor = view.sentences[a.sent].tok_start
+    admins = [m for m in view.in_sent(a.sent) if m.label == "ADMIN" and m.end <= a.start]
+    if admins:
+        return _running_state(view, admins[-1], rules, floor)
+    # a state cue the mention ruler leaves as no ADMIN ("SEDATED W PROPOFOL"), right before the
+    # drug, with no passive or sequence word before it ("was sedated w")
+    before = view.words_before(a.tok_start, 4, floor)
+    for n in (2, 3):
+        if (
+            len(before) >= n
+            and " ".join(before[-n:]) in rules.state_admin_cues
+            and not (len(before) > n and before[-n - 1] in rules.state_cue_given_before)
+        ):
+            return True
+    return False
 
 
 def _cues_of_other_drugs(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
@@ -485,7 +515,11 @@ def given_by(
         return "record:times"  # "REGLAN X1." charted as a sentence of its own: the dose given
     if role not in ("planning", "indication") and for_symptom(view, a, rules):
         return "record:for_symptom"  # "Ativan for agitation", "Toradol and Tylenol for pain"
-    if role not in ("planning", "indication", "not_administered") and effect_after(view, a, rules):
+    if (
+        role not in ("planning", "indication", "not_administered")
+        and effect_after(view, a, rules)
+        and not _in_running_state(view, a, rules)
+    ):
         return "record:with_effect"  # "prn Haldol w/ good result", "Ativan w/ effect"
     if role not in ("planning", "indication", "not_administered") and tolerated_which(
         view, a, rules

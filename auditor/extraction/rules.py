@@ -49,6 +49,7 @@ class Windows:
     diluent_chars: int
     admixture_tokens: int
     negator_tokens: int
+    object_next_tokens: int
     group_line_lookahead: int
     shared_indication_lookahead: int
     procedure_route_sentences: int
@@ -422,6 +423,7 @@ class ExtractionRules:
             " ".join(w.lower().split()) for w in words.get("state_admin_cues", ())
         )
         self.state_cue_given_before = frozenset(words.get("state_cue_given_before", ()))
+        self.object_next_admin_cues = frozenset(words.get("object_next_admin_cues", ()))
         self.infusion_object_joiners = frozenset(words.get("infusion_object_joiners", ()))
         self.infusion_shared = frozenset(words.get("infusion_shared", ()))
         self.given_by_name = frozenset(words.get("given_by_name", ()))
