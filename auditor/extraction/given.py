@@ -61,11 +61,7 @@ def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
     floor = view.sentences[m.sent].tok_start
     if _running_state(view, m, rules, floor):
         return False
-    if view.text[m.start : m.end].lower() in rules.object_next_admin_cues and not any(
-        x.label in ("DRUG", "DOSE", "ROUTE")
-        and m.tok_end <= x.tok_start <= m.tok_end + rules.window.object_next_tokens
-        for x in view.in_sent(m.sent)
-    ):
+    if _idle_object_cue(view, m, rules):
         return False  # "s/p ami ... on integrelin": the state after a condition, not a dose
     window = view.words_before(m.tok_start, rules.window.negator_tokens, floor)
     for i, w in enumerate(window):
@@ -76,6 +72,20 @@ def affirmed_admin(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
         ):
             return False
     return True
+
+
+def _idle_object_cue(view: NoteView, m: Mention, rules: ExtractionRules) -> bool:
+    """Is ADMIN cue ``m`` an object-bound cue (``words.object_next_admin_cues``: "s/p") with no
+    drug, dose or route starting within ``window.object_next_tokens`` tokens after it ("s/p
+    extensive inferior MI, on dopamine", "s/p stent ... d/c integrelin")? It then tells a
+    condition or a procedure, and gives no drug of its sentence or record."""
+    if m.label != "ADMIN" or view.text[m.start : m.end].lower() not in rules.object_next_admin_cues:
+        return False
+    return not any(
+        x.label in ("DRUG", "DOSE", "ROUTE")
+        and m.tok_end <= x.tok_start <= m.tok_end + rules.window.object_next_tokens
+        for x in view.in_sent(m.sent)
+    )
 
 
 def _running_state(view: NoteView, m: Mention, rules: ExtractionRules, floor: int) -> bool:
@@ -545,7 +555,7 @@ def given_by(
     if not (has_route_or_dose or shot):
         return None
     for m in record:
-        if m.label in RECORD_LABELS:
+        if m.label in RECORD_LABELS and not _idle_object_cue(view, m, rules):
             return f"record:{m.label.lower()}"
     sent_start = sents[a.sent].start
     lead_in = text[max(sent_start, segment.start - rules.window.time_before_chars) : segment.start]
@@ -1640,6 +1650,8 @@ def verbs_of_others(
 
     def apart(m: Mention) -> bool:  # a clause break between: "X IV over 5 hours, is on Y"
         lo, hi = (m.end, a.start) if m.end <= a.start else (a.end, m.start)
+        if m.end <= a.start and rules.own_start_before.search(view.text, lo, hi):
+            return True  # "received X for a fast rate ... and started on Y": Y's own predicate
         return bool(rules.clause_break.search(view.text, lo, hi))
 
     return all(
