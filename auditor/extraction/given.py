@@ -1411,7 +1411,8 @@ def electrolyte_running(
         w = view.tokens[i]
         if any(m.label == "DRUG" and m.tok_start == i for m in view.in_sent(a.sent)):
             return False
-        if w in rules.infusion_words:
+        if w in rules.infusion_words or w in rules.electrolyte_running:
+            # "40KCL INFUSED": the past tense is no infusion word, still the replacement given
             return (
                 w in rules.electrolyte_running
                 and rules.rate.search(view.text, a.end, max(a.end, segment.end)) is None
