@@ -207,9 +207,18 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
     said better right before it ("pain better after mso4": ``regex.symptom_better_before_drug``):
     a dose whose effect is charted was given
     (corpora/README.md, nursing decisions). "BP better after hydralazine" (no amount, no effect
-    noun) gets none. ``view`` itself when there is no such word."""
+    noun) gets none, nor does a drug the note names as a drip (a drip word right after one of its
+    mentions) when no amount leads it. ``view`` itself when there is no such word."""
     added: list[Mention] = []
     text = view.text
+    # drugs the note names with a drip word right after them ("started on lasix gtt/diamox"):
+    # an effect written before such a drug's bare name is the drip's ("UOP now 100-120 cc/hr after
+    # lasix/diamox": the Diamox's dose and the Lasix drip; helper nursing28, nurs-151-17)
+    dripped = {
+        m.ident
+        for m in view.mentions
+        if m.label == "DRUG" and view.token(m.tok_end) in rules.infusion_words
+    }
     for m in view.mentions:
         if m.label != "DRUG" or not view.offsets:
             continue
@@ -220,6 +229,8 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
             cue = rules.effect_before_dose.search(text, sent.start, lead.start())
         elif m.modifiers & rules.bolus_ignores:
             continue  # "good u/o to lasix bid": the regimen's effect
+        elif m.ident in dripped:
+            continue  # "UOP up after lasix/diamox" beside a "lasix gtt": the drip's effect
         else:  # "good diuresis after the lasix": an effect noun right before the drug
             cue = rules.effect_before_drug.search(text, sent.start, m.start)
             # "Uterus firmed up well with IV pit": a past-tense effect verb right before it
