@@ -529,6 +529,7 @@ def given_by(
         role not in ("planning", "indication", "not_administered")
         and effect_after(view, a, rules)
         and not _in_running_state(view, a, rules)
+        and not rules.regimen_before_drug.search(text, view.sentences[a.sent].start, a.start)
     ):
         return "record:with_effect"  # "prn Haldol w/ good result", "Ativan w/ effect"
     if role not in ("planning", "indication", "not_administered") and tolerated_which(

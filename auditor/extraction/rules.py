@@ -581,6 +581,7 @@ class ExtractionRules:
         self.dose_list_stop = rx.get("dose_list_stop", NEVER)
         self.clause_break = rx.get("clause_break", NEVER)
         self.own_start_before = rx.get("own_start_before", NEVER)
+        self.regimen_before_drug = rx.get("regimen_before_drug", NEVER)
         self.drip_clause_goes_on = rx.get("drip_clause_goes_on", NEVER)
         self.bolus_before = rx.get("bolus_before", NEVER)
         self.bolus_after = rx.get("bolus_after", NEVER)
