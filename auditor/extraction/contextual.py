@@ -211,9 +211,9 @@ def effect_cues(view: NoteView, rules: ExtractionRules) -> NoteView:
     mentions) when no amount leads it. ``view`` itself when there is no such word."""
     added: list[Mention] = []
     text = view.text
-    # drugs the note names with a drip word right after them ("started on lasix gtt/diamox"):
-    # an effect written before such a drug's bare name is the drip's ("UOP now 100-120 cc/hr after
-    # lasix/diamox": the Diamox's dose and the Lasix drip; helper nursing28, nurs-151-17)
+    # drugs the note names with a drip word right after them ("begun on a lasix gtt with diamox"):
+    # an effect written before such a drug's bare name is the drip's ("urine now 80-90 cc/hr after
+    # lasix and diamox": the Diamox's dose and the Lasix drip; helper nursing28, nurs-151-17)
     dripped = {
         m.ident
         for m in view.mentions

@@ -105,15 +105,15 @@ def _running_state(view: NoteView, m: Mention, rules: ExtractionRules, floor: in
 
 def _in_running_state(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     """Is drug anchor ``a`` named after a state cue of its sentence that tells the running
-    sedation (``_running_state``: "NEURO=SEDATED W PROPOFOL W MOD EFFECT", "sedated w prop @
-    11.11mcg & mso4 @ 2mg w gd effect"), with no other administration cue between? The effect
+    sedation (``_running_state``: "NEURO=SEDATED W PROP W GOOD EFFECT", "sedated w prop @
+    20mcg and mso4 @ 3mg w some effect"), with no other administration cue between? The effect
     written after it is the drip's, not a dose's (corpora/README.md, nursing batches 15 and 26:
     drugs the patient is sedated on or with are the drips; helper nursing28, nurs-3-26)."""
     floor = view.sentences[a.sent].tok_start
     admins = [m for m in view.in_sent(a.sent) if m.label == "ADMIN" and m.end <= a.start]
     if admins:
         return _running_state(view, admins[-1], rules, floor)
-    # a state cue the mention ruler leaves as no ADMIN ("SEDATED W PROPOFOL"), right before the
+    # a state cue the mention ruler leaves as no ADMIN ("SEDATED W PROP"), right before the
     # drug, with no passive or sequence word before it ("was sedated w")
     before = view.words_before(a.tok_start, 4, floor)
     for n in (2, 3):
