@@ -184,9 +184,7 @@ class ExtractionRules:
         self.no_flag_iv_only_exclusions = frozenset(
             spec["words"].get("no_flag_iv_only_exclusions", ())
         )
-        self.no_flag_infusion_classes = frozenset(
-            spec["words"].get("no_flag_infusion_classes", ())
-        )
+        self.no_flag_infusion_classes = frozenset(spec["words"].get("no_flag_infusion_classes", ()))
         self.procedure_means = frozenset(spec["words"].get("procedure_means", ()))
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.post_mortem_re = _phrases(cues["context"].get("post_mortem_report", ()))
