@@ -1392,7 +1392,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 route_m, share = shared
         if route_m is not None and route_m.ident == "PO":
             if route_m.text.lower() in rules.wash_route_words:
-                continue  # a wash or flush fluid: no injection, and no oral course for later mentions
+                continue  # a wash or flush fluid: no injection, no oral course for later ones
             oral.add(a.ident)
             if (
                 a.label == "DRUG"
