@@ -501,6 +501,7 @@ class ExtractionRules:
         self.charted_time = rx.get("charted_time", NEVER)
         self.dose_of = rx["dose_of"]
         self.dose_of_other = rx.get("dose_of_other", NEVER)
+        self.amount_of_next_drug = rx.get("amount_of_next_drug", NEVER)
         self.combined_with = rx.get("combined_with", NEVER)
         self.given_again = rx.get("given_again", NEVER)
         self.heading_line_end = rx.get("heading_line_end", NEVER)
