@@ -1143,6 +1143,13 @@ def _record_route(note: _Note, events: list[Event]) -> None:
             return
 
 
+def _next_word(text: str, at: int) -> str:
+    """The word written right after character ``at`` of ``text`` ("" when none follows within
+    a few characters)."""
+    words = text[at : at + 16].split()
+    return words[0] if words else ""
+
+
 def _sedation_route(note: _Note, events: list[Event]) -> None:
     """Give each route-less drug of the sedation classes (``words.report_sedation_classes``)
     the route of the sedation its sentence names before it (``routes.yaml``
@@ -1166,7 +1173,12 @@ def _sedation_route(note: _Note, events: list[Event]) -> None:
             for m in view.in_sent(anchor.sent)
             if m.label == "ROUTE"
             and m.end <= anchor.start
-            and m.text.lower() in rules.sedation_routes
+            and (
+                m.text.lower() in rules.sedation_routes
+                # "IV sedation was achieved with Versed and fentanyl": the phrase's last word
+                # was read as the start of the administration words that follow it
+                or f"{m.text} {_next_word(view.text, m.end)}".lower() in rules.sedation_routes
+            )
         ]
         if routes:
             event.route = routes[-1].ident
