@@ -86,6 +86,7 @@ from .passes import (
     eye_side,
     merge_restated,
     phrased_not_given,
+    respective_sides,
     share_list_site,
     slash_list_amounts,
     standing_order_route,
@@ -1649,6 +1650,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     )
     merged = _repeat_sides(view, merged, rules)
     merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
+    merged = respective_sides(view, merged, rules)  # "X IM and Y IM given in R and L deltoid"
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
     merged = total_then_parts(merged)  # "= 144 mg SC, 2 syringes" then one line per syringe
