@@ -218,9 +218,9 @@ def absorb_unnamed(events: list[Event], rules: ExtractionRules, text: str) -> No
     dose come before its product) is absorbed into it, in place. One documented with its own
     administration verb ("Mg repleted w/ 2 amps IV. Given 40 mg Lasix") is an entry of its
     own: its route and dose are not the next drug's; one that documents nothing of its own
-    ("Injection given: Yes." before "Medication: Ceftriaxone") is still absorbed. The gap is counted in written characters
-    (``text``, the note: a run of blanks counts as one, as the blanked markup of an export
-    read as text or a form's padding say nothing)."""
+    ("Injection given: Yes." before "Medication: Ceftriaxone") is still absorbed. The gap is
+    counted in written characters (``text``, the note: a run of blanks counts as one, as the
+    blanked markup of an export read as text or a form's padding say nothing)."""
     i = 0
     while i + 1 < len(events):
         cur, nxt = events[i], events[i + 1]
