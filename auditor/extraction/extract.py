@@ -185,12 +185,12 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                 if found.end <= a.start and _list_item_ends_route(note, found, a):
                     continue  # "IV lopressor, dilt bolus and dig": the route is lopressor's
                 if a.end <= found.start and found.tok_end == b.tok_start:
-                    # "25 mcg fentanyl and 1 mg IV ativan": a route written right before a
+                    # "morphine 4 mg plus IV haldol 2": a route written right before a
                     # later drug of the sentence is that drug's own (corpora/README.md,
                     # nursing batch 5: a route right before one drug is its own)
                     continue
                 if found.end <= a.start and _closes_slash_list(note, found, b):
-                    # "atropine/epi/bicarb IVB with D50/insulin": a route written after a
+                    # "narcan/atropine IVP with glucagon/dextrose": a route written after a
                     # slash list closes that list, even before "with" (nursing batch 8)
                     continue
                 if (
@@ -932,7 +932,7 @@ def _given_word_leads(note: _Note, a: Mention, found: re.Match[str]) -> bool:
 
 def _clock_count(found: re.Match[str]) -> int:
     """The number of clock times of a ``regex.clock_list`` match ("2200 and 0400": 2;
-    "10:00 and 14:00": 2)."""
+    "09:30, 16:30": 2)."""
     return len(re.findall(r"\d+(?::\d+)?", found.group(1)))
 
 
