@@ -150,6 +150,32 @@ def _shared_indication(note: _Note, a: Mention) -> Found | None:
     return None
 
 
+def _in_wash_fluid(note: _Note, a: Mention) -> bool:
+    """Whether the drug ``a`` is named in the fluid of a wash, irrigation or flush told before
+    it in its sentence ("the pocket was irrigated with a solution of bacitracin, Kefzol 1 g and
+    gentamicin 80 mg", "washed using saline containing 100 units of insulin"): a route form of
+    ``words.wash_route_words`` before the drug with no administration word, injection word or
+    injection route between them. The fluid bathes a surface: no injection (corpora/README.md:
+    irrigation is no event), though the drug may be too far from the wash words for a route."""
+    words = note.rules.wash_route_words
+    if not words:
+        return False
+    mentions = note.view.in_sent(a.sent)
+    for w in mentions:
+        if w.label != "ROUTE" or w.text.lower() not in words or w.end > a.start:
+            continue
+        if not any(
+            w.end <= m.start < a.start
+            and (
+                m.label in ("ADMIN", "INJECTION")
+                or (m.label == "ROUTE" and m.ident in note.rules.injection_routes)
+            )
+            for m in mentions
+        ):
+            return True
+    return False
+
+
 def _sentence_route(note: _Note, a: Mention) -> Mention | None:
     """One route written for a list ("given IV Norflex, Zofran and morphine"; "Haldol 5 mg
     and Ativan 2 mg IM"). Not a route written after another drug's dose and before this
@@ -1138,6 +1164,13 @@ def _record_route(note: _Note, events: list[Event]) -> None:
             return
 
 
+def _next_word(text: str, at: int) -> str:
+    """The word written right after character ``at`` of ``text`` ("" when none follows within
+    a few characters)."""
+    words = text[at : at + 16].split()
+    return words[0] if words else ""
+
+
 def _sedation_route(note: _Note, events: list[Event]) -> None:
     """Give each route-less drug of the sedation classes (``words.report_sedation_classes``)
     the route of the sedation its sentence names before it (``routes.yaml``
@@ -1161,7 +1194,12 @@ def _sedation_route(note: _Note, events: list[Event]) -> None:
             for m in view.in_sent(anchor.sent)
             if m.label == "ROUTE"
             and m.end <= anchor.start
-            and m.text.lower() in rules.sedation_routes
+            and (
+                m.text.lower() in rules.sedation_routes
+                # "IV sedation was achieved with Versed and fentanyl": the phrase's last word
+                # was read as the start of the administration words that follow it
+                or f"{m.text} {_next_word(view.text, m.end)}".lower() in rules.sedation_routes
+            )
         ]
         if routes:
             event.route = routes[-1].ident
@@ -1384,12 +1422,16 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             and rules.contrast_words.intersection(view.tokens[a.tok_end : route_m.tok_start])
         ):
             route_m = None  # "Ceftriaxone was recommended, but she preferred oral antibiotics"
+        if route_m is None and _in_wash_fluid(note, a):
+            continue  # "irrigated with a solution of bacitracin, Kefzol 1 g and gentamicin 80 mg"
         share: Dose | None = None
         if route_m is not None and route_m.ident == "PO":
             shared = _injected_share(note, a, route_m)
             if shared is not None:
                 route_m, share = shared
         if route_m is not None and route_m.ident == "PO":
+            if route_m.text.lower() in rules.wash_route_words:
+                continue  # a wash or flush fluid: no injection, no oral course for later ones
             oral.add(a.ident)
             if (
                 a.label == "DRUG"
