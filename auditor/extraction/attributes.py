@@ -137,7 +137,8 @@ def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> I
 def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     """The first affirmed diagnosis or complaint in an indication-role section: its first
     line, to the end of its first clause ("Dx: B12 deficiency. Cyanocobalamin ...": "B12
-    deficiency"; ``CLAUSE_END``)."""
+    deficiency"; ``CLAUSE_END``), unless that line names only the drug or injection the visit is
+    for ("Reason for visit: B12 injection": ``_names_only_the_dose``)."""
     text = view.text
     for sec in view.sections:
         if rules.role(sec.category) != "indication":
@@ -166,6 +167,8 @@ def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
             continue  # "Reason for visit: injection only"
         first = _LIST_NUMBER.sub("", first, count=1)  # "1. Vitamin D deficiency": the item
         first = CLAUSE_END.split(first, maxsplit=1)[0].rstrip(rules.indication_trim + ".")
+        if _names_only_the_dose(view, first_at, first_at + len(first), rules):
+            continue  # "Reason for visit: B12 injection", "CC: here for Depo shot": what, not why
         value = first[: rules.window.indication_max_chars]
         return Found(value, (first_at, first_at + len(value)))
     return None

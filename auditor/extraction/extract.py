@@ -86,6 +86,7 @@ from .passes import (
     eye_side,
     merge_restated,
     phrased_not_given,
+    respective_sides,
     share_list_site,
     slash_list_amounts,
     standing_order_route,
@@ -210,6 +211,15 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
                 if found.end <= a.start and _list_item_ends_route(note, found, a):
                     continue  # "IV lopressor, dilt bolus and dig": the route is lopressor's
+                if a.end <= found.start and found.tok_end == b.tok_start:
+                    # "morphine 4 mg plus IV haldol 2": a route written right before a
+                    # later drug of the sentence is that drug's own (corpora/README.md,
+                    # nursing batch 5: a route right before one drug is its own)
+                    continue
+                if found.end <= a.start and _closes_slash_list(note, found, b):
+                    # "narcan/atropine IVP with glucagon/dextrose": a route written after a
+                    # slash list closes that list, even before "with" (nursing batch 8)
+                    continue
                 if (
                     b.end <= found.start
                     and found.tok_start == b.tok_end
@@ -222,6 +232,17 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     continue
                 return found
     return None
+
+
+def _closes_slash_list(note: _Note, route: Mention, b: Mention) -> bool:
+    """Is ``route`` written right after drug ``b`` (nothing but blanks between) where ``b`` is the
+    last item of a slash list ("atropine/epi/bicarb IVB")? Such a route closes the list it
+    follows: the drugs written after it are not reached (corpora/README.md, nursing batch 8: the
+    IV-bolus route written after the first drugs of an arrest applies to those only)."""
+    view = note.view
+    if b.end > route.start or view.text[b.end : route.start].strip():
+        return False
+    return b.tok_start > 0 and view.token(b.tok_start - 1) == "/"
 
 
 def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
@@ -937,8 +958,9 @@ def _given_word_leads(note: _Note, a: Mention, found: re.Match[str]) -> bool:
 
 
 def _clock_count(found: re.Match[str]) -> int:
-    """The number of clock times of a ``regex.clock_list`` match ("2200 and 0400": 2)."""
-    return len(re.findall(r"\d+", found.group(1)))
+    """The number of clock times of a ``regex.clock_list`` match ("2200 and 0400": 2;
+    "09:30, 16:30": 2)."""
+    return len(re.findall(r"\d+(?::\d+)?", found.group(1)))
 
 
 def _another_amount(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
@@ -1380,6 +1402,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if (
             route_m is not None
+            and route_m.end <= a.start
+            and any(b is not a and _closes_slash_list(note, route_m, b) for b in note.anchors)
+        ):
+            route_m = None  # "atropine/epi IVB with D50": the route closes the list before it
+        if (
+            route_m is not None
             and route_m.ident == "PO"
             and route_m.start > a.end
             and any(
@@ -1691,6 +1719,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     )
     merged = _repeat_sides(view, merged, rules)
     merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
+    merged = respective_sides(view, merged, rules)  # "X IM and Y IM given in R and L deltoid"
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
     merged = total_then_parts(merged)  # "= 144 mg SC, 2 syringes" then one line per syringe
