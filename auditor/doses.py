@@ -206,7 +206,12 @@ class DoseParser:
         # a delimited export row keeps the amount and its unit in two cells ("...,150,mg,
         # Intramuscular,..."): a comma between them counts as a space when a comma also ends
         # the unit's cell (helper synthfix18, team_l: an eMAR CSV export row)
-        cells = rf"(?:,(?=(?:{unit_alt}),)|{_WS})"
+        # ... and a key=value log ("dose=80 unit=mg") keeps them in two keys: the unit key between
+        # them counts as a space (helper synthfix19, team_m: a logfmt administration export)
+        cells = (
+            rf"(?:,(?=(?:{unit_alt}),)|[ \t]+(?:dose[_ ]?)?units?[ \t]*[=:][ \t]*\"?"
+            rf"(?=(?:{unit_alt})(?![A-Za-z]))|{_WS})"
+        )
         self._amount = re.compile(
             number + cells + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
             re.IGNORECASE,

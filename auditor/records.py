@@ -140,7 +140,8 @@ def clean_text(
 ) -> str:
     """Normalise a note for the pipeline without moving any character offset.
 
-    ``html_entities``, ``normalise_text``, then the letter confusions of scanned text are repaired
+    ``html_entities``, ``normalise_text``, text struck through blanked (``struck_text``), then the
+    letter confusions of scanned text are repaired
     (``repair_ocr``; ``words``: the lexicon words of the rule set in use, ``lexicon_words``,
     None for the bundled one) and a form's dotted leaders read as colons (``dotted_leaders``). Every
     replacement keeps the length (a legacy print's line numbers become spaces: ``line_numbers``;
@@ -150,7 +151,8 @@ def clean_text(
     set in use (``reader_rules``; None: the bundled rule files').
     """
     rules = rules or reader_rules()
-    cleaned = dotted_leaders(repair_ocr(normalise_text(html_entities(text)), words, rules), rules)
+    cleaned = struck_text(normalise_text(html_entities(text)), rules)
+    cleaned = dotted_leaders(repair_ocr(cleaned, words, rules), rules)
     return spoken_punctuation(line_numbers(cleaned, rules), rules)
 
 
@@ -172,6 +174,7 @@ class ReaderRules:
         ocr_zeros: capital letters O typed for zeros in an amount before its unit, read as
             zeros by the tokenizer only (``core._capital_o_zeros``).
         leader: a form field's dotted leader (group 1 the label, group 2 the dots).
+        struck: text struck through in a Markdown or HTML export (deleted text).
         table_delimiters: the delimiters of a table pasted as a note, in the order tried;
             ``table_rule_chars``: the characters of a rule line drawn between its rows.
     """
@@ -191,6 +194,7 @@ class ReaderRules:
     broken_word: re.Pattern[str]
     ocr_zeros: re.Pattern[str]
     leader: re.Pattern[str]
+    struck: re.Pattern[str]
     table_delimiters: tuple[str, ...]
     table_rule_chars: str
 
@@ -216,6 +220,7 @@ class ReaderRules:
             broken_word=re.compile(ocr["broken_word"]),
             ocr_zeros=re.compile(ocr["capital_o_zeros"]),
             leader=re.compile(spec["dotted_leader"]),
+            struck=re.compile(spec.get("struck", r"(?!)")),
             table_delimiters=tuple(spec["tables"]["delimiters"]),
             table_rule_chars=str(spec["tables"]["rule_chars"]),
         )
@@ -325,6 +330,17 @@ def spoken_punctuation(text: str, rules: ReaderRules | None = None) -> str:
         return text
     marks = rules.spoken_marks
     return rules.spoken.sub(lambda m: marks[m.group(1).lower()] + " " * (len(m.group(0)) - 1), text)
+
+
+def struck_text(text: str, rules: ReaderRules | None = None) -> str:
+    """``text`` with the text struck through in a Markdown or HTML export ("~~...~~",
+    "<del>...</del>": ``reader.yaml`` ``struck``) blanked to spaces, keeping its length: deleted
+    text documents nothing (a struck-through dose line, then "charted in error", is no dose;
+    ``rules``: ``reader_rules`` of the rule set in use, None: bundled)."""
+    rules = rules or reader_rules()
+    if "~~" not in text and "<" not in text:
+        return text
+    return rules.struck.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def dotted_leaders(text: str, rules: ReaderRules | None = None) -> str:
