@@ -60,14 +60,18 @@ def _names_only_the_dose(view: NoteView, start: int, end: int, rules: Extraction
     """Is ``text[start:end]`` made only of drug or injection mentions and words that name no
     condition (``cues.yaml`` ``non_condition_words``: "her Depo-Provera injection", "a B12
     shot")? Then it is what the visit is for, not why (corpora/README.md, team_g: the purpose
-    is not inferred from the drug)."""
+    is not inferred from the drug). Its amount counts as the drug's ("for monthly
+    cyanocobalamin 1000 mcg IM": team_m, tm-029)."""
     named = [
         m for m in view.mentions if m.label in ("DRUG", "INJECTION") and start <= m.start < end
     ]
     if not named:
         return False
+    # the drug's amount is no condition either ("for monthly cyanocobalamin 1000 mcg IM")
+    amounts = [(start + d.start, start + d.end) for d in rules.doses.find_all(view.text[start:end])]
+    spans = [(m.start, m.end) for m in named] + amounts
     kept = "".join(
-        " " if any(m.start <= i < m.end for m in named) else view.text[i] for i in range(start, end)
+        " " if any(lo <= i < hi for lo, hi in spans) else view.text[i] for i in range(start, end)
     )
     words = {w.strip(rules.condition_word_trim) for w in kept.lower().split()} - {""}
     return words <= rules.non_condition

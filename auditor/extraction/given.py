@@ -542,8 +542,11 @@ def given_by(
         role != "planning"
         and rules.doses.find_all(text[segment.start : segment.end])
         and any(m.label == "ROUTE" and m.ident in rules.injection_routes for m in segment.mentions)
+        and not rules.visit_for_drug.search(text, sent_start, a.start)
     ):
-        return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
+        # "Solu-Medrol 150 mg IV" (contract v2 section 1), not the drug a visit is for ("Pt
+        # arrived for monthly B12 1000 mcg IM": extraction.yaml regex.visit_for_drug)
+        return "record:dose_route"
     if (
         role != "planning"
         and rules.doses.find_all(record_text)

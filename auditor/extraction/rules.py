@@ -659,6 +659,7 @@ class ExtractionRules:
         self.tolerated_dose_of = rx.get("tolerated_dose_of", NEVER)
         self.tolerated_drug_before = rx.get("tolerated_drug_before", NEVER)
         self.tolerated_drug_today_after = rx.get("tolerated_drug_today_after", NEVER)
+        self.visit_for_drug = rx.get("visit_for_drug", NEVER)
         self.day_note = rx.get("day_note", NEVER)
         self.stay_told = rx.get("stay_told", NEVER)
         self.additive_roles = frozenset(spec["words"].get("additive_roles", ()))
