@@ -20,9 +20,19 @@ from typing import Any
 # decision): one or two digits, a comma and one or two digits written against a unit's letters,
 # not a list ("180, 2 units") nor thousands ("1,000")
 _DECIMAL_COMMA = r"\d{1,2},\d{1,2}(?![\d,])(?=[\s\u00a0]?[A-Za-z\u00b5\u03bc])"
+# a large number of units grouped by a space, as French, Nordic and form prints write thousands
+# ("600 000 units", "1 200 000 UI"; helper synthfix19, team_m): only before a units word, so a
+# list of two numbers ("2 100 mg") stays two
+_SPACED_UNITS = (
+    r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?=[ \u00a0\u202f]?(?:units?|IU|UI|U|unités|unidades)\b)"
+)
 _NUM = (
     r"(?<![\w./])(\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|" + _DECIMAL_COMMA + r"|\d+(?:\.\d+)?|\.\d+)"
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|"
+    + _SPACED_UNITS
+    + "|"
+    + _DECIMAL_COMMA
+    + r"|\d+(?:\.\d+)?|\.\d+)"
 )
 _DECIMAL_COMMA_WHOLE = re.compile(r"\d{1,2},\d{1,2}")
 _WS = r"[\s\u00a0\u202f]*"
@@ -102,7 +112,7 @@ def _number(
             return _words_value(parts, {**words, **dict.fromkeys(zeros, 0)}, scales or {}, points)
     if _DECIMAL_COMMA_WHOLE.fullmatch(text):
         return float(text.replace(",", "."))  # "2,5 mg": a decimal comma
-    return float(text.replace(",", ""))
+    return float(re.sub(r"[,\s\u00a0\u202f]", "", text))
 
 
 def _words_value(

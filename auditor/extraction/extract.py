@@ -85,6 +85,7 @@ from .passes import (
     earlier_log_entries,
     eye_side,
     merge_restated,
+    pasted_twice,
     phrased_not_given,
     share_list_site,
     slash_list_amounts,
@@ -1649,6 +1650,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     )
     merged = _repeat_sides(view, merged, rules)
     merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
+    merged = pasted_twice(view, merged)  # a procedure block pasted twice: one dose
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
     merged = total_then_parts(merged)  # "= 144 mg SC, 2 syringes" then one line per syringe

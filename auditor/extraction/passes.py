@@ -307,6 +307,30 @@ def share_list_site(view: NoteView, events: list[Event], rules: ExtractionRules)
                 e.take(owner, ("site", "laterality"))
 
 
+# the shortest line whose exact repetition reads as a paste, not as a second dose charted alike
+PASTED_LINE_CHARS = 60
+
+
+def pasted_twice(view: NoteView, events: list[Event]) -> list[Event]:
+    """Drop an event whose whole line repeats, character for character, the line of an earlier
+    event of the same drug, amount, route and site: a block pasted twice into the note tells one
+    dose once (helper synthfix19, team_m, tm-012; a line of at least ``PASTED_LINE_CHARS``
+    characters, so short charted lines given alike at two times stay two doses)."""
+    out: list[Event] = []
+    seen: set[tuple[object, ...]] = set()
+    text = view.text
+    for e in events:
+        lo = text.rfind("\n", 0, e.start) + 1
+        hi = text.find("\n", e.start)
+        line = " ".join(text[lo : len(text) if hi < 0 else hi].split())
+        key = (e.medication, e.dose_value, e.dose_unit, e.route, e.site, e.laterality, line)
+        if e.medication is not None and len(line) >= PASTED_LINE_CHARS and key in seen:
+            continue
+        seen.add(key)
+        out.append(e)
+    return out
+
+
 def merge_restated(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:
     """Drop an event that restates the event before it in brackets: the same drug, its
     mention right after an opening bracket written at most ``window.restated_gap_chars`` after the
