@@ -140,16 +140,15 @@ def clean_text(
 ) -> str:
     """Normalise a note for the pipeline without moving any character offset.
 
-    ``html_entities``, ``normalise_text``, text struck through blanked (``struck_text``), a PDF-to-text form's label lines read as fields
-    (``label_lines``), then the
-    letter confusions of scanned text are repaired
-    (``repair_ocr``; ``words``: the lexicon words of the rule set in use, ``lexicon_words``,
-    None for the bundled one) and a form's dotted leaders read as colons (``dotted_leaders``). Every
-    replacement keeps the length (a legacy print's line numbers become spaces: ``line_numbers``;
-    a raw dictation's spoken punctuation becomes the mark: ``spoken_punctuation``), so event
-    offsets index the
-    original text and ``len(clean_text(t)) == len(t)``. ``rules``: the reader rules of the rule
-    set in use (``reader_rules``; None: the bundled rule files').
+    ``html_entities``, ``normalise_text``, text struck through blanked (``struck_text``), a
+    PDF-to-text form's label lines read as fields (``label_lines``), then the letter confusions
+    of scanned text are repaired (``repair_ocr``; ``words``: the lexicon words of the rule set in
+    use, ``lexicon_words``, None for the bundled one) and a form's dotted leaders read as colons
+    (``dotted_leaders``). Every replacement keeps the length (a legacy print's line numbers become
+    spaces: ``line_numbers``; a raw dictation's spoken punctuation becomes the mark:
+    ``spoken_punctuation``), so event offsets index the original text and
+    ``len(clean_text(t)) == len(t)``. ``rules``: the reader rules of the rule set in use
+    (``reader_rules``; None: the bundled rule files').
     """
     rules = rules or reader_rules()
     cleaned = label_lines(struck_text(normalise_text(html_entities(text)), rules), rules)
