@@ -317,16 +317,20 @@ def pasted_twice(view: NoteView, events: list[Event]) -> list[Event]:
     dose once (helper synthfix19, team_m, tm-012; a line of at least ``PASTED_LINE_CHARS``
     characters, so short charted lines given alike at two times stay two doses)."""
     out: list[Event] = []
-    seen: set[tuple[object, ...]] = set()
+    seen: dict[tuple[object, ...], int] = {}  # an event's key -> the start of its line
     text = view.text
     for e in events:
         lo = text.rfind("\n", 0, e.start) + 1
         hi = text.find("\n", e.start)
         line = " ".join(text[lo : len(text) if hi < 0 else hi].split())
         key = (e.medication, e.dose_value, e.dose_unit, e.route, e.site, e.laterality, line)
-        if e.medication is not None and len(line) >= PASTED_LINE_CHARS and key in seen:
+        if (
+            e.medication is not None
+            and len(line) >= PASTED_LINE_CHARS
+            and seen.get(key, lo) != lo  # another line: a count on one line stays its doses
+        ):
             continue
-        seen.add(key)
+        seen.setdefault(key, lo)
         out.append(e)
     return out
 
