@@ -439,6 +439,35 @@ def follow_up(view: NoteView, a: Mention, label: str, rules: ExtractionRules) ->
     return export_response(view, a, rules) if label == "RESPONSE" else None
 
 
+# a list item's opening mark: a dash, bullet or star, or a number with a point or bracket
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022\u2023\u25e6\u2043]|\d{1,2}[.)])[ \t]+\S")
+
+
+def provider_over_list(view: NoteView, a: Mention) -> Found | None:
+    """The giver named on a label line over the list that holds the anchor ("Administered by
+    R. King, CMA:" over "- Shingrix ..." and "- cyanocobalamin ..."): the PROVIDER mention of
+    the nearest line above the anchor's list item that is no list item, when that line ends
+    with a colon (helper synthfix19, tl-025; contract section 3: the giver of each item).
+    None otherwise."""
+    text = view.text
+    start = text.rfind("\n", 0, a.start) + 1
+    if not _LIST_ITEM.match(text, start):
+        return None
+    while start > 0:
+        above = text.rfind("\n", 0, start - 1) + 1
+        line = text[above : start - 1]
+        if _LIST_ITEM.match(line):
+            start = above
+            continue
+        if not line.rstrip().endswith(":"):
+            return None
+        for m in view.mentions:
+            if m.label == "PROVIDER" and above <= m.start < start - 1:
+                return Found(m.text, m.span)
+        return None
+    return None
+
+
 def export_response(view: NoteView, a: Mention, rules: ExtractionRules) -> Found | None:
     """The response cell of a delimited export in the anchor's own row: the cell under a
     header named in ``words.export_response_columns`` ("reaction", "response") on the

@@ -40,6 +40,7 @@ from .attributes import (
     opening_condition_word,
     pick,
     problem_heading,
+    provider_over_list,
     row_response,
     section_indication,
     stated_indication,
@@ -471,7 +472,7 @@ def _events_of(
     if indication is None:
         indication = problem_heading(view, a, rules) or timed_finding(view, a, rules) or fallback
     response = follow_up(view, a, "RESPONSE", rules)
-    provider = follow_up(view, a, "PROVIDER", rules)
+    provider = follow_up(view, a, "PROVIDER", rules) or provider_over_list(view, a)
     if response is None:  # the reaction cell of the dose's (else the anchor's) table row
         response = row_response(view, dose.span[0] if dose else a.start, rules)
     chosen = dose
