@@ -179,11 +179,15 @@ def export_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     """The diagnosis cell of a delimited export: under a header cell named in
     ``words.export_diagnosis_columns`` ("dx_desc", "INDICATION"), in the next line split by the
     same delimiter, or the description of an HL7 diagnosis segment (``regex.hl7_diagnosis``:
-    "DG1|1||D51.0^Vitamin B12 deficiency anemia^I10"); None when there is none."""
+    "DG1|1||D51.0^Vitamin B12 deficiency anemia^I10"), or a JSON export's diagnosis key's value
+    (``regex.json_diagnosis``); None when there is none."""
     text = view.text
     hl7 = rules.hl7_diagnosis.search(text)
     if hl7 is not None:
         return Found(hl7.group(1), hl7.span(1))
+    found = rules.json_diagnosis.search(text)  # '"diagnosis": "Primary syphilis (A51.0)"'
+    if found is not None:
+        return Found(found.group(1), found.span(1))
     if not rules.export_diagnosis_columns:
         return None
     for column in columns(text, rules.export_diagnosis_columns):
@@ -410,8 +414,9 @@ def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | No
 
 
 def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
-    """The first EVIDENCE mention (a lab result) outside a plan and not followed by a
-    future word in its clause ("B12 level pending", "NAAT sent")."""
+    """The first EVIDENCE mention (a lab result) outside a plan, not followed by a future word
+    in its clause ("B12 level pending", "NAAT sent") and not declined or undone right before it
+    ("Declined HIV test today": ``regex.evidence_declined_before``)."""
     text = view.text
     w = rules.window
     for m in view.mentions:
@@ -423,6 +428,8 @@ def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
         trim = rules.evidence_word_trim
         if any(x.strip(trim) in rules.evidence_future for x in after[: w.evidence_after_words]):
             continue
+        if rules.evidence_declined_before.search(text, max(0, m.start - 30), m.start):
+            continue  # "Declined HIV test today": no result
         return Found(m.text, m.span)
     return None
 

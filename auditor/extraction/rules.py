@@ -526,6 +526,8 @@ class ExtractionRules:
         self.over_minutes = rx.get("over_minutes", NEVER)
         self.skin_anaesthesia = rx.get("skin_anaesthesia", NEVER)
         self.hl7_diagnosis = rx.get("hl7_diagnosis", NEVER)
+        self.json_diagnosis = rx.get("json_diagnosis", NEVER)
+        self.evidence_declined_before = rx.get("evidence_declined_before", NEVER)
         self.assessment_statement = rx.get("assessment_statement", NEVER)
         self.coded_diagnosis = rx.get("coded_diagnosis", NEVER)
         self.visit_reason = rx.get("visit_reason", NEVER)
