@@ -27,6 +27,7 @@ from .conftest import (
     TEAM_J_GOLD,
     TEAM_K_GOLD,
     TEAM_L_GOLD,
+    TEAM_M_GOLD,
 )
 
 
