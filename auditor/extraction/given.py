@@ -1158,6 +1158,8 @@ def not_given_by(
         entry.get("label_routes") or ()
     ) == {"IV"}:
         return None  # "plan cisplatin and paclitaxel after surgery": a later course by infusion
+    if entry.get("class") in rules.no_flag_infusion_classes and not entry.get("im_sc_form"):
+        return None  # "start meropenem IVPB", "KCl 80 mEq IV in divided doses": an infusion
     not_given = sorted(a.modifiers & rules.not_given_mods)
     if (
         not_given == ["NEGATED_EXISTENCE"]

@@ -184,6 +184,7 @@ class ExtractionRules:
         self.no_flag_iv_only_exclusions = frozenset(
             spec["words"].get("no_flag_iv_only_exclusions", ())
         )
+        self.no_flag_infusion_classes = frozenset(spec["words"].get("no_flag_infusion_classes", ()))
         self.procedure_means = frozenset(spec["words"].get("procedure_means", ()))
         self.ed_elsewhere_mods = frozenset(cues["context"].get("elsewhere_unless_emergency", ()))
         self.post_mortem_re = _phrases(cues["context"].get("post_mortem_report", ()))
@@ -192,6 +193,7 @@ class ExtractionRules:
         self.present_mods = frozenset(cues["context"].get("this_encounter", ()))
         self.injection_only_families = _words(cues["context"].get("injection_only", ()))
         self.injection_only_names = _words(cues["context"].get("injection_only_names", ()))
+        self.injection_only_classes = frozenset(cues["context"].get("injection_only_classes", ()))
         self.oral_form_families = _words(cues["context"].get("oral_forms", ()))
         self.injection_act_words = _words(cues["context"].get("injection_act_words", ()))
         self.contrast_words = _words(cues["context"].get("contrast_words", ()))
@@ -674,8 +676,12 @@ class ExtractionRules:
         ``context.injection_only``: insulin, heparin, ceftriaxone...), or is ``name`` (the
         mention's words) an injection-only product of a drug that also has an oral form
         (``context.injection_only_names``: Depo-Provera, Solu-Medrol)? Its mention is about an
-        injection even without a route ("no sliding-scale insulin needed")."""
+        injection even without a route ("no sliding-scale insulin needed"), or is its lexicon
+        class one with no oral form (``context.injection_only_classes``: immune globulins,
+        monoclonal antibodies, colony-stimulating factors: "declined RhoGAM")?"""
         if name and name.lower() in self.injection_only_names:
+            return True
+        if self.drugs.get(generic or "", {}).get("class") in self.injection_only_classes:
             return True
         return bool(generic) and self.family_of(generic or "") in self.injection_only_families
 
