@@ -12,8 +12,9 @@ its rules; ``$AUDITOR_PATTERNS`` or a ``patterns_dir`` argument name another fol
 Each file is read once: its bytes are hashed (``Patterns.sha256`` covers exactly the bytes
 the run parsed), parsed, checked against the JSON Schema of its kind
 (``patterns/schemas/``, see its README) and its regular expressions compiled and checked
-for nested repetition. Every failure is a ``PatternError`` (E100-E103) naming the file and
-the key.
+for nested repetition (and, in the files searched through whole notes, for an opening run
+that a search would rescan: ``run_problem``). Every failure is a ``PatternError``
+(E100-E103) naming the file and the key.
 """
 
 from __future__ import annotations
@@ -341,6 +342,115 @@ def _first_literal(sub: Any) -> str | None:
     return None
 
 
+# the pattern files whose rule regexes are searched through a whole note (the setting and
+# procedural rules: every position of the note is a possible start), checked for a rescanned
+# opening run as well (``run_problem``)
+SEARCHED_FILES = frozenset({"setting/setting.yaml", "context/procedural.yaml"})
+_UNBOUNDED = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT}
+_LOOKAROUNDS = {sre_constants.ASSERT, sre_constants.ASSERT_NOT}
+_ONE_CHAR = {sre_constants.LITERAL, sre_constants.NOT_LITERAL, sre_constants.IN}
+
+
+def run_problem(pattern: str) -> str | None:
+    """Why ``pattern``, searched through a whole note, would take time quadratic in the
+    length of a run of characters (spaces, blank lines, dashes), or None.
+
+    Refused: a regex (or one of its alternatives) that opens with an unbounded repeat of one
+    character class (``\\W*X``, ``\\s+X``, ``^\\W*X`` where the class holds a line break: ``^``
+    is a line start, the rules being compiled multi-line), or with one character followed by
+    such a repeat that can take that character too (``[-:(]\\W*X``), unless the repeat is
+    possessive (``*+``) and a lookaround (a guard) stands before the opening. A search tries
+    every start inside the run and each start rescans the rest of the run: 20 kB of blank
+    lines or dashes took 15-60 s per rule (``benchmarks/regex_cost.py``). The guard refuses a
+    start whose start just before it, in the same run, was already tried with the same
+    outcome (``setting.yaml`` ``note_rules`` says how); the check sees that a guard is there,
+    not that it is right: a guarded rewrite is fuzz-checked against the old form
+    (``tests/test_regex_runs.py``). ``\\A`` (the note's start) needs no guard. None also when
+    the pattern does not compile (``regex_problem`` says so).
+    """
+    try:
+        parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    for items in _openings(list(parsed), 0):
+        problem = _opening_problem(items)
+        if problem:
+            return problem
+    return None
+
+
+def _openings(items: list[Any], depth: int) -> Iterator[list[Any]]:
+    """Each way parsed ``items`` may open: a leading group or branch is replaced by each of
+    its alternatives followed by the rest (up to a few levels)."""
+    for i, (op, av) in enumerate(items):
+        if op in _ZERO_WIDTH:
+            continue
+        rest = items[i + 1 :]
+        if depth < 4 and op is sre_constants.BRANCH:
+            for branch in av[1]:
+                yield from _openings([*items[:i], *branch, *rest], depth + 1)
+            return
+        if depth < 4 and op is sre_constants.SUBPATTERN:
+            yield from _openings([*items[:i], *av[-1], *rest], depth + 1)
+            return
+        if depth < 4 and op is sre_constants.ATOMIC_GROUP:
+            yield from _openings([*items[:i], *av, *rest], depth + 1)
+            return
+        break
+    yield items
+
+
+def _repeated_class(item: Any) -> str | None:
+    """The character class a repeat (greedy, lazy or possessive) of one character repeats,
+    else None."""
+    _lo, _hi, body = item[1]
+    return _char_class(body[0]) if len(body) == 1 else None
+
+
+def _opening_problem(items: list[Any]) -> str | None:
+    """``run_problem`` of one opening sequence (zero-width items first, then the rest)."""
+    guarded = False
+    anchor = None
+    for i, (op, av) in enumerate(items):
+        if op is sre_constants.AT:
+            anchor = av
+            continue
+        if op in _LOOKAROUNDS:
+            guarded = True
+            continue
+        if anchor is sre_constants.AT_BEGINNING_STRING:
+            return None
+        if anchor is sre_constants.AT_BOUNDARY:
+            return None  # a word boundary: a start only at a word's edge
+        if op in _UNBOUNDED:
+            run = _repeated_class(items[i]) if av[1] is sre_constants.MAXREPEAT else None
+            if run is None:
+                return None
+            if anchor is sre_constants.AT_BEGINNING and _disjoint(run, r"[\n]"):
+                return None  # a run without line breaks holds one line start
+            if op is sre_constants.POSSESSIVE_REPEAT and guarded:
+                return None
+            return "an opening run that every start inside it rescans (quadratic on long runs)"
+        if op in _ONE_CHAR:
+            first = _char_class(items[i])
+            for op2, av2 in items[i + 1 :]:
+                if op2 in _ZERO_WIDTH:
+                    continue
+                run = _repeated_class((op2, av2)) if op2 in _UNBOUNDED else None
+                if run is None:
+                    break
+                if av2[1] is sre_constants.MAXREPEAT and not _disjoint(first, run):
+                    if op2 is sre_constants.POSSESSIVE_REPEAT and guarded:
+                        return None
+                    return (
+                        "an opening character that the run after it also takes: every such "
+                        "character of a long run rescans it (quadratic)"
+                    )
+            return None
+        return None
+    return None
+
+
 def _regexes(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
     """``(key path, pattern)`` of every spaCy token-pattern ``REGEX`` value in ``data``."""
     if isinstance(data, dict):
@@ -371,6 +481,19 @@ def _regex_format(value: object) -> bool:
     return True
 
 
+# the regexes of ``SEARCHED_FILES``: also no opening run that a search rescans
+_SEARCHED_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@_SEARCHED_FORMATS.checks("regex", raises=ValueError)
+def _searched_regex_format(value: object) -> bool:
+    if isinstance(value, str):
+        problem = regex_problem(value) or run_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return True
+
+
 def _regex_error(error: Any) -> Any:
     """The refused regex (a ``format: regex`` error) that ``error`` is or, for a value that
     fits no branch of an ``anyOf`` (a regex or a list of them), holds; else None."""
@@ -389,9 +512,12 @@ def validate_file(name: str, data: dict[str, Any], schema: dict[str, Any]) -> No
     Raises:
         PatternSchemaError: a value has the wrong type or shape (the message names the
             file and the key path, e.g. ``lexicons/sites.yaml: combined.ruoq``).
-        PatternRegexError: a regex does not compile or can backtrack catastrophically.
+        PatternRegexError: a regex does not compile or can backtrack catastrophically or,
+            in a file searched through whole notes (``SEARCHED_FILES``), opens with a run
+            that a search rescans from every start inside it (``run_problem``).
     """
-    validator = jsonschema.Draft202012Validator(schema, format_checker=_FORMATS)
+    checker = _SEARCHED_FORMATS if name in SEARCHED_FILES else _FORMATS
+    validator = jsonschema.Draft202012Validator(schema, format_checker=checker)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
         regex = _regex_error(error)

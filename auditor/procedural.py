@@ -208,89 +208,58 @@ class ProceduralRules:
             PatternError: a rule regex is invalid (names the key).
         """
         report = rules["report"]
+
+        def optional(key: str) -> re.Pattern[str] | None:
+            return compile_rule(rules[key], f"{path}: {key}") if rules.get(key) else None
+
+        def listed(items: Iterable[str], label: str) -> tuple[re.Pattern[str], ...]:
+            return tuple(compile_rule(p, f"{path}: {label}[{i}]") for i, p in enumerate(items))
+
+        def keyed(key: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+            return tuple(
+                (name, compile_rule(p, f"{path}: {key}.{name}"))
+                for name, p in (rules.get(key) or {}).items()
+            )
+
+        def words(key: str) -> frozenset[str]:
+            return frozenset(str(d).lower() for d in rules.get(key) or ())
+
         return cls(
-            markers=tuple(
-                compile_rule(p, f"{path}: report.markers[{i}]")
-                for i, p in enumerate(report["markers"])
-            ),
+            markers=listed(report["markers"], "report.markers"),
             procedure_line=compile_rule(
                 report.get("procedure_line"), f"{path}: report.procedure_line"
             ),
             itself=compile_rule(rules.get("itself_procedure"), f"{path}: itself_procedure"),
-            cues=tuple(
-                compile_rule(p, f"{path}: event_cues[{i}]")
-                for i, p in enumerate(rules["event_cues"])
-            ),
+            cues=listed(rules["event_cues"], "event_cues"),
             reading=Reading.from_rules(rules["reading"]),
             itself_routes=frozenset(rules.get("itself_routes") or ()),
-            joint_sites=frozenset(str(s).lower() for s in rules.get("joint_sites") or ()),
+            joint_sites=words("joint_sites"),
             procedural_decisions=frozenset(str(d) for d in rules.get("procedural_decisions") or ()),
-            procedure_routes=tuple(
-                (route, compile_rule(p, f"{path}: procedure_routes.{route}"))
-                for route, p in (rules.get("procedure_routes") or {}).items()
-            ),
-            lesion_routes=tuple(
-                (route, compile_rule(p, f"{path}: lesion_routes.{route}"))
-                for route, p in (rules.get("lesion_routes") or {}).items()
-            ),
-            not_markers=tuple(
-                compile_rule(p, f"{path}: report.not_markers[{i}]")
-                for i, p in enumerate(report.get("not_markers") or ())
-            ),
-            procedural_drugs=frozenset(str(d).lower() for d in rules.get("procedural_drugs") or ()),
-            itself_drugs=frozenset(str(d).lower() for d in rules.get("itself_drugs") or ()),
+            procedure_routes=keyed("procedure_routes"),
+            lesion_routes=keyed("lesion_routes"),
+            not_markers=listed(report.get("not_markers") or (), "report.not_markers"),
+            procedural_drugs=words("procedural_drugs"),
+            itself_drugs=words("itself_drugs"),
             anaesthetics=frozenset(local_anaesthetics),
-            unnamed_not_events=tuple(
-                compile_rule(p, f"{path}: not_events.{kind}")
-                for kind, p in (rules.get("not_events") or {}).items()
-            ),
-            not_events_unless=compile_rule(rules["not_events_unless"], f"{path}: not_events_unless")
-            if rules.get("not_events_unless")
-            else None,
+            unnamed_not_events=tuple(pattern for _, pattern in keyed("not_events")),
+            not_events_unless=optional("not_events_unless"),
             restated_in_injection_report=bool(rules.get("restated_in_injection_report")),
-            sedatives_in_injection_reports=frozenset(
-                str(d).lower() for d in rules.get("sedatives_in_injection_reports") or ()
-            ),
-            airway_drugs=frozenset(str(d).lower() for d in rules.get("airway_drugs") or ()),
-            airway_done=compile_rule(rules["airway_done"], f"{path}: airway_done")
-            if rules.get("airway_done")
-            else None,
+            sedatives_in_injection_reports=words("sedatives_in_injection_reports"),
+            airway_drugs=words("airway_drugs"),
+            airway_done=optional("airway_done"),
             airway_sentences=int(rules.get("airway_sentences") or 0),
-            airway_ongoing=compile_rule(rules["airway_ongoing"], f"{path}: airway_ongoing")
-            if rules.get("airway_ongoing")
-            else None,
-            cue_after_history=compile_rule(rules["cue_after_history"], f"{path}: cue_after_history")
-            if rules.get("cue_after_history")
-            else None,
-            stress_agents=frozenset(str(d).lower() for d in rules.get("stress_agents") or ()),
-            procedure_items_end=compile_rule(
-                rules["procedure_items_end"], f"{path}: procedure_items_end"
-            )
-            if rules.get("procedure_items_end")
-            else None,
+            airway_ongoing=optional("airway_ongoing"),
+            cue_after_history=optional("cue_after_history"),
+            stress_agents=words("stress_agents"),
+            procedure_items_end=optional("procedure_items_end"),
             procedure_items_chars=int(rules.get("procedure_items_chars") or 600),
-            procedure_sides=tuple(
-                (side, compile_rule(p, f"{path}: procedure_sides.{side}"))
-                for side, p in (rules.get("procedure_sides") or {}).items()
-            ),
-            stress_test=compile_rule(rules["stress_test"], f"{path}: stress_test")
-            if rules.get("stress_test")
-            else None,
-            sedation_cues=tuple(
-                compile_rule(p, f"{path}: sedation_cues[{i}]")
-                for i, p in enumerate(rules.get("sedation_cues") or ())
-            ),
-            icu_sedation=compile_rule(rules["icu_sedation"], f"{path}: icu_sedation")
-            if rules.get("icu_sedation")
-            else None,
-            cues_before=tuple(
-                compile_rule(p, f"{path}: event_cues_before[{i}]")
-                for i, p in enumerate(rules.get("event_cues_before") or ())
-            ),
+            procedure_sides=keyed("procedure_sides"),
+            stress_test=optional("stress_test"),
+            sedation_cues=listed(rules.get("sedation_cues") or (), "sedation_cues"),
+            icu_sedation=optional("icu_sedation"),
+            cues_before=listed(rules.get("event_cues_before") or (), "event_cues_before"),
             cue_after_chars=int(rules["cue_after_chars"]) if rules.get("cue_after_chars") else None,
-            bedside_done=compile_rule(rules["bedside_done"], f"{path}: bedside_done")
-            if rules.get("bedside_done")
-            else None,
+            bedside_done=optional("bedside_done"),
             bedside_sentences=int(rules.get("bedside_sentences") or 0),
         )
 

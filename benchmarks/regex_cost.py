@@ -8,13 +8,18 @@ Every regular expression of the named pattern files (default: ``setting/setting.
 ``context/procedural.yaml``) is compiled as the auditor compiles it (the rules
 case-insensitively and multi-line, ``procedural.FLAGS``; the ``reading`` ones as written) and
 run with ``finditer`` over adversarial lines of ``--kb`` kB and of a tenth of that: one
-character repeated (letters, spaces, digits, newlines, a dash), a short word repeated with
-single spaces (``a``, ``word``, ``word,``), and the words the rules themselves spell, shuffled,
+character repeated (letters, spaces, tabs, digits, newlines, a dash), blank lines holding a
+space, dashes and spaces, a short word repeated with single spaces (``a``, ``word``,
+``word,``), and the words the rules themselves spell, shuffled,
 one space apart (each rule's literal prefix then meets its word runs). It prints the slowest
 regexes with their time on the long lines and the ratio long/short: about 10 for a regex
 linear in the line's length, 100 for a quadratic one, more for a catastrophic one.
 
-Also prints how many of the regexes ``patterns.regex_problem`` refuses (0 once they load).
+Also prints how many of the regexes ``patterns.regex_problem`` and ``patterns.run_problem``
+(an opening run that a search rescans) refuse (0 once they load). Round 19 (helper debt19):
+the slowest was 260 s (``later_sections`` on 20 kB of newlines; 15 rules over 3 s, sum 565 s
+at load ~5); after the rewrites of ``tests/test_regex_runs.py`` see the README, "Time on
+notes with long unbroken runs".
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.patterns import load_pattern_file, regex_problem
+from auditor.patterns import load_pattern_file, regex_problem, run_problem
 from auditor.procedural import FLAGS
 
 DEFAULT_FILES = ("setting/setting.yaml", "context/procedural.yaml")
@@ -74,9 +79,12 @@ def adversarial(size: int, words: list[str], seed: int = 0) -> dict[str, str]:
         "letters": "a" * size,
         "capitals": "A" * size,
         "spaces": " " * size,
+        "tabs": "\t" * size,
         "digits": "1" * size,
         "newlines": "\n" * size,
+        "blank lines": "\n " * (size // 2),  # blank lines holding a space
         "dashes": "-" * size,
+        "dash space": "- " * (size // 2),
         "a a a": "a " * (size // 2),
         "word word": "word " * (size // 5),
         "word, word": "word, " * (size // 6),
@@ -104,6 +112,7 @@ def main() -> None:
         for where, pattern, flags in regexes(load_pattern_file(name))
     ]
     refused = [w for w, p, _ in found if regex_problem(p)]
+    rescanned = [w for w, p, _ in found if run_problem(p)]
     words = sorted({w for _, p, _ in found for w in re.findall(r"[a-z]{2,}", p)})
     long_lines = adversarial(args.kb * 1000, words)
     short_lines = adversarial(args.kb * 100, words)
@@ -118,7 +127,8 @@ def main() -> None:
     rows.sort(reverse=True)
     print(
         f"{len(found)} regexes of {', '.join(args.files)}; {len(refused)} refused by "
-        f"regex_problem; {len(long_lines)} adversarial lines of {args.kb} kB "
+        f"regex_problem, {len(rescanned)} by run_problem; {len(long_lines)} adversarial "
+        f"lines of {args.kb} kB "
         f"({time.perf_counter() - total:.1f} s in all)"
     )
     print(f"slowest {args.top} (seconds on the worst {args.kb} kB line, ratio to a tenth of it):")

@@ -149,7 +149,7 @@ def test_other_sections_skip_statements_unless_tied_to_this_encounter():
     rules = _rules(
         note_rules=[rule],
         profiles=[],
-        other_sections=r"^\s*past history",
+        other_sections=r"^[ \t]*past history",
         this_encounter=r"\bthis stay\b",
     )
     assert rules.decide("HPI: admitted overnight.") == ("inpatient", "text:0")
@@ -199,7 +199,7 @@ def test_today_right_after_a_statement_ties_it_to_this_encounter():
 def test_the_keys_of_setting_yaml_1_13_are_optional_and_checked():
     admitted = {"scope": "text", "setting": "inpatient", "pattern": r"\bwas admitted\b"}
     office = {"scope": "text", "setting": "outpatient", "pattern": r"\bin the office\b"}
-    title = {"scope": "title", "setting": "emergency", "pattern": r"^\W*ER\b"}
+    title = {"scope": "title", "setting": "emergency", "pattern": r"^[^\w\n]*ER\b"}
     bare = _rules(
         note_rules=[title, admitted, office],
         profiles=[],
@@ -227,7 +227,7 @@ def test_the_keys_of_setting_yaml_1_13_are_optional_and_checked():
         this_encounter=None,
         title_words=r"\breport\b",
         patient_description=r"\bwith a history of\b",
-        later_sections=r"^\W*plan\s*:",
+        later_sections=r"^[^\w\n]*plan\s*:",
         clause_break=r"\band\b",
         done_words=r"\bwas\b",
     )

@@ -23,16 +23,13 @@ from .view import Mention, NoteView
 def add_shared_head_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
     """``view`` with a DRUG mention for each list item named by a shared head noun (module
     docstring); ``view`` itself when there is none (or no token offsets)."""
-    heads = rules.shared_heads
-    if not heads or not view.offsets or not heads.keys() & set(view.tokens):
+    found = _head_tokens(view, rules.shared_heads)
+    if not found:
         return view
     names = rules.generic_of_name
     tok_starts = [s.tok_start for s in view.sentences]
     added: list[Mention] = []
-    for i, tok in enumerate(view.tokens):
-        singulars = heads.get(tok)
-        if not singulars:
-            continue
+    for i, singulars in found:
         items: list[tuple[int, int, str]] = []  # (first token, end token, generic)
         j = i  # items end before token j
         while j > 0:
@@ -80,16 +77,14 @@ def add_led_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
     of that drug with the head mention's ConText modifiers. The list ends at the first word
     that is no such item; an item a DRUG mention already covers is kept as is. Source: issue
     12, MTSamples dev note wording of a vaccine named by its disease (helper procedures)."""
-    heads, leads, window = rules.heads_before, rules.heads_before_leads, rules.heads_before_window
-    if not heads or not view.offsets or not heads.keys() & set(view.tokens):
+    leads, window = rules.heads_before_leads, rules.heads_before_window
+    heads = _head_tokens(view, rules.heads_before)
+    if not heads:
         return view
     names = rules.generic_of_name
     tok_starts = [s.tok_start for s in view.sentences]
     added: list[Mention] = []
-    for i, tok in enumerate(view.tokens):
-        singulars = heads.get(tok)
-        if not singulars:
-            continue
+    for i, singulars in heads:
         sent = bisect_right(tok_starts, i) - 1
         sent_end = view.sentences[sent].tok_end
         stop = min(sent_end, i + 1 + window)
@@ -128,6 +123,16 @@ def add_led_mentions(view: NoteView, rules: ExtractionRules) -> NoteView:
             ):
                 j += 1  # "hepatitis A #1 and HPV #2": a dose number after an item
     return _with_mentions(view, added)
+
+
+def _head_tokens(
+    view: NoteView, heads: dict[str, tuple[str, ...]]
+) -> list[tuple[int, tuple[str, ...]]]:
+    """``(token index, singular forms)`` of each token of ``view`` that is a head word of
+    ``heads`` (with its singular forms); none when the view has no token offsets."""
+    if not heads or not view.offsets or not heads.keys() & set(view.tokens):
+        return []
+    return [(i, heads[tok]) for i, tok in enumerate(view.tokens) if heads.get(tok)]
 
 
 def _item_name(phrase: str, singulars: Iterable[str], names: dict[str, str]) -> str | None:
