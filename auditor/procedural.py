@@ -191,6 +191,9 @@ class ProceduralRules:
     cue_after_chars: int | None = None
     bedside_done: re.Pattern[str] | None = None
     bedside_sentences: int = 0
+    vasoconstrictors: frozenset[str] = frozenset()
+    dilution_before: re.Pattern[str] | None = None
+    dilution_after: re.Pattern[str] | None = None
 
     @classmethod
     def from_rules(
@@ -261,6 +264,19 @@ class ProceduralRules:
             cue_after_chars=int(rules["cue_after_chars"]) if rules.get("cue_after_chars") else None,
             bedside_done=optional("bedside_done"),
             bedside_sentences=int(rules.get("bedside_sentences") or 0),
+            vasoconstrictors=frozenset(str(d).lower() for d in rules.get("vasoconstrictors") or ()),
+            dilution_before=compile_rule(
+                rf"(?:{rules['infiltration_dilution']})\s*(?:dilution\s+)?(?:of\s+)?$",
+                f"{path}: infiltration_dilution",
+            )
+            if rules.get("infiltration_dilution")
+            else None,
+            dilution_after=compile_rule(
+                rf"^\s*(?:dilution\s+)?(?:of\s+)?\(?\s*(?:{rules['infiltration_dilution']})",
+                f"{path}: infiltration_dilution",
+            )
+            if rules.get("infiltration_dilution")
+            else None,
         )
 
     def is_procedural(self, text: str, event: dict[str, Any], in_report: bool) -> bool:
@@ -351,6 +367,8 @@ class ProceduralRules:
         the anaesthesia technique of a procedure).
         Source: corpora/README.md labelling decisions; contract section 2 (procedural)."""
         medication = event.get("medication")
+        if medication in self.vasoconstrictors and self.diluted_for_infiltration(text, event):
+            return True  # "lidocaine 2% with 1:100,000 epinephrine": the local's additive
         if medication in self.anaesthetics:  # the treatment only when nothing says otherwise
             return procedural or self.event_context(text, event["start"], event["end"])
         if medication is None and self.unnamed_not_events:
@@ -359,6 +377,19 @@ class ProceduralRules:
                 return False  # "epidural steroid injection with contrast": the steroid's
             return any(rule.search(text, left, right) for rule in self.unnamed_not_events)
         return False
+
+    def diluted_for_infiltration(self, text: str, event: dict[str, Any]) -> bool:
+        """Whether the anchor of ``event`` (``start``, ``end``) is written right after or
+        right before a dilution of ``infiltration_dilution`` ("1:100,000 epinephrine",
+        "epinephrine 1:200,000"): a vasoconstrictor at that strength is the additive of a local
+        anaesthetic or an infiltration for haemostasis, never a dose of its own (corpora/
+        README.md: the local anaesthetic solution of an operation, its adrenaline included, is
+        no event). Only the 40 characters either side are read."""
+        start, end = event["start"], event["end"]
+        return bool(
+            (self.dilution_before and self.dilution_before.search(text[max(0, start - 40) : start]))
+            or (self.dilution_after and self.dilution_after.search(text[end : end + 40]))
+        )
 
     def restated(self, text: str, events: list[dict[str, Any]]) -> list[bool]:
         """Per event (``medication``, ``dose_value``): whether it is no event of its own

@@ -508,6 +508,9 @@ def test_nursing_batch_2_is_24_dev_notes():
         # batch nursing-27 was drawn excluding gold and the draws of batches nursing-20..26
         # (eighteenth round; the exclude file listed batch nursing-26's ids, not yet on main)
         ("nursing-27", 7, 38, ("/work/s15/draws/nursing-26.ids",)),
+        # batch nursing-29 was drawn excluding gold and the draws of batches nursing-20..28
+        # (nineteenth round; the exclude file listed batch nursing-28's ids, not yet on main)
+        ("nursing-29", 8, 39, ("/work/s15/draws/nursing-28.ids",)),
     ],
 )
 def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
@@ -529,7 +532,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (837, 694, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (862, 719, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

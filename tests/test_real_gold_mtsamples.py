@@ -215,6 +215,23 @@ def test_texts_are_the_csv_transcriptions(rows):
             {"missed": 20},
             (),
         ),
+        # random again: tools/draw_mts_dev.py, seeds 20270221 (main 0c987ae), 20270231 (ed49959)
+        (
+            "mtsamples-18",
+            24,
+            (16, 8),
+            18,
+            {"procedure": 14, "other": 5, "trap": 5},
+            (),
+        ),
+        (
+            "mtsamples-19",
+            24,
+            (17, 7),
+            10,
+            {"procedure": 18, "trap": 6},
+            (),
+        ),
     ],
 )
 def test_dev_batch_is_labelled_before_the_tool(

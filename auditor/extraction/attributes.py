@@ -141,7 +141,8 @@ def indication_in(view: NoteView, segment: Segment, rules: ExtractionRules) -> I
 def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     """The first affirmed diagnosis or complaint in an indication-role section: its first
     line, to the end of its first clause ("Dx: B12 deficiency. Cyanocobalamin ...": "B12
-    deficiency"; ``CLAUSE_END``)."""
+    deficiency"; ``CLAUSE_END``), unless that line names only the drug or injection the visit is
+    for ("Reason for visit: B12 injection": ``_names_only_the_dose``)."""
     text = view.text
     for sec in view.sections:
         if rules.role(sec.category) != "indication":
@@ -170,6 +171,8 @@ def section_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
             continue  # "Reason for visit: injection only"
         first = _LIST_NUMBER.sub("", first, count=1)  # "1. Vitamin D deficiency": the item
         first = CLAUSE_END.split(first, maxsplit=1)[0].rstrip(rules.indication_trim + ".")
+        if _names_only_the_dose(view, first_at, first_at + len(first), rules):
+            continue  # "Reason for visit: B12 injection", "CC: here for Depo shot": what, not why
         value = first[: rules.window.indication_max_chars]
         return Found(value, (first_at, first_at + len(value)))
     return None
@@ -637,6 +640,27 @@ def _signed(text: str, start: int, rules: ExtractionRules) -> bool:
     return start < 2 or text[start - 2].isspace() or text[start - 2] in "(,;:"
 
 
+def _without_next_drug_amounts(
+    view: NoteView, a: Mention, base: int, seg_text: str, rules: ExtractionRules
+) -> str:
+    """``seg_text`` (the anchor's segment from character ``base``) with each amount written
+    after the anchor that is the amount of another drug named right after it blanked out
+    (``regex.amount_of_next_drug``: "1 mL of a 40 mg/mL solution of Kenalog and 1 mL of 1%
+    lidocaine": the 1 mL of 1% is the lidocaine's); offsets are kept. Issue 12: a dose
+    belonging to a neighbouring mention."""
+    for m in view.mentions:
+        if m.label != "DRUG" or m.ident == a.ident or m.start <= a.end:
+            continue
+        at = m.start - base
+        if at > len(seg_text):
+            break
+        lead_from = max(a.end - base, at - 40)
+        found = rules.amount_of_next_drug.search(seg_text, lead_from, at)
+        if found is not None:
+            seg_text = seg_text[: found.start()] + " " * (at - found.start()) + seg_text[at:]
+    return seg_text
+
+
 def choose_dose(
     view: NoteView, a: Mention, segment: Segment, block: list[Segment], rules: ExtractionRules
 ) -> DoseAt | None:
@@ -648,6 +672,7 @@ def choose_dose(
     text = view.text
     doses = rules.doses
     seg_text = text[segment.start : min(segment.end, a.end + rules.window.dose_after_chars)]
+    seg_text = _without_next_drug_amounts(view, a, segment.start, seg_text, rules)
     found = doses.choose(seg_text, a.start - segment.start)
     if found is not None and found.unit == "mL":
         after = seg_text[found.end : found.end + 20].lower().split()[:1]

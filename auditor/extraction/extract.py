@@ -88,6 +88,7 @@ from .passes import (
     merge_restated,
     pasted_twice,
     phrased_not_given,
+    respective_sides,
     share_list_site,
     slash_list_amounts,
     standing_order_route,
@@ -152,6 +153,32 @@ def _shared_indication(note: _Note, a: Mention) -> Found | None:
     return None
 
 
+def _in_wash_fluid(note: _Note, a: Mention) -> bool:
+    """Whether the drug ``a`` is named in the fluid of a wash, irrigation or flush told before
+    it in its sentence ("the pocket was irrigated with a solution of bacitracin, Kefzol 1 g and
+    gentamicin 80 mg", "washed using saline containing 100 units of insulin"): a route form of
+    ``words.wash_route_words`` before the drug with no administration word, injection word or
+    injection route between them. The fluid bathes a surface: no injection (corpora/README.md:
+    irrigation is no event), though the drug may be too far from the wash words for a route."""
+    words = note.rules.wash_route_words
+    if not words:
+        return False
+    mentions = note.view.in_sent(a.sent)
+    for w in mentions:
+        if w.label != "ROUTE" or w.text.lower() not in words or w.end > a.start:
+            continue
+        if not any(
+            w.end <= m.start < a.start
+            and (
+                m.label in ("ADMIN", "INJECTION")
+                or (m.label == "ROUTE" and m.ident in note.rules.injection_routes)
+            )
+            for m in mentions
+        ):
+            return True
+    return False
+
+
 def _sentence_route(note: _Note, a: Mention) -> Mention | None:
     """One route written for a list ("given IV Norflex, Zofran and morphine"; "Haldol 5 mg
     and Ativan 2 mg IM"). Not a route written after another drug's dose and before this
@@ -186,6 +213,15 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     continue  # "Toradol 30 mg IV, Zofran": Toradol's route, after its dose
                 if found.end <= a.start and _list_item_ends_route(note, found, a):
                     continue  # "IV lopressor, dilt bolus and dig": the route is lopressor's
+                if a.end <= found.start and found.tok_end == b.tok_start:
+                    # "morphine 4 mg plus IV haldol 2": a route written right before a
+                    # later drug of the sentence is that drug's own (corpora/README.md,
+                    # nursing batch 5: a route right before one drug is its own)
+                    continue
+                if found.end <= a.start and _closes_slash_list(note, found, b):
+                    # "narcan/atropine IVP with glucagon/dextrose": a route written after a
+                    # slash list closes that list, even before "with" (nursing batch 8)
+                    continue
                 if (
                     b.end <= found.start
                     and found.tok_start == b.tok_end
@@ -198,6 +234,17 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                     continue
                 return found
     return None
+
+
+def _closes_slash_list(note: _Note, route: Mention, b: Mention) -> bool:
+    """Is ``route`` written right after drug ``b`` (nothing but blanks between) where ``b`` is the
+    last item of a slash list ("atropine/epi/bicarb IVB")? Such a route closes the list it
+    follows: the drugs written after it are not reached (corpora/README.md, nursing batch 8: the
+    IV-bolus route written after the first drugs of an arrest applies to those only)."""
+    view = note.view
+    if b.end > route.start or view.text[b.end : route.start].strip():
+        return False
+    return b.tok_start > 0 and view.token(b.tok_start - 1) == "/"
 
 
 def _list_item_ends_route(note: _Note, route: Mention, a: Mention) -> bool:
@@ -913,8 +960,9 @@ def _given_word_leads(note: _Note, a: Mention, found: re.Match[str]) -> bool:
 
 
 def _clock_count(found: re.Match[str]) -> int:
-    """The number of clock times of a ``regex.clock_list`` match ("2200 and 0400": 2)."""
-    return len(re.findall(r"\d+", found.group(1)))
+    """The number of clock times of a ``regex.clock_list`` match ("2200 and 0400": 2;
+    "09:30, 16:30": 2)."""
+    return len(re.findall(r"\d+(?::\d+)?", found.group(1)))
 
 
 def _another_amount(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
@@ -1119,6 +1167,13 @@ def _record_route(note: _Note, events: list[Event]) -> None:
             return
 
 
+def _next_word(text: str, at: int) -> str:
+    """The word written right after character ``at`` of ``text`` ("" when none follows within
+    a few characters)."""
+    words = text[at : at + 16].split()
+    return words[0] if words else ""
+
+
 def _sedation_route(note: _Note, events: list[Event]) -> None:
     """Give each route-less drug of the sedation classes (``words.report_sedation_classes``)
     the route of the sedation its sentence names before it (``routes.yaml``
@@ -1142,7 +1197,12 @@ def _sedation_route(note: _Note, events: list[Event]) -> None:
             for m in view.in_sent(anchor.sent)
             if m.label == "ROUTE"
             and m.end <= anchor.start
-            and m.text.lower() in rules.sedation_routes
+            and (
+                m.text.lower() in rules.sedation_routes
+                # "IV sedation was achieved with Versed and fentanyl": the phrase's last word
+                # was read as the start of the administration words that follow it
+                or f"{m.text} {_next_word(view.text, m.end)}".lower() in rules.sedation_routes
+            )
         ]
         if routes:
             event.route = routes[-1].ident
@@ -1344,6 +1404,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
         if (
             route_m is not None
+            and route_m.end <= a.start
+            and any(b is not a and _closes_slash_list(note, route_m, b) for b in note.anchors)
+        ):
+            route_m = None  # "atropine/epi IVB with D50": the route closes the list before it
+        if (
+            route_m is not None
             and route_m.ident == "PO"
             and route_m.start > a.end
             and any(
@@ -1359,12 +1425,16 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             and rules.contrast_words.intersection(view.tokens[a.tok_end : route_m.tok_start])
         ):
             route_m = None  # "Ceftriaxone was recommended, but she preferred oral antibiotics"
+        if route_m is None and _in_wash_fluid(note, a):
+            continue  # "irrigated with a solution of bacitracin, Kefzol 1 g and gentamicin 80 mg"
         share: Dose | None = None
         if route_m is not None and route_m.ident == "PO":
             shared = _injected_share(note, a, route_m)
             if shared is not None:
                 route_m, share = shared
         if route_m is not None and route_m.ident == "PO":
+            if route_m.text.lower() in rules.wash_route_words:
+                continue  # a wash or flush fluid: no injection, no oral course for later ones
             oral.add(a.ident)
             if (
                 a.label == "DRUG"
@@ -1652,6 +1722,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     merged = _repeat_sides(view, merged, rules)
     merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
     merged = pasted_twice(view, merged)  # a procedure block pasted twice: one dose
+    merged = respective_sides(view, merged, rules)  # "X IM and Y IM given in R and L deltoid"
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"
     merged = total_then_parts(merged)  # "= 144 mg SC, 2 syringes" then one line per syringe

@@ -217,15 +217,16 @@ def absorb_unnamed(events: list[Event], rules: ExtractionRules, text: str) -> No
     whose "Route:" line comes before "Medication:", a C-CDA entry whose coded route, site and
     dose come before its product) is absorbed into it, in place. One documented with its own
     administration verb ("Mg repleted w/ 2 amps IV. Given 40 mg Lasix") is an entry of its
-    own: its route and dose are not the next drug's. The gap is counted in written characters
-    (``text``, the note: a run of blanks counts as one, as the blanked markup of an export
-    read as text or a form's padding say nothing)."""
+    own: its route and dose are not the next drug's; one that documents nothing of its own
+    ("Injection given: Yes." before "Medication: Ceftriaxone") is still absorbed. The gap is
+    counted in written characters (``text``, the note: a run of blanks counts as one, as the
+    blanked markup of an export read as text or a form's padding say nothing)."""
     i = 0
     while i + 1 < len(events):
         cur, nxt = events[i], events[i + 1]
         if (
             cur.medication is None
-            and cur.decided_by != ADMIN_VERB
+            and (cur.decided_by != ADMIN_VERB or _bare(cur))
             and nxt.medication
             and 0 <= nxt.start - cur.end
             and _written_gap(text, cur.end, nxt.start) <= rules.window.absorb_unnamed_chars
@@ -234,6 +235,13 @@ def absorb_unnamed(events: list[Event], rules: ExtractionRules, text: str) -> No
             del events[i]
             continue
         i += 1
+
+
+def _bare(event: Event) -> bool:
+    """Does the drug-less event document nothing of its own (no dose, route, site or side)?
+    A form's "Injection given: Yes" before its "Medication: Ceftriaxone ..." lines is that
+    drug's entry, even with its administration word."""
+    return all(getattr(event, key) is None for key in ("dose_value", "route", "site", "laterality"))
 
 
 def _written_gap(text: str, start: int, end: int) -> int:

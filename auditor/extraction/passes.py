@@ -335,6 +335,58 @@ def pasted_twice(view: NoteView, events: list[Event]) -> list[Event]:
     return out
 
 
+def respective_sides(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:
+    """Give two listed drugs the two sides written once after their shared verb, in order:
+    "Toradol 30 mg IM and Phenergan 25 mg IM given in R and L deltoid (respectively)" is
+    Toradol on the right and Phenergan on the left, not Phenergan twice (``find_sites`` reads
+    "R and L deltoid" as one pick per side for the drug before it). In a sentence whose last
+    drug became two events from one site mention with opposite sides, and whose only other
+    event is one earlier drug with no site, no side and the same route or none, under the
+    conditions of ``share_list_site`` (site after every drug, an administration word between
+    the last drug and the site, none between the drugs), the earlier drug takes the first
+    side and the last drug keeps the second (contract section 1: one event per dose given).
+    """
+    by_sent: dict[int, list[Event]] = {}
+    for e in events:
+        sent = _sentence_of(view, e.start)
+        if sent is not None:
+            by_sent.setdefault(sent, []).append(e)
+    dropped: set[int] = set()
+    for sent, group in by_sent.items():
+        if len(group) != 3:
+            continue
+        lone, one, two = group
+        if not (
+            one.start == two.start
+            and lone.start < one.start
+            and lone.medication != one.medication
+            and lone.site is None
+            and lone.laterality is None
+            and lone.route in (None, one.route)
+            and one.site is not None
+            and one.spans.get("site") is not None
+            and one.spans.get("site") == two.spans.get("site")
+            and {one.laterality, two.laterality} == {"left", "right"}
+        ):
+            continue
+        site_start = one.spans["site"][0]
+        if site_start < one.end:
+            continue
+        admin = [m for m in view.in_sent(sent) if m.label == "ADMIN"]
+        if not any(one.end <= m.start < site_start for m in admin):
+            continue
+        if any(lone.start <= m.start < one.start for m in admin):
+            continue
+        first = (
+            one
+            if one.spans.get("laterality", (0,))[0] <= two.spans.get("laterality", (0,))[0]
+            else two
+        )
+        lone.take(first, ("site", "laterality"))
+        dropped.add(id(first))
+    return [e for e in events if id(e) not in dropped]
+
+
 def merge_restated(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:
     """Drop an event that restates the event before it in brackets: the same drug, its
     mention right after an opening bracket written at most ``window.restated_gap_chars`` after the

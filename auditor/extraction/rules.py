@@ -412,6 +412,7 @@ class ExtractionRules:
         self.stress_dose_after = frozenset(words.get("stress_dose_after", ()))
         self.infusion_not_after = frozenset(words.get("infusion_not_after", ()))
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
+        self.wash_route_words = frozenset(words.get("wash_route_words", ()))
         self.bolus_infusion_route_words = frozenset(words.get("bolus_infusion_route_words", ()))
         self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))
         self.drip_bolus_routes = frozenset(words.get("drip_bolus_routes", ()))
@@ -502,6 +503,7 @@ class ExtractionRules:
         self.charted_time = rx.get("charted_time", NEVER)
         self.dose_of = rx["dose_of"]
         self.dose_of_other = rx.get("dose_of_other", NEVER)
+        self.amount_of_next_drug = rx.get("amount_of_next_drug", NEVER)
         self.combined_with = rx.get("combined_with", NEVER)
         self.given_again = rx.get("given_again", NEVER)
         self.heading_line_end = rx.get("heading_line_end", NEVER)
