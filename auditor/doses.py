@@ -20,9 +20,19 @@ from typing import Any
 # decision): one or two digits, a comma and one or two digits written against a unit's letters,
 # not a list ("180, 2 units") nor thousands ("1,000")
 _DECIMAL_COMMA = r"\d{1,2},\d{1,2}(?![\d,])(?=[\s\u00a0]?[A-Za-z\u00b5\u03bc])"
+# a large number of units grouped by a space, as French, Nordic and form prints write thousands
+# ("600 000 units", "1 200 000 UI"; helper synthfix19, team_m): only before a units word, so a
+# list of two numbers ("2 100 mg") stays two
+_SPACED_UNITS = (
+    r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?=[ \u00a0\u202f]?(?:units?|IU|UI|U|unités|unidades)\b)"
+)
 _NUM = (
     r"(?<![\w./])(\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?"
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|" + _DECIMAL_COMMA + r"|\d+(?:\.\d+)?|\.\d+)"
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|"
+    + _SPACED_UNITS
+    + "|"
+    + _DECIMAL_COMMA
+    + r"|\d+(?:\.\d+)?|\.\d+)"
 )
 _DECIMAL_COMMA_WHOLE = re.compile(r"\d{1,2},\d{1,2}")
 _WS = r"[\s\u00a0\u202f]*"
@@ -102,7 +112,7 @@ def _number(
             return _words_value(parts, {**words, **dict.fromkeys(zeros, 0)}, scales or {}, points)
     if _DECIMAL_COMMA_WHOLE.fullmatch(text):
         return float(text.replace(",", "."))  # "2,5 mg": a decimal comma
-    return float(text.replace(",", ""))
+    return float(re.sub(r"[,\s\u00a0\u202f]", "", text))
 
 
 def _words_value(
@@ -206,7 +216,12 @@ class DoseParser:
         # a delimited export row keeps the amount and its unit in two cells ("...,150,mg,
         # Intramuscular,..."): a comma between them counts as a space when a comma also ends
         # the unit's cell (helper synthfix18, team_l: an eMAR CSV export row)
-        cells = rf"(?:,(?=(?:{unit_alt}),)|{_WS})"
+        # ... and a key=value log ("dose=80 unit=mg") keeps them in two keys: the unit key between
+        # them counts as a space (helper synthfix19, team_m: a logfmt administration export)
+        cells = (
+            rf"(?:,(?=(?:{unit_alt}),)|[ \t]+(?:dose[_ ]?)?units?[ \t]*[=:][ \t]*\"?"
+            rf"(?=(?:{unit_alt})(?![A-Za-z]))|{_WS})"
+        )
         self._amount = re.compile(
             number + cells + rf"(?:({mult_alt}){_WS})?({unit_alt})?(?![A-Za-z\u00b5\u03bc])",
             re.IGNORECASE,

@@ -140,17 +140,19 @@ def clean_text(
 ) -> str:
     """Normalise a note for the pipeline without moving any character offset.
 
-    ``html_entities``, ``normalise_text``, then the letter confusions of scanned text are repaired
-    (``repair_ocr``; ``words``: the lexicon words of the rule set in use, ``lexicon_words``,
-    None for the bundled one) and a form's dotted leaders read as colons (``dotted_leaders``). Every
-    replacement keeps the length (a legacy print's line numbers become spaces: ``line_numbers``;
-    a raw dictation's spoken punctuation becomes the mark: ``spoken_punctuation``), so event
-    offsets index the
-    original text and ``len(clean_text(t)) == len(t)``. ``rules``: the reader rules of the rule
-    set in use (``reader_rules``; None: the bundled rule files').
+    ``html_entities``, ``normalise_text``, text struck through blanked (``struck_text``), a
+    PDF-to-text form's label lines read as fields (``label_lines``), then the letter confusions
+    of scanned text are repaired (``repair_ocr``; ``words``: the lexicon words of the rule set in
+    use, ``lexicon_words``, None for the bundled one) and a form's dotted leaders read as colons
+    (``dotted_leaders``). Every replacement keeps the length (a legacy print's line numbers become
+    spaces: ``line_numbers``; a raw dictation's spoken punctuation becomes the mark:
+    ``spoken_punctuation``), so event offsets index the original text and
+    ``len(clean_text(t)) == len(t)``. ``rules``: the reader rules of the rule set in use
+    (``reader_rules``; None: the bundled rule files').
     """
     rules = rules or reader_rules()
-    cleaned = dotted_leaders(repair_ocr(normalise_text(html_entities(text)), words, rules), rules)
+    cleaned = label_lines(struck_text(normalise_text(html_entities(text)), rules), rules)
+    cleaned = dotted_leaders(repair_ocr(cleaned, words, rules), rules)
     return spoken_punctuation(line_numbers(cleaned, rules), rules)
 
 
@@ -172,6 +174,9 @@ class ReaderRules:
         ocr_zeros: capital letters O typed for zeros in an amount before its unit, read as
             zeros by the tokenizer only (``core._capital_o_zeros``).
         leader: a form field's dotted leader (group 1 the label, group 2 the dots).
+        struck: text struck through in a Markdown or HTML export (deleted text).
+        label_line: a form field's label alone on its line, then a line break and its value
+            (group 1 the colon written, if any); ``label_min``: how many make such a form.
         table_delimiters: the delimiters of a table pasted as a note, in the order tried;
             ``table_rule_chars``: the characters of a rule line drawn between its rows.
     """
@@ -191,6 +196,9 @@ class ReaderRules:
     broken_word: re.Pattern[str]
     ocr_zeros: re.Pattern[str]
     leader: re.Pattern[str]
+    struck: re.Pattern[str]
+    label_line: re.Pattern[str]
+    label_min: int
     table_delimiters: tuple[str, ...]
     table_rule_chars: str
 
@@ -216,6 +224,9 @@ class ReaderRules:
             broken_word=re.compile(ocr["broken_word"]),
             ocr_zeros=re.compile(ocr["capital_o_zeros"]),
             leader=re.compile(spec["dotted_leader"]),
+            struck=re.compile(spec.get("struck", r"(?!)")),
+            label_line=_label_line(spec.get("label_lines", {}).get("labels", ())),
+            label_min=int(spec.get("label_lines", {}).get("min_labels", 1)),
             table_delimiters=tuple(spec["tables"]["delimiters"]),
             table_rule_chars=str(spec["tables"]["rule_chars"]),
         )
@@ -325,6 +336,44 @@ def spoken_punctuation(text: str, rules: ReaderRules | None = None) -> str:
         return text
     marks = rules.spoken_marks
     return rules.spoken.sub(lambda m: marks[m.group(1).lower()] + " " * (len(m.group(0)) - 1), text)
+
+
+def _label_line(labels: Any) -> re.Pattern[str]:
+    """The regex of a form label alone on its line, its value on the next line (group 1: the
+    line break, after an optional colon); never matches when there are no labels."""
+    forms = sorted((str(x) for x in labels), key=len, reverse=True)
+    if not forms:
+        return re.compile(r"(?!)")
+    alt = "|".join(re.escape(f).replace(r"\ ", r"[ \t]+") for f in forms)
+    return re.compile(rf"(?im)^[ \t]*(?:{alt})[ \t]*(:?)(\n)(?=[ \t]*[^\s:])")
+
+
+def label_lines(text: str, rules: ReaderRules | None = None) -> str:
+    """``text`` with a PDF-to-text form's label lines read as fields, keeping its length: in a
+    note with at least ``label_min`` lines that hold only a field label ("Dose", "Route",
+    "Administered By") over their value, each such line break becomes the field's colon (a
+    blank when the label has its colon): "Dose\\n600 000 units" -> "Dose:600 000 units"
+    (``reader.yaml`` ``label_lines``; ``rules``: ``reader_rules`` of the rule set in use, None:
+    bundled)."""
+    rules = rules or reader_rules()
+    found = list(rules.label_line.finditer(text))
+    if len(found) < rules.label_min:
+        return text
+    chars = list(text)
+    for m in found:
+        chars[m.start(2)] = " " if m.group(1) else ":"
+    return "".join(chars)
+
+
+def struck_text(text: str, rules: ReaderRules | None = None) -> str:
+    """``text`` with the text struck through in a Markdown or HTML export ("~~...~~",
+    "<del>...</del>": ``reader.yaml`` ``struck``) blanked to spaces, keeping its length: deleted
+    text documents nothing (a struck-through dose line, then "charted in error", is no dose;
+    ``rules``: ``reader_rules`` of the rule set in use, None: bundled)."""
+    rules = rules or reader_rules()
+    if "~~" not in text and "<" not in text:
+        return text
+    return rules.struck.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def dotted_leaders(text: str, rules: ReaderRules | None = None) -> str:

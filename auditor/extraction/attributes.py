@@ -60,14 +60,18 @@ def _names_only_the_dose(view: NoteView, start: int, end: int, rules: Extraction
     """Is ``text[start:end]`` made only of drug or injection mentions and words that name no
     condition (``cues.yaml`` ``non_condition_words``: "her Depo-Provera injection", "a B12
     shot")? Then it is what the visit is for, not why (corpora/README.md, team_g: the purpose
-    is not inferred from the drug)."""
+    is not inferred from the drug). Its amount counts as the drug's ("for monthly
+    cyanocobalamin 1000 mcg IM": team_m, tm-029)."""
     named = [
         m for m in view.mentions if m.label in ("DRUG", "INJECTION") and start <= m.start < end
     ]
     if not named:
         return False
+    # the drug's amount is no condition either ("for monthly cyanocobalamin 1000 mcg IM")
+    amounts = [(start + d.start, start + d.end) for d in rules.doses.find_all(view.text[start:end])]
+    spans = [(m.start, m.end) for m in named] + amounts
     kept = "".join(
-        " " if any(m.start <= i < m.end for m in named) else view.text[i] for i in range(start, end)
+        " " if any(lo <= i < hi for lo, hi in spans) else view.text[i] for i in range(start, end)
     )
     words = {w.strip(rules.condition_word_trim) for w in kept.lower().split()} - {""}
     return words <= rules.non_condition
@@ -178,11 +182,15 @@ def export_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     """The diagnosis cell of a delimited export: under a header cell named in
     ``words.export_diagnosis_columns`` ("dx_desc", "INDICATION"), in the next line split by the
     same delimiter, or the description of an HL7 diagnosis segment (``regex.hl7_diagnosis``:
-    "DG1|1||D51.0^Vitamin B12 deficiency anemia^I10"); None when there is none."""
+    "DG1|1||D51.0^Vitamin B12 deficiency anemia^I10"), or a JSON export's diagnosis key's value
+    (``regex.json_diagnosis``); None when there is none."""
     text = view.text
     hl7 = rules.hl7_diagnosis.search(text)
     if hl7 is not None:
         return Found(hl7.group(1), hl7.span(1))
+    found = rules.json_diagnosis.search(text)  # '"diagnosis": "Primary syphilis (A51.0)"'
+    if found is not None:
+        return Found(found.group(1), found.span(1))
     if not rules.export_diagnosis_columns:
         return None
     for column in columns(text, rules.export_diagnosis_columns):
@@ -409,8 +417,9 @@ def opening_condition_word(view: NoteView, rules: ExtractionRules) -> Found | No
 
 
 def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
-    """The first EVIDENCE mention (a lab result) outside a plan and not followed by a
-    future word in its clause ("B12 level pending", "NAAT sent")."""
+    """The first EVIDENCE mention (a lab result) outside a plan, not followed by a future word
+    in its clause ("B12 level pending", "NAAT sent") and not declined or undone right before it
+    ("Declined HIV test today": ``regex.evidence_declined_before``)."""
     text = view.text
     w = rules.window
     for m in view.mentions:
@@ -422,6 +431,8 @@ def note_evidence(view: NoteView, rules: ExtractionRules) -> Found | None:
         trim = rules.evidence_word_trim
         if any(x.strip(trim) in rules.evidence_future for x in after[: w.evidence_after_words]):
             continue
+        if rules.evidence_declined_before.search(text, max(0, m.start - 30), m.start):
+            continue  # "Declined HIV test today": no result
         return Found(m.text, m.span)
     return None
 
@@ -436,6 +447,35 @@ def follow_up(view: NoteView, a: Mention, label: str, rules: ExtractionRules) ->
         if m.label == label and sent.start <= m.start < limit:
             return Found(m.text, m.span)
     return export_response(view, a, rules) if label == "RESPONSE" else None
+
+
+# a list item's opening mark: a dash, bullet or star, or a number with a point or bracket
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022\u2023\u25e6\u2043]|\d{1,2}[.)])[ \t]+\S")
+
+
+def provider_over_list(view: NoteView, a: Mention) -> Found | None:
+    """The giver named on a label line over the list that holds the anchor ("Administered by
+    R. King, CMA:" over "- Shingrix ..." and "- cyanocobalamin ..."): the PROVIDER mention of
+    the nearest line above the anchor's list item that is no list item, when that line ends
+    with a colon (helper synthfix19, tl-025; contract section 3: the giver of each item).
+    None otherwise."""
+    text = view.text
+    start = text.rfind("\n", 0, a.start) + 1
+    if not _LIST_ITEM.match(text, start):
+        return None
+    while start > 0:
+        above = text.rfind("\n", 0, start - 1) + 1
+        line = text[above : start - 1]
+        if _LIST_ITEM.match(line):
+            start = above
+            continue
+        if not line.rstrip().endswith(":"):
+            return None
+        for m in view.mentions:
+            if m.label == "PROVIDER" and above <= m.start < start - 1:
+                return Found(m.text, m.span)
+        return None
+    return None
 
 
 def export_response(view: NoteView, a: Mention, rules: ExtractionRules) -> Found | None:

@@ -40,6 +40,7 @@ from .attributes import (
     opening_condition_word,
     pick,
     problem_heading,
+    provider_over_list,
     row_response,
     section_indication,
     stated_indication,
@@ -85,6 +86,7 @@ from .passes import (
     earlier_log_entries,
     eye_side,
     merge_restated,
+    pasted_twice,
     phrased_not_given,
     respective_sides,
     share_list_site,
@@ -517,7 +519,7 @@ def _events_of(
     if indication is None:
         indication = problem_heading(view, a, rules) or timed_finding(view, a, rules) or fallback
     response = follow_up(view, a, "RESPONSE", rules)
-    provider = follow_up(view, a, "PROVIDER", rules)
+    provider = follow_up(view, a, "PROVIDER", rules) or provider_over_list(view, a)
     if response is None:  # the reaction cell of the dose's (else the anchor's) table row
         response = row_response(view, dose.span[0] if dose else a.start, rules)
     chosen = dose
@@ -1719,6 +1721,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     )
     merged = _repeat_sides(view, merged, rules)
     merged = merge_restated(view, merged, rules)  # "EpiPen 0.3 mg (epinephrine ...)": one dose
+    merged = pasted_twice(view, merged)  # a procedure block pasted twice: one dose
     merged = respective_sides(view, merged, rules)  # "X IM and Y IM given in R and L deltoid"
     share_list_site(view, merged, rules)  # "X, Y and Z IM given together in the R gluteal"
     divided_doses(view, merged, rules)  # "1 g IM, divided 500 mg R glut / 500 mg L glut"

@@ -187,7 +187,11 @@ def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
                 and drug.tok_start - m.tok_end <= rules.window.own_verb_object_tokens
             ):
                 continue  # "on oral metoprolol & digoxin, HR up, tx w/ 5 mg IV dilt"
-        if m.start > a.end and " and " in f" {text[a.end : m.start].lower()} ":
+        if (
+            m.start > a.end
+            and " and " in f" {text[a.end : m.start].lower()} "
+            and not _listed_before_verb(view, a, m)
+        ):
             nxt = [x for x in view.in_sent(a.sent) if x.start >= m.end and x.label != "ADMIN"]
             if (
                 nxt
@@ -203,6 +207,19 @@ def _given_this(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
                 continue  # "and given incentive spirometry": another thing given
         return True
     return False
+
+
+def _listed_before_verb(view: NoteView, a: Mention, verb: Mention) -> bool:
+    """Does another drug stand between the last "and" after drug ``a`` and the administration
+    cue ``verb`` ("haloperidol 5 mg IM and lorazepam 2 mg IM given": a list of doses before one
+    verb, which gives each; "placed on heparin and given incentive spirometry" is not one:
+    team_m, tm-026)?"""
+    between = view.text[a.end : verb.start].lower()
+    cut = a.end + max(between.rfind(" and "), between.rfind(" & "))
+    return any(
+        x.label == "DRUG" and x.ident != a.ident and cut <= x.start < verb.start
+        for x in view.in_sent(a.sent)
+    )
 
 
 def schedule_given(
@@ -570,8 +587,11 @@ def given_by(
         role != "planning"
         and rules.doses.find_all(text[segment.start : segment.end])
         and any(m.label == "ROUTE" and m.ident in rules.injection_routes for m in segment.mentions)
+        and not rules.visit_for_drug.search(text, sent_start, a.start)
     ):
-        return "record:dose_route"  # "Solu-Medrol 150 mg IV" (contract v2 section 1)
+        # "Solu-Medrol 150 mg IV" (contract v2 section 1), not the drug a visit is for ("Pt
+        # arrived for monthly B12 1000 mcg IM": extraction.yaml regex.visit_for_drug)
+        return "record:dose_route"
     if (
         role != "planning"
         and rules.doses.find_all(record_text)

@@ -307,6 +307,34 @@ def share_list_site(view: NoteView, events: list[Event], rules: ExtractionRules)
                 e.take(owner, ("site", "laterality"))
 
 
+# the shortest line whose exact repetition reads as a paste, not as a second dose charted alike
+PASTED_LINE_CHARS = 60
+
+
+def pasted_twice(view: NoteView, events: list[Event]) -> list[Event]:
+    """Drop an event whose whole line repeats, character for character, the line of an earlier
+    event of the same drug, amount, route and site: a block pasted twice into the note tells one
+    dose once (helper synthfix19, team_m, tm-012; a line of at least ``PASTED_LINE_CHARS``
+    characters, so short charted lines given alike at two times stay two doses)."""
+    out: list[Event] = []
+    seen: dict[tuple[object, ...], int] = {}  # an event's key -> the start of its line
+    text = view.text
+    for e in events:
+        lo = text.rfind("\n", 0, e.start) + 1
+        hi = text.find("\n", e.start)
+        line = " ".join(text[lo : len(text) if hi < 0 else hi].split())
+        key = (e.medication, e.dose_value, e.dose_unit, e.route, e.site, e.laterality, line)
+        if (
+            e.medication is not None
+            and len(line) >= PASTED_LINE_CHARS
+            and seen.get(key, lo) != lo  # another line: a count on one line stays its doses
+        ):
+            continue
+        seen.setdefault(key, lo)
+        out.append(e)
+    return out
+
+
 def respective_sides(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:
     """Give two listed drugs the two sides written once after their shared verb, in order:
     "Toradol 30 mg IM and Phenergan 25 mg IM given in R and L deltoid (respectively)" is
