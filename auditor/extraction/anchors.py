@@ -83,8 +83,11 @@ def _drug_anchors(
             and text[c.end : m.start].isspace()
             and view.token(c.tok_start - 1) not in rules.asked_for_words
             for c in ms
-        ):
-            continue  # "for B12 deficiency" (but "ordered for haldol", "asked for dilaudid")
+        ) and not rules.visit_for_drug.search(text, view.sentences[m.sent].start, m.start):
+            # "for B12 deficiency" (but "ordered for haldol", "asked for dilaudid", and the drug
+            # a visit is for, "Pt here for B12 1000 mcg IM given L deltoid": an anchor whose
+            # amount and route alone do not make it given, given.given_by)
+            continue
         if not treatment and any(
             d.label == "DRUG"
             and rules.drugs.get(d.ident, {}).get("role") == "local_anesthetic"
