@@ -1199,9 +1199,7 @@ def not_given_by(
     if a.label == "DRUG" and rules.family_of(a.ident) in rules.infusion_only_families:
         return None  # "dopamine started", "hold dobutamine": a drip (cues.yaml infusion_only)
     entry = rules.drugs.get(a.ident, {}) if a.label == "DRUG" else {}
-    if entry.get("exclusion") in rules.no_flag_iv_only_exclusions and set(
-        entry.get("label_routes") or ()
-    ) == {"IV"}:
+    if entry.get("exclusion") in rules.no_flag_iv_only_exclusions and entry.get("iv_only"):
         return None  # "plan cisplatin and paclitaxel after surgery": a later course by infusion
     if entry.get("class") in rules.no_flag_infusion_classes and not entry.get("im_sc_form"):
         return None  # "start meropenem IVPB", "KCl 80 mEq IV in divided doses": an infusion

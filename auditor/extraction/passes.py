@@ -57,6 +57,30 @@ def _sentence_of(view: NoteView, pos: int) -> int | None:
     return None
 
 
+def _by_sentence(view: NoteView, events: list[Event]) -> dict[int, list[Event]]:
+    """The events grouped by the sentence their anchor starts in (text order kept); an event
+    outside every sentence is left out."""
+    by_sent: dict[int, list[Event]] = {}
+    for e in events:
+        sent = _sentence_of(view, e.start)
+        if sent is not None:
+            by_sent.setdefault(sent, []).append(e)
+    return by_sent
+
+
+def _list_verb_before(view: NoteView, sent: int, first: int, last: int, site_start: int) -> bool:
+    """Is the administration word of sentence ``sent`` the list's: the site (at
+    ``site_start``) comes after the list's last drug (ending at ``last``), an administration
+    word stands between them, and none between the list's first drug (at ``first``) and its
+    last (``share_list_site``, ``respective_sides``)?"""
+    if site_start < last:
+        return False
+    admin = [m for m in view.in_sent(sent) if m.label == "ADMIN"]
+    return any(last <= m.start < site_start for m in admin) and not any(
+        first <= m.start < last for m in admin
+    )
+
+
 def corrected(
     view: NoteView, events: list[Event], not_given: list[NotGiven], rules: ExtractionRules
 ) -> list[Event]:
@@ -278,26 +302,15 @@ def share_list_site(view: NoteView, events: list[Event], rules: ExtractionRules)
     administration word stands between the first and the last drug (the verb is the
     list's), and the events without a site have the same route or none, each of them takes
     the site, its side and their spans."""
-    by_sent: dict[int, list[Event]] = {}
-    for e in events:
-        sent = _sentence_of(view, e.start)
-        if sent is not None:
-            by_sent.setdefault(sent, []).append(e)
-    for sent, group in by_sent.items():
+    for sent, group in _by_sentence(view, events).items():
         if len(group) < 2 or len({e.start for e in group}) < 2:
             continue
         sited = [e for e in group if e.site]
         if len(sited) != 1 or sited[0] is not group[-1] or "site" not in sited[0].spans:
             continue
         owner = sited[0]
-        site_start = owner.spans["site"][0]
         first, last = min(e.start for e in group), max(e.end for e in group)
-        if site_start < last:
-            continue
-        admin = [m for m in view.in_sent(sent) if m.label == "ADMIN"]
-        if not any(last <= m.start < site_start for m in admin):
-            continue
-        if any(first <= m.start < owner.start for m in admin):
+        if not _list_verb_before(view, sent, first, last, owner.spans["site"][0]):
             continue
         for e in group[:-1]:
             if e.route not in (None, owner.route):
@@ -346,13 +359,8 @@ def respective_sides(view: NoteView, events: list[Event], rules: ExtractionRules
     the last drug and the site, none between the drugs), the earlier drug takes the first
     side and the last drug keeps the second (contract section 1: one event per dose given).
     """
-    by_sent: dict[int, list[Event]] = {}
-    for e in events:
-        sent = _sentence_of(view, e.start)
-        if sent is not None:
-            by_sent.setdefault(sent, []).append(e)
     dropped: set[int] = set()
-    for sent, group in by_sent.items():
+    for sent, group in _by_sentence(view, events).items():
         if len(group) != 3:
             continue
         lone, one, two = group
@@ -369,19 +377,9 @@ def respective_sides(view: NoteView, events: list[Event], rules: ExtractionRules
             and {one.laterality, two.laterality} == {"left", "right"}
         ):
             continue
-        site_start = one.spans["site"][0]
-        if site_start < one.end:
+        if not _list_verb_before(view, sent, lone.start, one.end, one.spans["site"][0]):
             continue
-        admin = [m for m in view.in_sent(sent) if m.label == "ADMIN"]
-        if not any(one.end <= m.start < site_start for m in admin):
-            continue
-        if any(lone.start <= m.start < one.start for m in admin):
-            continue
-        first = (
-            one
-            if one.spans.get("laterality", (0,))[0] <= two.spans.get("laterality", (0,))[0]
-            else two
-        )
+        first = min((one, two), key=lambda e: e.spans.get("laterality", (0, 0))[0])
         lone.take(first, ("site", "laterality"))
         dropped.add(id(first))
     return [e for e in events if id(e) not in dropped]
@@ -504,12 +502,8 @@ def slash_list_amounts(view: NoteView, events: list[Event], rules: ExtractionRul
     without a dose takes its number in that unit (corpora/README.md, team_e: a slash list gives
     one event per drug with its own amount), and, when it has no site and the same route or
     none, the last item's site and side written after the list."""
-    by_sent: dict[int, list[Event]] = {}
-    for e in events:
-        sent = _sentence_of(view, e.start)
-        if sent is not None and e.medication is not None:
-            by_sent.setdefault(sent, []).append(e)
-    for group in by_sent.values():
+    named = [e for e in events if e.medication is not None]
+    for group in _by_sentence(view, named).values():
         group.sort(key=lambda e: e.start)
         chain: list[tuple[Event, float]] = []
         for cur, nxt in zip(group, group[1:], strict=False):
