@@ -57,10 +57,12 @@ from .component import RuleComponent
 from .events import EventExtractor
 from .matching import StartIndex, TargetWindows, max_length, plain_first_token
 from .mentions import (
+    AFTER_UNIT,
     ANCHOR_LABELS,
     GIVEN_AMOUNT,
     MENTIONS_KEY,
     FuzzyNames,
+    after_unit_routes,
     dosed_after_names,
     fuzzy_cue_spans,
     fuzzy_settings,
@@ -200,6 +202,9 @@ class MentionRuler(SpanRuler):
         """The SpanRuler's mentions, plus FUZZY mentions (``mentions.FuzzyNames``)."""
         doc = super().__call__(doc)
         spans = list(doc.spans[MENTIONS_KEY])
+        if any(s.id_.endswith(AFTER_UNIT) for s in spans):
+            spans = after_unit_routes(doc, spans)
+            doc.spans[MENTIONS_KEY] = spans
         if any(s.label_ == GIVEN_AMOUNT for s in spans):
             if self._dosed_after is None:
                 self._dosed_after = dosed_after_names(self.patterns)

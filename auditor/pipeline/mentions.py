@@ -43,6 +43,7 @@ MENTIONS_KEY = "mentions"
 # HALDOLL"), see ``FuzzyNames``
 ANCHOR_LABELS = ("DRUG", "INJECTION", "ROUTE", "REPLETION", "DOSED", "COVERAGE", "FUZZY", "AMOUNT")
 GIVEN_AMOUNT = "GIVEN_AMOUNT"  # matched as one span, then split by ``split_given_amounts``
+AFTER_UNIT = "|after_unit"  # id suffix of a route form matched with the unit before it
 AMOUNT_FIRST = "amount_first"  # the id of a GIVEN_AMOUNT written amount first ("2 gm given")
 
 
@@ -258,6 +259,37 @@ def amount_first_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"label": GIVEN_AMOUNT, "pattern": pattern, "id": AMOUNT_FIRST}]
 
 
+def after_unit_patterns(patterns: Patterns) -> list[dict[str, Any]]:
+    """ROUTE token patterns of ``lexicons/routes.yaml`` ``routes_after_unit``: a route form
+    that is a route only right after a dose unit ("12.5 mg IMI": intramuscular; "40 meq PGT":
+    down the feeding tube), matched with the unit (one-word forms of ``lexicons/units.yaml``)
+    and cut back to the form by ``after_unit_routes``. Elsewhere the letters stay no route
+    ("s/p IMI": an inferior infarction; "NGT placed": the tube)."""
+    units = sorted(
+        {str(f).lower() for fs in patterns.units["units"].values() for f in fs if " " not in f}
+    )
+    return [
+        {
+            "label": "ROUTE",
+            "pattern": [{"LOWER": {"IN": units}}, {"LOWER": str(form).lower()}],
+            "id": route + AFTER_UNIT,
+        }
+        for route, forms in (patterns.routes.get("routes_after_unit") or {}).items()
+        for form in forms
+    ]
+
+
+def after_unit_routes(doc: Doc, spans: list[Span]) -> list[Span]:
+    """The mentions with each ``after_unit_patterns`` span cut back to its last token (the
+    route form) and given its route as id."""
+    return [
+        Span(doc, s.end - 1, s.end, label=s.label_, span_id=s.id_.removesuffix(AFTER_UNIT))
+        if s.id_.endswith(AFTER_UNIT)
+        else s
+        for s in spans
+    ]
+
+
 def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     """Return SpanRuler pattern dicts (``label``, ``pattern``, ``id``) for all mentions.
 
@@ -276,6 +308,7 @@ def ruler_patterns(patterns: Patterns) -> list[dict[str, Any]]:
         out += [_phrase("DRUG", name, entry["generic"]) for name in entry["names"]]
     for route, forms in patterns.routes["routes"].items():
         out += [_phrase("ROUTE", form, route) for form in forms]
+    out += after_unit_patterns(patterns)
     out += [_phrase("IGNORE", form, "ignore") for form in patterns.routes["not_routes"]]
     sites = patterns.sites
     for site, forms in sites["sites"].items():
