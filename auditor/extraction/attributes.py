@@ -838,5 +838,24 @@ def alternative_route(view: NoteView, route: Mention, rules: ExtractionRules) ->
     return False
 
 
+def oral_partner_of(view: NoteView, route: Mention, rules: ExtractionRules) -> Mention | None:
+    """The injection route written as one of a pair with a route by mouth ("80 meq iv/po",
+    "po/iv"), ``route`` being either of the two: a dose given partly by each, so the injected
+    share is documented by its route while its amount is not (corpora/README.md, nursing batch
+    9); None when ``route`` is in no such pair."""
+    for m in view.in_sent(route.sent):
+        if m.label != "ROUTE" or m is route or m.ident == route.ident:
+            continue
+        if "PO" not in (m.ident, route.ident):
+            continue
+        lo, hi = (route.end, m.start) if m.start >= route.end else (m.end, route.start)
+        if not (0 <= hi - lo <= 4 and view.text[lo:hi].strip().lower() in rules.route_alternation):
+            continue
+        injected = route if route.ident != "PO" else m
+        if injected.ident in rules.injection_routes:
+            return injected
+    return None
+
+
 def _shift(dose: Dose, offset: int) -> CharSpan:
     return (offset + dose.start, offset + dose.end)

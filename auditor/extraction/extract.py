@@ -37,6 +37,7 @@ from .attributes import (
     indication_in,
     is_range,
     note_evidence,
+    oral_partner_of,
     opening_condition_word,
     pick,
     problem_heading,
@@ -295,6 +296,21 @@ def _injected_share(note: _Note, a: Mention, oral_route: Mention) -> tuple[Menti
     return route, replace(own, start=base + own.start, end=base + own.end)
 
 
+def _drop_split_total(note: _Note, event: Event) -> None:
+    """Drop the amount of an event whose route was read from an injection route paired with
+    the oral one ("replaced with 80 meq iv/po": ``attributes.oral_partner_of``): one total
+    given by two routes, the injected share not written (corpora/README.md, nursing batch 9)."""
+    span = event.spans.get("route")
+    if span is None or event.dose_value is None:
+        return
+    route = next(
+        (m for m in note.view.mentions if m.label == "ROUTE" and m.span == span), None
+    )
+    if route is not None and oral_partner_of(note.view, route, note.rules) is not None:
+        event.dose_value = event.dose_unit = None
+        event.spans.pop("dose", None)
+
+
 def _closes_a_dose(note: _Note, route: Mention) -> bool:
     """Is ``route`` written after the anchor before it in its sentence, whose dose is written
     right after it or right before it ("Toradol 30 mg IV", "30 mg of Toradol IV", "1 g of
@@ -452,6 +468,9 @@ def _route(
     segment, rules = note.segment(a), note.rules
     if route_m is None:
         route_m = pick([m for b in block for m in b.of("ROUTE")], a)
+    injected = oral_partner_of(note.view, route_m, rules) if route_m is not None else None
+    if injected is not None:
+        return injected.ident, injected  # "replaced with 80 meq iv/po": the IV share
     if route_m is not None and route_m.ident != "PO":
         if alternative_route(note.view, route_m, rules):
             return None, None  # "1-2 mg IM-IVP": one of two routes, which one is not stated
@@ -1432,6 +1451,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             shared = _injected_share(note, a, route_m)
             if shared is not None:
                 route_m, share = shared
+            elif (paired := oral_partner_of(view, route_m, rules)) is not None:
+                route_m = paired  # "2 gm po/iv given": the IV share (its amount dropped below)
         if route_m is not None and route_m.ident == "PO":
             if route_m.text.lower() in rules.wash_route_words:
                 continue  # a wash or flush fluid: no injection, no oral course for later ones
@@ -1651,6 +1672,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     # another amount of the drug just given ("Syringe 2: 72 mg SC" after
                     # azacitidine): its lexicon entry, so that its exclusion flag holds too
                     entry = rules.drugs.get(own.medication, {})
+            for event in found:
+                _drop_split_total(note, event)
             exclusion = entry.get("exclusion")
             if exclusion and entry.get("exclusion_if") == "oncology" and not cancer:
                 exclusion = None
