@@ -616,6 +616,7 @@ class ExtractionRules:
         self.dose_correction = rx.get("dose_correction", NEVER)
         self.slash_bare_amount = rx.get("slash_bare_amount", NEVER)
         self.slash_amount_lead = rx.get("slash_amount_lead", NEVER)
+        self.slash_amount_series = rx.get("slash_amount_series", NEVER)
         self.spaced_row = rx.get("spaced_row", NEVER)
         self.timed_entry = rx.get("timed_entry", NEVER)
         self.dated_admin = rx.get("dated_admin", NEVER)
