@@ -1204,6 +1204,8 @@ def not_given_by(
     if entry.get("class") in rules.no_flag_infusion_classes and not entry.get("im_sc_form"):
         return None  # "start meropenem IVPB", "KCl 80 mEq IV in divided doses": an infusion
     not_given = sorted(a.modifiers & rules.not_given_mods)
+    if not_given == ["NEGATED_EXISTENCE"] and view is not None and running_stop(view, a, rules):
+        return None  # "IV versed d/c'd @ 0315", "switched from propofol": a course stopped
     if (
         not_given == ["NEGATED_EXISTENCE"]
         and view is not None
@@ -1230,6 +1232,26 @@ def not_given_by(
         # inside an item's words ("pen injection technique video sent")
         return "section:planning"
     return None
+
+
+def running_stop(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
+    """Is drug anchor ``a``, with no IM or SC route written in its sentence, a running course
+    stopped or left off: stopped at a clock time or "not restarted" right after it
+    (``regex.running_stop_after``), or, for a drug with no IM or SC form, stopped or switched
+    from in its sentence (``words.running_stop_words``)? Neither is an injection negated
+    (contract section 5: ``not_administered`` is about an injection; corpora/README.md: a
+    stopped infusion raises no flag). A drug with an IM or SC form stopped with no time ("SC
+    heparin d/c'd", "ceftaz dc'd") keeps its flag."""
+    if a.label != "DRUG" or any(
+        m.label == "ROUTE" and m.ident in ("IM", "SC") for m in view.in_sent(a.sent)
+    ):
+        return False
+    if rules.running_stop_after.match(view.text, a.end, view.sentences[a.sent].end):
+        return True
+    entry = rules.drugs.get(a.ident, {})
+    return not entry.get("im_sc_form") and bool(
+        view.sentence_words(a.sent) & rules.running_stop_words
+    )
 
 
 def _item_head(view: NoteView | None, a: Mention) -> bool:

@@ -355,6 +355,7 @@ class ExtractionRules:
         self.history_sections = frozenset(spec.get("history_sections", ()))
         self.history_unless_dosed = frozenset(spec.get("history_sections_unless_dosed", ()))
         self.history_stop_words = _words(spec["words"].get("history_stop_words", ()))
+        self.running_stop_words = _words(spec["words"].get("running_stop_words", ()))
         self.infer_iv_only_route = bool(spec.get("infer_iv_only_route", True))
         words = spec["words"]
         self.shared_heads = {
@@ -617,6 +618,7 @@ class ExtractionRules:
         self.slash_bare_amount = rx.get("slash_bare_amount", NEVER)
         self.slash_amount_lead = rx.get("slash_amount_lead", NEVER)
         self.slash_amount_series = rx.get("slash_amount_series", NEVER)
+        self.running_stop_after = rx.get("running_stop_after", NEVER)
         self.spaced_row = rx.get("spaced_row", NEVER)
         self.timed_entry = rx.get("timed_entry", NEVER)
         self.dated_admin = rx.get("dated_admin", NEVER)
