@@ -36,6 +36,8 @@ Each pass reads only the note view and the events (plain data) and the rules of
   ConText could modify ("FS 118, no coverage needed": the sliding-scale insulin; "heparin
   restarted at 600 u/hr without bolus": the drip's bolus) raises ``not_administered`` for that
   drug when the note gives no event of it (``extraction.yaml`` ``not_given_phrases``);
+- ``total_told_next``: a dose told with no amount takes the total the next sentence tells
+  received with no drug named ("Required IVP MSO4 for pain. She received a total of 6 mg.");
 - ``eye_side``: an injection into the eye takes the eye written in ophthalmic shorthand ("OS",
   "OD": ``sites.yaml`` ``eye_sides``, read only where ``eye_routes`` names an injection into
   the eye).
@@ -550,6 +552,32 @@ def corrected_dose(view: NoteView, events: list[Event], rules: ExtractionRules) 
             if e.start < lo and (e.dose_value, e.dose_unit) == (old[0].value, old[0].unit):
                 e.dose_value, e.dose_unit = new[0].value, new[0].unit
                 e.spans["dose"] = m.span("new")
+
+
+def total_told_next(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
+    """The amount of a dose told with no amount ("Required IVP MSO4 for pain."), from the
+    sentence right after it when that sentence names no drug and tells a total received
+    (``regex.total_told_next``: "She received a total of 6 mg."): the total is the event's
+    dose (corpora/README.md, nursing batch 28: a total for the night is one event of the
+    total). Only for the last event of its sentence; other events keep their amounts."""
+    by_sent = _by_sentence(view, events)
+    for sent, found in by_sent.items():
+        event = found[-1]
+        if event.dose_value is not None or event.medication is None:
+            continue
+        if sent + 1 >= len(view.sentences) or sent + 1 in by_sent:
+            continue
+        if any(m.label == "DRUG" for m in view.in_sent(sent + 1)):
+            continue
+        nxt = view.sentences[sent + 1]
+        m = rules.total_told_next.match(view.text, view.sentences[sent].end, nxt.end)
+        if m is None:
+            continue
+        doses = rules.doses.find_all(view.text[m.end() : nxt.end])
+        if not doses or doses[0].start != 0:
+            continue
+        event.dose_value, event.dose_unit = doses[0].value, doses[0].unit
+        event.spans["dose"] = (m.end() + doses[0].start, m.end() + doses[0].end)
 
 
 def allergen_vial_rows(view: NoteView, events: list[Event], rules: ExtractionRules) -> list[Event]:

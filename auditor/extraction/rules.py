@@ -619,6 +619,7 @@ class ExtractionRules:
         self.slash_amount_lead = rx.get("slash_amount_lead", NEVER)
         self.slash_amount_series = rx.get("slash_amount_series", NEVER)
         self.running_stop_after = rx.get("running_stop_after", NEVER)
+        self.total_told_next = rx.get("total_told_next", NEVER)
         self.spaced_row = rx.get("spaced_row", NEVER)
         self.timed_entry = rx.get("timed_entry", NEVER)
         self.dated_admin = rx.get("dated_admin", NEVER)
