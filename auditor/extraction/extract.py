@@ -37,8 +37,8 @@ from .attributes import (
     indication_in,
     is_range,
     note_evidence,
-    oral_partner_of,
     opening_condition_word,
+    oral_partner_of,
     pick,
     problem_heading,
     provider_over_list,
@@ -304,9 +304,7 @@ def _drop_split_total(note: _Note, event: Event) -> None:
     span = event.spans.get("route")
     if span is None or event.dose_value is None:
         return
-    route = next(
-        (m for m in note.view.mentions if m.label == "ROUTE" and m.span == span), None
-    )
+    route = next((m for m in note.view.mentions if m.label == "ROUTE" and m.span == span), None)
     if route is not None and oral_partner_of(note.view, route, note.rules) is not None:
         event.dose_value = event.dose_unit = None
         event.spans.pop("dose", None)
