@@ -177,6 +177,7 @@ class ProceduralRules:
     airway_done: re.Pattern[str] | None = None
     airway_sentences: int = 0
     airway_ongoing: re.Pattern[str] | None = None
+    airway_timing: re.Pattern[str] | None = None
     cue_after_history: re.Pattern[str] | None = None
     stress_agents: frozenset[str] = frozenset()
     procedure_sides: tuple[tuple[str, re.Pattern[str]], ...] = ()
@@ -252,6 +253,7 @@ class ProceduralRules:
             airway_done=optional("airway_done"),
             airway_sentences=int(rules.get("airway_sentences") or 0),
             airway_ongoing=optional("airway_ongoing"),
+            airway_timing=optional("airway_timing"),
             cue_after_history=optional("cue_after_history"),
             stress_agents=words("stress_agents"),
             procedure_items_end=optional("procedure_items_end"),
@@ -304,6 +306,7 @@ class ProceduralRules:
             or event.get("decided_by") in self.procedural_decisions
             or self.event_context(text, event["start"], event["end"])
             or self.after_airway(text, event)
+            or self._sedation_after(text, event, self.airway_timing, 0)
             or self.after_bedside_procedure(text, event)
             or (
                 event.get("medication") in self.sedatives_in_injection_reports
