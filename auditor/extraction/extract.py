@@ -1025,40 +1025,6 @@ def _dose_list(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     return _listed_doses(note, a, first, amounts, pos, after=True)
 
 
-def _slash_series(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
-    """More events when a drug named with no dose of its own is followed right away by three or
-    more bare amounts joined by slashes and one unit (``regex.slash_amount_series``: "versed
-    2/2/1mg"): one dose per amount in that unit, the first given to the anchor's event and
-    the others as copies of it (corpora/README.md, nursing batch 14: one drug written with
-    several amounts gives one event per amount)."""
-    if a.label != "DRUG" or len(found) != 1 or found[0].dose_value is not None:
-        return []
-    text = note.view.text
-    m = note.rules.slash_amount_series.match(text, a.end)
-    if m is None:
-        return []
-    last = m.start(1) + m.group(1).rfind("/") + 1
-    doses = note.rules.doses.find_all(text[last : last + 16])
-    if not doses or doses[0].start != 0:
-        return []
-    unit = doses[0].unit
-    values = [float(v) for v in re.split(r"[ \t]?/[ \t]?", m.group(1))]
-    first = found[0]
-    first.dose_value, first.dose_unit = _number(values[0]), unit
-    first.spans["dose"] = (m.start(1), last + doses[0].end)
-    out = []
-    for value in values[1:]:
-        extra = copy.deepcopy(first)
-        extra.dose_value = _number(value)
-        out.append(extra)
-    return out
-
-
-def _number(value: float) -> float | int:
-    """A whole amount as an int (2, not 2.0), as the dose reader writes it."""
-    return int(value) if value.is_integer() else value
-
-
 def _dose_list_before(note: _Note, a: Mention, found: list[Event]) -> list[Event]:
     """More events when the anchor's dose is written before it and the anchor's own words,
     before that dose, list earlier amounts in the same unit: "got 40 mg and then 80 mg of
@@ -1731,7 +1697,6 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 _another_amount(note, a, found)
                 or _dose_list(note, a, found)
                 or _second_route(note, a, found)
-                or _slash_series(note, a, found)
             )
             earlier = [] if more else _dose_list_before(note, a, found)
             found += more

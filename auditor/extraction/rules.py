@@ -617,7 +617,6 @@ class ExtractionRules:
         self.dose_correction = rx.get("dose_correction", NEVER)
         self.slash_bare_amount = rx.get("slash_bare_amount", NEVER)
         self.slash_amount_lead = rx.get("slash_amount_lead", NEVER)
-        self.slash_amount_series = rx.get("slash_amount_series", NEVER)
         self.running_stop_after = rx.get("running_stop_after", NEVER)
         self.total_told_next = rx.get("total_told_next", NEVER)
         self.spaced_row = rx.get("spaced_row", NEVER)

@@ -261,10 +261,9 @@ def amount_first_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def after_unit_patterns(patterns: Patterns) -> list[dict[str, Any]]:
     """ROUTE token patterns of ``lexicons/routes.yaml`` ``routes_after_unit``: a route form
-    that is a route only right after a dose unit ("12.5 mg IMI": intramuscular; "40 meq PGT":
-    down the feeding tube), matched with the unit (one-word forms of ``lexicons/units.yaml``)
-    and cut back to the form by ``after_unit_routes``. Elsewhere the letters stay no route
-    ("s/p IMI": an inferior infarction; "NGT placed": the tube)."""
+    that is a route only right after a dose unit ("40 meq PGT": down the feeding tube),
+    matched with the unit (one-word forms of ``lexicons/units.yaml``) and cut back to the form
+    by ``after_unit_routes``. Elsewhere the letters stay no route ("NGT placed": the tube)."""
     units = sorted(
         {str(f).lower() for fs in patterns.units["units"].values() for f in fs if " " not in f}
     )
