@@ -238,6 +238,30 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
     return None
 
 
+def _slash_pair_route(note: _Note, a: Mention) -> Mention | None:
+    """The route written right after the drug joined to ``a`` by a slash ("hydralazine/
+    amiodarone PO given", "haldol/ativan IV"): the route of the slash pair, each of its drugs
+    (corpora/README.md, nursing batches 8 and 29: a route written once for a slash list or
+    a pair applies to each); None when ``a`` is not followed by a slash and another drug with
+    a route right after it (only blanks between)."""
+    view = note.view
+    if view.token(a.tok_end) != "/":
+        return None
+    for b in note.anchors:
+        if b.label == "DRUG" and b.tok_start == a.tok_end + 1 and b.sent == a.sent:
+            return next(
+                (
+                    m
+                    for m in view.in_sent(a.sent)
+                    if m.label == "ROUTE"
+                    and m.start >= b.end
+                    and not view.text[b.end : m.start].strip()
+                ),
+                None,
+            )
+    return None
+
+
 def _closes_slash_list(note: _Note, route: Mention, b: Mention) -> bool:
     """Is ``route`` written right after drug ``b`` (nothing but blanks between) where ``b`` is the
     last item of a slash list ("atropine/epi/bicarb IVB")? Such a route closes the list it
@@ -1416,6 +1440,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 a,
                 rules.window.route_before_tokens,
             )
+            or _slash_pair_route(note, a)
             or _sentence_route(note, a)
             or _procedure_route(note, a)
             or _route_before_break(view, a)
