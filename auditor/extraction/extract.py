@@ -1782,7 +1782,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     standing_order_route(view, merged, rules)  # "Standing order: B12 ... inject 1 mL IM q4wk"
     merged = amount_told_twice(view, merged)  # "KETOROLAC 60 MG/2 ML INJ,60,MG,IM": one dose
     merged = allergen_vial_rows(view, merged, rules)  # "Vial A (trees) 1:10 v/v 0.3 mL SC"
-    total_told_next(view, merged, rules)  # "Required IVP MSO4. She received a total of 6 mg."
+    total_told_next(view, merged, rules)  # a dose with no amount, the sum told in the next sentence
     not_given += removed
     not_given += phrased_not_given(view, merged, not_given, anchors, rules)  # "FS 118, no coverage"
     not_given = sorted(not_given, key=lambda n: n.start)

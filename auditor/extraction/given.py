@@ -1205,7 +1205,7 @@ def not_given_by(
         return None  # "start meropenem IVPB", "KCl 80 mEq IV in divided doses": an infusion
     not_given = sorted(a.modifiers & rules.not_given_mods)
     if not_given == ["NEGATED_EXISTENCE"] and view is not None and running_stop(view, a, rules):
-        return None  # "IV versed d/c'd @ 0315", "switched from propofol": a course stopped
+        return None  # a sedative stopped at a set hour, propofol switched from: a course ended
     if (
         not_given == ["NEGATED_EXISTENCE"]
         and view is not None

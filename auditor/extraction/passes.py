@@ -37,7 +37,7 @@ Each pass reads only the note view and the events (plain data) and the rules of
   restarted at 600 u/hr without bolus": the drip's bolus) raises ``not_administered`` for that
   drug when the note gives no event of it (``extraction.yaml`` ``not_given_phrases``);
 - ``total_told_next``: a dose told with no amount takes the total the next sentence tells
-  received with no drug named ("Required IVP MSO4 for pain. She received a total of 6 mg.");
+  received with no drug named (an opioid pushed for pain overnight, then the sum received);
 - ``eye_side``: an injection into the eye takes the eye written in ophthalmic shorthand ("OS",
   "OD": ``sites.yaml`` ``eye_sides``, read only where ``eye_routes`` names an injection into
   the eye).
@@ -555,9 +555,9 @@ def corrected_dose(view: NoteView, events: list[Event], rules: ExtractionRules) 
 
 
 def total_told_next(view: NoteView, events: list[Event], rules: ExtractionRules) -> None:
-    """The amount of a dose told with no amount ("Required IVP MSO4 for pain."), from the
+    """The amount of a dose told with no amount (an opioid pushed for pain overnight), from the
     sentence right after it when that sentence names no drug and tells a total received
-    (``regex.total_told_next``: "She received a total of 6 mg."): the total is the event's
+    (``regex.total_told_next``: the sum of the night's doses): the total is the event's
     dose (corpora/README.md, nursing batch 28: a total for the night is one event of the
     total). Only for the last event of its sentence; other events keep their amounts."""
     by_sent = _by_sentence(view, events)
