@@ -776,8 +776,8 @@ def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     ``cues.yaml`` ``window.for_symptom_tokens`` tokens after the drug, and only other drug names,
     routes, doses, numbers and the list words of ``context.for_symptom_list_words`` and
     ``context.effect_between_words`` ("prn", "with") stand between, and for a drug of
-    ``context.effect_start_classes`` a start word (``context.effect_start_words``: "lasix started
-    with great u/o"; a sedative started with its effect is its drip). A dose given this shift,
+    ``context.effect_start_classes`` a start word (``context.effect_start_words``: "bumex started
+    w/ good urine output"; a sedative started with its effect is its drip). A dose given this shift,
     told by its effect (nursing and progress-note shorthand; corpora/README.md, what counts as
     given)."""
     if a.label != "DRUG" or rules.symptom_max_tokens <= 0:
@@ -786,7 +786,7 @@ def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     named = _named_after(view, a)
     passing = rules.effect_between_words
     if rules.drugs.get(a.ident, {}).get("class") in rules.effect_start_classes:
-        passing = passing | rules.effect_start_words  # "lasix started with great u/o"
+        passing = passing | rules.effect_start_words  # "bumex started w/ good urine output"
     for m in view.in_sent(a.sent):
         if m.label != "RESPONSE" or m.start < a.end:
             continue
