@@ -693,6 +693,25 @@ def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules)
     return all(i in listed or view.token(i) in words for i in range(m.tok_end, a.tok_start))
 
 
+def _anaesthetic_route_before(note: _Note, m: Mention, a: Mention) -> bool:
+    """A non-injection route written before another word and a comma, when this drug is
+    injected ("After topical tetracaine, triamcinolone 40 mg/mL, 0.2 mL injected into the
+    chalazion"): the route is that first product's (the surface anaesthetic before a
+    procedure, named or not in the drug lexicon), not this drug's (round 20, helper synth20,
+    team_n). This drug's own sentence must name the injection after it ("injected",
+    "injection": ``extraction.yaml`` ``words.injected_after_drug``), so a route shared by a
+    list of oral drugs ("po tylenol, motrin") is untouched."""
+    rules = note.rules
+    if m.ident in rules.injection_routes or m.end > a.start:
+        return False
+    view = note.view
+    between = view.tokens[m.tok_end : a.tok_start]
+    if not between or between[0] in (",", ";") or "," not in between:
+        return False  # "topical, then lidocaine ...": no word of its own after the route
+    stop = view.sentences[a.sent].tok_end
+    return any(t in rules.injected_words for t in view.tokens[a.tok_end : stop])
+
+
 def _route_before_break(view: NoteView, a: Mention) -> Mention | None:
     """A dotted route abbreviation written right before the drug, whose period the sentence
     splitter read as a sentence end ("three more days of p.o. Levaquin 750 mg"): the route
@@ -1379,7 +1398,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start] or [
             m
             for m in view.in_sent(a.sent)
-            if _route_names(view, m, a, rules) and not _closes_a_dose(note, m)
+            if _route_names(view, m, a, rules)
+            and not _closes_a_dose(note, m)
+            and not _anaesthetic_route_before(note, m, a)
         ]
         route_m = (
             (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"
@@ -1394,6 +1415,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     # a drip word is never a dose's route (dropped below): an oral amiodarone dose
                     # charted as its gtt comes off keeps the oral route (helper nursing18)
                     and m.text.lower() not in rules.drip_route_words
+                    and not _anaesthetic_route_before(note, m, a)
                 ],
                 a,
                 rules.window.route_before_tokens,

@@ -413,6 +413,7 @@ class ExtractionRules:
         self.stress_dose_after = frozenset(words.get("stress_dose_after", ()))
         self.infusion_not_after = frozenset(words.get("infusion_not_after", ()))
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
+        self.injected_words = frozenset(words.get("injected_after_drug", ()))
         self.wash_route_words = frozenset(words.get("wash_route_words", ()))
         self.bolus_infusion_route_words = frozenset(words.get("bolus_infusion_route_words", ()))
         self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))
