@@ -693,6 +693,19 @@ def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules)
     return all(i in listed or view.token(i) in words for i in range(m.tok_end, a.tok_start))
 
 
+def _first_dose_here(note: _Note, a: Mention) -> bool:
+    """Does the sentence of a drug-less dose tell the first dose of a regimen given in this
+    encounter ("Loading dose 400 mg given in clinic as two 200 mg SC injections" after
+    "Starting Cimzia")? Then the drug named just before as the regimen begun is that dose's
+    (contract section 1: a first dose given in the office while teaching self-injection is an
+    event; round 20, helper synth20, team_n). Its words: ``extraction.yaml``
+    ``words.first_dose_here`` (a loading, first or initial dose) with a this-encounter word
+    of ``words.first_dose_place`` ("in clinic", "today")."""
+    words = note.view.sentence_words(a.sent)
+    rules = note.rules
+    return bool(words & rules.first_dose_words) and bool(words & rules.first_dose_place)
+
+
 def _anaesthetic_route_before(note: _Note, m: Mention, a: Mention) -> bool:
     """A non-injection route written before another word and a comma, when this drug is
     injected ("After topical tetracaine, triamcinolone 40 mg/mL, 0.2 mL injected into the
@@ -1365,6 +1378,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
 
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+    started: list[Mention] = []  # drugs named as a regimen begun (home use), not given
     drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
     bolused: set[int] = set()  # id() of drips given a drug-less bolus ("gtt with prn boluses")
     ordered: list[Mention] = []  # drugs ordered, standing or oral: a later dose may be theirs
@@ -1635,6 +1649,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     and own.dose_unit not in rules.amount_unnamed_units
                 ):  # "Remains on iv labetalol. Got 2 gm mgso4": grams are not its dose
                     named_before = drug_before(a, anchors, ordered, rules)
+                if named_before is None and not ranged and _first_dose_here(note, a):
+                    named_before = drug_before(a, anchors, started, rules)
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication
@@ -1644,10 +1660,12 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         event.spans["medication"] = lab.span
                     entry = rules.drugs.get(lab.ident, {})
                 elif named_before is not None and not has_event_after(named_before, events):
-                    own.medication = named_before.ident
-                    own.medication_text = named_before.text
+                    for event in found:  # the dose split over two sites: each part is the drug's
+                        if event is own or event.medication is None:
+                            event.medication = named_before.ident
+                            event.medication_text = named_before.text
+                            event.spans["medication"] = named_before.span
                     own.start, own.end = named_before.start, named_before.end
-                    own.spans["medication"] = named_before.span
                     entry = rules.drugs.get(named_before.ident, {})
                     named_dose = (
                         None
@@ -1719,6 +1737,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             pending.append(a)
         elif a.label == "DRUG" and not a.modifiers & rules.drug_before_not_if:
             ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
+        elif a.label == "DRUG" and a.modifiers & rules.first_dose_of_regimen:
+            started.append(a)  # "Starting Cimzia. Loading dose 400 mg given in clinic ..."
         if _electrolyte_unrouted(note, a, route_m):
             continue  # "?replace K & Ca", "K to be repleted": a pending repletion, no flag
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):
