@@ -1635,6 +1635,13 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     if named_dose is not None:  # "RXA|...|CEFTRIAXONE 1 G|..." then "RXR|IM"
                         own.dose_value, own.dose_unit = named_dose.dose.value, named_dose.dose.unit
                         own.spans["dose"] = named_dose.span
+                    if own.route is None and a.label in ("ADMIN", "INJECTION"):
+                        # "Pt here for B12 1000 mcg IM. Given L deltoid.": the drug's own route
+                        named_route = pick(note.segment(named_before).of("ROUTE"), named_before)
+                        route, route_from = _route(note, named_before, named_route, [])
+                        if route is not None and route_from is not None:
+                            own.route = route
+                            own.spans["route"] = route_from.span
                 elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
                     prev = events[-1] if events else None
                     if (
@@ -1647,6 +1654,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     entry = rules.drugs.get(prev.medication or "", {})  # "40 mg given again"
                 elif merge_unnamed(own, events, a, rules):
                     continue
+                elif a.label == "ADMIN":
+                    continue  # "Given L deltoid." with no drug just before: names no dose
                 elif own.medication is not None:
                     # another amount of the drug just given ("Syringe 2: 72 mg SC" after
                     # azacitidine): its lexicon entry, so that its exclusion flag holds too

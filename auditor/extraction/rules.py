@@ -443,6 +443,7 @@ class ExtractionRules:
         )
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
+        self.sentence_admin_openers = frozenset(words.get("sentence_admin_openers", ()))
         self.infusion_need_words = frozenset(words.get("infusion_need_words", ()))
         self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
         self.coverage_cue_words = frozenset(
