@@ -1226,6 +1226,26 @@ def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     return bool(note.rules.clock_time.search(note.view.text, sent_start, a.start))
 
 
+def _take_named(note: _Note, event: Event, named: Mention, a: Mention) -> None:
+    """A drug-less entry's event (anchor ``a``) becomes a dose of ``named``, the drug named
+    just before it (``merging.drug_before``), in place. It takes that drug's own route when it
+    states none ("Pt here for B12 1000 mcg IM. Given L deltoid."; a route anchor keeps its own)
+    and the reason written with that drug when it has none ("Toradol 30 mg IM ordered for
+    migraine. Given R ventrogluteal")."""
+    event.medication, event.medication_text = named.ident, named.text
+    event.start, event.end = named.start, named.end
+    event.spans["medication"] = named.span
+    if event.route is None and a.label != "ROUTE":
+        route, route_from = _route(note, named, pick(note.segment(named).of("ROUTE"), named), [])
+        if route is not None and route_from is not None:
+            event.route = route
+            event.spans["route"] = route_from.span
+    reason = note.linked.get(id(named))
+    if event.indication is None and reason is not None:
+        event.indication = reason.value
+        event.spans["indication"] = reason.span
+
+
 def seg_tokens(view: NoteView, segment: Segment) -> tuple[int, int]:
     """Token range ``[start, end)`` of a segment (from its mentions' sentence and offsets)."""
     if not view.offsets:
@@ -1622,10 +1642,6 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         event.spans["medication"] = lab.span
                     entry = rules.drugs.get(lab.ident, {})
                 elif named_before is not None and not has_event_after(named_before, events):
-                    own.medication = named_before.ident
-                    own.medication_text = named_before.text
-                    own.start, own.end = named_before.start, named_before.end
-                    own.spans["medication"] = named_before.span
                     entry = rules.drugs.get(named_before.ident, {})
                     named_dose = (
                         None
@@ -1635,13 +1651,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     if named_dose is not None:  # "RXA|...|CEFTRIAXONE 1 G|..." then "RXR|IM"
                         own.dose_value, own.dose_unit = named_dose.dose.value, named_dose.dose.unit
                         own.spans["dose"] = named_dose.span
-                    if own.route is None and a.label in ("ADMIN", "INJECTION"):
-                        # "Pt here for B12 1000 mcg IM. Given L deltoid.": the drug's own route
-                        named_route = pick(note.segment(named_before).of("ROUTE"), named_before)
-                        route, route_from = _route(note, named_before, named_route, [])
-                        if route is not None and route_from is not None:
-                            own.route = route
-                            own.spans["route"] = route_from.span
+                    for event in found:  # "Given in R and L gluteal, 500 mg each": each part
+                        _take_named(note, event, named_before, a)
                 elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
                     prev = events[-1] if events else None
                     if (
