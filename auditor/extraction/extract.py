@@ -1226,16 +1226,18 @@ def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     return bool(note.rules.clock_time.search(note.view.text, sent_start, a.start))
 
 
-def _take_named(note: _Note, event: Event, named: Mention, a: Mention) -> None:
+def _take_named(note: _Note, event: Event, named: Mention, a: Mention, from_order: bool) -> None:
     """A drug-less entry's event (anchor ``a``) becomes a dose of ``named``, the drug named
-    just before it (``merging.drug_before``), in place. It takes that drug's own route when it
-    states none ("Pt here for B12 1000 mcg IM. Given L deltoid."; a route anchor keeps its own)
-    and the reason written with that drug when it has none ("Toradol 30 mg IM ordered for
-    migraine. Given R ventrogluteal")."""
+    just before it (``merging.drug_before``), in place. It takes the reason written with that
+    drug when it has none ("Toradol 30 mg IM ordered for migraine. Given R ventrogluteal") and,
+    unless ``named`` is an order's, a standing or an oral drug (``from_order``: an order's
+    route does not document the dose given, "Ativan 1mg IV q4h prn ordered. Received 1 mg at
+    2300"), that drug's own route when it states none ("Pt here for B12 1000 mcg IM. Given L
+    deltoid."; a route anchor keeps its own)."""
     event.medication, event.medication_text = named.ident, named.text
     event.start, event.end = named.start, named.end
     event.spans["medication"] = named.span
-    if event.route is None and a.label != "ROUTE":
+    if event.route is None and a.label != "ROUTE" and not from_order:
         route, route_from = _route(note, named, pick(note.segment(named).of("ROUTE"), named), [])
         if route is not None and route_from is not None:
             event.route = route
@@ -1618,6 +1620,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     continue  # "both injections given", "IV sedation": no one injection
                 ranged = ranged or infused_class
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
+                from_order = False  # taken from an order, a standing or an oral drug (below)
                 if named_before is None and not ranged:  # "Lasix drip ... bolused w 80 mg"
                     named_before = drip_bolused(
                         a,
@@ -1633,6 +1636,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     and own.dose_unit not in rules.amount_unnamed_units
                 ):  # "Remains on iv labetalol. Got 2 gm mgso4": grams are not its dose
                     named_before = drug_before(a, anchors, ordered, rules)
+                    from_order = named_before is not None
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication
@@ -1652,7 +1656,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         own.dose_value, own.dose_unit = named_dose.dose.value, named_dose.dose.unit
                         own.spans["dose"] = named_dose.span
                     for event in found:  # "Given in R and L gluteal, 500 mg each": each part
-                        _take_named(note, event, named_before, a)
+                        _take_named(note, event, named_before, a, from_order)
                 elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
                     prev = events[-1] if events else None
                     if (
