@@ -159,10 +159,15 @@ class ExtractionRules:
         self.condition_word_trim: str = marks["condition_word_trim"]
         self.evidence_word_trim: str = marks["evidence_word_trim"]
         stops = sorted(indication["stop_words"], key=len, reverse=True)
+        stop_marks = marks["indication_stops"]
+        # a full stop inside a number ("for INR 2.8") is a decimal point, no stop
+        decimal = r"|(?<!\d)\.|\.(?!\d)" if "." in stop_marks else ""
         self.indication_stop = re.compile(
             "["
-            + re.escape(marks["indication_stops"])
-            + r"]|\b(?:"
+            + re.escape(stop_marks.replace(".", ""))
+            + "]"
+            + decimal
+            + r"|\b(?:"
             + "|".join(re.escape(s) for s in stops)
             + r")\b",
             re.I,
