@@ -1226,18 +1226,20 @@ def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     return bool(note.rules.clock_time.search(note.view.text, sent_start, a.start))
 
 
-def _take_named(note: _Note, event: Event, named: Mention, a: Mention, from_order: bool) -> None:
+def _take_named(
+    note: _Note, event: Event, named: Mention, a: Mention, own_order_dose: bool
+) -> None:
     """A drug-less entry's event (anchor ``a``) becomes a dose of ``named``, the drug named
     just before it (``merging.drug_before``), in place. It takes the reason written with that
     drug when it has none ("Toradol 30 mg IM ordered for migraine. Given R ventrogluteal") and,
-    unless ``named`` is an order's, a standing or an oral drug (``from_order``: an order's
-    route does not document the dose given, "Ativan 1mg IV q4h prn ordered. Received 1 mg at
-    2300"), that drug's own route when it states none ("Pt here for B12 1000 mcg IM. Given L
+    unless ``own_order_dose`` (an order's, a standing or an oral drug charted with an amount of
+    the entry's own: "Ativan 1mg IV q4h prn ordered. Received 1 mg at 2300" documents no
+    route), that drug's own route when it states none ("Pt here for B12 1000 mcg IM. Given L
     deltoid."; a route anchor keeps its own)."""
     event.medication, event.medication_text = named.ident, named.text
     event.start, event.end = named.start, named.end
     event.spans["medication"] = named.span
-    if event.route is None and a.label != "ROUTE" and not from_order:
+    if event.route is None and a.label != "ROUTE" and not own_order_dose:
         route, route_from = _route(note, named, pick(note.segment(named).of("ROUTE"), named), [])
         if route is not None and route_from is not None:
             event.route = route
@@ -1655,8 +1657,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     if named_dose is not None:  # "RXA|...|CEFTRIAXONE 1 G|..." then "RXR|IM"
                         own.dose_value, own.dose_unit = named_dose.dose.value, named_dose.dose.unit
                         own.spans["dose"] = named_dose.span
+                    # an order's route is that dose's only when the entry charts the order's own
+                    # dose, with no amount of its own ("Toradol 30 mg IM ordered. Given R VG")
+                    own_amount = named_dose is None and own.dose_value is not None
                     for event in found:  # "Given in R and L gluteal, 500 mg each": each part
-                        _take_named(note, event, named_before, a, from_order)
+                        _take_named(note, event, named_before, a, from_order and own_amount)
                 elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
                     prev = events[-1] if events else None
                     if (
