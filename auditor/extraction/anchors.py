@@ -169,8 +169,9 @@ def _charted_with_site(ms: list[Mention]) -> bool:
 def admin_opener(
     view: NoteView, sent_id: int, ms: list[Mention], rules: ExtractionRules
 ) -> Mention | None:
-    """The administration mention that opens sentence ``sent_id`` (only punctuation before it)
-    with one of ``extraction.yaml`` ``words.sentence_admin_openers`` ("Given", "Administered")
+    """The administration mention that opens sentence ``sent_id`` (only punctuation and
+    ``words.sentence_admin_lead_words`` before it: "Dose given today") with one of
+    ``extraction.yaml`` ``words.sentence_admin_openers`` ("Given", "Administered")
     when the sentence also names a body site (SITE) after it, or None. Such a sentence charts
     the dose of a drug named just before it ("Pt here for B12 1000 mcg IM. Given L deltoid."):
     its anchor takes that drug (``merging.drug_before``) or completes that drug's event
@@ -180,9 +181,10 @@ def admin_opener(
         return None
     first = min(ms, key=lambda m: m.start)
     start = view.sentences[sent_id].start
+    lead = {w.lower() for w in _WORDS.findall(view.text, start, first.start)}
     if (
         first.label != "ADMIN"
-        or _WORDS.search(view.text, start, first.start)
+        or not lead <= rules.sentence_admin_lead_words
         or first.text.lower().split()[0] not in rules.sentence_admin_openers
         or not any(m.label == "SITE" and m.start >= first.end for m in ms)
     ):

@@ -1226,6 +1226,24 @@ def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     return bool(note.rules.clock_time.search(note.view.text, sent_start, a.start))
 
 
+def _regimen_before(note: _Note, a: Mention, events: list[Event]) -> Mention | None:
+    """The last drug anchor of the sentence right before administration opener ``a``
+    (``anchors.admin_opener``), told there as a regimen, plan or home medication and given no
+    event, unless its mention carries a modifier of ``words.admin_opener_drug_not_if``: the drug
+    whose dose the opener charts ("Plan: continue testosterone cypionate 100 mg IM every 2
+    weeks; dose given today in R glute"). None when there is none."""
+    before = [
+        b
+        for b in note.anchors
+        if b.label == "DRUG"
+        and b.sent == a.sent - 1
+        and not b.modifiers & note.rules.admin_opener_drug_not_if
+    ]
+    if not before or has_event_after(before[-1], events):
+        return None
+    return before[-1]
+
+
 def _take_named(
     note: _Note, event: Event, named: Mention, a: Mention, own_order_dose: bool
 ) -> None:
@@ -1639,6 +1657,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                 ):  # "Remains on iv labetalol. Got 2 gm mgso4": grams are not its dose
                     named_before = drug_before(a, anchors, ordered, rules)
                     from_order = named_before is not None
+                if named_before is None and a.label == "ADMIN":
+                    named_before = _regimen_before(note, a, events)  # "...q2 weeks; dose given"
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication

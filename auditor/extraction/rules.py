@@ -449,6 +449,8 @@ class ExtractionRules:
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
         self.sentence_admin_openers = frozenset(words.get("sentence_admin_openers", ()))
+        self.sentence_admin_lead_words = frozenset(words.get("sentence_admin_lead_words", ()))
+        self.admin_opener_drug_not_if = frozenset(words.get("admin_opener_drug_not_if", ()))
         self.infusion_need_words = frozenset(words.get("infusion_need_words", ()))
         self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
         self.coverage_cue_words = frozenset(
