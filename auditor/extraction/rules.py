@@ -213,6 +213,8 @@ class ExtractionRules:
         self.symptom_list_words = _words(cues["context"].get("for_symptom_list_words", ()))
         self.symptom_links = _words(cues["context"].get("for_symptom_links", ()))
         self.effect_between_words = _words(cues["context"].get("effect_between_words", ()))
+        self.effect_start_words = _words(cues["context"].get("effect_start_words", ()))
+        self.effect_start_classes = frozenset(cues["context"].get("effect_start_classes", ()))
         self.question_tokens = int(cues["window"].get("question_tokens", 0))
         self.title_paragraph_chars = int(cues["window"].get("title_paragraph_chars", 0))
         self.question_stop_words = _words(cues["context"].get("question_stop_words", ()))
