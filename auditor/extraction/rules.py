@@ -159,10 +159,15 @@ class ExtractionRules:
         self.condition_word_trim: str = marks["condition_word_trim"]
         self.evidence_word_trim: str = marks["evidence_word_trim"]
         stops = sorted(indication["stop_words"], key=len, reverse=True)
+        stop_marks = marks["indication_stops"]
+        # a full stop inside a number ("for INR 2.8") is a decimal point, no stop
+        decimal = r"|(?<!\d)\.|\.(?!\d)" if "." in stop_marks else ""
         self.indication_stop = re.compile(
             "["
-            + re.escape(marks["indication_stops"])
-            + r"]|\b(?:"
+            + re.escape(stop_marks.replace(".", ""))
+            + "]"
+            + decimal
+            + r"|\b(?:"
             + "|".join(re.escape(s) for s in stops)
             + r")\b",
             re.I,
@@ -416,6 +421,10 @@ class ExtractionRules:
         self.stress_dose_after = frozenset(words.get("stress_dose_after", ()))
         self.infusion_not_after = frozenset(words.get("infusion_not_after", ()))
         self.drip_route_words = frozenset(words.get("drip_route_words", ()))
+        self.injected_words = frozenset(words.get("injected_after_drug", ()))
+        self.first_dose_words = frozenset(words.get("first_dose_here", ()))
+        self.first_dose_place = frozenset(words.get("first_dose_place", ()))
+        self.first_dose_of_regimen = frozenset(words.get("first_dose_of_regimen", ()))
         self.wash_route_words = frozenset(words.get("wash_route_words", ()))
         self.bolus_infusion_route_words = frozenset(words.get("bolus_infusion_route_words", ()))
         self.dose_drip_route_words = frozenset(words.get("dose_drip_route_words", ()))
@@ -446,6 +455,9 @@ class ExtractionRules:
         )
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
+        self.sentence_admin_openers = frozenset(words.get("sentence_admin_openers", ()))
+        self.sentence_admin_lead_words = frozenset(words.get("sentence_admin_lead_words", ()))
+        self.admin_opener_drug_not_if = frozenset(words.get("admin_opener_drug_not_if", ()))
         self.infusion_need_words = frozenset(words.get("infusion_need_words", ()))
         self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
         self.coverage_cue_words = frozenset(
