@@ -100,6 +100,7 @@ from .segments import Segment, segment_of, template_block
 from .sites import (
     ListedDose,
     SitePick,
+    note_side_of,
     find_sites,
     listed_doses,
     procedure_site_route,
@@ -507,6 +508,16 @@ def _events_of(
             sites = find_sites(view, b, None, rules, block_line=bool(view.text[b.start : b.end]))
             if sites:
                 break
+    if (
+        route == "other"
+        and route_from is not None
+        and route_from.label == "BODY"
+        and not any(p.side for p in sites)
+    ):  # "Injected shoulder joint" in a note of right shoulder pain: the right shoulder
+        side = note_side_of(view, route_from, rules)
+        if side is not None:
+            first = sites[0] if sites else SitePick(None, None)
+            sites = [SitePick(first.site, side.ident, first.site_span, side.span)]
     if len(sites) == 1 and sites[0].site and sites[0].side is None:
         side = template_side(view, block, rules)
         if side is not None:
