@@ -100,9 +100,9 @@ from .segments import Segment, segment_of, template_block
 from .sites import (
     ListedDose,
     SitePick,
-    note_side_of,
     find_sites,
     listed_doses,
+    note_side_of,
     procedure_site_route,
     template_side,
 )
