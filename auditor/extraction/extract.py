@@ -199,9 +199,9 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                 # verb of the whole list after its last item ("X 50 mg, Y 125 mg and Z 20 mg
                 # were given intravenously")
                 lo, hi = (found.end, a.start) if found.end <= a.start else (a.end, b.start)
-                if any(
-                    m.label == "ADMIN" and lo <= m.start < hi for m in note.view.in_sent(a.sent)
-                ):
+                starts = note.view.admin_starts.get(a.sent, [])
+                k = bisect_left(starts, lo)
+                if k < len(starts) and starts[k] < hi:  # an ADMIN mention in [lo, hi)
                     continue
                 if note.rules.clock_time.search(note.view.text, lo, hi):
                     continue  # "lasix 20 at 0900 and lasix 40mg ivp at 1800": each time its own
@@ -683,6 +683,14 @@ def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules)
         and m.tok_end < a.tok_start
     ):
         return False
+    # a word between that is no naming word, joiner or drug word: no list (most calls, and
+    # quick: the exact test below reads every drug of the sentence, and a dense note asks it
+    # for every route before every drug of a long sentence)
+    naming, joiners, drugs = rules.route_naming_words, rules.route_list_joiners, view.drug_tokens
+    for i in range(m.tok_end, a.tok_start):
+        word = view.token(i)
+        if word not in naming and word not in joiners and i not in drugs:
+            return False
     listed = {
         i
         for d in view.in_sent(a.sent)
