@@ -1254,14 +1254,23 @@ def _drop_total(note: _Note, a: Mention, event: Event) -> None:
         del event.spans["dose"]
 
 
-def _told_at_a_time(view: NoteView, event: Event, rules: ExtractionRules) -> bool:
+def _told_at_a_time(
+    view: NoteView, event: Event, rules: ExtractionRules, told: dict[int, bool] | None = None
+) -> bool:
     """Does the sentence of ``event``'s anchor tell a time of its own: a clock time
-    (``regex.clock_time``: "at 2200", "5 pm") or a ``words.dose_time_words`` word ("am lasix")?"""
+    (``regex.clock_time``: "at 2200", "5 pm") or a ``words.dose_time_words`` word ("am lasix")?
+    ``told``: the answer of each sentence already asked (a long sentence of many doses is
+    searched once, not once per dose)."""
     for i, s in enumerate(view.sentences):
         if s.start <= event.start < s.end:
-            if rules.clock_time.search(view.text, s.start, s.end):
-                return True
-            return bool(view.sentence_words(i) & rules.dose_time_words)
+            if told is not None and i in told:
+                return told[i]
+            answer = bool(rules.clock_time.search(view.text, s.start, s.end)) or bool(
+                view.sentence_words(i) & rules.dose_time_words
+            )
+            if told is not None:
+                told[i] = answer
+            return answer
     return False
 
 
@@ -1723,7 +1732,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     absorb_unnamed(events, rules, view.text)
     _record_route(note, events)
     _sedation_route(note, events)
-    timed = frozenset(id(e) for e in events if _told_at_a_time(view, e, rules))
+    told: dict[int, bool] = {}
+    timed = frozenset(id(e) for e in events if _told_at_a_time(view, e, rules, told))
     merged = _expand_repeats(
         merge_mentions(events, rules, frozenset(apart), timed, view.text), repeats
     )
