@@ -79,8 +79,8 @@ def tables(
 
     Each line's cells are counted once per delimiter and the rows of every header are a slice
     of one list (``_row_runs``): a note of many lines of equal cells (a tab or comma on every
-    line) no longer rescans the rest of the note from each line (quadratic: 20 kB of blank
-    lines holding three tabs took 80 s)."""
+    line) is no longer read again from each of its lines to its end (quadratic: 20 kB of
+    blank lines holding three tabs took 80 s)."""
     for found in _headers(text, delimiters, rules):
         yield found.table()
 
