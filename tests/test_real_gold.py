@@ -519,6 +519,8 @@ def test_nursing_batch_2_is_24_dev_notes():
         # batch nursing-29 was drawn excluding gold and the draws of batches nursing-20..28
         # (nineteenth round; the exclude file listed batch nursing-28's ids, not yet on main)
         ("nursing-29", 8, 39, ("/work/s15/draws/nursing-28.ids",)),
+        # batch nursing-30 was drawn excluding gold only (twentieth round, PROVENANCE.md)
+        ("nursing-30", 13, 17, ()),
     ],
 )
 def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
@@ -540,7 +542,7 @@ def test_nursing_batch_is_25_dev_notes_outside_the_reserved_ids(
 def test_nursing_file_counts():
     rows = _lines(REAL / "nursing.jsonl")
     splits = [r["split"] for r in rows]
-    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (887, 744, 143)
+    assert (len(rows), splits.count("dev"), splits.count("heldout")) == (912, 769, 143)
 
 
 BLIND_BATCH_3 = "blind-2026-12-06-r3"

@@ -5,7 +5,8 @@ conditions such as "B12 deficiency", a lab's analyte ("B12 148 pg/mL": ``regex.l
 before a lab value), the drug mixed into a local anaesthetic and the
 non-first drugs of a table row dropped); else its first INJECTION mention; else, in a
 sentence that documents an administration, its first injection ROUTE mention; else its first
-DOSE mention (a coverage dose, "covered with 2 units", ``contextual``).
+DOSE mention (a coverage dose, "covered with 2 units", ``contextual``); else an administration
+word opening a sentence with a body site (``admin_opener``: "Given L deltoid.").
 """
 
 from __future__ import annotations
@@ -165,6 +166,32 @@ def _charted_with_site(ms: list[Mention]) -> bool:
     return {"SITE", "PROVIDER", "RESPONSE"} <= {m.label for m in ms}
 
 
+def admin_opener(
+    view: NoteView, sent_id: int, ms: list[Mention], rules: ExtractionRules
+) -> Mention | None:
+    """The administration mention that opens sentence ``sent_id`` (only punctuation and
+    ``words.sentence_admin_lead_words`` before it: "Dose given today") with one of
+    ``extraction.yaml`` ``words.sentence_admin_openers`` ("Given", "Administered")
+    when the sentence also names a body site (SITE) after it, or None. Such a sentence charts
+    the dose of a drug named just before it ("Pt here for B12 1000 mcg IM. Given L deltoid."):
+    its anchor takes that drug (``merging.drug_before``) or completes that drug's event
+    (``merging.merge_unnamed``); with neither, it makes no event (``extract``). Only called for
+    a sentence with no other anchor."""
+    if not ms:
+        return None
+    first = min(ms, key=lambda m: m.start)
+    start = view.sentences[sent_id].start
+    lead = {w.lower() for w in _WORDS.findall(view.text, start, first.start)}
+    if (
+        first.label != "ADMIN"
+        or not lead <= rules.sentence_admin_lead_words
+        or first.text.lower().split()[0] not in rules.sentence_admin_openers
+        or not any(m.label == "SITE" and m.start >= first.end for m in ms)
+    ):
+        return None
+    return first
+
+
 def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
     """The note's anchors, in text order (see the module docstring)."""
     out: list[Mention] = []
@@ -207,6 +234,8 @@ def choose_anchors(view: NoteView, rules: ExtractionRules) -> list[Mention]:
                 kept = kept + routes[:1]
         if not bolus_drugs and not any(m.label != "DRUG" for m in kept):
             kept = kept + [m for m in ms if m.label == "DOSE"][:1]  # "covered with 2 units"
+        if not kept and (opener := admin_opener(view, sent_id, ms, rules)) is not None:
+            kept = [opener]  # "Pt here for B12 1000 mcg IM. Given L deltoid.": that B12 dose
         if drugs and rules.unnamed_class_words:
             kept = kept + [  # "received preoperative IV antibiotics ... and heparin subcutaneously"
                 m

@@ -79,19 +79,31 @@ def _names_only_the_dose(view: NoteView, start: int, end: int, rules: Extraction
 
 def _orders_a_drug(view: NoteView, cue: Mention, end: int, rules: ExtractionRules) -> bool:
     """Does the cue follow an order or request word (``extraction.yaml`` ``words.asked_for``:
-    "MD order for", "asked for") and its phrase (up to ``end``) open with a drug named as a
-    drug, not as part of a condition ("order for B12 deficiency": the word after the drug is an
-    ``anchor_blockers`` word)? Then the phrase is the thing ordered, not a reason."""
-    if view.token(cue.tok_start - 1) not in rules.asked_for_words:
+    "MD order for", "asked for"), or open the drug a visit is for (``regex.visit_for_drug``:
+    "came in for Rocephin 1 g IM as ordered"), and its phrase (up to ``end``) open with a drug
+    named as a drug (``opens_with_drug``)? Then the phrase is the thing ordered, not a reason."""
+    first = opens_with_drug(view, cue.end, end, rules)
+    if first is None:
         return False
-    first = [m for m in view.mentions if m.label == "DRUG" and cue.end <= m.start < end]
+    if view.token(cue.tok_start - 1) in rules.asked_for_words:
+        return True
+    sent_start = view.sentences[cue.sent].start
+    return rules.visit_for_drug.search(view.text, sent_start, first.start) is not None
+
+
+def opens_with_drug(view: NoteView, start: int, end: int, rules: ExtractionRules) -> Mention | None:
+    """The drug mention that opens ``text[start:end]`` past words of ``words.skip_leading``
+    ("the", "her"), named as a drug, not as part of a condition ("B12 deficiency": the word after
+    the drug is an ``anchor_blockers`` word); None otherwise. A reason phrase opened so names
+    what was given or asked for ("came in for Rocephin 1 g IM as ordered"), not why."""
+    first = [m for m in view.mentions if m.label == "DRUG" and start <= m.start < end]
     if not first:
-        return False
-    lead = view.text[cue.end : first[0].start].strip(rules.indication_trim).lower().split()
+        return None
+    lead = view.text[start : first[0].start].strip(rules.indication_trim).lower().split()
     if any(w not in rules.skip_leading for w in lead):
-        return False  # words other than "the", "her" ... before the drug
+        return None  # words other than "the", "her" ... before the drug
     after = first[0].tok_end + 1 if view.token(first[0].tok_end) == "-" else first[0].tok_end
-    return view.token(after) not in rules.anchor_blockers
+    return None if view.token(after) in rules.anchor_blockers else first[0]
 
 
 def _phrase_span(raw: str, base: int, skip: int, limit: int) -> tuple[str, CharSpan]:
@@ -263,6 +275,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
             continue  # "injection for 15 minutes"
         if m in reasons and _names_only_the_dose(view, m.start(1), m.end(1), rules):
             continue  # "returns for her Depo-Provera injection": no condition but the drug
+        if m in reasons and opens_with_drug(view, m.start(1), m.end(1), rules):
+            continue  # "came in for Rocephin 1 g IM as ordered": the drug, not a condition
         if {w.strip(rules.condition_word_trim) for w in words} - {""} <= rules.non_condition:
             continue
         at = m.start(1) + m.group(1).find(phrase)

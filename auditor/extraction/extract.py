@@ -1234,6 +1234,48 @@ def _timed_again(note: _Note, a: Mention, given: str, event: Event) -> bool:
     return bool(note.rules.clock_time.search(note.view.text, sent_start, a.start))
 
 
+def _regimen_before(note: _Note, a: Mention, events: list[Event]) -> Mention | None:
+    """The last drug anchor of the sentence right before administration opener ``a``
+    (``anchors.admin_opener``), told there as a regimen, plan or home medication and given no
+    event, unless its mention carries a modifier of ``words.admin_opener_drug_not_if``: the drug
+    whose dose the opener charts ("Plan: continue testosterone cypionate 100 mg IM every 2
+    weeks; dose given today in R glute"). None when there is none."""
+    before = [
+        b
+        for b in note.anchors
+        if b.label == "DRUG"
+        and b.sent == a.sent - 1
+        and not b.modifiers & note.rules.admin_opener_drug_not_if
+    ]
+    if not before or has_event_after(before[-1], events):
+        return None
+    return before[-1]
+
+
+def _take_named(
+    note: _Note, event: Event, named: Mention, a: Mention, own_order_dose: bool
+) -> None:
+    """A drug-less entry's event (anchor ``a``) becomes a dose of ``named``, the drug named
+    just before it (``merging.drug_before``), in place. It takes the reason written with that
+    drug when it has none ("Toradol 30 mg IM ordered for migraine. Given R ventrogluteal") and,
+    unless ``own_order_dose`` (an order's, a standing or an oral drug charted with an amount of
+    the entry's own: "Ativan 1mg IV q4h prn ordered. Received 1 mg at 2300" documents no
+    route), that drug's own route when it states none ("Pt here for B12 1000 mcg IM. Given L
+    deltoid."; a route anchor keeps its own)."""
+    event.medication, event.medication_text = named.ident, named.text
+    event.start, event.end = named.start, named.end
+    event.spans["medication"] = named.span
+    if event.route is None and a.label != "ROUTE" and not own_order_dose:
+        route, route_from = _route(note, named, pick(note.segment(named).of("ROUTE"), named), [])
+        if route is not None and route_from is not None:
+            event.route = route
+            event.spans["route"] = route_from.span
+    reason = note.linked.get(id(named))
+    if event.indication is None and reason is not None:
+        event.indication = reason.value
+        event.spans["indication"] = reason.span
+
+
 def seg_tokens(view: NoteView, segment: Segment) -> tuple[int, int]:
     """Token range ``[start, end)`` of a segment (from its mentions' sentence and offsets)."""
     if not view.offsets:
@@ -1615,6 +1657,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     continue  # "both injections given", "IV sedation": no one injection
                 ranged = ranged or infused_class
                 named_before = None if ranged else drug_before(a, anchors, pending, rules)
+                from_order = False  # taken from an order, a standing or an oral drug (below)
                 if named_before is None and not ranged:  # "Lasix drip ... bolused w 80 mg"
                     named_before = drip_bolused(
                         a,
@@ -1630,6 +1673,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     and own.dose_unit not in rules.amount_unnamed_units
                 ):  # "Remains on iv labetalol. Got 2 gm mgso4": grams are not its dose
                     named_before = drug_before(a, anchors, ordered, rules)
+                    from_order = named_before is not None
+                if named_before is None and a.label == "ADMIN":
+                    named_before = _regimen_before(note, a, events)  # "...q2 weeks; dose given"
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication
@@ -1639,10 +1685,6 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                         event.spans["medication"] = lab.span
                     entry = rules.drugs.get(lab.ident, {})
                 elif named_before is not None and not has_event_after(named_before, events):
-                    own.medication = named_before.ident
-                    own.medication_text = named_before.text
-                    own.start, own.end = named_before.start, named_before.end
-                    own.spans["medication"] = named_before.span
                     entry = rules.drugs.get(named_before.ident, {})
                     named_dose = (
                         None
@@ -1652,6 +1694,11 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     if named_dose is not None:  # "RXA|...|CEFTRIAXONE 1 G|..." then "RXR|IM"
                         own.dose_value, own.dose_unit = named_dose.dose.value, named_dose.dose.unit
                         own.spans["dose"] = named_dose.span
+                    # an order's route is that dose's only when the entry charts the order's own
+                    # dose, with no amount of its own ("Toradol 30 mg IM ordered. Given R VG")
+                    own_amount = named_dose is None and own.dose_value is not None
+                    for event in found:  # "Given in R and L gluteal, 500 mg each": each part
+                        _take_named(note, event, named_before, a, from_order and own_amount)
                 elif a.label == "DOSE" and own.dose_unit not in rules.amount_unnamed_units:
                     prev = events[-1] if events else None
                     if (
@@ -1664,6 +1711,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     entry = rules.drugs.get(prev.medication or "", {})  # "40 mg given again"
                 elif merge_unnamed(own, events, a, rules):
                     continue
+                elif a.label == "ADMIN":
+                    continue  # "Given L deltoid." with no drug just before: names no dose
                 elif own.medication is not None:
                     # another amount of the drug just given ("Syringe 2: 72 mg SC" after
                     # azacitidine): its lexicon entry, so that its exclusion flag holds too

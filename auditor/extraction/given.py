@@ -775,23 +775,28 @@ def effect_after(view: NoteView, a: Mention, rules: ExtractionRules) -> bool:
     both with relief": each drug of the list)? A RESPONSE mention starts within
     ``cues.yaml`` ``window.for_symptom_tokens`` tokens after the drug, and only other drug names,
     routes, doses, numbers and the list words of ``context.for_symptom_list_words`` and
-    ``context.effect_between_words`` ("prn", "with") stand between. A dose given this shift,
+    ``context.effect_between_words`` ("prn", "with") stand between, and for a drug of
+    ``context.effect_start_classes`` a start word (``context.effect_start_words``: "bumex started
+    w/ good urine output"; a sedative started with its effect is its drip). A dose given this shift,
     told by its effect (nursing and progress-note shorthand; corpora/README.md, what counts as
     given)."""
     if a.label != "DRUG" or rules.symptom_max_tokens <= 0:
         return False
     sent = view.sentences[a.sent]
     named = _named_after(view, a)
+    passing = rules.effect_between_words
+    if rules.drugs.get(a.ident, {}).get("class") in rules.effect_start_classes:
+        passing = passing | rules.effect_start_words  # "bumex started w/ good urine output"
     for m in view.in_sent(a.sent):
         if m.label != "RESPONSE" or m.start < a.end:
             continue
         between = view.tokens[a.tok_end : m.tok_start]
-        if sum(w not in rules.effect_between_words for w in between) > rules.symptom_max_tokens:
+        if sum(w not in passing for w in between) > rules.symptom_max_tokens:
             return False  # (the words of a frequency, "q1-2/hr", do not count)
         return all(
             i in named
             or view.tokens[i] in rules.symptom_list_words
-            or view.tokens[i] in rules.effect_between_words
+            or view.tokens[i] in passing
             or view.tokens[i].replace(".", "").isdigit()
             for i in range(a.tok_end, min(m.tok_start, sent.tok_end))
         )

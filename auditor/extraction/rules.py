@@ -159,10 +159,15 @@ class ExtractionRules:
         self.condition_word_trim: str = marks["condition_word_trim"]
         self.evidence_word_trim: str = marks["evidence_word_trim"]
         stops = sorted(indication["stop_words"], key=len, reverse=True)
+        stop_marks = marks["indication_stops"]
+        # a full stop inside a number ("for INR 2.8") is a decimal point, no stop
+        decimal = r"|(?<!\d)\.|\.(?!\d)" if "." in stop_marks else ""
         self.indication_stop = re.compile(
             "["
-            + re.escape(marks["indication_stops"])
-            + r"]|\b(?:"
+            + re.escape(stop_marks.replace(".", ""))
+            + "]"
+            + decimal
+            + r"|\b(?:"
             + "|".join(re.escape(s) for s in stops)
             + r")\b",
             re.I,
@@ -208,6 +213,8 @@ class ExtractionRules:
         self.symptom_list_words = _words(cues["context"].get("for_symptom_list_words", ()))
         self.symptom_links = _words(cues["context"].get("for_symptom_links", ()))
         self.effect_between_words = _words(cues["context"].get("effect_between_words", ()))
+        self.effect_start_words = _words(cues["context"].get("effect_start_words", ()))
+        self.effect_start_classes = frozenset(cues["context"].get("effect_start_classes", ()))
         self.question_tokens = int(cues["window"].get("question_tokens", 0))
         self.title_paragraph_chars = int(cues["window"].get("title_paragraph_chars", 0))
         self.question_stop_words = _words(cues["context"].get("question_stop_words", ()))
@@ -443,6 +450,9 @@ class ExtractionRules:
         )
         self.amount_unnamed_units = frozenset(words.get("amount_unnamed_units", ("mEq", "g")))
         self.weak_admin_words = frozenset(words.get("weak_admin", ()))
+        self.sentence_admin_openers = frozenset(words.get("sentence_admin_openers", ()))
+        self.sentence_admin_lead_words = frozenset(words.get("sentence_admin_lead_words", ()))
+        self.admin_opener_drug_not_if = frozenset(words.get("admin_opener_drug_not_if", ()))
         self.infusion_need_words = frozenset(words.get("infusion_need_words", ()))
         self.asked_for_words = frozenset(str(w).lower() for w in words.get("asked_for", ()))
         self.coverage_cue_words = frozenset(
