@@ -141,7 +141,8 @@ def clean_text(
     """Normalise a note for the pipeline without moving any character offset.
 
     ``html_entities``, ``normalise_text``, text struck through blanked (``struck_text``), a
-    PDF-to-text form's label lines read as fields (``label_lines``), then the letter confusions
+    PDF-to-text form's label lines and an INI export's "key = value" lines read as fields
+    (``label_lines``, ``ini_fields``), then the letter confusions
     of scanned text are repaired (``repair_ocr``; ``words``: the lexicon words of the rule set in
     use, ``lexicon_words``, None for the bundled one) and a form's dotted leaders read as colons
     (``dotted_leaders``). Every replacement keeps the length (a legacy print's line numbers become
@@ -152,6 +153,7 @@ def clean_text(
     """
     rules = rules or reader_rules()
     cleaned = label_lines(struck_text(normalise_text(html_entities(text)), rules), rules)
+    cleaned = ini_fields(cleaned, rules)
     cleaned = dotted_leaders(repair_ocr(cleaned, words, rules), rules)
     return spoken_punctuation(line_numbers(cleaned, rules), rules)
 
@@ -199,6 +201,8 @@ class ReaderRules:
     struck: re.Pattern[str]
     label_line: re.Pattern[str]
     label_min: int
+    ini_field: re.Pattern[str]
+    ini_min: int
     table_delimiters: tuple[str, ...]
     table_rule_chars: str
 
@@ -227,6 +231,8 @@ class ReaderRules:
             struck=re.compile(spec.get("struck", r"(?!)")),
             label_line=_label_line(spec.get("label_lines", {}).get("labels", ())),
             label_min=int(spec.get("label_lines", {}).get("min_labels", 1)),
+            ini_field=re.compile(spec.get("ini_fields", {}).get("pattern", r"(?!)")),
+            ini_min=int(spec.get("ini_fields", {}).get("min_lines", 1)),
             table_delimiters=tuple(spec["tables"]["delimiters"]),
             table_rule_chars=str(spec["tables"]["rule_chars"]),
         )
@@ -362,6 +368,23 @@ def label_lines(text: str, rules: ReaderRules | None = None) -> str:
     chars = list(text)
     for m in found:
         chars[m.start(2)] = " " if m.group(1) else ":"
+    return "".join(chars)
+
+
+def ini_fields(text: str, rules: ReaderRules | None = None) -> str:
+    """``text`` with an INI-style export's "key = value" lines read as form fields, keeping its
+    length: in a note with at least ``ini_min`` such lines, each " = " becomes the field's colon
+    and two blanks ("route = IM" -> "route:  IM"; ``reader.yaml`` ``ini_fields``; ``rules``:
+    ``reader_rules`` of the rule set in use, None: bundled)."""
+    rules = rules or reader_rules()
+    if " = " not in text:
+        return text
+    found = list(rules.ini_field.finditer(text))
+    if len(found) < rules.ini_min:
+        return text
+    chars = list(text)
+    for m in found:
+        chars[m.start(2) : m.end(2)] = [":", " ", " "]
     return "".join(chars)
 
 

@@ -11,7 +11,7 @@ SHARED = ROOT.parent / "shared"
 DEV_GOLD = SHARED / "gold" / "dev.v2.jsonl"  # contract version 2 labels
 DEV_GOLD_V1 = SHARED / "gold" / "dev.jsonl"  # the same notes, version-1 labels
 # the tuned team corpora (team_a/b/c, MTSamples 40); team_d, team_e, team_f, team_g, team_h, team_i,
-# team_j, team_k, team_l and team_m have dev/heldout splits, scored on their own
+# team_j, team_k, team_l, team_m and team_n have dev/heldout splits, scored on their own
 # (tests/test_gold_regression.py)
 TEAM_D_GOLD = ROOT / "corpora" / "gold" / "team_d.jsonl"
 TEAM_E_GOLD = ROOT / "corpora" / "gold" / "team_e.jsonl"
@@ -23,6 +23,7 @@ TEAM_J_GOLD = ROOT / "corpora" / "gold" / "team_j.jsonl"
 TEAM_K_GOLD = ROOT / "corpora" / "gold" / "team_k.jsonl"
 TEAM_L_GOLD = ROOT / "corpora" / "gold" / "team_l.jsonl"
 TEAM_M_GOLD = ROOT / "corpora" / "gold" / "team_m.jsonl"
+TEAM_N_GOLD = ROOT / "corpora" / "gold" / "team_n.jsonl"
 TEAM_GOLD = sorted(
     p
     for p in (ROOT / "corpora" / "gold").glob("*.jsonl")
@@ -38,6 +39,7 @@ TEAM_GOLD = sorted(
         TEAM_K_GOLD,
         TEAM_L_GOLD,
         TEAM_M_GOLD,
+        TEAM_N_GOLD,
     )
 )
 SAMPLE = ROOT / "corpora" / "sample" / "clinic_notes.csv"  # the bundled sample corpus

@@ -130,7 +130,7 @@ def test_bundled_patterns_pass_their_schemas():
             "tokenizer/tokenizer.yaml",
             lambda d: d["infixes"].append("(?<=[0-9])(?:[a-z]+)+"),
             PatternRegexError,
-            "[E102] tokenizer/tokenizer.yaml: infixes[32]: regular expression refused: "
+            "[E102] tokenizer/tokenizer.yaml: infixes[33]: regular expression refused: "
             "nested repetition (catastrophic backtracking)",
         ),
     ],

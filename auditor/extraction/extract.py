@@ -701,6 +701,38 @@ def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules)
     return all(i in listed or view.token(i) in words for i in range(m.tok_end, a.tok_start))
 
 
+def _first_dose_here(note: _Note, a: Mention) -> bool:
+    """Does the sentence of a drug-less dose tell the first dose of a regimen given in this
+    encounter ("Loading dose 400 mg given in clinic as two 200 mg SC injections" after
+    "Starting Cimzia")? Then the drug named just before as the regimen begun is that dose's
+    (contract section 1: a first dose given in the office while teaching self-injection is an
+    event; round 20, helper synth20, team_n). Its words: ``extraction.yaml``
+    ``words.first_dose_here`` (a loading, first or initial dose) with a this-encounter word
+    of ``words.first_dose_place`` ("in clinic", "today")."""
+    words = note.view.sentence_words(a.sent)
+    rules = note.rules
+    return bool(words & rules.first_dose_words) and bool(words & rules.first_dose_place)
+
+
+def _anaesthetic_route_before(note: _Note, m: Mention, a: Mention) -> bool:
+    """A non-injection route written before another word and a comma, when this drug is
+    injected ("After topical tetracaine, triamcinolone 40 mg/mL, 0.2 mL injected into the
+    chalazion"): the route is that first product's (the surface anaesthetic before a
+    procedure, named or not in the drug lexicon), not this drug's (round 20, helper synth20,
+    team_n). This drug's own sentence must name the injection after it ("injected",
+    "injection": ``extraction.yaml`` ``words.injected_after_drug``), so a route shared by a
+    list of oral drugs ("po tylenol, motrin") is untouched."""
+    rules = note.rules
+    if m.ident in rules.injection_routes or m.end > a.start:
+        return False
+    view = note.view
+    between = view.tokens[m.tok_end : a.tok_start]
+    if not between or between[0] in (",", ";") or "," not in between:
+        return False  # "topical, then lidocaine ...": no word of its own after the route
+    stop = view.sentences[a.sent].tok_end
+    return any(t in rules.injected_words for t in view.tokens[a.tok_end : stop])
+
+
 def _route_before_break(view: NoteView, a: Mention) -> Mention | None:
     """A dotted route abbreviation written right before the drug, whose period the sentence
     splitter read as a sentence end ("three more days of p.o. Levaquin 750 mg"): the route
@@ -1405,6 +1437,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         )
 
     pending: list[Mention] = []  # unblocked drug mentions not (yet) documented as given
+    started: list[Mention] = []  # drugs named as a regimen begun (home use), not given
     drips: list[Mention] = []  # drug mentions running as an infusion (a later bolus is theirs)
     bolused: set[int] = set()  # id() of drips given a drug-less bolus ("gtt with prn boluses")
     ordered: list[Mention] = []  # drugs ordered, standing or oral: a later dose may be theirs
@@ -1438,7 +1471,9 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
         adjacent = [m for m in note.segment(a).of("ROUTE") if m.tok_end == a.tok_start] or [
             m
             for m in view.in_sent(a.sent)
-            if _route_names(view, m, a, rules) and not _closes_a_dose(note, m)
+            if _route_names(view, m, a, rules)
+            and not _closes_a_dose(note, m)
+            and not _anaesthetic_route_before(note, m, a)
         ]
         route_m = (
             (adjacent[-1] if adjacent else None)  # "intravenous ceftriaxone and topical X"
@@ -1453,6 +1488,7 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     # a drip word is never a dose's route (dropped below): an oral amiodarone dose
                     # charted as its gtt comes off keeps the oral route (helper nursing18)
                     and m.text.lower() not in rules.drip_route_words
+                    and not _anaesthetic_route_before(note, m, a)
                 ],
                 a,
                 rules.window.route_before_tokens,
@@ -1676,6 +1712,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
                     from_order = named_before is not None
                 if named_before is None and a.label == "ADMIN":
                     named_before = _regimen_before(note, a, events)  # "...q2 weeks; dose given"
+                if named_before is None and not ranged and _first_dose_here(note, a):
+                    named_before = drug_before(a, anchors, started, rules)
                 lab = None if ranged or named_before else lab_named(view, a, own.dose_unit, rules)
                 if ranged:
                     pass  # its drug is not written: an event missing its medication
@@ -1763,6 +1801,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
             pending.append(a)
         elif a.label == "DRUG" and not a.modifiers & rules.drug_before_not_if:
             ordered.append(a)  # "MD ordered haldol prn. 2mg iv given at 2200": that drug
+        elif a.label == "DRUG" and a.modifiers & rules.first_dose_of_regimen:
+            started.append(a)  # "Starting Cimzia. Loading dose 400 mg given in clinic ..."
         if _electrolyte_unrouted(note, a, route_m):
             continue  # "?replace K & Ca", "K to be repleted": a pending repletion, no flag
         if a.label != "ROUTE" and _injection_cue(note, a, route_m, injected, role):

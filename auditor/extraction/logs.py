@@ -77,11 +77,13 @@ def _field_states(text: str, rules: ExtractionRules) -> list[tuple[int, int, tup
 
 def _entry_start(text: str, lines: list[tuple[int, int]], i: int) -> int:
     """Where the entry of line ``i`` starts: line ``i`` itself unless it is indented, else
-    the nearest line above it that is less indented (no blank line between)."""
+    the nearest line above it that is less indented (no blank line between). An INI-style
+    export's section ("[Administration.2]" over its "drug = ...", "status = NotGiven" lines,
+    no blank line between) is one entry from its header line."""
     start, end = lines[i]
     indent = _indent(text[start:end])
     if not indent:
-        return start
+        return _section_start(text, lines, i)
     for j in range(i - 1, -1, -1):
         line = text[lines[j][0] : lines[j][1]]
         if not line.strip():
@@ -89,6 +91,19 @@ def _entry_start(text: str, lines: list[tuple[int, int]], i: int) -> int:
         if _indent(line) < indent:
             return lines[j][0]
     return start
+
+
+def _section_start(text: str, lines: list[tuple[int, int]], i: int) -> int:
+    """The start of the INI section holding line ``i`` (its "[name]" header line, with no
+    blank line between), or line ``i``'s own start when it is in none (round 20, helper
+    synth20, team_n)."""
+    for j in range(i - 1, -1, -1):
+        line = text[lines[j][0] : lines[j][1]].strip()
+        if not line:
+            break
+        if line.startswith("[") and line.endswith("]") and "]" not in line[1:-1]:
+            return lines[j][0]
+    return lines[i][0]
 
 
 def _indent(line: str) -> int:
