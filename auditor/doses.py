@@ -161,6 +161,7 @@ class DoseParser:
             for form in forms:
                 self.canonical[str(form).lower()] = unit
         self.multipliers = {str(k).lower(): v for k, v in units_spec["multipliers"].items()}
+        self.mass_factors: dict[str, float] = dict(units_spec.get("mass_factors", {}))
         self.volume_unit = units_spec["volume_unit"]
         self.pct_factor = float(units_spec["percent_mg_per_ml"])
         self.gauges, self.catheter = catheter_after(units_spec)
@@ -296,6 +297,14 @@ class DoseParser:
             + "%",
             re.I,
         )
+
+    def smaller(self, a: Dose, b: Dose) -> bool:
+        """Is amount ``a`` positive and smaller than ``b``, in one unit or two mass units
+        (``units.yaml`` ``mass_factors``: 500 mg < 1 g)? False across dimensions."""
+        if a.unit == b.unit:
+            return 0 < a.value < b.value
+        fa, fb = self.mass_factors.get(a.unit or ""), self.mass_factors.get(b.unit or "")
+        return fa is not None and fb is not None and 0 < a.value * fa < b.value * fb
 
     def find_all(self, text: str) -> list[Dose]:
         """Return every amount in ``text`` in text order (concentrations resolved).

@@ -225,7 +225,8 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     it ("Hypogonadism (E29.1); AM testosterone 182": ``regex.coded_diagnosis``, group 1;
     corpora/README.md: the opening line of a visit note naming the condition is the reason for the
     visit), or there after the patient's age and sex ("34F, endometriosis":
-    ``regex.demographic_diagnosis``; past those lines too when a label's colon comes right before
+    ``regex.demographic_diagnosis``; "Pt with anaphylaxis to bee sting": ``regex.patient_with``;
+    past those lines too when a label's colon comes right before
     the age: "ED provider note (excerpt): 52F, renal colic", read last), else a structured log's
     capitalised indication field ("INDICATION POSTMENOPAUSAL OSTEOPOROSIS":
     ``regex.log_diagnosis``), else a diagnosis heading with no colon over the condition's line
@@ -243,6 +244,7 @@ def stated_indication(view: NoteView, rules: ExtractionRules) -> Found | None:
     opening = opening_lines_end(text, rules.window.opening_lines)
     openings = list(rules.coded_diagnosis.finditer(text, 0, opening))
     openings += rules.demographic_diagnosis.finditer(text, 0, opening)
+    openings += rules.patient_with.finditer(text, 0, opening)
     openings += rules.opening_condition.finditer(text, 0, opening)
     found += openings
     found += [m for m in rules.log_diagnosis.finditer(text)]

@@ -525,9 +525,7 @@ def _events_of(
     chosen = dose
     if len(sites) > 1 and dose is not None:
         seg_doses = rules.doses.find_all(view.text[segment.start : segment.end])
-        smaller = [
-            d for d in seg_doses if d.unit == dose.dose.unit and 0 < d.value < dose.dose.value
-        ]
+        smaller = [d for d in seg_doses if rules.doses.smaller(d, dose.dose)]
         if smaller:  # "500 mg as two 250 mg injections": the dose of each site
             first = smaller[0]
             chosen = DoseAt(first, (segment.start + first.start, segment.start + first.end))

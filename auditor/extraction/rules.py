@@ -553,6 +553,7 @@ class ExtractionRules:
         self.visit_reason = rx.get("visit_reason", NEVER)
         self.complaint_statement = rx.get("complaint_statement", NEVER)
         self.demographic_diagnosis = rx.get("demographic_diagnosis", NEVER)
+        self.patient_with = rx.get("patient_with", NEVER)
         self.dose_told = rx.get("dose_told", NEVER)
         self.vial_row = rx.get("vial_row", NEVER)
         self.drug_field = rx.get("drug_field", NEVER)
