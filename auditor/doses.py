@@ -266,6 +266,22 @@ class DoseParser:
             re.I,
         )
         self._percent = re.compile(_NUM + _WS + r"%")
+        # "approximately 10 cc of vasopressin 20 units and 30 cc was injected", "5 mL of
+        # <drug> 20 units in 30 mL": a volume given of a drug whose amount is written with the
+        # volume it was mixed into is that volume's share of the amount (corpora/README.md, the
+        # blind-r4 mixture decision: 20 units in 30 cc, 10 cc given = 6.666667 units). With
+        # "and" the mixed volume is no other drug's ("... 40 mg and 10 mL of lidocaine": two
+        # drugs); the share needs the given volume no larger than the mixed one.
+        amount_alt = alternation(f for f, u in self.canonical.items() if u != self.volume_unit)
+        self._mixture_share = re.compile(
+            rf"(\d+(?:\.\d+)?){_WS}(?:{vol_alt})(?![A-Za-z]){_WS}of{_WS}(?:(?:an?|the){_WS})?"
+            rf"(?:[A-Za-z][\w-]*[\s\u00a0]+){{1,3}}?"
+            + _NUM
+            + _WS
+            + rf"({amount_alt})(?![A-Za-z]){_WS}(?:(in)|and){_WS}(?:(?:an?|the){_WS})?"
+            rf"(\d+(?:\.\d+)?){_WS}(?:{vol_alt})(?![A-Za-z])(?(4)|(?!{_WS}of\b))",
+            re.I,
+        )
         # "Tubersol 5 TU/0.1 mL": a strength in units that are no amount (units.yaml
         # strength_units): the volume after the slash is the amount given
         strength_alt = alternation(units_spec.get("strength_units", [])).replace(r"\ ", r"\s+")
@@ -393,6 +409,14 @@ class DoseParser:
             mg = _number(m.group(3)) * self.pct_factor * _number(m.group(1))
             found = [d for d in found if not (m.start() <= d.start < m.end())]
             found.append(Dose(tidy_number(mg), "mg", m.start(), m.end(), False))
+        for m in self._mixture_share.finditer(text):
+            given, mixed = _number(m.group(1)), _number(m.group(5))
+            if not 0 < given <= mixed:
+                continue
+            share = _number(m.group(2)) * given / mixed
+            unit = self.canonical[m.group(3).lower()]
+            found = [d for d in found if not (m.start() <= d.start < m.end())]
+            found.append(Dose(tidy_number(share), unit, m.start(), m.end(), False))
         for m in self._percent.finditer(text):
             if any(d.start <= m.start() < d.end for d in found):
                 continue  # "6 mL of 5%": read above

@@ -471,9 +471,12 @@ class ProceduralRules:
         """The one side the note's injection procedure lines state ("NAME OF OPERATION: 1.
         Left L5-S1 transforaminal epidural steroid block. 2. Left L4-5 ..."), for its
         route-``other`` injections that state none: each procedure line whose first item is
-        itself an injection is read with its further numbered items, up to the next heading
-        or blank line (``procedure_items_end``); None when there is no such line, or the lines
-        name no side, both sides or a bilateral one (``procedure_sides``)."""
+        itself an injection, or a needle lesioning procedure whose injections are route
+        ``other`` (``lesion_routes``: "Right sacral alar notch and sacroiliac joint/posterior
+        rami radiofrequency thermocoagulation", the steroid injected at the needle tip), is
+        read with its further numbered items, up to the next heading or blank line
+        (``procedure_items_end``); None when there is no such line, or the lines name no side,
+        both sides or a bilateral one (``procedure_sides``)."""
         sides: set[str] = set()
         if self.procedure_items_end is None or not self.procedure_sides:
             return None
@@ -488,7 +491,7 @@ class ProceduralRules:
             first = self.reading.first_item_end.split(
                 self.reading.list_number.sub("", items.lstrip(" ,"), count=1), 1
             )[0]
-            if self.itself.search(first):
+            if self.itself.search(first) or any(p.search(first) for _, p in self.lesion_routes):
                 sides |= {side for side, rx in self.procedure_sides if rx.search(items)}
         return next(iter(sides)) if len(sides) == 1 and "bilateral" not in sides else None
 

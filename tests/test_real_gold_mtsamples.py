@@ -232,6 +232,15 @@ def test_texts_are_the_csv_transcriptions(rows):
             {"procedure": 18, "trap": 6},
             (),
         ),
+        # the same random draw, seed 20270241 (main 056c854)
+        (
+            "mtsamples-20",
+            24,
+            (19, 5),
+            7,
+            {"procedure": 18, "trap": 6},
+            (),
+        ),
     ],
 )
 def test_dev_batch_is_labelled_before_the_tool(

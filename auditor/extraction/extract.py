@@ -101,7 +101,9 @@ from .sites import (
     ListedDose,
     SitePick,
     find_sites,
+    laterality_near,
     listed_doses,
+    note_side_of,
     procedure_site_route,
     template_side,
 )
@@ -507,6 +509,27 @@ def _events_of(
             sites = find_sites(view, b, None, rules, block_line=bool(view.text[b.start : b.end]))
             if sites:
                 break
+    if (
+        route == "other"
+        and route_from is not None
+        and route_from.label == "BODY"
+        and not any(p.side for p in sites)
+    ):  # "Injected shoulder joint" in a note of right shoulder pain: the right shoulder
+        side = note_side_of(view, route_from, rules)
+        if side is not None:
+            first = sites[0] if sites else SitePick(None, None)
+            sites = [SitePick(first.site, side.ident, first.site_span, side.span)]
+    if (
+        route == "other"
+        and route_from is not None
+        and route_from.label == "ROUTE"
+        and not any(p.side for p in sites)
+    ):  # "for inferior alveolar nerve block on the left": the side the block is written with
+        lats = [x for x in view.in_sent(route_from.sent) if x.label == "LATERALITY"]
+        side = laterality_near(route_from, lats, rules)
+        if side is not None and side.ident != "bilateral":
+            first = sites[0] if sites else SitePick(None, None)
+            sites = [SitePick(first.site, side.ident, first.site_span, side.span)]
     if len(sites) == 1 and sites[0].site and sites[0].side is None:
         side = template_side(view, block, rules)
         if side is not None:

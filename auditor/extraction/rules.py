@@ -396,6 +396,7 @@ class ExtractionRules:
         self.charted_list_sections = frozenset(words.get("charted_list_sections", ()))
         self.locatives = frozenset(words["locatives"])
         self.site_findings = frozenset(words.get("site_findings", ()))
+        self.comparison_findings = frozenset(words.get("comparison_findings", ()))
         self.side_nouns = frozenset(words.get("side_nouns", ()))
         self.side_joiners = frozenset(words.get("side_joiners", ()))
         self.system_headings = frozenset(words.get("system_headings", ()))

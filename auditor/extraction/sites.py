@@ -283,6 +283,37 @@ def listed_doses(view: NoteView, sent_id: int, rules: ExtractionRules) -> list[L
     return items
 
 
+def note_side_of(view: NoteView, m: Mention, rules: ExtractionRules) -> Mention | None:
+    """The one side the note gives elsewhere to the body part ``m`` injected with no side of
+    its own ("Injected shoulder joint and with Celestone" in a note of right shoulder pain,
+    its exam of the right shoulder): the LATERALITY near the other mentions of that part (a
+    BODY mention with the first ``routes.yaml`` ``implied_by_body_part`` word of ``m``) in the
+    note's indication sections (chief complaint, assessment: the problem treated), else in
+    the whole note, when they all name one side; None when none has a side, or they name two
+    or both. A part told with an exam finding after it ("L shoulder normal", the other side
+    examined for comparison) does not count."""
+    parts = {**rules.route_by_body_part, **rules.route_by_class_body_part}
+    word = next((w for w in m.text.lower().split() if w in parts), None)
+    if word is None:
+        return None  # the first part word names it: "shoulder" of "shoulder joint"
+    found: list[tuple[bool, Mention]] = []
+    for other in view.mentions:
+        if other.label != "BODY" or other is m or word not in other.text.lower().split():
+            continue
+        after = view.token(other.tok_end) if other.tok_end < len(view.tokens) else ""
+        if after in rules.comparison_findings or exam_finding_after(view, other, rules):
+            continue  # "L shoulder normal": the other side examined for comparison
+        lats = [x for x in view.in_sent(other.sent) if x.label == "LATERALITY"]
+        lat = laterality_near(other, lats, rules)
+        if lat is not None:
+            found.append((rules.role(view.section_at(other.start)) == "indication", lat))
+    stated = [lat for problem, lat in found if problem] or [lat for _, lat in found]
+    sides = {lat.ident for lat in stated}
+    if len(sides) != 1 or "bilateral" in sides:
+        return None
+    return stated[0]
+
+
 def template_side(view: NoteView, block: list[Segment], rules: ExtractionRules) -> Mention | None:
     """Laterality from a template line of its own ("Side: [x] R", "Laterality: Left")."""
     for b in block:

@@ -155,6 +155,17 @@ def repletion_patterns(spec: dict[str, Any]) -> list[dict[str, Any]]:
         if leads and plan_cues
         else []
     )
+    # "A/P: ..., Replete K+, continue IVABX, start TPN": the base form opening a clause of a
+    # list is an order, not a repletion given (``plan_clause_marks``: the punctuation before it)
+    marks = sorted(str(w).lower() for w in spec.get("plan_clause_marks", ()))
+    if marks and plan_cues:
+        planned.append(
+            {
+                "label": "IGNORE",
+                "id": "ignore",
+                "pattern": [{"LOWER": {"IN": marks}}, {"LOWER": {"IN": plan_cues}}, *between, name],
+            }
+        )
     # "kcl 20 meq per ogt given mg 1.9- resting": a cue, a name and a decimal lab value not
     # followed by a unit is a lab read after another drug's given-word, not a repletion
     # (``lab_value_units``; matched as a longer IGNORE span, as a plan)
