@@ -25,6 +25,7 @@ from typing import Annotated, Any, NoReturn
 
 import click
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -610,12 +611,16 @@ def _pct(value: float | None) -> str:
 
 def _print_appraisal(result: dict[str, Any]) -> None:
     c = int(round(result["confidence"] * 100))
+    # a Markdown table, never wrapped nor cut: in an 80-column terminal or a file, rich wrapped
+    # the intervals over two lines and cut the method's name ("hypergeom…")
     table = Table(
         title=f"error rate ({result['method']} sample of {result['unit']}; "
-        f"errors: accepted {', '.join(result['counted_kinds'])} findings)"
+        f"errors: accepted {', '.join(result['counted_kinds'])} findings)",
+        box=box.MARKDOWN,
     )
     for col in ("stratum", "N", "n", "errors", "rate", f"{c}% two-sided", f"{c}% upper", "method"):
-        table.add_column(col)
+        right = col in ("N", "n", "errors", "rate", f"{c}% upper")
+        table.add_column(col, justify="right" if right else "left", no_wrap=True)
     rows = list(result["attribute"]["strata"] or [])
     combined = result["attribute"]["combined"]
     for r in [*rows, {**combined, "stratum": "combined" if rows else "all"}]:
@@ -625,7 +630,7 @@ def _print_appraisal(result: dict[str, Any]) -> None:
             _pct(r.get("rate")), interval, _pct(r.get("upper_one_sided")),
             str(r.get("method") or "-"),
         )  # fmt: skip
-    out.print(table)
+    Console(width=max(out.width, 160)).print(table)  # its own width: never the terminal's
     if result["pending"]:
         err.print(
             f"[yellow]warning:[/] {len(result['pending'])} sampled unit(s) have findings without "

@@ -83,6 +83,9 @@ def adversarial(size: int, words: list[str], seed: int = 0) -> dict[str, str]:
         "digits": "1" * size,
         "newlines": "\n" * size,
         "blank lines": "\n " * (size // 2),  # blank lines holding a space
+        "blank lines 3": "\n   " * (size // 4),  # blank lines holding three spaces
+        "tab lines": "\t\t\t\n" * (size // 4),  # blank lines holding three tabs
+        "word spaces": "Site" + " " * size,  # a field name padded with blanks
         "dashes": "-" * size,
         "dash space": "- " * (size // 2),
         "a a a": "a " * (size // 2),

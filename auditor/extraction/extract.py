@@ -203,9 +203,9 @@ def _sentence_route(note: _Note, a: Mention) -> Mention | None:
                 # verb of the whole list after its last item ("X 50 mg, Y 125 mg and Z 20 mg
                 # were given intravenously")
                 lo, hi = (found.end, a.start) if found.end <= a.start else (a.end, b.start)
-                if any(
-                    m.label == "ADMIN" and lo <= m.start < hi for m in note.view.in_sent(a.sent)
-                ):
+                starts = note.view.admin_starts.get(a.sent, [])
+                k = bisect_left(starts, lo)
+                if k < len(starts) and starts[k] < hi:  # an ADMIN mention in [lo, hi)
                     continue
                 if note.rules.clock_time.search(note.view.text, lo, hi):
                     continue  # "lasix 20 at 0900 and lasix 40mg ivp at 1800": each time its own
@@ -746,6 +746,14 @@ def _route_names(view: NoteView, m: Mention, a: Mention, rules: ExtractionRules)
         and m.tok_end < a.tok_start
     ):
         return False
+    # a word between that is no naming word, joiner or drug word: no list (most calls, and
+    # quick: the exact test below reads every drug of the sentence, and a dense note asks it
+    # for every route before every drug of a long sentence)
+    naming, joiners, drugs = rules.route_naming_words, rules.route_list_joiners, view.drug_tokens
+    for i in range(m.tok_end, a.tok_start):
+        word = view.token(i)
+        if word not in naming and word not in joiners and i not in drugs:
+            return False
     listed = {
         i
         for d in view.in_sent(a.sent)
@@ -1383,14 +1391,23 @@ def _drop_total(note: _Note, a: Mention, event: Event) -> None:
         del event.spans["dose"]
 
 
-def _told_at_a_time(view: NoteView, event: Event, rules: ExtractionRules) -> bool:
+def _told_at_a_time(
+    view: NoteView, event: Event, rules: ExtractionRules, told: dict[int, bool] | None = None
+) -> bool:
     """Does the sentence of ``event``'s anchor tell a time of its own: a clock time
-    (``regex.clock_time``: "at 2200", "5 pm") or a ``words.dose_time_words`` word ("am lasix")?"""
+    (``regex.clock_time``: "at 2200", "5 pm") or a ``words.dose_time_words`` word ("am lasix")?
+    ``told``: the answer of each sentence already asked (a long sentence of many doses is
+    searched once, not once per dose)."""
     for i, s in enumerate(view.sentences):
         if s.start <= event.start < s.end:
-            if rules.clock_time.search(view.text, s.start, s.end):
-                return True
-            return bool(view.sentence_words(i) & rules.dose_time_words)
+            if told is not None and i in told:
+                return told[i]
+            answer = bool(rules.clock_time.search(view.text, s.start, s.end)) or bool(
+                view.sentence_words(i) & rules.dose_time_words
+            )
+            if told is not None:
+                told[i] = answer
+            return answer
     return False
 
 
@@ -1872,7 +1889,8 @@ def extract_note(view: NoteView, rules: ExtractionRules) -> Extraction:
     absorb_unnamed(events, rules, view.text)
     _record_route(note, events)
     _sedation_route(note, events)
-    timed = frozenset(id(e) for e in events if _told_at_a_time(view, e, rules))
+    told: dict[int, bool] = {}
+    timed = frozenset(id(e) for e in events if _told_at_a_time(view, e, rules, told))
     merged = _expand_repeats(
         merge_mentions(events, rules, frozenset(apart), timed, view.text), repeats
     )

@@ -92,6 +92,23 @@ class NoteView:
             out.setdefault(m.sent, []).append(m)
         return out
 
+    @cached_property
+    def drug_tokens(self) -> frozenset[int]:
+        """The tokens inside a DRUG mention (of any sentence)."""
+        return frozenset(
+            i for m in self.mentions if m.label == "DRUG" for i in range(m.tok_start, m.tok_end)
+        )
+
+    @cached_property
+    def admin_starts(self) -> dict[int, list[int]]:
+        """Sentence index -> the start characters of its ADMIN mentions, in order (for a
+        bisect: is there one in a range?)."""
+        out: dict[int, list[int]] = {}
+        for m in self.mentions:
+            if m.label == "ADMIN":
+                out.setdefault(m.sent, []).append(m.start)
+        return out
+
     def in_sent(self, sent: int) -> list[Mention]:
         """The mentions of sentence ``sent`` (empty when it has none)."""
         return self.by_sent.get(sent, [])
