@@ -373,9 +373,10 @@ def label_lines(text: str, rules: ReaderRules | None = None) -> str:
 
 def ini_fields(text: str, rules: ReaderRules | None = None) -> str:
     """``text`` with an INI-style export's "key = value" lines read as form fields, keeping its
-    length: in a note with at least ``ini_min`` such lines, each " = " becomes the field's colon
-    and two blanks ("route = IM" -> "route:  IM"; ``reader.yaml`` ``ini_fields``; ``rules``:
-    ``reader_rules`` of the rule set in use, None: bundled)."""
+    length: in a note with at least ``ini_min`` such lines, each " = " (the pattern's group 2)
+    becomes the field's colon and blanks of the same length ("route = IM" -> "route:  IM";
+    ``reader.yaml`` ``ini_fields``; ``rules``: ``reader_rules`` of the rule set in use, None:
+    bundled)."""
     rules = rules or reader_rules()
     if " = " not in text:
         return text
@@ -384,7 +385,7 @@ def ini_fields(text: str, rules: ReaderRules | None = None) -> str:
         return text
     chars = list(text)
     for m in found:
-        chars[m.start(2) : m.end(2)] = [":", " ", " "]
+        chars[m.start(2) : m.end(2)] = [":"] + [" "] * (m.end(2) - m.start(2) - 1)
     return "".join(chars)
 
 

@@ -664,7 +664,7 @@ def _without_next_drug_amounts(
     (``regex.amount_of_next_drug``: "1 mL of a 40 mg/mL solution of Kenalog and 1 mL of 1%
     lidocaine": the 1 mL of 1% is the lidocaine's); offsets are kept. Issue 12: a dose
     belonging to a neighbouring mention."""
-    for m in view.mentions:
+    for m in view.in_sent(a.sent):  # the segment lies in the anchor's sentence
         if m.label != "DRUG" or m.ident == a.ident or m.start <= a.end:
             continue
         at = m.start - base

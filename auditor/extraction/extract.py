@@ -551,25 +551,9 @@ def _events_of(
             sites = find_sites(view, b, None, rules, block_line=bool(view.text[b.start : b.end]))
             if sites:
                 break
-    if (
-        route == "other"
-        and route_from is not None
-        and route_from.label == "BODY"
-        and not any(p.side for p in sites)
-    ):  # "Injected shoulder joint" in a note of right shoulder pain: the right shoulder
-        side = note_side_of(view, route_from, rules)
+    if route == "other" and route_from is not None and not any(p.side for p in sites):
+        side = _route_other_side(note, route_from)
         if side is not None:
-            first = sites[0] if sites else SitePick(None, None)
-            sites = [SitePick(first.site, side.ident, first.site_span, side.span)]
-    if (
-        route == "other"
-        and route_from is not None
-        and route_from.label == "ROUTE"
-        and not any(p.side for p in sites)
-    ):  # "for inferior alveolar nerve block on the left": the side the block is written with
-        lats = [x for x in view.in_sent(route_from.sent) if x.label == "LATERALITY"]
-        side = laterality_near(route_from, lats, rules)
-        if side is not None and side.ident != "bilateral":
             first = sites[0] if sites else SitePick(None, None)
             sites = [SitePick(first.site, side.ident, first.site_span, side.span)]
     if len(sites) == 1 and sites[0].site and sites[0].side is None:
@@ -638,6 +622,21 @@ def _events_of(
         ]
     own_dose = chosen.dose if chosen else None
     return [event(p, own_dose, spans) for p in sites or [SitePick(None, None)]]
+
+
+def _route_other_side(note: _Note, route_from: Mention) -> Mention | None:
+    """The side of a route-other injection with no side of its own, from the mention its route
+    was read from: a body part the note gives one side elsewhere ("Injected shoulder joint" in
+    a note of right shoulder pain: ``sites.note_side_of``), or a nerve block written with its
+    side ("for inferior alveolar nerve block on the left"); None otherwise."""
+    view, rules = note.view, note.rules
+    if route_from.label == "BODY":
+        return note_side_of(view, route_from, rules)
+    if route_from.label == "ROUTE":
+        lats = [x for x in view.in_sent(route_from.sent) if x.label == "LATERALITY"]
+        side = laterality_near(route_from, lats, rules)
+        return side if side is not None and side.ident != "bilateral" else None
+    return None
 
 
 def _mixture_dose(view: NoteView, a: Mention, rules: ExtractionRules) -> DoseAt | None:
@@ -1398,17 +1397,18 @@ def _told_at_a_time(
     (``regex.clock_time``: "at 2200", "5 pm") or a ``words.dose_time_words`` word ("am lasix")?
     ``told``: the answer of each sentence already asked (a long sentence of many doses is
     searched once, not once per dose)."""
-    for i, s in enumerate(view.sentences):
-        if s.start <= event.start < s.end:
-            if told is not None and i in told:
-                return told[i]
-            answer = bool(rules.clock_time.search(view.text, s.start, s.end)) or bool(
-                view.sentence_words(i) & rules.dose_time_words
-            )
-            if told is not None:
-                told[i] = answer
-            return answer
-    return False
+    i = view.sentence_at(event.start)
+    if i is None:
+        return False
+    if told is not None and i in told:
+        return told[i]
+    s = view.sentences[i]
+    answer = bool(rules.clock_time.search(view.text, s.start, s.end)) or bool(
+        view.sentence_words(i) & rules.dose_time_words
+    )
+    if told is not None:
+        told[i] = answer
+    return answer
 
 
 def _expand_repeats(events: list[Event], repeats: dict[int, int]) -> list[Event]:

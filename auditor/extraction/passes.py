@@ -52,19 +52,12 @@ from .sites import find_sites
 from .view import CharSpan, Mention, NoteView
 
 
-def _sentence_of(view: NoteView, pos: int) -> int | None:
-    for i, s in enumerate(view.sentences):
-        if s.start <= pos < s.end:
-            return i
-    return None
-
-
 def _by_sentence(view: NoteView, events: list[Event]) -> dict[int, list[Event]]:
     """The events grouped by the sentence their anchor starts in (text order kept); an event
     outside every sentence is left out."""
     by_sent: dict[int, list[Event]] = {}
     for e in events:
-        sent = _sentence_of(view, e.start)
+        sent = view.sentence_at(e.start)
         if sent is not None:
             by_sent.setdefault(sent, []).append(e)
     return by_sent
@@ -93,7 +86,7 @@ def corrected(
     for item in not_given:
         if item.medication is None:
             continue
-        sent = _sentence_of(view, item.start)
+        sent = view.sentence_at(item.start)
         if sent is None:
             continue
         s = view.sentences[sent]
@@ -428,7 +421,7 @@ def divided_doses(view: NoteView, events: list[Event], rules: ExtractionRules) -
     for group in groups.values():
         if len(group) < 2 or any("site" not in e.spans for e in group):
             continue
-        sent = _sentence_of(view, group[0].start)
+        sent = view.sentence_at(group[0].start)
         if sent is None:
             continue
         s = view.sentences[sent]
@@ -479,13 +472,13 @@ def eye_side(view: NoteView, events: list[Event], rules: ExtractionRules) -> Non
         {
             i
             for m in rules.eye_routes.finditer(view.text)
-            if (i := _sentence_of(view, m.start())) is not None
+            if (i := view.sentence_at(m.start())) is not None
         }
     )
     for e in events:
         if e.laterality is not None or e.route != "other":
             continue
-        sent = _sentence_of(view, e.start)
+        sent = view.sentence_at(e.start)
         scopes = [] if sent is None else [(view.sentences[sent].start, view.sentences[sent].end)]
         scopes += [(view.sentences[i].start, view.sentences[i].end) for i in eye_sents]
         scopes.append((0, len(view.text)))
@@ -687,7 +680,7 @@ def phrased_not_given(
             start, end = match.span()
             drug = medication
             if medication == "drip":
-                sent = _sentence_of(view, start)
+                sent = view.sentence_at(start)
                 before = [
                     d for d in anchors if d.label == "DRUG" and d.sent == sent and d.end <= start
                 ]
@@ -715,7 +708,7 @@ def standing_order_route(view: NoteView, events: list[Event], rules: ExtractionR
     for e in events:
         if e.route is not None or e.medication is None:
             continue
-        own = _sentence_of(view, e.start)
+        own = view.sentence_at(e.start)
         if own is not None and any(m.label == "ROUTE" for m in view.in_sent(own)):
             continue
         found: set[str] = set()

@@ -8,6 +8,7 @@ indices).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -108,6 +109,16 @@ class NoteView:
             if m.label == "ADMIN":
                 out.setdefault(m.sent, []).append(m.start)
         return out
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    def sentence_at(self, pos: int) -> int | None:
+        """The index of the sentence holding character ``pos`` (None between sentences or
+        outside them); a bisect over the sentence starts, not a scan of every sentence."""
+        i = bisect_right(self._sentence_starts, pos) - 1
+        return i if i >= 0 and pos < self.sentences[i].end else None
 
     def in_sent(self, sent: int) -> list[Mention]:
         """The mentions of sentence ``sent`` (empty when it has none)."""
